@@ -1,0 +1,1 @@
+"""drgsim: simulate global budget + DRG + point-method hospital payment."""

@@ -1,0 +1,85 @@
+"""A batch of cases as a struct of arrays, the unit every kernel and table works on."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Act bits carried on each case (the `acts` column).
+ACT_BITS = {
+    "upcoding": 1,
+    "shifting": 2,
+    "split": 4,
+    "induced": 8,
+    "phantom": 16,
+    "underservice": 32,
+    "referral_down": 64,
+}
+DISCHARGE_TYPES = ("normal", "transfer", "death", "against_advice")
+SEVERITY_DIGITS = ("1", "3", "5")
+
+
+@dataclass
+class CaseBatch:
+    """Cases of one month (or a year) as parallel arrays, one element per case."""
+
+    case_id: np.ndarray  # int64, unique within a (replication, year)
+    patient: np.ndarray  # int64
+    hospital: np.ndarray  # int32 index into the hospital table
+    adrg: np.ndarray  # int16 index into the catalogue's ADRGs
+    severity: np.ndarray  # int8 true severity level 0 MCC, 1 CC, 2 none
+    drg_true: np.ndarray  # int16 the DRG the true severity groups to (-1 never)
+    billed_severity: np.ndarray  # int8 the severity level the hospital codes
+    cost: np.ndarray  # float64 total cost of the stay, yuan (all payers)
+    oop: np.ndarray  # float64 patient-paid part, yuan
+    los: np.ndarray  # int16 length of stay, days
+    admit_day: np.ndarray  # int16 day of year of admission (may be <= 0: admitted last year)
+    day: np.ndarray  # int16 day of year of discharge, 1..366
+    month: np.ndarray  # int8 discharge month 1..12
+    discharge: np.ndarray  # int8 index into DISCHARGE_TYPES
+    ungroupable: np.ndarray  # bool: the record cannot be grouped
+    acts: np.ndarray  # uint8 bit flags of ACT_BITS
+
+    @property
+    def n(self) -> int:
+        """The number of cases."""
+        return int(self.case_id.shape[0])
+
+    def take(self, index: np.ndarray) -> CaseBatch:
+        """The cases at `index` (an integer or boolean array)."""
+        return CaseBatch(**{f.name: getattr(self, f.name)[index] for f in dataclasses.fields(self)})
+
+    @staticmethod
+    def concat(batches: list[CaseBatch]) -> CaseBatch:
+        """All cases of several batches, in order."""
+        names = [f.name for f in dataclasses.fields(CaseBatch)]
+        if not batches:
+            return CaseBatch.empty()
+        return CaseBatch(**{k: np.concatenate([getattr(b, k) for b in batches]) for k in names})
+
+    @staticmethod
+    def empty() -> CaseBatch:
+        """A batch with no cases."""
+        return CaseBatch(**{k: np.empty(0, dtype=t) for k, t in CASE_DTYPES.items()})
+
+
+CASE_DTYPES = {
+    "case_id": np.int64,
+    "patient": np.int64,
+    "hospital": np.int32,
+    "adrg": np.int16,
+    "severity": np.int8,
+    "drg_true": np.int16,
+    "billed_severity": np.int8,
+    "cost": np.float64,
+    "oop": np.float64,
+    "los": np.int16,
+    "admit_day": np.int16,
+    "day": np.int16,
+    "month": np.int8,
+    "discharge": np.int8,
+    "ungroupable": np.bool_,
+    "acts": np.uint8,
+}

@@ -1,0 +1,239 @@
+"""The DRG catalogue in memory: codes, split patterns, reference costs and case mix as arrays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from drgsim.catalogue_synth import severity_map, synth_case_mix, synth_costs
+from drgsim.errors import DrgsimError
+
+SEV_MCC, SEV_CC, SEV_NONE = 0, 1, 2  # true severity levels of a case
+REQUIRED = ("drg", "mdc", "adrg", "adrg_type")
+ADRG_TYPES = ("surgical", "procedure", "medical")
+TRUE_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+class CatalogueError(DrgsimError):
+    """Raised for a missing or malformed catalogue file; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """DRG codes with their ADRG, split pattern, reference cost, LOS and ADRG case mix."""
+
+    drg: np.ndarray  # object/str [G] codes
+    mdc: np.ndarray  # str [G]
+    adrg: np.ndarray  # str [A] ADRG codes (sorted, unique)
+    adrg_type: np.ndarray  # str [A]
+    drg_adrg: np.ndarray  # int32 [G] index into adrg
+    suffix: np.ndarray  # str [G] severity digit as in the code
+    names: np.ndarray  # str [G]
+    group_table: np.ndarray  # int32 [A, 3]: billed DRG for true severity MCC, CC, none
+    ref_cost: np.ndarray  # float64 [G] reference mean cost, yuan
+    mean_los: np.ndarray  # float64 [G] days
+    stable: np.ndarray  # bool [G]
+    adrg_share: np.ndarray  # float64 [A] share of cases (sums to 1)
+    p_mcc: np.ndarray  # float64 [A]
+    p_cc: np.ndarray  # float64 [A]
+    source: str  # "builtin" or the path
+
+    @property
+    def n_drg(self) -> int:
+        """Number of DRGs."""
+        return len(self.drg)
+
+    @property
+    def n_adrg(self) -> int:
+        """Number of ADRGs."""
+        return len(self.adrg)
+
+    def group_probs(self) -> np.ndarray:
+        """Probability [G] that a case is billed to each DRG, from ADRG shares and severity mix."""
+        sev = np.stack([self.p_mcc, self.p_cc, 1.0 - self.p_mcc - self.p_cc], axis=1)
+        prob = np.zeros(self.n_drg)
+        np.add.at(prob, self.group_table.ravel(), (self.adrg_share[:, None] * sev).ravel())
+        return prob
+
+    def mean_cost(self) -> float:
+        """Case-weighted mean reference cost ā implied by the shares and severity mix."""
+        return float(np.dot(self.group_probs(), self.ref_cost))
+
+    def rw(self) -> np.ndarray:
+        """Relative weights ref_cost / ā (case-weighted mean 1)."""
+        return self.ref_cost / self.mean_cost()
+
+    def upcode_target(self) -> np.ndarray:
+        """DRG one severity level up inside its ADRG (5→3, 3→1, 5→1 where no 3), or itself."""
+        out = np.arange(self.n_drg, dtype=np.int32)
+        for mcc, cc, none in self.group_table:
+            if cc != none:
+                out[none], out[cc] = cc, mcc
+            else:
+                out[none] = mcc
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per DRG: drg, adrg, mdc, severity (the suffix), name, rw, cost, LOS, stable."""
+        return pd.DataFrame(
+            {
+                "drg": self.drg,
+                "adrg": self.adrg[self.drg_adrg],
+                "mdc": self.mdc,
+                "severity": self.suffix,
+                "name": self.names,
+                "rw": self.rw(),
+                "ref_mean_cost_yuan": self.ref_cost,
+                "mean_los_days": self.mean_los,
+                "stable": self.stable,
+            }
+        )
+
+
+def _fail(path: object, row: int, column: str, value: object, expected: str) -> CatalogueError:
+    """One-line error `<path>: row N column X: value V; expected …`."""
+    return CatalogueError(
+        f"{path}: row {row} column {column}: value {value!r}; expected {expected}"
+    )
+
+
+def _read(path: Path) -> tuple[pd.DataFrame, int]:
+    """Read a CSV or Parquet file as strings; also return the row number of the first data row."""
+    if not path.is_file():
+        raise CatalogueError(f"{path}: file not found; expected a CSV or Parquet catalogue file")
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(path).astype("string").astype(object), 1
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"), 2
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CatalogueError(f"{path}: cannot read: {msg}") from None
+
+
+def _numbers(df: pd.DataFrame, column: str, where: object, row0: int) -> np.ndarray:
+    """Column parsed as positive finite floats, or a CatalogueError naming the first bad row."""
+    raw = df[column].astype(object).to_numpy()
+    vals = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~(np.isfinite(vals) & (vals > 0)))
+    if len(bad):
+        raise _fail(where, row0 + bad[0], column, raw[bad[0]], "a positive number")
+    return vals
+
+
+def _build(
+    codes: pd.DataFrame, mix: pd.DataFrame, where: object, row0: int, source: str
+) -> Catalogue:
+    """Build the arrays from a checked code frame with costs and an ADRG case-mix frame."""
+    drg = codes["drg"].to_numpy(dtype=object)
+    types = codes["adrg_type"].to_numpy(dtype=object)
+    cost = _numbers(codes, "ref_mean_cost_yuan", where, row0)
+    los = _numbers(codes, "mean_los_days", where, row0)
+    stable = np.ones(len(codes), dtype=bool)
+    if "stable" in codes:
+        words = codes["stable"].astype(str).str.strip().str.lower().to_numpy(dtype=object)
+        bad = np.flatnonzero(~np.isin(words, list(TRUE_WORDS)))
+        if len(bad):
+            raise _fail(where, row0 + bad[0], "stable", words[bad[0]], "true/false")
+        stable = np.array([TRUE_WORDS[w] for w in words], dtype=bool)
+    drg_adrg_code = codes["adrg"].to_numpy(dtype=object)
+    adrg = np.array(sorted(set(drg_adrg_code)), dtype=object)
+    drg_adrg = np.searchsorted(adrg, drg_adrg_code).astype(np.int32)
+    first_row = {a: i for i, a in reversed(list(enumerate(drg_adrg_code)))}
+    suffix = codes["suffix"].to_numpy(dtype=object)
+    table = np.zeros((len(adrg), 3), dtype=np.int32)
+    for a in range(len(adrg)):
+        rows = np.flatnonzero(drg_adrg == a)
+        by_suffix = {suffix[r]: r for r in rows[::-1]}  # the first row wins on a repeated suffix
+        table[a] = [by_suffix[s] for s in severity_map(set(by_suffix))]
+    mix = mix.set_index(mix["adrg"].astype(str))
+    missing = [a for a in adrg if a not in mix.index]
+    if missing:
+        raise CatalogueError(f"{where}: case mix has no row for ADRG {missing[0]!r}")
+    share = mix.loc[adrg, "share"].to_numpy(dtype=float)
+    return Catalogue(
+        drg=drg,
+        mdc=codes["mdc"].to_numpy(dtype=object),
+        adrg=adrg,
+        adrg_type=types[[first_row[a] for a in adrg]],
+        drg_adrg=drg_adrg,
+        suffix=suffix,
+        names=codes["name"].to_numpy(dtype=object) if "name" in codes else drg.copy(),
+        group_table=table,
+        ref_cost=cost,
+        mean_los=los,
+        stable=stable,
+        adrg_share=share / share.sum(),
+        p_mcc=mix.loc[adrg, "p_mcc"].to_numpy(dtype=float),
+        p_cc=mix.loc[adrg, "p_cc"].to_numpy(dtype=float),
+        source=source,
+    )
+
+
+def _prepare(df: pd.DataFrame, where: object, row0: int) -> pd.DataFrame:
+    """Check the required columns, strip strings and derive a missing suffix from the code."""
+    for col in REQUIRED:
+        if col not in df.columns:
+            raise _fail(where, row0 - 1, col, "missing", "columns " + ", ".join(REQUIRED))
+    df = df.copy()
+    for col in [*REQUIRED, "suffix", "name"]:
+        if col in df:
+            df[col] = df[col].astype(object).where(df[col].notna(), "").astype(str).str.strip()
+    if "suffix" not in df or (df["suffix"] == "").all():
+        df["suffix"] = df["drg"].str[-1:]
+    for col in (*REQUIRED, "suffix"):
+        blank = np.flatnonzero((df[col] == "").to_numpy())
+        if len(blank):
+            raise _fail(where, row0 + blank[0], col, "", "a non-empty code")
+    drg = df["drg"].to_numpy(dtype=object)
+    dup = np.flatnonzero(df["drg"].duplicated().to_numpy())
+    if len(dup):
+        first = int(np.flatnonzero(drg == drg[dup[0]])[0]) + row0
+        raise _fail(
+            where, row0 + dup[0], "drg", drg[dup[0]], f"unique codes (first at row {first})"
+        )
+    types = df["adrg_type"].to_numpy(dtype=object)
+    bad = np.flatnonzero(~np.isin(types, ADRG_TYPES))
+    if len(bad):
+        raise _fail(where, row0 + bad[0], "adrg_type", types[bad[0]], "surgical/procedure/medical")
+    return df
+
+
+def _data_dir() -> Path:
+    """The shipped data folder: `_data` next to the package (wheel) or the repo's `data`."""
+    here = Path(__file__).resolve().parent
+    for d in (here / "_data", here.parent / "data"):
+        if (d / "catalogue.csv").is_file():
+            return d
+    return here.parent / "data"
+
+
+def builtin() -> Catalogue:
+    """The shipped synthetic catalogue (data/catalogue.csv and data/case_mix.csv)."""
+    d = _data_dir()
+    codes, row0 = _read(d / "catalogue.csv")
+    mix, _ = _read(d / "case_mix.csv")
+    for col in ("share", "p_mcc", "p_cc"):
+        if col not in mix:
+            raise _fail(d / "case_mix.csv", 1, col, "missing", "columns adrg, share, p_mcc, p_cc")
+    for col in ("ref_mean_cost_yuan", "mean_los_days"):
+        if col not in codes:
+            raise _fail(d / "catalogue.csv", 1, col, "missing", "a cost and LOS per DRG")
+    return _build(
+        _prepare(codes, d / "catalogue.csv", row0), mix, d / "catalogue.csv", row0, "builtin"
+    )
+
+
+def load(path: str | Path, *, seed: int = 11) -> Catalogue:
+    """A real or user code list (CSV or Parquet); missing costs, LOS, case mix are synthesised."""
+    path = Path(path)
+    raw, row0 = _read(path)
+    df = _prepare(raw, path, row0)
+    synth = synth_costs(df[["drg", "mdc", "adrg", "adrg_type", "suffix"]], seed=seed)
+    for col in ("ref_mean_cost_yuan", "mean_los_days"):
+        if col not in df:
+            df[col] = synth[col].to_numpy()
+    mix = synth_case_mix(df[["drg", "mdc", "adrg", "adrg_type", "suffix"]], seed=seed)
+    return _build(df, mix, path, row0, str(path))

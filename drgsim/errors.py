@@ -1,0 +1,27 @@
+"""Errors that drgsim reports to its users as one clear line each."""
+
+from __future__ import annotations
+
+
+class DrgsimError(ValueError):
+    """Raised for bad user input; its message is meant to be shown as it is, without a traceback."""
+
+
+class ScenarioError(DrgsimError):
+    """Raised when a scenario file or override is invalid; one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def problem(file: str | None, line: int | None, path: str, value: object, allowed: str) -> str:
+    """Format one problem as `file:line: key.path: got value; allowed …`."""
+    where = file or "<scenario>"
+    if line is not None:
+        where = f"{where}:{line}"
+    shown = repr(value) if isinstance(value, str) else str(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    key = f"{path}: " if path else ""
+    return f"{where}: {key}got {shown}; {allowed}"

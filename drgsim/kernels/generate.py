@@ -1,0 +1,120 @@
+"""Kernel that draws a month's synthetic inpatient cases from counter-based random numbers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from drgsim.kernels.group import group_one
+from drgsim.kernels.jit import inline, kernel
+from drgsim.kernels.rng import normal, uniform
+
+#: Uniform draws used per case; draw k of case j uses counter j * DRAWS + k.
+DRAWS = 16
+D_ADRG_COL, D_ADRG_ACCEPT, D_SEVERITY, D_DAY, D_COST, D_LOS = 0, 1, 2, 3, 4, 5
+D_DISCHARGE, D_SHORT, D_OOP, D_READMIT, D_GAP, D_UNGROUP, D_PATIENT = 6, 7, 8, 9, 10, 11, 12
+N_PARAMS = 10
+
+
+@inline
+def draw_stay(key, base, mean_los_g, los_sigma, dtype, short_days):  # pragma: no cover
+    """Length of stay and the cost scale of a short incomplete stay."""
+    z = normal(key, base + np.uint64(D_LOS))
+    stay = max(math.floor(mean_los_g * math.exp(los_sigma * z - 0.5 * los_sigma**2) + 0.5), 1.0)
+    scale = 1.0
+    u_short = uniform(key, base + np.uint64(D_SHORT))
+    if dtype != 0 and u_short < 0.5:
+        stay = math.floor(u_short * 2.0 * (short_days + 1.0))
+        scale = min(1.0, (stay + 1.0) / (mean_los_g + 1.0))
+    return int(stay), scale
+
+
+@kernel
+def generate_cases(key, hospital, hosp_tier, hosp_cost_level, hosp_oop_mean, alias_prob,
+                   alias_idx, p_mcc, p_cc, group_table, ref_cost, mean_los, params, first_day,
+                   days_in_month, population):  # pragma: no cover - jitted
+    """Draw one month's cases for the given hospital of each case; returns the case arrays.
+
+    params = [cost_sigma, los_sigma, oop_sd, p_transfer, p_death, p_against_advice,
+              short_days, readmit_rate, window_days, ungroupable_rate].
+    A case follows the previous case of its hospital as a readmission (same patient and ADRG,
+    admitted within the window) with probability readmit_rate, when that stay ends in the month.
+    """
+    n = hospital.shape[0]
+    cost_sigma, los_sigma, oop_sd = params[0], params[1], params[2]
+    p_tr, p_de, p_ama, short_days = params[3], params[4], params[5], params[6]
+    readmit_rate, window, ungroup_rate = params[7], params[8], params[9]
+    n_adrg = alias_prob.shape[1]
+    patient = np.empty(n, np.int64)
+    adrg = np.empty(n, np.int16)
+    severity = np.empty(n, np.int8)
+    drg_true = np.empty(n, np.int16)
+    cost = np.empty(n, np.float64)
+    oop = np.empty(n, np.float64)
+    los = np.empty(n, np.int16)
+    admit = np.empty(n, np.int16)
+    day = np.empty(n, np.int16)
+    discharge = np.empty(n, np.int8)
+    ungroupable = np.empty(n, np.bool_)
+    last_day = first_day + days_in_month - 1
+    for j in range(n):
+        base = np.uint64(j) * np.uint64(DRAWS)
+        h = hospital[j]
+        ud = uniform(key, base + np.uint64(D_DISCHARGE))
+        dtype = 0
+        if ud < p_tr:
+            dtype = 1
+        elif ud < p_tr + p_de:
+            dtype = 2
+        elif ud < p_tr + p_de + p_ama:
+            dtype = 3
+        accepted = False
+        a = 0
+        s = 0
+        pid = 0
+        g = 0
+        stay = 0
+        scale = 1.0
+        d = 0
+        if j > 0 and hospital[j - 1] == h and uniform(key, base + np.uint64(D_READMIT)) < readmit_rate:
+            a = adrg[j - 1]
+            s = severity[j - 1]
+            pid = patient[j - 1]
+            g = drg_true[j - 1]
+            stay, scale = draw_stay(key, base, mean_los[g], los_sigma, dtype, short_days)
+            gap = int(uniform(key, base + np.uint64(D_GAP)) * window)
+            d = day[j - 1] + 1 + gap + stay
+            accepted = d <= last_day
+        if not accepted:
+            t = hosp_tier[h]
+            col = int(uniform(key, base + np.uint64(D_ADRG_COL)) * n_adrg)
+            a = col
+            if uniform(key, base + np.uint64(D_ADRG_ACCEPT)) >= alias_prob[t, col]:
+                a = alias_idx[t, col]
+            us = uniform(key, base + np.uint64(D_SEVERITY))
+            s = 2
+            if us < p_mcc[a]:
+                s = 0
+            elif us < p_mcc[a] + p_cc[a]:
+                s = 1
+            pid = int(uniform(key, base + np.uint64(D_PATIENT)) * population)
+            g = group_one(group_table, a, s)
+            stay, scale = draw_stay(key, base, mean_los[g], los_sigma, dtype, short_days)
+            d = first_day + int(uniform(key, base + np.uint64(D_DAY)) * days_in_month)
+        z = normal(key, base + np.uint64(D_COST))
+        c = ref_cost[g] * hosp_cost_level[h] * scale * math.exp(cost_sigma * z - 0.5 * cost_sigma**2)
+        share = hosp_oop_mean[h] + oop_sd * normal(key, base + np.uint64(D_OOP))
+        share = min(max(share, 0.0), 0.95)
+        patient[j] = pid
+        adrg[j] = a
+        severity[j] = s
+        drg_true[j] = g
+        cost[j] = c
+        oop[j] = c * share
+        los[j] = stay
+        day[j] = d
+        admit[j] = d - stay
+        discharge[j] = dtype
+        ungroupable[j] = uniform(key, base + np.uint64(D_UNGROUP)) < ungroup_rate
+    return patient, adrg, severity, drg_true, cost, oop, los, admit, day, discharge, ungroupable

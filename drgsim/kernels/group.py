@@ -1,0 +1,23 @@
+"""Kernel that groups cases into DRGs through each ADRG's severity split pattern."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from drgsim.kernels.jit import inline, kernel
+
+
+@inline
+def group_one(group_table, adrg, severity):  # pragma: no cover - jitted
+    """The DRG index of one case from its ADRG and severity level (0 MCC, 1 CC, 2 none)."""
+    return group_table[adrg, severity]
+
+
+@kernel
+def group_cases(adrg, severity, ungroupable, group_table):  # pragma: no cover - jitted
+    """The billed DRG index of each case, -1 for an ungroupable record."""
+    n = adrg.shape[0]
+    out = np.empty(n, np.int16)
+    for j in range(n):
+        out[j] = -1 if ungroupable[j] else group_one(group_table, adrg[j], severity[j])
+    return out

@@ -1,0 +1,51 @@
+"""Kernel that classifies each case (normal, low, high, special review) and prices it in points."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from drgsim.kernels.jit import kernel
+
+NORMAL, LOW, HIGH, SPECIAL = 0, 1, 2, 3
+CLASS_NAMES = ("normal", "low", "high", "special")
+
+
+@kernel
+def price_cases(hospital, drg, cost, discharge, los, base_pts, ref_cost, stable, coef,
+                band_up, band_ratio, low, high_factor, base_points, mean_cost,
+                incomplete_days):  # pragma: no cover - jitted
+    """Class and points of each case by spec §2, and the points special review would give.
+
+    drg < 0 marks an ungroupable case; band_up is the increasing upper bound of base points of
+    each high-threshold band (the last is +inf) and band_ratio its threshold H.
+    """
+    n = drg.shape[0]
+    klass = np.empty(n, np.int8)
+    points = np.empty(n, np.float64)
+    special = np.empty(n, np.float64)
+    for j in range(n):
+        g = drg[j]
+        sp = base_points * cost[j] / mean_cost
+        special[j] = sp
+        if g < 0 or not stable[g]:
+            klass[j] = SPECIAL
+            points[j] = sp
+            continue
+        bp = base_pts[g]
+        k = coef[hospital[j], g]
+        r = cost[j] / ref_cost[g]
+        b = 0
+        while b < band_up.shape[0] - 1 and bp > band_up[b]:
+            b += 1
+        h = band_ratio[b]
+        incomplete = discharge[j] != 0 and los[j] <= incomplete_days
+        if r < low or incomplete:
+            klass[j] = LOW
+            points[j] = min(bp * r, bp * k)
+        elif r > h:
+            klass[j] = HIGH
+            points[j] = bp * k + bp * (r - h) * high_factor
+        else:
+            klass[j] = NORMAL
+            points[j] = bp * k
+    return klass, points, special

@@ -1,0 +1,392 @@
+"""Scenario files: YAML in, a validated frozen Scenario out; variants as dotted overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import re
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from drgsim.errors import ScenarioError, problem
+from drgsim.schema import ACTS, INDICATORS, FrozenDict, Scenario
+from drgsim.yamlio import parse_yaml, read_yaml
+
+BASELINE = "baseline"
+_NUMBER = re.compile(r"^[-+]?(\d[\d_]*\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+
+@dataclasses.dataclass
+class _Context:
+    """Where values come from, so that each problem names its file and line."""
+
+    file: str | None
+    lines: dict[str, int]
+    problems: list[str]
+    prefix: str = ""
+
+    def fail(self, path: str, value: object, allowed: str) -> None:
+        line = self.lines.get(path)
+        self.problems.append(problem(self.file, line, self.prefix + path, value, allowed))
+
+
+def load_scenario(source: str | Path | Mapping[str, Any], *, base_dir: Path | None = None) -> Scenario:
+    """Load and validate a scenario from a YAML path, YAML text or a mapping."""
+    file: str | None = None
+    lines: dict[str, int] = {}
+    if isinstance(source, Mapping):
+        raw: Any = dict(source)
+    elif isinstance(source, Path) or (isinstance(source, str) and "\n" not in source):
+        path = Path(source)
+        raw, lines = read_yaml(path)
+        file = str(path)
+        base_dir = base_dir or path.parent
+    else:
+        raw, lines = parse_yaml(source, "<scenario>")
+    ctx = _Context(file, lines, [])
+    if not isinstance(raw, Mapping):
+        ctx.fail("", raw, "a scenario file must be a mapping of keys")
+        raise ScenarioError(ctx.problems)
+    scenario = _build(Scenario, raw, "", ctx)
+    if ctx.problems:
+        raise ScenarioError(ctx.problems)
+    scenario = _finish(scenario, base_dir or Path.cwd(), ctx)
+    if ctx.problems:
+        raise ScenarioError(ctx.problems)
+    for name in scenario.variants:
+        variant_scenario(scenario, name, ctx=ctx)
+    if ctx.problems:
+        raise ScenarioError(ctx.problems)
+    return scenario
+
+
+def variant_names(scenario: Scenario) -> list[str]:
+    """The baseline first, then the scenario's variants in file order."""
+    return [BASELINE, *scenario.variants]
+
+
+def variant_scenario(scenario: Scenario, name: str, *, ctx: _Context | None = None) -> Scenario:
+    """The scenario of one variant: the baseline with that variant's overrides applied."""
+    if name == BASELINE:
+        return scenario
+    if name not in scenario.variants:
+        raise ScenarioError([problem(None, None, "variants", name,
+                                     f"known variants: {', '.join(variant_names(scenario))}")])
+    return with_overrides(scenario, scenario.variants[name], label=f"variants.{name}", ctx=ctx)
+
+
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], *, label: str = "overrides",
+                   ctx: _Context | None = None) -> Scenario:
+    """A new scenario with dotted-key overrides (`settlement.prepay_share: 0.95`) applied."""
+    own = ctx is None
+    parent = ctx or _Context(None, {}, [])
+    raw = to_dict(scenario)
+    raw.pop("variants", None)
+    lines = {}
+    for dotted, value in overrides.items():
+        _set_dotted(raw, str(dotted).split("."), value)
+        lines[str(dotted)] = parent.lines.get(f"{label}.{dotted}") or 0
+    sub = _Context(parent.file, {k: v for k, v in lines.items() if v}, parent.problems,
+                   prefix=f"{label}: ")
+    for dotted in overrides:
+        _check_path(Scenario, str(dotted).split("."), "", sub)
+    built = scenario
+    if not sub.problems:
+        built = _build(Scenario, raw, "", sub)
+        if not sub.problems:
+            built = _finish(built, Path("/"), sub, check_files=False)
+            built = dataclasses.replace(built, variants=scenario.variants)
+    if own and parent.problems:
+        raise ScenarioError(parent.problems)
+    return built
+
+
+def to_dict(obj: Any) -> Any:
+    """Plain dicts and lists of a scenario, as a YAML file would hold them."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Mapping):
+        return {k: to_dict(v) for k, v in obj.items()}
+    if isinstance(obj, tuple | list):
+        return [to_dict(v) for v in obj]
+    return obj
+
+
+def _set_dotted(raw: dict[str, Any], parts: list[str], value: Any) -> None:
+    """Set raw[a][b][c] = value for parts [a, b, c], creating mappings on the way."""
+    node = raw
+    for part in parts[:-1]:
+        key: Any = _match_key(node, part)
+        nxt = node.get(key)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            node[key] = nxt
+        node = nxt
+    node[_match_key(node, parts[-1])] = value
+
+
+def _match_key(node: dict[Any, Any], part: str) -> Any:
+    """The existing key that a dotted part names (`3` matches the integer key 3)."""
+    for k in node:
+        if str(k) == part:
+            return k
+    return part
+
+
+def _check_path(cls: Any, parts: list[str], path: str, ctx: _Context) -> None:
+    """Report a dotted override that names no key of the scenario, with a suggestion."""
+    tp: Any = cls
+    for i, part in enumerate(parts):
+        tp = _strip_optional(tp)
+        here = ".".join(parts[: i + 1])
+        if dataclasses.is_dataclass(tp):
+            names = [f.name for f in dataclasses.fields(tp)]
+            if part not in names:
+                ctx.fail(here, part, _unknown(part, names))
+                return
+            tp = typing.get_type_hints(tp)[part]
+        elif typing.get_origin(tp) is dict:
+            tp = typing.get_args(tp)[1]
+        else:
+            ctx.fail(here, part, f"'{'.'.join(parts[:i])}' has no sub-keys")
+            return
+
+
+def _unknown(key: str, names: list[str]) -> str:
+    """The allowed-keys message for an unknown key, with a 'did you mean'."""
+    close = difflib.get_close_matches(str(key), names, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"unknown key; {hint}allowed: {', '.join(names)}"
+
+
+def _strip_optional(tp: Any) -> Any:
+    args = typing.get_args(tp)
+    if _is_union(tp) and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        return rest[0] if len(rest) == 1 else tp
+    return tp
+
+
+def _is_union(tp: Any) -> bool:
+    return typing.get_origin(tp) in (typing.Union, types.UnionType)
+
+
+def _build(cls: Any, raw: Any, path: str, ctx: _Context) -> Any:
+    """Build dataclass `cls` from a mapping, checking keys, types and ranges."""
+    if dataclasses.is_dataclass(raw):
+        return raw
+    if not isinstance(raw, Mapping):
+        ctx.fail(path, raw, f"expected a mapping of keys ({', '.join(_names(cls))})")
+        return cls()
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in raw.items():
+        sub = f"{path}.{key}" if path else str(key)
+        if key not in fields:
+            ctx.fail(sub, key, _unknown(str(key), list(fields)))
+            continue
+        kwargs[key] = _convert(hints[key], value, sub, ctx, fields[key].metadata)
+    try:
+        return cls(**kwargs)
+    except TypeError:
+        return cls()
+
+
+def _names(cls: Any) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]
+
+
+def _convert(tp: Any, value: Any, path: str, ctx: _Context, meta: Mapping[str, Any]) -> Any:
+    """Convert one YAML value to the type `tp`, reporting what is allowed when it does not fit."""
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if _is_union(tp):
+        if value is None and type(None) in args:
+            return None
+        return _convert(_strip_optional(tp), value, path, ctx, meta)
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, path, ctx)
+    if origin is Literal:
+        if value not in args:
+            ctx.fail(path, value, f"allowed: {', '.join(map(str, args))}")
+            return args[0]
+        return value
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            ctx.fail(path, value, "expected a list")
+            return ()
+        if len(args) == 2 and args[1] is Ellipsis:
+            item_types = [args[0]] * len(value)
+        else:
+            if len(value) != len(args):
+                ctx.fail(path, value, f"expected a list of {len(args)} values")
+                return tuple(value)
+            item_types = list(args)
+        return tuple(_convert(t, v, f"{path}.{i}", ctx, meta)
+                     for i, (t, v) in enumerate(zip(item_types, value, strict=True)))
+    if origin is dict:
+        ktype, vtype = args
+        if not isinstance(value, Mapping):
+            ctx.fail(path, value, "expected a mapping")
+            return FrozenDict()
+        out = {}
+        for k, v in value.items():
+            sub = f"{path}.{k}"
+            ck = _convert_key(ktype, k, sub, ctx)
+            if ck is not None:
+                out[ck] = _convert(vtype, v, sub, ctx, meta)
+        return FrozenDict(out)
+    if tp is Any:
+        return value
+    return _scalar(tp, value, path, ctx, meta)
+
+
+def _convert_key(ktype: Any, key: Any, path: str, ctx: _Context) -> Any:
+    if ktype is int:
+        try:
+            return int(str(key))
+        except ValueError:
+            ctx.fail(path, key, "expected a whole-number key (a tier: 1, 2 or 3)")
+            return None
+    return str(key)
+
+
+def _scalar(tp: Any, value: Any, path: str, ctx: _Context, meta: Mapping[str, Any]) -> Any:
+    """Check a scalar's type and range."""
+    if tp is bool:
+        if not isinstance(value, bool):
+            ctx.fail(path, value, "expected true or false")
+            return False
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            ctx.fail(path, value, "expected text")
+            return str(value)
+        return value
+    if tp in (int, float):
+        number = _number(value)
+        if number is None:
+            ctx.fail(path, value, f"expected {'a whole number' if tp is int else 'a number'}")
+            return tp(0)
+        if tp is int and number != int(number):
+            ctx.fail(path, value, "expected a whole number")
+            return int(number)
+        _check_range(number, path, ctx, meta)
+        return int(number) if tp is int else float(number)
+    return value
+
+
+def _number(value: Any) -> float | int | None:
+    """A finite number from an int, float or numeric text like '3e8', else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and _NUMBER.match(value.strip()):
+        value = float(value.replace("_", ""))
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return None
+
+
+def _check_range(number: float, path: str, ctx: _Context, meta: Mapping[str, Any]) -> None:
+    """Report a number outside the key's allowed range."""
+    tests = {"ge": (">=", number >= (meta.get("ge") or 0)), "gt": (">", number > (meta.get("gt") or 0)),
+             "le": ("<=", number <= (meta.get("le") or 0)), "lt": ("<", number < (meta.get("lt") or 0))}
+    limits = [(sym, meta[name], ok) for name, (sym, ok) in tests.items() if meta.get(name) is not None]
+    if not all(ok for _, _, ok in limits):
+        ctx.fail(path, number, "allowed: " + " and ".join(f"{sym} {lim}" for sym, lim, _ in limits))
+
+
+def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool = True) -> Scenario:
+    """Cross-key checks, defaults that depend on other keys, and file paths made absolute."""
+    fail = ctx.fail
+    if len(scn.region.seasonality) != 12 or sum(scn.region.seasonality) <= 0:
+        fail("region.seasonality", list(scn.region.seasonality),
+             "expected 12 non-negative values with a positive sum")
+    shares = scn.budget.month_shares
+    if shares is not None and (len(shares) != 12 or sum(shares) <= 0):
+        fail("budget.month_shares", list(shares), "expected 12 non-negative values, sum > 0")
+    lo, hi = scn.weights.trim_quantiles
+    if lo >= hi:
+        fail("weights.trim_quantiles", [lo, hi], "expected [low, high] with low < high")
+    if not scn.hospitals:
+        fail("hospitals", {}, "expected at least one hospital")
+    tiers_used = {h.tier for h in scn.hospitals.values()}
+    tiers_used |= {t for t, n in scn.other_hospitals.count.items() if n > 0}
+    for name in ("count", "beds"):
+        for tier in getattr(scn.other_hospitals, name):
+            if tier not in (1, 2, 3):
+                fail(f"other_hospitals.{name}.{tier}", tier, "allowed tiers: 1, 2, 3")
+    for table in ("admissions_per_bed", "complexity_tilt", "cost_level", "oop_share"):
+        missing = sorted(tiers_used - set(getattr(scn.generator, table)))
+        if missing:
+            fail(f"generator.{table}", dict(getattr(scn.generator, table)),
+                 f"expected a value for every tier in use (missing {missing})")
+    if scn.coefficient.mode == "tier":
+        missing = sorted(tiers_used - set(scn.coefficient.tiers))
+        if missing:
+            fail("coefficient.tiers", dict(scn.coefficient.tiers),
+                 f"expected a value for every tier in use (missing {missing})")
+    for tier in sorted(set(scn.other_hospitals.count) - set(scn.other_hospitals.beds)):
+        if scn.other_hospitals.count[tier] > 0:
+            fail("other_hospitals.beds", dict(scn.other_hospitals.beds),
+                 f"expected beds for tier {tier}")
+    gen = scn.generator
+    if gen.transfer + gen.death + gen.against_advice > 1:
+        fail("generator.transfer", gen.transfer, "transfer + death + against_advice must be <= 1")
+    bands = scn.outliers.high
+    if not bands or bands[-1].up_to is not None:
+        fail("outliers.high", "...", "expected bands ending with one whose up_to is null")
+    ups = [b.up_to for b in bands[:-1]]
+    if any(u is None for u in ups) or ups != sorted(u for u in ups if u is not None):
+        fail("outliers.high", "...", "expected increasing up_to values, only the last null")
+    inc = scn.incentive
+    if inc.min > inc.max:
+        fail("incentive.min", inc.min, f"must be <= incentive.max ({inc.max})")
+    for name, ind in inc.indicators.items():
+        if name not in INDICATORS:
+            fail(f"incentive.indicators.{name}", name, _unknown(name, list(INDICATORS)))
+        elif ind.best == ind.worst:
+            fail(f"incentive.indicators.{name}.best", ind.best, "best must differ from worst")
+    total = sum(ind.weight for ind in inc.indicators.values())
+    if inc.indicators and abs(total - 1.0) > 1e-9:
+        fail("incentive.indicators", round(total, 6), "indicator weights must sum to 1")
+    for table, allowed in (("detection", ACTS), ("penalty", ACTS[:3])):
+        for act in getattr(scn.audit, table):
+            if act not in allowed:
+                fail(f"audit.{table}.{act}", act, _unknown(act, list(allowed)))
+    for name, overrides in scn.variants.items():
+        if name == BASELINE:
+            fail(f"variants.{name}", name, "'baseline' is the name of the unchanged scenario")
+        elif not isinstance(overrides, Mapping):
+            fail(f"variants.{name}", overrides, "expected a mapping of dotted keys to values")
+    hospitals = FrozenDict({hid: dataclasses.replace(h, name=h.name or hid)
+                            for hid, h in scn.hospitals.items()})
+    scn = dataclasses.replace(scn, hospitals=hospitals)
+    if check_files:
+        scn = _resolve_files(scn, base_dir, ctx)
+    return scn
+
+
+def _resolve_files(scn: Scenario, base_dir: Path, ctx: _Context) -> Scenario:
+    """Make file paths absolute (relative to the scenario file) and check that they exist."""
+    cat = scn.catalogue.source
+    if cat != "builtin":
+        path = (base_dir / cat).resolve()
+        if not path.is_file():
+            ctx.fail("catalogue.source", cat, "expected 'builtin' or an existing CSV/Parquet file")
+        scn = dataclasses.replace(scn, catalogue=dataclasses.replace(scn.catalogue,
+                                                                     source=str(path)))
+    cases = scn.cases.source
+    if cases is not None:
+        path = (base_dir / cases).resolve()
+        if not path.is_file():
+            ctx.fail("cases.source", cases, "expected an existing CSV/Parquet case table")
+        scn = dataclasses.replace(scn, cases=dataclasses.replace(scn.cases, source=str(path)))
+    return scn
