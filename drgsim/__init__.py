@@ -1,1 +1,26 @@
-"""drgsim: simulate global budget + DRG + point-method hospital payment."""
+"""drgsim: simulate a city's hospital payment under global budget + DRG + point method."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["__version__", "load_scenario", "run"]
+
+if TYPE_CHECKING:
+    from drgsim.runner import Result
+    from drgsim.schema import Scenario
+
+
+def run(scenario: Any, **kwargs: Any) -> Result:
+    """Run a scenario (YAML path, mapping or Scenario) and return its tables as DataFrames."""
+    from drgsim.runner import run as _run
+
+    return _run(scenario, **kwargs)
+
+
+def load_scenario(source: Any) -> Scenario:
+    """Load and validate a scenario file."""
+    from drgsim.scenario import load_scenario as _load
+
+    return _load(source)

@@ -34,7 +34,9 @@ class _Context:
         self.problems.append(problem(self.file, line, self.prefix + path, value, allowed))
 
 
-def load_scenario(source: str | Path | Mapping[str, Any], *, base_dir: Path | None = None) -> Scenario:
+def load_scenario(
+    source: str | Path | Mapping[str, Any], *, base_dir: Path | None = None
+) -> Scenario:
     """Load and validate a scenario from a YAML path, YAML text or a mapping."""
     file: str | None = None
     lines: dict[str, int] = {}
@@ -74,13 +76,27 @@ def variant_scenario(scenario: Scenario, name: str, *, ctx: _Context | None = No
     if name == BASELINE:
         return scenario
     if name not in scenario.variants:
-        raise ScenarioError([problem(None, None, "variants", name,
-                                     f"known variants: {', '.join(variant_names(scenario))}")])
+        raise ScenarioError(
+            [
+                problem(
+                    None,
+                    None,
+                    "variants",
+                    name,
+                    f"known variants: {', '.join(variant_names(scenario))}",
+                )
+            ]
+        )
     return with_overrides(scenario, scenario.variants[name], label=f"variants.{name}", ctx=ctx)
 
 
-def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], *, label: str = "overrides",
-                   ctx: _Context | None = None) -> Scenario:
+def with_overrides(
+    scenario: Scenario,
+    overrides: Mapping[str, Any],
+    *,
+    label: str = "overrides",
+    ctx: _Context | None = None,
+) -> Scenario:
     """A new scenario with dotted-key overrides (`settlement.prepay_share: 0.95`) applied."""
     own = ctx is None
     parent = ctx or _Context(None, {}, [])
@@ -90,8 +106,9 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], *, label: s
     for dotted, value in overrides.items():
         _set_dotted(raw, str(dotted).split("."), value)
         lines[str(dotted)] = parent.lines.get(f"{label}.{dotted}") or 0
-    sub = _Context(parent.file, {k: v for k, v in lines.items() if v}, parent.problems,
-                   prefix=f"{label}: ")
+    sub = _Context(
+        parent.file, {k: v for k, v in lines.items() if v}, parent.problems, prefix=f"{label}: "
+    )
     for dotted in overrides:
         _check_path(Scenario, str(dotted).split("."), "", sub)
     built = scenario
@@ -227,8 +244,10 @@ def _convert(tp: Any, value: Any, path: str, ctx: _Context, meta: Mapping[str, A
                 ctx.fail(path, value, f"expected a list of {len(args)} values")
                 return tuple(value)
             item_types = list(args)
-        return tuple(_convert(t, v, f"{path}.{i}", ctx, meta)
-                     for i, (t, v) in enumerate(zip(item_types, value, strict=True)))
+        return tuple(
+            _convert(t, v, f"{path}.{i}", ctx, meta)
+            for i, (t, v) in enumerate(zip(item_types, value, strict=True))
+        )
     if origin is dict:
         ktype, vtype = args
         if not isinstance(value, Mapping):
@@ -296,9 +315,15 @@ def _number(value: Any) -> float | int | None:
 
 def _check_range(number: float, path: str, ctx: _Context, meta: Mapping[str, Any]) -> None:
     """Report a number outside the key's allowed range."""
-    tests = {"ge": (">=", number >= (meta.get("ge") or 0)), "gt": (">", number > (meta.get("gt") or 0)),
-             "le": ("<=", number <= (meta.get("le") or 0)), "lt": ("<", number < (meta.get("lt") or 0))}
-    limits = [(sym, meta[name], ok) for name, (sym, ok) in tests.items() if meta.get(name) is not None]
+    tests = {
+        "ge": (">=", number >= (meta.get("ge") or 0)),
+        "gt": (">", number > (meta.get("gt") or 0)),
+        "le": ("<=", number <= (meta.get("le") or 0)),
+        "lt": ("<", number < (meta.get("lt") or 0)),
+    }
+    limits = [
+        (sym, meta[name], ok) for name, (sym, ok) in tests.items() if meta.get(name) is not None
+    ]
     if not all(ok for _, _, ok in limits):
         ctx.fail(path, number, "allowed: " + " and ".join(f"{sym} {lim}" for sym, lim, _ in limits))
 
@@ -307,8 +332,11 @@ def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool =
     """Cross-key checks, defaults that depend on other keys, and file paths made absolute."""
     fail = ctx.fail
     if len(scn.region.seasonality) != 12 or sum(scn.region.seasonality) <= 0:
-        fail("region.seasonality", list(scn.region.seasonality),
-             "expected 12 non-negative values with a positive sum")
+        fail(
+            "region.seasonality",
+            list(scn.region.seasonality),
+            "expected 12 non-negative values with a positive sum",
+        )
     shares = scn.budget.month_shares
     if shares is not None and (len(shares) != 12 or sum(shares) <= 0):
         fail("budget.month_shares", list(shares), "expected 12 non-negative values, sum > 0")
@@ -326,17 +354,26 @@ def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool =
     for table in ("admissions_per_bed", "complexity_tilt", "cost_level", "oop_share"):
         missing = sorted(tiers_used - set(getattr(scn.generator, table)))
         if missing:
-            fail(f"generator.{table}", dict(getattr(scn.generator, table)),
-                 f"expected a value for every tier in use (missing {missing})")
+            fail(
+                f"generator.{table}",
+                dict(getattr(scn.generator, table)),
+                f"expected a value for every tier in use (missing {missing})",
+            )
     if scn.coefficient.mode == "tier":
         missing = sorted(tiers_used - set(scn.coefficient.tiers))
         if missing:
-            fail("coefficient.tiers", dict(scn.coefficient.tiers),
-                 f"expected a value for every tier in use (missing {missing})")
+            fail(
+                "coefficient.tiers",
+                dict(scn.coefficient.tiers),
+                f"expected a value for every tier in use (missing {missing})",
+            )
     for tier in sorted(set(scn.other_hospitals.count) - set(scn.other_hospitals.beds)):
         if scn.other_hospitals.count[tier] > 0:
-            fail("other_hospitals.beds", dict(scn.other_hospitals.beds),
-                 f"expected beds for tier {tier}")
+            fail(
+                "other_hospitals.beds",
+                dict(scn.other_hospitals.beds),
+                f"expected beds for tier {tier}",
+            )
     gen = scn.generator
     if gen.transfer + gen.death + gen.against_advice > 1:
         fail("generator.transfer", gen.transfer, "transfer + death + against_advice must be <= 1")
@@ -366,8 +403,9 @@ def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool =
             fail(f"variants.{name}", name, "'baseline' is the name of the unchanged scenario")
         elif not isinstance(overrides, Mapping):
             fail(f"variants.{name}", overrides, "expected a mapping of dotted keys to values")
-    hospitals = FrozenDict({hid: dataclasses.replace(h, name=h.name or hid)
-                            for hid, h in scn.hospitals.items()})
+    hospitals = FrozenDict(
+        {hid: dataclasses.replace(h, name=h.name or hid) for hid, h in scn.hospitals.items()}
+    )
     scn = dataclasses.replace(scn, hospitals=hospitals)
     if check_files:
         scn = _resolve_files(scn, base_dir, ctx)
@@ -381,8 +419,9 @@ def _resolve_files(scn: Scenario, base_dir: Path, ctx: _Context) -> Scenario:
         path = (base_dir / cat).resolve()
         if not path.is_file():
             ctx.fail("catalogue.source", cat, "expected 'builtin' or an existing CSV/Parquet file")
-        scn = dataclasses.replace(scn, catalogue=dataclasses.replace(scn.catalogue,
-                                                                     source=str(path)))
+        scn = dataclasses.replace(
+            scn, catalogue=dataclasses.replace(scn.catalogue, source=str(path))
+        )
     cases = scn.cases.source
     if cases is not None:
         path = (base_dir / cases).resolve()

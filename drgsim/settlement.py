@@ -27,8 +27,9 @@ class MonthResult:
     unallocated_fen: int
 
 
-def settle_month(budget_fen: int, points: np.ndarray, oop_yuan: np.ndarray,
-                 prepay_share: float) -> MonthResult:
+def settle_month(
+    budget_fen: int, points: np.ndarray, oop_yuan: np.ndarray, prepay_share: float
+) -> MonthResult:
     """Share the month's budget by points (spec §4): Σ allocation = budget, to the fen."""
     points = np.asarray(points, dtype=np.float64)
     oop = np.asarray(oop_yuan, dtype=np.float64)
@@ -54,9 +55,15 @@ class YearResult:
     retained_fen: int
 
 
-def settle_year_pool(available_fen: int, points: np.ndarray, deducted: np.ndarray,
-                     oop_yuan: np.ndarray, prepaid_fen: np.ndarray, withheld_fen: np.ndarray,
-                     coefficient: np.ndarray) -> YearResult:
+def settle_year_pool(
+    available_fen: int,
+    points: np.ndarray,
+    deducted: np.ndarray,
+    oop_yuan: np.ndarray,
+    prepaid_fen: np.ndarray,
+    withheld_fen: np.ndarray,
+    coefficient: np.ndarray,
+) -> YearResult:
     """Pool mode (spec §6): withheld money plus deductions shared by withheld × coefficient."""
     pv = point_value(available_fen, float(np.sum(oop_yuan)), float(np.sum(points)))
     deducted = np.asarray(deducted, dtype=np.float64)
@@ -67,9 +74,15 @@ def settle_year_pool(available_fen: int, points: np.ndarray, deducted: np.ndarra
     return YearResult(pv, deduction, incentive, final, int(available_fen - final.sum()))
 
 
-def settle_year_repricing(available_fen: int, points: np.ndarray, deducted: np.ndarray,
-                          oop_yuan: np.ndarray, prepaid_fen: np.ndarray, prepay_share: float,
-                          coefficient: np.ndarray) -> YearResult:
+def settle_year_repricing(
+    available_fen: int,
+    points: np.ndarray,
+    deducted: np.ndarray,
+    oop_yuan: np.ndarray,
+    prepaid_fen: np.ndarray,
+    prepay_share: float,
+    coefficient: np.ndarray,
+) -> YearResult:
     """Repricing mode (spec §6): entitlement at the year's point value, withheld part by λ/max λ."""
     points = np.asarray(points, dtype=np.float64)
     deducted = np.asarray(deducted, dtype=np.float64)

@@ -47,8 +47,9 @@ def first_tariff(cat: Catalogue, scn: Scenario, hospitals: HospitalTable) -> Tar
     return _finish(cat, scn, hospitals, ref_cost, mean_cost, cat.stable.copy(), ref_cases, None)
 
 
-def tariff_from_history(cat: Catalogue, scn: Scenario, hospitals: HospitalTable,
-                        ref: Reference, previous: Tariff) -> Tariff:
+def tariff_from_history(
+    cat: Catalogue, scn: Scenario, hospitals: HospitalTable, ref: Reference, previous: Tariff
+) -> Tariff:
     """A tariff recomputed from reference cases: trimmed group means, stability, blend coefficients."""
     ok = ref.drg >= 0
     drg = ref.drg[ok].astype(np.int64)
@@ -67,8 +68,9 @@ def tariff_from_history(cat: Catalogue, scn: Scenario, hospitals: HospitalTable,
     return _finish(cat, scn, hospitals, ref_cost, mean_cost, stable, counts, history)
 
 
-def trim_mask(drg: np.ndarray, cost: np.ndarray, quantiles: tuple[float, float],
-              n_drg: int) -> np.ndarray:
+def trim_mask(
+    drg: np.ndarray, cost: np.ndarray, quantiles: tuple[float, float], n_drg: int
+) -> np.ndarray:
     """Cases inside their group's [low, high] cost quantiles (linear interpolation)."""
     order = np.lexsort((cost, drg))
     keep = np.zeros(drg.shape[0], dtype=bool)
@@ -84,25 +86,39 @@ def trim_mask(drg: np.ndarray, cost: np.ndarray, quantiles: tuple[float, float],
     return keep
 
 
-def _finish(cat: Catalogue, scn: Scenario, hospitals: HospitalTable, ref_cost: np.ndarray,
-            mean_cost: float, stable: np.ndarray, ref_cases: np.ndarray,
-            history: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> Tariff:
+def _finish(
+    cat: Catalogue,
+    scn: Scenario,
+    hospitals: HospitalTable,
+    ref_cost: np.ndarray,
+    mean_cost: float,
+    stable: np.ndarray,
+    ref_cases: np.ndarray,
+    history: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+) -> Tariff:
     """Apply negotiated weights and the coefficient mode, and freeze the tariff."""
     rw = ref_cost / mean_cost
     index = {code: i for i, code in enumerate(cat.drg)}
     for code, value in scn.weights.overrides.items():
         if code not in index:
-            raise DrgsimError(f"weights.overrides.{code}: got {code!r}; not a DRG of the "
-                              f"catalogue ({cat.source})")
+            raise DrgsimError(
+                f"weights.overrides.{code}: got {code!r}; not a DRG of the catalogue ({cat.source})"
+            )
         rw[index[code]] = value
         ref_cost[index[code]] = value * mean_cost
     coef = coefficients(cat, scn, hospitals, ref_cost, history)
-    return Tariff(ref_cost, mean_cost, rw, scn.base_points * rw, stable.astype(bool),
-                  ref_cases, coef)
+    return Tariff(
+        ref_cost, mean_cost, rw, scn.base_points * rw, stable.astype(bool), ref_cases, coef
+    )
 
 
-def coefficients(cat: Catalogue, scn: Scenario, hospitals: HospitalTable, ref_cost: np.ndarray,
-                 history: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> np.ndarray:
+def coefficients(
+    cat: Catalogue,
+    scn: Scenario,
+    hospitals: HospitalTable,
+    ref_cost: np.ndarray,
+    history: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+) -> np.ndarray:
     """K[h, g] by `coefficient.mode`; blend without history falls back to the tier values."""
     mode = scn.coefficient.mode
     n_h, n_g = hospitals.n, cat.n_drg
@@ -124,8 +140,14 @@ def coefficients(cat: Catalogue, scn: Scenario, hospitals: HospitalTable, ref_co
     return scn.coefficient.w_hospital * own + scn.coefficient.w_tier * tier_part
 
 
-def _cell_ratio(group: np.ndarray, drg: np.ndarray, cost: np.ndarray, n_rows: int, n_g: int,
-                ref_cost: np.ndarray) -> np.ndarray:
+def _cell_ratio(
+    group: np.ndarray,
+    drg: np.ndarray,
+    cost: np.ndarray,
+    n_rows: int,
+    n_g: int,
+    ref_cost: np.ndarray,
+) -> np.ndarray:
     """Mean cost of each (row, DRG) cell over the group's reference cost; NaN where empty."""
     cell = group * n_g + drg
     n = np.bincount(cell, minlength=n_rows * n_g).reshape(n_rows, n_g)

@@ -15,11 +15,13 @@ def read_yaml(path: Path) -> tuple[Any, dict[str, int]]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError([problem(str(path), None, "", str(path),
-                                     "the scenario file does not exist")]) from None
+        raise ScenarioError(
+            [problem(str(path), None, "", str(path), "the scenario file does not exist")]
+        ) from None
     except UnicodeDecodeError as exc:
-        raise ScenarioError([problem(str(path), None, "", f"byte {exc.start}",
-                                     "the file must be UTF-8 text")]) from None
+        raise ScenarioError(
+            [problem(str(path), None, "", f"byte {exc.start}", "the file must be UTF-8 text")]
+        ) from None
     return parse_yaml(text, str(path))
 
 
@@ -43,8 +45,14 @@ def parse_yaml(text: str, name: str) -> tuple[Any, dict[str, int]]:
     return value, lines
 
 
-def _to_python(node: yaml.Node, path: str, constructor: yaml.SafeLoader,
-               lines: dict[str, int], problems: list[str], name: str) -> Any:
+def _to_python(
+    node: yaml.Node,
+    path: str,
+    constructor: yaml.SafeLoader,
+    lines: dict[str, int],
+    problems: list[str],
+    name: str,
+) -> Any:
     """Convert a composed node tree to Python objects, recording lines and duplicate keys."""
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
@@ -53,13 +61,22 @@ def _to_python(node: yaml.Node, path: str, constructor: yaml.SafeLoader,
             key = constructor.construct_object(key_node, deep=True)
             sub = f"{path}.{key}" if path else str(key)
             if key in out:
-                problems.append(problem(name, key_node.start_mark.line + 1, sub, key,
-                                        f"duplicate key (first on line {lines.get(sub)})"))
+                problems.append(
+                    problem(
+                        name,
+                        key_node.start_mark.line + 1,
+                        sub,
+                        key,
+                        f"duplicate key (first on line {lines.get(sub)})",
+                    )
+                )
                 continue
             lines[sub] = key_node.start_mark.line + 1
             out[key] = _to_python(value_node, sub, constructor, lines, problems, name)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_to_python(item, f"{path}.{i}", constructor, lines, problems, name)
-                for i, item in enumerate(node.value)]
+        return [
+            _to_python(item, f"{path}.{i}", constructor, lines, problems, name)
+            for i, item in enumerate(node.value)
+        ]
     return constructor.construct_object(node, deep=True)

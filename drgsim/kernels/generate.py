@@ -31,9 +31,24 @@ def draw_stay(key, base, mean_los_g, los_sigma, dtype, short_days):  # pragma: n
 
 
 @kernel
-def generate_cases(key, hospital, hosp_tier, hosp_cost_level, hosp_oop_mean, alias_prob,
-                   alias_idx, p_mcc, p_cc, group_table, ref_cost, mean_los, params, first_day,
-                   days_in_month, population):  # pragma: no cover - jitted
+def generate_cases(
+    key,
+    hospital,
+    hosp_tier,
+    hosp_cost_level,
+    hosp_oop_mean,
+    alias_prob,
+    alias_idx,
+    p_mcc,
+    p_cc,
+    group_table,
+    ref_cost,
+    mean_los,
+    params,
+    first_day,
+    days_in_month,
+    population,
+):  # pragma: no cover - jitted
     """Draw one month's cases for the given hospital of each case; returns the case arrays.
 
     params = [cost_sigma, los_sigma, oop_sd, p_transfer, p_death, p_against_advice,
@@ -77,7 +92,11 @@ def generate_cases(key, hospital, hosp_tier, hosp_cost_level, hosp_oop_mean, ali
         stay = 0
         scale = 1.0
         d = 0
-        if j > 0 and hospital[j - 1] == h and uniform(key, base + np.uint64(D_READMIT)) < readmit_rate:
+        if (
+            j > 0
+            and hospital[j - 1] == h
+            and uniform(key, base + np.uint64(D_READMIT)) < readmit_rate
+        ):
             a = adrg[j - 1]
             s = severity[j - 1]
             pid = patient[j - 1]
@@ -103,7 +122,12 @@ def generate_cases(key, hospital, hosp_tier, hosp_cost_level, hosp_oop_mean, ali
             stay, scale = draw_stay(key, base, mean_los[g], los_sigma, dtype, short_days)
             d = first_day + int(uniform(key, base + np.uint64(D_DAY)) * days_in_month)
         z = normal(key, base + np.uint64(D_COST))
-        c = ref_cost[g] * hosp_cost_level[h] * scale * math.exp(cost_sigma * z - 0.5 * cost_sigma**2)
+        c = (
+            ref_cost[g]
+            * hosp_cost_level[h]
+            * scale
+            * math.exp(cost_sigma * z - 0.5 * cost_sigma**2)
+        )
         share = hosp_oop_mean[h] + oop_sd * normal(key, base + np.uint64(D_OOP))
         share = min(max(share, 0.0), 0.95)
         patient[j] = pid

@@ -11,9 +11,24 @@ CLASS_NAMES = ("normal", "low", "high", "special")
 
 
 @kernel
-def price_cases(hospital, drg, cost, discharge, los, base_pts, ref_cost, stable, coef,
-                band_up, band_ratio, low, high_factor, base_points, mean_cost,
-                incomplete_days):  # pragma: no cover - jitted
+def price_cases(
+    hospital,
+    drg,
+    cost,
+    discharge,
+    los,
+    base_pts,
+    ref_cost,
+    stable,
+    coef,
+    band_up,
+    band_ratio,
+    low,
+    high_factor,
+    base_points,
+    mean_cost,
+    incomplete_days,
+):  # pragma: no cover - jitted
     """Class and points of each case by spec §2, and the points special review would give.
 
     drg < 0 marks an ungroupable case; band_up is the increasing upper bound of base points of

@@ -1,0 +1,75 @@
+"""The monthly audit (spec §5): sample each hospital's claims, catch acts, reprice and deduct."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from drgsim.cases import ACT_BITS
+from drgsim.kernels.rng import uniform_np
+from drgsim.schema import Audit
+
+#: Acts an audit can catch, in the order their detection draws are numbered.
+AUDITED_ACTS = ("upcoding", "split", "phantom", "underservice")
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the audit of one batch found: reviewed and caught claims, new points, deductions."""
+
+    audited: np.ndarray  # bool
+    caught: np.ndarray  # uint8 bits of the acts caught
+    points: np.ndarray  # float64 points after repricing caught claims
+    deducted: np.ndarray  # float64 penalty points per claim
+
+
+def sample(
+    hospital: np.ndarray, case_id: np.ndarray, rate: float, key: int, n_hosp: int
+) -> np.ndarray:
+    """Reviewed claims: round(rate × n_h) per hospital, those with the smallest audit draws."""
+    n_h = np.bincount(hospital, minlength=n_hosp)
+    k = np.floor(rate * n_h + 0.5).astype(np.int64)
+    u = uniform_np(key, case_id.astype(np.uint64))
+    order = np.lexsort((case_id, u, hospital))
+    h = hospital[order]
+    rank = np.arange(order.shape[0]) - np.searchsorted(h, h, side="left")
+    out = np.zeros(hospital.shape[0], dtype=bool)
+    out[order[rank < k[h]]] = True
+    return out
+
+
+def review(
+    acts: np.ndarray,
+    audited: np.ndarray,
+    case_id: np.ndarray,
+    points: np.ndarray,
+    true_points: np.ndarray,
+    cfg: Audit,
+    key: int,
+) -> Findings:
+    """Catch each act of a reviewed claim with its detection probability, then reprice and deduct.
+
+    Caught upcoding: the claim is repriced at its true DRG and penalty × the point difference is
+    deducted; caught split or phantom: the claim earns 0 and penalty × its points is deducted;
+    caught under-service counts as a violation only.
+    """
+    caught = np.zeros(acts.shape[0], dtype=np.uint8)
+    counter = case_id.astype(np.uint64) * np.uint64(len(AUDITED_ACTS))
+    for i, act in enumerate(AUDITED_ACTS):
+        bit = ACT_BITS[act]
+        has = audited & ((acts & bit) != 0)
+        if has.any():
+            hit = uniform_np(key, counter + np.uint64(i)) < cfg.detection.get(act, 0.0)
+            caught[has & hit] |= bit
+    new = points.copy()
+    deducted = np.zeros(points.shape[0])
+    up = (caught & ACT_BITS["upcoding"]) != 0
+    diff = np.maximum(points - true_points, 0.0)
+    new[up] = np.minimum(points[up], true_points[up])
+    deducted[up] += cfg.penalty.get("upcoding", 0.0) * diff[up]
+    for act in ("split", "phantom"):
+        hit = (caught & ACT_BITS[act]) != 0
+        deducted[hit] += cfg.penalty.get(act, 0.0) * points[hit]
+        new[hit] = 0.0
+    return Findings(audited, caught, new, deducted)

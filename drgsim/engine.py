@@ -1,0 +1,469 @@
+"""The institutional calendar in SimPy: monthly discharges, reporting, pricing, settlement, year end."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import simpy
+
+from drgsim import audit, indicators
+from drgsim.cases import ACT_BITS, CaseBatch
+from drgsim.catalogue import Catalogue
+from drgsim.hospitals import HospitalTable
+from drgsim.money import Ledger, apportion, to_fen
+from drgsim.pricing import Rules, billed_drg, price, readmission_earlier
+from drgsim.schema import Scenario
+from drgsim.settlement import settle_month, settle_year_pool, settle_year_repricing
+from drgsim.tariff import Reference, Tariff, first_tariff, tariff_from_history
+
+STREAM_PATIENTS, STREAM_BEHAVIOUR, STREAM_AUDIT = 0, 1, 2
+
+
+class CaseSource(Protocol):
+    """Anything that yields the cases discharged in a month (synthetic patients or a table)."""
+
+    def month(self, year_index: int, month: int, seed: np.random.SeedSequence) -> CaseBatch:
+        """The cases discharged in `month` of year `year_index` (0-based)."""
+        ...
+
+
+#: A transform of a month's cases by the hospitals' behaviour (identity at baseline).
+Behaviour = Callable[[CaseBatch, int, int, np.random.SeedSequence], CaseBatch]
+
+
+def stream_seed(
+    seed: int, replication: int, year: int, month: int, stream: int
+) -> np.random.SeedSequence:
+    """The seed of one random stream: independent of the variant (common random numbers)."""
+    return np.random.SeedSequence(seed, spawn_key=(replication, year, month, stream))
+
+
+@dataclass
+class Claims:
+    """Priced claims: the cases with their billed DRG, class, points and audit outcome."""
+
+    cases: CaseBatch
+    drg: np.ndarray
+    klass: np.ndarray
+    points: np.ndarray  # after audit repricing, before the readmission factor
+    readmit: np.ndarray  # bool: earlier stay of a readmission, points × factor
+    audited: np.ndarray
+    caught: np.ndarray
+    deducted: np.ndarray
+
+    def final_points(self, factor: float) -> np.ndarray:
+        """Points after the readmission rule."""
+        return np.where(self.readmit, self.points * factor, self.points)
+
+    @staticmethod
+    def concat(items: list[Claims]) -> Claims:
+        """All claims of several batches, in order."""
+        names = ("drg", "klass", "points", "readmit", "audited", "caught", "deducted")
+        return Claims(
+            CaseBatch.concat([c.cases for c in items]),
+            *(np.concatenate([getattr(c, k) for c in items]) for k in names),
+        )
+
+
+@dataclass
+class YearState:
+    """Money and claims of the year being settled."""
+
+    index: int
+    budget_fen: int
+    reserve_fen: int
+    available_fen: int
+    month_budget_fen: np.ndarray
+    tariff: Tariff
+    ledger: Ledger
+    claims: list[Claims] = field(default_factory=list)
+    month_points: np.ndarray = field(default_factory=lambda: np.zeros(12))
+    prepaid: np.ndarray | None = None
+    withheld: np.ndarray | None = None
+
+
+@dataclass
+class Tables:
+    """Rows of the output tables of one simulation, as lists of column dicts."""
+
+    hospital_month: list[dict[str, Any]] = field(default_factory=list)
+    settlement: list[dict[str, Any]] = field(default_factory=list)
+    region_year: list[dict[str, Any]] = field(default_factory=list)
+    catalogue: list[dict[str, Any]] = field(default_factory=list)
+    cases: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Simulation:
+    """One variant and replication of a scenario, run month by month on a SimPy calendar."""
+
+    def __init__(
+        self,
+        scn: Scenario,
+        cat: Catalogue,
+        hospitals: HospitalTable,
+        source: CaseSource,
+        *,
+        annual_budget: float,
+        replication: int = 0,
+        behaviour: Behaviour | None = None,
+        keep_cases: bool = False,
+    ) -> None:
+        self.scn, self.cat, self.hospitals, self.source = scn, cat, hospitals, source
+        self.annual_budget = annual_budget
+        self.replication = replication
+        self.behaviour = behaviour
+        self.keep_cases = keep_cases
+        self.rules = Rules.from_scenario(scn)
+        self.tables = Tables()
+        self.refused_high = np.zeros(hospitals.n)
+        self.history: deque[Reference] = deque(maxlen=scn.weights.reference_years)
+        self.last_month_points: np.ndarray | None = None
+        self.year: YearState | None = None
+        self.previous_tariff: Tariff | None = None
+
+    # --- the calendar -------------------------------------------------------------------
+    def run(self) -> Tables:
+        """Simulate every year and return the tables."""
+        env = simpy.Environment()
+        reported: simpy.Store = simpy.Store(env)
+        env.process(self._hospitals(env, reported))
+        env.process(self._insurer(env, reported))
+        env.run()
+        return self.tables
+
+    def _hospitals(self, env: simpy.Environment, reported: simpy.Store) -> Any:
+        """Each month the hospitals discharge their cases and report them after the lag."""
+        for y in range(self.scn.years):
+            for m in range(1, 13):
+                yield env.timeout(1)
+                seed = stream_seed(self.scn.seed, self.replication, y, m, STREAM_PATIENTS)
+                batch = self.source.month(y, m, seed)
+                if self.behaviour is not None:
+                    bseed = stream_seed(self.scn.seed, self.replication, y, m, STREAM_BEHAVIOUR)
+                    batch = self.behaviour(batch, y, m, bseed)
+                yield reported.put((env.now + self.scn.reporting.lag_months, y, m, batch))
+
+    def _insurer(self, env: simpy.Environment, reported: simpy.Store) -> Any:
+        """The insurer prices and settles each month's claims when reported; year end after December."""
+        for _ in range(self.scn.years * 12):
+            due, y, m, batch = yield reported.get()
+            if due > env.now:
+                yield env.timeout(due - env.now)
+            if self.year is None or self.year.index != y:
+                self.year = self._open_year(y)
+            self._settle_month(self.year, m, batch)
+            if m == 12:
+                self._close_year(self.year)
+
+    # --- the year's rules -----------------------------------------------------------------
+    def _open_year(self, y: int) -> YearState:
+        """Budget, month shares and tariff of year y (weights from earlier years' claims)."""
+        budget = self.scn.budget
+        budget_fen = int(to_fen(self.annual_budget * (1.0 + budget.growth) ** y))
+        reserve_fen = int(to_fen(budget_fen * budget.reserve / 100.0))
+        available = budget_fen - reserve_fen
+        if budget.month_shares is not None:
+            shares = np.asarray(budget.month_shares, dtype=np.float64)
+        elif self.last_month_points is not None and self.last_month_points.sum() > 0:
+            shares = self.last_month_points
+        else:
+            shares = np.ones(12)
+        month_fen = apportion(available, available * shares / shares.sum())
+        if y == 0 or not self.history:
+            tariff = first_tariff(self.cat, self.scn, self.hospitals)
+        else:
+            ref = Reference(
+                *(
+                    np.concatenate([getattr(r, k) for r in self.history])
+                    for k in ("hospital", "drg", "cost")
+                )
+            )
+            assert self.previous_tariff is not None
+            tariff = tariff_from_history(
+                self.cat, self.scn, self.hospitals, ref, self.previous_tariff
+            )
+        ledger = Ledger({"fund": budget_fen})
+        ledger.transfer("fund", "reserve", reserve_fen, "reserve 调剂金")
+        self._record_catalogue(y, tariff)
+        return YearState(y, budget_fen, reserve_fen, available, month_fen, tariff, ledger)
+
+    # --- one month --------------------------------------------------------------------------
+    def _settle_month(self, year: YearState, m: int, batch: CaseBatch) -> None:
+        """Price, audit and settle one month's claims (spec §2, §4, §5)."""
+        n_h = self.hospitals.n
+        claims = self._price(year, m, batch)
+        factor = self.scn.readmission.factor
+        adjust = self._readmissions(year, claims)
+        final = claims.final_points(factor)
+        points_h = np.bincount(batch.hospital, weights=final, minlength=n_h) + adjust
+        oop_h = np.bincount(batch.hospital, weights=batch.oop, minlength=n_h)
+        cases_h = np.bincount(batch.hospital, minlength=n_h)
+        res = settle_month(
+            int(year.month_budget_fen[m - 1]), points_h, oop_h, self.scn.settlement.prepay_share
+        )
+        for h in range(n_h):
+            year.ledger.transfer("fund", f"hospital:{h}", int(res.prepaid_fen[h]), f"prepay {m}")
+            year.ledger.transfer("fund", "pool", int(res.withheld_fen[h]), f"withhold {m}")
+        year.prepaid = res.prepaid_fen + (0 if year.prepaid is None else year.prepaid)
+        year.withheld = res.withheld_fen + (0 if year.withheld is None else year.withheld)
+        year.month_points[m - 1] = points_h.sum()
+        year.claims.append(claims)
+        for h in range(n_h):
+            self.tables.hospital_month.append(
+                {
+                    "year": self._calendar_year(year.index),
+                    "month": m,
+                    "hospital": self.hospitals.ids[h],
+                    "cases": int(cases_h[h]),
+                    "points": float(points_h[h]),
+                    "oop_yuan": float(oop_h[h]),
+                    "point_value": res.point_value,
+                    "allocation_fen": int(res.allocation_fen[h]),
+                    "prepaid_fen": int(res.prepaid_fen[h]),
+                    "withheld_fen": int(res.withheld_fen[h]),
+                }
+            )
+
+    def _price(self, year: YearState, m: int, batch: CaseBatch) -> Claims:
+        """Group, price and audit one batch of claims."""
+        n_h = self.hospitals.n
+        drg = billed_drg(batch, self.cat)
+        klass, points = price(batch, drg, year.tariff, self.rules, n_h)
+        true_points = points
+        if np.any(batch.acts & ACT_BITS["upcoding"]):
+            true_drg = np.where(batch.ungroupable, -1, batch.drg_true).astype(np.int16)
+            _, true_points = price(batch, true_drg, year.tariff, self.rules, n_h)
+        key = int(
+            stream_seed(
+                self.scn.seed, self.replication, year.index, m, STREAM_AUDIT
+            ).generate_state(1, np.uint64)[0]
+        )
+        audited = audit.sample(batch.hospital, batch.case_id, self.scn.audit.sample_rate, key, n_h)
+        found = audit.review(
+            batch.acts,
+            audited,
+            batch.case_id,
+            points,
+            true_points,
+            self.scn.audit,
+            key ^ 0x5DEECE66D,
+        )
+        return Claims(
+            batch,
+            drg,
+            klass,
+            found.points,
+            np.zeros(batch.n, dtype=bool),
+            found.audited,
+            found.caught,
+            found.deducted,
+        )
+
+    def _readmissions(self, year: YearState, claims: Claims) -> np.ndarray:
+        """Flag earlier stays readmitted within the window; points moved from earlier months."""
+        n_h = self.hospitals.n
+        window = self.scn.readmission.window_days
+        factor = self.scn.readmission.factor
+        start = int(claims.cases.admit_day.min()) - window if claims.cases.n else 0
+        earlier = [c for c in year.claims if c.cases.n and int(c.cases.day.max()) >= start]
+        pool = Claims.concat([*earlier, claims]) if earlier else claims
+        c = pool.cases
+        flags = readmission_earlier(
+            c.patient, c.hospital, c.adrg, c.admit_day, c.day, pool.drg >= 0, window
+        )
+        adjust = np.zeros(n_h)
+        offset = 0
+        for prior in earlier:
+            n = prior.cases.n
+            new = flags[offset : offset + n] & ~prior.readmit
+            if new.any():
+                delta = prior.points[new] * (factor - 1.0)
+                adjust += np.bincount(prior.cases.hospital[new], weights=delta, minlength=n_h)
+                prior.readmit = prior.readmit | new
+            offset += n
+        claims.readmit = flags[offset:]
+        return adjust
+
+    # --- year end ------------------------------------------------------------------------------
+    def _close_year(self, year: YearState) -> None:
+        """The year-end settlement (spec §6) and what next year's rules learn from this year."""
+        scn, hosp, n_h = self.scn, self.hospitals, self.hospitals.n
+        claims = Claims.concat(year.claims)
+        c = claims.cases
+        final = claims.final_points(scn.readmission.factor)
+        points = np.bincount(c.hospital, weights=final, minlength=n_h)
+        deducted = np.bincount(c.hospital, weights=claims.deducted, minlength=n_h)
+        oop = np.bincount(c.hospital, weights=c.oop, minlength=n_h)
+        cases = np.bincount(c.hospital, minlength=n_h)
+        phantom = (c.acts & ACT_BITS["phantom"]) != 0
+        true_cost = np.bincount(c.hospital, weights=np.where(phantom, 0.0, c.cost), minlength=n_h)
+        values = self._indicators(claims, year.tariff)
+        scores = indicators.score(values, scn.incentive)
+        lam = indicators.coefficient(scores, scn.incentive)
+        prepaid = year.prepaid if year.prepaid is not None else np.zeros(n_h, np.int64)
+        withheld = year.withheld if year.withheld is not None else np.zeros(n_h, np.int64)
+        if scn.settlement.mode == "pool":
+            res = settle_year_pool(
+                year.available_fen, points, deducted, oop, prepaid, withheld, lam
+            )
+            for h in range(n_h):
+                year.ledger.transfer(f"hospital:{h}", "pool", int(res.deduction_fen[h]), "deduct")
+                year.ledger.transfer(
+                    "pool", f"hospital:{h}", int(res.incentive_fen[h]), "incentive"
+                )
+        else:
+            res = settle_year_repricing(
+                year.available_fen, points, deducted, oop, prepaid, scn.settlement.prepay_share, lam
+            )
+            year.ledger.transfer("pool", "fund", int(withheld.sum()), "pool back to fund")
+            for h in range(n_h):
+                year.ledger.transfer("fund", f"hospital:{h}", int(res.incentive_fen[h]), "top-up")
+        self._check_money(year, res.final_fen, res.retained_fen)
+        cal = self._calendar_year(year.index)
+        margin = res.final_fen / 100.0 + oop - true_cost
+        for h in range(n_h):
+            self.tables.settlement.append(
+                {
+                    "year": cal,
+                    "hospital": hosp.ids[h],
+                    "name": hosp.names[h],
+                    "tier": int(hosp.tier[h]),
+                    "cases": int(cases[h]),
+                    "points": float(points[h]),
+                    "deducted_points": float(deducted[h]),
+                    "cmi": float(values["cmi"][h]),
+                    "cei": float(values["cost_efficiency"][h]),
+                    "tei": float(values["time_efficiency"][h]),
+                    "violation_rate": float(values["violation_rate"][h]),
+                    "referral_out_high": float(values["referral_out_high"][h]),
+                    "score": float(scores[h]),
+                    "coefficient": float(lam[h]),
+                    "prepaid_fen": int(prepaid[h]),
+                    "withheld_fen": int(withheld[h]),
+                    "deduction_fen": int(res.deduction_fen[h]),
+                    "incentive_fen": int(res.incentive_fen[h]),
+                    "final_fen": int(res.final_fen[h]),
+                    "true_cost_yuan": float(true_cost[h]),
+                    "oop_yuan": float(oop[h]),
+                    "margin_yuan": float(margin[h]),
+                }
+            )
+        self.tables.region_year.append(
+            {
+                "year": cal,
+                "budget_fen": year.budget_fen,
+                "reserve_fen": year.reserve_fen,
+                "available_fen": year.available_fen,
+                "point_value": res.point_value,
+                "points": float(points.sum()),
+                "cases": int(cases.sum()),
+                "paid_fen": int(res.final_fen.sum()),
+                "retained_fen": res.retained_fen,
+            }
+        )
+        if self.keep_cases:
+            self.tables.cases.append(self._case_columns(cal, claims, final))
+        self.history.append(Reference(c.hospital, claims.drg, c.cost))
+        self.last_month_points = year.month_points.copy()
+        self.previous_tariff = year.tariff
+        self.refused_high = np.zeros(n_h)
+
+    def _indicators(self, claims: Claims, tariff: Tariff) -> dict[str, np.ndarray]:
+        """Indicators of spec §6 from what the regulator sees: billed codes, costs, audits."""
+        n_h, c = self.hospitals.n, claims.cases
+        cei = indicators.efficiency_index(c.hospital, claims.drg, c.cost, n_h, self.cat.n_drg)
+        tei = indicators.efficiency_index(
+            c.hospital, claims.drg, c.los.astype(np.float64), n_h, self.cat.n_drg
+        )
+        reviewed = np.bincount(c.hospital, weights=claims.audited, minlength=n_h)
+        caught = np.bincount(c.hospital, weights=claims.caught != 0, minlength=n_h)
+        grouped = claims.drg >= 0
+        rw = np.where(grouped, tariff.rw[np.where(grouped, claims.drg, 0)], 0.0)
+        n_grouped = np.bincount(c.hospital, weights=grouped, minlength=n_h)
+        high = np.bincount(
+            c.hospital,
+            weights=tariff.high_weight(claims.drg, self.scn.incentive.high_weight_rw),
+            minlength=n_h,
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return {
+                "cost_efficiency": cei,
+                "time_efficiency": tei,
+                "violation_rate": np.where(reviewed > 0, caught / np.maximum(reviewed, 1), 0.0),
+                "referral_out_high": np.where(
+                    high + self.refused_high > 0,
+                    self.refused_high / np.maximum(high + self.refused_high, 1),
+                    0.0,
+                ),
+                "cmi": np.where(
+                    n_grouped > 0,
+                    np.bincount(c.hospital, weights=rw, minlength=n_h) / np.maximum(n_grouped, 1),
+                    np.nan,
+                ),
+            }
+
+    def _check_money(self, year: YearState, final: np.ndarray, retained: int) -> None:
+        """Paid plus retained plus reserve is the budget, to the fen, on the ledger and in totals."""
+        year.ledger.check()
+        bal = year.ledger.balance
+        paid = sum(bal.get(f"hospital:{h}", 0) for h in range(self.hospitals.n))
+        if paid != int(final.sum()) or bal.get("pool", 0) != 0 or bal["fund"] != retained:
+            raise AssertionError(
+                f"year {year.index}: ledger {bal} disagrees with settlement "
+                f"(paid {int(final.sum())}, retained {retained})"
+            )
+        if int(final.sum()) + retained + year.reserve_fen != year.budget_fen:
+            raise AssertionError("paid + retained + reserve differs from the budget")
+
+    def _record_catalogue(self, y: int, tariff: Tariff) -> None:
+        """The year's catalogue rows: weights, base points and stability of each DRG."""
+        self.tables.catalogue.append(
+            {
+                "year": np.full(self.cat.n_drg, self._calendar_year(y)),
+                "drg": self.cat.drg,
+                "adrg": self.cat.adrg[self.cat.drg_adrg],
+                "mdc": self.cat.mdc,
+                "severity": self.cat.suffix,
+                "rw": tariff.rw,
+                "base_points": tariff.base_pts,
+                "ref_mean_cost_yuan": tariff.ref_cost,
+                "stable": tariff.stable,
+                "reference_cases": tariff.ref_cases,
+            }
+        )
+
+    def _case_columns(self, cal: int, claims: Claims, final: np.ndarray) -> dict[str, Any]:
+        """The case table's columns for one year."""
+        from drgsim.kernels.price import CLASS_NAMES
+
+        c, cat = claims.cases, self.cat
+        codes = np.append(cat.drg, "0000").astype(object)
+        return {
+            "year": np.full(c.n, cal),
+            "case_id": c.case_id,
+            "patient_id": c.patient,
+            "hospital": np.asarray(self.hospitals.ids, dtype=object)[c.hospital],
+            "month": c.month,
+            "admit_day": c.admit_day,
+            "day": c.day,
+            "drg_true": codes[c.drg_true],
+            "drg_billed": codes[claims.drg],
+            "cost_yuan": c.cost,
+            "oop_yuan": c.oop,
+            "los": c.los,
+            "discharge": c.discharge,
+            "case_class": np.asarray(CLASS_NAMES, dtype=object)[claims.klass],
+            "points": final,
+            "readmission": claims.readmit,
+            "acts": c.acts,
+            "audited": claims.audited,
+            "caught": claims.caught,
+            "deducted_points": claims.deducted,
+        }
+
+    def _calendar_year(self, y: int) -> int:
+        return self.scn.start_year + y

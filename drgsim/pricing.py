@@ -1,0 +1,129 @@
+"""The insurer's pricing of a batch of claims: group, classify, nominate special review, readmissions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from drgsim.cases import CaseBatch
+from drgsim.catalogue import Catalogue
+from drgsim.kernels.group import group_cases
+from drgsim.kernels.price import HIGH, SPECIAL, price_cases
+from drgsim.schema import Scenario
+from drgsim.tariff import Tariff
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The pricing rules of spec §2 as arrays ready for the kernels."""
+
+    band_up: np.ndarray
+    band_ratio: np.ndarray
+    low: float
+    high_factor: float
+    base_points: float
+    incomplete_days: int
+    quota: float
+
+    @staticmethod
+    def from_scenario(scn: Scenario) -> Rules:
+        """The pricing rules of a scenario."""
+        bands = scn.outliers.high
+        up = np.array([b.up_to if b.up_to is not None else np.inf for b in bands])
+        return Rules(
+            up,
+            np.array([b.ratio for b in bands]),
+            scn.outliers.low,
+            scn.outliers.high_factor,
+            scn.base_points,
+            scn.incomplete_stay_days,
+            scn.special_review.quota,
+        )
+
+
+def billed_drg(batch: CaseBatch, cat: Catalogue) -> np.ndarray:
+    """The DRG each claim groups to from its coded ADRG and severity (-1: ungroupable)."""
+    return group_cases(batch.adrg, batch.billed_severity, batch.ungroupable, cat.group_table)
+
+
+def price(
+    batch: CaseBatch, drg: np.ndarray, tariff: Tariff, rules: Rules, n_hosp: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Case class and points of each claim, with the hospitals' special-review nominations."""
+    klass, points, special = price_cases(
+        batch.hospital,
+        drg,
+        batch.cost,
+        batch.discharge,
+        batch.los,
+        tariff.base_pts,
+        tariff.ref_cost,
+        tariff.stable,
+        tariff.coef,
+        rules.band_up,
+        rules.band_ratio,
+        rules.low,
+        rules.high_factor,
+        rules.base_points,
+        tariff.mean_cost,
+        rules.incomplete_days,
+    )
+    chosen = nominate_special(batch.hospital, klass, points, special, rules.quota, n_hosp)
+    klass[chosen] = SPECIAL
+    points[chosen] = special[chosen]
+    return klass, points
+
+
+def nominate_special(
+    hospital: np.ndarray,
+    klass: np.ndarray,
+    points: np.ndarray,
+    special: np.ndarray,
+    quota: float,
+    n_hosp: int,
+) -> np.ndarray:
+    """Each hospital nominates its high cases that gain most from special review, within quota.
+
+    A hospital may nominate at most floor(quota × its cases in the batch); only high-cost cases
+    whose special-review points exceed their formula points are eligible; ties go to the earlier
+    case.
+    """
+    n_h = np.bincount(hospital, minlength=n_hosp)
+    allowed = np.floor(quota * n_h + 1e-9).astype(np.int64)
+    gain = special - points
+    eligible = np.flatnonzero((klass == HIGH) & (gain > 0))
+    order = eligible[np.lexsort((eligible, -gain[eligible], hospital[eligible]))]
+    h = hospital[order]
+    first = np.searchsorted(h, h, side="left")
+    rank = np.arange(order.shape[0]) - first
+    chosen = np.zeros(hospital.shape[0], dtype=bool)
+    chosen[order[rank < allowed[h]]] = True
+    return chosen
+
+
+def readmission_earlier(
+    patient: np.ndarray,
+    hospital: np.ndarray,
+    adrg: np.ndarray,
+    admit_day: np.ndarray,
+    day: np.ndarray,
+    grouped: np.ndarray,
+    window: int,
+) -> np.ndarray:
+    """Stays followed by a readmission of the same patient to the same hospital and ADRG.
+
+    The later stay must be admitted within `window` days after the earlier discharge; only
+    grouped claims count (the ADRG of an ungroupable claim is unknown to the insurer).
+    """
+    n = patient.shape[0]
+    out = np.zeros(n, dtype=bool)
+    idx = np.flatnonzero(grouped)
+    if idx.shape[0] < 2:
+        return out
+    order = idx[np.lexsort((day[idx], admit_day[idx], adrg[idx], hospital[idx], patient[idx]))]
+    a, b = order[:-1], order[1:]
+    gap = admit_day[b].astype(np.int64) - day[a].astype(np.int64)
+    same = (patient[a] == patient[b]) & (hospital[a] == hospital[b]) & (adrg[a] == adrg[b])
+    out[a[same & (gap >= 0) & (gap <= window)]] = True
+    return out

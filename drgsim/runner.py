@@ -1,0 +1,191 @@
+"""Run a scenario: every variant × replication, collected into tidy pandas tables."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from drgsim import catalogue as catalogue_mod
+from drgsim.catalogue import Catalogue
+from drgsim.engine import CaseSource, Simulation, Tables
+from drgsim.hospitals import HospitalTable, hospital_table
+from drgsim.replay import TableSource
+from drgsim.scenario import load_scenario, variant_names, variant_scenario
+from drgsim.schema import Scenario
+from drgsim.synth import SyntheticSource
+
+KEYS = ["variant", "replication", "year"]
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class Result:
+    """The tables of a run as pandas DataFrames, and its manifest."""
+
+    scenario: Scenario
+    manifest: dict[str, Any]
+    hospital_month: pd.DataFrame
+    settlement: pd.DataFrame
+    region_year: pd.DataFrame
+    catalogue: pd.DataFrame
+    cases: pd.DataFrame | None = None
+    tables: tuple[str, ...] = field(
+        default=("catalogue", "hospital_month", "settlement", "region_year")
+    )
+
+    def __repr__(self) -> str:
+        ry = self.region_year
+        return (
+            f"<drgsim.Result {self.scenario.name!r}: {ry['variant'].nunique()} variant(s), "
+            f"{ry['replication'].nunique()} replication(s), {ry['year'].nunique()} year(s)>"
+        )
+
+
+def load_catalogue(scn: Scenario) -> Catalogue:
+    """The scenario's catalogue: the built-in one or the file it names."""
+    src = scn.catalogue.source
+    return catalogue_mod.builtin() if src == "builtin" else catalogue_mod.load(src)
+
+
+def case_source(scn: Scenario, cat: Catalogue, hospitals: HospitalTable) -> CaseSource:
+    """Synthetic patients, or the case table the scenario names."""
+    if scn.cases.source is not None:
+        return TableSource(scn.cases.source, cat, hospitals, scn.start_year)
+    return SyntheticSource(scn, cat, hospitals)
+
+
+def default_budget(scn: Scenario, cat: Catalogue) -> float:
+    """Budget-neutral annual budget: the fund's part of year one's expected cost at baseline."""
+    source = case_source(scn, cat, hospital_table(scn))
+    if isinstance(source, TableSource):
+        return source.fund_cost(0)
+    return source.expected_fund_cost()
+
+
+def run(
+    scenario: str | Path | Scenario | dict[str, Any],
+    *,
+    cases: bool = False,
+    replications: int | None = None,
+    variants: list[str] | None = None,
+    progress: Progress | None = None,
+) -> Result:
+    """Run a scenario (a YAML path, a mapping or a Scenario) and return its tables."""
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    text_hash = _scenario_hash(scenario)
+    cat = load_catalogue(scn)
+    budget = scn.budget.annual if scn.budget.annual is not None else default_budget(scn, cat)
+    names = variants or variant_names(scn)
+    reps = replications or scn.replications
+    total = len(names) * reps
+    collected: list[tuple[str, int, Tables]] = []
+    for name in names:
+        vscn = variant_scenario(scn, name)
+        vcat = cat if vscn.catalogue == scn.catalogue else load_catalogue(vscn)
+        hospitals = hospital_table(vscn)
+        source = case_source(vscn, vcat, hospitals)
+        vbudget = vscn.budget.annual if vscn.budget.annual is not None else budget
+        for r in range(reps):
+            sim = Simulation(
+                vscn,
+                vcat,
+                hospitals,
+                source,
+                annual_budget=vbudget,
+                replication=r,
+                keep_cases=cases,
+            )
+            collected.append((name, r, sim.run()))
+            if progress is not None:
+                progress(len(collected), total, f"{name} #{r}")
+    frames = {
+        key: _frame(collected, key)
+        for key in ("hospital_month", "settlement", "region_year", "catalogue")
+    }
+    case_frame = _frame(collected, "cases") if cases else None
+    manifest = _manifest(scn, text_hash, names, reps, started, time.perf_counter() - t0, budget)
+    return Result(
+        scn,
+        manifest,
+        frames["hospital_month"],
+        frames["settlement"],
+        frames["region_year"],
+        frames["catalogue"],
+        case_frame,
+    )
+
+
+def _frame(collected: list[tuple[str, int, Tables]], key: str) -> pd.DataFrame:
+    """One tidy table from the rows of every simulation, keyed by variant, replication, year."""
+    parts = []
+    for name, rep, tables in collected:
+        rows = getattr(tables, key)
+        if not rows:
+            continue
+        if isinstance(rows[0].get("year"), np.ndarray):
+            df = pd.concat([pd.DataFrame(r) for r in rows], ignore_index=True)
+        else:
+            df = pd.DataFrame(rows)
+        df.insert(0, "replication", rep)
+        df.insert(0, "variant", name)
+        parts.append(df)
+    if not parts:
+        return pd.DataFrame(columns=KEYS)
+    out = pd.concat(parts, ignore_index=True)
+    cols = KEYS + [c for c in out.columns if c not in KEYS]
+    return out[cols]
+
+
+def _scenario_hash(scenario: Any) -> str:
+    """sha256 of the scenario file's bytes (or of its repr when given as an object)."""
+    if isinstance(scenario, str | Path) and Path(scenario).is_file():
+        return hashlib.sha256(Path(scenario).read_bytes()).hexdigest()
+    return hashlib.sha256(repr(scenario).encode()).hexdigest()
+
+
+def _manifest(
+    scn: Scenario,
+    sha: str,
+    names: list[str],
+    reps: int,
+    started: datetime,
+    wall: float,
+    budget: float,
+) -> dict[str, Any]:
+    """What a run was: scenario, seed, versions, sizes, when, how long."""
+    import numba
+
+    from drgsim import __version__
+
+    return {
+        "scenario": scn.name,
+        "scenario_sha256": sha,
+        "seed": scn.seed,
+        "drgsim_version": __version__,
+        "numba_version": numba.__version__,
+        "numpy_version": np.__version__,
+        "pandas_version": pd.__version__,
+        "python_version": platform.python_version(),
+        "variants": names,
+        "replications": reps,
+        "years": scn.years,
+        "start_year": scn.start_year,
+        "annual_budget_yuan": budget,
+        "budget_source": "scenario" if scn.budget.annual is not None else "budget-neutral default",
+        "catalogue": scn.catalogue.source,
+        "started": started.isoformat(timespec="seconds"),
+        "wall_seconds": round(wall, 3),
+        "cpu_count": os.cpu_count(),
+    }

@@ -1,0 +1,151 @@
+"""Synthetic patients: the Python front that sizes, seeds and calls the case-generation kernel."""
+
+from __future__ import annotations
+
+import calendar
+
+import numpy as np
+
+from drgsim.cases import CaseBatch
+from drgsim.catalogue import Catalogue
+from drgsim.hospitals import HospitalTable
+from drgsim.kernels.generate import N_PARAMS, generate_cases
+from drgsim.kernels.rng import stream_key
+from drgsim.schema import Scenario
+
+CASE_ID_STRIDE = 10_000_000  # case_id = month × stride + index within the month
+
+
+def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Walker/Vose alias table (acceptance probability, alias index) for a discrete draw."""
+    w = np.asarray(weights, dtype=np.float64)
+    n = w.shape[0]
+    scaled = w / w.sum() * n
+    prob = np.ones(n)
+    alias = np.arange(n, dtype=np.int32)
+    small = [i for i in range(n) if scaled[i] < 1.0]
+    large = [i for i in range(n) if scaled[i] >= 1.0]
+    while small and large:
+        s, g = small.pop(), large.pop()
+        prob[s], alias[s] = scaled[s], g
+        scaled[g] -= 1.0 - scaled[s]
+        (small if scaled[g] < 1.0 else large).append(g)
+    return prob, alias
+
+
+def month_days(year: int, month: int) -> tuple[int, int]:
+    """First day of the month as day of year (1-based) and the month's length."""
+    first = sum(calendar.monthrange(year, m)[1] for m in range(1, month)) + 1
+    return first, calendar.monthrange(year, month)[1]
+
+
+class SyntheticSource:
+    """Draws each month's cases of a scenario's city from its generator parameters."""
+
+    def __init__(self, scn: Scenario, cat: Catalogue, hospitals: HospitalTable) -> None:
+        self.scn, self.cat, self.hospitals = scn, cat, hospitals
+        gen = scn.generator
+        rw = cat.rw()
+        sev = np.stack([cat.p_mcc, cat.p_cc, 1.0 - cat.p_mcc - cat.p_cc], axis=1)
+        adrg_rw = (sev * rw[cat.group_table]).sum(axis=1)
+        tiers = sorted({int(t) for t in hospitals.tier})
+        self.tier_index = {t: i for i, t in enumerate(tiers)}
+        probs, aliases = [], []
+        for t in tiers:
+            p, a = alias_table(cat.adrg_share * adrg_rw ** gen.complexity_tilt[t])
+            probs.append(p)
+            aliases.append(a)
+        self.alias_prob = np.stack(probs)
+        self.alias_idx = np.stack(aliases)
+        self.hosp_tier = np.array([self.tier_index[int(t)] for t in hospitals.tier], np.int64)
+        self.params = np.array(
+            [
+                gen.cost_sigma,
+                gen.los_sigma,
+                gen.oop_sd,
+                gen.transfer,
+                gen.death,
+                gen.against_advice,
+                scn.incomplete_stay_days,
+                gen.readmission_rate,
+                scn.readmission.window_days,
+                gen.ungroupable_rate,
+            ],
+            dtype=np.float64,
+        )
+        assert self.params.shape[0] == N_PARAMS
+
+    def expected_counts(self, year_index: int, month: int) -> np.ndarray:
+        """Expected admissions of each hospital in a month of year `year_index` (0-based)."""
+        region = self.scn.region
+        season = np.asarray(region.seasonality, dtype=np.float64)
+        volume = region.admissions * (1.0 + region.admissions_growth) ** year_index
+        return volume * season[month - 1] / season.sum() * self.hospitals.volume_share
+
+    def month(self, year_index: int, month: int, seed: np.random.SeedSequence) -> CaseBatch:
+        """The cases discharged in one month, drawn from the month's seed."""
+        counts_seed, case_seed = seed.spawn(2)
+        rng = np.random.Generator(np.random.PCG64(counts_seed))
+        counts = rng.poisson(self.expected_counts(year_index, month))
+        hospital = np.repeat(np.arange(self.hospitals.n, dtype=np.int32), counts)
+        year = self.scn.start_year + year_index
+        first, days = month_days(year, month)
+        cat = self.cat
+        out = generate_cases(
+            np.uint64(stream_key(case_seed)),
+            hospital,
+            self.hosp_tier,
+            self.hospitals.cost_level,
+            self.hospitals.oop_mean,
+            self.alias_prob,
+            self.alias_idx,
+            cat.p_mcc,
+            cat.p_cc,
+            cat.group_table,
+            cat.ref_cost,
+            cat.mean_los,
+            self.params,
+            first,
+            days,
+            self.scn.region.population,
+        )
+        patient, adrg, severity, drg_true, cost, oop, los, admit, day, discharge, ungroup = out
+        n = hospital.shape[0]
+        return CaseBatch(
+            case_id=month * CASE_ID_STRIDE + np.arange(n, dtype=np.int64),
+            patient=patient,
+            hospital=hospital,
+            adrg=adrg,
+            severity=severity,
+            drg_true=drg_true,
+            billed_severity=severity.copy(),
+            cost=cost,
+            oop=oop,
+            los=los,
+            admit_day=admit,
+            day=day,
+            month=np.full(n, month, dtype=np.int8),
+            discharge=discharge,
+            ungroupable=ungroup,
+            acts=np.zeros(n, dtype=np.uint8),
+        )
+
+    def expected_fund_cost(self) -> float:
+        """Expected fund part (cost − patient-paid) of year one's cases, in yuan."""
+        cat, hosp, gen = self.cat, self.hospitals, self.scn.generator
+        sev = np.stack([cat.p_mcc, cat.p_cc, 1.0 - cat.p_mcc - cat.p_cc], axis=1)
+        adrg_cost = (sev * cat.ref_cost[cat.group_table]).sum(axis=1)
+        total = 0.0
+        yearly = sum(self.expected_counts(0, m) for m in range(1, 13))
+        for t, i in self.tier_index.items():
+            w = self.alias_prob[i] * 0 + cat.adrg_share * (
+                (sev * cat.rw()[cat.group_table]).sum(axis=1) ** gen.complexity_tilt[t]
+            )
+            mean_cost_t = float(np.dot(w / w.sum(), adrg_cost))
+            mask = hosp.tier == t
+            total += float(
+                np.sum(
+                    yearly[mask] * hosp.cost_level[mask] * (1 - hosp.oop_mean[mask]) * mean_cost_t
+                )
+            )
+        return total
