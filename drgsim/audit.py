@@ -31,7 +31,7 @@ def sample(
     n_h = np.bincount(hospital, minlength=n_hosp)
     k = np.floor(rate * n_h + 0.5).astype(np.int64)
     u = uniform_np(key, case_id.astype(np.uint64))
-    order = np.lexsort((case_id, u, hospital))
+    order = np.argsort(hospital + u)  # by hospital, then by draw (u < 1)
     h = hospital[order]
     rank = np.arange(order.shape[0]) - np.searchsorted(h, h, side="left")
     out = np.zeros(hospital.shape[0], dtype=bool)

@@ -236,4 +236,42 @@ def load(path: str | Path, *, seed: int = 11) -> Catalogue:
         if col not in df:
             df[col] = synth[col].to_numpy()
     mix = synth_case_mix(df[["drg", "mdc", "adrg", "adrg_type", "suffix"]], seed=seed)
+    if "case_share" in df:
+        mix = _mix_from_shares(df, path, row0)
     return _build(df, mix, path, row0, str(path))
+
+
+def _mix_from_shares(df: pd.DataFrame, where: object, row0: int) -> pd.DataFrame:
+    """ADRG case mix from a `case_share` column (share of cases billed to each DRG).
+
+    The ADRG's share is the sum of its DRGs' shares; a true MCC (CC) case is as likely as the
+    shares of the ADRG's suffix-1 (suffix-3) codes say, so the catalogue's case-weighted mean
+    cost ā is Σ case_share × ref_mean_cost_yuan / Σ case_share exactly.
+    """
+    raw = pd.to_numeric(df["case_share"], errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~(np.isfinite(raw) & (raw >= 0)))
+    if len(bad):
+        raise _fail(
+            where, row0 + bad[0], "case_share", df["case_share"].iloc[bad[0]], "a number >= 0"
+        )
+    if raw.sum() <= 0:
+        raise _fail(where, row0, "case_share", 0, "shares with a positive sum")
+    frame = pd.DataFrame(
+        {"adrg": df["adrg"].to_numpy(), "suffix": df["suffix"].to_numpy(), "share": raw}
+    )
+    rows = []
+    for adrg, part in frame.groupby("adrg", sort=True):
+        total = float(part["share"].sum())
+        suffixes = set(part["suffix"])
+        split = len(suffixes) > 1
+        mcc = float(part.loc[part["suffix"] == "1", "share"].sum()) if split else 0.0
+        cc = float(part.loc[part["suffix"] == "3", "share"].sum()) if split else 0.0
+        rows.append(
+            {
+                "adrg": adrg,
+                "share": total,
+                "p_mcc": mcc / total if total > 0 else 0.0,
+                "p_cc": cc / total if total > 0 else 0.0,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -269,22 +269,25 @@ class Simulation:
         window = self.scn.readmission.window_days
         factor = self.scn.readmission.factor
         start = int(claims.cases.admit_day.min()) - window if claims.cases.n else 0
-        earlier = [c for c in year.claims if c.cases.n and int(c.cases.day.max()) >= start]
-        pool = Claims.concat([*earlier, claims]) if earlier else claims
-        c = pool.cases
+        # only earlier stays discharged late enough can precede a stay of this batch
+        recent = [(c, np.flatnonzero(c.cases.day >= start)) for c in year.claims]
+        recent = [(c, rows) for c, rows in recent if rows.size]
+        parts = [(c.cases.take(rows), c.drg[rows]) for c, rows in recent]
+        parts.append((claims.cases, claims.drg))
+        cases = CaseBatch.concat([p[0] for p in parts])
+        drg = np.concatenate([p[1] for p in parts])
         flags = readmission_earlier(
-            c.patient, c.hospital, c.adrg, c.admit_day, c.day, pool.drg >= 0, window
+            cases.patient, cases.hospital, cases.adrg, cases.admit_day, cases.day, drg >= 0, window
         )
         adjust = np.zeros(n_h)
         offset = 0
-        for prior in earlier:
-            n = prior.cases.n
-            new = flags[offset : offset + n] & ~prior.readmit
-            if new.any():
-                delta = prior.points[new] * (factor - 1.0)
-                adjust += np.bincount(prior.cases.hospital[new], weights=delta, minlength=n_h)
-                prior.readmit = prior.readmit | new
-            offset += n
+        for prior, rows in recent:
+            hit = rows[flags[offset : offset + rows.size] & ~prior.readmit[rows]]
+            if hit.size:
+                delta = prior.points[hit] * (factor - 1.0)
+                adjust += np.bincount(prior.cases.hospital[hit], weights=delta, minlength=n_h)
+                prior.readmit[hit] = True
+            offset += rows.size
         claims.readmit = flags[offset:]
         return adjust
 

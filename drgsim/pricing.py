@@ -121,9 +121,29 @@ def readmission_earlier(
     idx = np.flatnonzero(grouped)
     if idx.shape[0] < 2:
         return out
-    order = idx[np.lexsort((day[idx], admit_day[idx], adrg[idx], hospital[idx], patient[idx]))]
+    order = _stay_order(idx, patient, hospital, adrg, admit_day)
     a, b = order[:-1], order[1:]
     gap = admit_day[b].astype(np.int64) - day[a].astype(np.int64)
     same = (patient[a] == patient[b]) & (hospital[a] == hospital[b]) & (adrg[a] == adrg[b])
     out[a[same & (gap >= 0) & (gap <= window)]] = True
     return out
+
+
+def _stay_order(
+    idx: np.ndarray,
+    patient: np.ndarray,
+    hospital: np.ndarray,
+    adrg: np.ndarray,
+    admit_day: np.ndarray,
+) -> np.ndarray:
+    """`idx` sorted by patient, hospital, ADRG and admission day (one int64 key when it fits)."""
+    p = patient[idx].astype(np.int64)
+    h, a = hospital[idx].astype(np.int64), adrg[idx].astype(np.int64)
+    d = admit_day[idx].astype(np.int64)
+    d_lo, d_span = int(d.min()), int(d.max() - d.min()) + 1
+    h_span, a_span = int(h.max()) + 1, int(a.max()) + 1
+    p_lo, p_span = int(p.min()), int(p.max() - p.min()) + 1
+    if float(p_span) * h_span * a_span * d_span < 2.0**62:
+        key = (((p - p_lo) * h_span + h) * a_span + a) * d_span + (d - d_lo)
+        return idx[np.argsort(key)]
+    return idx[np.lexsort((d, a, h, p))]

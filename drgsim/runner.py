@@ -84,7 +84,7 @@ def run(
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    text_hash = _scenario_hash(scenario)
+    text_hash = scenario_hash(scenario)
     cat = load_catalogue(scn)
     budget = scn.budget.annual if scn.budget.annual is not None else default_budget(scn, cat)
     names = variants or variant_names(scn)
@@ -148,7 +148,7 @@ def _frame(collected: list[tuple[str, int, Tables]], key: str) -> pd.DataFrame:
     return out[cols]
 
 
-def _scenario_hash(scenario: Any) -> str:
+def scenario_hash(scenario: Any) -> str:
     """sha256 of the scenario file's bytes (or of its repr when given as an object)."""
     if isinstance(scenario, str | Path) and Path(scenario).is_file():
         return hashlib.sha256(Path(scenario).read_bytes()).hexdigest()

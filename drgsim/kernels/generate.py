@@ -7,7 +7,9 @@ import math
 import numpy as np
 
 from drgsim.kernels.group import group_one
-from drgsim.kernels.jit import inline, kernel
+import numba
+
+from drgsim.kernels.jit import inline, parallel_kernel
 from drgsim.kernels.rng import normal, uniform
 
 #: Uniform draws used per case; draw k of case j uses counter j * DRAWS + k.
@@ -30,7 +32,7 @@ def draw_stay(key, base, mean_los_g, los_sigma, dtype, short_days):  # pragma: n
     return int(stay), scale
 
 
-@kernel
+@parallel_kernel
 def generate_cases(
     key,
     hospital,
@@ -73,72 +75,81 @@ def generate_cases(
     discharge = np.empty(n, np.int8)
     ungroupable = np.empty(n, np.bool_)
     last_day = first_day + days_in_month - 1
+    # hospitals' runs of cases are independent: each is one thread's sequential loop
+    bounds = np.empty(n + 1, np.int64)
+    n_seg = 0
     for j in range(n):
-        base = np.uint64(j) * np.uint64(DRAWS)
-        h = hospital[j]
-        ud = uniform(key, base + np.uint64(D_DISCHARGE))
-        dtype = 0
-        if ud < p_tr:
-            dtype = 1
-        elif ud < p_tr + p_de:
-            dtype = 2
-        elif ud < p_tr + p_de + p_ama:
-            dtype = 3
-        accepted = False
-        a = 0
-        s = 0
-        pid = 0
-        g = 0
-        stay = 0
-        scale = 1.0
-        d = 0
-        if (
-            j > 0
-            and hospital[j - 1] == h
-            and uniform(key, base + np.uint64(D_READMIT)) < readmit_rate
-        ):
-            a = adrg[j - 1]
-            s = severity[j - 1]
-            pid = patient[j - 1]
-            g = drg_true[j - 1]
-            stay, scale = draw_stay(key, base, mean_los[g], los_sigma, dtype, short_days)
-            gap = int(uniform(key, base + np.uint64(D_GAP)) * window)
-            d = day[j - 1] + 1 + gap + stay
-            accepted = d <= last_day
-        if not accepted:
-            t = hosp_tier[h]
-            col = int(uniform(key, base + np.uint64(D_ADRG_COL)) * n_adrg)
-            a = col
-            if uniform(key, base + np.uint64(D_ADRG_ACCEPT)) >= alias_prob[t, col]:
-                a = alias_idx[t, col]
-            us = uniform(key, base + np.uint64(D_SEVERITY))
-            s = 2
-            if us < p_mcc[a]:
-                s = 0
-            elif us < p_mcc[a] + p_cc[a]:
-                s = 1
-            pid = int(uniform(key, base + np.uint64(D_PATIENT)) * population)
-            g = group_one(group_table, a, s)
-            stay, scale = draw_stay(key, base, mean_los[g], los_sigma, dtype, short_days)
-            d = first_day + int(uniform(key, base + np.uint64(D_DAY)) * days_in_month)
-        z = normal(key, base + np.uint64(D_COST))
-        c = (
-            ref_cost[g]
-            * hosp_cost_level[h]
-            * scale
-            * math.exp(cost_sigma * z - 0.5 * cost_sigma**2)
-        )
-        share = hosp_oop_mean[h] + oop_sd * normal(key, base + np.uint64(D_OOP))
-        share = min(max(share, 0.0), 0.95)
-        patient[j] = pid
-        adrg[j] = a
-        severity[j] = s
-        drg_true[j] = g
-        cost[j] = c
-        oop[j] = c * share
-        los[j] = stay
-        day[j] = d
-        admit[j] = d - stay
-        discharge[j] = dtype
-        ungroupable[j] = uniform(key, base + np.uint64(D_UNGROUP)) < ungroup_rate
+        if j == 0 or hospital[j] != hospital[j - 1]:
+            bounds[n_seg] = j
+            n_seg += 1
+    bounds[n_seg] = n
+    for seg in numba.prange(n_seg):
+        for j in range(bounds[seg], bounds[seg + 1]):
+            base = np.uint64(j) * np.uint64(DRAWS)
+            h = hospital[j]
+            ud = uniform(key, base + np.uint64(D_DISCHARGE))
+            dtype = 0
+            if ud < p_tr:
+                dtype = 1
+            elif ud < p_tr + p_de:
+                dtype = 2
+            elif ud < p_tr + p_de + p_ama:
+                dtype = 3
+            accepted = False
+            a = 0
+            s = 0
+            pid = 0
+            g = 0
+            stay = 0
+            scale = 1.0
+            d = 0
+            if (
+                j > 0
+                and hospital[j - 1] == h
+                and uniform(key, base + np.uint64(D_READMIT)) < readmit_rate
+            ):
+                a = adrg[j - 1]
+                s = severity[j - 1]
+                pid = patient[j - 1]
+                g = drg_true[j - 1]
+                stay, scale = draw_stay(key, base, mean_los[g], los_sigma, dtype, short_days)
+                gap = int(uniform(key, base + np.uint64(D_GAP)) * window)
+                d = day[j - 1] + 1 + gap + stay
+                accepted = d <= last_day
+            if not accepted:
+                t = hosp_tier[h]
+                col = int(uniform(key, base + np.uint64(D_ADRG_COL)) * n_adrg)
+                a = col
+                if uniform(key, base + np.uint64(D_ADRG_ACCEPT)) >= alias_prob[t, col]:
+                    a = alias_idx[t, col]
+                us = uniform(key, base + np.uint64(D_SEVERITY))
+                s = 2
+                if us < p_mcc[a]:
+                    s = 0
+                elif us < p_mcc[a] + p_cc[a]:
+                    s = 1
+                pid = int(uniform(key, base + np.uint64(D_PATIENT)) * population)
+                g = group_one(group_table, a, s)
+                stay, scale = draw_stay(key, base, mean_los[g], los_sigma, dtype, short_days)
+                d = first_day + int(uniform(key, base + np.uint64(D_DAY)) * days_in_month)
+            z = normal(key, base + np.uint64(D_COST))
+            c = (
+                ref_cost[g]
+                * hosp_cost_level[h]
+                * scale
+                * math.exp(cost_sigma * z - 0.5 * cost_sigma**2)
+            )
+            share = hosp_oop_mean[h] + oop_sd * normal(key, base + np.uint64(D_OOP))
+            share = min(max(share, 0.0), 0.95)
+            patient[j] = pid
+            adrg[j] = a
+            severity[j] = s
+            drg_true[j] = g
+            cost[j] = c
+            oop[j] = c * share
+            los[j] = stay
+            day[j] = d
+            admit[j] = d - stay
+            discharge[j] = dtype
+            ungroupable[j] = uniform(key, base + np.uint64(D_UNGROUP)) < ungroup_rate
     return patient, adrg, severity, drg_true, cost, oop, los, admit, day, discharge, ungroupable

@@ -21,3 +21,8 @@ def kernel(fn: Callable[..., Any]) -> Any:
 def inline(fn: Callable[..., Any]) -> Any:
     """Compile a small helper that kernels call; it is inlined into its callers."""
     return numba.njit(cache=CACHE, nogil=True, inline="always")(fn)
+
+
+def parallel_kernel(fn: Callable[..., Any]) -> Any:
+    """Compile `fn` with numba's `prange` loops run on threads; results never depend on threads."""
+    return numba.njit(cache=CACHE, nogil=True, parallel=True)(fn)

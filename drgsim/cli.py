@@ -1,0 +1,216 @@
+"""The `drgsim` command: thin wrappers that parse flags, call the library and report errors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from drgsim.errors import DrgsimError
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `drgsim` console script; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except DrgsimError as exc:
+        for line in str(exc).splitlines():
+            print(f"drgsim: error: {line}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("drgsim: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    from drgsim import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="drgsim",
+        description="Simulate hospital payment under global budget + DRG + point method.",
+    )
+    parser.add_argument("--version", action="version", version=f"drgsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="run a scenario and write its tables",
+        description="Run a scenario: every variant × replication × year.",
+    )
+    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output directory (default: out/<scenario file name>)",
+    )
+    run.add_argument("--force", action="store_true", help="replace an existing output directory")
+    run.add_argument("--cases", action="store_true", help="also write cases.parquet")
+    run.add_argument(
+        "--replications",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="override the scenario's replications",
+    )
+    run.add_argument("--seed", type=_non_negative_int, default=None, help="override the seed")
+    run.add_argument(
+        "--variant",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="run only this variant (repeatable; the baseline is always run)",
+    )
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario key, e.g. --set settlement.prepay_share=0.95",
+    )
+    run.add_argument("--quiet", action="store_true", help="print no summary or progress")
+    run.set_defaults(func=_cmd_run)
+
+    validate = sub.add_parser("validate", help="check scenario files without running them")
+    validate.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
+    validate.set_defaults(func=_cmd_validate)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"got {text!r}; expected a whole number >= 1")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"got {text!r}; expected a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"got {text!r}; expected a whole number >= 0")
+    return value
+
+
+def _overrides(pairs: list[str]) -> dict[str, Any]:
+    """Parse --set KEY=VALUE pairs, reading each value as YAML (numbers, lists, null)."""
+    import yaml
+
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            raise DrgsimError(f"--set {pair}: expected KEY=VALUE, e.g. settlement.mode=repricing")
+        try:
+            out[key.strip()] = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise DrgsimError(f"--set {pair}: the value is not valid YAML") from None
+    return out
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from drgsim.errors import ScenarioError
+    from drgsim.scenario import load_scenario, variant_names
+
+    status = 0
+    for path in args.scenarios:
+        try:
+            scn = load_scenario(path)
+        except ScenarioError as exc:
+            for line in str(exc).splitlines():
+                print(f"drgsim: error: {line}", file=sys.stderr)
+            status = 2
+            continue
+        print(
+            f"{path}: ok — {scn.name!r}, variants: {', '.join(variant_names(scn))}, "
+            f"{scn.replications} replication(s), {scn.years} year(s)"
+        )
+    return status
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from drgsim.scenario import load_scenario, variant_names, with_overrides
+
+    scn = load_scenario(args.scenario)
+    overrides = _overrides(args.set)
+    if args.seed is not None:
+        overrides["seed"] = args.seed
+    if overrides:
+        scn = with_overrides(scn, overrides, label="--set")
+    names = None
+    if args.variant:
+        known = variant_names(scn)
+        for name in args.variant:
+            if name not in known:
+                raise DrgsimError(
+                    f"--variant {name}: not a variant of {args.scenario}; known: {', '.join(known)}"
+                )
+        names = ["baseline", *[n for n in args.variant if n != "baseline"]]
+    out = args.out or Path("out") / args.scenario.stem
+    _check_out(out, args.force)
+
+    from drgsim import results
+    from drgsim.runner import run, scenario_hash
+    from drgsim.summary import summary_text
+
+    progress = None if args.quiet else _Progress()
+    result = run(
+        scn, cases=args.cases, replications=args.replications, variants=names, progress=progress
+    )
+    if progress is not None:
+        progress.done()
+    result.manifest["scenario_file"] = str(args.scenario)
+    result.manifest["scenario_sha256"] = scenario_hash(args.scenario)
+    results.write(result, out, force=args.force)
+    if not args.quiet:
+        print(summary_text(result))
+        print(f"wrote {out}/ ({', '.join(sorted(p.name for p in out.iterdir()))})")
+    return 0
+
+
+def _check_out(out: Path, force: bool) -> None:
+    """Refuse before running, not after, when the output directory would be clobbered."""
+    if out.exists() and not out.is_dir():
+        raise DrgsimError(f"--out {out}: exists and is not a directory; choose another path")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise DrgsimError(
+            f"--out {out}: directory exists and is not empty; "
+            "pass --force to replace it or choose another --out"
+        )
+
+
+class _Progress:
+    """A one-line progress report with an ETA on stderr, shown only for runs of several parts."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.shown = False
+
+    def __call__(self, done: int, total: int, label: str) -> None:
+        if total < 2:
+            return
+        elapsed = time.perf_counter() - self.start
+        eta = elapsed / done * (total - done)
+        end = "\r" if sys.stderr.isatty() else "\n"
+        if sys.stderr.isatty() or done == total or done % max(1, total // 10) == 0:
+            print(
+                f"[{done}/{total}] {label}  {elapsed:.1f}s elapsed, ETA {eta:.1f}s",
+                end=end,
+                file=sys.stderr,
+                flush=True,
+            )
+            self.shown = True
+
+    def done(self) -> None:
+        if self.shown and sys.stderr.isatty():
+            print(file=sys.stderr)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Writing a run's tables to a directory atomically, and reading them back."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from drgsim.errors import DrgsimError
+
+if TYPE_CHECKING:
+    from drgsim.runner import Result
+
+TABLES = ("catalogue", "hospital_month", "settlement", "region_year")
+
+
+def write(result: Result, out: str | Path, *, force: bool = False) -> Path:
+    """Write manifest.json and the Parquet tables to `out`, all at once or not at all.
+
+    Everything is written into a temporary sibling directory first and renamed into place, so an
+    interrupted run leaves no half-written output; an existing non-empty `out` is replaced only
+    with `force`.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise DrgsimError(f"--out {out}: exists and is not a directory; choose another path")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise DrgsimError(
+            f"--out {out}: directory exists and is not empty; "
+            "pass --force to replace it or choose another --out"
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for name in TABLES:
+            _parquet(getattr(result, name), tmp / f"{name}.parquet")
+        if result.cases is not None:
+            _parquet(result.cases, tmp / "cases.parquet")
+        manifest = dict(result.manifest)
+        manifest["tables"] = sorted(p.name for p in tmp.iterdir())
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+        _swap(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _parquet(frame: pd.DataFrame, path: Path) -> None:
+    """One table as zstd-compressed Parquet."""
+    frame.to_parquet(path, index=False, compression="zstd")
+
+
+def _swap(tmp: Path, out: Path) -> None:
+    """Move the finished directory into place, replacing an old one only once the new one is whole."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        out.rename(old)
+    tmp.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def read(out: str | Path) -> dict[str, Any]:
+    """The manifest and tables of an output directory, as a dict of DataFrames."""
+    out = Path(out)
+    manifest_path = out / "manifest.json"
+    if not manifest_path.is_file():
+        raise DrgsimError(f"{out}: no manifest.json; expected the output directory of drgsim run")
+    tables: dict[str, Any] = {"manifest": json.loads(manifest_path.read_text(encoding="utf-8"))}
+    for name in (*TABLES, "cases"):
+        path = out / f"{name}.parquet"
+        if path.is_file():
+            tables[name] = pd.read_parquet(path)
+    return tables

@@ -1,0 +1,537 @@
+"""Every numba kernel against a plain-numpy reference, on hypothesis-generated inputs."""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from drgsim.catalogue import builtin
+from drgsim.hospitals import hospital_table
+from drgsim.kernels.generate import (
+    D_ADRG_ACCEPT,
+    D_ADRG_COL,
+    D_COST,
+    D_DAY,
+    D_DISCHARGE,
+    D_GAP,
+    D_LOS,
+    D_OOP,
+    D_PATIENT,
+    D_READMIT,
+    D_SEVERITY,
+    D_SHORT,
+    D_UNGROUP,
+    DRAWS,
+    N_PARAMS,
+    generate_cases,
+)
+from drgsim.kernels.group import group_cases
+from drgsim.kernels.price import HIGH, LOW, NORMAL, SPECIAL, price_cases
+from drgsim.kernels.rng import normal, normal_np, uniform, uniform_np
+from drgsim.scenario import load_scenario
+from drgsim.synth import SyntheticSource, alias_table, month_days
+
+U64 = st.integers(min_value=0, max_value=2**64 - 1)
+SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
+FAST = settings(max_examples=40, deadline=None)
+
+
+# --- rng -------------------------------------------------------------------------------------
+
+
+@numba.njit
+def _jit_uniform(key, counters):  # pragma: no cover - jitted
+    out = np.empty(counters.shape[0])
+    for i in range(counters.shape[0]):
+        out[i] = uniform(key, counters[i])
+    return out
+
+
+@numba.njit
+def _jit_normal(key, counters):  # pragma: no cover - jitted
+    out = np.empty(counters.shape[0])
+    for i in range(counters.shape[0]):
+        out[i] = normal(key, counters[i])
+    return out
+
+
+def _counters(draw_list: list[int]) -> np.ndarray:
+    return np.array(draw_list, dtype=np.uint64)
+
+
+@FAST
+@given(key=U64, counters=st.lists(U64, min_size=1, max_size=50))
+def test_jitted_uniform_equals_numpy_uniform_bit_for_bit(key: int, counters: list[int]) -> None:
+    c = _counters(counters)
+    jit = _jit_uniform(np.uint64(key), c)
+    ref = uniform_np(key, c)
+    assert jit.tobytes() == ref.tobytes()
+    assert np.all((ref >= 0.0) & (ref < 1.0))
+
+
+@FAST
+@given(key=U64, counters=st.lists(U64, min_size=1, max_size=50))
+def test_jitted_normal_equals_numpy_normal_bit_for_bit(key: int, counters: list[int]) -> None:
+    c = _counters(counters)
+    jit = _jit_normal(np.uint64(key), c)
+    ref = normal_np(key, c)
+    assert jit.tobytes() == ref.tobytes()
+    assert np.all(np.isfinite(ref))
+
+
+def test_normal_is_box_muller_on_counters_2c_and_2c_plus_1() -> None:
+    c = np.arange(1000, dtype=np.uint64)
+    u1 = uniform_np(7, 2 * c)
+    u2 = uniform_np(7, 2 * c + np.uint64(1))
+    expected = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
+    np.testing.assert_array_equal(normal_np(7, c), expected)
+
+
+def test_uniforms_look_uniform_and_normals_look_standard() -> None:
+    u = uniform_np(12345, np.arange(200_000, dtype=np.uint64))
+    assert abs(u.mean() - 0.5) < 0.005 and abs(u.var() - 1 / 12) < 0.002
+    hist = np.bincount((u * 10).astype(int), minlength=10)
+    assert np.all(np.abs(hist - 20_000) < 5 * math.sqrt(20_000 * 0.9))
+    z = normal_np(12345, np.arange(100_000, dtype=np.uint64))
+    assert abs(z.mean()) < 0.02 and abs(z.std() - 1.0) < 0.02
+
+
+# --- group -----------------------------------------------------------------------------------
+
+
+@FAST
+@given(
+    n=st.integers(0, 200),
+    n_adrg=st.integers(1, 30),
+    n_drg=st.integers(1, 60),
+    seed=SEEDS,
+)
+def test_group_cases_looks_up_the_group_table_or_marks_ungroupable(
+    n: int, n_adrg: int, n_drg: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    table = rng.integers(0, n_drg, size=(n_adrg, 3)).astype(np.int32)
+    adrg = rng.integers(0, n_adrg, n).astype(np.int16)
+    severity = rng.integers(0, 3, n).astype(np.int8)
+    ungroupable = rng.random(n) < 0.2
+    out = group_cases(adrg, severity, ungroupable, table)
+    assert out.dtype == np.int16 and out.shape == (n,)
+    np.testing.assert_array_equal(out, np.where(ungroupable, -1, table[adrg, severity]))
+
+
+# --- price -----------------------------------------------------------------------------------
+
+
+def price_reference(
+    hospital: np.ndarray,
+    drg: np.ndarray,
+    cost: np.ndarray,
+    discharge: np.ndarray,
+    los: np.ndarray,
+    base_pts: np.ndarray,
+    ref_cost: np.ndarray,
+    stable: np.ndarray,
+    coef: np.ndarray,
+    band_up: np.ndarray,
+    band_ratio: np.ndarray,
+    low: float,
+    high_factor: float,
+    base_points: float,
+    mean_cost: float,
+    incomplete_days: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Spec §2 vectorised: class and points of each case."""
+    g = np.where(drg >= 0, drg, 0)
+    special = base_points * cost / mean_cost
+    is_special = (drg < 0) | ~stable[g]
+    bp = base_pts[g]
+    k = coef[hospital, g]
+    r = cost / ref_cost[g]
+    band = np.minimum(np.searchsorted(band_up, bp, side="left"), band_up.shape[0] - 1)
+    h = band_ratio[band]  # the first band whose upper bound is >= BP
+    incomplete = (discharge != 0) & (los <= incomplete_days)
+    is_low = ~is_special & ((r < low) | incomplete)
+    is_high = ~is_special & ~is_low & (r > h)
+    klass = np.select([is_special, is_low, is_high], [SPECIAL, LOW, HIGH], NORMAL)
+    points = np.select(
+        [is_special, is_low, is_high],
+        [special, np.minimum(bp * r, bp * k), bp * k + bp * (r - h) * high_factor],
+        bp * k,
+    )
+    return klass.astype(np.int8), points
+
+
+@st.composite
+def pricing_inputs(draw: st.DrawFn) -> dict:
+    """Random cases and a random tariff: groups, coefficients, bands, thresholds."""
+    n = draw(st.integers(0, 200))
+    n_drg = draw(st.integers(1, 25))
+    n_hosp = draw(st.integers(1, 6))
+    n_band = draw(st.integers(1, 4))
+    rng = np.random.default_rng(draw(SEEDS))
+    ups = np.sort(rng.choice(np.arange(20, 600, 10), size=n_band - 1, replace=False)).astype(float)
+    band_up = np.append(ups, np.inf)
+    band_ratio = rng.uniform(1.0, 4.0, n_band)
+    base_pts = rng.uniform(5.0, 800.0, n_drg)
+    if ups.size:  # some groups sit exactly on a band's upper bound
+        on_edge = rng.random(n_drg) < 0.2
+        base_pts[on_edge] = rng.choice(ups, on_edge.sum())
+    ref_cost = rng.uniform(500.0, 60_000.0, n_drg)
+    low = draw(st.floats(0.0, 1.0))
+    drg = rng.integers(-1, n_drg, n).astype(np.int16)
+    g = np.where(drg >= 0, drg, 0)
+    ratio = rng.uniform(0.0, 5.0, n)
+    edge = rng.random(n)  # some costs exactly at the low or the high threshold
+    bp = base_pts[g]
+    h_of = band_ratio[np.minimum(np.searchsorted(band_up, bp), n_band - 1)]
+    ratio = np.where(edge < 0.1, low, np.where(edge < 0.2, h_of, ratio))
+    return {
+        "hospital": rng.integers(0, n_hosp, n).astype(np.int32),
+        "drg": drg,
+        "cost": ref_cost[g] * ratio,
+        "discharge": rng.integers(0, 4, n).astype(np.int8),
+        "los": rng.integers(0, 8, n).astype(np.int16),
+        "base_pts": base_pts,
+        "ref_cost": ref_cost,
+        "stable": rng.random(n_drg) < 0.8,
+        "coef": rng.uniform(0.5, 1.5, (n_hosp, n_drg)),
+        "band_up": band_up,
+        "band_ratio": band_ratio,
+        "low": low,
+        "high_factor": draw(st.floats(0.0, 2.0)),
+        "base_points": draw(st.floats(10.0, 1000.0)),
+        "mean_cost": float(rng.uniform(1000.0, 20_000.0)),
+        "incomplete_days": draw(st.integers(0, 5)),
+    }
+
+
+@settings(max_examples=80, deadline=None)
+@given(inputs=pricing_inputs())
+def test_price_cases_classifies_and_prices_as_spec_section_2(inputs: dict) -> None:
+    klass, points, special = price_cases(*inputs.values())
+    ref_klass, ref_points = price_reference(*inputs.values())
+    np.testing.assert_array_equal(klass, ref_klass)
+    np.testing.assert_allclose(points, ref_points, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(
+        special, inputs["base_points"] * inputs["cost"] / inputs["mean_cost"], rtol=1e-12
+    )
+
+
+def test_price_cases_on_hand_made_cases() -> None:
+    """One case of each class in a group with BP 50 (H = 3) and one with BP 150 (H = 2)."""
+    cost = np.array([10.0, 100.0, 250.0, 350.0, 100.0, 100.0, 100.0, 300.0])
+    drg = np.array([0, 0, 0, 0, 0, -1, 1, 1], np.int16)
+    discharge = np.array([0, 0, 0, 0, 1, 0, 0, 0], np.int8)
+    los = np.array([5, 5, 5, 5, 1, 5, 5, 5], np.int16)
+    klass, points, _ = price_cases(
+        np.zeros(8, np.int32),
+        drg,
+        cost,
+        discharge,
+        los,
+        np.array([50.0, 150.0]),  # base points
+        np.array([100.0, 100.0]),  # ā_g
+        np.array([True, True]),
+        np.array([[0.9, 0.9]]),  # K
+        np.array([100.0, 300.0, np.inf]),
+        np.array([3.0, 2.0, 1.5]),
+        0.4,
+        1.0,
+        100.0,
+        200.0,  # ā
+        2,
+    )
+    assert klass.tolist() == [LOW, NORMAL, NORMAL, HIGH, LOW, SPECIAL, NORMAL, HIGH]
+    np.testing.assert_allclose(
+        points,
+        [5.0, 45.0, 45.0, 45.0 + 50.0 * 0.5, 45.0, 50.0, 135.0, 135.0 + 150.0 * 1.0],
+    )
+
+
+# --- generate --------------------------------------------------------------------------------
+
+
+def generate_reference(
+    key: int,
+    hospital: np.ndarray,
+    hosp_tier: np.ndarray,
+    hosp_cost_level: np.ndarray,
+    hosp_oop_mean: np.ndarray,
+    alias_prob: np.ndarray,
+    alias_idx: np.ndarray,
+    p_mcc: np.ndarray,
+    p_cc: np.ndarray,
+    group_table: np.ndarray,
+    ref_cost: np.ndarray,
+    mean_los: np.ndarray,
+    params: np.ndarray,
+    first_day: int,
+    days_in_month: int,
+    population: int,
+) -> tuple[np.ndarray, ...]:
+    """The documented draw layout in plain Python: draw k of case j is counter j·DRAWS + k."""
+    n = hospital.shape[0]
+    cost_sigma, los_sigma, oop_sd, p_tr, p_de, p_ama, short_days = params[:7]
+    readmit_rate, window, ungroup_rate = params[7:]
+    n_adrg = alias_prob.shape[1]
+    counters = np.arange(n * DRAWS, dtype=np.uint64)
+    u = uniform_np(key, counters).reshape(n, DRAWS)
+    # normal draw k of case j: Box–Muller on uniforms 2c and 2c+1 with c = j·DRAWS + k
+    u1 = uniform_np(key, 2 * counters).reshape(n, DRAWS)
+    u2 = uniform_np(key, 2 * counters + np.uint64(1)).reshape(n, DRAWS)
+    z = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
+    out = {
+        k: [0] * n
+        for k in ("patient", "adrg", "sev", "drg", "cost", "oop", "los", "admit", "day", "dis", "ung")
+    }
+
+    def stay_of(j: int, g: int, dtype: int) -> tuple[int, float]:
+        m = mean_los[g]
+        stay = max(math.floor(m * math.exp(los_sigma * z[j, D_LOS] - 0.5 * los_sigma**2) + 0.5), 1)
+        scale = 1.0
+        if dtype != 0 and u[j, D_SHORT] < 0.5:
+            stay = math.floor(u[j, D_SHORT] * 2.0 * (short_days + 1.0))
+            scale = min(1.0, (stay + 1.0) / (m + 1.0))
+        return int(stay), scale
+
+    for j in range(n):
+        h = int(hospital[j])
+        ud = u[j, D_DISCHARGE]
+        dtype = 1 if ud < p_tr else 2 if ud < p_tr + p_de else 3 if ud < p_tr + p_de + p_ama else 0
+        accepted = False
+        if j > 0 and hospital[j - 1] == h and u[j, D_READMIT] < readmit_rate:
+            a, s, pid, g = out["adrg"][j - 1], out["sev"][j - 1], out["patient"][j - 1], None
+            g = out["drg"][j - 1]
+            stay, scale = stay_of(j, g, dtype)
+            d = out["day"][j - 1] + 1 + int(u[j, D_GAP] * window) + stay
+            accepted = d <= first_day + days_in_month - 1
+        if not accepted:
+            t = hosp_tier[h]
+            col = int(u[j, D_ADRG_COL] * n_adrg)
+            a = col if u[j, D_ADRG_ACCEPT] < alias_prob[t, col] else int(alias_idx[t, col])
+            us = u[j, D_SEVERITY]
+            s = 0 if us < p_mcc[a] else 1 if us < p_mcc[a] + p_cc[a] else 2
+            pid = int(u[j, D_PATIENT] * population)
+            g = int(group_table[a, s])
+            stay, scale = stay_of(j, g, dtype)
+            d = first_day + int(u[j, D_DAY] * days_in_month)
+        c = (
+            ref_cost[g]
+            * hosp_cost_level[h]
+            * scale
+            * math.exp(cost_sigma * z[j, D_COST] - 0.5 * cost_sigma**2)
+        )
+        share = min(max(hosp_oop_mean[h] + oop_sd * z[j, D_OOP], 0.0), 0.95)
+        for name, value in (
+            ("patient", pid),
+            ("adrg", a),
+            ("sev", s),
+            ("drg", g),
+            ("cost", c),
+            ("oop", c * share),
+            ("los", stay),
+            ("admit", d - stay),
+            ("day", d),
+            ("dis", dtype),
+            ("ung", u[j, D_UNGROUP] < ungroup_rate),
+        ):
+            out[name][j] = value
+    return tuple(np.array(v) for v in out.values())
+
+
+@st.composite
+def generator_inputs(draw: st.DrawFn) -> tuple:
+    """A small random catalogue, hospitals and generator parameters in the kernel's dtypes."""
+    n = draw(st.integers(0, 60))
+    n_hosp = draw(st.integers(1, 4))
+    n_tier = draw(st.integers(1, 3))
+    n_adrg = draw(st.integers(1, 8))
+    n_drg = draw(st.integers(1, 12))
+    rng = np.random.default_rng(draw(SEEDS))
+    hospital = np.sort(rng.integers(0, n_hosp, n)).astype(np.int32)
+    p_mcc = rng.uniform(0.0, 0.5, n_adrg)
+    p_cc = rng.uniform(0.0, 0.5, n_adrg)
+    params = np.array(
+        [
+            rng.uniform(0.1, 1.0),  # cost_sigma
+            rng.uniform(0.1, 1.0),  # los_sigma
+            rng.uniform(0.0, 0.3),  # oop_sd
+            rng.uniform(0.0, 0.2),  # transfer
+            rng.uniform(0.0, 0.2),  # death
+            rng.uniform(0.0, 0.2),  # against advice
+            float(rng.integers(0, 5)),  # incomplete-stay days
+            rng.uniform(0.3, 0.9),  # readmission rate: high, to exercise readmissions
+            float(rng.integers(1, 31)),  # window days
+            rng.uniform(0.0, 0.3),  # ungroupable rate
+        ]
+    )
+    assert params.shape[0] == N_PARAMS
+    first, days = month_days(2021 + int(rng.integers(0, 4)), int(rng.integers(1, 13)))
+    return (
+        np.uint64(draw(U64)),
+        hospital,
+        rng.integers(0, n_tier, n_hosp).astype(np.int64),
+        rng.uniform(0.6, 1.4, n_hosp),
+        rng.uniform(0.0, 0.6, n_hosp),
+        rng.uniform(0.0, 1.0, (n_tier, n_adrg)),
+        rng.integers(0, n_adrg, (n_tier, n_adrg)).astype(np.int32),
+        p_mcc,
+        p_cc,
+        rng.integers(0, n_drg, (n_adrg, 3)).astype(np.int32),
+        rng.uniform(500.0, 50_000.0, n_drg),
+        rng.uniform(1.0, 20.0, n_drg),
+        params,
+        first,
+        days,
+        int(rng.integers(1, 1_000_000)),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(inputs=generator_inputs())
+def test_generate_cases_follows_its_documented_draw_layout(inputs: tuple) -> None:
+    got = generate_cases(*inputs)
+    ref = generate_reference(int(inputs[0]), *inputs[1:])
+    names = ("patient adrg severity drg_true cost oop los admit day discharge ungroupable").split()
+    dtypes = (np.int64, np.int16, np.int8, np.int16, np.float64, np.float64, np.int16, np.int16)
+    dtypes += (np.int16, np.int8, np.bool_)
+    for name, g, r, dt in zip(names, got, ref, dtypes, strict=True):
+        assert g.dtype == dt, name
+        assert g.shape == (inputs[1].shape[0],), name
+        if name in ("cost", "oop"):
+            np.testing.assert_allclose(g, r.astype(np.float64), rtol=1e-12, err_msg=name)
+        else:
+            np.testing.assert_array_equal(g, r.astype(dt), err_msg=name)
+
+
+def test_generate_cases_makes_readmissions_when_asked() -> None:
+    """With readmission rate 1 every case after the first of a hospital tries to follow it."""
+    rng = np.random.default_rng(3)
+    n_adrg, n_drg = 4, 6
+    params = np.array([0.5, 0.4, 0.05, 0.0, 0.0, 0.0, 2.0, 1.0, 3.0, 0.0])
+    hospital = np.zeros(40, np.int32)
+    out = generate_cases(
+        np.uint64(99),
+        hospital,
+        np.zeros(1, np.int64),
+        np.ones(1),
+        np.full(1, 0.3),
+        np.ones((1, n_adrg)),
+        np.arange(n_adrg, dtype=np.int32)[None, :],
+        np.full(n_adrg, 0.2),
+        np.full(n_adrg, 0.3),
+        rng.integers(0, n_drg, (n_adrg, 3)).astype(np.int32),
+        np.full(n_drg, 5000.0),
+        np.full(n_drg, 3.0),
+        params,
+        1,
+        31,
+        1000,
+    )
+    patient, adrg, _, _, _, _, _, admit, day, _, _ = out
+    follows = patient[1:] == patient[:-1]
+    assert follows.sum() >= 10
+    gap = admit[1:][follows] - day[:-1][follows]
+    assert np.all((gap >= 1) & (gap <= 3))
+    assert np.all(adrg[1:][follows] == adrg[:-1][follows])
+    assert np.all(day <= 31)
+
+
+# --- the generator on the built-in catalogue -------------------------------------------------
+
+
+def _month_of(overrides: dict) -> tuple:
+    scn = load_scenario({"region": {"admissions": 360_000}, **overrides})
+    cat = builtin()
+    hospitals = hospital_table(scn)
+    source = SyntheticSource(scn, cat, hospitals)
+    batch = source.month(0, 4, np.random.SeedSequence(2024))
+    return scn, cat, hospitals, source, batch
+
+
+def _alias_probabilities(prob: np.ndarray, alias: np.ndarray) -> np.ndarray:
+    """The probability of each outcome of the two-step alias draw."""
+    n = prob.shape[0]
+    p = prob.copy()
+    np.add.at(p, alias, 1.0 - prob)
+    return p / n
+
+
+def test_synthetic_costs_average_to_the_catalogue_mean() -> None:
+    """Without incomplete stays a case costs ref_cost × the hospital's cost level on average."""
+    gen = {"transfer": 0.0, "death": 0.0, "against_advice": 0.0}
+    _, cat, hospitals, source, batch = _month_of({"generator": gen})
+    assert batch.n > 20_000
+    p_sev = np.stack([cat.p_mcc, cat.p_cc, 1.0 - cat.p_mcc - cat.p_cc], axis=1)
+    adrg_cost = (p_sev * cat.ref_cost[cat.group_table]).sum(axis=1)
+    expected = 0.0
+    for h in range(hospitals.n):
+        t = source.hosp_tier[h]
+        p_adrg = _alias_probabilities(source.alias_prob[t], source.alias_idx[t])
+        n_h = np.sum(batch.hospital == h)
+        expected += n_h * hospitals.cost_level[h] * float(p_adrg @ adrg_cost)
+    assert batch.cost.mean() == pytest.approx(expected / batch.n, rel=0.04)
+    assert np.all(batch.cost > 0) and np.all(batch.oop >= 0) and np.all(batch.oop <= batch.cost)
+    assert np.all(batch.los >= 1)
+
+
+def test_synthetic_month_has_readmissions_and_the_parameter_shares() -> None:
+    gen = {"readmission_rate": 0.1, "transfer": 0.05, "death": 0.02, "against_advice": 0.04}
+    scn, _, _, _, batch = _month_of({"generator": gen})
+    n = batch.n
+    shares = np.bincount(batch.discharge, minlength=4) / n
+    for dtype, p in ((1, 0.05), (2, 0.02), (3, 0.04)):
+        assert abs(shares[dtype] - p) < 5 * math.sqrt(p * (1 - p) / n)
+    p_ung = scn.generator.ungroupable_rate
+    assert abs(batch.ungroupable.mean() - p_ung) < 5 * math.sqrt(p_ung / n) + 1e-4
+    same = (
+        (batch.patient[1:] == batch.patient[:-1])
+        & (batch.hospital[1:] == batch.hospital[:-1])
+        & (batch.adrg[1:] == batch.adrg[:-1])
+    )
+    gap = batch.admit_day[1:].astype(int) - batch.day[:-1]
+    pairs = same & (gap >= 1) & (gap <= scn.readmission.window_days)
+    assert np.array_equal(pairs, same)  # a repeated patient is always a readmission in the window
+    assert 0.02 * n < pairs.sum() < 0.1 * n  # some tries fall past the month's end
+    first, days = month_days(scn.start_year, 4)
+    assert batch.day.min() >= first and batch.day.max() <= first + days - 1
+
+
+# --- alias tables ----------------------------------------------------------------------------
+
+
+@FAST
+@given(
+    weights=st.lists(
+        st.one_of(st.just(0.0), st.floats(1e-3, 1e3)), min_size=1, max_size=40
+    ).filter(lambda w: sum(w) > 0)
+)
+def test_alias_table_gives_each_outcome_its_weight(weights: list[float]) -> None:
+    w = np.array(weights)
+    prob, alias = alias_table(w)
+    assert np.all((prob >= 0) & (prob <= 1 + 1e-12))
+    assert np.all((alias >= 0) & (alias < w.shape[0]))
+    np.testing.assert_allclose(_alias_probabilities(prob, alias), w / w.sum(), atol=1e-12)
+
+
+def test_alias_draws_match_the_weights_in_frequency() -> None:
+    rng = np.random.default_rng(11)
+    w = rng.gamma(0.5, size=30)
+    w[[3, 17]] = 0.0
+    prob, alias = alias_table(w)
+    n = 400_000
+    col = (uniform_np(5, np.arange(n, dtype=np.uint64)) * w.shape[0]).astype(int)
+    accept = uniform_np(6, np.arange(n, dtype=np.uint64)) < prob[col]
+    draws = np.where(accept, col, alias[col])
+    observed = np.bincount(draws, minlength=w.shape[0])
+    expected = n * w / w.sum()
+    assert observed[[3, 17]].sum() == 0
+    pos = expected > 0
+    chi2 = float(np.sum((observed[pos] - expected[pos]) ** 2 / expected[pos]))
+    df = int(pos.sum()) - 1
+    assert chi2 < df + 6 * math.sqrt(2 * df)
