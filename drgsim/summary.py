@@ -18,23 +18,7 @@ def summary_text(result: Result) -> str:
     year = int(ry["year"].max())
     base = st[(st["variant"] == "baseline") & (st["year"] == year)]
     reps = int(base["replication"].nunique())
-    mean = base.groupby(["hospital", "name", "tier"], sort=False, as_index=False).agg(
-        cases=("cases", "mean"),
-        final=("final_fen", "mean"),
-        margin=("margin_yuan", "mean"),
-        coefficient=("coefficient", "mean"),
-    )
-    table = pd.DataFrame(
-        {
-            "hospital": mean["hospital"],
-            "name": mean["name"],
-            "tier": mean["tier"],
-            "cases": mean["cases"].round().astype(int),
-            "final 万元": (mean["final"] / WAN).round(1),
-            "margin 万元": (mean["margin"] / 1e4).round(1),
-            "coefficient": mean["coefficient"].round(3),
-        }
-    )
+    table = _hospital_rows(base, set(result.scenario.hospitals))
     ry_base = ry[(ry["variant"] == "baseline") & (ry["year"] == year)]
     pv = ry_base["point_value"]
     reps_note = f", mean of {reps} replications" if reps > 1 else ""
@@ -49,17 +33,76 @@ def summary_text(result: Result) -> str:
     ]
     variants = [v for v in st["variant"].unique() if v != "baseline"]
     if variants:
-        lines.append(_variant_lines(st, year, variants))
+        lines.append(_variant_lines(st, year, variants, set(result.scenario.hospitals)))
     return "\n".join(lines)
 
 
-def _variant_lines(st: pd.DataFrame, year: int, variants: list[str]) -> str:
+def _variant_lines(st: pd.DataFrame, year: int, variants: list[str], listed: set[str]) -> str:
     """Mean change in final payment against the baseline per variant and hospital (万元)."""
-    last = st[st["year"] == year]
-    pivot = last.pivot_table(
-        index=["hospital"], columns="variant", values="final_fen", aggfunc="mean", sort=False
+    last = st[st["year"] == year].assign(
+        group=lambda d: [
+            h if h in listed else f"other tier {t}"
+            for h, t in zip(d["hospital"], d["tier"], strict=True)
+        ]
     )
+    totals = last.groupby(["variant", "replication", "group"], sort=False)["final_fen"].sum()
+    pivot = totals.groupby(["group", "variant"], sort=False).mean().unstack("variant")
     change = pd.DataFrame(
         {v: ((pivot[v] - pivot["baseline"]) / WAN).round(1) for v in variants}, index=pivot.index
     )
-    return "change in final payment against baseline (万元, mean):\n" + change.to_string()
+    change.index.name = "hospital"
+    return "change in final payment against baseline (万元, mean over replications):\n" + (
+        change.to_string()
+    )
+
+
+def _hospital_rows(base: pd.DataFrame, listed: set[str]) -> pd.DataFrame:
+    """Listed hospitals one per row, the generated ones summed by tier; means over replications."""
+    per_rep = (
+        base.assign(
+            group=[
+                h if h in listed else f"other tier {t}"
+                for h, t in zip(base["hospital"], base["tier"], strict=True)
+            ],
+            label=[
+                n if h in listed else ""
+                for h, n in zip(base["hospital"], base["name"], strict=True)
+            ],
+            lam_x_cases=base["coefficient"] * base["cases"],
+        )
+        .groupby(["replication", "group"], sort=False)
+        .agg(
+            name=("label", "first"),
+            hospitals=("hospital", "size"),
+            tier=("tier", "first"),
+            cases=("cases", "sum"),
+            final=("final_fen", "sum"),
+            margin=("margin_yuan", "sum"),
+            lam_x_cases=("lam_x_cases", "sum"),
+        )
+    )
+    mean = per_rep.groupby("group", sort=False).agg(
+        name=("name", "first"),
+        hospitals=("hospitals", "first"),
+        tier=("tier", "first"),
+        cases=("cases", "mean"),
+        final=("final", "mean"),
+        margin=("margin", "mean"),
+        lam_x_cases=("lam_x_cases", "mean"),
+    )
+    names = [
+        n if n else f"({k} hospitals)" for n, k in zip(mean["name"], mean["hospitals"], strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "hospital": mean.index,
+            "name": names,
+            "tier": mean["tier"].to_numpy(),
+            "cases": mean["cases"].round().astype(int).to_numpy(),
+            "final 万元": (mean["final"] / WAN).round(1).to_numpy(),
+            "margin 万元": (mean["margin"] / 1e4).round(1).to_numpy(),
+            "coefficient": (mean["lam_x_cases"] / mean["cases"].where(mean["cases"] > 0))
+            .round(3)
+            .to_numpy(),
+        }
+    )
