@@ -272,13 +272,15 @@ class Simulation:
         # only earlier stays discharged late enough can precede a stay of this batch
         recent = [(c, np.flatnonzero(c.cases.day >= start)) for c in year.claims]
         recent = [(c, rows) for c, rows in recent if rows.size]
-        parts = [(c.cases.take(rows), c.drg[rows]) for c, rows in recent]
-        parts.append((claims.cases, claims.drg))
-        cases = CaseBatch.concat([p[0] for p in parts])
-        drg = np.concatenate([p[1] for p in parts])
-        flags = readmission_earlier(
-            cases.patient, cases.hospital, cases.adrg, cases.admit_day, cases.day, drg >= 0, window
-        )
+        cols = ("patient", "hospital", "adrg", "admit_day", "day")
+        pool = {
+            k: np.concatenate(
+                [*(getattr(c.cases, k)[rows] for c, rows in recent), getattr(claims.cases, k)]
+            )
+            for k in cols
+        }
+        drg = np.concatenate([*(c.drg[rows] for c, rows in recent), claims.drg])
+        flags = readmission_earlier(*(pool[k] for k in cols), drg >= 0, window)
         adjust = np.zeros(n_h)
         offset = 0
         for prior, rows in recent:

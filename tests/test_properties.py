@@ -180,7 +180,11 @@ def years(draw: st.DrawFn) -> dict:
     month_fen = apportion(available, np.full(12, available / 12))
     monthly = rng.uniform(0.0, 1e4, (12, n)) * (rng.random((12, n)) < 0.9)
     monthly[:, 0] += 1.0  # every month has points
-    oop_m = monthly * rng.uniform(0.0, 30.0, (12, n))
+    if draw(st.booleans()):  # patient-paid yuan per point below the fund's: no claw-backs
+        per_point = month_fen / 100 / monthly.sum(axis=1)
+        oop_m = monthly * rng.uniform(0.0, 1.0, (12, n)) * per_point[:, None]
+    else:  # any patient-paid share: some hospitals' allocations may be negative
+        oop_m = monthly * rng.uniform(0.0, 30.0, (12, n))
     res = [settle_month(int(b), p, o, alpha) for b, p, o in zip(month_fen, monthly, oop_m)]
     points = monthly.sum(axis=0)
     deducted = points * rng.uniform(0.0, 0.1, n) * draw(st.sampled_from([0.0, 1.0]))
@@ -217,8 +221,31 @@ def test_pool_mode_pays_out_prepayments_and_the_pool_and_keeps_the_rest(y: dict)
     np.testing.assert_array_equal(
         res.final_fen, y["prepaid"] + res.incentive_fen - res.deduction_fen
     )
-    if not y["deducted"].any():
+    if not y["deducted"].any() and (y["withheld"] >= 0).all():
         assert res.retained_fen == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pool mode shares the pool by withheld × λ; with a claw-back (negative withheld) "
+    "Σ W·λ can be 0 (pool kept by the fund, claw-back never collected) or near 0 (incentives "
+    "explode: λ_B = 1.19 gives +2,400,000 / −2,380,000 fen on a 2,000-fen pool)",
+)
+def test_pool_mode_hands_out_the_pool_when_a_hospital_owes_a_claw_back() -> None:
+    # month: B's patients paid 1000 yuan on 1 point, more than the point value: A 600, B −400
+    month = settle_month(20_000, np.array([1.0, 1.0]), np.array([0.0, 1000.0]), 0.9)
+    assert month.allocation_fen.tolist() == [60_000, -40_000]
+    assert month.withheld_fen.tolist() == [6_000, -4_000]
+    res = settle_year_pool(
+        20_000,
+        np.array([1.0, 1.0]),
+        np.zeros(2),
+        np.array([0.0, 1000.0]),
+        month.prepaid_fen,
+        month.withheld_fen,
+        np.array([0.8, 1.2]),  # 6000 × 0.8 − 4000 × 1.2 = 0
+    )
+    assert res.retained_fen == 0  # got 2000: the pool stays with the fund
 
 
 @PROPS

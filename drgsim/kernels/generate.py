@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
 from drgsim.kernels.group import group_one
-import numba
-
 from drgsim.kernels.jit import inline, parallel_kernel
 from drgsim.kernels.rng import normal, uniform
 

@@ -1,0 +1,94 @@
+"""Speed figures of drgsim against the issues' targets; run `python benchmarks/run.py`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHANWEI = ROOT / "scenarios" / "shanwei.yaml"
+
+
+def _median_time(fn, repeat: int) -> float:
+    """Median wall time of `fn()` over `repeat` calls."""
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def shanwei_year(repeat: int) -> dict[str, float]:
+    """One Shanwei year, one replication, baseline, in process, after compilation."""
+    import drgsim
+    from drgsim.scenario import load_scenario
+
+    scn = load_scenario(SHANWEI)
+    drgsim.run(scn, replications=1, variants=["baseline"])  # compile / load the kernel cache
+    seconds = _median_time(lambda: drgsim.run(scn, replications=1, variants=["baseline"]), repeat)
+    cases = int(drgsim.run(scn, replications=1, variants=["baseline"]).region_year["cases"].sum())
+    return {"shanwei_year_s": seconds, "shanwei_year_cases": cases,
+            "shanwei_year_cases_per_s": cases / seconds}
+
+
+def generate_kernel(repeat: int) -> dict[str, float]:
+    """Throughput of the case-generation kernel alone (a year of Shanwei months)."""
+    import numpy as np
+
+    from drgsim.catalogue import builtin
+    from drgsim.hospitals import hospital_table
+    from drgsim.scenario import load_scenario
+    from drgsim.synth import SyntheticSource
+
+    scn = load_scenario({"region": {"admissions": 3_000_000}})
+    src = SyntheticSource(scn, builtin(), hospital_table(scn))
+    src.month(0, 1, np.random.SeedSequence(0))
+    n = 0
+
+    def year() -> None:
+        nonlocal n
+        n = sum(src.month(0, m, np.random.SeedSequence(m)).n for m in range(1, 13))
+
+    seconds = _median_time(year, repeat)
+    return {"generate_cases_per_s": n / seconds}
+
+
+def whole_command(repeat: int) -> dict[str, float]:
+    """`drgsim run scenarios/shanwei.yaml` as a user runs it, with the numba cache warm."""
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "drgsim.cli", "run", str(SHANWEI), "--out",
+               str(Path(tmp) / "out"), "--force", "--quiet"]
+        subprocess.run(cmd, check=True, env=env)  # warm the cache
+        seconds = _median_time(lambda: subprocess.run(cmd, check=True, env=env), repeat)
+    return {"whole_command_s": seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args()
+    figures: dict[str, float] = {}
+    figures |= shanwei_year(args.repeat)
+    figures |= generate_kernel(args.repeat)
+    figures |= whole_command(max(1, args.repeat // 2))
+    targets = {"shanwei_year_s": ("<", 1.0), "whole_command_s": ("<", 3.0)}
+    for key, value in figures.items():
+        target = targets.get(key)
+        note = f"   target {target[0]} {target[1]}" if target else ""
+        print(f"{key:28s} {value:14,.3f}{note}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
