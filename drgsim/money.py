@@ -17,7 +17,7 @@ def apportion(total_fen: int, exact_fen: np.ndarray) -> np.ndarray:
 
     Each part is the floor of its exact share; the fen still missing (or in excess, when the
     exact shares do not quite add up) go one each to the largest (or smallest) remainders,
-    ties to the lower index.
+    ties (remainders equal to a millionth of a fen) to the lower index.
     """
     exact = np.asarray(exact_fen, dtype=np.float64)
     parts = np.floor(exact).astype(np.int64)
@@ -25,7 +25,8 @@ def apportion(total_fen: int, exact_fen: np.ndarray) -> np.ndarray:
     if n == 0:
         return parts
     missing = int(total_fen) - int(parts.sum())
-    remainder = exact - parts
+    # remainders equal up to float noise are ties, which go to the lower index
+    remainder = np.round(exact - parts, 6)
     order = np.argsort(-remainder if missing >= 0 else remainder, kind="stable")
     step = 1 if missing >= 0 else -1
     whole, rest = divmod(abs(missing), n)

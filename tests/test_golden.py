@@ -35,16 +35,8 @@ REL = 1e-9
 POOL, REPRICING = "baseline", "repricing"
 HOSPITALS = ("H1", "H2", "H3")
 
-#: spec §7 ties go to the lower index; the engine breaks this exact tie by floating-point noise.
-TIE = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "engine: in April the exact allocation remainders of H1 and H3 are both 7/13 fen and "
-        "spec §7 gives the tie to H1 (lower index); the engine works in floating point with "
-        "ā = 10000.000000000002 (from the loader's synthesised case mix), so H1's April points "
-        "are 199.99999999999994 and the fen goes to H3"
-    ),
-)
+#: spec §7: in April the remainders of H1 and H3 are both 7/13 fen; the tie goes to H1 (the
+#: lower index), so H1 gets 2 038 462 fen and H3 2 513 461.
 
 
 @pytest.fixture(scope="module")
@@ -236,14 +228,10 @@ HOSPITAL_MONTH = {
     (REPRICING, 4, "H2"): (2, 250.0, 7500.0, PV_APRIL, 3048077, 2743269, 304808),
     (REPRICING, 4, "H3"): (2, 200.0, 5250.0, PV_APRIL, 2513461, 2262115, 251346),
 }
-TIED = {(v, 4, h) for v in (POOL, REPRICING) for h in ("H1", "H3")}
 
 
 def _month_params() -> list:
-    return [
-        pytest.param(*k, marks=TIE if k in TIED else (), id=f"{k[0]}-m{k[1]}-{k[2]}")
-        for k in HOSPITAL_MONTH
-    ]
+    return [pytest.param(*k, id=f"{k[0]}-m{k[1]}-{k[2]}") for k in HOSPITAL_MONTH]
 
 
 @pytest.mark.parametrize(("variant", "month", "hospital"), [k for k in HOSPITAL_MONTH])
@@ -275,7 +263,6 @@ def test_withheld_money_of_each_hospital_month_is_allocation_minus_prepayment(re
         assert int(row["allocation_fen"]) - int(row["prepaid_fen"]) == withheld
 
 
-@TIE
 def test_equal_allocation_remainders_go_to_the_hospital_listed_first(result) -> None:
     april = _rows(result.hospital_month, POOL, month=4).set_index("hospital")
     assert april.loc["H1", "allocation_fen"] == 2038462  # 2038461 + 7/13, wins the tie
@@ -404,15 +391,11 @@ def _year(variant: str) -> dict:
     return POOL_YEAR if variant == POOL else REPRICING_YEAR
 
 
-def _hosp_params(tied_hospitals: tuple[str, ...], variants: tuple[str, ...]) -> list:
-    return [
-        pytest.param(v, h, marks=TIE if h in tied_hospitals else (), id=f"{v}-{h}")
-        for v in variants
-        for h in HOSPITALS
-    ]
+def _hosp_params(variants: tuple[str, ...]) -> list:
+    return [pytest.param(v, h, id=f"{v}-{h}") for v in variants for h in HOSPITALS]
 
 
-@pytest.mark.parametrize(("variant", "hospital"), _hosp_params((), (POOL, REPRICING)))
+@pytest.mark.parametrize(("variant", "hospital"), _hosp_params((POOL, REPRICING)))
 def test_each_hospitals_year_totals_of_cases_points_and_patient_payments(
     result, variant: str, hospital: str
 ) -> None:
@@ -425,7 +408,7 @@ def test_each_hospitals_year_totals_of_cases_points_and_patient_payments(
     assert row["true_cost_yuan"] == pytest.approx(cost, rel=REL)
 
 
-@pytest.mark.parametrize(("variant", "hospital"), _hosp_params(("H1", "H3"), (POOL, REPRICING)))
+@pytest.mark.parametrize(("variant", "hospital"), _hosp_params((POOL, REPRICING)))
 def test_each_hospitals_yearly_prepayment_is_the_sum_of_its_months(
     result, variant: str, hospital: str
 ) -> None:
@@ -433,7 +416,7 @@ def test_each_hospitals_yearly_prepayment_is_the_sum_of_its_months(
     assert int(row["prepaid_fen"]) == _year(variant)[hospital][0]
 
 
-@pytest.mark.parametrize(("variant", "hospital"), _hosp_params((), (POOL, REPRICING)))
+@pytest.mark.parametrize(("variant", "hospital"), _hosp_params((POOL, REPRICING)))
 def test_each_hospitals_yearly_withholding_is_the_sum_of_its_months(
     result, variant: str, hospital: str
 ) -> None:
@@ -448,7 +431,7 @@ def test_the_pool_is_shared_by_withheld_money_times_the_coefficient(result, hosp
     assert int(row["incentive_fen"]) == POOL_YEAR[hospital][2]
 
 
-@pytest.mark.parametrize(("variant", "hospital"), _hosp_params(("H1", "H3"), (POOL,)))
+@pytest.mark.parametrize(("variant", "hospital"), _hosp_params((POOL,)))
 def test_in_pool_mode_the_final_payment_is_prepayment_plus_incentive(
     result, variant: str, hospital: str
 ) -> None:
@@ -468,7 +451,7 @@ def test_in_repricing_mode_the_entitlement_is_paid_scaled_by_the_coefficient(
     assert row["margin_yuan"] == pytest.approx(margin, abs=1e-6)
 
 
-@pytest.mark.parametrize(("variant", "hospital"), _hosp_params(("H1", "H3"), (REPRICING,)))
+@pytest.mark.parametrize(("variant", "hospital"), _hosp_params((REPRICING,)))
 def test_in_repricing_mode_the_top_up_is_final_payment_minus_prepayment(
     result, variant: str, hospital: str
 ) -> None:
