@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -11,6 +10,8 @@ import numpy as np
 import simpy
 
 from drgsim import audit, indicators
+from drgsim.behaviour import Behaviours, View, act_gains
+from drgsim.behaviour import Ledger as ActRecord
 from drgsim.cases import ACT_BITS, CaseBatch
 from drgsim.catalogue import Catalogue
 from drgsim.hospitals import HospitalTable
@@ -18,6 +19,7 @@ from drgsim.money import Ledger, apportion, to_fen
 from drgsim.pricing import Rules, billed_drg, price, readmission_earlier
 from drgsim.schema import Scenario
 from drgsim.settlement import settle_month, settle_year_pool, settle_year_repricing
+from drgsim.synth import month_days
 from drgsim.tariff import Reference, Tariff, first_tariff, tariff_from_history
 
 STREAM_PATIENTS, STREAM_BEHAVIOUR, STREAM_AUDIT = 0, 1, 2
@@ -29,10 +31,6 @@ class CaseSource(Protocol):
     def month(self, year_index: int, month: int, seed: np.random.SeedSequence) -> CaseBatch:
         """The cases discharged in `month` of year `year_index` (0-based)."""
         ...
-
-
-#: A transform of a month's cases by the hospitals' behaviour (identity at baseline).
-Behaviour = Callable[[CaseBatch, int, int, np.random.SeedSequence], CaseBatch]
 
 
 def stream_seed(
@@ -50,6 +48,7 @@ class Claims:
     drg: np.ndarray
     klass: np.ndarray
     points: np.ndarray  # after audit repricing, before the readmission factor
+    true_points: np.ndarray  # what the case would earn at its true DRG
     readmit: np.ndarray  # bool: earlier stay of a readmission, points × factor
     audited: np.ndarray
     caught: np.ndarray
@@ -62,7 +61,16 @@ class Claims:
     @staticmethod
     def concat(items: list[Claims]) -> Claims:
         """All claims of several batches, in order."""
-        names = ("drg", "klass", "points", "readmit", "audited", "caught", "deducted")
+        names = (
+            "drg",
+            "klass",
+            "points",
+            "true_points",
+            "readmit",
+            "audited",
+            "caught",
+            "deducted",
+        )
         return Claims(
             CaseBatch.concat([c.cases for c in items]),
             *(np.concatenate([getattr(c, k) for c in items]) for k in names),
@@ -109,13 +117,13 @@ class Simulation:
         *,
         annual_budget: float,
         replication: int = 0,
-        behaviour: Behaviour | None = None,
+        behaviours: Behaviours | None = None,
         keep_cases: bool = False,
     ) -> None:
         self.scn, self.cat, self.hospitals, self.source = scn, cat, hospitals, source
         self.annual_budget = annual_budget
         self.replication = replication
-        self.behaviour = behaviour
+        self.behaviours = behaviours
         self.keep_cases = keep_cases
         self.rules = Rules.from_scenario(scn)
         self.tables = Tables()
@@ -124,6 +132,8 @@ class Simulation:
         self.last_month_points: np.ndarray | None = None
         self.year: YearState | None = None
         self.previous_tariff: Tariff | None = None
+        self.published_tariff = first_tariff(cat, scn, hospitals)
+        self.published_pv = self.published_tariff.mean_cost / scn.base_points
 
     # --- the calendar -------------------------------------------------------------------
     def run(self) -> Tables:
@@ -142,9 +152,11 @@ class Simulation:
                 yield env.timeout(1)
                 seed = stream_seed(self.scn.seed, self.replication, y, m, STREAM_PATIENTS)
                 batch = self.source.month(y, m, seed)
-                if self.behaviour is not None:
+                if self.behaviours is not None:
                     bseed = stream_seed(self.scn.seed, self.replication, y, m, STREAM_BEHAVIOUR)
-                    batch = self.behaviour(batch, y, m, bseed)
+                    first_day, _ = month_days(self.scn.start_year + y, m)
+                    view = View(self.published_tariff, self.published_pv, first_day)
+                    batch = self.behaviours.apply(batch, y, bseed, view)
                 yield reported.put((env.now + self.scn.reporting.lag_months, y, m, batch))
 
     def _insurer(self, env: simpy.Environment, reported: simpy.Store) -> Any:
@@ -186,6 +198,7 @@ class Simulation:
             tariff = tariff_from_history(
                 self.cat, self.scn, self.hospitals, ref, self.previous_tariff
             )
+        self.published_tariff = tariff
         ledger = Ledger({"fund": budget_fen})
         ledger.transfer("fund", "reserve", reserve_fen, "reserve 调剂金")
         self._record_catalogue(y, tariff)
@@ -211,6 +224,8 @@ class Simulation:
         year.prepaid = res.prepaid_fen + (0 if year.prepaid is None else year.prepaid)
         year.withheld = res.withheld_fen + (0 if year.withheld is None else year.withheld)
         year.month_points[m - 1] = points_h.sum()
+        if np.isfinite(res.point_value):
+            self.published_pv = res.point_value
         year.claims.append(claims)
         for h in range(n_h):
             self.tables.hospital_month.append(
@@ -257,6 +272,7 @@ class Simulation:
             drg,
             klass,
             found.points,
+            true_points,
             np.zeros(batch.n, dtype=bool),
             found.audited,
             found.caught,
@@ -306,6 +322,12 @@ class Simulation:
         cases = np.bincount(c.hospital, minlength=n_h)
         phantom = (c.acts & ACT_BITS["phantom"]) != 0
         true_cost = np.bincount(c.hospital, weights=np.where(phantom, 0.0, c.cost), minlength=n_h)
+        record = (
+            self.behaviours.year_record(year.index)
+            if self.behaviours is not None
+            else ActRecord.zeros(n_h)
+        )
+        self.refused_high = record.refused_high
         values = self._indicators(claims, year.tariff)
         scores = indicators.score(values, scn.incentive)
         lam = indicators.coefficient(scores, scn.incentive)
@@ -330,6 +352,7 @@ class Simulation:
         self._check_money(year, res.final_fen, res.retained_fen)
         cal = self._calendar_year(year.index)
         margin = res.final_fen / 100.0 + oop - true_cost
+        rates = self._act_rates()
         for h in range(n_h):
             self.tables.settlement.append(
                 {
@@ -355,6 +378,7 @@ class Simulation:
                     "true_cost_yuan": float(true_cost[h]),
                     "oop_yuan": float(oop[h]),
                     "margin_yuan": float(margin[h]),
+                    **{f"rate_{act}": float(r[h]) for act, r in rates.items()},
                 }
             )
         self.tables.region_year.append(
@@ -375,7 +399,15 @@ class Simulation:
         self.history.append(Reference(c.hospital, claims.drg, c.cost))
         self.last_month_points = year.month_points.copy()
         self.previous_tariff = year.tariff
-        self.refused_high = np.zeros(n_h)
+        if self.behaviours is not None and scn.adaptation.enabled:
+            gains = act_gains(claims, final, res.point_value, record, scn.readmission.factor, n_h)
+            self.behaviours.adapt(gains, scn.adaptation.step, scn.adaptation.max_rate)
+
+    def _act_rates(self) -> dict[str, np.ndarray]:
+        """Each hospital's current rate of every act (zeros without behaviours)."""
+        if self.behaviours is None:
+            return {}
+        return {act: r.copy() for act, r in self.behaviours.params.rates.items()}
 
     def _indicators(self, claims: Claims, tariff: Tariff) -> dict[str, np.ndarray]:
         """Indicators of spec §6 from what the regulator sees: billed codes, costs, audits."""

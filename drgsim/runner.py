@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from drgsim import catalogue as catalogue_mod
+from drgsim.behaviour import Behaviours, resolve
 from drgsim.catalogue import Catalogue
 from drgsim.engine import CaseSource, Simulation, Tables
 from drgsim.hospitals import HospitalTable, hospital_table
@@ -98,6 +99,7 @@ def run(
         source = case_source(vscn, vcat, hospitals)
         vbudget = vscn.budget.annual if vscn.budget.annual is not None else budget
         for r in range(reps):
+            behaviours = Behaviours(vscn, vcat, hospitals, resolve(vscn, hospitals))
             sim = Simulation(
                 vscn,
                 vcat,
@@ -105,6 +107,7 @@ def run(
                 source,
                 annual_budget=vbudget,
                 replication=r,
+                behaviours=behaviours,
                 keep_cases=cases,
             )
             collected.append((name, r, sim.run()))

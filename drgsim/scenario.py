@@ -398,6 +398,9 @@ def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool =
         for act in getattr(scn.audit, table):
             if act not in allowed:
                 fail(f"audit.{table}.{act}", act, _unknown(act, list(allowed)))
+    for tier in scn.tiers:
+        if tier not in (1, 2, 3):
+            fail(f"tiers.{tier}", tier, "allowed tiers: 1, 2, 3")
     for name, overrides in scn.variants.items():
         if name == BASELINE:
             fail(f"variants.{name}", name, "'baseline' is the name of the unchanged scenario")

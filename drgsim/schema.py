@@ -91,8 +91,88 @@ class CasesSource:
 
 
 @dataclass(frozen=True)
-class Hospital:
-    """One designated hospital: its name, tier (1–3), beds and relative cost level."""
+class Act:
+    """How often a hospital commits one act (null: inherit from its tier, then the region)."""
+
+    rate: float | None = key(
+        None, ge=0, le=1, doc="share of cases (or of volume) affected", source="[default] 0"
+    )
+
+
+@dataclass(frozen=True)
+class ShiftingAct:
+    """Patient shifting 推诿: refusing cases expected to lose money."""
+
+    rate: float | None = key(
+        None, ge=0, le=1, doc="share of loss-making cases refused", source="[default] 0"
+    )
+    loss_threshold: float | None = key(
+        None,
+        ge=0,
+        le=10,
+        doc="refuse when (cost − expected payment) / expected payment exceeds this",
+        source="[default] 0.2",
+    )
+
+
+@dataclass(frozen=True)
+class UnderserviceAct:
+    """Under-service 减少服务: cutting the cost of care."""
+
+    cut: float | None = key(None, ge=0, lt=1, doc="share of cost cut", source="[default] 0")
+    rate: float | None = key(None, ge=0, le=1, doc="share of cases cut", source="[default] 1")
+
+
+@dataclass(frozen=True)
+class ReferralDownAct:
+    """Down-referral 分级诊疗: a tier-3 hospital sends low-weight cases to tiers 1–2."""
+
+    rate: float | None = key(
+        None, ge=0, le=1, doc="share of low-weight cases sent down", source="[default] 0"
+    )
+    max_rw: float | None = key(
+        None, gt=0, doc="groups below this weight count as low-weight", source="[default] 0.6"
+    )
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """The acts of spec §8; null values inherit (hospital → tier → region → 0)."""
+
+    upcoding: Act = key(factory=Act)
+    shifting: ShiftingAct = key(factory=ShiftingAct)
+    splitting: Act = key(factory=Act)
+    induced: Act = key(factory=Act)
+    phantom: Act = key(factory=Act)
+    underservice: UnderserviceAct = key(factory=UnderserviceAct)
+    referral_down: ReferralDownAct = key(factory=ReferralDownAct)
+
+
+BEHAVIOUR_ACTS = (
+    "upcoding",
+    "shifting",
+    "splitting",
+    "induced",
+    "phantom",
+    "underservice",
+    "referral_down",
+)
+
+
+@dataclass(frozen=True)
+class Adaptation:
+    """Hospitals moving their act rates each year by last year's net gain from each act."""
+
+    enabled: bool = key(False, doc="adapt act rates between years", source="[default]")
+    step: float = key(0.02, ge=0, le=1, doc="change of a rate per year", source="[default]")
+    max_rate: float = key(
+        0.5, ge=0, le=1, doc="highest rate adaptation reaches", source="[default]"
+    )
+
+
+@dataclass(frozen=True)
+class Hospital(Behaviour):
+    """One designated hospital: its name, tier (1–3), beds, relative cost level and acts."""
 
     name: str = key("", doc="hospital name")
     tier: int = key(2, ge=1, le=3, doc="hospital tier (三级=3, 二级=2, 一级=1)")
@@ -432,6 +512,9 @@ class Scenario:
     settlement: Settlement = key(factory=Settlement)
     audit: Audit = key(factory=Audit)
     incentive: Incentive = key(factory=Incentive)
+    behaviour: Behaviour = key(factory=Behaviour, doc="region-wide acts of every hospital")
+    tiers: dict[int, Behaviour] = key(factory=_fd({}), doc="acts of every hospital of a tier")
+    adaptation: Adaptation = key(factory=Adaptation)
     variants: dict[str, dict[str, Any]] = key(
         factory=_fd({}), doc="named dotted overrides of the baseline"
     )
