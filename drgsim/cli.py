@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from drgsim.errors import DrgsimError
 
@@ -26,15 +26,24 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, like every other drgsim error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"drgsim: error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
     from drgsim import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="drgsim",
         description="Simulate hospital payment under global budget + DRG + point method.",
     )
     parser.add_argument("--version", action="version", version=f"drgsim {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
 
     run = sub.add_parser(
         "run",

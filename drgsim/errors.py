@@ -15,13 +15,18 @@ class ScenarioError(DrgsimError):
         super().__init__("\n".join(self.problems))
 
 
+NO_VALUE = object()  # a problem with no single bad value to show
+
+
 def problem(file: str | None, line: int | None, path: str, value: object, allowed: str) -> str:
     """Format one problem as `file:line: key.path: got value; allowed …`."""
     where = file or "<scenario>"
     if line is not None:
         where = f"{where}:{line}"
+    key = f"{path}: " if path else ""
+    if value is NO_VALUE:
+        return f"{where}: {key}{allowed}"
     shown = repr(value) if isinstance(value, str) else str(value)
     if len(shown) > 60:
         shown = shown[:57] + "..."
-    key = f"{path}: " if path else ""
     return f"{where}: {key}got {shown}; {allowed}"

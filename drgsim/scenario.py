@@ -378,11 +378,26 @@ def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool =
     if gen.transfer + gen.death + gen.against_advice > 1:
         fail("generator.transfer", gen.transfer, "transfer + death + against_advice must be <= 1")
     bands = scn.outliers.high
-    if not bands or bands[-1].up_to is not None:
-        fail("outliers.high", "...", "expected bands ending with one whose up_to is null")
-    ups = [b.up_to for b in bands[:-1]]
-    if any(u is None for u in ups) or ups != sorted(u for u in ups if u is not None):
-        fail("outliers.high", "...", "expected increasing up_to values, only the last null")
+    if not bands:
+        fail("outliers.high", [], "expected at least one band; the last with up_to: null")
+    elif bands[-1].up_to is not None:
+        fail(
+            f"outliers.high.{len(bands) - 1}.up_to",
+            bands[-1].up_to,
+            "the last band must have up_to: null (no upper bound)",
+        )
+    previous = 0.0
+    for i, band in enumerate(bands[:-1]):
+        if band.up_to is None:
+            fail(f"outliers.high.{i}.up_to", None, "only the last band may have up_to: null")
+        elif band.up_to <= previous:
+            fail(
+                f"outliers.high.{i}.up_to",
+                band.up_to,
+                f"expected more than the previous band's up_to ({previous:g})",
+            )
+        else:
+            previous = band.up_to
     inc = scn.incentive
     if inc.min > inc.max:
         fail("incentive.min", inc.min, f"must be <= incentive.max ({inc.max})")

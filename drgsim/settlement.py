@@ -39,7 +39,7 @@ def settle_month(
         zero = np.zeros(n, dtype=np.int64)
         return MonthResult(pv, zero, zero.copy(), zero.copy(), int(budget_fen))
     allocation = apportion(budget_fen, (pv * points - oop) * FEN_PER_YUAN)
-    prepaid_total = int(to_fen(prepay_share * budget_fen / FEN_PER_YUAN))
+    prepaid_total = int(np.rint(prepay_share * budget_fen))
     prepaid = apportion(prepaid_total, prepay_share * allocation.astype(np.float64))
     return MonthResult(pv, allocation, prepaid, allocation - prepaid, 0)
 
@@ -69,7 +69,9 @@ def settle_year_pool(
     deducted = np.asarray(deducted, dtype=np.float64)
     deduction = to_fen(pv * deducted) if np.isfinite(pv) else np.zeros_like(prepaid_fen)
     pool = int(withheld_fen.sum() + deduction.sum())
-    incentive = split_by_weights(pool, withheld_fen.astype(np.float64) * coefficient)
+    # a hospital that owes a claw-back (negative withholding) has no share of the pool
+    weights = np.maximum(withheld_fen, 0).astype(np.float64) * coefficient
+    incentive = split_by_weights(pool, weights)
     final = prepaid_fen + incentive - deduction
     return YearResult(pv, deduction, incentive, final, int(available_fen - final.sum()))
 
@@ -95,6 +97,7 @@ def settle_year_repricing(
     entitlement = apportion(available_fen, (pv * net - oop) * FEN_PER_YUAN)
     top = float(np.max(coefficient)) if coefficient.size else 1.0
     scale = prepay_share + (1.0 - prepay_share) * (coefficient / top if top > 0 else 0.0)
-    final = to_fen(entitlement * scale / FEN_PER_YUAN)
+    # a claw-back (negative entitlement) is recovered in full; only payments are scaled
+    final = np.where(entitlement > 0, to_fen(entitlement * scale / FEN_PER_YUAN), entitlement)
     deduction = to_fen(pv * deducted)
     return YearResult(pv, deduction, final - prepaid_fen, final, int(available_fen - final.sum()))

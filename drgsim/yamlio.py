@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from drgsim.errors import ScenarioError, problem
+from drgsim.errors import NO_VALUE, ScenarioError, problem
 
 
 def read_yaml(path: Path) -> tuple[Any, dict[str, int]]:
@@ -36,7 +36,18 @@ def parse_yaml(text: str, name: str) -> tuple[Any, dict[str, int]]:
         raise ScenarioError([problem(name, line, "", what, "the file is not valid YAML")]) from None
     lines: dict[str, int] = {}
     if node is None:
-        return {}, lines
+        raise ScenarioError(
+            [
+                problem(
+                    name,
+                    None,
+                    "",
+                    NO_VALUE,
+                    "the file is empty; expected a mapping "
+                    "of scenario keys (name, seed, hospitals, …)",
+                )
+            ]
+        )
     constructor = yaml.SafeLoader("")
     problems: list[str] = []
     value = _to_python(node, "", constructor, lines, problems, name)
@@ -66,7 +77,7 @@ def _to_python(
                         name,
                         key_node.start_mark.line + 1,
                         sub,
-                        key,
+                        NO_VALUE,
                         f"duplicate key (first on line {lines.get(sub)})",
                     )
                 )
