@@ -38,8 +38,10 @@ def write(result: Result, out: str | Path, *, force: bool = False) -> Path:
     try:
         for name in TABLES:
             _parquet(getattr(result, name), tmp / f"{name}.parquet")
-        if result.cases is not None:
-            _parquet(result.cases, tmp / "cases.parquet")
+        for extra in ("cases", "comparison"):
+            frame = getattr(result, extra)
+            if frame is not None:
+                _parquet(frame, tmp / f"{extra}.parquet")
         manifest = dict(result.manifest)
         manifest["tables"] = sorted(p.name for p in tmp.iterdir())
         (tmp / "manifest.json").write_text(
@@ -77,7 +79,7 @@ def read(out: str | Path) -> dict[str, Any]:
     if not manifest_path.is_file():
         raise DrgsimError(f"{out}: no manifest.json; expected the output directory of drgsim run")
     tables: dict[str, Any] = {"manifest": json.loads(manifest_path.read_text(encoding="utf-8"))}
-    for name in (*TABLES, "cases"):
+    for name in (*TABLES, "cases", "comparison"):
         path = out / f"{name}.parquet"
         if path.is_file():
             tables[name] = pd.read_parquet(path)

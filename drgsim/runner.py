@@ -18,6 +18,7 @@ import pandas as pd
 from drgsim import catalogue as catalogue_mod
 from drgsim.behaviour import Behaviours, resolve
 from drgsim.catalogue import Catalogue
+from drgsim.comparison import compare
 from drgsim.engine import CaseSource, Simulation, Tables
 from drgsim.hospitals import HospitalTable, hospital_table
 from drgsim.replay import TableSource
@@ -40,6 +41,7 @@ class Result:
     region_year: pd.DataFrame
     catalogue: pd.DataFrame
     cases: pd.DataFrame | None = None
+    comparison: pd.DataFrame | None = None
     tables: tuple[str, ...] = field(
         default=("catalogue", "hospital_month", "settlement", "region_year")
     )
@@ -118,6 +120,7 @@ def run(
         for key in ("hospital_month", "settlement", "region_year", "catalogue")
     }
     case_frame = _frame(collected, "cases") if cases else None
+    comparison = compare(frames["settlement"]) if len(names) > 1 else None
     manifest = _manifest(scn, text_hash, names, reps, started, time.perf_counter() - t0, budget)
     return Result(
         scn,
@@ -127,6 +130,7 @@ def run(
         frames["region_year"],
         frames["catalogue"],
         case_frame,
+        comparison,
     )
 
 
