@@ -35,8 +35,11 @@ def shanwei_year(repeat: int) -> dict[str, float]:
     drgsim.run(scn, replications=1, variants=["baseline"])  # compile / load the kernel cache
     seconds = _median_time(lambda: drgsim.run(scn, replications=1, variants=["baseline"]), repeat)
     cases = int(drgsim.run(scn, replications=1, variants=["baseline"]).region_year["cases"].sum())
-    return {"shanwei_year_s": seconds, "shanwei_year_cases": cases,
-            "shanwei_year_cases_per_s": cases / seconds}
+    return {
+        "shanwei_year_s": seconds,
+        "shanwei_year_cases": cases,
+        "shanwei_year_cases_per_s": cases / seconds,
+    }
 
 
 def generate_kernel(repeat: int) -> dict[str, float]:
@@ -65,8 +68,17 @@ def whole_command(repeat: int) -> dict[str, float]:
     """`drgsim run scenarios/shanwei.yaml` as a user runs it, with the numba cache warm."""
     env = dict(os.environ)
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "drgsim.cli", "run", str(SHANWEI), "--out",
-               str(Path(tmp) / "out"), "--force", "--quiet"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "drgsim.cli",
+            "run",
+            str(SHANWEI),
+            "--out",
+            str(Path(tmp) / "out"),
+            "--force",
+            "--quiet",
+        ]
         subprocess.run(cmd, check=True, env=env)  # warm the cache
         seconds = _median_time(lambda: subprocess.run(cmd, check=True, env=env), repeat)
     return {"whole_command_s": seconds}

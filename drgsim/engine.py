@@ -296,7 +296,15 @@ class Simulation:
             for k in cols
         }
         drg = np.concatenate([*(c.drg[rows] for c, rows in recent), claims.drg])
-        flags = readmission_earlier(*(pool[k] for k in cols), drg >= 0, window)
+        flags = readmission_earlier(
+            pool["patient"],
+            pool["hospital"],
+            pool["adrg"],
+            pool["admit_day"],
+            pool["day"],
+            drg >= 0,
+            window,
+        )
         adjust = np.zeros(n_h)
         offset = 0
         for prior, rows in recent:

@@ -32,22 +32,22 @@ class HospitalTable:
 def hospital_table(scn: Scenario) -> HospitalTable:
     """Resolve the scenario's hospitals, generating the city's other hospitals by tier."""
     rows = [(hid, h.name, h.tier, h.beds, h.cost_level) for hid, h in scn.hospitals.items()]
-    for tier in sorted(scn.other_hospitals.count, reverse=True):
-        for i in range(1, scn.other_hospitals.count[tier] + 1):
-            hid = f"T{tier}-{i:02d}"
+    for level in sorted(scn.other_hospitals.count, reverse=True):
+        for i in range(1, scn.other_hospitals.count[level] + 1):
+            hid = f"T{level}-{i:02d}"
             rows.append(
                 (
                     hid,
-                    f"{TIER_NAMES_ZH[tier]}医院{i:02d}",
-                    tier,
-                    scn.other_hospitals.beds[tier],
+                    f"{TIER_NAMES_ZH[level]}医院{i:02d}",
+                    level,
+                    scn.other_hospitals.beds[level],
                     None,
                 )
             )
     gen = scn.generator
     tier = np.array([r[2] for r in rows], dtype=np.int8)
     beds = np.array([r[3] for r in rows], dtype=np.int64)
-    level = np.array([r[4] if r[4] is not None else gen.cost_level[r[2]] for r in rows])
+    cost_level = np.array([r[4] if r[4] is not None else gen.cost_level[r[2]] for r in rows])
     oop = np.array([gen.oop_share[int(t)] for t in tier], dtype=np.float64)
     volume = beds * np.array([gen.admissions_per_bed[int(t)] for t in tier])
     return HospitalTable(
@@ -55,7 +55,7 @@ def hospital_table(scn: Scenario) -> HospitalTable:
         tuple(r[1] for r in rows),
         tier,
         beds,
-        level.astype(np.float64),
+        cost_level.astype(np.float64),
         oop,
         volume / volume.sum(),
     )

@@ -122,12 +122,13 @@ class TableSource:
             ungroupable=ungroupable,
             acts=np.zeros(n, np.uint8),
         )
-        for (y, m), rows in (
-            pd.DataFrame({"y": year, "m": month}).groupby(["y", "m"]).groups.items()
-        ):
-            idx = np.sort(np.asarray(rows))
-            order = idx[np.argsort(all_cases.hospital[idx], kind="stable")]
-            batches[(int(y), int(m))] = all_cases.take(order)
+        period = year.astype(np.int64) * 100 + month
+        order = np.lexsort((np.arange(n), all_cases.hospital, period))
+        bounds = np.flatnonzero(np.diff(period[order])) + 1
+        for rows in np.split(order, bounds):
+            if rows.size:
+                y, m = divmod(int(period[rows[0]]), 100)
+                batches[(y, m)] = all_cases.take(rows)
         return batches
 
     def month(self, year_index: int, month: int, seed: np.random.SeedSequence) -> CaseBatch:

@@ -70,9 +70,10 @@ def case_source(scn: Scenario, cat: Catalogue, hospitals: HospitalTable) -> Case
 def default_budget(scn: Scenario, cat: Catalogue) -> float:
     """Budget-neutral annual budget: the fund's part of year one's expected cost at baseline."""
     source = case_source(scn, cat, hospital_table(scn))
-    if isinstance(source, TableSource):
-        return source.fund_cost(0)
-    return source.expected_fund_cost()
+    if isinstance(source, SyntheticSource):
+        return source.expected_fund_cost()
+    assert isinstance(source, TableSource)
+    return source.fund_cost(0)
 
 
 def run(

@@ -180,7 +180,7 @@ class Hospital(Behaviour):
     cost_level: float | None = key(None, gt=0, doc="cost relative to the city; null = tier default")
 
 
-DEFAULT_HOSPITALS = {
+DEFAULT_HOSPITALS: dict[str, dict[str, Any]] = {
     "SW01": {"name": "汕尾市人民医院", "tier": 3, "beds": 1200},
     "SW02": {"name": "汕尾市第二人民医院", "tier": 2, "beds": 600},
     "SW03": {"name": "海丰县彭湃纪念医院", "tier": 3, "beds": 900},

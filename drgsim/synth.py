@@ -45,14 +45,11 @@ class SyntheticSource:
     def __init__(self, scn: Scenario, cat: Catalogue, hospitals: HospitalTable) -> None:
         self.scn, self.cat, self.hospitals = scn, cat, hospitals
         gen = scn.generator
-        rw = cat.rw()
-        sev = np.stack([cat.p_mcc, cat.p_cc, 1.0 - cat.p_mcc - cat.p_cc], axis=1)
-        adrg_rw = (sev * rw[cat.group_table]).sum(axis=1)
         tiers = sorted({int(t) for t in hospitals.tier})
         self.tier_index = {t: i for i, t in enumerate(tiers)}
         probs, aliases = [], []
         for t in tiers:
-            p, a = alias_table(cat.adrg_share * adrg_rw ** gen.complexity_tilt[t])
+            p, a = alias_table(self.tier_mix(t))
             probs.append(p)
             aliases.append(a)
         self.alias_prob = np.stack(probs)
@@ -130,22 +127,23 @@ class SyntheticSource:
             acts=np.zeros(n, dtype=np.uint8),
         )
 
+    def tier_mix(self, tier: int) -> np.ndarray:
+        """ADRG case mix of a tier: the city's shares tilted by expected weight^tilt."""
+        cat = self.cat
+        adrg_rw = (_severity_mix(cat) * cat.rw()[cat.group_table]).sum(axis=1)
+        mix = cat.adrg_share * adrg_rw ** self.scn.generator.complexity_tilt[tier]
+        return mix / mix.sum()
+
     def expected_fund_cost(self) -> float:
         """Expected fund part (cost − patient-paid) of year one's cases, in yuan."""
-        cat, hosp, gen = self.cat, self.hospitals, self.scn.generator
-        sev = np.stack([cat.p_mcc, cat.p_cc, 1.0 - cat.p_mcc - cat.p_cc], axis=1)
-        adrg_cost = (sev * cat.ref_cost[cat.group_table]).sum(axis=1)
-        total = 0.0
-        yearly = sum(self.expected_counts(0, m) for m in range(1, 13))
-        for t, i in self.tier_index.items():
-            w = self.alias_prob[i] * 0 + cat.adrg_share * (
-                (sev * cat.rw()[cat.group_table]).sum(axis=1) ** gen.complexity_tilt[t]
-            )
-            mean_cost_t = float(np.dot(w / w.sum(), adrg_cost))
-            mask = hosp.tier == t
-            total += float(
-                np.sum(
-                    yearly[mask] * hosp.cost_level[mask] * (1 - hosp.oop_mean[mask]) * mean_cost_t
-                )
-            )
-        return total
+        cat, hosp = self.cat, self.hospitals
+        adrg_cost = (_severity_mix(cat) * cat.ref_cost[cat.group_table]).sum(axis=1)
+        yearly = np.sum([self.expected_counts(0, m) for m in range(1, 13)], axis=0)
+        fund_share = hosp.cost_level * (1.0 - hosp.oop_mean)
+        mean_cost = np.array([float(np.dot(self.tier_mix(int(t)), adrg_cost)) for t in hosp.tier])
+        return float(np.sum(yearly * fund_share * mean_cost))
+
+
+def _severity_mix(cat: Catalogue) -> np.ndarray:
+    """Probability of each true severity level (MCC, CC, none) per ADRG."""
+    return np.stack([cat.p_mcc, cat.p_cc, 1.0 - cat.p_mcc - cat.p_cc], axis=1)

@@ -70,7 +70,8 @@ def test_a_run_exits_0_and_writes_the_manifest_and_every_table(first_run) -> Non
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(["manifest.json", "cases.parquet", *(f"{t}.parquet" for t in TABLES)])
+    expected = ["manifest.json", "cases.parquet", "comparison.parquet"]
+    assert names == sorted([*expected, *(f"{t}.parquet" for t in TABLES)])
 
 
 def test_the_summary_names_every_listed_hospital_and_the_point_value(first_run) -> None:
@@ -143,7 +144,7 @@ def test_force_replaces_the_output_directory_and_seed_overrides_the_scenario(
     proc = drgsim("run", scenario_file, "--out", out, "--force", "--seed", "99", "--quiet")
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["manifest.json", *(f"{t}.parquet" for t in TABLES)]
+        ["manifest.json", "comparison.parquet", *(f"{t}.parquet" for t in TABLES)]
     )
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["seed"] == 99
     new = pd.read_parquet(out / "settlement.parquet")

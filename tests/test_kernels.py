@@ -287,7 +287,19 @@ def generate_reference(
     z = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
     out = {
         k: [0] * n
-        for k in ("patient", "adrg", "sev", "drg", "cost", "oop", "los", "admit", "day", "dis", "ung")
+        for k in (
+            "patient",
+            "adrg",
+            "sev",
+            "drg",
+            "cost",
+            "oop",
+            "los",
+            "admit",
+            "day",
+            "dis",
+            "ung",
+        )
     }
 
     def stay_of(j: int, g: int, dtype: int) -> tuple[int, float]:
@@ -397,10 +409,20 @@ def generator_inputs(draw: st.DrawFn) -> tuple:
 def test_generate_cases_follows_its_documented_draw_layout(inputs: tuple) -> None:
     got = generate_cases(*inputs)
     ref = generate_reference(int(inputs[0]), *inputs[1:])
-    names = ("patient adrg severity drg_true cost oop los admit day discharge ungroupable").split()
-    dtypes = (np.int64, np.int16, np.int8, np.int16, np.float64, np.float64, np.int16, np.int16)
-    dtypes += (np.int16, np.int8, np.bool_)
-    for name, g, r, dt in zip(names, got, ref, dtypes, strict=True):
+    columns = {
+        "patient": np.int64,
+        "adrg": np.int16,
+        "severity": np.int8,
+        "drg_true": np.int16,
+        "cost": np.float64,
+        "oop": np.float64,
+        "los": np.int16,
+        "admit": np.int16,
+        "day": np.int16,
+        "discharge": np.int8,
+        "ungroupable": np.bool_,
+    }
+    for (name, dt), g, r in zip(columns.items(), got, ref, strict=True):
         assert g.dtype == dt, name
         assert g.shape == (inputs[1].shape[0],), name
         if name in ("cost", "oop"):
@@ -507,9 +529,9 @@ def test_synthetic_month_has_readmissions_and_the_parameter_shares() -> None:
 
 @FAST
 @given(
-    weights=st.lists(
-        st.one_of(st.just(0.0), st.floats(1e-3, 1e3)), min_size=1, max_size=40
-    ).filter(lambda w: sum(w) > 0)
+    weights=st.lists(st.one_of(st.just(0.0), st.floats(1e-3, 1e3)), min_size=1, max_size=40).filter(
+        lambda w: sum(w) > 0
+    )
 )
 def test_alias_table_gives_each_outcome_its_weight(weights: list[float]) -> None:
     w = np.array(weights)

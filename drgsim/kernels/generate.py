@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
 from drgsim.kernels.group import group_one
-from drgsim.kernels.jit import inline, parallel_kernel
+from drgsim.kernels.jit import inline, kernel
 from drgsim.kernels.rng import normal, uniform
 
 #: Uniform draws used per case; draw k of case j uses counter j * DRAWS + k.
@@ -31,7 +30,7 @@ def draw_stay(key, base, mean_los_g, los_sigma, dtype, short_days):  # pragma: n
     return int(stay), scale
 
 
-@parallel_kernel
+@kernel
 def generate_cases(
     key,
     hospital,
@@ -74,7 +73,7 @@ def generate_cases(
     discharge = np.empty(n, np.int8)
     ungroupable = np.empty(n, np.bool_)
     last_day = first_day + days_in_month - 1
-    # hospitals' runs of cases are independent: each is one thread's sequential loop
+    # each hospital's run of cases is drawn in order (a readmission follows its first stay)
     bounds = np.empty(n + 1, np.int64)
     n_seg = 0
     for j in range(n):
@@ -82,7 +81,7 @@ def generate_cases(
             bounds[n_seg] = j
             n_seg += 1
     bounds[n_seg] = n
-    for seg in numba.prange(n_seg):
+    for seg in range(n_seg):
         for j in range(bounds[seg], bounds[seg + 1]):
             base = np.uint64(j) * np.uint64(DRAWS)
             h = hospital[j]
