@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import pandas as pd
+
+from drgsim.comparison import t975
 
 if TYPE_CHECKING:
     from drgsim.runner import Result
@@ -38,7 +41,7 @@ def summary_text(result: Result) -> str:
 
 
 def _variant_lines(st: pd.DataFrame, year: int, variants: list[str], listed: set[str]) -> str:
-    """Mean change in final payment against the baseline per variant and hospital (万元)."""
+    """Who gains and who pays: change in final payment against the baseline (万元, ± 95%)."""
     last = st[st["year"] == year].assign(
         group=lambda d: [
             h if h in listed else f"other tier {t}"
@@ -46,13 +49,20 @@ def _variant_lines(st: pd.DataFrame, year: int, variants: list[str], listed: set
         ]
     )
     totals = last.groupby(["variant", "replication", "group"], sort=False)["final_fen"].sum()
-    pivot = totals.groupby(["group", "variant"], sort=False).mean().unstack("variant")
-    change = pd.DataFrame(
-        {v: ((pivot[v] - pivot["baseline"]) / WAN).round(1) for v in variants}, index=pivot.index
-    )
-    change.index.name = "hospital"
-    return "change in final payment against baseline (万元, mean over replications):\n" + (
-        change.to_string()
+    base = totals.loc["baseline"]
+    cells: dict[str, list[str]] = {}
+    groups = list(base.index.get_level_values("group").unique())
+    for v in variants:
+        diff = (totals.loc[v] - base).dropna() / WAN
+        cells[v] = []
+        for g in groups:
+            d = diff.xs(g, level="group").to_numpy()
+            half = t975(len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)) if len(d) > 1 else 0.0
+            cells[v].append(f"{d.mean():+.1f} ±{half:.1f}" if len(d) > 1 else f"{d.mean():+.1f}")
+    table = pd.DataFrame(cells, index=pd.Index(groups, name="hospital"))
+    return (
+        "change in final payment against baseline (万元, mean ± 95% interval): "
+        "who gains and who pays\n" + table.to_string()
     )
 
 
