@@ -81,6 +81,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a scenario key, e.g. --set settlement.prepay_share=0.95",
     )
+    run.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="processes to run simulations in (default: one per CPU)",
+    )
     run.add_argument("--quiet", action="store_true", help="print no summary or progress")
     run.set_defaults(func=_cmd_run)
 
@@ -169,8 +176,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from drgsim.summary import summary_text
 
     progress = None if args.quiet else _Progress()
+    import os
+
+    workers = args.workers or os.cpu_count() or 1
     result = run(
-        scn, cases=args.cases, replications=args.replications, variants=names, progress=progress
+        scn,
+        cases=args.cases,
+        replications=args.replications,
+        variants=names,
+        workers=workers,
+        progress=progress,
     )
     if progress is not None:
         progress.done()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import platform
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,15 +78,49 @@ def default_budget(scn: Scenario, cat: Catalogue) -> float:
     return source.fund_cost(0)
 
 
+@dataclass(frozen=True)
+class Job:
+    """One simulation to run: a variant's scenario and one replication."""
+
+    variant: str
+    scenario: Scenario
+    catalogue: Catalogue
+    annual_budget: float
+    replication: int
+    keep_cases: bool
+
+
+def simulate(job: Job) -> Tables:
+    """Run one variant × replication; a pure function of the job, so any worker may run it."""
+    scn, cat = job.scenario, job.catalogue
+    hospitals = hospital_table(scn)
+    sim = Simulation(
+        scn,
+        cat,
+        hospitals,
+        case_source(scn, cat, hospitals),
+        annual_budget=job.annual_budget,
+        replication=job.replication,
+        behaviours=Behaviours(scn, cat, hospitals, resolve(scn, hospitals)),
+        keep_cases=job.keep_cases,
+    )
+    return sim.run()
+
+
 def run(
     scenario: str | Path | Scenario | dict[str, Any],
     *,
     cases: bool = False,
     replications: int | None = None,
     variants: list[str] | None = None,
+    workers: int = 1,
     progress: Progress | None = None,
 ) -> Result:
-    """Run a scenario (a YAML path, a mapping or a Scenario) and return its tables."""
+    """Run a scenario (a YAML path, a mapping or a Scenario) and return its tables.
+
+    With `workers` > 1 the variant × replication simulations run in that many processes; the
+    tables are identical whatever the number of workers.
+    """
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -93,29 +129,14 @@ def run(
     budget = scn.budget.annual if scn.budget.annual is not None else default_budget(scn, cat)
     names = variants or variant_names(scn)
     reps = replications or scn.replications
-    total = len(names) * reps
-    collected: list[tuple[str, int, Tables]] = []
+    jobs = []
     for name in names:
         vscn = variant_scenario(scn, name)
         vcat = cat if vscn.catalogue == scn.catalogue else load_catalogue(vscn)
-        hospitals = hospital_table(vscn)
-        source = case_source(vscn, vcat, hospitals)
         vbudget = vscn.budget.annual if vscn.budget.annual is not None else budget
-        for r in range(reps):
-            behaviours = Behaviours(vscn, vcat, hospitals, resolve(vscn, hospitals))
-            sim = Simulation(
-                vscn,
-                vcat,
-                hospitals,
-                source,
-                annual_budget=vbudget,
-                replication=r,
-                behaviours=behaviours,
-                keep_cases=cases,
-            )
-            collected.append((name, r, sim.run()))
-            if progress is not None:
-                progress(len(collected), total, f"{name} #{r}")
+        jobs += [Job(name, vscn, vcat, vbudget, r, cases) for r in range(reps)]
+    tables = _run_jobs(jobs, workers, progress)
+    collected = [(job.variant, job.replication, t) for job, t in zip(jobs, tables, strict=True)]
     frames = {
         key: _frame(collected, key)
         for key in ("hospital_month", "settlement", "region_year", "catalogue")
@@ -123,6 +144,7 @@ def run(
     case_frame = _frame(collected, "cases") if cases else None
     comparison = compare(frames["settlement"]) if len(names) > 1 else None
     manifest = _manifest(scn, text_hash, names, reps, started, time.perf_counter() - t0, budget)
+    manifest["workers"] = workers
     return Result(
         scn,
         manifest,
@@ -133,6 +155,34 @@ def run(
         case_frame,
         comparison,
     )
+
+
+def _run_jobs(jobs: list[Job], workers: int, progress: Progress | None) -> list[Tables]:
+    """Run the jobs in order, in this process or in a pool of worker processes."""
+    done = 0
+
+    def report(job: Job) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, len(jobs), f"{job.variant} #{job.replication}")
+
+    if workers <= 1 or len(jobs) < 2:
+        out = []
+        for job in jobs:
+            out.append(simulate(job))
+            report(job)
+        return out
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    results: dict[int, Tables] = {}
+    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+        futures = {pool.submit(simulate, job): i for i, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            i = futures[future]
+            results[i] = future.result()
+            report(jobs[i])
+    return [results[i] for i in range(len(jobs))]
 
 
 def _frame(collected: list[tuple[str, int, Tables]], key: str) -> pd.DataFrame:

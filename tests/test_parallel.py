@@ -1,0 +1,41 @@
+"""Runs give the same tables whatever the number of worker processes or numba threads."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pandas as pd
+
+import drgsim
+
+SMALL = {
+    "region": {"admissions": 8000},
+    "other_hospitals": {"count": {2: 1, 1: 1}},
+    "replications": 2,
+    "variants": {"upcoding": {"hospitals.SW01.upcoding.rate": 0.2}},
+}
+TABLES = ("settlement", "hospital_month", "region_year", "catalogue", "comparison")
+
+
+def test_two_worker_processes_give_the_tables_of_one() -> None:
+    one = drgsim.run(SMALL, workers=1)
+    two = drgsim.run(SMALL, workers=2)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(one, name), getattr(two, name))
+
+
+def test_the_numba_thread_count_does_not_change_the_tables(tmp_path) -> None:
+    script = (
+        "import sys, drgsim; r = drgsim.run({'region': {'admissions': 8000}, "
+        "'other_hospitals': {'count': {2: 1, 1: 1}}}); "
+        "r.settlement.to_parquet(sys.argv[1])"
+    )
+    paths = []
+    for threads in ("1", "2"):
+        path = tmp_path / f"threads{threads}.parquet"
+        env = {**os.environ, "NUMBA_NUM_THREADS": threads}
+        subprocess.run([sys.executable, "-c", script, str(path)], check=True, env=env)
+        paths.append(path)
+    pd.testing.assert_frame_equal(pd.read_parquet(paths[0]), pd.read_parquet(paths[1]))
