@@ -121,6 +121,11 @@ def readmission_earlier(
     idx = np.flatnonzero(grouped)
     if idx.shape[0] < 2:
         return out
+    ids = patient[idx]
+    if int(ids.min()) >= 0 and int(ids.max()) < max(8 * idx.shape[0], 1 << 23):
+        idx = idx[np.bincount(ids)[ids] >= 2]  # only patients with two or more stays can pair
+        if idx.shape[0] < 2:
+            return out
     order = _stay_order(idx, patient, hospital, adrg, admit_day)
     a, b = order[:-1], order[1:]
     gap = admit_day[b].astype(np.int64) - day[a].astype(np.int64)

@@ -276,6 +276,30 @@ def test_a_tier_two_hospital_shifts_only_to_tier_two_or_three_hospitals(acts, ca
     assert set(bits(out)) == {ACT_BITS["shifting"]}
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "drgsim/behaviour.py Behaviours.shift loops over refusing hospitals on the live "
+        "hospital array: A's case sent to B is refused again by B and sent back to A (cost "
+        "45000 → 36000, bit still set) and counted in B's refused_high (got [1, 1, 0, 0]) "
+        "and shifting_avoided_yuan (got B 24000)"
+    ),
+)
+def test_a_refused_case_moves_once_even_when_its_new_hospital_also_shifts(acts, cat) -> None:
+    a = acts({"tiers.3.shifting.rate": 1.0})
+    batch = cases(
+        cat,
+        {"drg": "ET11", "cost": 36000.0},  # A refuses it (loss 0.5): to B
+        {"drg": "ES15", "cost": 13000.0, "hospital": B},  # B refuses it (loss 0.3): to A
+    )
+    out = a.apply(batch)
+    assert out.hospital.tolist() == [B, A]
+    np.testing.assert_allclose(out.cost, [36000.0 * 1.25, 13000.0 / 1.25], rtol=1e-12)
+    assert bits(out) == [2, 2]
+    assert a.b.record.refused_high.tolist() == [1, 0, 0, 0]
+    np.testing.assert_allclose(a.b.record.shifting_avoided_yuan, [12000.0, 3000.0, 0, 0])
+
+
 # --- split admission 分解住院 -------------------------------------------------------------------
 
 
