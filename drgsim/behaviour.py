@@ -180,7 +180,7 @@ class Behaviours:
         if not np.any(rate > 0):
             return batch
         batch = batch.take(np.arange(batch.n))
-        h = batch.hospital
+        h = batch.hospital.copy()  # each refused case moves once, from the hospital it came to
         pay = self.expected_payment(batch, view)
         loss = (batch.cost - pay) / np.maximum(pay, 1e-9)
         refuse = (self._u(key, batch, U_SHIFT) < rate[h]) & (loss > self.params.loss_threshold[h])
@@ -333,10 +333,10 @@ class Behaviours:
         """Move each act's rate by `step` toward last year's net gain, within [0, max_rate]."""
         for act, gain in gains.items():
             rate = self.params.rates[act]
-            active = rate > 0
-            self.params.rates[act] = np.where(
-                active, np.clip(rate + step * np.sign(gain), 0.0, max_rate), rate
-            )
+            up = np.minimum(rate + step, np.maximum(rate, max_rate))  # never lowers a gainer
+            down = np.maximum(rate - step, 0.0)
+            moved = np.where(gain > 0, up, np.where(gain < 0, down, rate))
+            self.params.rates[act] = np.where(rate > 0, moved, rate)
 
     def year_record(self, year: int) -> Ledger:
         """What the acts did in `year` (and forget it)."""

@@ -276,15 +276,6 @@ def test_a_tier_two_hospital_shifts_only_to_tier_two_or_three_hospitals(acts, ca
     assert set(bits(out)) == {ACT_BITS["shifting"]}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "drgsim/behaviour.py Behaviours.shift loops over refusing hospitals on the live "
-        "hospital array: A's case sent to B is refused again by B and sent back to A (cost "
-        "45000 → 36000, bit still set) and counted in B's refused_high (got [1, 1, 0, 0]) "
-        "and shifting_avoided_yuan (got B 24000)"
-    ),
-)
 def test_a_refused_case_moves_once_even_when_its_new_hospital_also_shifts(acts, cat) -> None:
     a = acts({"tiers.3.shifting.rate": 1.0})
     batch = cases(

@@ -1,0 +1,502 @@
+"""Gaming under the global budget, whole scenarios: who gains, who pays, what the audit does.
+
+Small cities (20 000 admissions a year, the five Shanwei pilot hospitals plus two tier-2 and
+two tier-1 hospitals, a fixed budget) so the whole file runs in seconds. Every variant sees
+the baseline's patients (common random numbers), so differences are the acts' own effects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import drgsim
+from drgsim.behaviour import SPLIT_OFFSET
+from drgsim.cases import ACT_BITS, DISCHARGE_TYPES
+from drgsim.runner import Result
+from drgsim.scenario import load_scenario, with_overrides
+
+SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
+TABLES = ("settlement", "hospital_month", "region_year")
+KEYS = ["replication", "year", "hospital"]
+
+#: Every act the Shanwei scenario varies, switched off explicitly.
+ZERO_ACTS = {
+    "hospitals.SW01.upcoding.rate": 0,
+    "tiers.3.shifting.rate": 0,
+    "hospitals.SW03.splitting.rate": 0,
+    "tiers.1.induced.rate": 0,
+    "hospitals.SW05.phantom.rate": 0,
+    "hospitals.SW04.underservice.cut": 0,
+    "behaviour.referral_down.rate": 0,
+}
+
+
+def small(**extra: Any) -> dict[str, Any]:
+    """A small city: 20 000 admissions, 9 hospitals, a fixed budget of 150 M yuan, one year."""
+    scn: dict[str, Any] = {
+        "name": "gaming",
+        "seed": 11,
+        "years": 1,
+        "replications": 1,
+        "region": {"admissions": 20000},
+        "other_hospitals": {"count": {2: 2, 1: 2}},
+        "budget": {"annual": 1.5e8},
+        "settlement": {"mode": "pool"},
+    }
+    scn.update(extra)
+    return scn
+
+
+def variant(table: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The rows of one variant, indexed by replication, year and hospital."""
+    return table[table["variant"] == name].set_index(KEYS).sort_index()
+
+
+def change(result: Result, name: str, column: str) -> pd.Series:
+    """Each hospital's change of `column` against the baseline, per replication and year."""
+    s = result.settlement
+    return variant(s, name)[column] - variant(s, "baseline")[column]
+
+
+def one(result: Result, name: str, hospital: str, column: str) -> float:
+    rows = variant(result.settlement, name).xs(hospital, level="hospital")
+    assert len(rows) == 1
+    return float(rows[column].iloc[0])
+
+
+# --- an all-zero variant is the baseline ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def zero_run() -> Result:
+    return drgsim.run(small(replications=2, variants={"zero": ZERO_ACTS}), cases=True)
+
+
+@pytest.mark.parametrize("table", [*TABLES, "cases"])
+def test_a_variant_whose_acts_are_all_zero_gives_the_baseline_tables(zero_run, table) -> None:
+    frame = getattr(zero_run, table)
+    base = frame[frame["variant"] == "baseline"].drop(columns="variant").reset_index(drop=True)
+    zero = frame[frame["variant"] == "zero"].drop(columns="variant").reset_index(drop=True)
+    assert len(base) > 0
+    pd.testing.assert_frame_equal(zero, base)
+
+
+# --- zero-sum under the fixed budget, and the comparison table ---------------------------
+
+
+@pytest.fixture(scope="module")
+def market() -> Result:
+    """Pool mode, no audit, three replications: baseline, an all-zero variant, an upcoder."""
+    return drgsim.run(
+        small(
+            replications=3,
+            audit={"sample_rate": 0},
+            variants={"zero": ZERO_ACTS, "upcoding": {"hospitals.SW01.upcoding.rate": 0.3}},
+        )
+    )
+
+
+def test_with_a_fixed_budget_the_total_paid_is_the_same_to_the_fen(market) -> None:
+    s, ry = market.settlement, market.region_year
+    for name in ("baseline", "upcoding"):
+        paid = s[s["variant"] == name].groupby("replication")["final_fen"].sum()
+        available = ry[ry["variant"] == name].set_index("replication")["available_fen"]
+        assert (paid == available).all()
+        assert (paid == 14_250_000_000).all()  # 150 M yuan less the 5% reserve, in fen
+
+
+def test_the_upcoders_gain_is_exactly_what_the_other_hospitals_lose(market) -> None:
+    diff = change(market, "upcoding", "final_fen")
+    for rep, d in diff.groupby(level="replication"):
+        gain = int(d.xs("SW01", level="hospital").iloc[0])
+        others = int(d.drop("SW01", level="hospital").sum())
+        assert gain > 0, f"replication {rep}"
+        assert gain == -others, f"replication {rep}"
+        assert (d.drop("SW01", level="hospital") < 0).all(), f"replication {rep}"
+
+
+def test_the_upcoder_bills_more_points_and_the_others_the_same(market) -> None:
+    diff = change(market, "upcoding", "points")
+    assert (diff.xs("SW01", level="hospital") > 0).all()
+    assert (diff.drop("SW01", level="hospital") == 0).all()
+
+
+def test_the_comparison_has_a_row_per_variant_hospital_and_year(market) -> None:
+    comp = market.comparison
+    assert comp is not None
+    hospitals = market.settlement["hospital"].nunique()
+    assert len(comp) == 2 * hospitals  # zero and upcoding, one year
+    assert set(comp["variant"]) == {"zero", "upcoding"}
+    assert not comp.duplicated(["variant", "hospital", "year"]).any()
+    assert (comp["replications"] == 3).all()
+
+
+def test_the_comparison_mean_lies_inside_its_interval(market) -> None:
+    comp = market.comparison
+    for m in ("final_fen", "margin_yuan", "points"):
+        assert (comp[f"{m}_change_lo"] <= comp[f"{m}_change_mean"]).all(), m
+        assert (comp[f"{m}_change_mean"] <= comp[f"{m}_change_hi"]).all(), m
+
+
+def test_the_comparison_mean_is_the_mean_of_the_paired_differences(market) -> None:
+    comp = market.comparison.set_index(["variant", "hospital", "year"]).sort_index()
+    for name in ("zero", "upcoding"):
+        for m in ("final_fen", "margin_yuan", "points"):
+            want = change(market, name, m).groupby(level=["hospital", "year"]).mean()
+            got = comp.loc[name, f"{m}_change_mean"]
+            np.testing.assert_allclose(
+                got.loc[want.index].to_numpy(), want.to_numpy(), rtol=1e-12, atol=1e-9
+            )
+
+
+def test_the_comparison_of_an_all_zero_variant_is_exactly_zero(market) -> None:
+    comp = market.comparison
+    zero = comp[comp["variant"] == "zero"]
+    cols = [c for c in comp.columns if "_change_" in c]
+    assert (zero[cols].to_numpy() == 0.0).all()
+
+
+# --- inflating every hospital's volume alike changes no payment -------------------------
+
+
+@pytest.fixture(scope="module")
+def inflated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Result]:
+    """One year's cases replayed once, and with every case twice (new patient and case ids).
+
+    Patient payments are 0, so PV = B / points; no special-review quota (its floor(quota × n)
+    would let the doubled city nominate more than twice as many cases) and no audit.
+    """
+    rules = {"audit": {"sample_rate": 0}, "special_review": {"quota": 0}}
+    c = drgsim.run(small(**rules), cases=True).cases
+    table = pd.DataFrame(
+        {
+            "case_id": c["case_id"],
+            "patient_id": c["patient_id"].astype(str),
+            "hospital": c["hospital"],
+            "month": c["month"],
+            "day": c["day"],
+            "los": c["los"],
+            "discharge": np.asarray(DISCHARGE_TYPES, dtype=object)[c["discharge"].to_numpy()],
+            "drg": c["drg_billed"],
+            "drg_true": c["drg_true"],
+            "cost_yuan": c["cost_yuan"],
+            "oop_yuan": 0.0,
+        }
+    )
+    copy = table.assign(case_id=table["case_id"] + 10**9, patient_id="twin-" + table["patient_id"])
+    folder = tmp_path_factory.mktemp("inflated")
+    once, twice = folder / "once.csv", folder / "twice.csv"
+    table.to_csv(once, index=False)
+    pd.concat([table, copy], ignore_index=True).to_csv(twice, index=False)
+    return (
+        drgsim.run(small(cases={"source": str(once)}, **rules)),
+        drgsim.run(small(cases={"source": str(twice)}, **rules)),
+    )
+
+
+def test_doubling_every_hospitals_volume_halves_the_point_value(inflated) -> None:
+    once, twice = inflated
+    pv1 = once.region_year["point_value"].to_numpy()
+    pv2 = twice.region_year["point_value"].to_numpy()
+    np.testing.assert_allclose(pv2, pv1 / 2, rtol=1e-9)
+    m1, m2 = once.hospital_month, twice.hospital_month
+    np.testing.assert_allclose(m2["point_value"], m1["point_value"] / 2, rtol=1e-9)
+    np.testing.assert_allclose(twice.settlement["points"], 2 * once.settlement["points"])
+    assert (twice.settlement["cases"] == 2 * once.settlement["cases"]).all()
+
+
+def test_doubling_every_hospitals_volume_leaves_every_payment_unchanged(inflated) -> None:
+    once, twice = inflated
+    for col in ("prepaid_fen", "withheld_fen", "incentive_fen", "final_fen"):
+        assert twice.settlement[col].tolist() == once.settlement[col].tolist(), col
+    assert twice.hospital_month["allocation_fen"].tolist() == (
+        once.hospital_month["allocation_fen"].tolist()
+    )
+
+
+# --- the audit -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def audited() -> Result:
+    """Every claim reviewed; upcoding (SW01) and phantom cases (SW05) caught or never caught."""
+    full = {"upcoding": 1, "split": 1, "phantom": 1, "underservice": 1}
+    never = {"upcoding": 0, "split": 0, "phantom": 0, "underservice": 0}
+    up, ph = {"hospitals.SW01.upcoding.rate": 0.3}, {"hospitals.SW05.phantom.rate": 0.05}
+    return drgsim.run(
+        small(
+            audit={"sample_rate": 1, "detection": full},
+            variants={
+                "upcoding_penalty_1": {**up, "audit.penalty.upcoding": 1},
+                "upcoding_penalty_2": {**up, "audit.penalty.upcoding": 2},
+                "upcoding_undetected": {**up, "audit.detection": never},
+                "phantom_penalty_3": {**ph, "audit.penalty.phantom": 3},
+                "phantom_undetected": {**ph, "audit.detection": never},
+            },
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "hospital"),
+    [
+        ("upcoding_penalty_1", "SW01"),
+        ("upcoding_penalty_2", "SW01"),
+        ("phantom_penalty_3", "SW05"),
+    ],
+)
+def test_a_caught_and_penalised_act_pays_less_than_honesty(audited, name, hospital) -> None:
+    for col in ("final_fen", "margin_yuan"):
+        assert one(audited, name, hospital, col) < one(audited, "baseline", hospital, col), col
+    assert one(audited, name, hospital, "deducted_points") > 0
+    assert one(audited, name, hospital, "violation_rate") > 0
+
+
+def test_a_double_penalty_costs_more_than_a_single_one(audited) -> None:
+    p1 = one(audited, "upcoding_penalty_1", "SW01", "final_fen")
+    p2 = one(audited, "upcoding_penalty_2", "SW01", "final_fen")
+    assert p2 < p1
+
+
+@pytest.mark.parametrize(
+    ("name", "hospital"), [("upcoding_undetected", "SW01"), ("phantom_undetected", "SW05")]
+)
+def test_an_act_the_audit_never_catches_pays_more_than_honesty(audited, name, hospital) -> None:
+    for col in ("final_fen", "margin_yuan"):
+        assert one(audited, name, hospital, col) > one(audited, "baseline", hospital, col), col
+    assert one(audited, name, hospital, "deducted_points") == 0
+    assert one(audited, name, hospital, "violation_rate") == 0
+
+
+# --- split admissions and the readmission rule -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def splits() -> Result:
+    """SW03 splits 30% of its stays, no audit; once at the readmission factor 0.5, once at 1."""
+    split = {"hospitals.SW03.splitting.rate": 0.3}
+    return drgsim.run(
+        small(
+            audit={"sample_rate": 0},
+            variants={"split": split, "split_factor_1": {**split, "readmission.factor": 1.0}},
+        ),
+        cases=True,
+    )
+
+
+def test_the_first_stay_of_every_split_pair_is_flagged_a_readmission(splits) -> None:
+    c = splits.cases[splits.cases["variant"] == "split"]
+    second = c[(c["acts"] & ACT_BITS["split"]) != 0]
+    assert len(second) > 100
+    assert (second["hospital"] == "SW03").all()
+    first = c.set_index("case_id").loc[second["case_id"] - SPLIT_OFFSET]
+    assert first["readmission"].all()
+    assert (first["patient_id"].to_numpy() == second["patient_id"].to_numpy()).all()
+    assert (first["day"].to_numpy() == second["admit_day"].to_numpy()).all()
+
+
+def test_the_first_stay_of_a_split_pair_earns_the_readmission_factor_times_its_points(
+    splits,
+) -> None:
+    c = splits.cases
+    half = c[c["variant"] == "split"].set_index("case_id")
+    full = c[c["variant"] == "split_factor_1"].set_index("case_id")
+    second = half[(half["acts"] & ACT_BITS["split"]) != 0]
+    firsts = second.index - SPLIT_OFFSET
+    np.testing.assert_allclose(
+        half.loc[firsts, "points"], 0.5 * full.loc[firsts, "points"], rtol=1e-12
+    )
+    # every other claim too: factor × points when it is an earlier stay, else unchanged
+    assert (half["readmission"] == full["readmission"]).all()
+    factor = np.where(half["readmission"], 0.5, 1.0)
+    np.testing.assert_allclose(half["points"], factor * full["points"], rtol=1e-12)
+
+
+# --- patient shifting ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shifting() -> Result:
+    """SW01 alone refuses every loss-making case; or every tier-3 hospital does."""
+    return drgsim.run(
+        small(
+            audit={"sample_rate": 0},
+            variants={
+                "sw01_shifts": {"hospitals.SW01.shifting.rate": 1},
+                "tier3_shifts": {"tiers.3.shifting.rate": 1},
+            },
+        ),
+        cases=True,
+    )
+
+
+def refusals(result: Result, name: str) -> pd.DataFrame:
+    """The variant's refused cases with the hospital that had them in the baseline."""
+    c = result.cases
+    base = c[c["variant"] == "baseline"].set_index("case_id")["hospital"]
+    got = c[(c["variant"] == name) & ((c["acts"] & ACT_BITS["shifting"]) != 0)].copy()
+    got["refused_by"] = base.loc[got["case_id"]].to_numpy()
+    rw = result.catalogue.drop_duplicates(["year", "drg"]).set_index(["year", "drg"])["rw"]
+    got["rw"] = rw.loc[list(zip(got["year"], got["drg_billed"], strict=True))].to_numpy()
+    return got
+
+
+def high_weight(result: Result, name: str, hospital: str) -> int:
+    """A hospital's own grouped cases in the variant whose group weighs at least 2."""
+    c = result.cases
+    c = c[(c["variant"] == name) & (c["hospital"] == hospital) & (c["drg_billed"] != "0000")]
+    rw = result.catalogue.drop_duplicates(["year", "drg"]).set_index(["year", "drg"])["rw"]
+    weights = rw.loc[list(zip(c["year"], c["drg_billed"], strict=True))].to_numpy()
+    return int(np.count_nonzero(weights >= 2.0))
+
+
+def test_the_hospitals_receiving_refused_patients_treat_more_cases(shifting) -> None:
+    got = refusals(shifting, "sw01_shifts")
+    assert set(got["refused_by"]) == {"SW01"}
+    receivers = set(got["hospital"])
+    assert receivers == {"SW03", "SW04"}  # SW01's only other tier-3 hospitals
+    cases = change(shifting, "sw01_shifts", "cases").droplevel(["replication", "year"])
+    received = got.groupby("hospital").size()
+    for h in receivers:
+        assert cases[h] == received[h] > 0
+    assert cases["SW01"] == -len(got)
+    assert (cases.drop(["SW01", "SW03", "SW04"]) == 0).all()
+
+
+def test_a_receivers_case_mix_index_takes_in_the_weights_of_the_cases_it_receives(
+    shifting,
+) -> None:
+    """CMI′ = (Σ RW of its own cases + Σ RW of the received ones) / (n own + n received).
+
+    (Refused cases are the costly cases of their group, not of heavier groups: in this city
+    they are lighter than the receivers' average, so the receivers' CMI falls.)
+    """
+    got = refusals(shifting, "sw01_shifts")
+    base = variant(shifting.settlement, "baseline").droplevel(["replication", "year"])
+    new = variant(shifting.settlement, "sw01_shifts").droplevel(["replication", "year"])
+    c = shifting.cases
+    for h in ("SW03", "SW04"):
+        own = c[(c["variant"] == "baseline") & (c["hospital"] == h) & (c["drg_billed"] != "0000")]
+        mine = got[(got["hospital"] == h) & (got["drg_billed"] != "0000")]
+        want = (base.loc[h, "cmi"] * len(own) + mine["rw"].sum()) / (len(own) + len(mine))
+        assert new.loc[h, "cmi"] == pytest.approx(want, rel=1e-12)
+
+
+def test_the_refusers_referral_out_high_is_its_share_of_high_weight_patients_sent_away(
+    shifting,
+) -> None:
+    got = refusals(shifting, "sw01_shifts")
+    refused = int(np.count_nonzero(got["rw"] >= 2.0))
+    kept = high_weight(shifting, "sw01_shifts", "SW01")
+    assert refused > 0
+    assert one(shifting, "sw01_shifts", "SW01", "referral_out_high") == pytest.approx(
+        refused / (kept + refused), rel=1e-12
+    )
+    assert one(shifting, "baseline", "SW01", "referral_out_high") == 0.0
+
+
+def test_every_tier_three_hospital_that_shifts_reports_patients_sent_away(shifting) -> None:
+    for h in ("SW01", "SW03", "SW04"):
+        assert one(shifting, "tier3_shifts", h, "referral_out_high") > 0
+    for h in ("SW02", "SW05", "T2-01", "T1-01"):
+        assert one(shifting, "tier3_shifts", h, "referral_out_high") == 0
+
+
+def test_when_every_tier_three_hospital_shifts_each_refused_patient_ends_elsewhere(
+    shifting,
+) -> None:
+    got = refusals(shifting, "tier3_shifts")
+    assert len(got) > 0
+    assert (got["hospital"] != got["refused_by"]).all()
+    assert set(got["hospital"]) == {"SW01", "SW03", "SW04"}
+
+
+def test_when_every_tier_three_hospital_shifts_referral_out_high_counts_its_own_refusals(
+    shifting,
+) -> None:
+    got = refusals(shifting, "tier3_shifts")
+    for h in ("SW01", "SW03", "SW04"):
+        refused = int(np.count_nonzero(got.loc[got["refused_by"] == h, "rw"] >= 2.0))
+        kept = high_weight(shifting, "tier3_shifts", h)
+        assert one(shifting, "tier3_shifts", h, "referral_out_high") == pytest.approx(
+            refused / (kept + refused), rel=1e-12
+        ), h
+
+
+# --- adaptation ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def adapting() -> Result:
+    """Three years; SW01 upcodes 10% and adapts by 0.02 a year, unaudited or always caught.
+
+    A third variant adds SW04's under-service, which always gains (it saves cost).
+    """
+    scn = small(
+        years=3,
+        audit={"sample_rate": 0},
+        adaptation={"enabled": True, "step": 0.02, "max_rate": 0.5},
+        variants={
+            "caught": {
+                "audit.sample_rate": 1,
+                "audit.detection.upcoding": 1,
+                "audit.penalty.upcoding": 3,
+            },
+            # SW04 cuts 15% of the cost of every case (under-service rate: 1 by default)
+            "underservice": {"hospitals.SW04.underservice.cut": 0.15},
+        },
+    )
+    return drgsim.run(with_overrides(load_scenario(scn), {"hospitals.SW01.upcoding.rate": 0.1}))
+
+
+def rates(result: Result, name: str, hospital: str, act: str) -> list[float]:
+    s = result.settlement
+    rows = s[(s["variant"] == name) & (s["hospital"] == hospital)].sort_values("year")
+    return rows[f"rate_{act}"].tolist()
+
+
+def test_an_unaudited_upcoder_raises_its_rate_by_the_step_each_year(adapting) -> None:
+    assert rates(adapting, "baseline", "SW01", "upcoding") == pytest.approx([0.1, 0.12, 0.14])
+
+
+def test_an_upcoder_that_is_always_caught_lowers_its_rate_by_the_step_each_year(
+    adapting,
+) -> None:
+    assert rates(adapting, "caught", "SW01", "upcoding") == pytest.approx([0.1, 0.08, 0.06])
+
+
+def test_acts_at_rate_zero_stay_at_zero_while_hospitals_adapt(adapting) -> None:
+    s = adapting.settlement
+    s = s[s["variant"] != "underservice"]
+    cols = [c for c in s.columns if c.startswith("rate_")]
+    assert len(cols) == 7
+    others = s[cols].copy()
+    others.loc[s["hospital"] == "SW01", "rate_upcoding"] = 0.0
+    assert (others.to_numpy() == 0.0).all()
+
+
+def test_an_act_that_gains_never_lowers_its_rate(adapting) -> None:
+    got = rates(adapting, "underservice", "SW04", "underservice")
+    assert got[0] == 1.0
+    assert got == sorted(got), got
+
+
+# --- every shipped scenario adds up ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_each_shipped_scenario_pays_out_exactly_its_available_budget(path: Path) -> None:
+    scn = with_overrides(load_scenario(path), {"years": 1, "region.admissions": 20000})
+    result = drgsim.run(scn, replications=1)
+    keys = ["variant", "replication", "year"]
+    paid = result.settlement.groupby(keys)["final_fen"].sum()
+    ry = result.region_year.set_index(keys)
+    assert set(ry.index.get_level_values("variant")) == {"baseline", *scn.variants}
+    assert (paid.loc[ry.index] + ry["retained_fen"] == ry["available_fen"]).all()
+    assert (ry["reserve_fen"] + ry["available_fen"] == ry["budget_fen"]).all()
+    assert (paid.loc[ry.index] == ry["paid_fen"]).all()
