@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -10,7 +11,7 @@ import numpy as np
 import simpy
 
 from drgsim import audit, indicators
-from drgsim.behaviour import Behaviours, View, act_gains
+from drgsim.behaviour import Behaviours, View
 from drgsim.behaviour import Ledger as ActRecord
 from drgsim.cases import ACT_BITS, CaseBatch
 from drgsim.catalogue import Catalogue
@@ -21,8 +22,12 @@ from drgsim.schema import Scenario
 from drgsim.settlement import settle_month, settle_year_pool, settle_year_repricing
 from drgsim.synth import month_days
 from drgsim.tariff import Reference, Tariff, first_tariff, tariff_from_history
+from drgsim.year_totals import PricedBatch, YearTotals
 
 STREAM_PATIENTS, STREAM_BEHAVIOUR, STREAM_AUDIT = 0, 1, 2
+#: Months of claims kept for the readmission rule: a later stay is matched with earlier stays
+#: discharged in its own or the two months before.
+READMISSION_MONTHS = 3
 
 
 class CaseSource(Protocol):
@@ -41,43 +46,6 @@ def stream_seed(
 
 
 @dataclass
-class Claims:
-    """Priced claims: the cases with their billed DRG, class, points and audit outcome."""
-
-    cases: CaseBatch
-    drg: np.ndarray
-    klass: np.ndarray
-    points: np.ndarray  # after audit repricing, before the readmission factor
-    true_points: np.ndarray  # what the case would earn at its true DRG
-    readmit: np.ndarray  # bool: earlier stay of a readmission, points × factor
-    audited: np.ndarray
-    caught: np.ndarray
-    deducted: np.ndarray
-
-    def final_points(self, factor: float) -> np.ndarray:
-        """Points after the readmission rule."""
-        return np.where(self.readmit, self.points * factor, self.points)
-
-    @staticmethod
-    def concat(items: list[Claims]) -> Claims:
-        """All claims of several batches, in order."""
-        names = (
-            "drg",
-            "klass",
-            "points",
-            "true_points",
-            "readmit",
-            "audited",
-            "caught",
-            "deducted",
-        )
-        return Claims(
-            CaseBatch.concat([c.cases for c in items]),
-            *(np.concatenate([getattr(c, k) for c in items]) for k in names),
-        )
-
-
-@dataclass
 class YearState:
     """Money and claims of the year being settled."""
 
@@ -88,7 +56,8 @@ class YearState:
     month_budget_fen: np.ndarray
     tariff: Tariff
     ledger: Ledger
-    claims: list[Claims] = field(default_factory=list)
+    totals: YearTotals
+    recent: deque[PricedBatch] = field(default_factory=deque)
     month_points: np.ndarray = field(default_factory=lambda: np.zeros(12))
     prepaid: np.ndarray | None = None
     withheld: np.ndarray | None = None
@@ -119,6 +88,7 @@ class Simulation:
         replication: int = 0,
         behaviours: Behaviours | None = None,
         keep_cases: bool = False,
+        case_sink: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.scn, self.cat, self.hospitals, self.source = scn, cat, hospitals, source
         self.annual_budget = annual_budget
@@ -127,7 +97,8 @@ class Simulation:
         self.keep_cases = keep_cases
         self.rules = Rules.from_scenario(scn)
         self.tables = Tables()
-        self.refused_high = np.zeros(hospitals.n)
+        self.keep_cases = keep_cases or case_sink is not None
+        self.case_sink = case_sink or self.tables.cases.append
         self.history: deque[Reference] = deque(maxlen=scn.weights.reference_years)
         self.last_month_points: np.ndarray | None = None
         self.year: YearState | None = None
@@ -202,7 +173,8 @@ class Simulation:
         ledger = Ledger({"fund": budget_fen})
         ledger.transfer("fund", "reserve", reserve_fen, "reserve 调剂金")
         self._record_catalogue(y, tariff)
-        return YearState(y, budget_fen, reserve_fen, available, month_fen, tariff, ledger)
+        totals = YearTotals(self.hospitals.n, self.cat.n_drg)
+        return YearState(y, budget_fen, reserve_fen, available, month_fen, tariff, ledger, totals)
 
     # --- one month --------------------------------------------------------------------------
     def _settle_month(self, year: YearState, m: int, batch: CaseBatch) -> None:
@@ -226,24 +198,32 @@ class Simulation:
         year.month_points[m - 1] = points_h.sum()
         if np.isfinite(res.point_value):
             self.published_pv = res.point_value
-        year.claims.append(claims)
-        for h in range(n_h):
-            self.tables.hospital_month.append(
-                {
-                    "year": self._calendar_year(year.index),
-                    "month": m,
-                    "hospital": self.hospitals.ids[h],
-                    "cases": int(cases_h[h]),
-                    "points": float(points_h[h]),
-                    "oop_yuan": float(oop_h[h]),
-                    "point_value": res.point_value,
-                    "allocation_fen": int(res.allocation_fen[h]),
-                    "prepaid_fen": int(res.prepaid_fen[h]),
-                    "withheld_fen": int(res.withheld_fen[h]),
-                }
-            )
+        year.totals.add(claims, final, adjust, year.tariff, self.scn.incentive.high_weight_rw)
+        year.recent.append(claims)
+        while len(year.recent) > READMISSION_MONTHS:
+            self._retire(year, year.recent.popleft())
+        self.tables.hospital_month.append(
+            {
+                "year": np.full(n_h, self._calendar_year(year.index)),
+                "month": np.full(n_h, m),
+                "hospital": np.asarray(self.hospitals.ids, dtype=object),
+                "cases": cases_h,
+                "points": points_h,
+                "oop_yuan": oop_h,
+                "point_value": np.full(n_h, res.point_value),
+                "allocation_fen": res.allocation_fen,
+                "prepaid_fen": res.prepaid_fen,
+                "withheld_fen": res.withheld_fen,
+            }
+        )
 
-    def _price(self, year: YearState, m: int, batch: CaseBatch) -> Claims:
+    def _retire(self, year: YearState, claims: PricedBatch) -> None:
+        """A month leaves the readmission window: its case rows are final and can be written."""
+        if self.keep_cases:
+            final = claims.final_points(self.scn.readmission.factor)
+            self.case_sink(self._case_columns(self._calendar_year(year.index), claims, final))
+
+    def _price(self, year: YearState, m: int, batch: CaseBatch) -> PricedBatch:
         """Group, price and audit one batch of claims."""
         n_h = self.hospitals.n
         drg = billed_drg(batch, self.cat)
@@ -267,7 +247,7 @@ class Simulation:
             self.scn.audit,
             key ^ 0x5DEECE66D,
         )
-        return Claims(
+        return PricedBatch(
             batch,
             drg,
             klass,
@@ -279,14 +259,14 @@ class Simulation:
             found.deducted,
         )
 
-    def _readmissions(self, year: YearState, claims: Claims) -> np.ndarray:
+    def _readmissions(self, year: YearState, claims: PricedBatch) -> np.ndarray:
         """Flag earlier stays readmitted within the window; points moved from earlier months."""
         n_h = self.hospitals.n
         window = self.scn.readmission.window_days
         factor = self.scn.readmission.factor
         start = int(claims.cases.admit_day.min()) - window if claims.cases.n else 0
         # only earlier stays discharged late enough can precede a stay of this batch
-        recent = [(c, np.flatnonzero(c.cases.day >= start)) for c in year.claims]
+        recent = [(c, np.flatnonzero(c.cases.day >= start)) for c in year.recent]
         recent = [(c, rows) for c, rows in recent if rows.size]
         cols = ("patient", "hospital", "adrg", "admit_day", "day")
         pool = {
@@ -321,22 +301,17 @@ class Simulation:
     def _close_year(self, year: YearState) -> None:
         """The year-end settlement (spec §6) and what next year's rules learn from this year."""
         scn, hosp, n_h = self.scn, self.hospitals, self.hospitals.n
-        claims = Claims.concat(year.claims)
-        c = claims.cases
-        final = claims.final_points(scn.readmission.factor)
-        points = np.bincount(c.hospital, weights=final, minlength=n_h)
-        deducted = np.bincount(c.hospital, weights=claims.deducted, minlength=n_h)
-        oop = np.bincount(c.hospital, weights=c.oop, minlength=n_h)
-        cases = np.bincount(c.hospital, minlength=n_h)
-        phantom = (c.acts & ACT_BITS["phantom"]) != 0
-        true_cost = np.bincount(c.hospital, weights=np.where(phantom, 0.0, c.cost), minlength=n_h)
+        while year.recent:
+            self._retire(year, year.recent.popleft())
+        sums = year.totals.sums
+        points, deducted, oop = sums["points"], sums["deducted"], sums["oop"]
+        cases, true_cost = sums["cases"].astype(np.int64), sums["true_cost"]
         record = (
             self.behaviours.year_record(year.index)
             if self.behaviours is not None
             else ActRecord.zeros(n_h)
         )
-        self.refused_high = record.refused_high
-        values = self._indicators(claims, year.tariff)
+        values = year.totals.indicators(record.refused_high)
         scores = indicators.score(values, scn.incentive)
         lam = indicators.coefficient(scores, scn.incentive)
         prepaid = year.prepaid if year.prepaid is not None else np.zeros(n_h, np.int64)
@@ -402,13 +377,11 @@ class Simulation:
                 "retained_fen": res.retained_fen,
             }
         )
-        if self.keep_cases:
-            self.tables.cases.append(self._case_columns(cal, claims, final))
-        self.history.append(Reference(c.hospital, claims.drg, c.cost))
+        self.history.append(year.totals.history())
         self.last_month_points = year.month_points.copy()
         self.previous_tariff = year.tariff
         if self.behaviours is not None and scn.adaptation.enabled:
-            gains = act_gains(claims, final, res.point_value, record, scn.readmission.factor, n_h)
+            gains = year.totals.gains(res.point_value, record)
             self.behaviours.adapt(gains, scn.adaptation.step, scn.adaptation.max_rate)
 
     def _act_rates(self) -> dict[str, np.ndarray]:
@@ -416,40 +389,6 @@ class Simulation:
         if self.behaviours is None:
             return {}
         return {act: r.copy() for act, r in self.behaviours.params.rates.items()}
-
-    def _indicators(self, claims: Claims, tariff: Tariff) -> dict[str, np.ndarray]:
-        """Indicators of spec §6 from what the regulator sees: billed codes, costs, audits."""
-        n_h, c = self.hospitals.n, claims.cases
-        cei = indicators.efficiency_index(c.hospital, claims.drg, c.cost, n_h, self.cat.n_drg)
-        tei = indicators.efficiency_index(
-            c.hospital, claims.drg, c.los.astype(np.float64), n_h, self.cat.n_drg
-        )
-        reviewed = np.bincount(c.hospital, weights=claims.audited, minlength=n_h)
-        caught = np.bincount(c.hospital, weights=claims.caught != 0, minlength=n_h)
-        grouped = claims.drg >= 0
-        rw = np.where(grouped, tariff.rw[np.where(grouped, claims.drg, 0)], 0.0)
-        n_grouped = np.bincount(c.hospital, weights=grouped, minlength=n_h)
-        high = np.bincount(
-            c.hospital,
-            weights=tariff.high_weight(claims.drg, self.scn.incentive.high_weight_rw),
-            minlength=n_h,
-        )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return {
-                "cost_efficiency": cei,
-                "time_efficiency": tei,
-                "violation_rate": np.where(reviewed > 0, caught / np.maximum(reviewed, 1), 0.0),
-                "referral_out_high": np.where(
-                    high + self.refused_high > 0,
-                    self.refused_high / np.maximum(high + self.refused_high, 1),
-                    0.0,
-                ),
-                "cmi": np.where(
-                    n_grouped > 0,
-                    np.bincount(c.hospital, weights=rw, minlength=n_h) / np.maximum(n_grouped, 1),
-                    np.nan,
-                ),
-            }
 
     def _check_money(self, year: YearState, final: np.ndarray, retained: int) -> None:
         """Paid plus retained plus reserve is the budget, to the fen, on the ledger and in totals."""
@@ -481,7 +420,7 @@ class Simulation:
             }
         )
 
-    def _case_columns(self, cal: int, claims: Claims, final: np.ndarray) -> dict[str, Any]:
+    def _case_columns(self, cal: int, claims: PricedBatch, final: np.ndarray) -> dict[str, Any]:
         """The case table's columns for one year."""
         from drgsim.kernels.price import CLASS_NAMES
 

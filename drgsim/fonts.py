@@ -1,0 +1,57 @@
+"""The CJK font the figures use: Noto Sans CJK SC, shipped by the noto-cjk-sans-otc package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from matplotlib import font_manager
+
+FAMILY = "Noto Sans CJK SC"
+FALLBACK = "DejaVu Sans"
+
+
+def font_path() -> Path:
+    """The path of the bundled Noto Sans CJK collection (one file, all CJK faces)."""
+    import noto_cjk_sans_otc
+
+    return Path(str(noto_cjk_sans_otc.FONT_PATH))
+
+
+def register() -> str:
+    """Add the bundled CJK font to matplotlib's font manager once, and return its family name."""
+    manager = font_manager.fontManager
+    if not any(entry.name == FAMILY for entry in manager.ttflist):
+        manager.addfont(str(font_path()))
+    return FAMILY
+
+
+def rc() -> dict[str, Any]:
+    """matplotlib settings for drgsim's figures: the CJK font first, fixed SVG ids, no dates."""
+    return {
+        "font.family": "sans-serif",
+        "font.sans-serif": [register(), FALLBACK],
+        "axes.unicode_minus": True,
+        "svg.hashsalt": "drgsim",
+        "svg.fonttype": "path",
+        "figure.dpi": 100,
+    }
+
+
+def missing_glyphs(strings: list[str]) -> str:
+    """The characters of `strings` that the bundled CJK face has no glyph for."""
+    from matplotlib.ft2font import FT2Font
+
+    face = _sc_face_index()
+    font = FT2Font(str(font_path()), face_index=face)
+    chars = sorted({c for s in strings for c in s if not c.isspace()})
+    return "".join(c for c in chars if font.get_char_index(ord(c)) == 0)
+
+
+def _sc_face_index() -> int:
+    """The index of the Simplified-Chinese face inside the collection."""
+    register()
+    for entry in font_manager.fontManager.ttflist:
+        if entry.name == FAMILY:
+            return int(getattr(entry, "index", 0))
+    return 0

@@ -1,0 +1,264 @@
+"""Every user-visible label of the figures and the report, in Chinese (zh) and English (en)."""
+
+from __future__ import annotations
+
+import re
+
+LANGS = ("zh", "en")
+
+_TEXT: dict[str, tuple[str, str]] = {
+    # Figure titles: each states its finding's subject.
+    "title.point_value": (
+        "各方案月度点值（阴影：{reps}次重复的最小–最大范围）",
+        "Monthly point value by variant (band: min–max over {reps} replications)",
+    ),
+    "title.payment": (
+        "{year}年各医院结算额与真实成本：预付、奖励与扣减（基线，{reps}次重复均值）",
+        "Payment against true cost by hospital, {year}: pre-paid, incentive and deductions "
+        "(baseline, mean of {reps} replications)",
+    ),
+    "title.who_pays": (
+        "谁为违规行为买单：各方案下结算额相对基线的变化（{year}年，95%区间）",
+        "Who pays for the gaming: change in final payment against the baseline, {year} "
+        "(95% intervals)",
+    ),
+    "title.coefficients": (
+        "{year}年鼓励系数及其背后的指标（基线，{reps}次重复均值）",
+        "Incentive coefficients and the indicators behind them, {year} "
+        "(baseline, mean of {reps} replications)",
+    ),
+    "title.case_classes": (
+        "{year}年各医院病例类型构成（基线，{reps}次重复合计）",
+        "Case classes by hospital, {year} (baseline, {reps} replications pooled)",
+    ),
+    "title.years": (
+        "逐年点值、病例组合指数与行为发生率（阴影：{reps}次重复的范围）",
+        "Point value, case-mix index and act rates over the years (band: range over "
+        "{reps} replications)",
+    ),
+    # Axis labels, with units.
+    "axis.month": ("月份", "Month"),
+    "axis.year": ("年份", "Year"),
+    "axis.point_value": ("点值（元/点）", "Point value (yuan per point)"),
+    "axis.amount": ("金额（万元）", "Amount (10,000 yuan)"),
+    "axis.change": ("结算额变化（万元）", "Change in final payment (10,000 yuan)"),
+    "axis.share": ("病例占比（%）", "Share of cases (%)"),
+    "axis.cmi": ("病例组合指数 CMI（无单位）", "Case-mix index, CMI (unitless)"),
+    "axis.rate": ("行为发生率（病例%）", "Act rate (% of cases)"),
+    # Legend entries.
+    "legend.prepaid": ("月度预付", "Pre-paid monthly"),
+    "legend.incentive": ("年终奖励（鼓励系数）", "Year-end incentive"),
+    "legend.deduction": ("审核扣减", "Audit deductions"),
+    "legend.fund_cost": ("基金应担真实成本（扣除个人自付）", "True cost less patient share"),
+    "legend.margin": ("盈亏 {margin:+,.0f} 万元", "margin {margin:+,.0f}"),
+    "legend.gain": ("获益", "gains"),
+    "legend.loss": ("受损", "pays"),
+    # Indicators behind the incentive coefficient.
+    "ind.coefficient": ("鼓励系数", "Incentive coefficient"),
+    "ind.score": ("综合评分（0–100）", "Score (0–100)"),
+    "ind.cei": ("费用消耗指数 CEI", "Cost-efficiency index (CEI)"),
+    "ind.tei": ("时间消耗指数 TEI", "Time-efficiency index (TEI)"),
+    "ind.violation_rate": ("违规率（%）", "Violation rate (%)"),
+    "ind.referral_out_high": ("高权重病例外转率（%）", "High-weight referral-out rate (%)"),
+    # Behaviours (acts) of hospitals.
+    "act.upcoding": ("套高病组", "Upcoding"),
+    "act.shifting": ("推诿病人", "Patient shifting"),
+    "act.splitting": ("分解住院", "Split admissions"),
+    "act.induced": ("低标入院", "Induced admissions"),
+    "act.phantom": ("虚报病例", "Phantom cases"),
+    "act.underservice": ("减少服务", "Under-service"),
+    "act.referral_down": ("向下转诊", "Down-referral"),
+    # Variants that are not an act.
+    "variant.baseline": ("基线", "Baseline"),
+    "variant.all_gaming": ("全部行为", "All gaming at once"),
+    "variant.strict_audit": ("严格审核", "Strict audit"),
+    "variant.repricing": ("年终重新定价", "Year-end repricing"),
+    "variant.prepay_85": ("预付85%", "85% pre-paid"),
+    # Case classes.
+    "class.normal": ("正常病例", "Normal"),
+    "class.low": ("费用极低病例", "Low-cost outlier"),
+    "class.high": ("费用极高病例", "High-cost outlier"),
+    "class.special": ("特病单议", "Special review"),
+    # Hospital groups.
+    "group.other_tier": ("其他{tier_zh}医院（{count}家）", "Other tier-{tier} hospitals ({count})"),
+    "group.generated": ("{tier_zh}医院{num}", "Tier-{tier} hospital {num}"),
+    "footer": (
+        "情景 {scenario} · 随机种子 {seed} · {reps}次重复 · drgsim {version}",
+        "scenario {scenario} · seed {seed} · {reps} replications · drgsim {version}",
+    ),
+    # Report.
+    "report.title": ("DRG点数法付费模拟报告：{scenario}", "DRG point-method payment: {scenario}"),
+    "report.sentence": (
+        "情景“{scenario}”模拟{region}{years}年（自{start}年起）的DRG点数法付费：{hospitals}家医院，"
+        "首年约{admissions:,.0f}例住院，{variants}个方案×{reps}次重复，随机种子{seed}。",
+        "Scenario “{scenario}” simulates DRG point-method payment in {region} over {years} "
+        "year(s) from {start}: {hospitals} hospitals, about {admissions:,.0f} admissions in "
+        "year one, {variants} variant(s) × {reps} replication(s), seed {seed}.",
+    ),
+    "report.key_numbers": ("关键数字（{year}年，基线，{reps}次重复均值）", "Key numbers ({year}, "
+                           "baseline, mean of {reps} replications)"),
+    "report.budget": ("DRG基金预算", "DRG fund budget"),
+    "report.reserve": ("调剂金", "Adjustment reserve"),
+    "report.point_value": ("年终点值", "Year-end point value"),
+    "report.paid": ("支付给医院", "Paid to hospitals"),
+    "report.retained": ("基金结余", "Retained by the fund"),
+    "report.yi": ("{value:,.2f} 亿元", "{value:,.2f} hundred million yuan"),
+    "report.wan": ("{value:,.1f} 万元", "{value:,.1f} ten thousand yuan"),
+    "report.pv": ("{value:.4f} 元/点（范围 {lo:.4f}–{hi:.4f}）", "{value:.4f} yuan per point "
+                  "(range {lo:.4f}–{hi:.4f})"),
+    "report.figures": ("图表", "Figures"),
+    "report.settlement": ("结算表（{year}年，基线，{reps}次重复均值）", "Settlement ({year}, "
+                          "baseline, mean of {reps} replications)"),
+    "report.all_hospitals": ("全部医院", "All hospitals"),
+    "report.comparison": ("方案比较：结算额相对基线的变化（万元，均值 [95%区间]）",
+                          "Variants against the baseline: change in final payment "
+                          "(10,000 yuan, mean [95% interval])"),
+    "report.comparison_hospitals": ("逐家医院（万元）", "Hospital by hospital (10,000 yuan)"),
+    "report.no_variants": ("本次运行只有基线，没有可比较的方案。", "This run has only the baseline; "
+                           "there are no variants to compare."),
+    "report.parameters": ("所用参数及默认值来源", "Parameters used and where each default comes from"),
+    "report.param_note": ("“情景设定”表示该值由情景文件给出，否则为默认值；说明与来源取自 drgsim/schema.py。",
+                          "“set” marks values the scenario file gives; the others are defaults. "
+                          "Meaning and source come from drgsim/schema.py."),
+    "report.variants": ("方案（相对基线的改动）", "Variants (overrides of the baseline)"),
+    "report.scenario_missing": ("情景文件 {file} 无法读取，以下参数为默认值，可能与本次运行不同。",
+                                "The scenario file {file} could not be read; the parameters "
+                                "below are the defaults and may differ from the run's."),
+    "report.scenario_changed": ("情景文件 {file} 自运行以来已修改（sha256 不同），以下参数为其当前内容。",
+                                "The scenario file {file} has changed since the run (its "
+                                "sha256 differs); the parameters below are its current content."),
+    "report.run": ("运行信息", "Run"),
+    "report.skipped": ("未绘制的图", "Figures not drawn"),
+    "col.key": ("参数", "key"),
+    "col.value": ("取值", "value"),
+    "col.default": ("默认值", "default"),
+    "col.set": ("情景设定", "set"),
+    "col.doc": ("说明", "meaning"),
+    "col.source": ("默认值来源", "source of the default"),
+    "col.hospital": ("医院", "hospital"),
+    "col.tier": ("级别", "tier"),
+    "col.cases": ("病例数", "cases"),
+    "col.cmi": ("CMI", "CMI"),
+    "col.coefficient": ("鼓励系数", "coefficient"),
+    "col.final": ("结算额（万元）", "final (10k yuan)"),
+    "col.margin": ("盈亏（万元）", "margin (10k yuan)"),
+    "col.prepaid": ("预付（万元）", "pre-paid (10k yuan)"),
+    "col.incentive": ("奖励（万元）", "incentive (10k yuan)"),
+    "col.deduction": ("扣减（万元）", "deductions (10k yuan)"),
+    "col.variant": ("方案", "variant"),
+    "col.overrides": ("改动", "overrides"),
+    "skip.who_pays": ("“谁买单”图：本次运行没有基线以外的方案。", "Who-pays chart: the run has no "
+                      "variant besides the baseline."),
+    "skip.case_classes": ("病例类型图：输出目录没有 cases.parquet（运行时加 --cases 即可生成）。",
+                          "Case-class chart: the output has no cases.parquet (run with --cases "
+                          "to draw it)."),
+    "skip.years": ("逐年图：本次运行只有一年。", "Over-the-years chart: the run covers one year."),
+    "yes": ("是", "yes"),
+    "no": ("", ""),
+}
+
+TIER_ZH = {3: "三级", 2: "二级", 1: "一级"}
+
+HOSPITAL_EN = {
+    "汕尾市人民医院": "Shanwei People's Hospital",
+    "汕尾市第二人民医院": "Shanwei Second People's Hospital",
+    "海丰县彭湃纪念医院": "Haifeng Peng Pai Memorial Hospital",
+    "陆丰市人民医院": "Lufeng People's Hospital",
+    "陆河县人民医院": "Luhe People's Hospital",
+}
+
+_GENERATED = re.compile(r"^T(\d)-(\d+)$")
+
+
+def check_lang(lang: str) -> str:
+    """The language code, refused with a clear message unless it is zh or en."""
+    if lang not in LANGS:
+        raise ValueError(f"lang: got {lang!r}; allowed: zh, en")
+    return lang
+
+
+def text(key: str, lang: str, **values: object) -> str:
+    """The label `key` in `lang`, with `values` filled in."""
+    zh, en = _TEXT[key]
+    template = zh if check_lang(lang) == "zh" else en
+    return template.format(tier_zh=TIER_ZH.get(_int(values.get("tier")), ""), **values)
+
+
+def act(name: str, lang: str) -> str:
+    """The name of a hospital act (upcoding 套高病组 …)."""
+    return text(f"act.{name}", lang) if f"act.{name}" in _TEXT else name
+
+
+def variant(name: str, lang: str) -> str:
+    """The label of a scenario variant: a known name, an act, or the name itself."""
+    for key in (f"variant.{name}", f"act.{name}"):
+        if key in _TEXT:
+            return text(key, lang)
+    return name
+
+
+def case_class(name: str, lang: str) -> str:
+    """The label of a case class (normal, low, high, special)."""
+    return text(f"class.{name}", lang) if f"class.{name}" in _TEXT else name
+
+
+def is_generated(hospital: str) -> bool:
+    """Whether a hospital id is one generated by rule (T2-01 …) rather than listed by name."""
+    return _GENERATED.match(hospital) is not None
+
+
+def generated_tier(hospital: str) -> int | None:
+    """The tier encoded in a generated hospital id, or None for a listed hospital."""
+    match = _GENERATED.match(hospital)
+    return int(match.group(1)) if match else None
+
+
+def hospital(hospital_id: str, name: str, lang: str) -> str:
+    """A hospital's label: its Chinese name in zh; an English name or its id and name in en."""
+    match = _GENERATED.match(hospital_id)
+    if match:
+        return text("group.generated", lang, tier=int(match.group(1)), num=match.group(2))
+    if check_lang(lang) == "zh":
+        return name or hospital_id
+    if name in HOSPITAL_EN:
+        return HOSPITAL_EN[name]
+    return f"{hospital_id} {name}".strip()
+
+
+def other_tier(tier: int, count: int, lang: str) -> str:
+    """The label of the generated hospitals of one tier, taken together."""
+    return text("group.other_tier", lang, tier=tier, count=count)
+
+
+def all_strings(lang: str) -> list[str]:
+    """Every fixed label in `lang` (with sample values), for glyph-coverage checks."""
+    sample = {
+        "reps": 3,
+        "year": 2021,
+        "tier": 2,
+        "count": 10,
+        "num": "01",
+        "margin": -1234.5,
+        "scenario": "shanwei",
+        "seed": 1,
+        "version": "0.1.0",
+        "region": "汕尾市",
+        "years": 1,
+        "start": 2021,
+        "hospitals": 40,
+        "admissions": 300000.0,
+        "variants": 2,
+        "value": 1.5,
+        "lo": 1.0,
+        "hi": 2.0,
+        "file": "x.yaml",
+    }
+    out = [text(key, lang, **sample) for key in _TEXT]
+    if lang == "zh":
+        out += list(HOSPITAL_EN)
+    return out
+
+
+def _int(value: object) -> int:
+    """`value` as an int where it is one, else 0."""
+    return value if isinstance(value, int) else 0

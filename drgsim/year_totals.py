@@ -1,0 +1,173 @@
+"""A year's running totals per hospital, added to month by month so no year of cases is kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from drgsim.behaviour import SPLIT_OFFSET
+from drgsim.behaviour import Ledger as ActRecord
+from drgsim.cases import ACT_BITS, CaseBatch
+from drgsim.tariff import Reference, Tariff
+
+GAINING_ACTS = ("upcoding", "splitting", "induced", "phantom")
+
+
+@dataclass
+class PricedBatch:
+    """A month's claims as the insurer priced and audited them."""
+
+    cases: CaseBatch
+    drg: np.ndarray
+    klass: np.ndarray
+    points: np.ndarray  # after audit repricing, before the readmission factor
+    true_points: np.ndarray  # what the case would earn at its true DRG
+    readmit: np.ndarray  # bool: earlier stay of a readmission, points × factor
+    audited: np.ndarray
+    caught: np.ndarray
+    deducted: np.ndarray
+
+    def final_points(self, factor: float) -> np.ndarray:
+        """Points after the readmission rule."""
+        return np.where(self.readmit, self.points * factor, self.points)
+
+
+@dataclass
+class YearTotals:
+    """Per-hospital sums of a year's claims: enough for indicators, settlement and adaptation."""
+
+    n_hosp: int
+    n_drg: int
+    sums: dict[str, np.ndarray] = field(init=False)
+    cells: dict[str, np.ndarray] = field(init=False)
+    act_points: dict[str, np.ndarray] = field(init=False)
+    act_yuan: dict[str, np.ndarray] = field(init=False)
+    reference: list[Reference] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        names = (
+            "cases",
+            "points",
+            "oop",
+            "true_cost",
+            "deducted",
+            "audited",
+            "caught",
+            "high",
+            "grouped",
+            "rw",
+        )
+        self.sums = {k: np.zeros(self.n_hosp) for k in names}
+        self.cells = {k: np.zeros(self.n_hosp * self.n_drg) for k in ("n", "cost", "los")}
+        self.act_points = {k: np.zeros(self.n_hosp) for k in GAINING_ACTS}
+        self.act_yuan = {k: np.zeros(self.n_hosp) for k in GAINING_ACTS}
+
+    def add(
+        self,
+        claims: PricedBatch,
+        final: np.ndarray,
+        adjust: np.ndarray,
+        tariff: Tariff,
+        high_rw: float,
+    ) -> None:
+        """Add a month's claims; `adjust` moves points of earlier months' readmitted stays."""
+        c, n = claims.cases, self.n_hosp
+        h = c.hospital
+        grouped = claims.drg >= 0
+        g = np.where(grouped, claims.drg, 0).astype(np.int64)
+        phantom = (c.acts & ACT_BITS["phantom"]) != 0
+
+        def add(name: str, weights: np.ndarray | None) -> None:
+            self.sums[name] += np.bincount(h, weights=weights, minlength=n)
+
+        add("cases", None)
+        self.sums["points"] += np.bincount(h, weights=final, minlength=n) + adjust
+        add("oop", c.oop)
+        add("true_cost", np.where(phantom, 0.0, c.cost))
+        add("deducted", claims.deducted)
+        add("audited", claims.audited.astype(np.float64))
+        add("caught", (claims.caught != 0).astype(np.float64))
+        add("high", tariff.high_weight(claims.drg, high_rw).astype(np.float64))
+        add("grouped", grouped.astype(np.float64))
+        add("rw", np.where(grouped, tariff.rw[g], 0.0))
+        cell = (h.astype(np.int64) * self.n_drg + g)[grouped]
+        size = n * self.n_drg
+        self.cells["n"] += np.bincount(cell, minlength=size)
+        self.cells["cost"] += np.bincount(cell, weights=c.cost[grouped], minlength=size)
+        self.cells["los"] += np.bincount(
+            cell, weights=c.los[grouped].astype(np.float64), minlength=size
+        )
+        self._add_acts(claims, final)
+        self.reference.append(Reference(h.copy(), claims.drg.copy(), c.cost.copy()))
+
+    def _add_acts(self, claims: PricedBatch, final: np.ndarray) -> None:
+        """Points and money each act brought its hospital this month (for adaptation)."""
+        c = claims.cases
+        if not c.acts.any():
+            return
+        h, n = c.hospital, self.n_hosp
+        net = final - claims.deducted
+
+        def total(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+            return np.bincount(h[mask], weights=values[mask], minlength=n)
+
+        def has(act: str) -> np.ndarray:
+            return (c.acts & ACT_BITS[act]) != 0
+
+        up, split = has("upcoding"), has("split")
+        firsts = np.isin(c.case_id, c.case_id[split] - SPLIT_OFFSET) & ~split
+        self.act_points["upcoding"] += total(up, final - claims.true_points - claims.deducted)
+        self.act_points["splitting"] += total(split, net) - total(firsts, claims.points - final)
+        self.act_points["induced"] += total(has("induced"), net)
+        self.act_yuan["induced"] -= total(has("induced"), c.cost)
+        self.act_points["phantom"] += total(has("phantom"), net)
+
+    def indicators(self, refused_high: np.ndarray) -> dict[str, np.ndarray]:
+        """Indicators of spec §6 from what the regulator sees: billed codes, costs, audits."""
+        s = self.sums
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return {
+                "cost_efficiency": self._efficiency("cost"),
+                "time_efficiency": self._efficiency("los"),
+                "violation_rate": np.where(s["audited"] > 0, s["caught"] / s["audited"], 0.0),
+                "referral_out_high": np.where(
+                    s["high"] + refused_high > 0, refused_high / (s["high"] + refused_high), 0.0
+                ),
+                "cmi": np.where(s["grouped"] > 0, s["rw"] / s["grouped"], np.nan),
+            }
+
+    def _efficiency(self, what: str) -> np.ndarray:
+        """Σ_g n_hg (v̄_hg / v̄_g) / n_h over grouped cases: CEI for cost, TEI for stay; NaN if none."""
+        n = self.cells["n"].reshape(self.n_hosp, self.n_drg)
+        v = self.cells[what].reshape(self.n_hosp, self.n_drg)
+        n_g, v_g = n.sum(axis=0), v.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_g = np.where(n_g > 0, v_g / n_g, 0.0)
+            ratio = np.where((n > 0) & (mean_g > 0), (v / np.maximum(n, 1)) / mean_g, 1.0)
+            n_h = n.sum(axis=1)
+            return np.where(n_h > 0, (n * ratio).sum(axis=1) / n_h, np.nan)
+
+    def gains(self, point_value: float, record: ActRecord) -> dict[str, np.ndarray]:
+        """Each hospital's net gain in yuan from each act: money gained minus penalties.
+
+        Upcoding: points above the true DRG's, less deductions; splitting: the second stays'
+        points less deductions and the first stays' readmission cut; induced: points less cost;
+        phantom: points less deductions; under-service: cost saved; shifting: losses avoided.
+        """
+        pv = point_value if np.isfinite(point_value) else 0.0
+        out = {k: pv * self.act_points[k] + self.act_yuan[k] for k in GAINING_ACTS}
+        out["underservice"] = record.underservice_saved_yuan.copy()
+        out["shifting"] = record.shifting_avoided_yuan.copy()
+        return out
+
+    def history(self) -> Reference:
+        """The year's billed claims as reference cases for next year's weights."""
+        return Reference(
+            *(
+                np.concatenate([getattr(r, k) for r in self.reference])
+                if self.reference
+                else np.empty(0)
+                for k in ("hospital", "drg", "cost")
+            )
+        )
