@@ -22,7 +22,9 @@ def parse_flags(flags: list[str]) -> Grid:
         key = key.strip()
         where = f"--grid {flag}"
         if not sep or not key or not spec.strip():
-            raise DrgsimError(f"{where}: expected KEY=VALUES, e.g. settlement.prepay_share=0.85,0.9")
+            raise DrgsimError(
+                f"{where}: expected KEY=VALUES, e.g. settlement.prepay_share=0.85,0.9"
+            )
         if key in grid:
             raise DrgsimError(f"{where}: {key} is swept twice; give each key one --grid")
         grid[key] = parse_spec(spec, where)
@@ -104,9 +106,7 @@ def _linspace(start: Any, stop: Any, num: Any, where: str) -> list[Any]:
 
 
 def _is_number(value: Any) -> bool:
-    return (
-        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    )
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def points(grid: Grid) -> list[dict[str, Any]]:

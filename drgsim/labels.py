@@ -95,8 +95,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "year(s) from {start}: {hospitals} hospitals, about {admissions:,.0f} admissions in "
         "year one, {variants} variant(s) × {reps} replication(s), seed {seed}.",
     ),
-    "report.key_numbers": ("关键数字（{year}年，基线，{reps}次重复均值）", "Key numbers ({year}, "
-                           "baseline, mean of {reps} replications)"),
+    "report.key_numbers": (
+        "关键数字（{year}年，基线，{reps}次重复均值）",
+        "Key numbers ({year}, baseline, mean of {reps} replications)",
+    ),
     "report.budget": ("DRG基金预算", "DRG fund budget"),
     "report.reserve": ("调剂金", "Adjustment reserve"),
     "report.point_value": ("年终点值", "Year-end point value"),
@@ -104,29 +106,45 @@ _TEXT: dict[str, tuple[str, str]] = {
     "report.retained": ("基金结余", "Retained by the fund"),
     "report.yi": ("{value:,.2f} 亿元", "{value:,.2f} hundred million yuan"),
     "report.wan": ("{value:,.1f} 万元", "{value:,.1f} ten thousand yuan"),
-    "report.pv": ("{value:.4f} 元/点（范围 {lo:.4f}–{hi:.4f}）", "{value:.4f} yuan per point "
-                  "(range {lo:.4f}–{hi:.4f})"),
+    "report.pv": (
+        "{value:.4f} 元/点（范围 {lo:.4f}–{hi:.4f}）",
+        "{value:.4f} yuan per point (range {lo:.4f}–{hi:.4f})",
+    ),
     "report.figures": ("图表", "Figures"),
-    "report.settlement": ("结算表（{year}年，基线，{reps}次重复均值）", "Settlement ({year}, "
-                          "baseline, mean of {reps} replications)"),
+    "report.settlement": (
+        "结算表（{year}年，基线，{reps}次重复均值）",
+        "Settlement ({year}, baseline, mean of {reps} replications)",
+    ),
     "report.all_hospitals": ("全部医院", "All hospitals"),
-    "report.comparison": ("方案比较：结算额相对基线的变化（万元，均值 [95%区间]）",
-                          "Variants against the baseline: change in final payment "
-                          "(10,000 yuan, mean [95% interval])"),
+    "report.comparison": (
+        "方案比较：结算额相对基线的变化（万元，均值 [95%区间]）",
+        "Variants against the baseline: change in final payment (10,000 yuan, mean [95% interval])",
+    ),
     "report.comparison_hospitals": ("逐家医院（万元）", "Hospital by hospital (10,000 yuan)"),
-    "report.no_variants": ("本次运行只有基线，没有可比较的方案。", "This run has only the baseline; "
-                           "there are no variants to compare."),
-    "report.parameters": ("所用参数及默认值来源", "Parameters used and where each default comes from"),
-    "report.param_note": ("“情景设定”表示该值由情景文件给出，否则为默认值；说明与来源取自 drgsim/schema.py。",
-                          "“set” marks values the scenario file gives; the others are defaults. "
-                          "Meaning and source come from drgsim/schema.py."),
+    "report.no_variants": (
+        "本次运行只有基线，没有可比较的方案。",
+        "This run has only the baseline; there are no variants to compare.",
+    ),
+    "report.parameters": (
+        "所用参数及默认值来源",
+        "Parameters used and where each default comes from",
+    ),
+    "report.param_note": (
+        "“情景设定”表示该值由情景文件给出，否则为默认值；说明与来源取自 drgsim/schema.py。",
+        "“set” marks values the scenario file gives; the others are defaults. "
+        "Meaning and source come from drgsim/schema.py.",
+    ),
     "report.variants": ("方案（相对基线的改动）", "Variants (overrides of the baseline)"),
-    "report.scenario_missing": ("情景文件 {file} 无法读取，以下参数为默认值，可能与本次运行不同。",
-                                "The scenario file {file} could not be read; the parameters "
-                                "below are the defaults and may differ from the run's."),
-    "report.scenario_changed": ("情景文件 {file} 自运行以来已修改（sha256 不同），以下参数为其当前内容。",
-                                "The scenario file {file} has changed since the run (its "
-                                "sha256 differs); the parameters below are its current content."),
+    "report.scenario_missing": (
+        "情景文件 {file} 无法读取，以下参数为默认值，可能与本次运行不同。",
+        "The scenario file {file} could not be read; the parameters "
+        "below are the defaults and may differ from the run's.",
+    ),
+    "report.scenario_changed": (
+        "情景文件 {file} 自运行以来已修改（sha256 不同），以下参数为其当前内容。",
+        "The scenario file {file} has changed since the run (its "
+        "sha256 differs); the parameters below are its current content.",
+    ),
     "report.run": ("运行信息", "Run"),
     "report.skipped": ("未绘制的图", "Figures not drawn"),
     "col.key": ("参数", "key"),
@@ -147,11 +165,14 @@ _TEXT: dict[str, tuple[str, str]] = {
     "col.deduction": ("扣减（万元）", "deductions (10k yuan)"),
     "col.variant": ("方案", "variant"),
     "col.overrides": ("改动", "overrides"),
-    "skip.who_pays": ("“谁买单”图：本次运行没有基线以外的方案。", "Who-pays chart: the run has no "
-                      "variant besides the baseline."),
-    "skip.case_classes": ("病例类型图：输出目录没有 cases.parquet（运行时加 --cases 即可生成）。",
-                          "Case-class chart: the output has no cases.parquet (run with --cases "
-                          "to draw it)."),
+    "skip.who_pays": (
+        "“谁买单”图：本次运行没有基线以外的方案。",
+        "Who-pays chart: the run has no variant besides the baseline.",
+    ),
+    "skip.case_classes": (
+        "病例类型图：输出目录没有 cases.parquet（运行时加 --cases 即可生成）。",
+        "Case-class chart: the output has no cases.parquet (run with --cases to draw it).",
+    ),
     "skip.years": ("逐年图：本次运行只有一年。", "Over-the-years chart: the run covers one year."),
     "yes": ("是", "yes"),
     "no": ("", ""),

@@ -121,11 +121,15 @@ def readmission_earlier(
     idx = np.flatnonzero(grouped)
     if idx.shape[0] < 2:
         return out
-    ids = patient[idx]
-    if int(ids.min()) >= 0 and int(ids.max()) < max(8 * idx.shape[0], 1 << 23):
-        idx = idx[np.bincount(ids)[ids] >= 2]  # only patients with two or more stays can pair
-        if idx.shape[0] < 2:
-            return out
+    # only patients with two or more stays can pair: keep stays whose patient's hash bucket
+    # holds two or more (a superset, exact after the sort below), then sort just those
+    buckets = 1 << max(10, int(4 * idx.shape[0]).bit_length())
+    slot = (patient[idx].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(
+        64 - buckets.bit_length() + 1
+    )
+    idx = idx[np.bincount(slot.astype(np.int64), minlength=buckets)[slot.astype(np.int64)] >= 2]
+    if idx.shape[0] < 2:
+        return out
     order = _stay_order(idx, patient, hospital, adrg, admit_day)
     a, b = order[:-1], order[1:]
     gap = admit_day[b].astype(np.int64) - day[a].astype(np.int64)

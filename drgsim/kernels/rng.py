@@ -1,4 +1,4 @@
-"""Counter-based random numbers: the value of draw k of case j depends only on (key, j, k)."""
+"""Counter-based random numbers (SplitMix64): draw k of case j depends only on (key, j, k)."""
 
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ def splitmix64(x: np.uint64) -> np.uint64:
 
 @inline
 def uniform(key: np.uint64, counter: np.uint64) -> float:
-    """A uniform in [0, 1) from a stream key and a counter."""
-    z = splitmix64(key ^ splitmix64(counter))
+    """A uniform in [0, 1): SplitMix64's output at position `counter` of the stream `key`."""
+    z = splitmix64(key + counter * _GOLDEN)
     return float(z >> _S11) * _INV53
 
 
@@ -47,7 +47,7 @@ def uniform_np(key: int, counters: np.ndarray) -> np.ndarray:
     """Vectorised `uniform` in plain numpy (the Python layer's draws and the tests' reference)."""
     with np.errstate(over="ignore"):
         c = np.asarray(counters, dtype=np.uint64)
-        z = np.uint64(key) ^ _mix_np(c)
+        z = np.uint64(key) + c * _GOLDEN
         return (_mix_np(z) >> _S11).astype(np.float64) * _INV53
 
 
