@@ -151,6 +151,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    import os
+    import shutil
+    import tempfile
+
     from drgsim.scenario import load_scenario, variant_names, with_overrides
 
     scn = load_scenario(args.scenario)
@@ -176,22 +180,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from drgsim.summary import summary_text
 
     progress = None if args.quiet else _Progress()
-    import os
-
     workers = args.workers or os.cpu_count() or 1
-    result = run(
-        scn,
-        cases=args.cases,
-        replications=args.replications,
-        variants=names,
-        workers=workers,
-        progress=progress,
-    )
-    if progress is not None:
-        progress.done()
-    result.manifest["scenario_file"] = str(args.scenario)
-    result.manifest["scenario_sha256"] = scenario_hash(args.scenario)
-    results.write(result, out, force=args.force)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.cases.", dir=out.parent))
+    try:
+        result = run(
+            scn,
+            cases=args.cases,
+            replications=args.replications,
+            variants=names,
+            workers=workers,
+            progress=progress,
+            case_dir=staging / "cases",
+        )
+        if progress is not None:
+            progress.done()
+        result.manifest["scenario_file"] = str(args.scenario)
+        result.manifest["scenario_sha256"] = scenario_hash(args.scenario)
+        if overrides:
+            result.manifest["overrides"] = {k: repr(v) for k, v in overrides.items()}
+        results.write(result, out, force=args.force)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     if not args.quiet:
         print(summary_text(result))
         print(f"wrote {out}/ ({', '.join(sorted(p.name for p in out.iterdir()))})")

@@ -58,7 +58,8 @@ def compare(settlement: pd.DataFrame, baseline: str = "baseline") -> pd.DataFram
     Differences are paired by replication (the variants share random numbers), so the
     interval is mean ± t(0.975, n−1) × sd / √n of the per-replication differences.
     """
-    keys = ["replication", "hospital", "year"]
+    where = ["region"] if "region" in settlement.columns else []
+    keys = [*where, "replication", "hospital", "year"]
     base = settlement[settlement["variant"] == baseline].set_index(keys)[list(METRICS)]
     rows = []
     for variant, part in settlement[settlement["variant"] != baseline].groupby(
@@ -66,14 +67,10 @@ def compare(settlement: pd.DataFrame, baseline: str = "baseline") -> pd.DataFram
     ):
         diff = part.set_index(keys)[list(METRICS)] - base
         diff = diff.dropna().reset_index()
-        for (hospital, year), d in diff.groupby(["hospital", "year"], sort=False):
+        for group, d in diff.groupby([*where, "hospital", "year"], sort=False):
             n = len(d)
-            row: dict[str, object] = {
-                "variant": variant,
-                "hospital": hospital,
-                "year": year,
-                "replications": n,
-            }
+            row: dict[str, object] = {"variant": variant, "replications": n}
+            row.update(zip([*where, "hospital", "year"], group, strict=True))
             for m in METRICS:
                 values = d[m].to_numpy(dtype=np.float64)
                 mean = float(values.mean())
@@ -84,7 +81,7 @@ def compare(settlement: pd.DataFrame, baseline: str = "baseline") -> pd.DataFram
                 row[f"{m}_change_lo"] = mean - half
                 row[f"{m}_change_hi"] = mean + half
             rows.append(row)
-    columns = ["variant", "hospital", "year", "replications"] + [
+    columns = ["variant", *where, "hospital", "year", "replications"] + [
         f"{m}_change_{s}" for m in METRICS for s in ("mean", "lo", "hi")
     ]
     return pd.DataFrame(rows, columns=columns)

@@ -42,6 +42,8 @@ def write(result: Result, out: str | Path, *, force: bool = False) -> Path:
             frame = getattr(result, extra)
             if frame is not None:
                 _parquet(frame, tmp / f"{extra}.parquet")
+        if result.case_parts:
+            _collect_cases(result, tmp)
         manifest = dict(result.manifest)
         manifest["tables"] = sorted(p.name for p in tmp.iterdir())
         (tmp / "manifest.json").write_text(
@@ -52,6 +54,42 @@ def write(result: Result, out: str | Path, *, force: bool = False) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def _collect_cases(result: Result, tmp: Path) -> None:
+    """Move streamed case files into place: one cases.parquet, or a cases/ dataset by region.
+
+    A one-region run's parts are copied row group by row group into a single file with the
+    variant and replication columns in front; a many-region run keeps the Hive-partitioned
+    dataset (region=…/variant=…/replication=…) that DuckDB, pandas and R's arrow read as one.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if "regions" in result.manifest:
+        root = tmp / "cases"
+        for region, variant, rep, part in result.case_parts:
+            target = root / f"region={region}" / f"variant={variant}" / f"replication={rep}.parquet"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(part, target)
+        return
+    writer = None
+    try:
+        for _, variant, rep, part in result.case_parts:
+            source = pq.ParquetFile(part)
+            for i in range(source.num_row_groups):
+                group = source.read_row_group(i)
+                n = group.num_rows
+                group = group.add_column(0, "replication", pa.array([rep] * n, pa.int64()))
+                group = group.add_column(0, "variant", pa.array([variant] * n, pa.string()))
+                if writer is None:
+                    writer = pq.ParquetWriter(
+                        tmp / "cases.parquet", group.schema, compression="zstd"
+                    )
+                writer.write_table(group)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def _parquet(frame: pd.DataFrame, path: Path) -> None:

@@ -23,6 +23,7 @@ from drgsim.catalogue import Catalogue
 from drgsim.comparison import compare
 from drgsim.engine import CaseSource, Simulation, Tables
 from drgsim.hospitals import HospitalTable, hospital_table
+from drgsim.regions import is_multi_region, region_scenarios
 from drgsim.replay import TableSource
 from drgsim.scenario import load_scenario, variant_names, variant_scenario
 from drgsim.schema import Scenario
@@ -44,6 +45,7 @@ class Result:
     catalogue: pd.DataFrame
     cases: pd.DataFrame | None = None
     comparison: pd.DataFrame | None = None
+    case_parts: list[tuple[str, str, int, str]] = field(default_factory=list)
     tables: tuple[str, ...] = field(
         default=("catalogue", "hospital_month", "settlement", "region_year")
     )
@@ -88,23 +90,27 @@ class Job:
     annual_budget: float
     replication: int
     keep_cases: bool
+    region: str = ""
+    case_file: str | None = None  # stream the case rows to this Parquet file
 
 
 def simulate(job: Job) -> Tables:
     """Run one variant × replication; a pure function of the job, so any worker may run it."""
     scn, cat = job.scenario, job.catalogue
     hospitals = hospital_table(scn)
-    sim = Simulation(
-        scn,
-        cat,
-        hospitals,
-        case_source(scn, cat, hospitals),
-        annual_budget=job.annual_budget,
-        replication=job.replication,
-        behaviours=Behaviours(scn, cat, hospitals, resolve(scn, hospitals)),
-        keep_cases=job.keep_cases,
-    )
-    return sim.run()
+    with CaseWriter(job.case_file) as sink:
+        sim = Simulation(
+            scn,
+            cat,
+            hospitals,
+            case_source(scn, cat, hospitals),
+            annual_budget=job.annual_budget,
+            replication=job.replication,
+            behaviours=Behaviours(scn, cat, hospitals, resolve(scn, hospitals)),
+            keep_cases=job.keep_cases,
+            case_sink=sink.write if job.case_file else None,
+        )
+        return sim.run()
 
 
 def run(
@@ -115,36 +121,60 @@ def run(
     variants: list[str] | None = None,
     workers: int = 1,
     progress: Progress | None = None,
+    case_dir: str | Path | None = None,
 ) -> Result:
     """Run a scenario (a YAML path, a mapping or a Scenario) and return its tables.
 
-    With `workers` > 1 the variant × replication simulations run in that many processes; the
-    tables are identical whatever the number of workers.
+    With `workers` > 1 the region × variant × replication simulations run in that many
+    processes; the tables are identical whatever the number of workers. With `cases` and a
+    `case_dir` (always for a many-region scenario) the case rows stream month by month into a
+    Parquet dataset `case_dir/region=…/variant=…/replication=….parquet` instead of memory.
     """
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     text_hash = scenario_hash(scenario)
     cat = load_catalogue(scn)
-    budget = scn.budget.annual if scn.budget.annual is not None else default_budget(scn, cat)
     names = variants or variant_names(scn)
     reps = replications or scn.replications
-    jobs = []
-    for name in names:
-        vscn = variant_scenario(scn, name)
-        vcat = cat if vscn.catalogue == scn.catalogue else load_catalogue(vscn)
-        vbudget = vscn.budget.annual if vscn.budget.annual is not None else budget
-        jobs += [Job(name, vscn, vcat, vbudget, r, cases) for r in range(reps)]
+    regions = region_scenarios(scn)
+    multi = is_multi_region(scn)
+    stream = cases and (multi or case_dir is not None)
+    jobs, budgets = [], {}
+    for region, rscn in regions:
+        budget = rscn.budget.annual if rscn.budget.annual is not None else default_budget(rscn, cat)
+        budgets[region] = budget
+        for name in names:
+            vscn = variant_scenario(rscn, name)
+            vcat = cat if vscn.catalogue == scn.catalogue else load_catalogue(vscn)
+            vbudget = vscn.budget.annual if vscn.budget.annual is not None else budget
+            for r in range(reps):
+                part = None
+                if stream:
+                    part = str(
+                        Path(case_dir or "cases")
+                        / f"region={region}"
+                        / f"variant={name}"
+                        / f"replication={r}.parquet"
+                    )
+                jobs.append(Job(name, vscn, vcat, vbudget, r, cases and not stream, region, part))
     tables = _run_jobs(jobs, workers, progress)
-    collected = [(job.variant, job.replication, t) for job, t in zip(jobs, tables, strict=True)]
+    collected = [(job, t) for job, t in zip(jobs, tables, strict=True)]
     frames = {
-        key: _frame(collected, key)
+        key: _frame(collected, key, multi)
         for key in ("hospital_month", "settlement", "region_year", "catalogue")
     }
-    case_frame = _frame(collected, "cases") if cases else None
+    case_frame = _frame(collected, "cases", multi) if cases and not stream else None
     comparison = compare(frames["settlement"]) if len(names) > 1 else None
-    manifest = _manifest(scn, text_hash, names, reps, started, time.perf_counter() - t0, budget)
+    first_budget = budgets[regions[0][0]]
+    manifest = _manifest(
+        scn, text_hash, names, reps, started, time.perf_counter() - t0, first_budget
+    )
     manifest["workers"] = workers
+    if multi:
+        manifest["regions"] = [name for name, _ in regions]
+        manifest["annual_budget_yuan"] = float(sum(budgets.values()))
+    parts = [(j.region, j.variant, j.replication, j.case_file) for j in jobs if j.case_file]
     return Result(
         scn,
         manifest,
@@ -154,6 +184,7 @@ def run(
         frames["catalogue"],
         case_frame,
         comparison,
+        [(r, v, i, str(f)) for r, v, i, f in parts],
     )
 
 
@@ -185,10 +216,11 @@ def _run_jobs(jobs: list[Job], workers: int, progress: Progress | None) -> list[
     return [results[i] for i in range(len(jobs))]
 
 
-def _frame(collected: list[tuple[str, int, Tables]], key: str) -> pd.DataFrame:
-    """One tidy table from the rows of every simulation, keyed by variant, replication, year."""
+def _frame(collected: list[tuple[Job, Tables]], key: str, with_region: bool) -> pd.DataFrame:
+    """One tidy table from every simulation, keyed by (region,) variant, replication, year."""
+    keys = (["region"] if with_region else []) + KEYS
     parts = []
-    for name, rep, tables in collected:
+    for job, tables in collected:
         rows = getattr(tables, key)
         if not rows:
             continue
@@ -196,14 +228,48 @@ def _frame(collected: list[tuple[str, int, Tables]], key: str) -> pd.DataFrame:
             df = pd.concat([pd.DataFrame(r) for r in rows], ignore_index=True)
         else:
             df = pd.DataFrame(rows)
-        df.insert(0, "replication", rep)
-        df.insert(0, "variant", name)
+        df.insert(0, "replication", job.replication)
+        df.insert(0, "variant", job.variant)
+        if with_region:
+            df.insert(0, "region", job.region)
         parts.append(df)
     if not parts:
-        return pd.DataFrame(columns=KEYS)
+        return pd.DataFrame(columns=keys)
     out = pd.concat(parts, ignore_index=True)
-    cols = KEYS + [c for c in out.columns if c not in KEYS]
-    return out[cols]
+    return out[keys + [c for c in out.columns if c not in keys]]
+
+
+class CaseWriter:
+    """Writes case rows month by month to one Parquet file (atomically), or does nothing."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = Path(path) if path else None
+        self.writer: Any = None
+
+    def __enter__(self) -> CaseWriter:
+        return self
+
+    def write(self, columns: dict[str, Any]) -> None:
+        """Append one month's case rows."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        assert self.path is not None
+        table = pa.Table.from_pandas(pd.DataFrame(columns), preserve_index=False)
+        if self.writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.tmp = self.path.with_name(f".{self.path.name}.partial")
+            self.writer = pq.ParquetWriter(self.tmp, table.schema, compression="zstd")
+        self.writer.write_table(table)
+
+    def __exit__(self, kind: Any, value: Any, trace: Any) -> None:
+        if self.writer is None:
+            return
+        self.writer.close()
+        if kind is None and self.path is not None:
+            self.tmp.replace(self.path)
+        else:
+            self.tmp.unlink(missing_ok=True)
 
 
 def scenario_hash(scenario: Any) -> str:

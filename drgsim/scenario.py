@@ -343,8 +343,8 @@ def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool =
     lo, hi = scn.weights.trim_quantiles
     if lo >= hi:
         fail("weights.trim_quantiles", [lo, hi], "expected [low, high] with low < high")
-    if not scn.hospitals:
-        fail("hospitals", {}, "expected at least one hospital")
+    if not scn.hospitals and not any(scn.other_hospitals.count.values()):
+        fail("hospitals", {}, "expected at least one hospital, listed or in other_hospitals")
     tiers_used = {h.tier for h in scn.hospitals.values()}
     tiers_used |= {t for t, n in scn.other_hospitals.count.items() if n > 0}
     for name in ("count", "beds"):

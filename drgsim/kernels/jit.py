@@ -32,7 +32,7 @@ def cache_dir() -> Path:
 
 
 if CACHE and not os.environ.get("NUMBA_CACHE_DIR"):
-    numba.config.CACHE_DIR = str(cache_dir())
+    setattr(numba.config, "CACHE_DIR", str(cache_dir()))  # noqa: B010 - read at decoration
 
 
 def kernel(fn: Callable[..., Any]) -> Any:
