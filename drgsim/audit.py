@@ -8,6 +8,7 @@ import numpy as np
 
 from drgsim.cases import ACT_BITS
 from drgsim.kernels.rng import uniform_np
+from drgsim.kernels.sample import select_per_group
 from drgsim.schema import Audit
 
 #: Acts an audit can catch, in the order their detection draws are numbered.
@@ -27,16 +28,10 @@ class Findings:
 def sample(
     hospital: np.ndarray, case_id: np.ndarray, rate: float, key: int, n_hosp: int
 ) -> np.ndarray:
-    """Reviewed claims: round(rate × n_h) per hospital, those with the smallest audit draws."""
+    """Reviewed claims: round(rate × n_h) of each hospital's claims, drawn at random."""
     n_h = np.bincount(hospital, minlength=n_hosp)
-    k = np.floor(rate * n_h + 0.5).astype(np.int64)
-    u = uniform_np(key, case_id.astype(np.uint64))
-    order = np.argsort(hospital + u)  # by hospital, then by draw (u < 1)
-    h = hospital[order]
-    rank = np.arange(order.shape[0]) - np.searchsorted(h, h, side="left")
-    out = np.zeros(hospital.shape[0], dtype=bool)
-    out[order[rank < k[h]]] = True
-    return out
+    k = np.minimum(np.floor(rate * n_h + 0.5).astype(np.int64), n_h)
+    return select_per_group(hospital, case_id, k, np.uint64(key))
 
 
 def review(

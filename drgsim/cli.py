@@ -88,8 +88,34 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="processes to run simulations in (default: one per CPU)",
     )
+    run.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default=None,
+        help="language of plots and report (default: zh for a Chinese region name)",
+    )
+    run.add_argument("--no-report", action="store_true", help="write the tables only")
     run.add_argument("--quiet", action="store_true", help="print no summary or progress")
     run.set_defaults(func=_cmd_run)
+
+    report = sub.add_parser(
+        "report",
+        help="rebuild plots and report.html from a run's tables",
+        description="Rebuild OUTDIR/plots and OUTDIR/report.html.",
+    )
+    report.add_argument("outdir", type=Path, help="an output directory of drgsim run")
+    report.add_argument("--lang", choices=("zh", "en"), default="zh", help="language")
+    report.set_defaults(func=_cmd_report)
+
+    from drgsim import sweep as sweep_command
+
+    sweep = sub.add_parser(
+        "sweep",
+        help="sweep scenario keys over a grid × replications on Dask",
+        description="Run a grid of dotted overrides × replications; "
+        "re-running resumes what is missing.",
+    )
+    sweep_command.configure_parser(sweep)
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
@@ -195,16 +221,33 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
         if progress is not None:
             progress.done()
-        result.manifest["scenario_file"] = str(args.scenario)
+        result.manifest["scenario_file"] = str(args.scenario.resolve())
         result.manifest["scenario_sha256"] = scenario_hash(args.scenario)
         if overrides:
             result.manifest["overrides"] = {k: repr(v) for k, v in overrides.items()}
         results.write(result, out, force=args.force)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if not args.no_report:
+        from drgsim.report import build_report
+
+        build_report(out, args.lang or default_lang(scn.region.name))
     if not args.quiet:
         print(summary_text(result))
         print(f"wrote {out}/ ({', '.join(sorted(p.name for p in out.iterdir()))})")
+    return 0
+
+
+def default_lang(region_name: str) -> str:
+    """Chinese for a region with a Chinese name, English otherwise."""
+    return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in region_name) else "en"
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from drgsim.report import build_report
+
+    path = build_report(args.outdir, args.lang)
+    print(f"wrote {path} and {args.outdir / 'plots'}/")
     return 0
 
 

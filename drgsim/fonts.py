@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,11 @@ def register() -> str:
     return FAMILY
 
 
-def rc() -> dict[str, Any]:
+def rc() -> dict[Any, Any]:
     """matplotlib settings for drgsim's figures: the CJK font first, fixed SVG ids, no dates."""
     return {
-        "font.family": "sans-serif",
-        "font.sans-serif": [register(), FALLBACK],
+        "font.family": [register(), FALLBACK],
+        "font.sans-serif": [FAMILY, FALLBACK],
         "axes.unicode_minus": True,
         "svg.hashsalt": "drgsim",
         "svg.fonttype": "path",
@@ -55,3 +56,29 @@ def _sc_face_index() -> int:
         if entry.name == FAMILY:
             return int(getattr(entry, "index", 0))
     return 0
+
+
+def subset_otf(text: str) -> bytes:
+    """The CJK face cut down to the characters of `text`, as OpenType bytes for embedding."""
+    return _subset("".join(sorted({c for c in text if c.isprintable()})))
+
+
+@functools.lru_cache(maxsize=8)
+def _subset(chars: str) -> bytes:
+    """The subset font of a sorted string of characters; cached, as subsetting takes seconds."""
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(font_path()), fontNumber=_sc_face_index(), recalcTimestamp=False)
+    options = subset.Options()
+    options.name_IDs = ["*"]
+    options.recalc_timestamp = False
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[ord(c) for c in chars])
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()

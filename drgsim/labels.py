@@ -90,10 +90,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "report.title": ("DRG点数法付费模拟报告：{scenario}", "DRG point-method payment: {scenario}"),
     "report.sentence": (
         "情景“{scenario}”模拟{region}{years}年（自{start}年起）的DRG点数法付费：{hospitals}家医院，"
-        "首年约{admissions:,.0f}例住院，{variants}个方案×{reps}次重复，随机种子{seed}。",
+        "首年（基线）约{admissions:,.0f}例住院，{variants}个方案×{reps}次重复，随机种子{seed}。",
         "Scenario “{scenario}” simulates DRG point-method payment in {region} over {years} "
         "year(s) from {start}: {hospitals} hospitals, about {admissions:,.0f} admissions in "
-        "year one, {variants} variant(s) × {reps} replication(s), seed {seed}.",
+        "year one (baseline), {variants} variant(s) × {reps} replication(s), seed {seed}.",
     ),
     "report.key_numbers": (
         "关键数字（{year}年，基线，{reps}次重复均值）",
@@ -104,8 +104,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "report.point_value": ("年终点值", "Year-end point value"),
     "report.paid": ("支付给医院", "Paid to hospitals"),
     "report.retained": ("基金结余", "Retained by the fund"),
-    "report.yi": ("{value:,.2f} 亿元", "{value:,.2f} hundred million yuan"),
-    "report.wan": ("{value:,.1f} 万元", "{value:,.1f} ten thousand yuan"),
+    "report.big": ("{yi:,.2f} 亿元", "{million:,.1f} million yuan"),
+    "report.small": ("{wan:,.1f} 万元", "{million:,.2f} million yuan"),
     "report.pv": (
         "{value:.4f} 元/点（范围 {lo:.4f}–{hi:.4f}）",
         "{value:.4f} yuan per point (range {lo:.4f}–{hi:.4f})",
@@ -144,6 +144,11 @@ _TEXT: dict[str, tuple[str, str]] = {
         "情景文件 {file} 自运行以来已修改（sha256 不同），以下参数为其当前内容。",
         "The scenario file {file} has changed since the run (its "
         "sha256 differs); the parameters below are its current content.",
+    ),
+    "report.scenario_none": (
+        "运行记录未注明情景文件，以下参数为默认值，可能与本次运行不同。",
+        "The run's manifest names no scenario file; the parameters below are the defaults "
+        "and may differ from the run's.",
     ),
     "report.run": ("运行信息", "Run"),
     "report.skipped": ("未绘制的图", "Figures not drawn"),
@@ -273,6 +278,9 @@ def all_strings(lang: str) -> list[str]:
         "lo": 1.0,
         "hi": 2.0,
         "file": "x.yaml",
+        "yi": 14.15,
+        "wan": 12.5,
+        "million": 1415.5,
     }
     out = [text(key, lang, **sample) for key in _TEXT]
     if lang == "zh":

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import matplotlib
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from drgsim import fonts, labels
 from drgsim.comparison import t975
@@ -46,7 +49,10 @@ INDICATORS = (
 CLASSES = ("normal", "low", "high", "special")
 CLASS_COLOURS = ("#8da0cb", "#66c2a5", "#fc8d62", "#e78ac3")
 MONEY_COLOURS = {"prepaid": "#4c72b0", "incentive": "#55a868", "deduction": "#c44e52"}
+_ACT_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")
+_THOUSANDS = matplotlib.ticker.StrMethodFormatter("{x:,.0f}")
 Tables = dict[str, Any]
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def make_figures(tables: Tables, out_dir: Path, lang: str) -> list[Path]:
@@ -86,11 +92,24 @@ def skipped(tables: Tables) -> list[str]:
     return out
 
 
+def _styled(build: F) -> F:
+    """Build a figure with drgsim's fonts and settings, restoring matplotlib's afterwards."""
+
+    @functools.wraps(build)
+    def wrapper(tables: Tables, lang: str) -> Any:
+        labels.check_lang(lang)
+        with matplotlib.rc_context(fonts.rc()):
+            return build(tables, lang)
+
+    return cast(F, wrapper)
+
+
+@_styled
 def point_value_figure(tables: Tables, lang: str) -> Figure:
     """Monthly point value per variant, the line at the mean and a band over replications."""
     hm = tables["hospital_month"]
     pv = hm.groupby(["variant", "replication", "year", "month"], sort=False)["point_value"].first()
-    fig, ax = _figure(tables, lang, "title.point_value", (10, 5.5))
+    fig, ax = _figure(tables, lang, "point_value", (10, 5.5))
     y0 = int(hm["year"].min())
     for i, name in enumerate(variants(tables)):
         wide = pv.loc[name].unstack("replication").sort_index()
@@ -112,12 +131,13 @@ def point_value_figure(tables: Tables, lang: str) -> Figure:
     return fig
 
 
+@_styled
 def payment_figure(tables: Tables, lang: str) -> Figure:
     """Final payment of each hospital group stacked into its parts, against the fund's cost."""
     year = last_year(tables)
     g = grouped(tables["settlement"], lang)
     base = _mean_over_reps(g[(g["variant"] == BASELINE) & (g["year"] == year)])
-    fig, ax = _figure(tables, lang, "title.payment", (10, 0.6 * len(base) + 2.8), year=year)
+    fig, ax = _figure(tables, lang, "payment", (10, 0.6 * len(base) + 3.2))
     y = np.arange(len(base))[::-1]
     prepaid = base["prepaid_fen"] / WAN_FEN
     incentive = base["incentive_fen"] / WAN_FEN
@@ -149,21 +169,22 @@ def payment_figure(tables: Tables, lang: str) -> Figure:
     ax.set_xlabel(_t("axis.amount", lang))
     ax.axvline(0, color="black", lw=0.6)
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.xaxis.set_major_formatter(_THOUSANDS)
+    ax.legend(fontsize=8, ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.1))
     return fig
 
 
+@_styled
 def who_pays_figure(tables: Tables, lang: str) -> Figure | None:
     """Per variant, each hospital group's change in final payment with its 95% interval."""
     names = variants(tables)[1:]
     if not names:
         return None
-    year = last_year(tables)
     change = who_pays(tables, lang)
     ncols = min(4, len(names))
     nrows = math.ceil(len(names) / ncols)
-    size = (3.4 * ncols + 2.2, 0.35 * len(change) / len(names) * nrows + 2.2 * nrows)
-    fig = _base_figure(tables, lang, "title.who_pays", size, year=year)
+    size = (max(10.0, 3.4 * ncols + 2.2), 0.35 * len(change) / len(names) * nrows + 2.2 * nrows)
+    fig = _base_figure(tables, lang, "who_pays", size)
     axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False)
     first = change[change["variant"] == names[0]]
     y = np.arange(len(first))[::-1]
@@ -186,12 +207,13 @@ def who_pays_figure(tables: Tables, lang: str) -> Figure | None:
     return fig
 
 
+@_styled
 def coefficient_figure(tables: Tables, lang: str) -> Figure:
     """The incentive coefficient of each hospital group beside the indicators that set it."""
     year = last_year(tables)
     g = grouped(tables["settlement"], lang)
     base = _mean_over_reps(g[(g["variant"] == BASELINE) & (g["year"] == year)])
-    fig = _base_figure(tables, lang, "title.coefficients", (13, 0.45 * len(base) + 4), year=year)
+    fig = _base_figure(tables, lang, "coefficients", (13, 0.45 * len(base) + 4))
     axes = fig.subplots(2, 3, sharey=True)
     y = np.arange(len(base))[::-1]
     for ax, (col, ref, scale) in zip(axes.flat, INDICATORS, strict=True):
@@ -199,6 +221,8 @@ def coefficient_figure(tables: Tables, lang: str) -> Figure:
         if ref is not None:
             ax.axvline(ref, color="black", lw=0.8, ls="--")
         ax.set_title(_t(f"ind.{col}", lang), fontsize=10)
+        if float(np.nanmax(base[col] * scale, initial=0.0)) <= 0:
+            ax.set_xlim(0, 1)
         ax.grid(axis="x", alpha=0.3)
     for ax in axes[:, 0]:
         ax.set_yticks(y, base["label"])
@@ -207,6 +231,7 @@ def coefficient_figure(tables: Tables, lang: str) -> Figure:
     return fig
 
 
+@_styled
 def case_class_figure(tables: Tables, lang: str) -> Figure | None:
     """The share of normal, low, high and special-review cases in each hospital group."""
     cases = tables.get("cases")
@@ -222,7 +247,7 @@ def case_class_figure(tables: Tables, lang: str) -> Figure | None:
     order = _group_order(tables["settlement"], lang)
     by_group = by_group.reindex([k for k in order if k in by_group.index])
     share = by_group.div(by_group.sum(axis=1).where(lambda s: s > 0), axis=0) * 100
-    fig, ax = _figure(tables, lang, "title.case_classes", (10, 0.5 * len(share) + 2.6), year=year)
+    fig, ax = _figure(tables, lang, "case_classes", (10, 0.5 * len(share) + 2.6))
     y = np.arange(len(share))[::-1]
     left = np.zeros(len(share))
     for name, colour in zip(CLASSES, CLASS_COLOURS, strict=True):
@@ -235,12 +260,13 @@ def case_class_figure(tables: Tables, lang: str) -> Figure | None:
     return fig
 
 
+@_styled
 def years_figure(tables: Tables, lang: str) -> Figure | None:
     """Point value, CMI and act rates per year and variant, for runs of two or more years."""
     ry, st = tables["region_year"], tables["settlement"]
     if ry["year"].nunique() < 2:
         return None
-    fig = _base_figure(tables, lang, "title.years", (14, 4.8))
+    fig = _base_figure(tables, lang, "years", (14, 4.8))
     ax_pv, ax_cmi, ax_rate = fig.subplots(1, 3)
     w = st["cases"].astype(float)
     rate_cols = [c for c in st.columns if c.startswith("rate_") and float(st[c].abs().max()) > 0]
@@ -264,7 +290,7 @@ def years_figure(tables: Tables, lang: str) -> Figure | None:
             ax_rate.plot(
                 rate.index,
                 rate.to_numpy(),
-                color=_colour(j + 1),
+                color=_ACT_COLOURS[j % len(_ACT_COLOURS)],
                 ls=styles[i % len(styles)],
                 marker="o",
                 ms=3,
@@ -342,12 +368,9 @@ def who_pays(tables: Tables, lang: str) -> pd.DataFrame:
     for name in variants(tables)[1:]:
         part = g[g["variant"] == name]
         diff = (part.set_index(["replication", "group"])["final_fen"] - base).dropna() / WAN_FEN
+        by_group = {k: v.to_numpy(dtype=float) for k, v in diff.groupby(level="group")}
         for key, label in _group_order(tables["settlement"], lang).items():
-            d = (
-                diff.xs(key, level="group").to_numpy(dtype=float)
-                if key in diff.index.levels[1]
-                else []
-            )
+            d = by_group.get(key, np.zeros(0))
             n = len(d)
             mean = float(np.mean(d)) if n else math.nan
             half = t975(n - 1) * float(np.std(d, ddof=1)) / math.sqrt(n) if n > 1 else math.nan
@@ -417,16 +440,19 @@ def _band(ax: Axes, wide: pd.DataFrame, colour: str, label: str) -> None:
         ax.fill_between(x, wide.min(axis=1), wide.max(axis=1), color=colour, alpha=0.18, lw=0)
 
 
-def _base_figure(
-    tables: Tables, lang: str, title: str, size: tuple[float, float], **values: Any
-) -> Figure:
+def title(slug: str, tables: Tables, lang: str) -> str:
+    """The title of figure `slug`, which states its finding's subject."""
+    return _t(f"title.{slug}", lang, year=last_year(tables), reps=_reps(tables))
+
+
+def _base_figure(tables: Tables, lang: str, slug: str, size: tuple[float, float]) -> Figure:
     """An empty figure with its title and the scenario footer."""
     fig = Figure(figsize=size, layout="constrained")
     FigureCanvasAgg(fig)
     engine = fig.get_layout_engine()
-    if engine is not None:
+    if isinstance(engine, ConstrainedLayoutEngine):
         engine.set(rect=(0, 0.04, 1, 0.96))
-    fig.suptitle(_wrap(_t(title, lang, reps=_reps(tables), **values), lang), fontsize=12)
+    fig.suptitle(_wrap(title(slug, tables, lang), lang), fontsize=12)
     manifest = tables.get("manifest", {})
     fig.text(
         0.005,
@@ -447,11 +473,9 @@ def _base_figure(
     return fig
 
 
-def _figure(
-    tables: Tables, lang: str, title: str, size: tuple[float, float], **values: Any
-) -> tuple[Figure, Axes]:
+def _figure(tables: Tables, lang: str, slug: str, size: tuple[float, float]) -> tuple[Figure, Axes]:
     """A figure with one axes, its title and the scenario footer."""
-    fig = _base_figure(tables, lang, title, size, **values)
+    fig = _base_figure(tables, lang, slug, size)
     return fig, fig.subplots()
 
 

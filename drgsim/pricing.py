@@ -10,6 +10,7 @@ from drgsim.cases import CaseBatch
 from drgsim.catalogue import Catalogue
 from drgsim.kernels.group import group_cases
 from drgsim.kernels.price import HIGH, SPECIAL, price_cases
+from drgsim.kernels.readmit import earlier_stays
 from drgsim.schema import Scenario
 from drgsim.tariff import Tariff
 
@@ -116,43 +117,11 @@ def readmission_earlier(
     The later stay must be admitted within `window` days after the earlier discharge; only
     grouped claims count (the ADRG of an ungroupable claim is unknown to the insurer).
     """
-    n = patient.shape[0]
-    out = np.zeros(n, dtype=bool)
-    idx = np.flatnonzero(grouped)
-    if idx.shape[0] < 2:
-        return out
-    # only patients with two or more stays can pair: keep stays whose patient's hash bucket
-    # holds two or more (a superset, exact after the sort below), then sort just those
-    buckets = 1 << max(10, int(4 * idx.shape[0]).bit_length())
-    slot = (patient[idx].astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(
-        64 - buckets.bit_length() + 1
+    if patient.shape[0] < 2:
+        return np.zeros(patient.shape[0], dtype=bool)
+    order = np.argsort(admit_day, kind="stable")
+    n_hosp = int(hospital.max()) + 1
+    n_adrg = int(adrg.max()) + 1
+    return earlier_stays(
+        patient, hospital, adrg, admit_day, day, grouped, order, window, n_hosp, n_adrg
     )
-    idx = idx[np.bincount(slot.astype(np.int64), minlength=buckets)[slot.astype(np.int64)] >= 2]
-    if idx.shape[0] < 2:
-        return out
-    order = _stay_order(idx, patient, hospital, adrg, admit_day)
-    a, b = order[:-1], order[1:]
-    gap = admit_day[b].astype(np.int64) - day[a].astype(np.int64)
-    same = (patient[a] == patient[b]) & (hospital[a] == hospital[b]) & (adrg[a] == adrg[b])
-    out[a[same & (gap >= 0) & (gap <= window)]] = True
-    return out
-
-
-def _stay_order(
-    idx: np.ndarray,
-    patient: np.ndarray,
-    hospital: np.ndarray,
-    adrg: np.ndarray,
-    admit_day: np.ndarray,
-) -> np.ndarray:
-    """`idx` sorted by patient, hospital, ADRG and admission day (one int64 key when it fits)."""
-    p = patient[idx].astype(np.int64)
-    h, a = hospital[idx].astype(np.int64), adrg[idx].astype(np.int64)
-    d = admit_day[idx].astype(np.int64)
-    d_lo, d_span = int(d.min()), int(d.max() - d.min()) + 1
-    h_span, a_span = int(h.max()) + 1, int(a.max()) + 1
-    p_lo, p_span = int(p.min()), int(p.max() - p.min()) + 1
-    if float(p_span) * h_span * a_span * d_span < 2.0**62:
-        key = (((p - p_lo) * h_span + h) * a_span + a) * d_span + (d - d_lo)
-        return idx[np.argsort(key)]
-    return idx[np.lexsort((d, a, h, p))]

@@ -508,6 +508,16 @@ class Regions:
 
 
 @dataclass(frozen=True)
+class Sweep:
+    """Keys swept by `drgsim sweep`: dotted key → list of values or {start, stop, num}."""
+
+    grid: dict[str, Any] = key(factory=_fd({}), doc="dotted key → [values] or {start, stop, num}")
+    replications: int | None = key(
+        None, ge=1, le=100_000, doc="replications per grid point (default: replications)"
+    )
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A whole scenario: the region, its hospitals, the payment rules and how to run them."""
 
@@ -547,6 +557,7 @@ class Scenario:
     tiers: dict[int, Behaviour] = key(factory=_fd({}), doc="acts of every hospital of a tier")
     adaptation: Adaptation = key(factory=Adaptation)
     regions: Regions = key(factory=Regions)
+    sweep: Sweep = key(factory=Sweep)
     variants: dict[str, dict[str, Any]] = key(
         factory=_fd({}), doc="named dotted overrides of the baseline"
     )

@@ -66,7 +66,7 @@ def part_path(out: str | Path, table: str, point: int, replication: int) -> Path
 
 def run_task(task: Task, catalogue: Catalogue) -> dict[str, Any]:
     """Simulate one task and write its Parquet parts atomically; a pure function of the task."""
-    from drgsim.runner import Job, _frame, simulate
+    from drgsim.runner import Job, simulate
 
     t0 = time.perf_counter()
     job = Job(
@@ -78,15 +78,27 @@ def run_task(task: Task, catalogue: Catalogue) -> dict[str, Any]:
         False,
     )
     tables = simulate(job)
-    collected = [(task.variant, task.replication, tables)]
     for name in TABLES:
-        frame = _frame(collected, name).drop(columns=["variant"])
+        frame = _table(getattr(tables, name), task.replication)
         path = part_path(task.out, name, task.point, task.replication)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         frame.to_parquet(tmp, index=False, compression="zstd")
         os.replace(tmp, path)
     return {"point": task.point, "replication": task.replication, "s": time.perf_counter() - t0}
+
+
+def _table(rows: list[dict[str, Any]], replication: int) -> pd.DataFrame:
+    """One task's rows of a table (dicts of scalars or of column arrays) as a DataFrame."""
+    import numpy as np
+    import pandas as pd
+
+    if rows and isinstance(rows[0].get("year"), np.ndarray):
+        frame = pd.concat([pd.DataFrame(r) for r in rows], ignore_index=True)
+    else:
+        frame = pd.DataFrame(rows)
+    frame.insert(0, "replication", replication)
+    return frame
 
 
 def _done(out: Path, point: int, replication: int) -> bool:

@@ -70,7 +70,7 @@ def test_a_run_exits_0_and_writes_the_manifest_and_every_table(first_run) -> Non
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     names = sorted(p.name for p in out.iterdir())
-    expected = ["manifest.json", "cases.parquet", "comparison.parquet"]
+    expected = ["manifest.json", "cases.parquet", "comparison.parquet", "plots", "report.html"]
     assert names == sorted([*expected, *(f"{t}.parquet" for t in TABLES)])
 
 
@@ -123,7 +123,7 @@ def test_a_second_run_into_a_non_empty_directory_is_refused_and_changes_nothing(
 ) -> None:
     _, out = first_run
     before = snapshot(out)
-    proc = drgsim("run", scenario_file, "--out", out)
+    proc = drgsim("run", scenario_file, "--out", out, "--no-report")
     assert proc.returncode != 0
     assert proc.stderr.splitlines() == [
         f"drgsim: error: --out {out}: directory exists and is not empty; "
@@ -140,8 +140,11 @@ def test_force_replaces_the_output_directory_and_seed_overrides_the_scenario(
     out = tmp_path / "out"
     out.mkdir()
     for name, data in snapshot(first).items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_bytes(data)
-    proc = drgsim("run", scenario_file, "--out", out, "--force", "--seed", "99", "--quiet")
+    proc = drgsim(
+        "run", scenario_file, "--out", out, "--force", "--seed", "99", "--quiet", "--no-report"
+    )
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["manifest.json", "comparison.parquet", *(f"{t}.parquet" for t in TABLES)]
@@ -157,7 +160,14 @@ def test_set_overrides_a_scenario_key(first_run, scenario_file: Path, tmp_path: 
     _, first = first_run
     out = tmp_path / "out"
     proc = drgsim(
-        "run", scenario_file, "--out", out, "--set", "settlement.mode=repricing", "--quiet"
+        "run",
+        scenario_file,
+        "--out",
+        out,
+        "--set",
+        "settlement.mode=repricing",
+        "--quiet",
+        "--no-report",
     )
     assert proc.returncode == 0, proc.stderr
     keys = ["replication", "year", "hospital"]

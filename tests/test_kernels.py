@@ -557,3 +557,76 @@ def test_alias_draws_match_the_weights_in_frequency() -> None:
     chi2 = float(np.sum((observed[pos] - expected[pos]) ** 2 / expected[pos]))
     df = int(pos.sum()) - 1
     assert chi2 < df + 6 * math.sqrt(2 * df)
+
+
+def _select_reference(group, case_id, size, key):
+    """Plain-Python selection sampling with the same draws as the kernel."""
+    from drgsim.kernels.rng import uniform_np
+
+    left = np.bincount(group, minlength=len(size)).astype(np.int64)
+    take = np.array(size, dtype=np.int64)
+    u = uniform_np(key, case_id.astype(np.uint64))
+    out = np.zeros(len(group), dtype=bool)
+    for j, g in enumerate(group):
+        if take[g] > 0 and u[j] * left[g] < take[g]:
+            out[j] = True
+            take[g] -= 1
+        left[g] -= 1
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 300),
+    groups=st.integers(1, 6),
+    rate=st.floats(0.0, 1.0),
+    key=st.integers(0, 2**64 - 1),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_select_per_group_matches_its_reference_and_takes_exactly_the_size(
+    n, groups, rate, key, seed
+) -> None:
+    from drgsim.kernels.sample import select_per_group
+
+    rng = np.random.default_rng(seed)
+    group = rng.integers(0, groups, n).astype(np.int32)
+    case_id = rng.permutation(n).astype(np.int64) * 7 + 3
+    counts = np.bincount(group, minlength=groups)
+    size = np.floor(rate * counts + 0.5).astype(np.int64)
+    got = select_per_group(group, case_id, size, np.uint64(key))
+    np.testing.assert_array_equal(got, _select_reference(group, case_id, size, key))
+    np.testing.assert_array_equal(np.bincount(group[got], minlength=groups), size)
+
+
+def _readmission_reference(patient, hospital, adrg, admit, day, grouped, window):
+    """Sort stays by (patient, hospital, ADRG, admission day, index); flag consecutive pairs."""
+    out = np.zeros(len(patient), dtype=bool)
+    idx = np.flatnonzero(grouped)
+    order = idx[np.lexsort((idx, admit[idx], adrg[idx], hospital[idx], patient[idx]))]
+    a, b = order[:-1], order[1:]
+    same = (patient[a] == patient[b]) & (hospital[a] == hospital[b]) & (adrg[a] == adrg[b])
+    gap = admit[b].astype(np.int64) - day[a].astype(np.int64)
+    out[a[same & (gap >= 0) & (gap <= window)]] = True
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    n=st.integers(0, 400),
+    patients=st.integers(1, 40),
+    window=st.integers(0, 30),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_readmission_kernel_matches_the_sorted_pairs_reference(n, patients, window, seed) -> None:
+    from drgsim.pricing import readmission_earlier
+
+    rng = np.random.default_rng(seed)
+    patient = rng.integers(0, patients, n).astype(np.int64)
+    hospital = rng.integers(0, 3, n).astype(np.int32)
+    adrg = rng.integers(0, 3, n).astype(np.int16)
+    admit = rng.integers(-30, 360, n).astype(np.int16)
+    day = (admit + rng.integers(0, 20, n)).astype(np.int16)
+    grouped = rng.random(n) < 0.95
+    got = readmission_earlier(patient, hospital, adrg, admit, day, grouped, window)
+    ref = _readmission_reference(patient, hospital, adrg, admit, day, grouped, window)
+    np.testing.assert_array_equal(got, ref)

@@ -1,0 +1,261 @@
+"""Two baselines to compare drgsim with: pool-mode settlement in pandas, and SimPy per patient.
+
+`SettlementInput` holds the work: a year's priced claims (the case table drgsim writes) and the
+budget, pre-payment share and coefficients that settle them. `pandas_settle` does it with
+group-bys; `drgsim_settle` does it as drgsim's engine does (bincounts feeding
+`drgsim.settlement`). `simpy_year` is the model people write first: one SimPy process per
+patient, with drawing, pricing and settlement done per patient in Python.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from drgsim.settlement import settle_month, settle_year_pool
+
+
+@dataclass(frozen=True)
+class SettlementInput:
+    """A year of priced claims and the money that settles them (pool mode)."""
+
+    cases: pd.DataFrame  # hospital (code 0..n-1), month, points, oop_yuan, deducted_points
+    hospitals: list[str]  # in drgsim's order: ties in largest remainder go to the lower index
+    month_budget_fen: np.ndarray  # [12]
+    available_fen: int
+    prepay_share: float
+    coefficient: np.ndarray  # [n] year-end coefficient λ
+
+    @staticmethod
+    def from_run(result: object) -> SettlementInput:
+        """The settlement work of one drgsim run (one variant, replication and year, with cases)."""
+        cases = result.cases  # type: ignore[attr-defined]
+        settlement = result.settlement  # type: ignore[attr-defined]
+        hm = result.hospital_month  # type: ignore[attr-defined]
+        ry = result.region_year  # type: ignore[attr-defined]
+        hospitals = list(settlement["hospital"])
+        code = {h: i for i, h in enumerate(hospitals)}
+        table = pd.DataFrame(
+            {
+                "hospital": cases["hospital"].map(code).astype(np.int64),
+                "month": cases["month"].astype(np.int64),
+                "points": cases["points"].astype(np.float64),
+                "oop_yuan": cases["oop_yuan"].astype(np.float64),
+                "deducted_points": cases["deducted_points"].astype(np.float64),
+            }
+        )
+        budget = hm.groupby("month")["allocation_fen"].sum().reindex(range(1, 13), fill_value=0)
+        return SettlementInput(
+            table,
+            hospitals,
+            budget.to_numpy(np.int64),
+            int(ry["available_fen"].iloc[0]),
+            float(result.scenario.settlement.prepay_share),  # type: ignore[attr-defined]
+            settlement["coefficient"].to_numpy(np.float64),
+        )
+
+    def scaled(self, times: int) -> SettlementInput:
+        """The same year with every claim repeated `times` times (budgets scaled alike)."""
+        cases = pd.concat([self.cases] * times, ignore_index=True).sort_values(
+            "month", kind="stable", ignore_index=True
+        )
+        return SettlementInput(
+            cases,
+            self.hospitals,
+            self.month_budget_fen * times,
+            self.available_fen * times,
+            self.prepay_share,
+            self.coefficient,
+        )
+
+
+# --- drgsim's way --------------------------------------------------------------------------------
+def drgsim_settle(work: SettlementInput) -> np.ndarray:
+    """Final payment (fen) per hospital as drgsim's engine computes it."""
+    n = len(work.hospitals)
+    hosp = work.cases["hospital"].to_numpy()
+    month = work.cases["month"].to_numpy()
+    points = work.cases["points"].to_numpy()
+    oop = work.cases["oop_yuan"].to_numpy()
+    bounds = np.searchsorted(month, np.arange(1, 14))  # the engine settles a month's batch
+    prepaid = np.zeros(n, np.int64)
+    withheld = np.zeros(n, np.int64)
+    for m in range(12):
+        s = slice(bounds[m], bounds[m + 1])
+        res = settle_month(
+            int(work.month_budget_fen[m]),
+            np.bincount(hosp[s], weights=points[s], minlength=n),
+            np.bincount(hosp[s], weights=oop[s], minlength=n),
+            work.prepay_share,
+        )
+        prepaid += res.prepaid_fen
+        withheld += res.withheld_fen
+    year = settle_year_pool(
+        work.available_fen,
+        np.bincount(hosp, weights=points, minlength=n),
+        np.bincount(hosp, weights=work.cases["deducted_points"].to_numpy(), minlength=n),
+        np.bincount(hosp, weights=oop, minlength=n),
+        prepaid,
+        withheld,
+        work.coefficient,
+    )
+    return year.final_fen
+
+
+# --- plain pandas ----------------------------------------------------------------------------------
+def _pd_apportion(frame: pd.DataFrame, by: str, total: str, exact: str) -> pd.Series:
+    """Largest remainder within each group of `by`, in pandas: whole fen summing to `total`."""
+    floor = np.floor(frame[exact])
+    missing = frame[total] - floor.groupby(frame[by]).transform("sum")
+    size = frame.groupby(by)[exact].transform("size")
+    whole = np.sign(missing) * (missing.abs() // size)
+    rest = missing.abs() % size
+    rem = (frame[exact] - floor).round(6)
+    key = pd.Series(np.where(missing >= 0, -rem, rem), index=frame.index)
+    ranked = (
+        pd.DataFrame({by: frame[by], "key": key, "h": frame["hospital"]})
+        .sort_values([by, "key", "h"], kind="stable")
+        .groupby(by)
+        .cumcount()
+        .reindex(frame.index)
+    )
+    return (floor + whole + np.sign(missing) * (ranked < rest)).astype(np.int64)
+
+
+def pandas_settle(work: SettlementInput) -> np.ndarray:
+    """Final payment (fen) per hospital, every step a pandas group-by."""
+    n = len(work.hospitals)
+    full = pd.MultiIndex.from_product([range(1, 13), range(n)], names=["month", "hospital"])
+    hm = (
+        work.cases.groupby(["month", "hospital"])[["points", "oop_yuan"]]
+        .sum()
+        .reindex(full, fill_value=0.0)
+        .reset_index()
+    )
+    hm["budget"] = hm["month"].map(dict(enumerate(work.month_budget_fen.tolist(), 1)))
+    month = hm.groupby("month")[["points", "oop_yuan"]].transform("sum")
+    hm["pv"] = (hm["budget"] / 100 + month["oop_yuan"]) / month["points"]
+    hm["exact"] = (hm["pv"] * hm["points"] - hm["oop_yuan"]) * 100
+    hm["allocation"] = _pd_apportion(hm, "month", "budget", "exact")
+    hm["prepay_total"] = np.rint(work.prepay_share * hm["budget"])
+    hm["prepay_exact"] = work.prepay_share * hm["allocation"]
+    hm["prepaid"] = _pd_apportion(hm, "month", "prepay_total", "prepay_exact")
+    hm["withheld"] = hm["allocation"] - hm["prepaid"]
+    year = hm.groupby("hospital")[["prepaid", "withheld"]].sum()
+    totals = work.cases.groupby("hospital")[["points", "oop_yuan", "deducted_points"]].sum()
+    year = year.join(totals.reindex(range(n), fill_value=0.0))
+    pv = (work.available_fen / 100 + year["oop_yuan"].sum()) / year["points"].sum()
+    year["deduction"] = np.rint(pv * year["deducted_points"] * 100).astype(np.int64)
+    pool = int(year["withheld"].sum() + year["deduction"].sum())
+    weights = year["withheld"].clip(lower=0) * work.coefficient
+    year["exact"] = pool * weights / weights.sum()
+    year["pool"] = pool
+    year["one"] = 0
+    year = year.reset_index()
+    year["incentive"] = _pd_apportion(year, "one", "pool", "exact")
+    return (year["prepaid"] + year["incentive"] - year["deduction"]).to_numpy(np.int64)
+
+
+# --- SimPy, one process per patient --------------------------------------------------------------
+@dataclass(frozen=True)
+class City:
+    """What the per-patient model needs: DRG mix and tariff, hospitals, the year's budget."""
+
+    cum_share: list[float]  # cumulative probability of each DRG
+    ref_cost: list[float]
+    mean_los: list[float]
+    points: list[float]  # base points of each DRG
+    cum_hospital: list[float]
+    coefficient: list[float]
+    budget_fen: int
+    prepay_share: float
+
+    @staticmethod
+    def shanwei(admissions: int) -> City:
+        """Shanwei's catalogue and hospitals, the budget set near budget neutrality."""
+        from drgsim.catalogue import builtin
+        from drgsim.hospitals import hospital_table
+        from drgsim.scenario import load_scenario
+
+        scn = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "shanwei.yaml")
+        cat = builtin()
+        hosp = hospital_table(scn)
+        probs = cat.group_probs()
+        rw = cat.ref_cost / float(np.sum(probs * cat.ref_cost))
+        cost = float(np.sum(probs * cat.ref_cost)) * admissions
+        return City(
+            np.cumsum(probs).tolist(),
+            cat.ref_cost.tolist(),
+            cat.mean_los.tolist(),
+            (rw * scn.base_points).tolist(),
+            np.cumsum(hosp.volume_share).tolist(),
+            [scn.coefficient.tiers.get(int(t), 1.0) for t in hosp.tier],
+            int(cost * 0.9 * 100),
+            scn.settlement.prepay_share,
+        )
+
+
+def _py_apportion(total: int, exact: list[float]) -> list[int]:
+    """Largest remainder in plain Python."""
+    parts = [math.floor(x) for x in exact]
+    missing = total - sum(parts)
+    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for k in range(abs(missing)):
+        parts[order[k % len(order)]] += 1 if missing > 0 else -1
+    return parts
+
+
+def simpy_year(city: City, admissions: int, seed: int = 0) -> list[int]:
+    """A year in SimPy, one process per patient; returns each hospital's final payment (fen)."""
+    rng = random.Random(seed)
+    env = simpy.Environment()
+    n_h = len(city.cum_hospital)
+    points = [[0.0] * n_h for _ in range(12)]
+    prepaid = [0] * n_h
+    withheld = [0] * n_h
+    last = len(city.cum_share) - 1
+
+    def patient(day: float) -> simpy.events.Event:
+        yield env.timeout(day)  # admission
+        g = min(bisect.bisect(city.cum_share, rng.random()), last)
+        h = min(bisect.bisect(city.cum_hospital, rng.random()), n_h - 1)
+        los = max(1.0, rng.expovariate(1.0 / city.mean_los[g]))
+        yield env.timeout(los)  # stay, then discharge and claim
+        cost = city.ref_cost[g] * rng.lognormvariate(-0.125, 0.5)
+        ratio = cost / city.ref_cost[g]
+        pts = city.points[g]
+        if ratio > 2.0:  # high outlier: paid by cost
+            pts *= ratio - 1.0
+        elif ratio < 0.4:  # low outlier
+            pts *= ratio
+        month = min(int(env.now // 30.5), 11)
+        points[month][h] += pts
+
+    def insurer() -> simpy.events.Event:
+        for m in range(12):
+            yield env.timeout(30.5 if m < 11 else 30.5 + 60)
+            budget = city.budget_fen // 12
+            total = sum(points[m]) or 1.0
+            alloc = _py_apportion(budget, [budget * p / total for p in points[m]])
+            pre = _py_apportion(
+                round(city.prepay_share * budget), [city.prepay_share * a for a in alloc]
+            )
+            for h in range(n_h):
+                prepaid[h] += pre[h]
+                withheld[h] += alloc[h] - pre[h]
+
+    for _ in range(admissions):
+        env.process(patient(rng.random() * 365.0))
+    env.process(insurer())
+    env.run()
+    weights = [max(w, 0) * c for w, c in zip(withheld, city.coefficient, strict=True)]
+    pool = sum(withheld)
+    incentive = _py_apportion(pool, [pool * w / sum(weights) for w in weights])
+    return [p + i for p, i in zip(prepaid, incentive, strict=True)]

@@ -1,0 +1,31 @@
+"""Kernel that draws an exact-size random sample of each hospital's cases in one pass."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from drgsim.kernels.jit import kernel
+from drgsim.kernels.rng import uniform
+
+
+@kernel
+def select_per_group(group, case_id, size, key):  # pragma: no cover - jitted
+    """Exactly size[g] of each group's cases, by selection sampling (Knuth's algorithm S).
+
+    Case j is taken with probability (still to take) / (still to see) in its group, using the
+    uniform draw of its case_id on the stream `key`, so the sample depends on no ordering
+    other than the batch's.
+    """
+    n = group.shape[0]
+    left = np.zeros(size.shape[0], np.int64)
+    for j in range(n):
+        left[group[j]] += 1
+    take = size.copy()
+    out = np.zeros(n, np.bool_)
+    for j in range(n):
+        g = group[j]
+        if take[g] > 0 and uniform(key, np.uint64(case_id[j])) * left[g] < take[g]:
+            out[j] = True
+            take[g] -= 1
+        left[g] -= 1
+    return out

@@ -1,0 +1,460 @@
+"""One self-contained report.html of a run: the scenario, key numbers, figures and tables."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import html
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from drgsim import fonts, labels, plots
+from drgsim.results import read
+from drgsim.scenario import load_scenario, to_dict
+from drgsim.schema import Scenario
+from drgsim.yamlio import read_yaml
+
+FONT_NAME = "drgsim CJK"
+FEN_PER_YI = 1e10
+FEN_PER_WAN = 1e6
+FEN_PER_MILLION = 1e8
+
+CSS = """
+body{font-family:"drgsim CJK","Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",
+"Helvetica Neue",Arial,sans-serif;margin:2rem auto;max-width:1180px;padding:0 1rem;
+color:#222;line-height:1.5}
+h1{font-size:1.6rem;margin-bottom:.3rem}h2{font-size:1.25rem;border-bottom:1px solid #ddd;
+padding-bottom:.2rem;margin-top:2rem}
+.lead{font-size:1.05rem}.note{color:#8a5300;background:#fff6e5;padding:.4rem .6rem}
+dl.key{display:grid;grid-template-columns:max-content auto;gap:.2rem 1.2rem}
+dl.key dt{font-weight:600}dl.key dd{margin:0}
+figure{margin:1.5rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{font-size:.9rem;color:#555}
+table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
+th,td{border:1px solid #ddd;padding:.2rem .45rem;vertical-align:top}
+th{background:#f3f3f3;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
+tr:nth-child(even) td{background:#fafafa}td.set{font-weight:600;color:#1a5e20}
+table.params td:nth-child(2),table.params td:nth-child(3){max-width:22rem;word-break:break-word}
+details{margin:.5rem 0}summary{cursor:pointer;color:#335}
+footer{margin-top:2rem;font-size:.8rem;color:#777}
+"""
+
+# Counts the figures that loaded, for the browser test; the page needs no script to read.
+LOAD_SCRIPT = (
+    "window.addEventListener('load',function(){var m=document.images,n=0;"
+    "for(var i=0;i<m.length;i++){if(m[i].complete&&m[i].naturalWidth>0){n++;}}"
+    "document.body.dataset.loaded=String(n);document.body.dataset.figures=String(m.length);});"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Parameter:
+    """One scenario key: its value, default, whether the file set it, meaning and source."""
+
+    key: str
+    value: str
+    default: str
+    set: bool
+    doc: str
+    source: str
+
+
+def build_report(out_dir: Path, lang: str = "zh") -> Path:
+    """Read a run's tables from `out_dir`, draw its figures and write `out_dir/report.html`."""
+    labels.check_lang(lang)
+    out_dir = Path(out_dir)
+    tables = read(out_dir)
+    paths = plots.make_figures(tables, out_dir, lang)
+    page = render(tables, [p for p in paths if p.suffix == ".png"], lang)
+    target = out_dir / "report.html"
+    tmp = out_dir / ".report.html.tmp"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+def render(tables: dict[str, Any], pngs: list[Path], lang: str) -> str:
+    """The report's HTML from the tables and the figures' PNG files."""
+    manifest = tables["manifest"]
+    scn, notes, set_keys = scenario_of(manifest, lang)
+    year, reps = plots.last_year(tables), int(tables["region_year"]["replication"].nunique())
+    name = str(manifest.get("scenario", scn.name))
+    body = [
+        f"<h1>{_e(_t('report.title', lang, scenario=name))}</h1>",
+        f"<p class='lead'>{_e(sentence(tables, scn, lang))}</p>",
+    ]
+    if scn.description:
+        body.append(f"<p>{_e(scn.description)}</p>")
+    body += [f"<p class='note'>{_e(n)}</p>" for n in notes]
+    body.append(f"<h2>{_e(_t('report.key_numbers', lang, year=year, reps=reps))}</h2>")
+    body.append(key_numbers(tables, lang))
+    body.append(f"<h2>{_e(_t('report.figures', lang))}</h2>")
+    for png in pngs:
+        body.append(figure(png, plots.title(png.stem, tables, lang)))
+    skipped = plots.skipped(tables)
+    if skipped:
+        body.append(f"<h3>{_e(_t('report.skipped', lang))}</h3><ul>")
+        body += [f"<li>{_e(_t(k, lang))}</li>" for k in skipped]
+        body.append("</ul>")
+    body.append(f"<h2>{_e(_t('report.settlement', lang, year=year, reps=reps))}</h2>")
+    body.append(settlement_tables(tables, lang))
+    body.append(f"<h2>{_e(_t('report.comparison', lang))}</h2>")
+    body.append(comparison_tables(tables, lang))
+    body.append(f"<h2>{_e(_t('report.variants', lang))}</h2>")
+    body.append(variant_table(scn, lang))
+    body.append(f"<h2>{_e(_t('report.parameters', lang))}</h2>")
+    body.append(f"<p>{_e(_t('report.param_note', lang))}</p>")
+    body.append(parameter_table(parameters(scn, set_keys), lang))
+    body.append(f"<h2>{_e(_t('report.run', lang))}</h2>")
+    body.append(run_table(manifest))
+    title = _e(_t("report.title", lang, scenario=name))
+    content = (
+        "\n".join(body) + f"\n<footer>drgsim {_e(str(manifest.get('drgsim_version', '')))}</footer>"
+    )
+    font = base64.b64encode(fonts.subset_otf(title + _visible(content))).decode("ascii")
+    face = (
+        f"@font-face{{font-family:'{FONT_NAME}';"
+        f"src:url(data:font/otf;base64,{font}) format('opentype');}}"
+    )
+    return (
+        "<!DOCTYPE html>\n"
+        f"<html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{title}</title>"
+        f"<style>{face}{CSS}</style><script>{LOAD_SCRIPT}</script></head>\n<body>\n"
+        + content
+        + "\n</body></html>\n"
+    )
+
+
+def scenario_of(manifest: Mapping[str, Any], lang: str) -> tuple[Scenario, list[str], set[str]]:
+    """The run's scenario from its file, or the defaults; notes on that; the keys the file set."""
+    file = manifest.get("scenario_file")
+    if not file:
+        return Scenario(), [_t("report.scenario_none", lang)], set()
+    path = Path(str(file))
+    try:
+        scn = load_scenario(path)
+        _, lines = read_yaml(path)
+    except Exception:  # any unreadable or invalid file: fall back to the defaults and say so
+        return Scenario(), [_t("report.scenario_missing", lang, file=str(file))], set()
+    notes = []
+    sha = manifest.get("scenario_sha256")
+    if sha and hashlib.sha256(path.read_bytes()).hexdigest() != sha:
+        notes.append(_t("report.scenario_changed", lang, file=str(file)))
+    return scn, notes, {k for k in lines if k}
+
+
+def sentence(tables: dict[str, Any], scn: Scenario, lang: str) -> str:
+    """The scenario in one sentence."""
+    manifest = tables["manifest"]
+    st = tables["settlement"]
+    return _t(
+        "report.sentence",
+        lang,
+        scenario=manifest.get("scenario", scn.name),
+        region=scn.region.name if lang == "zh" else _region_en(scn.region.name),
+        years=int(tables["region_year"]["year"].nunique()),
+        start=int(tables["region_year"]["year"].min()),
+        hospitals=int(st["hospital"].nunique()),
+        admissions=_first_year_cases(tables),
+        variants=len(plots.variants(tables)),
+        reps=int(tables["region_year"]["replication"].nunique()),
+        seed=manifest.get("seed", scn.seed),
+    )
+
+
+def key_numbers(tables: dict[str, Any], lang: str) -> str:
+    """Budget, reserve, point value, paid and retained of the baseline's last year."""
+    ry = tables["region_year"]
+    base = ry[(ry["variant"] == plots.BASELINE) & (ry["year"] == plots.last_year(tables))]
+    pv = base["point_value"]
+    rows = [
+        ("report.budget", _big(base["budget_fen"].mean(), lang)),
+        ("report.reserve", _big(base["reserve_fen"].mean(), lang)),
+        (
+            "report.point_value",
+            _t("report.pv", lang, value=pv.mean(), lo=pv.min(), hi=pv.max()),
+        ),
+        ("report.paid", _big(base["paid_fen"].mean(), lang)),
+        ("report.retained", _small(base["retained_fen"].mean(), lang)),
+    ]
+    items = "".join(f"<dt>{_e(_t(k, lang))}</dt><dd>{_e(v)}</dd>" for k, v in rows)
+    return f"<dl class='key'>{items}</dl>"
+
+
+def figure(png: Path, caption: str) -> str:
+    """A figure embedded as a base64 PNG, with its title as alt text and caption."""
+    data = base64.b64encode(png.read_bytes()).decode("ascii")
+    return (
+        f"<figure id='fig-{_e(png.stem)}'><img src='data:image/png;base64,{data}' "
+        f"alt='{_e(caption)}'><figcaption>{_e(caption)}</figcaption></figure>"
+    )
+
+
+def settlement_tables(tables: dict[str, Any], lang: str) -> str:
+    """The baseline's last-year settlement by hospital group, and every hospital in a fold."""
+    year = plots.last_year(tables)
+    g = plots.grouped(tables["settlement"], lang)
+    g = g[(g["variant"] == plots.BASELINE) & (g["year"] == year)]
+    per_group = g.groupby(["order", "label"], sort=True).mean(numeric_only=True).reset_index()
+    st = tables["settlement"]
+    st = st[(st["variant"] == plots.BASELINE) & (st["year"] == year)]
+    per_hospital = (
+        st.groupby(["hospital", "name"], sort=False).mean(numeric_only=True).reset_index()
+    )
+    per_hospital["label"] = [
+        f"{h} · {labels.hospital(h, n, lang)}"
+        for h, n in zip(per_hospital["hospital"], per_hospital["name"], strict=True)
+    ]
+    return (
+        _settlement_html(per_group, lang)
+        + f"<details><summary>{_e(_t('report.all_hospitals', lang))}</summary>"
+        + _settlement_html(per_hospital, lang)
+        + "</details>"
+    )
+
+
+def comparison_tables(tables: dict[str, Any], lang: str) -> str:
+    """Each variant's change in final payment by hospital group, and by hospital in a fold."""
+    names = plots.variants(tables)[1:]
+    if not names:
+        return f"<p>{_e(_t('report.no_variants', lang))}</p>"
+    change = plots.who_pays(tables, lang)
+    groups = list(dict.fromkeys(change["label"]))
+    head = [_t("col.hospital", lang), *[labels.variant(v, lang) for v in names]]
+    rows = []
+    for label in groups:
+        cells = [_e(label)]
+        for v in names:
+            r = change[(change["label"] == label) & (change["variant"] == v)].iloc[0]
+            cells.append(_interval(r["mean"], r["lo"], r["hi"]))
+        rows.append(cells)
+    out = _table(head, rows, numeric_from=1)
+    comparison = tables.get("comparison")
+    if comparison is not None and len(comparison):
+        year = plots.last_year(tables)
+        c = comparison[comparison["year"] == year]
+        names_of = dict(
+            zip(tables["settlement"]["hospital"], tables["settlement"]["name"], strict=False)
+        )
+        hospitals = list(dict.fromkeys(c["hospital"]))
+        rows = []
+        for h in hospitals:
+            cells = [_e(f"{h} · {labels.hospital(h, str(names_of.get(h, '')), lang)}")]
+            for v in names:
+                r = c[(c["hospital"] == h) & (c["variant"] == v)]
+                cells.append(
+                    _interval(
+                        *(
+                            r[f"final_fen_change_{s}"].iloc[0] / FEN_PER_WAN
+                            for s in ("mean", "lo", "hi")
+                        )
+                    )
+                    if len(r)
+                    else ""
+                )
+            rows.append(cells)
+        out += (
+            f"<details><summary>{_e(_t('report.comparison_hospitals', lang))}</summary>"
+            + _table(head, rows, numeric_from=1)
+            + "</details>"
+        )
+    return out
+
+
+def variant_table(scn: Scenario, lang: str) -> str:
+    """The variants and their dotted overrides of the baseline."""
+    if not scn.variants:
+        return f"<p>{_e(_t('report.no_variants', lang))}</p>"
+    rows = [
+        [
+            _e(f"{name} · {labels.variant(name, lang)}"),
+            "<br>".join(_e(f"{k}: {_fmt(v)}") for k, v in overrides.items()),
+        ]
+        for name, overrides in scn.variants.items()
+    ]
+    return _table([_t("col.variant", lang), _t("col.overrides", lang)], rows)
+
+
+def parameters(scn: Scenario, set_keys: set[str]) -> list[Parameter]:
+    """Every scenario key with its value, default, meaning and source, walking the dataclasses."""
+    return list(_walk(scn, Scenario(), "", set_keys))
+
+
+def parameter_table(params: list[Parameter], lang: str) -> str:
+    """The parameters as an HTML table, the ones the scenario set marked."""
+    head = [
+        _t("col.key", lang),
+        _t("col.value", lang),
+        _t("col.default", lang),
+        _t("col.set", lang),
+        _t("col.doc", lang),
+        _t("col.source", lang),
+    ]
+    rows = []
+    for p in params:
+        mark = _t("yes", lang) if p.set else ""
+        rows.append(
+            [
+                f"<code>{_e(p.key)}</code>",
+                _e(p.value),
+                _e(p.default),
+                f"<span class='set'>{_e(mark)}</span>" if p.set else "",
+                _e(p.doc),
+                _e(p.source),
+            ]
+        )
+    return _table(head, rows, css="params")
+
+
+def run_table(manifest: Mapping[str, Any]) -> str:
+    """The manifest of the run, key by key."""
+    rows = [[_e(str(k)), _e(_fmt(v))] for k, v in manifest.items()]
+    return _table(["manifest.json", ""], rows)
+
+
+def _walk(obj: Any, default: Any, prefix: str, set_keys: set[str]) -> Iterable[Parameter]:
+    """The leaf keys of a scenario dataclass, recursing into nested dataclasses."""
+    for f in dataclasses.fields(obj):
+        if f.name == "variants":
+            continue
+        key = f"{prefix}{f.name}"
+        value = getattr(obj, f.name)
+        base = getattr(default, f.name, None)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            yield from _walk(value, base, f"{key}.", set_keys)
+            continue
+        was_set = key in set_keys or any(k.startswith(f"{key}.") for k in set_keys)
+        yield Parameter(
+            key,
+            _fmt(value),
+            _fmt(base),
+            was_set,
+            str(f.metadata.get("doc", "")),
+            str(f.metadata.get("source", "")),
+        )
+
+
+def _settlement_html(df: pd.DataFrame, lang: str) -> str:
+    """Rows of hospitals (or groups) with cases, CMI, coefficient and money in 万元."""
+    head = [
+        _t("col.hospital", lang),
+        _t("col.tier", lang),
+        _t("col.cases", lang),
+        _t("col.cmi", lang),
+        _t("col.coefficient", lang),
+        _t("col.prepaid", lang),
+        _t("col.incentive", lang),
+        _t("col.deduction", lang),
+        _t("col.final", lang),
+        _t("col.margin", lang),
+    ]
+    rows = [
+        [
+            _e(str(r["label"])),
+            f"{int(r['tier'])}",
+            f"{r['cases']:,.0f}",
+            f"{r['cmi']:.3f}",
+            f"{r['coefficient']:.3f}",
+            f"{r['prepaid_fen'] / FEN_PER_WAN:,.1f}",
+            f"{r['incentive_fen'] / FEN_PER_WAN:,.1f}",
+            f"{r['deduction_fen'] / FEN_PER_WAN:,.1f}",
+            f"{r['final_fen'] / FEN_PER_WAN:,.1f}",
+            f"{r['margin_yuan'] / 1e4:,.1f}",
+        ]
+        for _, r in df.iterrows()
+    ]
+    return _table(head, rows, numeric_from=1)
+
+
+def _table(
+    head: list[str], rows: list[list[str]], *, numeric_from: int | None = None, css: str = ""
+) -> str:
+    """An HTML table; header cells are escaped here, body cells must already be HTML."""
+    cls = f" class='{css}'" if css else ""
+    out = [f"<table{cls}><thead><tr>", *[f"<th>{_e(h)}</th>" for h in head], "</tr></thead><tbody>"]
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            numeric = numeric_from is not None and i >= numeric_from
+            cells.append(f"<td class='n'>{cell}</td>" if numeric else f"<td>{cell}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _interval(mean: float, lo: float, hi: float) -> str:
+    """`mean [lo, hi]` with one decimal; the interval left out when it is undefined."""
+    if math.isnan(mean):
+        return ""
+    if math.isnan(lo) or math.isnan(hi):
+        return f"{mean:+,.1f}"
+    return f"{mean:+,.1f} [{lo:+,.1f}, {hi:+,.1f}]"
+
+
+def _fmt(value: Any) -> str:
+    """A scenario value as compact text: null, numbers, and JSON for mappings and lists."""
+    plain = _prune(to_dict(value))
+    if plain is None:
+        return "null"
+    if isinstance(plain, str):
+        return plain
+    if isinstance(plain, bool | int | float):
+        return json.dumps(plain)
+    return json.dumps(plain, ensure_ascii=False, separators=(", ", ": "), default=str)
+
+
+def _prune(value: Any) -> Any:
+    """A plain value with null entries of mappings removed, so hospitals read briefly."""
+    if isinstance(value, dict):
+        out = {str(k): _prune(v) for k, v in value.items() if v is not None}
+        return {k: v for k, v in out.items() if v != {}}
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
+
+
+def _big(fen: float, lang: str) -> str:
+    """A large amount of money: 亿元 in zh, million yuan in en."""
+    return _t("report.big", lang, yi=fen / FEN_PER_YI, million=fen / FEN_PER_MILLION)
+
+
+def _small(fen: float, lang: str) -> str:
+    """A smaller amount of money: 万元 in zh, million yuan in en."""
+    return _t("report.small", lang, wan=fen / FEN_PER_WAN, million=fen / FEN_PER_MILLION)
+
+
+def _first_year_cases(tables: dict[str, Any]) -> float:
+    """The baseline's admissions in the run's first year, mean over replications."""
+    ry = tables["region_year"]
+    base = ry[(ry["variant"] == plots.BASELINE) & (ry["year"] == ry["year"].min())]
+    return float(base["cases"].mean())
+
+
+def _visible(page: str) -> str:
+    """The text of an HTML fragment without its tags and embedded images."""
+    return re.sub(r"<[^>]*>", " ", page)
+
+
+def _region_en(name: str) -> str:
+    """The region's name in English where drgsim knows it."""
+    return {"汕尾市": "Shanwei"}.get(name, name)
+
+
+def _t(key: str, lang: str, **values: Any) -> str:
+    """A label, shorthand for labels.text."""
+    return labels.text(key, lang, **values)
+
+
+def _e(text: str) -> str:
+    """HTML-escaped text."""
+    return html.escape(text, quote=True)

@@ -1,0 +1,92 @@
+"""The report opens in headless Chromium with no console errors, every figure loaded and visible."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import pytest
+
+import drgsim
+from drgsim.report import build_report
+from drgsim.results import write
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+SMALL = {
+    "name": "small",
+    "seed": 7,
+    "replications": 2,
+    "region": {"admissions": 20000},
+    "variants": {"upcoding": {"hospitals.SW01.upcoding.rate": 0.15}},
+}
+
+
+def chromium(page: Path, profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """Open a local page in headless Chromium with no network, logging the console to stderr."""
+    assert CHROMIUM is not None
+    args = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=5000",
+        *extra,
+        page.as_uri(),
+    ]
+    return subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+
+
+def console(stderr: str) -> list[str]:
+    """The page's console messages in Chromium's log."""
+    return [line for line in stderr.splitlines() if ":CONSOLE" in line]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Chinese report of a small run with one variant and its cases."""
+    out = tmp_path_factory.mktemp("browser") / "out"
+    write(drgsim.run(SMALL, cases=True), out)
+    return build_report(out, "zh")
+
+
+def test_every_figure_loads_with_no_console_errors(report: Path, tmp_path: Path) -> None:
+    done = chromium(report, tmp_path / "profile", "--dump-dom")
+    assert done.returncode == 0, done.stderr[-2000:]
+    body = re.search(r"<body([^>]*)>", done.stdout)
+    assert body is not None
+    figures = len(list((report.parent / "plots").glob("*.png")))
+    assert figures == 5
+    assert f'data-figures="{figures}"' in body.group(1)
+    assert f'data-loaded="{figures}"' in body.group(1)
+    assert console(done.stderr) == []
+
+
+def test_a_screenshot_shows_the_figures(report: Path, tmp_path: Path) -> None:
+    shot = tmp_path / "shot.png"
+    done = chromium(report, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1280,2000")
+    assert done.returncode == 0 and shot.is_file(), done.stderr[-2000:]
+    pixels = matplotlib.image.imread(shot)[:, :, :3]
+    prepaid_blue = np.array([0x4C, 0x72, 0xB0]) / 255  # the pre-paid bars of the payment chart
+    near = np.abs(pixels - prepaid_blue).max(axis=2) < 0.03
+    assert near.mean() > 0.01
+    assert (pixels.mean(axis=2) < 0.95).mean() > 0.1  # far from a blank page
+
+
+def test_the_console_check_sees_a_page_error(tmp_path: Path) -> None:
+    page = tmp_path / "bad.html"
+    page.write_text("<html><body><script>console.error('boom')</script></body></html>")
+    done = chromium(page, tmp_path / "profile", "--dump-dom")
+    assert any("boom" in line for line in console(done.stderr))

@@ -1,0 +1,107 @@
+"""report.html is self-contained, complete and byte-identical when rebuilt from the same tables."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import drgsim
+from drgsim import labels
+from drgsim.report import build_report, parameters, scenario_of
+from drgsim.results import write
+
+SCENARIO = """\
+name: small
+description: 小规模测试情景
+seed: 7
+replications: 2
+region: {admissions: 20000}
+variants:
+  upcoding: {hospitals.SW01.upcoding.rate: 0.15}
+"""
+FIGURES = ["point_value", "payment", "who_pays", "coefficients", "case_classes"]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The output directory of a small run from a scenario file, as `drgsim run` writes it."""
+    root = tmp_path_factory.mktemp("report")
+    scenario = root / "small.yaml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    result = drgsim.run(scenario, cases=True)
+    result.manifest["scenario_file"] = str(scenario)
+    return write(result, root / "out")
+
+
+@pytest.fixture(scope="module")
+def zh_report(run_dir: Path) -> bytes:
+    """The Chinese report of the small run."""
+    return build_report(run_dir, "zh").read_bytes()
+
+
+def test_report_is_self_contained_and_embeds_every_figure(run_dir: Path, zh_report: bytes) -> None:
+    page = zh_report.decode("utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page)
+    assert "<link" not in page and "@import" not in page
+    pngs = sorted((run_dir / "plots").glob("*.png"))
+    assert sorted(p.stem for p in pngs) == sorted(FIGURES)
+    assert all((run_dir / "plots" / f"{s}.svg").is_file() for s in FIGURES)
+    embedded = re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", page)
+    assert len(embedded) == len(FIGURES)
+    assert {base64.b64decode(e) for e in embedded} == {p.read_bytes() for p in pngs}
+
+
+def test_report_answers_at_a_glance_in_chinese(zh_report: bytes) -> None:
+    page = zh_report.decode("utf-8")
+    assert "<html lang='zh-CN'>" in page
+    for key in ("report.budget", "report.point_value", "report.paid", "report.retained"):
+        assert labels.text(key, "zh") in page
+    assert "汕尾市人民医院" in page and "小规模测试情景" in page
+    assert "settlement.prepay_share" in page
+    assert "Zhejiang floor 0.85" in page  # where the default comes from
+    assert "hospitals.SW01.upcoding.rate: 0.15" in page
+    assert labels.text("skip.years", "zh") in page
+    assert "@font-face" in page  # the Chinese text carries its own glyphs
+
+
+def test_rebuilding_from_the_same_directory_gives_the_same_bytes(
+    run_dir: Path, zh_report: bytes
+) -> None:
+    code = f"from drgsim.report import build_report; build_report({str(run_dir)!r}, 'zh')"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    assert (run_dir / "report.html").read_bytes() == zh_report
+
+
+def test_english_report_names_hospitals_in_english(run_dir: Path) -> None:
+    first = build_report(run_dir, "en").read_bytes()
+    page = first.decode("utf-8")
+    assert "<html lang='en'>" in page
+    assert html.escape("Shanwei People's Hospital") in page and "Tier-2 hospital 01" in page
+    assert labels.text("report.comparison", "en") in page
+
+
+def test_parameters_mark_what_the_scenario_set(run_dir: Path) -> None:
+    manifest = {"scenario_file": str(run_dir.parent / "small.yaml")}
+    scn, notes, set_keys = scenario_of(manifest, "en")
+    assert notes == []
+    rows = {p.key: p for p in parameters(scn, set_keys)}
+    assert rows["region.admissions"].set and rows["region.admissions"].value == "20000.0"
+    assert not rows["budget.growth"].set and rows["budget.growth"].source == "[default]"
+    assert rows["settlement.prepay_share"].default == "0.9"
+
+
+def test_a_missing_scenario_file_falls_back_to_the_defaults_and_says_so() -> None:
+    scn, notes, set_keys = scenario_of({"scenario_file": "/nonexistent/x.yaml"}, "en")
+    assert scn.name == "scenario" and set_keys == set()
+    assert notes == [labels.text("report.scenario_missing", "en", file="/nonexistent/x.yaml")]
+
+
+def test_an_unknown_language_is_refused(run_dir: Path) -> None:
+    with pytest.raises(ValueError, match="lang"):
+        build_report(run_dir, "fr")
