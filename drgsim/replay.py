@@ -1,139 +1,112 @@
-"""A case table as the source of a year's claims (replay of recorded or hand-written cases)."""
+"""A case table as the source of a year's claims: replay of a city's recorded (or hand-written) cases.
+
+The table is read and checked by drgsim.importing (column map, encoding, strict, rejected rows)
+and split into monthly batches; behaviours of a variant then act on these real cases as they
+would on synthetic ones.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from drgsim.cases import DISCHARGE_TYPES, CaseBatch
+from drgsim.cases import CaseBatch
 from drgsim.catalogue import Catalogue
 from drgsim.errors import DrgsimError
 from drgsim.hospitals import HospitalTable
+from drgsim.importing import Imported, import_cases
+from drgsim.schema import Scenario
 
-REQUIRED = ("hospital", "month", "drg", "cost_yuan", "oop_yuan")
-OPTIONAL = ("case_id", "patient_id", "day", "los", "discharge", "drg_true", "year")
 SUFFIX_LEVEL = {"1": 0, "3": 1, "5": 2}
+_CACHE: dict[tuple[Any, ...], tuple[Imported, dict[tuple[int, int], CaseBatch]]] = {}
 
 
 class ReplayError(DrgsimError):
     """Raised for a case table that cannot be settled; the message is one line."""
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a case table from CSV (UTF-8) or Parquet."""
-    p = Path(path)
-    if p.suffix.lower() in (".parquet", ".pq"):
-        return pd.read_parquet(p)
-    return pd.read_csv(p, dtype={"drg": str, "drg_true": str, "hospital": str})
-
-
 class TableSource:
-    """Serves each month's cases of a case table (one year, or the `year` column's years)."""
+    """Serves each month's cases of a case table; its rejected rows are kept in `imported`."""
 
     def __init__(
-        self, path: str | Path, cat: Catalogue, hospitals: HospitalTable, start_year: int
+        self,
+        path: str | Path,
+        cat: Catalogue,
+        hospitals: HospitalTable,
+        start_year: int,
+        *,
+        years: int | None = None,
+        column_map: Mapping[str, str] | None = None,
+        encoding: str | None = None,
+        strict: bool = False,
+        salt: str | None = None,
+        hash_patient_ids: bool = True,
     ) -> None:
         self.path = str(path)
-        frame = read_table(path)
-        missing = [c for c in REQUIRED if c not in frame.columns]
-        if missing:
-            raise ReplayError(
-                f"{self.path}: missing column(s) {', '.join(missing)}; required: "
-                f"{', '.join(REQUIRED)}; optional: {', '.join(OPTIONAL)}"
-            )
-        self.batches = self._convert(frame, cat, hospitals, start_year)
+        self.start_year = start_year
+        key = _cache_key(
+            self.path, cat, hospitals, start_year, years, column_map, encoding, strict, salt,
+            hash_patient_ids,
+        )  # fmt: skip
+        if key is not None and key in _CACHE:
+            self.imported, self.batches = _CACHE[key]
+            return
+        self.imported = import_cases(
+            self.path,
+            catalogue=cat,
+            column_map=column_map,
+            encoding=encoding,
+            year=start_year,
+            years=years,
+            hospitals=hospitals.ids,
+            strict=strict,
+            salt=salt,
+            hash_patient_ids=hash_patient_ids,
+        )
+        self.batches = monthly_batches(self.imported.cases, cat, start_year)
+        if key is not None:
+            _CACHE.clear()  # one table at a time: a city's year can be millions of rows
+            _CACHE[key] = (self.imported, self.batches)
 
-    def _convert(
-        self, df: pd.DataFrame, cat: Catalogue, hospitals: HospitalTable, start_year: int
-    ) -> dict[tuple[int, int], CaseBatch]:
-        """Check every row and split the table into (year, month) batches."""
-        n = len(df)
-        index = {code: i for i, code in enumerate(cat.drg)}
-        hosp_index = {hid: i for i, hid in enumerate(hospitals.ids)}
-        hosp = self._lookup(
-            df["hospital"].astype(str), hosp_index, "hospital", "a hospital id of the scenario"
+    @classmethod
+    def from_scenario(cls, scn: Scenario, cat: Catalogue, hospitals: HospitalTable) -> TableSource:
+        """The case table a scenario names, with its `cases.*` and `privacy.*` options."""
+        if scn.cases.source is None:
+            raise ReplayError("cases.source: null; expected a path to a case table")
+        privacy = getattr(scn, "privacy", None)
+        column_map = getattr(scn.cases, "column_map", None)
+        return cls(
+            scn.cases.source,
+            cat,
+            hospitals,
+            scn.start_year,
+            years=scn.years,
+            column_map=dict(column_map) if column_map else None,
+            encoding=getattr(scn.cases, "encoding", None),
+            strict=bool(getattr(scn.cases, "strict", False)),
+            salt=getattr(privacy, "salt", None),
+            hash_patient_ids=bool(getattr(privacy, "hash_patient_ids", True)),
         )
-        drg_codes = df["drg"].fillna("").astype(str).str.strip()
-        ungroupable = drg_codes.isin(["", "0000"]).to_numpy()
-        drg = self._lookup(
-            drg_codes.where(~ungroupable, cat.drg[0]),
-            index,
-            "drg",
-            f"a DRG code of the catalogue ({cat.source}) or empty",
-        )
-        true_codes = df["drg_true"].fillna("").astype(str) if "drg_true" in df else drg_codes
-        drg_true = np.where(
-            true_codes.isin(["", "0000"]),
-            drg,
-            self._lookup(
-                true_codes.where(~true_codes.isin(["", "0000"]), cat.drg[0]),
-                index,
-                "drg_true",
-                "a DRG code of the catalogue",
-            ),
-        )
-        month = self._ints(df, "month", 1, 12)
-        cost = self._floats(df, "cost_yuan")
-        oop = self._floats(df, "oop_yuan")
-        for i in np.flatnonzero(oop > cost):
-            raise ReplayError(
-                f"{self.path}: row {i + 2} column oop_yuan: value {oop[i]}; "
-                f"expected at most cost_yuan ({cost[i]})"
-            )
-        los = self._ints(df, "los", 0, 3650) if "los" in df else np.ones(n, np.int64)
-        day = self._ints(df, "day", 1, 366) if "day" in df else _mid_month(month)
-        discharge = (
-            self._lookup(
-                df["discharge"].astype(str),
-                {k: i for i, k in enumerate(DISCHARGE_TYPES)},
-                "discharge",
-                "/".join(DISCHARGE_TYPES),
-            )
-            if "discharge" in df
-            else np.zeros(n, np.int64)
-        )
-        year = self._ints(df, "year", 1900, 2200) - start_year if "year" in df else np.zeros(n)
-        case_id = df["case_id"].to_numpy(np.int64) if "case_id" in df else np.arange(n)
-        patient = (
-            pd.factorize(df["patient_id"].astype(str))[0].astype(np.int64)
-            if "patient_id" in df
-            else np.arange(n, dtype=np.int64)
-        )
-        suffix = cat.suffix[drg]
-        severity = np.array([SUFFIX_LEVEL.get(s, 2) for s in suffix], dtype=np.int8)
-        batches: dict[tuple[int, int], CaseBatch] = {}
-        all_cases = CaseBatch(
-            case_id=case_id,
-            patient=patient,
-            hospital=hosp.astype(np.int32),
-            adrg=cat.drg_adrg[drg].astype(np.int16),
-            severity=severity,
-            drg_true=drg_true.astype(np.int16),
-            billed_severity=severity.copy(),
-            cost=cost,
-            oop=oop,
-            los=los.astype(np.int16),
-            admit_day=(day - los).astype(np.int16),
-            day=day.astype(np.int16),
-            month=month.astype(np.int8),
-            discharge=discharge.astype(np.int8),
-            ungroupable=ungroupable,
-            acts=np.zeros(n, np.uint8),
-        )
-        period = year.astype(np.int64) * 100 + month
-        order = np.lexsort((np.arange(n), all_cases.hospital, period))
-        bounds = np.flatnonzero(np.diff(period[order])) + 1
-        for rows in np.split(order, bounds):
-            if rows.size:
-                y, m = divmod(int(period[rows[0]]), 100)
-                batches[(y, m)] = all_cases.take(rows)
-        return batches
+
+    @property
+    def rejected(self) -> pd.DataFrame:
+        """The rows that could not be settled: row, column, value, reason, expected."""
+        return self.imported.rejected
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rejected rows by reason."""
+        return self.imported.counts
 
     def month(self, year_index: int, month: int, seed: np.random.SeedSequence) -> CaseBatch:
-        """The table's cases discharged in that month (none if it has none)."""
-        return self.batches.get((year_index, month), CaseBatch.empty())
+        """A copy of the table's cases discharged in that month (behaviours change batches)."""
+        batch = self.batches.get((year_index, month))
+        return CaseBatch.empty() if batch is None else batch.take(np.arange(batch.n))
 
     def fund_cost(self, year_index: int = 0) -> float:
         """Fund part (cost − patient-paid) of the table's cases in a year, yuan."""
@@ -141,43 +114,77 @@ class TableSource:
             sum((b.cost - b.oop).sum() for (y, _), b in self.batches.items() if y == year_index)
         )
 
-    def _lookup(
-        self, values: pd.Series, index: dict[str, int], column: str, allowed: str
-    ) -> np.ndarray:
-        codes = values.map(index)
-        bad = codes.isna().to_numpy()
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise ReplayError(
-                f"{self.path}: row {i + 2} column {column}: value "
-                f"{values.iloc[i]!r}; expected {allowed}"
-            )
-        return codes.to_numpy(np.int64)
 
-    def _floats(self, df: pd.DataFrame, column: str) -> np.ndarray:
-        values = pd.to_numeric(df[column], errors="coerce").to_numpy(np.float64)
-        bad = ~np.isfinite(values) | (values < 0)
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise ReplayError(
-                f"{self.path}: row {i + 2} column {column}: value "
-                f"{df[column].iloc[i]!r}; expected a number >= 0"
-            )
-        return values
-
-    def _ints(self, df: pd.DataFrame, column: str, lo: int, hi: int) -> np.ndarray:
-        values = pd.to_numeric(df[column], errors="coerce").to_numpy(np.float64)
-        bad = ~np.isfinite(values) | (values < lo) | (values > hi) | (values != np.round(values))
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise ReplayError(
-                f"{self.path}: row {i + 2} column {column}: value "
-                f"{df[column].iloc[i]!r}; expected a whole number {lo}..{hi}"
-            )
-        return values.astype(np.int64)
+def table_source(scn: Scenario, cat: Catalogue, hospitals: HospitalTable) -> TableSource:
+    """The replay source of a scenario with `cases.source` (what runner.case_source should call)."""
+    return TableSource.from_scenario(scn, cat, hospitals)
 
 
-def _mid_month(month: np.ndarray) -> np.ndarray:
-    """Day of year of the 15th of each month (non-leap year)."""
-    first = np.array([1, 32, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335])
-    return first[month - 1] + 14
+def severity_levels(cat: Catalogue) -> np.ndarray:
+    """The severity level (0 MCC, 1 CC, 2 none) that groups to each DRG of its ADRG."""
+    level = np.array([SUFFIX_LEVEL.get(str(s), 2) for s in cat.suffix], dtype=np.int8)
+    table = cat.group_table
+    for g in range(cat.n_drg):
+        row = table[cat.drg_adrg[g]]
+        if row[level[g]] != g:
+            level[g] = int(np.flatnonzero(row == g)[-1])
+    return level
+
+
+def case_batch(cases: pd.DataFrame, cat: Catalogue) -> CaseBatch:
+    """All cases of an imported table as one batch (billed severity from the billed code)."""
+    n = len(cases)
+    drg_code = cases["drg"].cat.codes.to_numpy().astype(np.int64)
+    ungroupable = drg_code == cat.n_drg
+    drg = np.where(ungroupable, 0, drg_code)
+    true_code = cases["drg_true"].cat.codes.to_numpy().astype(np.int64)
+    drg_true = np.where(true_code == cat.n_drg, drg, true_code)
+    level = severity_levels(cat)
+    day = cases["day"].to_numpy(np.int64)
+    los = cases["los"].to_numpy(np.int64)
+    return CaseBatch(
+        case_id=cases["case_id"].to_numpy(np.int64),
+        patient=cases["patient_id"].to_numpy(np.int64),
+        hospital=cases["hospital"].cat.codes.to_numpy().astype(np.int32),
+        adrg=cat.drg_adrg[np.where(ungroupable, drg_true, drg)].astype(np.int16),
+        severity=level[drg_true],
+        drg_true=drg_true.astype(np.int16),
+        billed_severity=level[drg].copy(),
+        cost=cases["cost_yuan"].to_numpy(np.float64),
+        oop=cases["oop_yuan"].to_numpy(np.float64),
+        los=los.astype(np.int16),
+        admit_day=(day - los).astype(np.int16),
+        day=day.astype(np.int16),
+        month=cases["month"].to_numpy().astype(np.int8),
+        discharge=cases["discharge"].cat.codes.to_numpy().astype(np.int8),
+        ungroupable=ungroupable,
+        acts=np.zeros(n, np.uint8),
+    )
+
+
+def monthly_batches(
+    cases: pd.DataFrame, cat: Catalogue, start_year: int
+) -> dict[tuple[int, int], CaseBatch]:
+    """Split imported cases into (year index, month) batches, each in hospital then row order."""
+    batch = case_batch(cases, cat)
+    year = cases["year"].to_numpy(np.int64) - start_year
+    period = year * 13 + batch.month.astype(np.int64)
+    key = period * (int(batch.hospital.max(initial=0)) + 1) + batch.hospital
+    order = np.argsort(key, kind="stable")
+    bounds = np.flatnonzero(np.diff(period[order])) + 1
+    out: dict[tuple[int, int], CaseBatch] = {}
+    for rows in np.split(order, bounds):
+        if rows.size:
+            y, m = divmod(int(period[rows[0]]), 13)
+            out[(y, m)] = batch.take(rows)
+    return out
+
+
+def _cache_key(path: str, cat: Catalogue, hospitals: HospitalTable, *rest: Any) -> Any:
+    """What an import depends on: the file's identity and every option (None: don't cache)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    options = tuple(tuple(sorted(r.items())) if isinstance(r, Mapping) else r for r in rest)
+    return (path, st.st_mtime_ns, st.st_size, cat.source, tuple(cat.drg), hospitals.ids, options)
