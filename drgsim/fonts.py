@@ -65,7 +65,30 @@ def subset_otf(text: str) -> bytes:
 
 @functools.lru_cache(maxsize=8)
 def _subset(chars: str) -> bytes:
-    """The subset font of a sorted string of characters; cached, as subsetting takes seconds."""
+    """The subset font of a sorted string of characters; cached on disk, as it takes seconds."""
+    import hashlib
+    import os
+
+    digest = hashlib.sha256((str(font_path()) + "\0" + chars).encode()).hexdigest()[:24]
+    base = os.environ.get("DRGSIM_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "drgsim"
+    )
+    cached = Path(base) / "fonts" / f"{digest}.otf"
+    if cached.is_file():
+        return cached.read_bytes()
+    data = _make_subset(chars)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(cached)
+    except OSError:
+        pass  # a read-only cache only costs time
+    return data
+
+
+def _make_subset(chars: str) -> bytes:
+    """Cut the CJK face down to `chars` with fontTools."""
     import io
 
     from fontTools import subset
