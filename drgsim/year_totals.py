@@ -9,6 +9,7 @@ import numpy as np
 from drgsim.behaviour import SPLIT_OFFSET
 from drgsim.behaviour import Ledger as ActRecord
 from drgsim.cases import ACT_BITS, CaseBatch
+from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, aggregate
 from drgsim.tariff import Reference, Tariff
 
 GAINING_ACTS = ("upcoding", "splitting", "induced", "phantom")
@@ -46,20 +47,8 @@ class YearTotals:
     reference: list[Reference] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        names = (
-            "cases",
-            "points",
-            "oop",
-            "true_cost",
-            "deducted",
-            "audited",
-            "caught",
-            "high",
-            "grouped",
-            "rw",
-        )
-        self.sums = {k: np.zeros(self.n_hosp) for k in names}
-        self.cells = {k: np.zeros(self.n_hosp * self.n_drg) for k in ("n", "cost", "los")}
+        self.sums = {k: np.zeros(self.n_hosp) for k in SUM_COLUMNS}
+        self.cells = {k: np.zeros(self.n_hosp * self.n_drg) for k in CELL_COLUMNS}
         self.act_points = {k: np.zeros(self.n_hosp) for k in GAINING_ACTS}
         self.act_yuan = {k: np.zeros(self.n_hosp) for k in GAINING_ACTS}
 
@@ -72,34 +61,30 @@ class YearTotals:
         high_rw: float,
     ) -> None:
         """Add a month's claims; `adjust` moves points of earlier months' readmitted stays."""
-        c, n = claims.cases, self.n_hosp
-        h = c.hospital
-        grouped = claims.drg >= 0
-        g = np.where(grouped, claims.drg, 0).astype(np.int64)
+        c = claims.cases
         phantom = (c.acts & ACT_BITS["phantom"]) != 0
-
-        def add(name: str, weights: np.ndarray | None) -> None:
-            self.sums[name] += np.bincount(h, weights=weights, minlength=n)
-
-        add("cases", None)
-        self.sums["points"] += np.bincount(h, weights=final, minlength=n) + adjust
-        add("oop", c.oop)
-        add("true_cost", np.where(phantom, 0.0, c.cost))
-        add("deducted", claims.deducted)
-        add("audited", claims.audited.astype(np.float64))
-        add("caught", (claims.caught != 0).astype(np.float64))
-        add("high", tariff.high_weight(claims.drg, high_rw).astype(np.float64))
-        add("grouped", grouped.astype(np.float64))
-        add("rw", np.where(grouped, tariff.rw[g], 0.0))
-        cell = (h.astype(np.int64) * self.n_drg + g)[grouped]
-        size = n * self.n_drg
-        self.cells["n"] += np.bincount(cell, minlength=size)
-        self.cells["cost"] += np.bincount(cell, weights=c.cost[grouped], minlength=size)
-        self.cells["los"] += np.bincount(
-            cell, weights=c.los[grouped].astype(np.float64), minlength=size
+        sums, cells = aggregate(
+            c.hospital,
+            claims.drg,
+            final,
+            c.oop,
+            c.cost,
+            c.los,
+            claims.deducted,
+            claims.audited,
+            claims.caught,
+            phantom,
+            tariff.rw,
+            high_rw,
+            self.n_hosp,
         )
+        for k, name in enumerate(SUM_COLUMNS):
+            self.sums[name] += sums[:, k]
+        self.sums["points"] += adjust
+        for k, name in enumerate(CELL_COLUMNS):
+            self.cells[name] += cells[:, k]
         self._add_acts(claims, final)
-        self.reference.append(Reference(h.copy(), claims.drg.copy(), c.cost.copy()))
+        self.reference.append(Reference(c.hospital.copy(), claims.drg.copy(), c.cost.copy()))
 
     def _add_acts(self, claims: PricedBatch, final: np.ndarray) -> None:
         """Points and money each act brought its hospital this month (for adaptation)."""

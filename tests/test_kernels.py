@@ -630,3 +630,70 @@ def test_readmission_kernel_matches_the_sorted_pairs_reference(n, patients, wind
     got = readmission_earlier(patient, hospital, adrg, admit, day, grouped, window)
     ref = _readmission_reference(patient, hospital, adrg, admit, day, grouped, window)
     np.testing.assert_array_equal(got, ref)
+
+
+def _aggregate_reference(
+    hospital, drg, final, oop, cost, los, deducted, audited, caught, phantom, rw, high_rw, n_hosp
+):
+    """Per-hospital and per-cell sums with np.bincount."""
+    n_drg = len(rw)
+    grouped = drg >= 0
+    g = np.where(grouped, drg, 0)
+
+    def by_h(weights):
+        return np.bincount(hospital, weights=weights, minlength=n_hosp)
+
+    sums = np.stack(
+        [
+            by_h(np.ones(len(hospital))),
+            by_h(final),
+            by_h(oop),
+            by_h(np.where(phantom, 0.0, cost)),
+            by_h(deducted),
+            by_h(audited.astype(float)),
+            by_h((caught != 0).astype(float)),
+            by_h((grouped & (rw[g] >= high_rw)).astype(float)),
+            by_h(grouped.astype(float)),
+            by_h(np.where(grouped, rw[g], 0.0)),
+        ],
+        axis=1,
+    )
+    cell = (hospital.astype(np.int64) * n_drg + g)[grouped]
+    size = n_hosp * n_drg
+    cells = np.stack(
+        [
+            np.bincount(cell, minlength=size).astype(float),
+            np.bincount(cell, weights=cost[grouped], minlength=size),
+            np.bincount(cell, weights=los[grouped].astype(float), minlength=size),
+        ],
+        axis=1,
+    )
+    return sums, cells
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 300), seed=st.integers(0, 2**32 - 1))
+def test_aggregate_matches_bincount_sums(n, seed) -> None:
+    from drgsim.kernels.aggregate import aggregate
+
+    rng = np.random.default_rng(seed)
+    n_hosp, n_drg = 4, 7
+    args = (
+        rng.integers(0, n_hosp, n).astype(np.int32),
+        rng.integers(-1, n_drg, n).astype(np.int16),
+        rng.random(n) * 300,
+        rng.random(n) * 1000,
+        rng.random(n) * 5000,
+        rng.integers(0, 30, n).astype(np.int16),
+        rng.random(n) * (rng.random(n) < 0.1),
+        rng.random(n) < 0.05,
+        (rng.random(n) < 0.02).astype(np.uint8) * 4,
+        rng.random(n) < 0.03,
+        rng.random(n_drg) * 4,
+        2.0,
+        n_hosp,
+    )
+    got = aggregate(*args)
+    ref = _aggregate_reference(*args)
+    for a, b in zip(got, ref, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)
