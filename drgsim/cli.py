@@ -95,6 +95,11 @@ def _parser() -> argparse.ArgumentParser:
         help="language of plots and report (default: zh for a Chinese region name)",
     )
     run.add_argument("--no-report", action="store_true", help="write the tables only")
+    run.add_argument(
+        "--strict",
+        action="store_true",
+        help="replay: fail on the first unusable case row instead of rejecting it",
+    )
     run.add_argument("--quiet", action="store_true", help="print no summary or progress")
     run.set_defaults(func=_cmd_run)
 
@@ -116,6 +121,33 @@ def _parser() -> argparse.ArgumentParser:
         "re-running resumes what is missing.",
     )
     sweep_command.configure_parser(sweep)
+
+    calib = sub.add_parser(
+        "calibrate",
+        help="weights, coefficients and generator parameters from a city's own case history",
+        description="Calibrate per spec §1 from historical case tables.",
+    )
+    calib.add_argument("history", type=Path, nargs="+", help="case tables (CSV or Parquet)")
+    calib.add_argument("--out", type=Path, required=True, help="output directory")
+    calib.add_argument("--catalogue", default="builtin", help="'builtin' or a code list path")
+    calib.add_argument(
+        "--column-map",
+        action="append",
+        default=[],
+        metavar="SOURCE=COLUMN",
+        help="map a header of the file to a drgsim column (repeatable)",
+    )
+    calib.add_argument("--encoding", default=None, help="CSV encoding (default: detect)")
+    calib.add_argument("--strict", action="store_true", help="fail on the first bad row")
+    calib.add_argument(
+        "--min-cases",
+        type=_positive_int,
+        default=5,
+        metavar="N",
+        help="groups with fewer reference cases are unstable (default 5)",
+    )
+    calib.add_argument("--force", action="store_true", help="replace a non-empty --out")
+    calib.set_defaults(func=_cmd_calibrate)
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
@@ -187,6 +219,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     overrides = _overrides(args.set)
     if args.seed is not None:
         overrides["seed"] = args.seed
+    if args.strict:
+        overrides["cases.strict"] = True
     if overrides:
         scn = with_overrides(scn, overrides, label="--set")
     names = None
@@ -228,6 +262,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         results.write(result, out, force=args.force)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if "rejected" in result.manifest:
+        counts = result.manifest["rejected"]
+        reasons = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+        print(
+            f"drgsim: {result.manifest['cases_source']}: {sum(counts.values())} rows rejected"
+            + (f" ({reasons}); see {out / 'rejected.parquet'}" if reasons else ""),
+            file=sys.stderr,
+        )
     if not args.no_report:
         from drgsim.report import build_report
 
@@ -235,6 +277,41 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(summary_text(result))
         print(f"wrote {out}/ ({', '.join(sorted(p.name for p in out.iterdir()))})")
+    return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from drgsim import catalogue as catalogue_mod
+    from drgsim.calibrate import calibrate
+
+    for path in args.history:
+        if not path.is_file():
+            raise DrgsimError(f"{path}: file not found; expected a CSV or Parquet case table")
+    _check_out(args.out, args.force)
+    column_map = {}
+    for pair in args.column_map:
+        source, sep, column = pair.partition("=")
+        if not sep or not source or not column:
+            raise DrgsimError(f"--column-map {pair}: expected SOURCE=COLUMN, e.g. 出院日期=date")
+        column_map[source] = column
+    cat = (
+        catalogue_mod.builtin()
+        if args.catalogue == "builtin"
+        else catalogue_mod.load(args.catalogue)
+    )
+    summary = calibrate(
+        [str(p) for p in args.history],
+        cat,
+        out_dir=args.out,
+        column_map=column_map or None,
+        encoding=args.encoding,
+        strict=args.strict,
+        min_cases=args.min_cases,
+    )
+    print(f"wrote {args.out}/ ({', '.join(sorted(p.name for p in args.out.iterdir()))})")
+    for key in ("rows", "cases", "rejected", "hospitals", "groups_with_cases", "stable_groups"):
+        if key in summary:
+            print(f"  {key}: {summary[key]}")
     return 0
 
 

@@ -13,7 +13,7 @@ import simpy
 from drgsim import audit, indicators
 from drgsim.behaviour import Behaviours, View
 from drgsim.behaviour import Ledger as ActRecord
-from drgsim.cases import ACT_BITS, CaseBatch
+from drgsim.cases import ACT_BITS, DISCHARGE_TYPES, CaseBatch
 from drgsim.catalogue import Catalogue
 from drgsim.hospitals import HospitalTable
 from drgsim.money import Ledger, apportion, to_fen
@@ -439,7 +439,7 @@ class Simulation:
             "cost_yuan": c.cost,
             "oop_yuan": c.oop,
             "los": c.los,
-            "discharge": c.discharge,
+            "discharge": np.asarray(DISCHARGE_TYPES, dtype=object)[c.discharge],
             "case_class": np.asarray(CLASS_NAMES, dtype=object)[claims.klass],
             "points": final,
             "readmission": claims.readmit,

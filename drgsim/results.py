@@ -38,7 +38,7 @@ def write(result: Result, out: str | Path, *, force: bool = False) -> Path:
     try:
         for name in TABLES:
             _parquet(getattr(result, name), tmp / f"{name}.parquet")
-        for extra in ("cases", "comparison"):
+        for extra in ("cases", "comparison", "rejected"):
             frame = getattr(result, extra)
             if frame is not None:
                 _parquet(frame, tmp / f"{extra}.parquet")
@@ -117,7 +117,7 @@ def read(out: str | Path) -> dict[str, Any]:
     if not manifest_path.is_file():
         raise DrgsimError(f"{out}: no manifest.json; expected the output directory of drgsim run")
     tables: dict[str, Any] = {"manifest": json.loads(manifest_path.read_text(encoding="utf-8"))}
-    for name in (*TABLES, "cases", "comparison"):
+    for name in (*TABLES, "cases", "comparison", "rejected"):
         path = out / f"{name}.parquet"
         if path.is_file():
             tables[name] = pd.read_parquet(path)

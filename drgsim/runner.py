@@ -24,7 +24,7 @@ from drgsim.comparison import compare
 from drgsim.engine import CaseSource, Simulation, Tables
 from drgsim.hospitals import HospitalTable, hospital_table
 from drgsim.regions import is_multi_region, region_scenarios
-from drgsim.replay import TableSource
+from drgsim.replay import TableSource, table_source
 from drgsim.scenario import load_scenario, variant_names, variant_scenario
 from drgsim.schema import Scenario
 from drgsim.synth import SyntheticSource
@@ -46,6 +46,7 @@ class Result:
     cases: pd.DataFrame | None = None
     comparison: pd.DataFrame | None = None
     case_parts: list[tuple[str, str, int, str]] = field(default_factory=list)
+    rejected: pd.DataFrame | None = None
     tables: tuple[str, ...] = field(
         default=("catalogue", "hospital_month", "settlement", "region_year")
     )
@@ -67,7 +68,7 @@ def load_catalogue(scn: Scenario) -> Catalogue:
 def case_source(scn: Scenario, cat: Catalogue, hospitals: HospitalTable) -> CaseSource:
     """Synthetic patients, or the case table the scenario names."""
     if scn.cases.source is not None:
-        return TableSource(scn.cases.source, cat, hospitals, scn.start_year)
+        return table_source(scn, cat, hospitals)
     return SyntheticSource(scn, cat, hospitals)
 
 
@@ -175,6 +176,12 @@ def run(
         manifest["regions"] = [name for name, _ in regions]
         manifest["annual_budget_yuan"] = float(sum(budgets.values()))
     parts = [(j.region, j.variant, j.replication, j.case_file) for j in jobs if j.case_file]
+    rejected = None
+    if scn.cases.source is not None:
+        replayed = table_source(scn, cat, hospital_table(scn))  # the cached import
+        rejected = replayed.rejected
+        manifest["cases_source"] = Path(scn.cases.source).name
+        manifest["rejected"] = dict(replayed.counts)
     return Result(
         scn,
         manifest,
@@ -185,6 +192,7 @@ def run(
         case_frame,
         comparison,
         [(r, v, i, str(f)) for r, v, i, f in parts],
+        rejected,
     )
 
 

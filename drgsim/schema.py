@@ -88,6 +88,27 @@ class CasesSource:
     """A case table to settle instead of synthetic patients (replay)."""
 
     source: str | None = key(None, doc="path to a case table (CSV/Parquet); null = synthetic")
+    column_map: dict[str, str] = key(
+        factory=_fd({}),
+        doc="source header → drgsim column (drgsim.importing.COLUMNS); Chinese headers such "
+        "as 出院日期 are recognised without a map",
+    )
+    encoding: str | None = key(
+        None, doc="CSV text encoding; null = detect UTF-8 or GBK (read as GB18030)"
+    )
+    strict: bool = key(
+        False, doc="fail on the first bad row instead of writing it to rejected.parquet"
+    )
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """How patient identifiers appear in outputs."""
+
+    hash_patient_ids: bool = key(True, doc="replace patient ids by salted sha256 pseudonyms")
+    salt: str | None = key(
+        None, doc="salt of the pseudonyms; null = derived from the case file's bytes"
+    )
 
 
 @dataclass(frozen=True)
@@ -558,6 +579,7 @@ class Scenario:
     adaptation: Adaptation = key(factory=Adaptation)
     regions: Regions = key(factory=Regions)
     sweep: Sweep = key(factory=Sweep)
+    privacy: Privacy = key(factory=Privacy)
     variants: dict[str, dict[str, Any]] = key(
         factory=_fd({}), doc="named dotted overrides of the baseline"
     )

@@ -16,7 +16,7 @@ import pytest
 
 import drgsim
 from drgsim.behaviour import SPLIT_OFFSET
-from drgsim.cases import ACT_BITS, DISCHARGE_TYPES
+from drgsim.cases import ACT_BITS
 from drgsim.runner import Result
 from drgsim.scenario import load_scenario, with_overrides
 
@@ -181,7 +181,7 @@ def inflated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Result]:
             "month": c["month"],
             "day": c["day"],
             "los": c["los"],
-            "discharge": np.asarray(DISCHARGE_TYPES, dtype=object)[c["discharge"].to_numpy()],
+            "discharge": c["discharge"].to_numpy(),
             "drg": c["drg_billed"],
             "drg_true": c["drg_true"],
             "cost_yuan": c["cost_yuan"],

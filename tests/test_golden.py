@@ -145,7 +145,7 @@ def test_a_case_below_four_tenths_of_its_group_cost_is_priced_as_low_cost(result
 
 def test_a_transfer_out_within_two_days_is_priced_as_low_cost(result) -> None:
     row = _case(result, POOL, 3)
-    assert (row["discharge"], row["los"]) == (1, 1)  # transfer after one day
+    assert (row["discharge"], row["los"]) == ("transfer", 1)  # transfer after one day
     _check_case(result, POOL, 3)  # r = 0.6 ≥ 0.4: low only because the stay is incomplete
 
 
