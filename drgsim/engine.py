@@ -265,8 +265,13 @@ class Simulation:
         window = self.scn.readmission.window_days
         factor = self.scn.readmission.factor
         start = int(claims.cases.admit_day.min()) - window if claims.cases.n else 0
-        # only earlier stays discharged late enough can precede a stay of this batch
-        recent = [(c, np.flatnonzero(c.cases.day >= start)) for c in year.recent]
+        # a pair's later stay is in this batch, so only earlier stays discharged late enough
+        # whose patient has a stay in this batch can be its earlier stay
+        seen = _patient_bits(claims.cases.patient)
+        recent = [
+            (c, np.flatnonzero((c.cases.day >= start) & _has_bit(seen, c.cases.patient)))
+            for c in year.recent
+        ]
         recent = [(c, rows) for c, rows in recent if rows.size]
         cols = ("patient", "hospital", "adrg", "admit_day", "day")
         pool = {
@@ -451,3 +456,24 @@ class Simulation:
 
     def _calendar_year(self, y: int) -> int:
         return self.scn.start_year + y
+
+
+_BITS = 1 << 22  # a 4-Mbit filter: a few percent false positives, none missed
+
+
+def _patient_bits(patient: np.ndarray) -> np.ndarray:
+    """A Bloom-style bitmap of the patients of a batch (one hash)."""
+    bits = np.zeros(_BITS, dtype=bool)
+    bits[_slot(patient)] = True
+    return bits
+
+
+def _has_bit(bits: np.ndarray, patient: np.ndarray) -> np.ndarray:
+    """Whether each patient may be in the bitmap (false positives possible, no misses)."""
+    return bits[_slot(patient)]
+
+
+def _slot(patient: np.ndarray) -> np.ndarray:
+    """A patient's position in the bitmap (multiplicative hash)."""
+    mixed = patient.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    return (mixed >> np.uint64(64 - 22)).astype(np.int64)
