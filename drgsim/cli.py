@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from drgsim.errors import DrgsimError
+from drgsim.outdir import check_out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +23,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"drgsim: error: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("drgsim: interrupted; nothing was written", file=sys.stderr)
+        done = (
+            "rerun the same command to resume"
+            if args.command == "sweep"
+            else ("nothing was written")
+        )
+        print(f"drgsim: interrupted; {done}", file=sys.stderr)
         return 130
 
 
@@ -233,7 +239,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 )
         names = ["baseline", *[n for n in args.variant if n != "baseline"]]
     out = args.out or Path("out") / args.scenario.stem
-    _check_out(out, args.force)
+    check_out(out, args.force)
 
     from drgsim import results
     from drgsim.runner import run, scenario_hash
@@ -287,7 +293,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     for path in args.history:
         if not path.is_file():
             raise DrgsimError(f"{path}: file not found; expected a CSV or Parquet case table")
-    _check_out(args.out, args.force)
+    check_out(args.out, args.force)
     column_map = {}
     for pair in args.column_map:
         source, sep, column = pair.partition("=")
@@ -326,17 +332,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
     path = build_report(args.outdir, args.lang)
     print(f"wrote {path} and {args.outdir / 'plots'}/")
     return 0
-
-
-def _check_out(out: Path, force: bool) -> None:
-    """Refuse before running, not after, when the output directory would be clobbered."""
-    if out.exists() and not out.is_dir():
-        raise DrgsimError(f"--out {out}: exists and is not a directory; choose another path")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise DrgsimError(
-            f"--out {out}: directory exists and is not empty; "
-            "pass --force to replace it or choose another --out"
-        )
 
 
 class _Progress:

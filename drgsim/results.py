@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from drgsim.errors import DrgsimError
+from drgsim.outdir import check_out
 
 if TYPE_CHECKING:
     from drgsim.runner import Result
@@ -26,13 +27,7 @@ def write(result: Result, out: str | Path, *, force: bool = False) -> Path:
     with `force`.
     """
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise DrgsimError(f"--out {out}: exists and is not a directory; choose another path")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise DrgsimError(
-            f"--out {out}: directory exists and is not empty; "
-            "pass --force to replace it or choose another --out"
-        )
+    check_out(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:

@@ -607,19 +607,10 @@ def command(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m drgsim.sweep SCENARIO --grid ...`; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="drgsim sweep", description=__doc__.splitlines()[0])
-    configure_parser(parser)
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except DrgsimError as exc:
-        for line in str(exc).splitlines():
-            print(f"drgsim: error: {line}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("drgsim: interrupted; rerun the same command to resume", file=sys.stderr)
-        return 130
+    """`python -m drgsim.sweep SCENARIO --grid ...`, the same as `drgsim sweep`."""
+    from drgsim.cli import main as cli_main
+
+    return cli_main(["sweep", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":  # pragma: no cover
