@@ -128,9 +128,9 @@ def coefficients(
     if mode == "tier" or history is None:
         return np.repeat(tier_k[:, None], n_g, axis=1)
     hosp, drg, cost = history
-    own = _cell_ratio(hosp, drg, cost, n_h, n_g, ref_cost)
+    own = cell_ratio(hosp, drg, cost, n_h, n_g, ref_cost)
     tiers = hospitals.tier.astype(np.int64)
-    by_tier = _cell_ratio(tiers[hosp], drg, cost, 4, n_g, ref_cost)
+    by_tier = cell_ratio(tiers[hosp], drg, cost, 4, n_g, ref_cost)
     for t in (2, 1):  # a missing tier takes 0.9 × the tier above (Zigong)
         by_tier[t] = np.where(np.isnan(by_tier[t]), 0.9 * by_tier[t + 1], by_tier[t])
     for t in (2, 3):  # … and a missing top tier 1.1 × the tier below
@@ -140,7 +140,7 @@ def coefficients(
     return scn.coefficient.w_hospital * own + scn.coefficient.w_tier * tier_part
 
 
-def _cell_ratio(
+def cell_ratio(
     group: np.ndarray,
     drg: np.ndarray,
     cost: np.ndarray,
