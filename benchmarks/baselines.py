@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from drgsim.kernels.aggregate import sum_by_month_hospital
 from drgsim.settlement import settle_month, settle_year_pool
 
 
@@ -78,35 +79,33 @@ class SettlementInput:
 
 # --- drgsim's way --------------------------------------------------------------------------------
 def drgsim_settle(work: SettlementInput) -> np.ndarray:
-    """Final payment (fen) per hospital as drgsim's engine computes it."""
+    """Final payment (fen) per hospital as drgsim's engine computes it: one pass of sums."""
     n = len(work.hospitals)
     hosp = work.cases["hospital"].to_numpy()
     month = work.cases["month"].to_numpy()
-    points = work.cases["points"].to_numpy()
-    oop = work.cases["oop_yuan"].to_numpy()
-    bounds = np.searchsorted(month, np.arange(1, 14))  # the engine settles a month's batch
+    values = tuple(
+        work.cases[c].to_numpy(np.float64) for c in ("points", "oop_yuan", "deducted_points")
+    )
+    sums = sum_by_month_hospital(month, hosp, n, values)
     prepaid = np.zeros(n, np.int64)
     withheld = np.zeros(n, np.int64)
     for m in range(12):
-        s = slice(bounds[m], bounds[m + 1])
         res = settle_month(
-            int(work.month_budget_fen[m]),
-            np.bincount(hosp[s], weights=points[s], minlength=n),
-            np.bincount(hosp[s], weights=oop[s], minlength=n),
-            work.prepay_share,
+            int(work.month_budget_fen[m]), sums[m, :, 0], sums[m, :, 1], work.prepay_share
         )
         prepaid += res.prepaid_fen
         withheld += res.withheld_fen
-    year = settle_year_pool(
+    year = sums.sum(axis=0)
+    result = settle_year_pool(
         work.available_fen,
-        np.bincount(hosp, weights=points, minlength=n),
-        np.bincount(hosp, weights=work.cases["deducted_points"].to_numpy(), minlength=n),
-        np.bincount(hosp, weights=oop, minlength=n),
+        year[:, 0],
+        year[:, 2],
+        year[:, 1],
         prepaid,
         withheld,
         work.coefficient,
     )
-    return year.final_fen
+    return result.final_fen
 
 
 # --- plain pandas ----------------------------------------------------------------------------------

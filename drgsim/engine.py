@@ -16,6 +16,7 @@ from drgsim.behaviour import Ledger as ActRecord
 from drgsim.cases import ACT_BITS, DISCHARGE_TYPES, CaseBatch
 from drgsim.catalogue import Catalogue
 from drgsim.hospitals import HospitalTable
+from drgsim.kernels.aggregate import sum_by_group
 from drgsim.money import Ledger, apportion, to_fen
 from drgsim.pricing import Rules, billed_drg, price, readmission_earlier
 from drgsim.schema import Scenario
@@ -184,8 +185,9 @@ class Simulation:
         factor = self.scn.readmission.factor
         adjust = self._readmissions(year, claims)
         final = claims.final_points(factor)
-        points_h = np.bincount(batch.hospital, weights=final, minlength=n_h) + adjust
-        oop_h = np.bincount(batch.hospital, weights=batch.oop, minlength=n_h)
+        sums = sum_by_group(batch.hospital, (final, batch.oop), n_h)
+        points_h = sums[:, 0] + adjust
+        oop_h = sums[:, 1]
         cases_h = np.bincount(batch.hospital, minlength=n_h)
         res = settle_month(
             int(year.month_budget_fen[m - 1]), points_h, oop_h, self.scn.settlement.prepay_share

@@ -697,3 +697,21 @@ def test_aggregate_matches_bincount_sums(n, seed) -> None:
     ref = _aggregate_reference(*args)
     for a, b in zip(got, ref, strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 500), width=st.integers(1, 3), seed=st.integers(0, 2**32 - 1))
+def test_group_sums_match_bincount(n, width, seed) -> None:
+    from drgsim.kernels.aggregate import sum_by_group, sum_by_month_hospital
+
+    rng = np.random.default_rng(seed)
+    month = rng.integers(1, 13, n).astype(np.int8)
+    hospital = rng.integers(0, 5, n).astype(np.int32)
+    values = tuple(rng.random(n) * 100 for _ in range(width))
+    got = sum_by_group(hospital, values, 5)
+    ref = np.stack([np.bincount(hospital, weights=v, minlength=5) for v in values], axis=1)
+    np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-9)
+    cell = (month.astype(np.int64) - 1) * 5 + hospital
+    ref12 = np.stack([np.bincount(cell, weights=v, minlength=60) for v in values], axis=1)
+    got12 = sum_by_month_hospital(month, hospital, 5, values)
+    np.testing.assert_allclose(got12.reshape(60, width), ref12, rtol=1e-12, atol=1e-9)

@@ -58,3 +58,28 @@ def aggregate(
             cells[cell, 1] += cost[j]
             cells[cell, 2] += los[j]
     return sums, cells
+
+
+@kernel
+def sum_by_group(group, values, n_groups):  # pragma: no cover - jitted
+    """Sums of each array of the tuple `values` for each group 0..n_groups−1, in one pass."""
+    width = len(values)
+    out = np.zeros((n_groups, width))
+    for j in range(group.shape[0]):
+        g = group[j]
+        for k in range(width):
+            out[g, k] += values[k][j]
+    return out
+
+
+@kernel
+def sum_by_month_hospital(month, hospital, n_hosp, values):  # pragma: no cover - jitted
+    """Sums [12, n_hosp, k] of each array of the tuple `values` by discharge month and hospital."""
+    width = len(values)
+    out = np.zeros((12, n_hosp, width))
+    for j in range(month.shape[0]):
+        m = month[j] - 1
+        h = hospital[j]
+        for k in range(width):
+            out[m, h, k] += values[k][j]
+    return out
