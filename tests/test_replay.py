@@ -122,3 +122,51 @@ def test_a_variant_upcodes_real_cases_and_gains_points(synthetic: tuple[Result, 
     base = cases[(cases["variant"] == "baseline") & (cases["hospital"] == "SW02")]
     other = cases[(cases["variant"] == "upcode") & (cases["hospital"] == "SW02")]
     assert base["case_id"].tolist() == other["case_id"].tolist()
+
+
+def test_drgsim_run_writes_rejected_rows_and_strict_refuses_them(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import yaml
+
+    golden = Path(__file__).parent / "golden"
+    cases = pd.read_csv(golden / "cases.csv", dtype=str)
+    bad = cases.iloc[[0]].assign(drg="ZZ99", case_id="999")
+    pd.concat([cases, bad]).to_csv(tmp_path / "cases.csv", index=False)
+    (tmp_path / "catalogue.csv").write_bytes((golden / "catalogue.csv").read_bytes())
+    scenario = yaml.safe_load((golden / "golden.yaml").read_text(encoding="utf-8"))
+    scenario.pop("variants", None)
+    scenario |= {"catalogue": {"source": "catalogue.csv"}, "cases": {"source": "cases.csv"}}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(scenario, allow_unicode=True), encoding="utf-8")
+
+    def run(*flags: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "drgsim.cli",
+                "run",
+                str(path),
+                "--no-report",
+                "--quiet",
+                *flags,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    ok = run("--out", str(tmp_path / "out"))
+    assert ok.returncode == 0, ok.stderr
+    assert "1 rows rejected (unknown_drg 1)" in ok.stderr
+    rejected = pd.read_parquet(tmp_path / "out" / "rejected.parquet")
+    assert rejected[["row", "column", "value", "reason"]].values.tolist() == [
+        [len(cases) + 2, "drg", "ZZ99", "unknown_drg"]
+    ]
+    strict = run("--out", str(tmp_path / "strict"), "--strict")
+    assert strict.returncode == 2
+    assert strict.stderr.startswith("drgsim: error: ") and "ZZ99" in strict.stderr
+    assert "Traceback" not in strict.stderr
+    assert not (tmp_path / "strict").exists()
