@@ -100,6 +100,12 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="language of plots and report (default: zh for a Chinese region name)",
     )
+    run.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on an existing Dask cluster, e.g. tcp://HOST:8786",
+    )
     run.add_argument("--no-report", action="store_true", help="write the tables only")
     run.add_argument(
         "--strict",
@@ -258,6 +264,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             workers=workers,
             progress=progress,
             case_dir=staging / "cases",
+            scheduler=args.scheduler,
         )
         if progress is not None:
             progress.done()

@@ -22,6 +22,7 @@ from drgsim.behaviour import Behaviours, resolve
 from drgsim.catalogue import Catalogue
 from drgsim.comparison import compare
 from drgsim.engine import CaseSource, Simulation, Tables
+from drgsim.errors import DrgsimError
 from drgsim.hospitals import HospitalTable, hospital_table
 from drgsim.regions import is_multi_region, region_scenarios
 from drgsim.replay import TableSource, table_source
@@ -123,11 +124,13 @@ def run(
     workers: int = 1,
     progress: Progress | None = None,
     case_dir: str | Path | None = None,
+    scheduler: str | None = None,
 ) -> Result:
     """Run a scenario (a YAML path, a mapping or a Scenario) and return its tables.
 
     With `workers` > 1 the region × variant × replication simulations run in that many
-    processes; the tables are identical whatever the number of workers. With `cases` and a
+    processes (or, with `scheduler`, on the Dask cluster at that address); the tables are
+    identical whatever the number of workers. With `cases` and a
     `case_dir` (always for a many-region scenario) the case rows stream month by month into a
     Parquet dataset `case_dir/region=…/variant=…/replication=….parquet` instead of memory.
     """
@@ -159,7 +162,7 @@ def run(
                         / f"replication={r}.parquet"
                     )
                 jobs.append(Job(name, vscn, vcat, vbudget, r, cases and not stream, region, part))
-    tables = _run_jobs(jobs, workers, progress)
+    tables = _run_jobs(jobs, workers, progress, scheduler)
     collected = [(job, t) for job, t in zip(jobs, tables, strict=True)]
     frames = {
         key: _frame(collected, key, multi)
@@ -196,8 +199,10 @@ def run(
     )
 
 
-def _run_jobs(jobs: list[Job], workers: int, progress: Progress | None) -> list[Tables]:
-    """Run the jobs in order, in this process or in a pool of worker processes."""
+def _run_jobs(
+    jobs: list[Job], workers: int, progress: Progress | None, scheduler: str | None = None
+) -> list[Tables]:
+    """Run the jobs, in this process, a pool of worker processes or a Dask cluster."""
     done = 0
 
     def report(job: Job) -> None:
@@ -206,6 +211,8 @@ def _run_jobs(jobs: list[Job], workers: int, progress: Progress | None) -> list[
         if progress is not None:
             progress(done, len(jobs), f"{job.variant} #{job.replication}")
 
+    if scheduler is not None:
+        return _run_on_dask(jobs, scheduler, report)
     if workers <= 1 or len(jobs) < 2:
         out = []
         for job in jobs:
@@ -222,6 +229,29 @@ def _run_jobs(jobs: list[Job], workers: int, progress: Progress | None) -> list[
             results[i] = future.result()
             report(jobs[i])
     return [results[i] for i in range(len(jobs))]
+
+
+def _run_on_dask(jobs: list[Job], scheduler: str, report: Callable[[Job], None]) -> list[Tables]:
+    """Run the jobs on the Dask cluster at `scheduler` (regions, variants, replications)."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise DrgsimError("--scheduler needs Dask: pip install 'drgsim[cluster]'") from None
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise DrgsimError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+    try:
+        futures = client.map(simulate, jobs, pure=False, retries=2)
+        index = {future.key: i for i, future in enumerate(futures)}
+        results: dict[int, Tables] = {}
+        for future in as_completed(futures):
+            i = index[future.key]
+            results[i] = future.result()
+            report(jobs[i])
+        return [results[i] for i in range(len(jobs))]
+    finally:
+        client.close()
 
 
 def _frame(collected: list[tuple[Job, Tables]], key: str, with_region: bool) -> pd.DataFrame:

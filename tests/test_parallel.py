@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 import drgsim
 
@@ -39,3 +40,16 @@ def test_the_numba_thread_count_does_not_change_the_tables(tmp_path) -> None:
         subprocess.run([sys.executable, "-c", script, str(path)], check=True, env=env)
         paths.append(path)
     pd.testing.assert_frame_equal(pd.read_parquet(paths[0]), pd.read_parquet(paths[1]))
+
+
+def test_a_dask_cluster_gives_the_tables_of_one_process() -> None:
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+    ):
+        on_dask = drgsim.run(SMALL, scheduler=cluster.scheduler_address)
+    here = drgsim.run(SMALL, workers=1)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(here, name), getattr(on_dask, name))
