@@ -20,7 +20,6 @@ from drgsim.kernels.generate import (
     D_DISCHARGE,
     D_GAP,
     D_LOS,
-    D_OOP,
     D_PATIENT,
     D_READMIT,
     D_SEVERITY,
@@ -285,6 +284,8 @@ def generate_reference(
     u1 = uniform_np(key, 2 * counters).reshape(n, DRAWS)
     u2 = uniform_np(key, 2 * counters + np.uint64(1)).reshape(n, DRAWS)
     z = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
+    # the patient share uses the sine output of the cost draw's Box–Muller pair
+    z_sin = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.sin(2.0 * np.pi * u2)
     out = {
         k: [0] * n
         for k in (
@@ -338,7 +339,7 @@ def generate_reference(
             * scale
             * math.exp(cost_sigma * z[j, D_COST] - 0.5 * cost_sigma**2)
         )
-        share = min(max(hosp_oop_mean[h] + oop_sd * z[j, D_OOP], 0.0), 0.95)
+        share = min(max(hosp_oop_mean[h] + oop_sd * z_sin[j, D_COST], 0.0), 0.95)
         for name, value in (
             ("patient", pid),
             ("adrg", a),

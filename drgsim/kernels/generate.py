@@ -8,12 +8,12 @@ import numpy as np
 
 from drgsim.kernels.group import group_one
 from drgsim.kernels.jit import inline, kernel
-from drgsim.kernels.rng import normal, uniform
+from drgsim.kernels.rng import normal, normal_pair, uniform
 
 #: Uniform draws used per case; draw k of case j uses counter j * DRAWS + k.
 DRAWS = 16
 D_ADRG_COL, D_ADRG_ACCEPT, D_SEVERITY, D_DAY, D_COST, D_LOS = 0, 1, 2, 3, 4, 5
-D_DISCHARGE, D_SHORT, D_OOP, D_READMIT, D_GAP, D_UNGROUP, D_PATIENT = 6, 7, 8, 9, 10, 11, 12
+D_DISCHARGE, D_SHORT, D_READMIT, D_GAP, D_UNGROUP, D_PATIENT = 6, 7, 9, 10, 11, 12
 N_PARAMS = 10
 
 
@@ -130,14 +130,14 @@ def generate_cases(
                 g = group_one(group_table, a, s)
                 stay, scale = draw_stay(key, base, mean_los[g], los_sigma, dtype, short_days)
                 d = first_day + int(uniform(key, base + np.uint64(D_DAY)) * days_in_month)
-            z = normal(key, base + np.uint64(D_COST))
+            z, z_oop = normal_pair(key, base + np.uint64(D_COST))  # cost and patient share
             c = (
                 ref_cost[g]
                 * hosp_cost_level[h]
                 * scale
                 * math.exp(cost_sigma * z - 0.5 * cost_sigma**2)
             )
-            share = hosp_oop_mean[h] + oop_sd * normal(key, base + np.uint64(D_OOP))
+            share = hosp_oop_mean[h] + oop_sd * z_oop
             share = min(max(share, 0.0), 0.95)
             patient[j] = pid
             adrg[j] = a

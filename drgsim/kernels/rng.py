@@ -43,6 +43,15 @@ def normal(key: np.uint64, counter: np.uint64) -> float:
     return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
 
 
+@inline
+def normal_pair(key: np.uint64, counter: np.uint64) -> tuple[float, float]:
+    """Two independent standard normals from two counters (both Box–Muller outputs)."""
+    c = counter * np.uint64(2)
+    r = math.sqrt(-2.0 * math.log(1.0 - uniform(key, c)))
+    angle = 2.0 * math.pi * uniform(key, c + np.uint64(1))
+    return r * math.cos(angle), r * math.sin(angle)
+
+
 def uniform_np(key: int, counters: np.ndarray) -> np.ndarray:
     """Vectorised `uniform` in plain numpy (the Python layer's draws and the tests' reference)."""
     with np.errstate(over="ignore"):
