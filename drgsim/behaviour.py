@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -341,37 +340,3 @@ class Behaviours:
     def year_record(self, year: int) -> Ledger:
         """What the acts did in `year` (and forget it)."""
         return self.records.pop(year, Ledger.zeros(self.hospitals.n))
-
-
-def act_gains(
-    claims: Any, final: np.ndarray, point_value: float, record: Ledger, factor: float, n_hosp: int
-) -> dict[str, np.ndarray]:
-    """Each hospital's net gain in yuan from each act last year: money gained minus penalties.
-
-    Upcoding: points above the true DRG's, less deductions; splitting: the second stays'
-    points less deductions and the first stays' readmission cut; induced: points less cost;
-    phantom: points less deductions; under-service: cost saved; shifting: losses avoided.
-    """
-    c = claims.cases
-    h = c.hospital
-    pv = point_value if np.isfinite(point_value) else 0.0
-    net = pv * (final - claims.deducted)
-
-    def total(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
-        return np.bincount(h[mask], weights=values[mask], minlength=n_hosp)
-
-    def has(act: str) -> np.ndarray:
-        return (c.acts & ACT_BITS[act]) != 0
-
-    up = has("upcoding")
-    split = has("split")
-    firsts = np.isin(c.case_id, c.case_id[split] - SPLIT_OFFSET) & ~split
-    cut = pv * (claims.points - final)
-    return {
-        "upcoding": total(up, pv * (final - claims.true_points) - pv * claims.deducted),
-        "splitting": total(split, net) - total(firsts, cut),
-        "induced": total(has("induced"), net - c.cost),
-        "phantom": total(has("phantom"), net),
-        "underservice": record.underservice_saved_yuan.copy(),
-        "shifting": record.shifting_avoided_yuan.copy(),
-    }
