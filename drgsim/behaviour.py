@@ -83,7 +83,7 @@ class View:
 
 
 @dataclass
-class Ledger:
+class ActRecord:
     """What the acts of a year did, per hospital, for indicators and adaptation."""
 
     refused_high: np.ndarray
@@ -91,9 +91,9 @@ class Ledger:
     underservice_saved_yuan: np.ndarray
 
     @staticmethod
-    def zeros(n: int) -> Ledger:
+    def zeros(n: int) -> ActRecord:
         """An empty record for `n` hospitals."""
-        return Ledger(np.zeros(n), np.zeros(n), np.zeros(n))
+        return ActRecord(np.zeros(n), np.zeros(n), np.zeros(n))
 
 
 @dataclass
@@ -104,7 +104,7 @@ class Behaviours:
     cat: Catalogue
     hospitals: HospitalTable
     params: ActParams
-    records: dict[int, Ledger] = field(default_factory=dict)
+    records: dict[int, ActRecord] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rules = Rules.from_scenario(self.scn)
@@ -115,7 +115,7 @@ class Behaviours:
         self, batch: CaseBatch, year: int, seed: np.random.SeedSequence, view: View
     ) -> CaseBatch:
         """The month's cases after every act: moved, cut, split, added, upcoded."""
-        self.record = self.records.setdefault(year, Ledger.zeros(self.hospitals.n))
+        self.record = self.records.setdefault(year, ActRecord.zeros(self.hospitals.n))
         if batch.n == 0 or not self.params.any():
             return batch
         key = stream_key(seed)
@@ -337,6 +337,6 @@ class Behaviours:
             moved = np.where(gain > 0, up, np.where(gain < 0, down, rate))
             self.params.rates[act] = np.where(rate > 0, moved, rate)
 
-    def year_record(self, year: int) -> Ledger:
+    def year_record(self, year: int) -> ActRecord:
         """What the acts did in `year` (and forget it)."""
-        return self.records.pop(year, Ledger.zeros(self.hospitals.n))
+        return self.records.pop(year, ActRecord.zeros(self.hospitals.n))

@@ -11,8 +11,7 @@ import numpy as np
 import simpy
 
 from drgsim import audit, indicators
-from drgsim.behaviour import Behaviours, View
-from drgsim.behaviour import Ledger as ActRecord
+from drgsim.behaviour import ActRecord, Behaviours, View
 from drgsim.cases import ACT_BITS, DISCHARGE_TYPES, CaseBatch
 from drgsim.catalogue import Catalogue
 from drgsim.hospitals import HospitalTable

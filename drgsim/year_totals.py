@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from drgsim.behaviour import SPLIT_OFFSET
-from drgsim.behaviour import Ledger as ActRecord
+from drgsim.behaviour import SPLIT_OFFSET, ActRecord
 from drgsim.cases import ACT_BITS, CaseBatch
 from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, aggregate
 from drgsim.tariff import Reference, Tariff
