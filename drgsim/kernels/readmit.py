@@ -21,16 +21,33 @@ def earlier_stays(
     that earlier stay is flagged.
     """
     n = order.shape[0]
+    # first passes, in index order: which stays belong to a patient seen twice or more (by
+    # hash: a superset, exact after the keyed table below, which then holds only those)
+    seen_size = 1024
+    while seen_size < 4 * n:
+        seen_size *= 2
+    seen = np.zeros(seen_size, np.uint8)
+    bucket = np.empty(n, np.int64)
+    for j in range(n):
+        bucket[j] = np.int64((np.uint64(patient[j]) * _MIX) >> np.uint64(20)) & (seen_size - 1)
+        if grouped[j] and seen[bucket[j]] < 2:
+            seen[bucket[j]] += 1
+    candidate = np.zeros(n, np.bool_)
+    count = 0
+    for j in range(n):
+        if grouped[j] and seen[bucket[j]] >= 2:
+            candidate[j] = True
+            count += 1
     size = 1024
-    while size < 2 * n:
+    while size < 2 * count:
         size *= 2
     mask = size - 1
     keys = np.full(size, -1, np.int64)
     last = np.zeros(size, np.int64)
-    out = np.zeros(patient.shape[0], np.bool_)
+    out = np.zeros(n, np.bool_)
     for t in range(n):
         j = order[t]
-        if not grouped[j]:
+        if not candidate[j]:
             continue
         k = (np.int64(patient[j]) * n_hosp + hospital[j]) * n_adrg + adrg[j]
         slot = np.int64((np.uint64(k) * _MIX) >> np.uint64(33)) & mask
