@@ -50,13 +50,12 @@ def review(
     caught under-service counts as a violation only.
     """
     caught = np.zeros(acts.shape[0], dtype=np.uint8)
-    counter = case_id.astype(np.uint64) * np.uint64(len(AUDITED_ACTS))
     for i, act in enumerate(AUDITED_ACTS):
         bit = ACT_BITS[act]
-        has = audited & ((acts & bit) != 0)
-        if has.any():
-            hit = uniform_np(key, counter + np.uint64(i)) < cfg.detection.get(act, 0.0)
-            caught[has & hit] |= bit
+        rows = np.flatnonzero(audited & ((acts & bit) != 0))
+        if rows.size:
+            counter = case_id[rows].astype(np.uint64) * np.uint64(len(AUDITED_ACTS)) + np.uint64(i)
+            caught[rows[uniform_np(key, counter) < cfg.detection.get(act, 0.0)]] |= bit
     new = points.copy()
     deducted = np.zeros(points.shape[0])
     up = (caught & ACT_BITS["upcoding"]) != 0

@@ -10,9 +10,8 @@ from drgsim.cases import ACT_BITS, CaseBatch
 from drgsim.catalogue import Catalogue
 from drgsim.hospitals import HospitalTable
 from drgsim.kernels.group import group_cases
-from drgsim.kernels.price import price_cases
 from drgsim.kernels.rng import stream_key, uniform_np
-from drgsim.pricing import Rules
+from drgsim.pricing import Rules, formula_points
 from drgsim.schema import BEHAVIOUR_ACTS, Behaviour, Scenario
 from drgsim.tariff import Tariff
 
@@ -119,6 +118,7 @@ class Behaviours:
         if batch.n == 0 or not self.params.any():
             return batch
         key = stream_key(seed)
+        batch = batch.copy()  # the acts below change this private copy in place
         batch = self.shift(batch, key, view)
         batch = self.refer_down(batch, key, view)
         batch = self.underserve(batch, key)
@@ -127,8 +127,13 @@ class Behaviours:
         batch = self.add_cases(batch, key, "phantom", PHANTOM_OFFSET)
         return self.upcode(batch, key)
 
-    def _u(self, key: int, batch: CaseBatch, draw: int) -> np.ndarray:
-        return uniform_np(key, batch.case_id.astype(np.uint64) * np.uint64(16) + np.uint64(draw))
+    def _u(self, key: int, batch: CaseBatch, draw: int, rate: np.ndarray) -> np.ndarray:
+        """Each case's draw for an act; 1.0 (never below a rate) where its hospital's rate is 0."""
+        u = np.ones(batch.n)
+        rows = np.flatnonzero(rate[batch.hospital] > 0)
+        counters = batch.case_id[rows].astype(np.uint64) * np.uint64(16) + np.uint64(draw)
+        u[rows] = uniform_np(key, counters)
+        return u
 
     def _billed(self, batch: CaseBatch) -> np.ndarray:
         return group_cases(
@@ -137,26 +142,9 @@ class Behaviours:
 
     def expected_payment(self, batch: CaseBatch, view: View) -> np.ndarray:
         """What the hospital expects a case to earn (fund + patient): points × last point value."""
-        t, r = view.tariff, self.rules
-        _, points, _ = price_cases(
-            batch.hospital,
-            self._billed(batch),
-            batch.cost,
-            batch.discharge,
-            batch.los,
-            t.base_pts,
-            t.ref_cost,
-            t.stable,
-            t.coef,
-            r.band_up,
-            r.band_ratio,
-            r.low,
-            r.high_factor,
-            r.base_points,
-            t.mean_cost,
-            r.incomplete_days,
+        return (
+            formula_points(batch, self._billed(batch), view.tariff, self.rules) * view.point_value
         )
-        return points * view.point_value
 
     def _move(self, batch: CaseBatch, rows: np.ndarray, targets: np.ndarray, bit: int) -> None:
         """Send the cases at `rows` to hospitals `targets`; cost scales with the cost level."""
@@ -178,14 +166,15 @@ class Behaviours:
         rate = self.params.rates["shifting"]
         if not np.any(rate > 0):
             return batch
-        batch = batch.take(np.arange(batch.n))
         h = batch.hospital.copy()  # each refused case moves once, from the hospital it came to
-        pay = self.expected_payment(batch, view)
+        active = np.flatnonzero((rate[h] > 0) & ~batch.ungroupable)
+        pay = np.ones(batch.n)
+        pay[active] = self.expected_payment(batch.take(active), view)
         loss = (batch.cost - pay) / np.maximum(pay, 1e-9)
-        refuse = (self._u(key, batch, U_SHIFT) < rate[h]) & (loss > self.params.loss_threshold[h])
-        refuse &= ~batch.ungroupable
+        refuse = self._u(key, batch, U_SHIFT, rate) < rate[h]
+        refuse &= (loss > self.params.loss_threshold[h]) & ~batch.ungroupable
         tier = self.hospitals.tier
-        u_to = self._u(key, batch, U_SHIFT_TO)
+        u_to = self._u(key, batch, U_SHIFT_TO, rate)
         rw = view.tariff.rw[np.maximum(self._billed(batch), 0)]
         for src in np.unique(h[refuse]):
             candidates = np.flatnonzero((tier >= tier[src]) & (np.arange(len(tier)) != src))
@@ -205,14 +194,13 @@ class Behaviours:
         lower = np.flatnonzero(self.hospitals.tier < 3)
         if not np.any(rate > 0) or lower.size == 0:
             return batch
-        batch = batch.take(np.arange(batch.n))
         h = batch.hospital
         rw = view.tariff.rw[np.maximum(self._billed(batch), 0)]
-        send = (self._u(key, batch, U_DOWN) < rate[h]) & (rw < self.params.max_rw[h])
+        send = (self._u(key, batch, U_DOWN, rate) < rate[h]) & (rw < self.params.max_rw[h])
         send &= ~batch.ungroupable
         rows = np.flatnonzero(send)
         if rows.size:
-            targets = self._choose(lower, self._u(key, batch, U_DOWN_TO)[rows])
+            targets = self._choose(lower, self._u(key, batch, U_DOWN_TO, rate)[rows])
             self._move(batch, rows, targets, ACT_BITS["referral_down"])
         return batch
 
@@ -221,9 +209,8 @@ class Behaviours:
         cut, rate = self.params.cut, self.params.rates["underservice"]
         if not np.any(rate > 0):
             return batch
-        batch = batch.take(np.arange(batch.n))
         h = batch.hospital
-        rows = np.flatnonzero(self._u(key, batch, U_UNDER) < rate[h])
+        rows = np.flatnonzero(self._u(key, batch, U_UNDER, rate) < rate[h])
         saved = batch.cost[rows] * cut[h[rows]]
         self.record.underservice_saved_yuan += np.bincount(
             h[rows], weights=saved, minlength=self.hospitals.n
@@ -243,19 +230,20 @@ class Behaviours:
         first_los = los // 2
         first_day = batch.admit_day.astype(np.int64) + first_los
         ok = (los >= 2) & (first_day >= view.first_day) & ~batch.ungroupable
-        rows = np.flatnonzero(ok & (self._u(key, batch, U_SPLIT) < rate[h]))
+        rows = np.flatnonzero(ok & (self._u(key, batch, U_SPLIT, rate) < rate[h]))
         if rows.size == 0:
             return batch
-        first = batch.take(np.arange(batch.n))
         second = batch.take(rows)
+        first = batch  # the private copy of apply(): its split stays become first halves
+        cost, oop = batch.cost[rows].copy(), batch.oop[rows].copy()
         share = first_los[rows] / los[rows]
-        first.cost[rows] = batch.cost[rows] * share
-        first.oop[rows] = batch.oop[rows] * share
+        first.cost[rows] = cost * share
+        first.oop[rows] = oop * share
         first.los[rows] = first_los[rows]
         first.day[rows] = first_day[rows]
         second.case_id = second.case_id + SPLIT_OFFSET
-        second.cost = batch.cost[rows] - first.cost[rows]
-        second.oop = batch.oop[rows] - first.oop[rows]
+        second.cost = cost - first.cost[rows]
+        second.oop = oop - first.oop[rows]
         second.los = (los[rows] - first_los[rows]).astype(np.int16)
         second.admit_day = first_day[rows].astype(np.int16)
         second.acts = second.acts | ACT_BITS["split"]
@@ -319,11 +307,10 @@ class Behaviours:
         rows = np.flatnonzero(
             (billed >= 0)
             & (target != billed)
-            & (self._u(key, batch, U_UPCODE) < rate[batch.hospital])
+            & (self._u(key, batch, U_UPCODE, rate) < rate[batch.hospital])
         )
         if rows.size == 0:
             return batch
-        batch = batch.take(np.arange(batch.n))
         batch.billed_severity[rows] = self.level_of[target[rows]]
         batch.acts[rows] |= ACT_BITS["upcoding"]
         return batch

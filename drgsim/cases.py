@@ -51,6 +51,10 @@ class CaseBatch:
         """The cases at `index` (an integer or boolean array)."""
         return CaseBatch(**{f.name: getattr(self, f.name)[index] for f in dataclasses.fields(self)})
 
+    def copy(self) -> CaseBatch:
+        """A copy whose arrays can be changed without touching this batch."""
+        return CaseBatch(**{f.name: getattr(self, f.name).copy() for f in dataclasses.fields(self)})
+
     @staticmethod
     def concat(batches: list[CaseBatch]) -> CaseBatch:
         """All cases of several batches, in order."""

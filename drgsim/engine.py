@@ -17,7 +17,7 @@ from drgsim.catalogue import Catalogue
 from drgsim.hospitals import HospitalTable
 from drgsim.kernels.aggregate import sum_by_group
 from drgsim.money import Ledger, apportion, to_fen
-from drgsim.pricing import Rules, billed_drg, price, readmission_earlier
+from drgsim.pricing import Rules, billed_drg, formula_points, price, readmission_earlier
 from drgsim.schema import Scenario
 from drgsim.settlement import settle_month, settle_year_pool, settle_year_repricing
 from drgsim.synth import month_days
@@ -230,9 +230,12 @@ class Simulation:
         drg = billed_drg(batch, self.cat)
         klass, points = price(batch, drg, year.tariff, self.rules, n_h)
         true_points = points
-        if np.any(batch.acts & ACT_BITS["upcoding"]):
-            true_drg = np.where(batch.ungroupable, -1, batch.drg_true).astype(np.int16)
-            _, true_points = price(batch, true_drg, year.tariff, self.rules, n_h)
+        upcoded = np.flatnonzero(batch.acts & ACT_BITS["upcoding"])
+        if upcoded.size:  # what an upcoded claim earns by the formula at its true DRG
+            true_points = points.copy()
+            true_points[upcoded] = formula_points(
+                batch.take(upcoded), batch.drg_true[upcoded], year.tariff, self.rules
+            )
         key = int(
             stream_seed(
                 self.scn.seed, self.replication, year.index, m, STREAM_AUDIT
@@ -459,22 +462,19 @@ class Simulation:
         return self.scn.start_year + y
 
 
-_BITS = 1 << 22  # a 4-Mbit filter: a few percent false positives, none missed
-
-
 def _patient_bits(patient: np.ndarray) -> np.ndarray:
-    """A Bloom-style bitmap of the patients of a batch (one hash)."""
-    bits = np.zeros(_BITS, dtype=bool)
-    bits[_slot(patient)] = True
+    """A Bloom-style bitmap of the patients of a batch (one hash, about 16 slots a patient)."""
+    bits = np.zeros(1 << max(16, int(16 * patient.shape[0]).bit_length()), dtype=bool)
+    bits[_slot(patient, bits.shape[0])] = True
     return bits
 
 
 def _has_bit(bits: np.ndarray, patient: np.ndarray) -> np.ndarray:
     """Whether each patient may be in the bitmap (false positives possible, no misses)."""
-    return bits[_slot(patient)]
+    return bits[_slot(patient, bits.shape[0])]
 
 
-def _slot(patient: np.ndarray) -> np.ndarray:
-    """A patient's position in the bitmap (multiplicative hash)."""
+def _slot(patient: np.ndarray, size: int) -> np.ndarray:
+    """A patient's position in a bitmap of `size` (a power of two; multiplicative hash)."""
     mixed = patient.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    return (mixed >> np.uint64(64 - 22)).astype(np.int64)
+    return (mixed >> np.uint64(64 - size.bit_length() + 1)).astype(np.int64)

@@ -76,6 +76,29 @@ def price(
     return klass, points
 
 
+def formula_points(batch: CaseBatch, drg: np.ndarray, tariff: Tariff, rules: Rules) -> np.ndarray:
+    """Points of each case at the given DRGs by the formulas of spec §2 (no nominations)."""
+    _, points, _ = price_cases(
+        batch.hospital,
+        drg,
+        batch.cost,
+        batch.discharge,
+        batch.los,
+        tariff.base_pts,
+        tariff.ref_cost,
+        tariff.stable,
+        tariff.coef,
+        rules.band_up,
+        rules.band_ratio,
+        rules.low,
+        rules.high_factor,
+        rules.base_points,
+        tariff.mean_cost,
+        rules.incomplete_days,
+    )
+    return points
+
+
 def nominate_special(
     hospital: np.ndarray,
     klass: np.ndarray,
