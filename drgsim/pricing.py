@@ -52,24 +52,7 @@ def price(
     batch: CaseBatch, drg: np.ndarray, tariff: Tariff, rules: Rules, n_hosp: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Case class and points of each claim, with the hospitals' special-review nominations."""
-    klass, points, special = price_cases(
-        batch.hospital,
-        drg,
-        batch.cost,
-        batch.discharge,
-        batch.los,
-        tariff.base_pts,
-        tariff.ref_cost,
-        tariff.stable,
-        tariff.coef,
-        rules.band_up,
-        rules.band_ratio,
-        rules.low,
-        rules.high_factor,
-        rules.base_points,
-        tariff.mean_cost,
-        rules.incomplete_days,
-    )
+    klass, points, special = classify(batch, drg, tariff, rules)
     chosen = nominate_special(batch.hospital, klass, points, special, rules.quota, n_hosp)
     klass[chosen] = SPECIAL
     points[chosen] = special[chosen]
@@ -78,7 +61,14 @@ def price(
 
 def formula_points(batch: CaseBatch, drg: np.ndarray, tariff: Tariff, rules: Rules) -> np.ndarray:
     """Points of each case at the given DRGs by the formulas of spec §2 (no nominations)."""
-    _, points, _ = price_cases(
+    return classify(batch, drg, tariff, rules)[1]
+
+
+def classify(
+    batch: CaseBatch, drg: np.ndarray, tariff: Tariff, rules: Rules
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Class, formula points and special-review points of each case (the pricing kernel)."""
+    return price_cases(  # type: ignore[no-any-return]
         batch.hospital,
         drg,
         batch.cost,
@@ -96,7 +86,6 @@ def formula_points(batch: CaseBatch, drg: np.ndarray, tariff: Tariff, rules: Rul
         tariff.mean_cost,
         rules.incomplete_days,
     )
-    return points
 
 
 def nominate_special(
