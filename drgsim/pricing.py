@@ -68,7 +68,7 @@ def classify(
     batch: CaseBatch, drg: np.ndarray, tariff: Tariff, rules: Rules
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Class, formula points and special-review points of each case (the pricing kernel)."""
-    return price_cases(  # type: ignore[no-any-return]
+    return price_cases(
         batch.hospital,
         drg,
         batch.cost,
