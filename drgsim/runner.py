@@ -79,6 +79,13 @@ def default_budget(scn: Scenario, cat: Catalogue) -> float:
     if isinstance(source, SyntheticSource):
         return source.expected_fund_cost()
     assert isinstance(source, TableSource)
+    if len(source.imported.cases) == 0:
+        reasons = ", ".join(f"{k} {v}" for k, v in source.counts.items() if v)
+        raise DrgsimError(
+            f"{scn.cases.source}: no usable case rows"
+            + (f" (rejected: {reasons})" if reasons else "")
+            + "; expected at least one row that can be settled"
+        )
     return source.fund_cost(0)
 
 

@@ -170,3 +170,14 @@ def test_drgsim_run_writes_rejected_rows_and_strict_refuses_them(tmp_path: Path)
     assert strict.stderr.startswith("drgsim: error: ") and "ZZ99" in strict.stderr
     assert "Traceback" not in strict.stderr
     assert not (tmp_path / "strict").exists()
+
+
+def test_a_case_table_with_no_usable_row_is_refused_with_its_reasons(tmp_path: Path) -> None:
+    from drgsim.errors import DrgsimError
+
+    table = tmp_path / "cases.csv"
+    table.write_text(
+        "hospital,month,drg,cost_yuan,oop_yuan\nSW01,1,XX99,1000,0\n", encoding="utf-8"
+    )
+    with pytest.raises(DrgsimError, match=r"no usable case rows \(rejected: unknown_drg 1\)"):
+        drgsim.run({"cases": {"source": str(table)}})
