@@ -60,15 +60,24 @@ def aggregate(
     return sums, cells
 
 
+#: Independent partial sums per group, so consecutive rows of one group do not wait on each
+#: other's additions; they are added up in a fixed order, so results never vary.
+LANES = 4  # a power of two
+
+
 @kernel
 def sum_by_group(group, values, n_groups):  # pragma: no cover - jitted
     """Sums of each array of the tuple `values` for each group 0..n_groups−1, in one pass."""
     width = len(values)
-    out = np.zeros((n_groups, width))
+    acc = np.zeros((LANES, n_groups, width))
     for j in range(group.shape[0]):
+        lane = j & (LANES - 1)
         g = group[j]
         for k in range(width):
-            out[g, k] += values[k][j]
+            acc[lane, g, k] += values[k][j]
+    out = acc[0].copy()
+    for lane in range(1, LANES):
+        out += acc[lane]
     return out
 
 
@@ -76,10 +85,14 @@ def sum_by_group(group, values, n_groups):  # pragma: no cover - jitted
 def sum_by_month_hospital(month, hospital, n_hosp, values):  # pragma: no cover - jitted
     """Sums [12, n_hosp, k] of each array of the tuple `values` by discharge month and hospital."""
     width = len(values)
-    out = np.zeros((12, n_hosp, width))
+    acc = np.zeros((LANES, 12, n_hosp, width))
     for j in range(month.shape[0]):
+        lane = j & (LANES - 1)
         m = month[j] - 1
         h = hospital[j]
         for k in range(width):
-            out[m, h, k] += values[k][j]
+            acc[lane, m, h, k] += values[k][j]
+    out = acc[0].copy()
+    for lane in range(1, LANES):
+        out += acc[lane]
     return out
