@@ -16,6 +16,7 @@ from drgsim.cases import ACT_BITS, DISCHARGE_TYPES, CaseBatch
 from drgsim.catalogue import Catalogue
 from drgsim.hospitals import HospitalTable
 from drgsim.kernels.aggregate import sum_by_group
+from drgsim.kernels.price import CLASS_NAMES
 from drgsim.money import Ledger, apportion, to_fen
 from drgsim.pricing import Rules, billed_drg, formula_points, price, readmission_earlier
 from drgsim.schema import Scenario
@@ -370,6 +371,10 @@ class Simulation:
                     "true_cost_yuan": float(true_cost[h]),
                     "oop_yuan": float(oop[h]),
                     "margin_yuan": float(margin[h]),
+                    **{
+                        f"cases_{name}": int(year.totals.classes[h, k])
+                        for k, name in enumerate(CLASS_NAMES)
+                    },
                     **{f"rate_{act}": float(r[h]) for act, r in rates.items()},
                 }
             )
@@ -431,8 +436,6 @@ class Simulation:
 
     def _case_columns(self, cal: int, claims: PricedBatch, final: np.ndarray) -> dict[str, Any]:
         """The case table's columns for one year."""
-        from drgsim.kernels.price import CLASS_NAMES
-
         c, cat = claims.cases, self.cat
         codes = np.append(cat.drg, "0000").astype(object)
         return {

@@ -85,7 +85,7 @@ def skipped(tables: Tables) -> list[str]:
     out = []
     if not variants(tables)[1:]:
         out.append("skip.who_pays")
-    if tables.get("cases") is None:
+    if class_counts(tables) is None:
         out.append("skip.case_classes")
     if tables["region_year"]["year"].nunique() < 2:
         out.append("skip.years")
@@ -234,13 +234,9 @@ def coefficient_figure(tables: Tables, lang: str) -> Figure:
 @_styled
 def case_class_figure(tables: Tables, lang: str) -> Figure | None:
     """The share of normal, low, high and special-review cases in each hospital group."""
-    cases = tables.get("cases")
-    if cases is None:
+    counts = class_counts(tables)
+    if counts is None:
         return None
-    year = last_year(tables)
-    sel = cases[(cases["variant"] == BASELINE) & (cases["year"] == year)]
-    counts = sel.groupby(["hospital", "case_class"], sort=False).size().unstack(fill_value=0)
-    counts = counts.reindex(columns=list(CLASSES), fill_value=0)
     names = _hospital_names(tables["settlement"])
     keys = [_group_key(h, names[h][1]) for h in counts.index]
     by_group = counts.groupby(keys, sort=False).sum()
@@ -258,6 +254,25 @@ def case_class_figure(tables: Tables, lang: str) -> Figure | None:
     ax.set_xlabel(_t("axis.share", lang))
     ax.legend(fontsize=8, ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.12))
     return fig
+
+
+def class_counts(tables: Tables) -> pd.DataFrame | None:
+    """Baseline cases of each class per hospital in the last year: from the settlement table's
+    `cases_<class>` columns (mean over replications), else from the case table."""
+    year = last_year(tables)
+    st = tables["settlement"]
+    columns = [f"cases_{c}" for c in CLASSES]
+    if all(c in st.columns for c in columns):
+        sel = st[(st["variant"] == BASELINE) & (st["year"] == year)]
+        counts = sel.groupby("hospital", sort=False)[columns].mean()
+        return counts.set_axis(list(CLASSES), axis=1)
+    cases = tables.get("cases")
+    if cases is None:
+        return None
+    sel = cases[(cases["variant"] == BASELINE) & (cases["year"] == year)]
+    counts = sel.groupby(["hospital", "case_class"], sort=False).size().unstack(fill_value=0)
+    reps = max(int(sel["replication"].nunique()), 1)
+    return counts.reindex(columns=list(CLASSES), fill_value=0) / reps
 
 
 @_styled

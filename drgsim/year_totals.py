@@ -9,9 +9,11 @@ import numpy as np
 from drgsim.behaviour import SPLIT_OFFSET, ActRecord
 from drgsim.cases import ACT_BITS, CaseBatch
 from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, aggregate
+from drgsim.kernels.price import CLASS_NAMES
 from drgsim.tariff import Reference, Tariff
 
 GAINING_ACTS = ("upcoding", "splitting", "induced", "phantom")
+N_CLASSES = len(CLASS_NAMES)
 
 
 @dataclass
@@ -48,6 +50,7 @@ class YearTotals:
     def __post_init__(self) -> None:
         self.sums = {k: np.zeros(self.n_hosp) for k in SUM_COLUMNS}
         self.cells = {k: np.zeros(self.n_hosp * self.n_drg) for k in CELL_COLUMNS}
+        self.classes = np.zeros((self.n_hosp, N_CLASSES), dtype=np.int64)
         self.act_points = {k: np.zeros(self.n_hosp) for k in GAINING_ACTS}
         self.act_yuan = {k: np.zeros(self.n_hosp) for k in GAINING_ACTS}
 
@@ -80,6 +83,10 @@ class YearTotals:
         for k, name in enumerate(SUM_COLUMNS):
             self.sums[name] += sums[:, k]
         self.sums["points"] += adjust
+        self.classes += np.bincount(
+            c.hospital.astype(np.int64) * N_CLASSES + claims.klass,
+            minlength=self.n_hosp * N_CLASSES,
+        ).reshape(self.n_hosp, N_CLASSES)
         for k, name in enumerate(CELL_COLUMNS):
             self.cells[name] += cells[:, k]
         self._add_acts(claims, final)

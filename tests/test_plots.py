@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.container import ErrorbarContainer
@@ -144,9 +145,23 @@ def test_case_classes_and_years_are_skipped_when_the_tables_cannot_draw_them(
     one_year: dict,
 ) -> None:
     without_cases = {k: v for k, v in one_year.items() if k != "cases"}
-    assert plots.case_class_figure(without_cases, "zh") is None
+    class_columns = [f"cases_{c}" for c in plots.CLASSES]
+    bare = without_cases | {"settlement": one_year["settlement"].drop(columns=class_columns)}
+    assert plots.case_class_figure(bare, "zh") is None
     assert plots.years_figure(one_year, "zh") is None
-    assert plots.skipped(without_cases) == ["skip.case_classes", "skip.years"]
+    assert plots.skipped(bare) == ["skip.case_classes", "skip.years"]
+    assert plots.skipped(without_cases) == ["skip.years"]
+
+
+def test_case_classes_come_from_the_settlement_table_as_from_the_cases(one_year: dict) -> None:
+    from_settlement = plots.class_counts({k: v for k, v in one_year.items() if k != "cases"})
+    class_columns = [f"cases_{c}" for c in plots.CLASSES]
+    bare = one_year | {"settlement": one_year["settlement"].drop(columns=class_columns)}
+    from_cases = plots.class_counts(bare)
+    assert from_settlement is not None and from_cases is not None
+    pd.testing.assert_frame_equal(
+        from_settlement.sort_index(), from_cases.sort_index().astype(float), check_names=False
+    )
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
