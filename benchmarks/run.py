@@ -5,25 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from conftest import median_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 SHANWEI = ROOT / "scenarios" / "shanwei.yaml"
-
-
-def _median_time(fn, repeat: int) -> float:
-    """Median wall time of `fn()` over `repeat` calls."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def shanwei_year(repeat: int, variant: str = "baseline") -> dict[str, float]:
@@ -38,7 +28,7 @@ def shanwei_year(repeat: int, variant: str = "baseline") -> dict[str, float]:
         return int(result.region_year["cases"].sum())
 
     cases = once()  # compile / load the kernel cache
-    seconds = _median_time(once, repeat)
+    seconds = median_seconds(once, repeat)
     return {
         f"{variant}_year_s": seconds,
         f"{variant}_year_cases": cases,
@@ -64,7 +54,7 @@ def generate_kernel(repeat: int) -> dict[str, float]:
         nonlocal n
         n = sum(src.month(0, m, np.random.SeedSequence(m)).n for m in range(1, 13))
 
-    seconds = _median_time(year, repeat)
+    seconds = median_seconds(year, repeat)
     return {"generate_cases_per_s": n / seconds}
 
 
@@ -84,7 +74,7 @@ def whole_command(repeat: int) -> dict[str, float]:
             "--quiet",
         ]
         subprocess.run(cmd, check=True, env=env)  # warm the cache
-        seconds = _median_time(lambda: subprocess.run(cmd, check=True, env=env), repeat)
+        seconds = median_seconds(lambda: subprocess.run(cmd, check=True, env=env), repeat)
     return {"whole_command_s": seconds}
 
 

@@ -95,7 +95,6 @@ class Simulation:
         self.annual_budget = annual_budget
         self.replication = replication
         self.behaviours = behaviours
-        self.keep_cases = keep_cases
         self.rules = Rules.from_scenario(scn)
         self.tables = Tables()
         self.keep_cases = keep_cases or case_sink is not None

@@ -10,6 +10,7 @@ from pathlib import Path
 import matplotlib.image
 import numpy as np
 import pytest
+from conftest import SMALL_WITH_VARIANT
 
 import drgsim
 from drgsim.report import build_report
@@ -17,13 +18,7 @@ from drgsim.results import write
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-SMALL = {
-    "name": "small",
-    "seed": 7,
-    "replications": 2,
-    "region": {"admissions": 20000},
-    "variants": {"upcoding": {"hospitals.SW01.upcoding.rate": 0.15}},
-}
+SMALL = SMALL_WITH_VARIANT
 
 
 def chromium(page: Path, profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from conftest import import_table
 
 import drgsim
 from drgsim import catalogue as catalogue_mod
@@ -54,23 +55,8 @@ CITY: dict[str, Any] = {
 @pytest.fixture(scope="module")
 def calibrated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, pd.DataFrame, Path, dict]:
     result = drgsim.run(CITY, cases=True)
-    c = result.cases
-    assert c is not None
-    history = pd.DataFrame(
-        {
-            "case_id": c["case_id"],
-            "patient_id": c["patient_id"],
-            "hospital": c["hospital"],
-            "year": c["year"],
-            "month": c["month"],
-            "day": c["day"],
-            "los": c["los"],
-            "drg": c["drg_billed"],
-            "cost_yuan": c["cost_yuan"],
-            "oop_yuan": c["oop_yuan"],
-            "discharge": c["discharge"].to_numpy(),
-        }
-    )
+    assert result.cases is not None
+    history = import_table(result.cases, without=("drg_true",))
     scn = load_scenario(CITY)
     hosp = hospital_table(scn)
     out = tmp_path_factory.mktemp("calib")
@@ -81,7 +67,7 @@ def calibrated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, pd.DataFr
         out_dir=out,
         tiers=tiers,
     )
-    return hosp, c, out, summary
+    return hosp, result.cases, out, summary
 
 
 def test_calibration_writes_every_table(calibrated) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import import_table
 
 import drgsim
 from drgsim.behaviour import SPLIT_OFFSET
@@ -173,20 +174,8 @@ def inflated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Result]:
     """
     rules = {"audit": {"sample_rate": 0}, "special_review": {"quota": 0}}
     c = drgsim.run(small(**rules), cases=True).cases
-    table = pd.DataFrame(
-        {
-            "case_id": c["case_id"],
-            "patient_id": c["patient_id"].astype(str),
-            "hospital": c["hospital"],
-            "month": c["month"],
-            "day": c["day"],
-            "los": c["los"],
-            "discharge": c["discharge"].to_numpy(),
-            "drg": c["drg_billed"],
-            "drg_true": c["drg_true"],
-            "cost_yuan": c["cost_yuan"],
-            "oop_yuan": 0.0,
-        }
+    table = import_table(c, without=("year", "oop_yuan")).assign(
+        patient_id=lambda t: t["patient_id"].astype(str), oop_yuan=0.0
     )
     copy = table.assign(case_id=table["case_id"] + 10**9, patient_id="twin-" + table["patient_id"])
     folder = tmp_path_factory.mktemp("inflated")

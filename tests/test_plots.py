@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from conftest import SMALL_WITH_VARIANT
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
@@ -15,13 +16,7 @@ import drgsim
 from drgsim import fonts, labels, plots
 from drgsim.results import read, write
 
-SMALL = {
-    "name": "small",
-    "seed": 7,
-    "replications": 2,
-    "region": {"admissions": 20000},
-    "variants": {"upcoding": {"hospitals.SW01.upcoding.rate": 0.15}},
-}
+SMALL = SMALL_WITH_VARIANT
 TWO_YEARS = {
     "name": "two_years",
     "seed": 7,

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import import_table
 
 import drgsim
 from drgsim.hospitals import hospital_table
@@ -33,24 +34,8 @@ def city(**extra: Any) -> dict[str, Any]:
 
 def case_table(result: Result) -> pd.DataFrame:
     """The run's cases as a bureau would hand them over (drgsim's import column names)."""
-    c = result.cases
-    assert c is not None
-    return pd.DataFrame(
-        {
-            "case_id": c["case_id"],
-            "patient_id": c["patient_id"],
-            "hospital": c["hospital"],
-            "year": c["year"],
-            "month": c["month"],
-            "day": c["day"],
-            "los": c["los"],
-            "drg": c["drg_billed"],
-            "drg_true": c["drg_true"],
-            "cost_yuan": c["cost_yuan"],
-            "oop_yuan": c["oop_yuan"],
-            "discharge": c["discharge"].to_numpy(),
-        }
-    )
+    assert result.cases is not None
+    return import_table(result.cases)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,41 @@
+"""Helpers shared by the tests."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: A small city with one variant: the run the plot, report and browser tests draw from.
+SMALL_WITH_VARIANT = {
+    "name": "small",
+    "seed": 7,
+    "replications": 2,
+    "region": {"admissions": 20000},
+    "variants": {"upcoding": {"hospitals.SW01.upcoding.rate": 0.15}},
+}
+
+#: Import column → the column of drgsim's own case table it comes from.
+_FROM_CASES = {
+    "case_id": "case_id",
+    "patient_id": "patient_id",
+    "hospital": "hospital",
+    "year": "year",
+    "month": "month",
+    "day": "day",
+    "los": "los",
+    "drg": "drg_billed",
+    "drg_true": "drg_true",
+    "cost_yuan": "cost_yuan",
+    "oop_yuan": "oop_yuan",
+    "discharge": "discharge",
+}
+
+
+def import_table(cases: pd.DataFrame, *, without: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A run's case table as a bureau would hand it over, in drgsim's import column names."""
+    return pd.DataFrame(
+        {
+            name: cases[source].to_numpy()
+            for name, source in _FROM_CASES.items()
+            if name not in without
+        }
+    )
