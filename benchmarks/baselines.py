@@ -3,7 +3,7 @@
 `SettlementInput` holds the work: a year's priced claims (the case table drgsim writes) and the
 budget, pre-payment share and coefficients that settle them. `pandas_settle` does it with
 group-bys; `drgsim_settle` does it as drgsim's engine does (bincounts feeding
-`drgsim.settlement`). `simpy_year` is the model people write first: one SimPy process per
+`drgsim.rules.settlement`). `simpy_year` is the model people write first: one SimPy process per
 patient, with drawing, pricing and settlement done per patient in Python.
 """
 
@@ -20,7 +20,7 @@ import pandas as pd
 import simpy
 
 from drgsim.kernels.aggregate import sum_by_month_hospital
-from drgsim.settlement import settle_month, settle_year_pool
+from drgsim.rules.settlement import settle_month, settle_year_pool
 
 
 @dataclass(frozen=True)
@@ -179,9 +179,9 @@ class City:
     @staticmethod
     def shanwei(admissions: int) -> City:
         """Shanwei's catalogue and hospitals, the budget set near budget neutrality."""
-        from drgsim.catalogue import builtin
-        from drgsim.hospitals import hospital_table
-        from drgsim.scenario import load_scenario
+        from drgsim.population.hospitals import hospital_table
+        from drgsim.rules.catalogue import builtin
+        from drgsim.scenario.loader import load_scenario
 
         scn = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "shanwei.yaml")
         cat = builtin()

@@ -22,9 +22,9 @@ import pyarrow.parquet as pq
 def make_table(n: int, seed: int = 1) -> pa.Table:
     """`n` discharges of 2021 with bureau-style columns (dates, labels, text patient ids)."""
     import drgsim
-    from drgsim.catalogue import builtin
-    from drgsim.hospitals import hospital_table
-    from drgsim.scenario import load_scenario
+    from drgsim.population.hospitals import hospital_table
+    from drgsim.rules.catalogue import builtin
+    from drgsim.scenario.loader import load_scenario
 
     rng = np.random.default_rng(seed)
     cat = builtin()
@@ -59,10 +59,10 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None)
     args = parser.parse_args()
     import drgsim
-    from drgsim.catalogue import builtin
-    from drgsim.hospitals import hospital_table
-    from drgsim.importing import import_cases
-    from drgsim.scenario import load_scenario
+    from drgsim.population.hospitals import hospital_table
+    from drgsim.records.importing import import_cases
+    from drgsim.rules.catalogue import builtin
+    from drgsim.scenario.loader import load_scenario
 
     folder = args.dir or Path(tempfile.mkdtemp(prefix="drgsim-bench-import-"))
     folder.mkdir(parents=True, exist_ok=True)

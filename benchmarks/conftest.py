@@ -43,7 +43,7 @@ def median_seconds(fn: Callable[[], Any], repeat: int) -> float:
 @pytest.fixture(scope="session")
 def shanwei() -> Any:
     """The Shanwei scenario, loaded once."""
-    from drgsim.scenario import load_scenario
+    from drgsim.scenario.loader import load_scenario
 
     return load_scenario(SHANWEI)
 
@@ -55,7 +55,7 @@ def settlement_work() -> Any:
     from baselines import SettlementInput
 
     import drgsim
-    from drgsim.scenario import load_scenario, variant_scenario, with_overrides
+    from drgsim.scenario.loader import load_scenario, variant_scenario, with_overrides
 
     scn = with_overrides(load_scenario(SHANWEI), {"readmission.factor": 1.0})
     result = drgsim.run(

@@ -19,7 +19,7 @@ SHANWEI = ROOT / "scenarios" / "shanwei.yaml"
 def shanwei_year(repeat: int, variant: str = "baseline") -> dict[str, float]:
     """One Shanwei year, one replication of one variant, in process, after compilation."""
     import drgsim
-    from drgsim.scenario import load_scenario, variant_scenario
+    from drgsim.scenario.loader import load_scenario, variant_scenario
 
     scn = variant_scenario(load_scenario(SHANWEI), variant)
 
@@ -40,10 +40,10 @@ def generate_kernel(repeat: int) -> dict[str, float]:
     """Throughput of the case-generation kernel alone (a year of Shanwei months)."""
     import numpy as np
 
-    from drgsim.catalogue import builtin
-    from drgsim.hospitals import hospital_table
-    from drgsim.scenario import load_scenario
-    from drgsim.synth import SyntheticSource
+    from drgsim.population.generator import SyntheticSource
+    from drgsim.population.hospitals import hospital_table
+    from drgsim.rules.catalogue import builtin
+    from drgsim.scenario.loader import load_scenario
 
     scn = load_scenario({"region": {"admissions": 3_000_000}})
     src = SyntheticSource(scn, builtin(), hospital_table(scn))

@@ -15,7 +15,7 @@ NATIONAL = ROOT / "scenarios" / "national.yaml"
 
 @pytest.mark.slow
 def test_national_year(benchmark, tmp_path) -> None:
-    from drgsim.schema import Scenario
+    from drgsim.scenario.schema import Scenario
 
     if "regions" not in Scenario.__dataclass_fields__ or not NATIONAL.is_file():
         pytest.skip("drgsim has no many-regions scenarios yet (scenarios/national.yaml, issue 5)")

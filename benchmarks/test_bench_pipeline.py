@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import drgsim
-from drgsim.scenario import with_overrides
+from drgsim.scenario.loader import with_overrides
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import drgsim
-from drgsim.scenario import variant_scenario
+from drgsim.scenario.loader import variant_scenario
 
 
 @pytest.mark.parametrize("variant", ["baseline", "all_gaming"])

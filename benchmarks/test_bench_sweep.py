@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import SHANWEI
 
-from drgsim.sweep import sweep
+from drgsim.scale.sweep import sweep
 
 REPLICATIONS = 200
 

@@ -8,19 +8,19 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "load_scenario", "run"]
 
 if TYPE_CHECKING:
-    from drgsim.runner import Result
-    from drgsim.schema import Scenario
+    from drgsim.scale.runner import Result
+    from drgsim.scenario.schema import Scenario
 
 
 def run(scenario: Any, **kwargs: Any) -> Result:
     """Run a scenario (YAML path, mapping or Scenario) and return its tables as DataFrames."""
-    from drgsim.runner import run as _run
+    from drgsim.scale.runner import run as _run
 
     return _run(scenario, **kwargs)
 
 
 def load_scenario(source: Any) -> Scenario:
     """Load and validate a scenario file."""
-    from drgsim.scenario import load_scenario as _load
+    from drgsim.scenario.loader import load_scenario as _load
 
     return _load(source)

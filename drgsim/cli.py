@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from drgsim.errors import DrgsimError
-from drgsim.outdir import check_out
+from drgsim.records.outdir import check_out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", choices=("zh", "en"), default="zh", help="language")
     report.set_defaults(func=_cmd_report)
 
-    from drgsim import sweep as sweep_command
+    from drgsim.scale import sweep as sweep_command
 
     sweep = sub.add_parser(
         "sweep",
@@ -202,7 +202,7 @@ def _overrides(pairs: list[str]) -> dict[str, Any]:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from drgsim.errors import ScenarioError
-    from drgsim.scenario import load_scenario, variant_names
+    from drgsim.scenario.loader import load_scenario, variant_names
 
     status = 0
     for path in args.scenarios:
@@ -225,7 +225,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     import shutil
     import tempfile
 
-    from drgsim.scenario import load_scenario, variant_names, with_overrides
+    from drgsim.scenario.loader import load_scenario, variant_names, with_overrides
 
     scn = load_scenario(args.scenario)
     overrides = _overrides(args.set)
@@ -247,9 +247,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out = args.out or Path("out") / args.scenario.stem
     check_out(out, args.force)
 
-    from drgsim import results
-    from drgsim.runner import run, scenario_hash
-    from drgsim.summary import summary_text
+    from drgsim.present.summary import summary_text
+    from drgsim.records import results
+    from drgsim.scale.runner import run, scenario_hash
 
     progress = None if args.quiet else _Progress()
     workers = args.workers or os.cpu_count() or 1
@@ -284,7 +284,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if not args.no_report:
-        from drgsim.report import build_report
+        from drgsim.present.report import build_report
 
         build_report(out, args.lang or default_lang(scn.region.name))
     if not args.quiet:
@@ -294,8 +294,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from drgsim import catalogue as catalogue_mod
-    from drgsim.calibrate import calibrate
+    from drgsim.records.calibrate import calibrate
+    from drgsim.rules import catalogue as catalogue_mod
 
     for path in args.history:
         if not path.is_file():
@@ -334,7 +334,7 @@ def default_lang(region_name: str) -> str:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from drgsim.report import build_report
+    from drgsim.present.report import build_report
 
     path = build_report(args.outdir, args.lang)
     print(f"wrote {path} and {args.outdir / 'plots'}/")

@@ -1,6 +1,6 @@
 """Each hospital act of spec §8 on a tiny batch: this case, this act → exactly this change.
 
-The acts are transforms of one month's CaseBatch (drgsim.behaviour.Behaviours.apply). Every
+The acts are transforms of one month's CaseBatch (drgsim.population.behaviour.Behaviours.apply). Every
 test sets the act's rate to 1 (or a rate whose count is exact), so each draw fires, and checks
 the changed fields case by case.
 
@@ -30,15 +30,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-import drgsim.catalogue
-from drgsim.behaviour import SPLIT_OFFSET, Behaviours, View, resolve
+import drgsim.rules.catalogue
 from drgsim.cases import ACT_BITS, CASE_DTYPES, CaseBatch
-from drgsim.catalogue import Catalogue
-from drgsim.hospitals import hospital_table
-from drgsim.scenario import load_scenario, with_overrides
-from drgsim.schema import Scenario
-from drgsim.synth import month_days
-from drgsim.tariff import first_tariff
+from drgsim.population.behaviour import SPLIT_OFFSET, Behaviours, View, resolve
+from drgsim.population.generator import month_days
+from drgsim.population.hospitals import hospital_table
+from drgsim.rules.catalogue import Catalogue
+from drgsim.rules.tariff import first_tariff
+from drgsim.scenario.loader import load_scenario, with_overrides
+from drgsim.scenario.schema import Scenario
 
 CATALOGUE_CSV = """\
 drg,mdc,adrg,adrg_type,suffix,name,ref_mean_cost_yuan,mean_los_days,case_share
@@ -96,7 +96,7 @@ def base(catalogue_path: Path) -> Scenario:
 
 @pytest.fixture(scope="module")
 def cat(catalogue_path: Path) -> Catalogue:
-    return drgsim.catalogue.load(catalogue_path)
+    return drgsim.rules.catalogue.load(catalogue_path)
 
 
 class Acts:

@@ -13,8 +13,8 @@ import pytest
 from conftest import SMALL_WITH_VARIANT
 
 import drgsim
-from drgsim.report import build_report
-from drgsim.results import write
+from drgsim.present.report import build_report
+from drgsim.records.results import write
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from drgsim.catalogue import Catalogue, CatalogueError, builtin, load
-from drgsim.catalogue_synth import csv_texts, synth_case_mix, synth_code_list, synth_costs
+from drgsim.rules.catalogue import Catalogue, CatalogueError, builtin, load
+from drgsim.rules.catalogue_synth import csv_texts, synth_case_mix, synth_code_list, synth_costs
 
 REPO = Path(__file__).resolve().parents[1]
 CODE_RE = re.compile(r"^[A-Z][A-Z][1-9][1359]$")

@@ -261,14 +261,14 @@ class DiskFull(OSError):
 
 @pytest.fixture(scope="module")
 def result(scenario_file: Path):
-    from drgsim.runner import run
+    from drgsim.scale.runner import run
 
     return run(scenario_file)
 
 
 def fail_on_third_table(monkeypatch: pytest.MonkeyPatch, exc: type[BaseException]) -> list[str]:
     """Make results._parquet raise `exc` on the third table; returns the names it was asked for."""
-    from drgsim import results
+    from drgsim.records import results
 
     real = results._parquet
     calls: list[str] = []
@@ -287,7 +287,7 @@ def fail_on_third_table(monkeypatch: pytest.MonkeyPatch, exc: type[BaseException
 def test_an_interrupted_write_leaves_no_directory_behind(
     result, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, exc: type[BaseException]
 ) -> None:
-    from drgsim import results
+    from drgsim.records import results
 
     calls = fail_on_third_table(monkeypatch, exc)
     with pytest.raises(exc):
@@ -300,7 +300,7 @@ def test_an_interrupted_write_leaves_no_directory_behind(
 def test_an_interrupted_forced_write_keeps_the_existing_directory(
     result, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, exc: type[BaseException]
 ) -> None:
-    from drgsim import results
+    from drgsim.records import results
 
     out = tmp_path / "out"
     out.mkdir()

@@ -16,10 +16,10 @@ import pytest
 from conftest import import_table
 
 import drgsim
-from drgsim.behaviour import SPLIT_OFFSET
 from drgsim.cases import ACT_BITS
-from drgsim.runner import Result
-from drgsim.scenario import load_scenario, with_overrides
+from drgsim.population.behaviour import SPLIT_OFFSET
+from drgsim.scale.runner import Result
+from drgsim.scenario.loader import load_scenario, with_overrides
 
 SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
 TABLES = ("settlement", "hospital_month", "region_year")

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import drgsim
-from drgsim.catalogue import Catalogue, load
 from drgsim.errors import DrgsimError
-from drgsim.importing import COLUMNS, REASONS, import_cases
+from drgsim.records.importing import COLUMNS, REASONS, import_cases
+from drgsim.rules.catalogue import Catalogue, load
 
 HOSPITALS = ("H1", "H2", "H3")
 GOLDEN_CATALOGUE = Path(__file__).parent / "golden" / "catalogue.csv"  # ES23 ES25 FM19 IB19 XJ19

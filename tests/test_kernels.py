@@ -10,8 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drgsim.catalogue import builtin
-from drgsim.hospitals import hospital_table
 from drgsim.kernels.generate import (
     D_ADRG_ACCEPT,
     D_ADRG_COL,
@@ -32,8 +30,10 @@ from drgsim.kernels.generate import (
 from drgsim.kernels.group import group_cases
 from drgsim.kernels.price import HIGH, LOW, NORMAL, SPECIAL, price_cases
 from drgsim.kernels.rng import normal, normal_np, uniform, uniform_np
-from drgsim.scenario import load_scenario
-from drgsim.synth import SyntheticSource, alias_table, month_days
+from drgsim.population.generator import SyntheticSource, alias_table, month_days
+from drgsim.population.hospitals import hospital_table
+from drgsim.rules.catalogue import builtin
+from drgsim.scenario.loader import load_scenario
 
 U64 = st.integers(min_value=0, max_value=2**64 - 1)
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
@@ -619,7 +619,7 @@ def _readmission_reference(patient, hospital, adrg, admit, day, grouped, window)
     seed=st.integers(0, 2**32 - 1),
 )
 def test_readmission_kernel_matches_the_sorted_pairs_reference(n, patients, window, seed) -> None:
-    from drgsim.pricing import readmission_earlier
+    from drgsim.rules.pricing import readmission_earlier
 
     rng = np.random.default_rng(seed)
     patient = rng.integers(0, patients, n).astype(np.int64)

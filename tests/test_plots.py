@@ -13,8 +13,8 @@ from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 
 import drgsim
-from drgsim import fonts, labels, plots
-from drgsim.results import read, write
+from drgsim.present import fonts, labels, plots
+from drgsim.records.results import read, write
 
 SMALL = SMALL_WITH_VARIANT
 TWO_YEARS = {

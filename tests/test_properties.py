@@ -9,8 +9,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import drgsim
-from drgsim.money import apportion, split_by_weights
-from drgsim.settlement import settle_month, settle_year_pool, settle_year_repricing
+from drgsim.rules.money import apportion, split_by_weights
+from drgsim.rules.settlement import settle_month, settle_year_pool, settle_year_repricing
 
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
 MONEY = st.integers(min_value=-(10**11), max_value=10**11)
@@ -377,7 +377,7 @@ def scenarios(draw: st.DrawFn) -> dict:
     }
 
 
-def _check_money(result: drgsim.runner.Result) -> None:
+def _check_money(result: drgsim.scale.runner.Result) -> None:
     ry, st_, hm = result.region_year, result.settlement, result.hospital_month
     keys = ["variant", "replication", "year"]
     assert (ry["reserve_fen"] + ry["available_fen"] == ry["budget_fen"]).all()

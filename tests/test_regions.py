@@ -11,9 +11,9 @@ import pyarrow.dataset as ds
 import pytest
 
 import drgsim
-from drgsim.hospitals import hospital_table
-from drgsim.regions import region_scenarios
-from drgsim.scenario import load_scenario
+from drgsim.population.hospitals import hospital_table
+from drgsim.scale.regions import region_scenarios
+from drgsim.scenario.loader import load_scenario
 
 SMALL = {
     "regions": {
@@ -50,7 +50,7 @@ def test_listed_regions_are_dotted_overrides_of_the_scenario() -> None:
 
 
 @pytest.fixture(scope="module")
-def multi() -> drgsim.runner.Result:
+def multi() -> drgsim.scale.runner.Result:
     return drgsim.run(SMALL)
 
 

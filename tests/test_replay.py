@@ -11,10 +11,10 @@ import pytest
 from conftest import import_table
 
 import drgsim
-from drgsim.hospitals import hospital_table
-from drgsim.replay import TableSource
-from drgsim.runner import Result, load_catalogue
-from drgsim.scenario import load_scenario
+from drgsim.population.hospitals import hospital_table
+from drgsim.records.replay import TableSource
+from drgsim.scale.runner import Result, load_catalogue
+from drgsim.scenario.loader import load_scenario
 
 
 def city(**extra: Any) -> dict[str, Any]:

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import drgsim
-from drgsim import labels
-from drgsim.report import build_report, parameters, scenario_of
-from drgsim.results import write
+from drgsim.present import labels
+from drgsim.present.report import build_report, parameters, scenario_of
+from drgsim.records.results import write
 
 SCENARIO = """\
 name: small
@@ -73,7 +73,7 @@ def test_report_answers_at_a_glance_in_chinese(zh_report: bytes) -> None:
 def test_rebuilding_from_the_same_directory_gives_the_same_bytes(
     run_dir: Path, zh_report: bytes
 ) -> None:
-    code = f"from drgsim.report import build_report; build_report({str(run_dir)!r}, 'zh')"
+    code = f"from drgsim.present.report import build_report; build_report({str(run_dir)!r}, 'zh')"
     subprocess.run([sys.executable, "-c", code], check=True)
     assert (run_dir / "report.html").read_bytes() == zh_report
 

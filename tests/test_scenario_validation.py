@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from drgsim.errors import ScenarioError
-from drgsim.scenario import load_scenario, variant_scenario
-from drgsim.schema import Scenario
+from drgsim.scenario.loader import load_scenario, variant_scenario
+from drgsim.scenario.schema import Scenario
 
 REPO = Path(__file__).resolve().parents[1]
 BAD_DIR = Path(__file__).resolve().parent / "bad_scenarios"

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from drgsim.errors import DrgsimError
-from drgsim.grid import parse_flags, parse_section, points
-from drgsim.sweep import main, read_sweep, sweep
+from drgsim.scale.sweep import main, read_sweep, sweep
+from drgsim.scenario.grid import parse_flags, parse_section, points
 
 SMALL = {
     "name": "small",

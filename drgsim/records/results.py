@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from drgsim.errors import DrgsimError
-from drgsim.outdir import check_out
+from drgsim.records.outdir import check_out
 
 if TYPE_CHECKING:
-    from drgsim.runner import Result
+    from drgsim.scale.runner import Result
 
 TABLES = ("catalogue", "hospital_month", "settlement", "region_year")
 

@@ -17,18 +17,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drgsim import catalogue as catalogue_mod
-from drgsim.behaviour import Behaviours, resolve
-from drgsim.catalogue import Catalogue
-from drgsim.comparison import compare
-from drgsim.engine import CaseSource, Simulation, Tables
+from drgsim.engine.calendar import CaseSource, Simulation, Tables
 from drgsim.errors import DrgsimError
-from drgsim.hospitals import HospitalTable, hospital_table
-from drgsim.regions import is_multi_region, region_scenarios
-from drgsim.replay import TableSource, table_source
-from drgsim.scenario import load_scenario, variant_names, variant_scenario
-from drgsim.schema import Scenario
-from drgsim.synth import SyntheticSource
+from drgsim.population.behaviour import Behaviours, resolve
+from drgsim.population.generator import SyntheticSource
+from drgsim.population.hospitals import HospitalTable, hospital_table
+from drgsim.present.comparison import compare
+from drgsim.records.replay import TableSource, table_source
+from drgsim.rules import catalogue as catalogue_mod
+from drgsim.rules.catalogue import Catalogue
+from drgsim.scale.regions import is_multi_region, region_scenarios
+from drgsim.scenario.loader import load_scenario, variant_names, variant_scenario
+from drgsim.scenario.schema import Scenario
 
 KEYS = ["variant", "replication", "year"]
 Progress = Callable[[int, int, str], None]

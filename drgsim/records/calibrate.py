@@ -2,7 +2,7 @@
 and the generator's parameters, so that synthetic futures have the statistics of the city.
 
 Writes to `out_dir`: weights.csv (drg, cases, cv, stable, ref_mean_cost_yuan, rw, base_points,
-cost_sigma, mean_los_days), catalogue.csv (loadable by drgsim.catalogue.load, with case_share
+cost_sigma, mean_los_days), catalogue.csv (loadable by drgsim.rules.catalogue.load, with case_share
 and stable), coefficients.csv (hospital × DRG cells of the blend mode), month_shares.csv,
 scenario_fragment.yaml and calibration.json. A group is stable when it has at least
 `min_cases` cases and a coefficient of variation (of its trimmed costs) below 1.
@@ -22,13 +22,13 @@ import yaml
 from pandas.api.types import union_categoricals
 
 from drgsim.cases import DISCHARGE_TYPES, CaseBatch
-from drgsim.catalogue import Catalogue
-from drgsim.hospitals import HospitalTable
-from drgsim.importing import Imported, import_cases
-from drgsim.pricing import Rules, billed_drg, price, readmission_earlier
-from drgsim.replay import case_batch
-from drgsim.schema import Coefficient, Scenario, Weights
-from drgsim.tariff import Reference, Tariff, first_tariff, tariff_from_history, trim_mask
+from drgsim.population.hospitals import HospitalTable
+from drgsim.records.importing import Imported, import_cases
+from drgsim.records.replay import case_batch
+from drgsim.rules.catalogue import Catalogue
+from drgsim.rules.pricing import Rules, billed_drg, price, readmission_earlier
+from drgsim.rules.tariff import Reference, Tariff, first_tariff, tariff_from_history, trim_mask
+from drgsim.scenario.schema import Coefficient, Scenario, Weights
 
 History = str | Path | pd.DataFrame
 TIERS = (3, 2, 1)

@@ -7,11 +7,11 @@ import calendar
 import numpy as np
 
 from drgsim.cases import CaseBatch
-from drgsim.catalogue import Catalogue
-from drgsim.hospitals import HospitalTable
 from drgsim.kernels.generate import N_PARAMS, generate_cases
 from drgsim.kernels.rng import stream_key
-from drgsim.schema import Scenario
+from drgsim.population.hospitals import HospitalTable
+from drgsim.rules.catalogue import Catalogue
+from drgsim.scenario.schema import Scenario
 
 CASE_ID_STRIDE = 10_000_000  # case_id = month × stride + index within the month
 

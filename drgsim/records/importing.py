@@ -33,10 +33,10 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from drgsim.cases import DISCHARGE_TYPES
-from drgsim.catalogue import Catalogue
 from drgsim.errors import DrgsimError
-from drgsim.privacy import patient_codes
-from drgsim.synth import month_days
+from drgsim.population.generator import month_days
+from drgsim.records.privacy import patient_codes
+from drgsim.rules.catalogue import Catalogue
 
 UNGROUPABLE = "0000"  # how an ungroupable record's DRG is written in drgsim's tables
 
@@ -159,7 +159,7 @@ def import_cases(
 
     `year` (with `years`, None = any later year) is the window of discharge years accepted;
     `hospitals` the accepted hospital ids (None: any). Patient ids become salted sha256
-    pseudonyms (see drgsim.privacy) unless `hash_patient_ids` is false.
+    pseudonyms (see drgsim.records.privacy) unless `hash_patient_ids` is false.
     """
     source = "<DataFrame>" if isinstance(path, pd.DataFrame) else str(path)
     table, rows, malformed, enc, header = _read(path, encoding)

@@ -6,8 +6,8 @@ import dataclasses
 
 import numpy as np
 
-from drgsim.scenario import with_overrides
-from drgsim.schema import FrozenDict, Regions, Scenario
+from drgsim.scenario.loader import with_overrides
+from drgsim.scenario.schema import FrozenDict, Regions, Scenario
 
 
 def is_multi_region(scn: Scenario) -> bool:

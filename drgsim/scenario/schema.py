@@ -90,7 +90,7 @@ class CasesSource:
     source: str | None = key(None, doc="path to a case table (CSV/Parquet); null = synthetic")
     column_map: dict[str, str] = key(
         factory=_fd({}),
-        doc="source header → drgsim column (drgsim.importing.COLUMNS); Chinese headers such "
+        doc="source header → drgsim column (drgsim.records.importing.COLUMNS); Chinese headers such "
         "as 出院日期 are recognised without a map",
     )
     encoding: str | None = key(

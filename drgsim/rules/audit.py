@@ -9,7 +9,7 @@ import numpy as np
 from drgsim.cases import ACT_BITS
 from drgsim.kernels.rng import uniform_np
 from drgsim.kernels.sample import select_per_group
-from drgsim.schema import Audit
+from drgsim.scenario.schema import Audit
 
 #: Acts an audit can catch, in the order their detection draws are numbered.
 AUDITED_ACTS = ("upcoding", "split", "phantom", "underservice")

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from drgsim.cases import CaseBatch
-from drgsim.catalogue import Catalogue
 from drgsim.kernels.group import group_cases
 from drgsim.kernels.price import HIGH, SPECIAL, price_cases
 from drgsim.kernels.readmit import earlier_stays
-from drgsim.schema import Scenario
-from drgsim.tariff import Tariff
+from drgsim.rules.catalogue import Catalogue
+from drgsim.rules.tariff import Tariff
+from drgsim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

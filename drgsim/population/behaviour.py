@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from drgsim.cases import ACT_BITS, CaseBatch
-from drgsim.catalogue import Catalogue
-from drgsim.hospitals import HospitalTable
 from drgsim.kernels.group import group_cases
 from drgsim.kernels.rng import stream_key, uniform_np
-from drgsim.pricing import Rules, formula_points
-from drgsim.schema import BEHAVIOUR_ACTS, Behaviour, Scenario
-from drgsim.tariff import Tariff
+from drgsim.population.hospitals import HospitalTable
+from drgsim.rules.catalogue import Catalogue
+from drgsim.rules.pricing import Rules, formula_points
+from drgsim.rules.tariff import Tariff
+from drgsim.scenario.schema import BEHAVIOUR_ACTS, Behaviour, Scenario
 
 #: Offsets of new cases' ids inside a month's id range (synthetic cases use 0 … 2,999,999).
 SPLIT_OFFSET, INDUCED_OFFSET, PHANTOM_OFFSET = 3_000_000, 5_000_000, 7_000_000

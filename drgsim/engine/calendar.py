@@ -10,20 +10,20 @@ from typing import Any, Protocol
 import numpy as np
 import simpy
 
-from drgsim import audit, indicators
-from drgsim.behaviour import ActRecord, Behaviours, View
 from drgsim.cases import ACT_BITS, DISCHARGE_TYPES, CaseBatch
-from drgsim.catalogue import Catalogue
-from drgsim.hospitals import HospitalTable
+from drgsim.engine.year_totals import PricedBatch, YearTotals
 from drgsim.kernels.aggregate import sum_by_group
 from drgsim.kernels.price import CLASS_NAMES
-from drgsim.money import Ledger, apportion, to_fen
-from drgsim.pricing import Rules, billed_drg, formula_points, price, readmission_earlier
-from drgsim.schema import Scenario
-from drgsim.settlement import settle_month, settle_year_pool, settle_year_repricing
-from drgsim.synth import month_days
-from drgsim.tariff import Reference, Tariff, first_tariff, tariff_from_history
-from drgsim.year_totals import PricedBatch, YearTotals
+from drgsim.population.behaviour import ActRecord, Behaviours, View
+from drgsim.population.generator import month_days
+from drgsim.population.hospitals import HospitalTable
+from drgsim.rules import audit, indicators
+from drgsim.rules.catalogue import Catalogue
+from drgsim.rules.money import Ledger, apportion, to_fen
+from drgsim.rules.pricing import Rules, billed_drg, formula_points, price, readmission_earlier
+from drgsim.rules.settlement import settle_month, settle_year_pool, settle_year_repricing
+from drgsim.rules.tariff import Reference, Tariff, first_tariff, tariff_from_history
+from drgsim.scenario.schema import Scenario
 
 STREAM_PATIENTS, STREAM_BEHAVIOUR, STREAM_AUDIT = 0, 1, 2
 #: Months of claims kept for the readmission rule: a later stay is matched with earlier stays

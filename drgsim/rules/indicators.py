@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from drgsim.schema import Incentive
+from drgsim.scenario.schema import Incentive
 
 
 def score(values: Mapping[str, np.ndarray], incentive: Incentive) -> np.ndarray:

@@ -174,7 +174,7 @@ def csv_texts(seed: int = 11, mean_cost_yuan: float = 7000.0) -> tuple[str, str]
 
 def main(data_dir: str | Path | None = None) -> None:
     """Write data/catalogue.csv and data/case_mix.csv of the repository."""
-    out = Path(data_dir) if data_dir else Path(__file__).resolve().parent.parent / "data"
+    out = Path(data_dir) if data_dir else Path(__file__).resolve().parents[2] / "data"
     out.mkdir(parents=True, exist_ok=True)
     cat, mix = csv_texts()
     (out / "catalogue.csv").write_bytes(cat.encode("utf-8"))

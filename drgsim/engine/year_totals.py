@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from drgsim.behaviour import SPLIT_OFFSET, ActRecord
 from drgsim.cases import ACT_BITS, CaseBatch
 from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, aggregate
 from drgsim.kernels.price import CLASS_NAMES
-from drgsim.tariff import Reference, Tariff
+from drgsim.population.behaviour import SPLIT_OFFSET, ActRecord
+from drgsim.rules.tariff import Reference, Tariff
 
 GAINING_ACTS = ("upcoding", "splitting", "induced", "phantom")
 N_CLASSES = len(CLASS_NAMES)

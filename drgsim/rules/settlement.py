@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drgsim.money import FEN_PER_YUAN, apportion, split_by_weights, to_fen
+from drgsim.rules.money import FEN_PER_YUAN, apportion, split_by_weights, to_fen
 
 
 def point_value(money_fen: int, oop_yuan: float, points: float) -> float:

@@ -16,11 +16,11 @@ from typing import Any
 
 import pandas as pd
 
-from drgsim import fonts, labels, plots
-from drgsim.results import read
-from drgsim.scenario import load_scenario, to_dict
-from drgsim.schema import Scenario
-from drgsim.yamlio import read_yaml
+from drgsim.present import fonts, labels, plots
+from drgsim.records.results import read
+from drgsim.scenario.loader import load_scenario, to_dict
+from drgsim.scenario.schema import Scenario
+from drgsim.scenario.yamlio import read_yaml
 
 FONT_NAME = "drgsim CJK"
 FEN_PER_YI = 1e10

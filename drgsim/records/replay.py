@@ -1,6 +1,6 @@
 """A case table as the source of a year's claims: replay of a city's recorded (or hand-written) cases.
 
-The table is read and checked by drgsim.importing (column map, encoding, strict, rejected rows)
+The table is read and checked by drgsim.records.importing (column map, encoding, strict, rejected rows)
 and split into monthly batches; behaviours of a variant then act on these real cases as they
 would on synthetic ones.
 """
@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 
 from drgsim.cases import CaseBatch
-from drgsim.catalogue import Catalogue
 from drgsim.errors import DrgsimError
-from drgsim.hospitals import HospitalTable
-from drgsim.importing import Imported, import_cases
-from drgsim.schema import Scenario
+from drgsim.population.hospitals import HospitalTable
+from drgsim.records.importing import Imported, import_cases
+from drgsim.rules.catalogue import Catalogue
+from drgsim.scenario.schema import Scenario
 
 SUFFIX_LEVEL = {"1": 0, "3": 1, "5": 2}
 _CACHE: dict[tuple[Any, ...], tuple[Imported, dict[tuple[int, int], CaseBatch]]] = {}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drgsim.schema import Scenario
+from drgsim.scenario.schema import Scenario
 
 TIER_NAMES_ZH = {3: "三级", 2: "二级", 1: "一级"}
 

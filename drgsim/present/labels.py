@@ -130,9 +130,9 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Parameters used and where each default comes from",
     ),
     "report.param_note": (
-        "“情景设定”表示该值由情景文件给出，否则为默认值；说明与来源取自 drgsim/schema.py。",
+        "“情景设定”表示该值由情景文件给出，否则为默认值；说明与来源取自 drgsim/scenario/schema.py。",
         "“set” marks values the scenario file gives; the others are defaults. "
-        "Meaning and source come from drgsim/schema.py.",
+        "Meaning and source come from drgsim/scenario/schema.py.",
     ),
     "report.variants": ("方案（相对基线的改动）", "Variants (overrides of the baseline)"),
     "report.scenario_missing": (

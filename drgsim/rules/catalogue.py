@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from drgsim.catalogue_synth import severity_map, synth_case_mix, synth_costs
 from drgsim.errors import DrgsimError
+from drgsim.rules.catalogue_synth import severity_map, synth_case_mix, synth_costs
 
 SEV_MCC, SEV_CC, SEV_NONE = 0, 1, 2  # true severity levels of a case
 REQUIRED = ("drg", "mdc", "adrg", "adrg_type")
@@ -203,11 +203,11 @@ def _prepare(df: pd.DataFrame, where: object, row0: int) -> pd.DataFrame:
 
 def _data_dir() -> Path:
     """The shipped data folder: `_data` next to the package (wheel) or the repo's `data`."""
-    here = Path(__file__).resolve().parent
-    for d in (here / "_data", here.parent / "data"):
+    package = Path(__file__).resolve().parents[1]
+    for d in (package / "_data", package.parent / "data"):
         if (d / "catalogue.csv").is_file():
             return d
-    return here.parent / "data"
+    return package.parent / "data"
 
 
 def builtin() -> Catalogue:

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from drgsim.errors import ScenarioError, problem
-from drgsim.schema import ACTS, INDICATORS, FrozenDict, Scenario
-from drgsim.yamlio import parse_yaml, read_yaml
+from drgsim.scenario.schema import ACTS, INDICATORS, FrozenDict, Scenario
+from drgsim.scenario.yamlio import parse_yaml, read_yaml
 
 BASELINE = "baseline"
 _NUMBER = re.compile(r"^[-+]?(\d[\d_]*\.?\d*|\.\d+)([eE][-+]?\d+)?$")

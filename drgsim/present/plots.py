@@ -18,8 +18,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-from drgsim import fonts, labels
-from drgsim.comparison import t975
+from drgsim.present import fonts, labels
+from drgsim.present.comparison import t975
 
 WAN_FEN = 1_000_000  # fen in 1万元 (10,000 yuan)
 WAN_YUAN = 10_000.0  # yuan in 1万元

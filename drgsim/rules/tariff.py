@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drgsim.catalogue import Catalogue
 from drgsim.errors import DrgsimError
-from drgsim.hospitals import HospitalTable
-from drgsim.schema import Scenario
+from drgsim.population.hospitals import HospitalTable
+from drgsim.rules.catalogue import Catalogue
+from drgsim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from drgsim.comparison import t975
+from drgsim.present.comparison import t975
 
 if TYPE_CHECKING:
-    from drgsim.runner import Result
+    from drgsim.scale.runner import Result
 
 WAN = 1_000_000  # fen in 1万元
 

@@ -32,14 +32,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from drgsim import grid as grid_mod
 from drgsim.errors import DrgsimError, ScenarioError
+from drgsim.scenario import grid as grid_mod
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from drgsim.catalogue import Catalogue
-    from drgsim.schema import Scenario
+    from drgsim.rules.catalogue import Catalogue
+    from drgsim.scenario.schema import Scenario
 
 TABLES = ("hospital_month", "settlement", "region_year")
 MANIFEST = "sweep.json"
@@ -66,7 +66,7 @@ def part_path(out: str | Path, table: str, point: int, replication: int) -> Path
 
 def run_task(task: Task, catalogue: Catalogue) -> dict[str, Any]:
     """Simulate one task and write its Parquet parts atomically; a pure function of the task."""
-    from drgsim.runner import Job, simulate
+    from drgsim.scale.runner import Job, simulate
 
     t0 = time.perf_counter()
     job = Job(
@@ -108,9 +108,9 @@ def _done(out: Path, point: int, replication: int) -> bool:
 # --- loading and validation ------------------------------------------------------------------
 def load(source: str | Path | Scenario | Mapping[str, Any]) -> tuple[Scenario, dict[str, Any]]:
     """The scenario and its raw `sweep:` section ({} when it has none)."""
-    from drgsim.scenario import load_scenario
-    from drgsim.schema import Scenario
-    from drgsim.yamlio import read_yaml
+    from drgsim.scenario.loader import load_scenario
+    from drgsim.scenario.schema import Scenario
+    from drgsim.scenario.yamlio import read_yaml
 
     if isinstance(source, Scenario):
         return source, _section(getattr(source, "sweep", None))
@@ -162,7 +162,7 @@ def validate(
 
 
 def _apply(scn: Scenario, overrides: Mapping[str, Any], label: str) -> Scenario:
-    from drgsim.scenario import with_overrides
+    from drgsim.scenario.loader import with_overrides
 
     try:
         return with_overrides(scn, overrides, label="sweep")
@@ -196,8 +196,8 @@ def sweep(
     (the baseline unless named) is swept; its budget is the one `drgsim run` gives it.
     `workers=0` runs the tasks in this process without Dask.
     """
-    from drgsim.runner import default_budget, load_catalogue, scenario_hash
-    from drgsim.scenario import variant_scenario
+    from drgsim.scale.runner import default_budget, load_catalogue, scenario_hash
+    from drgsim.scenario.loader import variant_scenario
 
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -268,7 +268,7 @@ def sweep(
 
 def _identity(scn: Scenario, grid: Mapping[str, list[Any]], variant: str) -> str:
     """A hash of what the parts depend on: the resolved scenario, the grid and the variant."""
-    from drgsim.scenario import to_dict
+    from drgsim.scenario.loader import to_dict
 
     raw = to_dict(scn)
     raw.pop("sweep", None)
@@ -341,7 +341,7 @@ def _run_here(tasks: list[Task], cat: Catalogue, progress: Progress | None) -> N
 
 def _warm() -> None:
     """Compile (or load from the cache) every kernel by simulating a tiny city."""
-    from drgsim.runner import run
+    from drgsim.scale.runner import run
 
     run({"region": {"admissions": 300}, "other_hospitals": {"count": {2: 1}}})
 
@@ -433,7 +433,7 @@ def summary(tables: Mapping[str, Any], scn: Scenario) -> pd.DataFrame:
     listed (pilot) hospital's final payment and margin, over the replications."""
     import pandas as pd
 
-    from drgsim.comparison import t975
+    from drgsim.present.comparison import t975
 
     region = tables["region_year"].assign(entity="region")
     pilots = tables["settlement"][tables["settlement"]["hospital"].isin(list(scn.hospitals))]
@@ -580,7 +580,7 @@ def command(args: argparse.Namespace) -> int:
         where = {flag.partition("=")[0].strip(): f"--grid {flag}" for flag in args.grid}
     else:
         grid = grid_mod.parse_section(section.get("grid"), f"{args.scenario}: sweep.grid")
-    from drgsim.scenario import variant_names, variant_scenario
+    from drgsim.scenario.loader import variant_names, variant_scenario
 
     if args.variant not in variant_names(scn):
         known = ", ".join(variant_names(scn))
@@ -607,7 +607,7 @@ def command(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m drgsim.sweep SCENARIO --grid ...`, the same as `drgsim sweep`."""
+    """`python -m drgsim.scale.sweep SCENARIO --grid ...`, the same as `drgsim sweep`."""
     from drgsim.cli import main as cli_main
 
     return cli_main(["sweep", *(sys.argv[1:] if argv is None else argv)])
