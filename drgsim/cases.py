@@ -18,7 +18,6 @@ ACT_BITS = {
     "referral_down": 64,
 }
 DISCHARGE_TYPES = ("normal", "transfer", "death", "against_advice")
-SEVERITY_DIGITS = ("1", "3", "5")
 
 
 @dataclass

@@ -233,12 +233,6 @@ def is_generated(hospital: str) -> bool:
     return _GENERATED.match(hospital) is not None
 
 
-def generated_tier(hospital: str) -> int | None:
-    """The tier encoded in a generated hospital id, or None for a listed hospital."""
-    match = _GENERATED.match(hospital)
-    return int(match.group(1)) if match else None
-
-
 def hospital(hospital_id: str, name: str, lang: str) -> str:
     """A hospital's label: its Chinese name in zh; an English name or its id and name in en."""
     match = _GENERATED.match(hospital_id)

@@ -24,11 +24,6 @@ class Tariff:
     ref_cases: np.ndarray  # reference cases per group (-1: shipped values)
     coef: np.ndarray  # K[h, g]
 
-    def high_weight(self, drg: np.ndarray, threshold: float) -> np.ndarray:
-        """Whether each case's group weighs at least `threshold` (ungroupable: no)."""
-        safe = np.where(drg >= 0, drg, 0)
-        return (drg >= 0) & (self.rw[safe] >= threshold)
-
 
 @dataclass(frozen=True)
 class Reference:
