@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-import platform
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -23,6 +22,7 @@ from drgsim.population.behaviour import Behaviours, resolve
 from drgsim.population.generator import SyntheticSource
 from drgsim.population.hospitals import HospitalTable, hospital_table
 from drgsim.present.comparison import compare
+from drgsim.records.provenance import versions
 from drgsim.records.replay import TableSource, table_source
 from drgsim.rules import catalogue as catalogue_mod
 from drgsim.rules.catalogue import Catalogue
@@ -334,19 +334,11 @@ def _manifest(
     budget: float,
 ) -> dict[str, Any]:
     """What a run was: scenario, seed, versions, sizes, when, how long."""
-    import numba
-
-    from drgsim import __version__
-
     return {
         "scenario": scn.name,
         "scenario_sha256": sha,
         "seed": scn.seed,
-        "drgsim_version": __version__,
-        "numba_version": numba.__version__,
-        "numpy_version": np.__version__,
-        "pandas_version": pd.__version__,
-        "python_version": platform.python_version(),
+        **{f"{name}_version": v for name, v in versions().items()},
         "variants": names,
         "replications": reps,
         "years": scn.years,

@@ -22,7 +22,6 @@ import hashlib
 import json
 import math
 import os
-import platform
 import sys
 import time
 import uuid
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drgsim.errors import DrgsimError, ScenarioError
+from drgsim.records.provenance import versions
 from drgsim.scenario import grid as grid_mod
 
 if TYPE_CHECKING:
@@ -227,7 +227,7 @@ def sweep(
         "layout": "<table>/point=<i>/rep=<r>.parquet",
         "seeding": "SeedSequence(seed, spawn_key=(replication, year, month, stream)): "
         "grid points share each replication's patients (common random numbers)",
-        "versions": _versions(),
+        "versions": versions(),
         "started": started.isoformat(timespec="seconds"),
         "status": "running",
     }
@@ -314,18 +314,6 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", "utf-8")
     os.replace(tmp, path)
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for name in ("drgsim", "numpy", "numba", "pandas", "pyarrow", "dask", "distributed"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "absent"
-    return out
 
 
 # --- running the tasks -----------------------------------------------------------------------

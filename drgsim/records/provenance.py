@@ -1,0 +1,22 @@
+"""The one capture of what software produced a result: Python's and each library's version."""
+
+from __future__ import annotations
+
+import platform
+from importlib.metadata import PackageNotFoundError, version
+
+#: Libraries whose version a result records (absent ones are recorded as "absent").
+PACKAGES = ("numpy", "numba", "pandas", "pyarrow", "dask", "distributed")
+
+
+def versions() -> dict[str, str]:
+    """drgsim's, Python's and each library's version, by name (without importing the libraries)."""
+    from drgsim import __version__
+
+    out = {"drgsim": __version__, "python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "absent"
+    return out
