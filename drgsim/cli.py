@@ -186,17 +186,14 @@ def _non_negative_int(text: str) -> int:
 
 def _overrides(pairs: list[str]) -> dict[str, Any]:
     """Parse --set KEY=VALUE pairs, reading each value as YAML (numbers, lists, null)."""
-    import yaml
+    from drgsim.scenario.yamlio import parse_value
 
     out: dict[str, Any] = {}
     for pair in pairs:
         key, sep, text = pair.partition("=")
         if not sep or not key.strip():
             raise DrgsimError(f"--set {pair}: expected KEY=VALUE, e.g. settlement.mode=repricing")
-        try:
-            out[key.strip()] = yaml.safe_load(text)
-        except yaml.YAMLError:
-            raise DrgsimError(f"--set {pair}: the value is not valid YAML") from None
+        out[key.strip()] = parse_value(text, f"--set {key.strip()}")
     return out
 
 

@@ -7,6 +7,7 @@ import pickle
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -138,6 +139,50 @@ BAD = {
         "got [0.9, 0.1]",
         "expected [low, high] with low < high",
     ],
+    "yaml_custom_tag.yaml": [
+        "yaml_custom_tag.yaml:3",
+        "region.name:",
+        "got '!foo'",
+        "allowed: plain YAML values without tags",
+    ],
+    "yaml_python_tag.yaml": [
+        "yaml_python_tag.yaml:2",
+        "seed:",
+        "got '!!python/name:os.system'",
+        "without tags",
+    ],
+    "yaml_merge_key.yaml": [
+        "yaml_merge_key.yaml:4",
+        "settlement.<<:",
+        "merge keys (<<) are not read",
+    ],
+    "yaml_list_key.yaml": [
+        "yaml_list_key.yaml:3",
+        "settlement.?:",
+        "got 'a list or mapping as a key'",
+        "allowed: keys are plain text",
+    ],
+    "yaml_mapping_key.yaml": [
+        "yaml_mapping_key.yaml:3",
+        "weights.?:",
+        "got 'a list or mapping as a key'",
+    ],
+    "yaml_recursive_alias.yaml": [
+        "yaml_recursive_alias.yaml:3",
+        "variants.loop:",
+        "got '*v'",
+        "aliases to values that do not contain them",
+    ],
+    "yaml_deep_nesting.yaml": [
+        "yaml_deep_nesting.yaml:3",
+        "got 'nesting deeper than 64'",
+        "allowed: 64 levels",
+    ],
+    "yaml_billion_laughs.yaml": [
+        "yaml_billion_laughs.yaml:",
+        "got 'more than 100,000 values'",
+        "aliases (*name) expanded",
+    ],
 }
 
 KNOWN_FAILURES: dict[str, str] = {}
@@ -202,10 +247,10 @@ def _cli_bad_files() -> list[object]:
 @pytest.mark.parametrize("name", _cli_bad_files())
 def test_drgsim_validate_refuses_a_bad_file_with_error_lines_and_no_traceback(name: str) -> None:
     proc = _cli("validate", BAD_DIR / name)
-    assert proc.returncode != 0
+    assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.splitlines()
-    assert lines
+    assert len(lines) == 1, lines
     assert all(line.startswith("drgsim: error: ") for line in lines), lines
     assert name in lines[0]
     assert proc.stdout == ""
@@ -367,3 +412,50 @@ def test_things_that_only_look_like_numbers_are_refused(text: str, shown: str) -
     with pytest.raises(ScenarioError) as info:
         load_scenario(text)
     assert str(info.value) == f"<scenario>:1: base_points: {shown}; expected a number"
+
+
+def test_a_billion_laughs_file_is_refused_in_well_under_a_second() -> None:
+    path = BAD_DIR / "yaml_billion_laughs.yaml"  # 9 lists of 9 aliases: 9**9 values expanded
+    start = time.perf_counter()
+    with pytest.raises(ScenarioError):
+        load_scenario(path)
+    assert time.perf_counter() - start < 0.25
+
+
+def test_block_nesting_deeper_than_the_limit_names_the_key_path() -> None:
+    text = "a:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(100))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(text)
+    assert str(info.value).startswith("<scenario>:65: a.k0.k1.k2.")
+    assert "got 'nesting deeper than 64'; allowed: 64 levels" in str(info.value)
+
+
+def test_small_aliases_and_plain_tags_are_still_read() -> None:
+    text = (
+        "name: aliases\nseed: !!int '7'\nregion: {admissions: 20000}\n"
+        "hospitals: {A: {tier: 2, beds: 100}}\n"
+        "variants:\n  a: &cut {settlement.prepay_share: 0.85}\n  b: *cut\n"
+    )
+    s = load_scenario(text)
+    assert s.seed == 7
+    assert s.variants["a"] == s.variants["b"] == {"settlement.prepay_share": 0.85}
+
+
+@pytest.mark.parametrize(
+    ("flag", "fragment"),
+    [
+        ("--set", "seed=!!python/name:os.system"),
+        ("--set", "variants=&a [*a]"),
+        ("--grid", "seed=!foo 1,2"),
+    ],
+    ids=["set_python_tag", "set_recursive_alias", "grid_custom_tag"],
+)
+def test_a_command_line_yaml_value_gets_the_same_limits_as_a_file(
+    flag: str, fragment: str, tmp_path: Path
+) -> None:
+    command = "run" if flag == "--set" else "sweep"
+    proc = _cli(command, SCENARIOS[-1], flag, fragment, "--out", tmp_path / "out")
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("drgsim: error: "), lines
+    assert "Traceback" not in proc.stderr and not (tmp_path / "out").exists()

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from drgsim.errors import DrgsimError
+from drgsim.scenario.yamlio import parse_value
 
 Grid = dict[str, list[Any]]
 _RANGE = re.compile(r"^\s*([^:,\[\]{}]+):([^:,\[\]{}]+):([^:,\[\]{}]+)\s*$")
@@ -57,20 +58,15 @@ def parse_section(section: Any, where: str) -> Grid:
 
 def parse_spec(spec: str, where: str) -> list[Any]:
     """Values of one spec: `a:b:n` (n points from a to b inclusive) or a comma list of YAML values."""
-    import yaml
-
     match = _RANGE.match(spec)
     if match:
-        start, stop, num = (yaml.safe_load(p) for p in match.groups())
+        start, stop, num = (parse_value(p, where) for p in match.groups())
         return _linspace(start, stop, num, where)
     values = []
     for item in _split(spec):
         if not item.strip():
             raise DrgsimError(f"{where}: empty value in {spec!r}; expected a,b,c or start:stop:n")
-        try:
-            values.append(yaml.safe_load(item))
-        except yaml.YAMLError:
-            raise DrgsimError(f"{where}: {item.strip()!r} is not a valid YAML value") from None
+        values.append(parse_value(item, where))
     return values
 
 
