@@ -121,8 +121,11 @@ def _check_events(events: Iterator[yaml.Event], name: str, with_lines: bool) -> 
         path = stack[-1].path_of(key) if stack else ""
         if len(path) > 60:
             path = path[:57] + "..."
-        line = event.start_mark.line + 1 if with_lines else None
-        raise ScenarioError([problem(name, line, path, value, allowed)])
+        raise ScenarioError([problem(name, line_of(event), path, value, allowed)])
+
+    def line_of(event: yaml.Event) -> int | None:
+        mark = event.start_mark
+        return mark.line + 1 if with_lines and mark is not None else None
 
     def count(event: yaml.Event, size: int) -> None:
         nonlocal total
@@ -156,8 +159,7 @@ def _check_events(events: Iterator[yaml.Event], name: str, with_lines: bool) -> 
                 fail(event, "a list or mapping as a key", "allowed: keys are plain text", "?")
             if len(stack) >= MAX_DEPTH:
                 path = stack[-1].path_of()
-                line = event.start_mark.line + 1 if with_lines else None
-                raise ScenarioError([_too_deep(name, line, path)])
+                raise ScenarioError([_too_deep(name, line_of(event), path)])
             count(event, 1)
             path = stack[-1].path_of() if stack else ""
             stack.append(_Frame(path, isinstance(event, yaml.MappingStartEvent), event.anchor))
