@@ -150,3 +150,24 @@ def test_columns_table_documents_every_column() -> None:
         names
     )
     assert all(c.meaning for c in COLUMNS)
+
+
+def test_alphanumeric_ids_find_exact_duplicates_and_settle_them_once(tmp_path: Path) -> None:
+    named = [(f"JS{r[0]}X", *r[1:]) for r in GOOD]  # 结算ID like JS1X: not whole numbers
+    again = [named[0], named[3]]  # two exact copies, at rows 8 and 9 (header = row 1)
+    other_hospital = ("JS1X", "P09", "H3", "2021-03-05", "2", "ES23", "5000", "1500", "normal")
+    blank = ("", "P10", "H2", "2021-05-01", "3", "ES25", "4000", "1000", "normal")
+    rows = [*named, *again, other_hospital, blank, blank]
+    dirty = write(tmp_path / "dirty.csv", rows)
+    clean = write(tmp_path / "clean.csv", [*named, other_hospital, blank])
+    imp = import_cases(dirty, catalogue=golden_catalogue(), year=2021, hospitals=HOSPITALS)
+    rej = imp.rejected
+    assert rej["row"].tolist() == [len(named) + 2, len(named) + 3, len(rows) + 1]
+    assert rej["reason"].unique().tolist() == ["duplicate_record"]
+    assert rej["value"].tolist()[:2] == ["JS1X", "JS4X"]
+    assert imp.counts["duplicate_record"] == 3
+    assert len(imp.cases) == len(named) + 2  # the same id at another hospital is another case
+    alone = drgsim.run(scenario(clean))
+    mixed = drgsim.run(scenario(dirty))
+    for table in ("settlement", "hospital_month", "region_year"):
+        pd.testing.assert_frame_equal(getattr(mixed, table), getattr(alone, table))

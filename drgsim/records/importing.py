@@ -247,8 +247,8 @@ def import_cases(
         discharge = np.zeros(n, dtype=np.int64)
     # --- ids ------------------------------------------------------------------------------
     case_id = _case_ids(cols.get("case_id"), rows)
-    key_cols = [h_code, yr, doy, case_id] if "case_id" in cols else None
-    dup = _duplicates(key_cols, table, checker.ok())
+    given = _id_labels(cols["case_id"]) if "case_id" in cols else None
+    dup = _duplicates([h_code, yr, doy], given, table, checker.ok())
     checker.flag(
         dup, "case_id" if "case_id" in cols else "", cols.get("case_id"), "duplicate_record"
     )
@@ -620,20 +620,32 @@ def _case_ids(values: pa.Array | None, rows: np.ndarray) -> np.ndarray:
     return nums.astype(np.int64)
 
 
-def _duplicates(key_cols: list[np.ndarray] | None, table: pa.Table, ok: np.ndarray) -> np.ndarray:
-    """Rows repeating an earlier usable row: same hospital, date and case_id, or all values."""
+def _id_labels(values: pa.Array) -> np.ndarray:
+    """Each row's case id as given (stripped text, whatever its form); None where blank."""
+    text = pc.utf8_trim_whitespace(pc.cast(values, pa.string()))
+    labels = text.to_numpy(zero_copy_only=False).astype(object)
+    labels[labels == ""] = None
+    return labels
+
+
+def _duplicates(
+    keys: list[np.ndarray], ids: np.ndarray | None, table: pa.Table, ok: np.ndarray
+) -> np.ndarray:
+    """Usable rows repeating an earlier one: same hospital, date and case id as given.
+
+    Rows without a case id (no column, or a blank cell) repeat an earlier one only when every
+    value of the row is the same.
+    """
     dup = np.zeros(len(ok), dtype=bool)
-    idx = np.flatnonzero(ok)
-    if key_cols is not None:
-        case_id = key_cols[-1]
-        again = pd.Series(case_id[idx]).duplicated(keep=False).to_numpy()
-        idx = idx[again]  # only rows whose case_id repeats can repeat a whole record
-        if not idx.size:
-            return dup
-        frame = pd.DataFrame({str(i): c[idx] for i, c in enumerate(key_cols)})
-    else:
-        frame = table.take(pa.array(idx)).to_pandas()
-    dup[idx] = frame.duplicated(keep="first").to_numpy()
+    has_id = np.zeros(len(ok), dtype=bool) if ids is None else np.not_equal(ids, None)
+    by_id = np.flatnonzero(ok & has_id)
+    if by_id.size:
+        assert ids is not None
+        frame = pd.DataFrame({str(i): c[by_id] for i, c in enumerate([*keys, ids])})
+        dup[by_id] = frame.duplicated(keep="first").to_numpy()
+    whole = np.flatnonzero(ok & ~has_id)
+    if whole.size:
+        dup[whole] = table.take(pa.array(whole)).to_pandas().duplicated(keep="first").to_numpy()
     return dup
 
 
