@@ -637,7 +637,7 @@ def _duplicates(
     value of the row is the same.
     """
     dup = np.zeros(len(ok), dtype=bool)
-    has_id = np.zeros(len(ok), dtype=bool) if ids is None else np.not_equal(ids, None)
+    has_id = np.zeros(len(ok), dtype=bool) if ids is None else pd.notna(ids).astype(bool)
     by_id = np.flatnonzero(ok & has_id)
     if by_id.size:
         assert ids is not None
