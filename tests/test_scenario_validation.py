@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from drgsim.errors import ScenarioError
-from drgsim.scenario.loader import load_scenario, variant_scenario
+from drgsim.scenario.loader import load_scenario, variant_scenario, with_overrides
 from drgsim.scenario.schema import Scenario
 
 REPO = Path(__file__).resolve().parents[1]
@@ -138,6 +138,26 @@ BAD = {
         "weights.trim_quantiles:",
         "got [0.9, 0.1]",
         "expected [low, high] with low < high",
+    ],
+    "variant_unknown_hospital.yaml": [
+        "variant_unknown_hospital.yaml:4",
+        "variants.upcoding: hospitals.SW1.upcoding.rate:",
+        "got 'SW1'",
+        "did you mean 'SW01'?",
+        "allowed: SW01, SW02",
+    ],
+    "variant_adds_hospital.yaml": [
+        "variant_adds_hospital.yaml:5",
+        "variants.bigger: hospitals:",
+        "got 'SW06'",
+        "no such hospital",
+        "declared in the baseline",
+    ],
+    "variant_tier_4.yaml": [
+        "variant_tier_4.yaml:4",
+        "variants.k4: coefficient.tiers.4:",
+        "got 4",
+        "allowed tiers: 1, 2, 3",
     ],
     "yaml_custom_tag.yaml": [
         "yaml_custom_tag.yaml:3",
@@ -312,8 +332,7 @@ name: variants
 variants:
   k3: {coefficient.tiers.3: 1.1}
   prepay: {settlement.prepay_share: 0.85, settlement.mode: repricing}
-  more_hospitals:
-    hospitals.SW06: {name: 新医院, tier: 1, beds: 50}
+  bigger_hospital:
     hospitals.SW01.beds: 1000
 """
 
@@ -338,10 +357,9 @@ def test_a_dotted_override_reaches_an_integer_tier_key(with_variants: Scenario) 
     assert all(isinstance(t, int) for t in v.coefficient.tiers)
 
 
-def test_hospital_overrides_merge_with_the_default_hospitals(with_variants: Scenario) -> None:
-    v = variant_scenario(with_variants, "more_hospitals")
-    assert sorted(v.hospitals) == ["SW01", "SW02", "SW03", "SW04", "SW05", "SW06"]
-    assert (v.hospitals["SW06"].name, v.hospitals["SW06"].tier) == ("新医院", 1)
+def test_a_hospital_override_changes_one_key_of_one_hospital(with_variants: Scenario) -> None:
+    v = variant_scenario(with_variants, "bigger_hospital")
+    assert sorted(v.hospitals) == sorted(with_variants.hospitals)
     assert v.hospitals["SW01"].beds == 1000
     assert v.hospitals["SW01"].name == with_variants.hospitals["SW01"].name
     assert v.hospitals["SW02"] == with_variants.hospitals["SW02"]
@@ -386,7 +404,7 @@ def test_a_scenario_mapping_refuses_changes(with_variants: Scenario, mapping) ->
 
 
 def test_a_scenario_survives_pickling(with_variants: Scenario) -> None:
-    for s in (with_variants, variant_scenario(with_variants, "more_hospitals")):
+    for s in (with_variants, variant_scenario(with_variants, "bigger_hospital")):
         assert pickle.loads(pickle.dumps(s)) == s
 
 
@@ -459,3 +477,34 @@ def test_a_command_line_yaml_value_gets_the_same_limits_as_a_file(
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("drgsim: error: "), lines
     assert "Traceback" not in proc.stderr and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"hospitals.QS9.upcoding.rate": 0.1},
+        {"hospitals.SW06": {"tier": 1, "beds": 50}},
+        {"hospitals": {"SW01": {"tier": 3, "beds": 1200}, "QS9": {"tier": 2, "beds": 300}}},
+    ],
+    ids=["dotted", "new_id", "whole_mapping"],
+)
+def test_an_override_may_change_a_hospital_but_never_add_one(
+    with_variants: Scenario, overrides: dict[str, object]
+) -> None:
+    with pytest.raises(ScenarioError) as info:
+        with_overrides(with_variants, overrides, label="--set")
+    (line,) = info.value.problems
+    assert line.startswith("--set: hospitals")
+    assert "no such hospital" in line and "declared in the baseline" in line
+
+
+def test_set_with_a_typo_d_hospital_id_is_one_line_with_a_did_you_mean(tmp_path: Path) -> None:
+    args = ("--set", "hospitals.SW1.upcoding.rate=0.1", "--out", tmp_path / "out")
+    proc = _cli("run", REPO / "scenarios" / "shanwei.yaml", *args)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [
+        "drgsim: error: --set: hospitals.SW1.upcoding.rate: got 'SW1'; no such hospital; "
+        "did you mean 'SW01'? allowed: SW01, SW02, SW03, SW04, SW05 "
+        "(a variant or --set changes hospitals; a new one is declared in the baseline)"
+    ]
+    assert not (tmp_path / "out").exists()

@@ -17,6 +17,7 @@ from drgsim.scenario.schema import ACTS, INDICATORS, FrozenDict, Scenario
 from drgsim.scenario.yamlio import parse_yaml, read_yaml
 
 BASELINE = "baseline"
+_GENERATOR_TIER_TABLES = ("admissions_per_bed", "complexity_tilt", "cost_level", "oop_share")
 _NUMBER = re.compile(r"^[-+]?(\d[\d_]*\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
@@ -106,20 +107,55 @@ def with_overrides(
     for dotted, value in overrides.items():
         _set_dotted(raw, str(dotted).split("."), value)
         lines[str(dotted)] = parent.lines.get(f"{label}.{dotted}") or 0
-    sub = _Context(
-        parent.file, {k: v for k, v in lines.items() if v}, parent.problems, prefix=f"{label}: "
-    )
+    known_lines = {k: v for k, v in lines.items() if v}
+    if own:  # overrides from no file (--set, a sweep): the label stands where a file would
+        sub = _Context(label, known_lines, parent.problems)
+    else:
+        sub = _Context(parent.file, known_lines, parent.problems, prefix=f"{label}: ")
+    before = len(sub.problems)
     for dotted in overrides:
         _check_path(Scenario, str(dotted).split("."), "", sub)
+    _check_no_new_hospitals(scenario, overrides, sub)
     built = scenario
-    if not sub.problems:
+    if len(sub.problems) == before:
         built = _build(Scenario, raw, "", sub)
-        if not sub.problems:
+        if len(sub.problems) == before:
             built = _finish(built, Path("/"), sub, check_files=False)
             built = dataclasses.replace(built, variants=scenario.variants)
     if own and parent.problems:
         raise ScenarioError(parent.problems)
     return built
+
+
+def _check_no_new_hospitals(
+    scenario: Scenario, overrides: Mapping[str, Any], ctx: _Context
+) -> None:
+    """Refuse an override that would add a hospital: new hospitals are declared in the baseline."""
+    known = [str(hid) for hid in scenario.hospitals]
+    for dotted, value in overrides.items():
+        parts = str(dotted).split(".")
+        if parts[0] != "hospitals":
+            continue
+        if len(parts) > 1:
+            named = [parts[1]]
+        elif isinstance(value, Mapping):
+            named = [str(hid) for hid in value]
+        else:
+            continue  # not a mapping: the type check reports it
+        for hid in named:
+            if hid not in known:
+                ctx.fail(str(dotted), hid, _unknown_hospital(hid, known))
+
+
+def _unknown_hospital(hid: str, known: list[str]) -> str:
+    """What to say about an override naming a hospital the baseline does not declare."""
+    close = difflib.get_close_matches(hid, known, n=1, cutoff=0.5)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    shown = ", ".join(known[:12]) + (", …" if len(known) > 12 else "")
+    return (
+        f"no such hospital; {hint}allowed: {shown or 'none'} "
+        "(a variant or --set changes hospitals; a new one is declared in the baseline)"
+    )
 
 
 def to_dict(obj: Any) -> Any:
@@ -351,7 +387,7 @@ def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool =
         for tier in getattr(scn.other_hospitals, name):
             if tier not in (1, 2, 3):
                 fail(f"other_hospitals.{name}.{tier}", tier, "allowed tiers: 1, 2, 3")
-    for table in ("admissions_per_bed", "complexity_tilt", "cost_level", "oop_share"):
+    for table in _GENERATOR_TIER_TABLES:
         missing = sorted(tiers_used - set(getattr(scn.generator, table)))
         if missing:
             fail(
@@ -413,9 +449,16 @@ def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool =
         for act in getattr(scn.audit, table):
             if act not in allowed:
                 fail(f"audit.{table}.{act}", act, _unknown(act, list(allowed)))
-    for tier in scn.tiers:
-        if tier not in (1, 2, 3):
-            fail(f"tiers.{tier}", tier, "allowed tiers: 1, 2, 3")
+    by_tier = {
+        "tiers": scn.tiers,
+        "coefficient.tiers": scn.coefficient.tiers,
+        "regions.admissions_per_hospital": scn.regions.admissions_per_hospital,
+        **{f"generator.{t}": getattr(scn.generator, t) for t in _GENERATOR_TIER_TABLES},
+    }
+    for name, table in by_tier.items():
+        for tier in table:
+            if tier not in (1, 2, 3):
+                fail(f"{name}.{tier}", tier, "allowed tiers: 1, 2, 3")
     for name, overrides in scn.variants.items():
         if name == BASELINE:
             fail(f"variants.{name}", name, "'baseline' is the name of the unchanged scenario")
