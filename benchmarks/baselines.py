@@ -20,7 +20,7 @@ import pandas as pd
 import simpy
 
 from drgsim.kernels.aggregate import sum_by_month_hospital
-from drgsim.rules.settlement import settle_month, settle_year_pool
+from drgsim.rules.settlement import YearClaims, settle_month, settle_year_pool
 
 
 @dataclass(frozen=True)
@@ -96,15 +96,10 @@ def drgsim_settle(work: SettlementInput) -> np.ndarray:
         prepaid += res.prepaid_fen
         withheld += res.withheld_fen
     year = sums.sum(axis=0)
-    result = settle_year_pool(
-        work.available_fen,
-        year[:, 0],
-        year[:, 2],
-        year[:, 1],
-        prepaid,
-        withheld,
-        work.coefficient,
+    claims = YearClaims(
+        work.available_fen, year[:, 0], year[:, 2], year[:, 1], prepaid, withheld, work.coefficient
     )
+    result = settle_year_pool(claims)
     return result.final_fen
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,8 +11,15 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import drgsim
-from drgsim.rules.money import apportion, split_by_weights
-from drgsim.rules.settlement import settle_month, settle_year_pool, settle_year_repricing
+from drgsim.rules.money import FUND, POOL, Ledger, apportion, split_by_weights
+from drgsim.rules.settlement import (
+    MonthResult,
+    YearClaims,
+    YearResult,
+    settle_month,
+    settle_year_pool,
+    settle_year_repricing,
+)
 
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
 MONEY = st.integers(min_value=-(10**11), max_value=10**11)
@@ -171,13 +180,29 @@ def test_doubling_every_hospitals_points_halves_the_point_value_and_keeps_alloca
 # --- year-end settlement ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Year:
+    """A year of twelve settled months, ready for the year end."""
+
+    claims: YearClaims
+    alpha: float
+    months: list[MonthResult]
+
+    def books(self) -> Ledger:
+        """A ledger in which the fund held the year's money and the months' transfers are booked."""
+        ledger = Ledger({FUND: self.claims.available_fen}, self.claims.points.shape[0])
+        for month in self.months:
+            ledger.book(month.transfers)
+        return ledger
+
+
 @st.composite
-def years(draw: st.DrawFn) -> dict:
+def years(draw: st.DrawFn) -> Year:
     """A year of twelve monthly settlements, with deductions and incentive coefficients."""
     n = draw(st.integers(1, 12))
     rng = np.random.default_rng(draw(SEEDS))
     available = draw(st.integers(0, 10**11))
-    alpha = draw(SHARES)
+    alpha = draw(st.one_of(st.sampled_from([0.0, 1.0]), SHARES))
     month_fen = apportion(available, np.full(12, available / 12))
     monthly = rng.uniform(0.0, 1e4, (12, n)) * (rng.random((12, n)) < 0.9)
     monthly[:, 0] += 1.0  # every month has points
@@ -191,43 +216,99 @@ def years(draw: st.DrawFn) -> dict:
     ]
     points = monthly.sum(axis=0)
     deducted = points * rng.uniform(0.0, 0.1, n) * draw(st.sampled_from([0.0, 1.0]))
-    equal = draw(st.booleans())
-    return {
-        "available": available,
-        "points": points,
-        "deducted": deducted,
-        "oop": oop_m.sum(axis=0),
-        "prepaid": sum(r.prepaid_fen for r in res),
-        "withheld": sum(r.withheld_fen for r in res),
-        "alpha": alpha,
-        "coefficient": np.full(n, 1.1) if equal else rng.uniform(0.8, 1.2, n),
-    }
+    coefficient = draw(
+        st.sampled_from(
+            [np.full(n, 1.1), rng.uniform(0.8, 1.2, n), np.zeros(n)]  # equal, any, all zero
+        )
+    )
+    claims = YearClaims(
+        available,
+        points,
+        deducted,
+        oop_m.sum(axis=0),
+        sum(r.prepaid_fen for r in res),
+        sum(r.withheld_fen for r in res),
+        coefficient,
+    )
+    return Year(claims, alpha, res)
+
+
+def _books_close(year: Year, res: YearResult) -> Ledger:
+    """Book the year end's transfers after the months'; each hospital then holds its final pay."""
+    ledger = year.books()
+    ledger.book(res.transfers)
+    ledger.check()
+    np.testing.assert_array_equal(ledger.hospitals, res.final_fen)
+    assert ledger.held(POOL) == 0
+    assert ledger.held(FUND) == res.retained_fen
+    return ledger
 
 
 @PROPS
-@given(y=years())
-def test_pool_mode_pays_out_prepayments_and_the_pool_and_keeps_the_rest(y: dict) -> None:
-    res = settle_year_pool(
-        y["available"],
-        y["points"],
-        y["deducted"],
-        y["oop"],
-        y["prepaid"],
-        y["withheld"],
-        y["coefficient"],
-    )
-    assert int(res.final_fen.sum()) + res.retained_fen == y["available"]
+@given(year=years())
+def test_pool_mode_pays_out_prepayments_and_the_pool_and_keeps_the_rest(year: Year) -> None:
+    y = year.claims
+    res = settle_year_pool(y)
+    _books_close(year, res)
     np.testing.assert_array_equal(
-        res.final_fen, y["prepaid"] + res.incentive_fen - res.deduction_fen
+        res.final_fen, y.prepaid_fen + res.incentive_fen - res.deduction_fen
     )
-    pool = int(y["withheld"].sum() + res.deduction_fen.sum())
+    pool = int(y.withheld_fen.sum() + res.deduction_fen.sum())
     assert pool >= 0
     assert np.all((res.incentive_fen >= 0) & (res.incentive_fen <= pool))
-    if (y["withheld"] > 0).any():  # the whole pool goes back to the hospitals
-        assert int(res.incentive_fen.sum()) == pool
-        assert res.retained_fen == y["available"] - int(y["prepaid"].sum() + y["withheld"].sum())
-    if not y["deducted"].any():
-        assert res.retained_fen == 0
+    # every hospital has points, so someone has a weight: the whole pool goes to the hospitals
+    assert int(res.incentive_fen.sum()) == pool
+    assert res.retained_fen == 0  # every month had points, so all the money went out
+    weights = np.maximum(y.withheld_fen, 0) * y.coefficient
+    if not weights.any():  # nothing withheld or every λ 0: the pool goes by net points
+        net = np.maximum(y.points - y.deducted, 0.0)
+        exact = pool * net / net.sum()
+        assert np.all(np.abs(res.incentive_fen - exact) <= 1.0 + 1e-9 * pool)
+
+
+def test_pool_mode_shares_deductions_by_net_points_when_nothing_is_withheld() -> None:
+    """Regression: with prepay_share 1 the deductions had no weight, stayed in the pool and the
+    engine's re-enactment of the transfers failed (AssertionError with a ledger dump)."""
+    months = [settle_month(100_000, np.array([300.0, 100.0]), np.zeros(2), 1.0, month=1)]
+    assert months[0].withheld_fen.tolist() == [0, 0]  # 75 000 and 25 000 fen, all pre-paid
+    claims = YearClaims(
+        100_000,
+        np.array([300.0, 100.0]),
+        np.array([60.0, 0.0]),  # A: 60 penalty points
+        np.zeros(2),
+        months[0].prepaid_fen,
+        months[0].withheld_fen,
+        np.array([0.9, 1.1]),
+    )
+    res = settle_year_pool(claims)
+    # PV = 1000 yuan / 400 points = 2.5 yuan; A's deduction 60 × 2.5 = 150 yuan = 15 000 fen;
+    # the pool of 15 000 fen goes by net points 240 : 100 → 10 588.235… and 4 411.764…
+    # → floors 10 588 + 4 411 = 14 999, the missing fen to the larger remainder (A, .235 < .764: B)
+    assert res.deduction_fen.tolist() == [15_000, 0]
+    assert res.incentive_fen.tolist() == [10_588, 4_412]
+    assert res.final_fen.tolist() == [75_000 + 10_588 - 15_000, 25_000 + 4_412]
+    assert res.retained_fen == 0
+    _books_close(Year(claims, 1.0, months), res)
+
+
+def test_pool_mode_gives_the_pool_back_to_the_fund_when_no_hospital_has_net_points() -> None:
+    """Every point deducted (and more): nobody can share the pool, so the fund keeps it."""
+    months = [settle_month(100_000, np.array([300.0, 100.0]), np.zeros(2), 1.0, month=1)]
+    claims = YearClaims(
+        100_000,
+        np.array([300.0, 100.0]),
+        np.array([300.0, 200.0]),
+        np.zeros(2),
+        months[0].prepaid_fen,
+        months[0].withheld_fen,
+        np.ones(2),
+    )
+    res = settle_year_pool(claims)
+    # PV 2.5 yuan: deductions 750 and 500 yuan, back in the fund
+    assert res.deduction_fen.tolist() == [75_000, 50_000]
+    assert res.incentive_fen.tolist() == [0, 0]
+    assert res.retained_fen == 125_000
+    _books_close(Year(claims, 1.0, months), res)
 
 
 @pytest.mark.parametrize("lam_b", [1.2, 1.19])
@@ -237,7 +318,7 @@ def test_pool_mode_hands_out_the_pool_when_a_hospital_owes_a_claw_back(lam_b: fl
     month = settle_month(20_000, np.array([1.0, 1.0]), np.array([0.0, 1000.0]), 0.9)
     assert month.allocation_fen.tolist() == [60_000, -40_000]
     assert month.withheld_fen.tolist() == [6_000, -4_000]
-    res = settle_year_pool(
+    claims = YearClaims(
         20_000,
         np.array([1.0, 1.0]),
         np.zeros(2),
@@ -246,44 +327,47 @@ def test_pool_mode_hands_out_the_pool_when_a_hospital_owes_a_claw_back(lam_b: fl
         month.withheld_fen,
         np.array([0.8, lam_b]),  # 6000 × 0.8 − 4000 × 1.2 = 0
     )
+    res = settle_year_pool(claims)
     assert res.retained_fen == 0
     assert res.incentive_fen.tolist() == [2_000, 0]  # the 2000-fen pool, to A alone
+    _books_close(Year(claims, 0.9, [month]), res)
 
 
 @PROPS
-@given(y=years())
-def test_repricing_mode_pays_entitlements_scaled_by_the_coefficient(y: dict) -> None:
-    res = settle_year_repricing(
-        y["available"],
-        y["points"],
-        y["deducted"],
-        y["oop"],
-        y["prepaid"],
-        y["alpha"],
-        y["coefficient"],
-    )
-    assert int(res.final_fen.sum()) + res.retained_fen == y["available"]
-    np.testing.assert_array_equal(res.final_fen, y["prepaid"] + res.incentive_fen)
-    if np.ptp(y["coefficient"]) == 0 or y["alpha"] == 1.0:  # every hospital paid in full
+@given(year=years())
+def test_repricing_mode_pays_entitlements_scaled_by_the_coefficient(year: Year) -> None:
+    y = year.claims
+    res = settle_year_repricing(y, year.alpha)
+    _books_close(year, res)
+    np.testing.assert_array_equal(res.final_fen, y.prepaid_fen + res.incentive_fen)
+    top = y.coefficient.max()
+    if (np.ptp(y.coefficient) == 0 and top > 0) or year.alpha == 1.0:  # everyone paid in full
         assert res.retained_fen == 0
     assert res.retained_fen >= 0  # the global budget caps what the fund pays
-    entitlement = (res.point_value * (y["points"] - y["deducted"]) - y["oop"]) * 100
+    entitlement = (res.point_value * (y.points - y.deducted) - y.oop_yuan) * 100
     owes = entitlement <= -1.0  # a claw-back is recovered in full, never scaled
-    assert np.all(np.abs(res.final_fen[owes] - entitlement[owes]) <= 1.0 + 1e-9 * y["available"])
+    slack = 1.0 + 1e-9 * y.available_fen
+    assert np.all(np.abs(res.final_fen[owes] - entitlement[owes]) <= slack)
+    # a payment is the entitlement × (α + (1 − α) λ / max λ), to a fen or two
+    share = y.coefficient / top if top > 0 else np.zeros_like(y.coefficient)
+    scale = year.alpha + (1 - year.alpha) * share
+    paid = entitlement >= 1.0
+    assert np.all(np.abs(res.final_fen[paid] - entitlement[paid] * scale[paid]) <= 1.5 + slack)
 
 
 def test_repricing_never_pays_more_than_the_available_budget_with_a_claw_back() -> None:
     """Once B's −40,000 was scaled by 0.9667 to −38,667: 21,333 fen paid out of 20,000."""
     # entitlements at PV 600 yuan: A 60,000 fen, B −40,000 fen (its patients paid 1000 yuan)
-    res = settle_year_repricing(
+    claims = YearClaims(
         20_000,
         np.array([1.0, 1.0]),
         np.zeros(2),
         np.array([0.0, 1000.0]),
         np.array([54_000, -36_000]),
-        0.9,
+        np.array([6_000, -4_000]),
         np.array([1.2, 0.8]),
     )
+    res = settle_year_repricing(claims, 0.9)
     assert res.final_fen.tolist() == [60_000, -40_000]
     assert res.retained_fen == 0
 
@@ -300,11 +384,12 @@ def test_a_year_without_points_pays_out_no_point_money(
 ) -> None:
     zero = np.zeros(n)
     none = np.zeros(n, dtype=np.int64)
-    if mode == "pool":
-        res = settle_year_pool(available, zero, zero, zero, none, none, np.ones(n))
-    else:
-        res = settle_year_repricing(available, zero, zero, zero, none, alpha, np.ones(n))
+    claims = YearClaims(available, zero, zero, zero, none, none, np.ones(n))
+    res = settle_year_pool(claims) if mode == "pool" else settle_year_repricing(claims, alpha)
     assert not res.final_fen.any() and res.retained_fen == available
+    ledger = Ledger({FUND: available}, n)
+    ledger.book(res.transfers)
+    assert ledger.held(FUND) == available and not ledger.hospitals.any()
 
 
 # --- whole runs ------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drgsim.engine.calendar import CaseSource, Simulation, Tables
+from drgsim.engine.calendar import CaseSource, Simulation
+from drgsim.engine.rows import Tables, frame
 from drgsim.errors import DrgsimError
 from drgsim.population.behaviour import Behaviours, resolve
 from drgsim.population.generator import SyntheticSource
@@ -269,10 +270,7 @@ def _frame(collected: list[tuple[Job, Tables]], key: str, with_region: bool) -> 
         rows = getattr(tables, key)
         if not rows:
             continue
-        if isinstance(rows[0].get("year"), np.ndarray):
-            df = pd.concat([pd.DataFrame(r) for r in rows], ignore_index=True)
-        else:
-            df = pd.DataFrame(rows)
+        df = frame(rows)
         df.insert(0, "replication", job.replication)
         df.insert(0, "variant", job.variant)
         if with_region:
@@ -300,7 +298,7 @@ class CaseWriter:
         import pyarrow.parquet as pq
 
         assert self.path is not None
-        table = pa.Table.from_pandas(pd.DataFrame(columns), preserve_index=False)
+        table = pa.Table.from_pandas(frame([columns]), preserve_index=False)
         if self.writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.tmp = self.path.with_name(f".{self.path.name}.partial")

@@ -89,16 +89,12 @@ def run_task(task: Task, catalogue: Catalogue) -> dict[str, Any]:
 
 
 def _table(rows: list[dict[str, Any]], replication: int) -> pd.DataFrame:
-    """One task's rows of a table (dicts of scalars or of column arrays) as a DataFrame."""
-    import numpy as np
-    import pandas as pd
+    """One task's rows of a table (blocks of column arrays) as a DataFrame."""
+    from drgsim.engine.rows import frame
 
-    if rows and isinstance(rows[0].get("year"), np.ndarray):
-        frame = pd.concat([pd.DataFrame(r) for r in rows], ignore_index=True)
-    else:
-        frame = pd.DataFrame(rows)
-    frame.insert(0, "replication", replication)
-    return frame
+    out = frame(rows)
+    out.insert(0, "replication", replication)
+    return out
 
 
 def _done(out: Path, point: int, replication: int) -> bool:

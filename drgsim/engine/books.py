@@ -1,0 +1,48 @@
+"""A year's books: the ledger that opens with the budget, books each settlement's transfers, and closes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from drgsim.rules.money import FUND, POOL, RESERVE, Ledger, Transfer
+from drgsim.rules.settlement import YearResult
+
+
+class YearBooks:
+    """The ledger of one year: the fund holds the budget, the reserve is set aside at opening."""
+
+    def __init__(self, year: int, budget_fen: int, reserve_fen: int, n_hosp: int) -> None:
+        self.year, self.budget_fen, self.reserve_fen = year, budget_fen, reserve_fen
+        self.ledger = Ledger({FUND: budget_fen}, n_hosp)
+        self.ledger.book([Transfer.of(FUND, RESERVE, reserve_fen, "reserve 调剂金")])
+
+    def book(self, transfers: Iterable[Transfer]) -> None:
+        """Book a settlement's transfers as it made them."""
+        self.ledger.book(transfers)
+
+    def close(self, res: YearResult) -> int:
+        """Check the year's books against its settlement; the fen the fund keeps (retained).
+
+        Each hospital holds its final payment, the pool is empty, the fund holds what the
+        settlement says it retains, and paid + retained + reserve is the budget, to the fen.
+        """
+        led = self.ledger
+        led.check()
+        retained = led.held(FUND)
+        paid = int(res.final_fen.sum())
+        wrong = []
+        if not np.array_equal(led.hospitals, res.final_fen):
+            wrong.append(f"hospitals hold {led.hospitals.tolist()}, final {res.final_fen.tolist()}")
+        if led.held(POOL) != 0:
+            wrong.append(f"{led.held(POOL)} fen left in the pool")
+        if retained != res.retained_fen:
+            wrong.append(f"fund holds {retained}, settlement retains {res.retained_fen}")
+        if led.held(RESERVE) != self.reserve_fen:
+            wrong.append(f"reserve holds {led.held(RESERVE)}, not {self.reserve_fen}")
+        if paid + retained + self.reserve_fen != self.budget_fen:
+            wrong.append(f"paid {paid} + retained {retained} + reserve differs from the budget")
+        if wrong:
+            raise AssertionError(f"year {self.year}: the books do not close: " + "; ".join(wrong))
+        return retained

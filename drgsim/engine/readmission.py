@@ -1,0 +1,100 @@
+"""The readmission window: each month's stays matched against the last months' claims (spec §2)."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from drgsim.engine.year_totals import PricedBatch
+from drgsim.rules.pricing import readmission_earlier
+
+#: Months of claims kept for the readmission rule: a later stay is matched with earlier stays
+#: discharged in its own or the two months before.
+READMISSION_MONTHS = 3
+
+
+class ReadmissionWindow:
+    """The claims of the last READMISSION_MONTHS months of a year, open to the readmission rule."""
+
+    def __init__(self, window_days: int, factor: float, n_hosp: int) -> None:
+        self.window_days, self.factor, self.n_hosp = window_days, factor, n_hosp
+        self.recent: deque[PricedBatch] = deque()
+
+    def match(self, claims: PricedBatch) -> np.ndarray:
+        """Flag stays readmitted within the window; the points this moves from earlier months.
+
+        Earlier stays in this batch are flagged in `claims.readmit`; those of earlier months are
+        flagged in their own batch, and the change of their points (× (factor − 1)) is returned
+        per hospital, to be booked in this month.
+        """
+        window, n_h = self.window_days, self.n_hosp
+        start = int(claims.cases.admit_day.min()) - window if claims.cases.n else 0
+        # a pair's later stay is in this batch, so only earlier stays discharged late enough
+        # whose patient has a stay in this batch can be its earlier stay
+        seen = _patient_bits(claims.cases.patient)
+        recent = [
+            (c, np.flatnonzero((c.cases.day >= start) & _has_bit(seen, c.cases.patient)))
+            for c in self.recent
+        ]
+        recent = [(c, rows) for c, rows in recent if rows.size]
+        cols = ("patient", "hospital", "adrg", "admit_day", "day")
+        pool = {
+            k: np.concatenate(
+                [*(getattr(c.cases, k)[rows] for c, rows in recent), getattr(claims.cases, k)]
+            )
+            for k in cols
+        }
+        drg = np.concatenate([*(c.drg[rows] for c, rows in recent), claims.drg])
+        flags = readmission_earlier(
+            pool["patient"],
+            pool["hospital"],
+            pool["adrg"],
+            pool["admit_day"],
+            pool["day"],
+            drg >= 0,
+            window,
+        )
+        adjust = np.zeros(n_h)
+        offset = 0
+        for prior, rows in recent:
+            hit = rows[flags[offset : offset + rows.size] & ~prior.readmit[rows]]
+            if hit.size:
+                delta = prior.points[hit] * (self.factor - 1.0)
+                adjust += np.bincount(prior.cases.hospital[hit], weights=delta, minlength=n_h)
+                prior.readmit[hit] = True
+            offset += rows.size
+        claims.readmit = flags[offset:]
+        return adjust
+
+    def add(self, claims: PricedBatch) -> list[PricedBatch]:
+        """Keep a month's claims; return the months that leave the window (their rows are final)."""
+        self.recent.append(claims)
+        out = []
+        while len(self.recent) > READMISSION_MONTHS:
+            out.append(self.recent.popleft())
+        return out
+
+    def close(self) -> list[PricedBatch]:
+        """Empty the window at year end; return the months still in it."""
+        out = list(self.recent)
+        self.recent.clear()
+        return out
+
+
+def _patient_bits(patient: np.ndarray) -> np.ndarray:
+    """A Bloom-style bitmap of the patients of a batch (one hash, about 16 slots a patient)."""
+    bits = np.zeros(1 << max(16, int(16 * patient.shape[0]).bit_length()), dtype=bool)
+    bits[_slot(patient, bits.shape[0])] = True
+    return bits
+
+
+def _has_bit(bits: np.ndarray, patient: np.ndarray) -> np.ndarray:
+    """Whether each patient may be in the bitmap (false positives possible, no misses)."""
+    return bits[_slot(patient, bits.shape[0])]
+
+
+def _slot(patient: np.ndarray, size: int) -> np.ndarray:
+    """A patient's position in a bitmap of `size` (a power of two; multiplicative hash)."""
+    mixed = patient.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    return (mixed >> np.uint64(64 - size.bit_length() + 1)).astype(np.int64)

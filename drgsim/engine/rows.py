@@ -1,0 +1,180 @@
+"""The rows of a simulation's output tables, as column arrays, and the one builder of their frames."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from drgsim.cases import DISCHARGE_TYPES
+from drgsim.engine.year_totals import PricedBatch
+from drgsim.kernels.price import CLASS_NAMES
+from drgsim.population.hospitals import HospitalTable
+from drgsim.rules.catalogue import Catalogue
+from drgsim.rules.settlement import MonthResult, YearResult
+from drgsim.rules.tariff import Tariff
+
+#: Rows of a table: each item is one block of rows as a mapping of column name → array.
+Rows = list[dict[str, Any]]
+
+
+@dataclass
+class Tables:
+    """The output tables of one simulation, each a list of blocks of column arrays."""
+
+    hospital_month: Rows = field(default_factory=list)
+    settlement: Rows = field(default_factory=list)
+    region_year: Rows = field(default_factory=list)
+    catalogue: Rows = field(default_factory=list)
+    cases: Rows = field(default_factory=list)
+
+
+def frame(rows: Rows) -> pd.DataFrame:
+    """One DataFrame from blocks of column arrays (empty without rows)."""
+    if not rows:
+        return pd.DataFrame()
+    return pd.concat([pd.DataFrame(block) for block in rows], ignore_index=True)
+
+
+def hospital_month_rows(
+    year: int,
+    month: int,
+    hospitals: HospitalTable,
+    cases: np.ndarray,
+    points: np.ndarray,
+    oop_yuan: np.ndarray,
+    res: MonthResult,
+) -> dict[str, Any]:
+    """Each hospital's cases, points and money in one month."""
+    n_h = hospitals.n
+    return {
+        "year": np.full(n_h, year),
+        "month": np.full(n_h, month),
+        "hospital": np.asarray(hospitals.ids, dtype=object),
+        "cases": cases,
+        "points": points,
+        "oop_yuan": oop_yuan,
+        "point_value": np.full(n_h, res.point_value),
+        "allocation_fen": res.allocation_fen,
+        "prepaid_fen": res.prepaid_fen,
+        "withheld_fen": res.withheld_fen,
+    }
+
+
+def settlement_rows(
+    year: int,
+    hospitals: HospitalTable,
+    sums: dict[str, np.ndarray],
+    classes: np.ndarray,
+    values: dict[str, np.ndarray],
+    scores: np.ndarray,
+    coefficient: np.ndarray,
+    prepaid_fen: np.ndarray,
+    withheld_fen: np.ndarray,
+    res: YearResult,
+    rates: dict[str, np.ndarray],
+) -> dict[str, Any]:
+    """Each hospital's year: claims, indicators, coefficient, money and margin."""
+    n_h = hospitals.n
+    oop, true_cost = sums["oop"], sums["true_cost"]
+    return {
+        "year": np.full(n_h, year),
+        "hospital": np.asarray(hospitals.ids, dtype=object),
+        "name": np.asarray(hospitals.names, dtype=object),
+        "tier": np.asarray(hospitals.tier, dtype=np.int64),
+        "cases": sums["cases"].astype(np.int64),
+        "points": sums["points"].astype(np.float64),
+        "deducted_points": sums["deducted"].astype(np.float64),
+        "cmi": values["cmi"],
+        "cei": values["cost_efficiency"],
+        "tei": values["time_efficiency"],
+        "violation_rate": values["violation_rate"],
+        "referral_out_high": values["referral_out_high"],
+        "score": scores,
+        "coefficient": coefficient,
+        "prepaid_fen": prepaid_fen,
+        "withheld_fen": withheld_fen,
+        "deduction_fen": res.deduction_fen,
+        "incentive_fen": res.incentive_fen,
+        "final_fen": res.final_fen,
+        "true_cost_yuan": true_cost,
+        "oop_yuan": oop,
+        "margin_yuan": res.final_fen / 100.0 + oop - true_cost,
+        **{f"cases_{name}": classes[:, k] for k, name in enumerate(CLASS_NAMES)},
+        **{f"rate_{act}": r for act, r in rates.items()},
+    }
+
+
+def region_year_row(
+    year: int,
+    budget_fen: int,
+    reserve_fen: int,
+    available_fen: int,
+    res: YearResult,
+    sums: dict[str, np.ndarray],
+    retained_fen: int,
+) -> dict[str, Any]:
+    """The region's year: budget, point value, claims, money paid and kept."""
+    return {
+        "year": np.array([year]),
+        "budget_fen": np.array([budget_fen], dtype=np.int64),
+        "reserve_fen": np.array([reserve_fen], dtype=np.int64),
+        "available_fen": np.array([available_fen], dtype=np.int64),
+        "point_value": np.array([res.point_value]),
+        "points": np.array([float(sums["points"].sum())]),
+        "cases": np.array([int(sums["cases"].sum())], dtype=np.int64),
+        "paid_fen": np.array([int(res.final_fen.sum())], dtype=np.int64),
+        "retained_fen": np.array([retained_fen], dtype=np.int64),
+    }
+
+
+def catalogue_rows(year: int, cat: Catalogue, tariff: Tariff) -> dict[str, Any]:
+    """The year's catalogue: weights, base points and stability of each DRG."""
+    return {
+        "year": np.full(cat.n_drg, year),
+        "drg": cat.drg,
+        "adrg": cat.adrg[cat.drg_adrg],
+        "mdc": cat.mdc,
+        "severity": cat.suffix,
+        "rw": tariff.rw,
+        "base_points": tariff.base_pts,
+        "ref_mean_cost_yuan": tariff.ref_cost,
+        "stable": tariff.stable,
+        "reference_cases": tariff.ref_cases,
+    }
+
+
+def case_rows(
+    year: int,
+    claims: PricedBatch,
+    final: np.ndarray,
+    cat: Catalogue,
+    hospitals: HospitalTable,
+) -> dict[str, Any]:
+    """Each claim of a month as the insurer settled it."""
+    c = claims.cases
+    codes = np.append(cat.drg, "0000").astype(object)
+    return {
+        "year": np.full(c.n, year),
+        "case_id": c.case_id,
+        "patient_id": c.patient,
+        "hospital": np.asarray(hospitals.ids, dtype=object)[c.hospital],
+        "month": c.month,
+        "admit_day": c.admit_day,
+        "day": c.day,
+        "drg_true": codes[c.drg_true],
+        "drg_billed": codes[claims.drg],
+        "cost_yuan": c.cost,
+        "oop_yuan": c.oop,
+        "los": c.los,
+        "discharge": np.asarray(DISCHARGE_TYPES, dtype=object)[c.discharge],
+        "case_class": np.asarray(CLASS_NAMES, dtype=object)[claims.klass],
+        "points": final,
+        "readmission": claims.readmit,
+        "acts": c.acts,
+        "audited": claims.audited,
+        "caught": claims.caught,
+        "deducted_points": claims.deducted,
+    }
