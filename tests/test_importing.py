@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 
 import drgsim
 from drgsim.errors import DrgsimError
+from drgsim.records import replay
 from drgsim.records.importing import COLUMNS, REASONS, import_cases
 from drgsim.rules.catalogue import Catalogue, load
 
@@ -171,3 +173,36 @@ def test_alphanumeric_ids_find_exact_duplicates_and_settle_them_once(tmp_path: P
     mixed = drgsim.run(scenario(dirty))
     for table in ("settlement", "hospital_month", "region_year"):
         pd.testing.assert_frame_equal(getattr(mixed, table), getattr(alone, table))
+
+
+def test_each_run_reads_its_table_afresh_and_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path / "cases.csv", GOOD)
+    stamp = path.stat()
+    first = drgsim.run(scenario(path))
+    # the same size and modification time, but one cost changed: a cache keyed on them is stale
+    changed = [GOOD[0], ("2", *GOOD[1][1:6], "90000", *GOOD[1][7:]), *GOOD[2:]]
+    write(path, changed)
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert path.stat().st_size == stamp.st_size
+    reads: list[str] = []
+    monkeypatch.setattr(replay, "import_cases", counted(replay.import_cases, reads))
+    variant = {"v": {"settlement.prepay_share": 0.9}}
+    second = drgsim.run({**scenario(path), "replications": 2, "variants": variant})
+    assert reads == [str(path)]  # two variants × two replications, one read
+    fresh = drgsim.run(scenario(write(tmp_path / "fresh.csv", changed)))
+    base = second.settlement[second.settlement["variant"] == "baseline"]
+    one = base[base["replication"] == 0].reset_index(drop=True)
+    pd.testing.assert_frame_equal(one, fresh.settlement)
+    assert not one.equals(first.settlement)
+
+
+def counted(function: Any, calls: list[str]) -> Any:
+    """`function`, recording the path of each call in `calls`."""
+
+    def wrapper(path: Any, **options: Any) -> Any:
+        calls.append(str(path))
+        return function(path, **options)
+
+    return wrapper

@@ -7,7 +7,6 @@ would on synthetic ones.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,6 @@ from drgsim.rules.catalogue import Catalogue
 from drgsim.scenario.schema import Scenario
 
 SUFFIX_LEVEL = {"1": 0, "3": 1, "5": 2}
-_CACHE: dict[tuple[Any, ...], tuple[Imported, dict[tuple[int, int], CaseBatch]]] = {}
 
 
 class ReplayError(DrgsimError):
@@ -31,10 +29,19 @@ class ReplayError(DrgsimError):
 
 
 class TableSource:
-    """Serves each month's cases of a case table; its rejected rows are kept in `imported`."""
+    """Serves each month's cases of an imported case table; its rejected rows stay in `imported`.
 
-    def __init__(
-        self,
+    A run imports a table once and hands the same source to every simulation that replays it.
+    """
+
+    def __init__(self, imported: Imported, cat: Catalogue, start_year: int) -> None:
+        self.imported = imported
+        self.start_year = start_year
+        self.batches = monthly_batches(imported.cases, cat, start_year)
+
+    @classmethod
+    def read(
+        cls,
         path: str | Path,
         cat: Catalogue,
         hospitals: HospitalTable,
@@ -46,18 +53,10 @@ class TableSource:
         strict: bool = False,
         salt: str | None = None,
         hash_patient_ids: bool = True,
-    ) -> None:
-        self.path = str(path)
-        self.start_year = start_year
-        key = _cache_key(
-            self.path, cat, hospitals, start_year, years, column_map, encoding, strict, salt,
-            hash_patient_ids,
-        )  # fmt: skip
-        if key is not None and key in _CACHE:
-            self.imported, self.batches = _CACHE[key]
-            return
-        self.imported = import_cases(
-            self.path,
+    ) -> TableSource:
+        """Import the case table at `path` (see drgsim.records.importing) and batch it by month."""
+        imported = import_cases(
+            str(path),
             catalogue=cat,
             column_map=column_map,
             encoding=encoding,
@@ -68,29 +67,24 @@ class TableSource:
             salt=salt,
             hash_patient_ids=hash_patient_ids,
         )
-        self.batches = monthly_batches(self.imported.cases, cat, start_year)
-        if key is not None:
-            _CACHE.clear()  # one table at a time: a city's year can be millions of rows
-            _CACHE[key] = (self.imported, self.batches)
+        return cls(imported, cat, start_year)
 
     @classmethod
     def from_scenario(cls, scn: Scenario, cat: Catalogue, hospitals: HospitalTable) -> TableSource:
         """The case table a scenario names, with its `cases.*` and `privacy.*` options."""
         if scn.cases.source is None:
             raise ReplayError("cases.source: null; expected a path to a case table")
-        privacy = getattr(scn, "privacy", None)
-        column_map = getattr(scn.cases, "column_map", None)
-        return cls(
+        return cls.read(
             scn.cases.source,
             cat,
             hospitals,
             scn.start_year,
             years=scn.years,
-            column_map=dict(column_map) if column_map else None,
-            encoding=getattr(scn.cases, "encoding", None),
-            strict=bool(getattr(scn.cases, "strict", False)),
-            salt=getattr(privacy, "salt", None),
-            hash_patient_ids=bool(getattr(privacy, "hash_patient_ids", True)),
+            column_map=dict(scn.cases.column_map) or None,
+            encoding=scn.cases.encoding,
+            strict=scn.cases.strict,
+            salt=scn.privacy.salt,
+            hash_patient_ids=scn.privacy.hash_patient_ids,
         )
 
     @property
@@ -115,9 +109,16 @@ class TableSource:
         )
 
 
-def table_source(scn: Scenario, cat: Catalogue, hospitals: HospitalTable) -> TableSource:
-    """The replay source of a scenario with `cases.source` (what runner.case_source should call)."""
-    return TableSource.from_scenario(scn, cat, hospitals)
+def import_key(scn: Scenario, cat: Catalogue, hospitals: HospitalTable) -> tuple[Any, ...]:
+    """What importing a scenario's case table depends on: two scenarios with one key share it."""
+    return (
+        repr(scn.cases),
+        repr(scn.privacy),
+        scn.start_year,
+        scn.years,
+        cat.source,
+        hospitals.ids,
+    )
 
 
 def severity_levels(cat: Catalogue) -> np.ndarray:
@@ -178,13 +179,3 @@ def monthly_batches(
             y, m = divmod(int(period[rows[0]]), 13)
             out[(y, m)] = batch.take(rows)
     return out
-
-
-def _cache_key(path: str, cat: Catalogue, hospitals: HospitalTable, *rest: Any) -> Any:
-    """What an import depends on: the file's identity and every option (None: don't cache)."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    options = tuple(tuple(sorted(r.items())) if isinstance(r, Mapping) else r for r in rest)
-    return (path, st.st_mtime_ns, st.st_size, cat.source, tuple(cat.drg), hospitals.ids, options)

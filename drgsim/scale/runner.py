@@ -23,7 +23,7 @@ from drgsim.population.generator import SyntheticSource
 from drgsim.population.hospitals import HospitalTable, hospital_table
 from drgsim.present.comparison import compare
 from drgsim.records.provenance import versions
-from drgsim.records.replay import TableSource, table_source
+from drgsim.records.replay import TableSource, import_key
 from drgsim.rules import catalogue as catalogue_mod
 from drgsim.rules.catalogue import Catalogue
 from drgsim.scale.regions import is_multi_region, region_scenarios
@@ -66,16 +66,18 @@ def load_catalogue(scn: Scenario) -> Catalogue:
     return catalogue_mod.builtin() if src == "builtin" else catalogue_mod.load(src)
 
 
-def case_source(scn: Scenario, cat: Catalogue, hospitals: HospitalTable) -> CaseSource:
-    """Synthetic patients, or the case table the scenario names."""
+def case_source(
+    scn: Scenario, cat: Catalogue, hospitals: HospitalTable, table: TableSource | None = None
+) -> CaseSource:
+    """Synthetic patients, or the case table the scenario names (`table`: already imported)."""
     if scn.cases.source is not None:
-        return table_source(scn, cat, hospitals)
+        return table if table is not None else TableSource.from_scenario(scn, cat, hospitals)
     return SyntheticSource(scn, cat, hospitals)
 
 
-def default_budget(scn: Scenario, cat: Catalogue) -> float:
+def default_budget(scn: Scenario, cat: Catalogue, table: TableSource | None = None) -> float:
     """Budget-neutral annual budget: the fund's part of year one's expected cost at baseline."""
-    source = case_source(scn, cat, hospital_table(scn))
+    source = case_source(scn, cat, hospital_table(scn), table)
     if isinstance(source, SyntheticSource):
         return source.expected_fund_cost()
     assert isinstance(source, TableSource)
@@ -101,6 +103,7 @@ class Job:
     keep_cases: bool
     region: str = ""
     case_file: str | None = None  # stream the case rows to this Parquet file
+    table: TableSource | None = None  # the imported case table the scenario replays
 
 
 def simulate(job: Job) -> Tables:
@@ -112,7 +115,7 @@ def simulate(job: Job) -> Tables:
             scn,
             cat,
             hospitals,
-            case_source(scn, cat, hospitals),
+            case_source(scn, cat, hospitals, job.table),
             annual_budget=job.annual_budget,
             replication=job.replication,
             behaviours=Behaviours(scn, cat, hospitals, resolve(scn, hospitals)),
@@ -152,12 +155,17 @@ def run(
     multi = is_multi_region(scn)
     stream = cases and (multi or case_dir is not None)
     jobs, budgets = [], {}
+    imported: dict[tuple[Any, ...], TableSource] = {}  # each case table read once per run
     for region, rscn in regions:
-        budget = rscn.budget.annual if rscn.budget.annual is not None else default_budget(rscn, cat)
+        rtable = replay_table(rscn, cat, imported)
+        budget = rscn.budget.annual
+        if budget is None:
+            budget = default_budget(rscn, cat, rtable)
         budgets[region] = budget
         for name in names:
             vscn = variant_scenario(rscn, name)
             vcat = cat if vscn.catalogue == scn.catalogue else load_catalogue(vscn)
+            vtable = replay_table(vscn, vcat, imported)
             vbudget = vscn.budget.annual if vscn.budget.annual is not None else budget
             for r in range(reps):
                 part = None
@@ -168,7 +176,8 @@ def run(
                         / f"variant={name}"
                         / f"replication={r}.parquet"
                     )
-                jobs.append(Job(name, vscn, vcat, vbudget, r, cases and not stream, region, part))
+                keep = cases and not stream
+                jobs.append(Job(name, vscn, vcat, vbudget, r, keep, region, part, vtable))
     tables = _run_jobs(jobs, workers, progress, scheduler)
     collected = [(job, t) for job, t in zip(jobs, tables, strict=True)]
     frames = {
@@ -187,10 +196,10 @@ def run(
         manifest["annual_budget_yuan"] = float(sum(budgets.values()))
     parts = [(j.region, j.variant, j.replication, j.case_file) for j in jobs if j.case_file]
     rejected = None
-    if scn.cases.source is not None:
-        replayed = table_source(scn, cat, hospital_table(scn))  # the cached import
+    replayed = replay_table(scn, cat, imported)
+    if replayed is not None:
         rejected = replayed.rejected
-        manifest["cases_source"] = Path(scn.cases.source).name
+        manifest["cases_source"] = Path(replayed.imported.source).name
         manifest["rejected"] = dict(replayed.counts)
     return Result(
         scn,
@@ -204,6 +213,19 @@ def run(
         [(r, v, i, str(f)) for r, v, i, f in parts],
         rejected,
     )
+
+
+def replay_table(
+    scn: Scenario, cat: Catalogue, imported: dict[tuple[Any, ...], TableSource]
+) -> TableSource | None:
+    """The case table `scn` replays (None for synthetic patients), imported once into `imported`."""
+    if scn.cases.source is None:
+        return None
+    hospitals = hospital_table(scn)
+    key = import_key(scn, cat, hospitals)
+    if key not in imported:
+        imported[key] = TableSource.from_scenario(scn, cat, hospitals)
+    return imported[key]
 
 
 def _run_jobs(

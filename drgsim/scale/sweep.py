@@ -38,6 +38,7 @@ from drgsim.scenario import grid as grid_mod
 if TYPE_CHECKING:
     import pandas as pd
 
+    from drgsim.records.replay import TableSource
     from drgsim.rules.catalogue import Catalogue
     from drgsim.scenario.schema import Scenario
 
@@ -57,6 +58,7 @@ class Task:
     scenario: Scenario
     annual_budget: float
     catalogue: Catalogue | None  # None: the sweep's shared catalogue
+    table: TableSource | None = None  # the imported case table the point replays
 
 
 def part_path(out: str | Path, table: str, point: int, replication: int) -> Path:
@@ -76,6 +78,7 @@ def run_task(task: Task, catalogue: Catalogue) -> dict[str, Any]:
         task.annual_budget,
         task.replication,
         False,
+        table=task.table,
     )
     tables = simulate(job)
     for name in TABLES:
@@ -192,7 +195,7 @@ def sweep(
     (the baseline unless named) is swept; its budget is the one `drgsim run` gives it.
     `workers=0` runs the tasks in this process without Dask.
     """
-    from drgsim.scale.runner import default_budget, load_catalogue, scenario_hash
+    from drgsim.scale.runner import default_budget, load_catalogue, replay_table, scenario_hash
     from drgsim.scenario.loader import variant_scenario
 
     started = datetime.now(UTC)
@@ -206,7 +209,11 @@ def sweep(
     pts = validate(scn, grid)
     out = Path(out)
     cat = load_catalogue(scn)
-    budget = scn.budget.annual if scn.budget.annual is not None else default_budget(scn, cat)
+    imported: dict[tuple[Any, ...], TableSource] = {}  # each case table read once per sweep
+    replayed = replay_table(scn, cat, imported)
+    budget = (
+        scn.budget.annual if scn.budget.annual is not None else default_budget(scn, cat, replayed)
+    )
     manifest = {
         "scenario": scn.name,
         "scenario_file": str(scenario) if isinstance(scenario, str | Path) else None,
@@ -233,8 +240,9 @@ def sweep(
         pscn = _apply(scn, point, f"grid point {i}")
         pcat = None if pscn.catalogue == scn.catalogue else load_catalogue(pscn)
         pbudget = pscn.budget.annual if pscn.budget.annual is not None else budget
+        ptable = replay_table(pscn, pcat or cat, imported)
         tasks += [
-            Task(str(out), i, r, variant, pscn, pbudget, pcat)
+            Task(str(out), i, r, variant, pscn, pbudget, pcat, ptable)
             for r in range(reps)
             if not _done(out, i, r)
         ]
