@@ -175,7 +175,7 @@ class City:
     def shanwei(admissions: int) -> City:
         """Shanwei's catalogue and hospitals, the budget set near budget neutrality."""
         from drgsim.population.hospitals import hospital_table
-        from drgsim.rules.catalogue import builtin
+        from drgsim.records.catalogue_file import builtin
         from drgsim.scenario.loader import load_scenario
 
         scn = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "shanwei.yaml")

@@ -23,7 +23,7 @@ def make_table(n: int, seed: int = 1) -> pa.Table:
     """`n` discharges of 2021 with bureau-style columns (dates, labels, text patient ids)."""
     import drgsim
     from drgsim.population.hospitals import hospital_table
-    from drgsim.rules.catalogue import builtin
+    from drgsim.records.catalogue_file import builtin
     from drgsim.scenario.loader import load_scenario
 
     rng = np.random.default_rng(seed)
@@ -60,8 +60,8 @@ def main() -> None:
     args = parser.parse_args()
     import drgsim
     from drgsim.population.hospitals import hospital_table
+    from drgsim.records.catalogue_file import builtin
     from drgsim.records.importing import import_cases
-    from drgsim.rules.catalogue import builtin
     from drgsim.scenario.loader import load_scenario
 
     folder = args.dir or Path(tempfile.mkdtemp(prefix="drgsim-bench-import-"))

@@ -42,7 +42,7 @@ def generate_kernel(repeat: int) -> dict[str, float]:
 
     from drgsim.population.generator import SyntheticSource
     from drgsim.population.hospitals import hospital_table
-    from drgsim.rules.catalogue import builtin
+    from drgsim.records.catalogue_file import builtin
     from drgsim.scenario.loader import load_scenario
 
     scn = load_scenario({"region": {"admissions": 3_000_000}})

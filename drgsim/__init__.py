@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from drgsim.version import __version__
+
 __all__ = ["__version__", "load_scenario", "run"]
 
 if TYPE_CHECKING:
-    from drgsim.scale.runner import Result
+    from drgsim.records.results import Result
     from drgsim.scenario.schema import Scenario
 
 

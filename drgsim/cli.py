@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -40,7 +39,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from drgsim import __version__
+    from drgsim.version import __version__
 
     parser = _Parser(
         prog="drgsim",
@@ -124,15 +123,36 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", choices=("zh", "en"), default="zh", help="language")
     report.set_defaults(func=_cmd_report)
 
-    from drgsim.scale import sweep as sweep_command
-
     sweep = sub.add_parser(
         "sweep",
         help="sweep scenario keys over a grid × replications on Dask",
         description="Run a grid of dotted overrides × replications; "
         "re-running resumes what is missing.",
     )
-    sweep_command.configure_parser(sweep)
+    sweep.add_argument("scenario", type=Path, help="scenario YAML file")
+    sweep.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="KEY=VALUES",
+        help="a swept key: KEY=a,b,c (YAML values) or KEY=start:stop:n (n points inclusive); "
+        "repeatable; replaces the scenario's sweep.grid",
+    )
+    sweep.add_argument("--replications", type=_positive_int, default=None, metavar="N")
+    sweep.add_argument("--out", type=Path, default=None, help="default: out/<scenario>-sweep")
+    sweep.add_argument(
+        "--workers",
+        type=_non_negative_int,
+        default=None,
+        metavar="N",
+        help="local Dask workers (0: here)",
+    )
+    sweep.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT")
+    sweep.add_argument("--variant", default="baseline", help="sweep this variant's scenario")
+    sweep.add_argument("--force", action="store_true", help="replace another sweep in --out")
+    sweep.add_argument("--no-plots", action="store_true", help="write no response plots")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.set_defaults(func=_cmd_sweep)
 
     calib = sub.add_parser(
         "calibrate",
@@ -244,11 +264,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out = args.out or Path("out") / args.scenario.stem
     check_out(out, args.force)
 
+    from drgsim.present.progress import Progress
     from drgsim.present.summary import summary_text
     from drgsim.records import results
     from drgsim.scale.runner import run, scenario_hash
 
-    progress = None if args.quiet else _Progress()
+    progress = None if args.quiet else Progress("simulation")
     workers = args.workers or os.cpu_count() or 1
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.cases.", dir=out.parent))
@@ -264,7 +285,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
         )
         if progress is not None:
-            progress.done()
+            progress.close()
         result.manifest["scenario_file"] = str(args.scenario.resolve())
         result.manifest["scenario_sha256"] = scenario_hash(args.scenario)
         if overrides:
@@ -290,9 +311,51 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from drgsim.present.progress import Progress
+    from drgsim.scale.sweep import sweep, validate
+    from drgsim.scenario import grid as grid_mod
+    from drgsim.scenario.loader import load_scenario, variant_names, variant_scenario
+
+    scn = load_scenario(args.scenario)
+    where = None
+    if args.grid:
+        grid = grid_mod.parse_flags(args.grid)
+        where = {flag.partition("=")[0].strip(): f"--grid {flag}" for flag in args.grid}
+    else:
+        grid = grid_mod.parse_section(scn.sweep.grid, f"{args.scenario}: sweep.grid")
+    if args.variant not in variant_names(scn):
+        known = ", ".join(variant_names(scn))
+        raise DrgsimError(
+            f"--variant {args.variant}: not a variant of {args.scenario}; known: {known}"
+        )
+    validate(variant_scenario(scn, args.variant), grid, where)
+    out = args.out or Path("out") / f"{args.scenario.stem}-sweep"
+    progress = None if args.quiet else Progress("task")
+    try:
+        table = sweep(
+            args.scenario,
+            grid,
+            replications=args.replications,
+            out=out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=progress,
+            variant=args.variant,
+            force=args.force,
+            plots=not args.no_plots,
+        )
+    finally:
+        if progress is not None:
+            progress.close()
+    if not args.quiet:
+        print(f"wrote {out}/ ({table.attrs['tasks_run']} task(s) run)")
+    return 0
+
+
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from drgsim.records.calibrate import calibrate
-    from drgsim.rules import catalogue as catalogue_mod
+    from drgsim.records.catalogue_file import load_catalogue
 
     for path in args.history:
         if not path.is_file():
@@ -304,11 +367,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         if not sep or not source or not column:
             raise DrgsimError(f"--column-map {pair}: expected SOURCE=COLUMN, e.g. 出院日期=date")
         column_map[source] = column
-    cat = (
-        catalogue_mod.builtin()
-        if args.catalogue == "builtin"
-        else catalogue_mod.load(args.catalogue)
-    )
+    cat = load_catalogue(args.catalogue)
     summary = calibrate(
         [str(p) for p in args.history],
         cat,
@@ -336,33 +395,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
     path = build_report(args.outdir, args.lang)
     print(f"wrote {path} and {args.outdir / 'plots'}/")
     return 0
-
-
-class _Progress:
-    """A one-line progress report with an ETA on stderr, shown only for runs of several parts."""
-
-    def __init__(self) -> None:
-        self.start = time.perf_counter()
-        self.shown = False
-
-    def __call__(self, done: int, total: int, label: str) -> None:
-        if total < 2:
-            return
-        elapsed = time.perf_counter() - self.start
-        eta = elapsed / done * (total - done)
-        end = "\r" if sys.stderr.isatty() else "\n"
-        if sys.stderr.isatty() or done == total or done % max(1, total // 10) == 0:
-            print(
-                f"[{done}/{total}] {label}  {elapsed:.1f}s elapsed, ETA {eta:.1f}s",
-                end=end,
-                file=sys.stderr,
-                flush=True,
-            )
-            self.shown = True
-
-    def done(self) -> None:
-        if self.shown and sys.stderr.isatty():
-            print(file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

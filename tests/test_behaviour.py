@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-import drgsim.rules.catalogue
+import drgsim.records.catalogue_file
 from drgsim.cases import ACT_BITS, CASE_DTYPES, CaseBatch
 from drgsim.population.behaviour import SPLIT_OFFSET, Behaviours, View, resolve
 from drgsim.population.generator import month_days
@@ -96,7 +96,7 @@ def base(catalogue_path: Path) -> Scenario:
 
 @pytest.fixture(scope="module")
 def cat(catalogue_path: Path) -> Catalogue:
-    return drgsim.rules.catalogue.load(catalogue_path)
+    return drgsim.records.catalogue_file.load(catalogue_path)
 
 
 class Acts:

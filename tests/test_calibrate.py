@@ -26,8 +26,8 @@ from conftest import import_table
 
 import drgsim
 from drgsim.population.hospitals import hospital_table
+from drgsim.records import catalogue_file as catalogue_mod
 from drgsim.records.calibrate import calibrate
-from drgsim.rules import catalogue as catalogue_mod
 from drgsim.scenario.loader import load_scenario
 
 LEVELS = {"SW01": 1.15, "SW02": 0.9, "SW03": 1.05, "SW04": 1.0, "SW05": 0.85}

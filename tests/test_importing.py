@@ -12,8 +12,9 @@ import pytest
 import drgsim
 from drgsim.errors import DrgsimError
 from drgsim.records import replay
+from drgsim.records.catalogue_file import load
 from drgsim.records.importing import COLUMNS, REASONS, import_cases
-from drgsim.rules.catalogue import Catalogue, load
+from drgsim.rules.catalogue import Catalogue
 
 HOSPITALS = ("H1", "H2", "H3")
 GOLDEN_CATALOGUE = Path(__file__).parent / "golden" / "catalogue.csv"  # ES23 ES25 FM19 IB19 XJ19

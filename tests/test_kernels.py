@@ -32,7 +32,7 @@ from drgsim.kernels.price import HIGH, LOW, NORMAL, SPECIAL, price_cases
 from drgsim.kernels.rng import normal, normal_np, uniform, uniform_np
 from drgsim.population.generator import SyntheticSource, alias_table, month_days
 from drgsim.population.hospitals import hospital_table
-from drgsim.rules.catalogue import builtin
+from drgsim.records.catalogue_file import builtin
 from drgsim.scenario.loader import load_scenario
 
 U64 = st.integers(min_value=0, max_value=2**64 - 1)

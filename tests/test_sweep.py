@@ -7,8 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from drgsim.cli import main
 from drgsim.errors import DrgsimError
-from drgsim.scale.sweep import main, read_sweep, sweep
+from drgsim.scale.sweep import read_sweep, sweep
 from drgsim.scenario.grid import parse_flags, parse_section, points
 
 SMALL = {
@@ -127,7 +128,7 @@ def test_the_yaml_sweep_section_and_the_command_line(tmp_path: Path, capsys) -> 
     path = tmp_path / "small.yaml"
     path.write_text(YAML, encoding="utf-8")
     out = tmp_path / "out"
-    assert main([str(path), "--out", str(out), "--workers", "0", "--quiet"]) == 0
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "0", "--quiet"]) == 0
     tables = read_sweep(out)
     assert tables["manifest"]["grid"] == GRID
     assert tables["points"].shape == (4, 3)
@@ -136,7 +137,16 @@ def test_the_yaml_sweep_section_and_the_command_line(tmp_path: Path, capsys) -> 
     summary = tables["summary"]
     assert set(summary["metric"]) >= {"point_value", "final_fen"}
     assert set(summary["entity"]) >= {"region", "SW01"}
-    args = [str(path), "--out", str(out), "--workers", "0", "--grid", "audit.sample_rate=2"]
+    args = [
+        "sweep",
+        str(path),
+        "--out",
+        str(out),
+        "--workers",
+        "0",
+        "--grid",
+        "audit.sample_rate=2",
+    ]
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("drgsim: error: --grid audit.sample_rate=2")

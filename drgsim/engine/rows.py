@@ -1,4 +1,4 @@
-"""The rows of a simulation's output tables, as column arrays, and the one builder of their frames."""
+"""The rows of a simulation's output tables, as blocks of column arrays."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from drgsim.cases import DISCHARGE_TYPES
 from drgsim.engine.year_totals import PricedBatch
@@ -29,13 +28,6 @@ class Tables:
     region_year: Rows = field(default_factory=list)
     catalogue: Rows = field(default_factory=list)
     cases: Rows = field(default_factory=list)
-
-
-def frame(rows: Rows) -> pd.DataFrame:
-    """One DataFrame from blocks of column arrays (empty without rows)."""
-    if not rows:
-        return pd.DataFrame()
-    return pd.concat([pd.DataFrame(block) for block in rows], ignore_index=True)
 
 
 def hospital_month_rows(

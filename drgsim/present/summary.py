@@ -10,7 +10,7 @@ import pandas as pd
 from drgsim.present.comparison import t975
 
 if TYPE_CHECKING:
-    from drgsim.scale.runner import Result
+    from drgsim.records.results import Result
 
 WAN = 1_000_000  # fen in 1万元
 

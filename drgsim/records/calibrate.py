@@ -2,7 +2,7 @@
 and the generator's parameters, so that synthetic futures have the statistics of the city.
 
 Writes to `out_dir`: weights.csv (drg, cases, cv, stable, ref_mean_cost_yuan, rw, base_points,
-cost_sigma, mean_los_days), catalogue.csv (loadable by drgsim.rules.catalogue.load, with case_share
+cost_sigma, mean_los_days), catalogue.csv (loadable by drgsim.records.catalogue_file.load, with case_share
 and stable), coefficients.csv (hospital × DRG cells of the blend mode), month_shares.csv,
 scenario_fragment.yaml and calibration.json. A group is stable when it has at least
 `min_cases` cases and a coefficient of variation (of its trimmed costs) below 1.

@@ -71,14 +71,6 @@ COLUMNS: tuple[Column, ...] = (
 NAMES = tuple(c.name for c in COLUMNS)
 
 
-def columns_markdown() -> str:
-    """The `COLUMNS` table as Markdown (for the README): column, required, meaning, headers."""
-    lines = ["| column | required | meaning | headers recognised |", "|---|---|---|---|"]
-    for c in COLUMNS:
-        lines.append(f"| `{c.name}` | {c.required} | {c.meaning} | {', '.join(c.aliases)} |")
-    return "\n".join(lines)
-
-
 #: Reasons a row is rejected, in the order they are checked (a row gets the first that applies).
 REASONS: dict[str, str] = {
     "malformed_row": "a row with as many fields as the header",

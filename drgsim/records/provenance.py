@@ -11,7 +11,7 @@ PACKAGES = ("numpy", "numba", "pandas", "pyarrow", "dask", "distributed")
 
 def versions() -> dict[str, str]:
     """drgsim's, Python's and each library's version, by name (without importing the libraries)."""
-    from drgsim import __version__
+    from drgsim.version import __version__
 
     out = {"drgsim": __version__, "python": platform.python_version()}
     for name in PACKAGES:

@@ -1,22 +1,52 @@
-"""Writing a run's tables to a directory atomically, and reading them back."""
+"""A run's tables: held in memory, written to a directory atomically, and read back."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from drgsim.errors import DrgsimError
 from drgsim.records.outdir import check_out
-
-if TYPE_CHECKING:
-    from drgsim.scale.runner import Result
+from drgsim.scenario.schema import Scenario
 
 TABLES = ("catalogue", "hospital_month", "settlement", "region_year")
+
+
+def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """One DataFrame from a simulation's blocks of column arrays (empty without rows)."""
+    if not rows:
+        return pd.DataFrame()
+    return pd.concat([pd.DataFrame(block) for block in rows], ignore_index=True)
+
+
+@dataclass
+class Result:
+    """The tables of a run as pandas DataFrames, and its manifest."""
+
+    scenario: Scenario
+    manifest: dict[str, Any]
+    hospital_month: pd.DataFrame
+    settlement: pd.DataFrame
+    region_year: pd.DataFrame
+    catalogue: pd.DataFrame
+    cases: pd.DataFrame | None = None
+    comparison: pd.DataFrame | None = None
+    case_parts: list[tuple[str, str, int, str]] = field(default_factory=list)
+    rejected: pd.DataFrame | None = None
+    tables: tuple[str, ...] = TABLES
+
+    def __repr__(self) -> str:
+        ry = self.region_year
+        return (
+            f"<drgsim.Result {self.scenario.name!r}: {ry['variant'].nunique()} variant(s), "
+            f"{ry['replication'].nunique()} replication(s), {ry['year'].nunique()} year(s)>"
+        )
 
 
 def write(result: Result, out: str | Path, *, force: bool = False) -> Path:

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from drgsim.errors import DrgsimError
-from drgsim.population.hospitals import HospitalTable
 from drgsim.rules.catalogue import Catalogue
 from drgsim.scenario.schema import Scenario
+
+
+class HospitalTable(Protocol):
+    """What the tariff needs to know of the hospitals: how many, and each one's tier."""
+
+    @property
+    def n(self) -> int: ...
+
+    @property
+    def tier(self) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)

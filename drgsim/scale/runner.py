@@ -8,7 +8,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,16 +16,18 @@ from typing import Any
 import pandas as pd
 
 from drgsim.engine.calendar import CaseSource, Simulation
-from drgsim.engine.rows import Tables, frame
+from drgsim.engine.rows import Tables
 from drgsim.errors import DrgsimError
 from drgsim.population.behaviour import Behaviours, resolve
 from drgsim.population.generator import SyntheticSource
 from drgsim.population.hospitals import HospitalTable, hospital_table
 from drgsim.present.comparison import compare
+from drgsim.records.catalogue_file import load_catalogue as read_catalogue
 from drgsim.records.provenance import versions
 from drgsim.records.replay import TableSource, import_key
-from drgsim.rules import catalogue as catalogue_mod
+from drgsim.records.results import Result, frame
 from drgsim.rules.catalogue import Catalogue
+from drgsim.scale.cluster import dask_client, map_in_order
 from drgsim.scale.regions import is_multi_region, region_scenarios
 from drgsim.scenario.loader import load_scenario, variant_names, variant_scenario
 from drgsim.scenario.schema import Scenario
@@ -34,36 +36,9 @@ KEYS = ["variant", "replication", "year"]
 Progress = Callable[[int, int, str], None]
 
 
-@dataclass
-class Result:
-    """The tables of a run as pandas DataFrames, and its manifest."""
-
-    scenario: Scenario
-    manifest: dict[str, Any]
-    hospital_month: pd.DataFrame
-    settlement: pd.DataFrame
-    region_year: pd.DataFrame
-    catalogue: pd.DataFrame
-    cases: pd.DataFrame | None = None
-    comparison: pd.DataFrame | None = None
-    case_parts: list[tuple[str, str, int, str]] = field(default_factory=list)
-    rejected: pd.DataFrame | None = None
-    tables: tuple[str, ...] = field(
-        default=("catalogue", "hospital_month", "settlement", "region_year")
-    )
-
-    def __repr__(self) -> str:
-        ry = self.region_year
-        return (
-            f"<drgsim.Result {self.scenario.name!r}: {ry['variant'].nunique()} variant(s), "
-            f"{ry['replication'].nunique()} replication(s), {ry['year'].nunique()} year(s)>"
-        )
-
-
 def load_catalogue(scn: Scenario) -> Catalogue:
     """The scenario's catalogue: the built-in one or the file it names."""
-    src = scn.catalogue.source
-    return catalogue_mod.builtin() if src == "builtin" else catalogue_mod.load(src)
+    return read_catalogue(scn.catalogue.source)
 
 
 def case_source(
@@ -262,25 +237,8 @@ def _run_jobs(
 
 def _run_on_dask(jobs: list[Job], scheduler: str, report: Callable[[Job], None]) -> list[Tables]:
     """Run the jobs on the Dask cluster at `scheduler` (regions, variants, replications)."""
-    try:
-        from distributed import Client, as_completed
-    except ImportError:
-        raise DrgsimError("--scheduler needs Dask: pip install 'drgsim[cluster]'") from None
-    try:
-        client = Client(scheduler, timeout="20s")
-    except (OSError, TimeoutError) as exc:
-        raise DrgsimError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
-    try:
-        futures = client.map(simulate, jobs, pure=False, retries=2)
-        index = {future.key: i for i, future in enumerate(futures)}
-        results: dict[int, Tables] = {}
-        for future in as_completed(futures):
-            i = index[future.key]
-            results[i] = future.result()
-            report(jobs[i])
-        return [results[i] for i in range(len(jobs))]
-    finally:
-        client.close()
+    with dask_client(scheduler) as client:
+        return map_in_order(client, simulate, jobs, lambda i, _: report(jobs[i]))
 
 
 def _frame(collected: list[tuple[Job, Tables]], key: str, with_region: bool) -> pd.DataFrame:

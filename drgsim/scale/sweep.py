@@ -17,22 +17,21 @@ numbers: smoother response curves, tighter differences between points). Results 
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
 import os
-import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drgsim.errors import DrgsimError, ScenarioError
 from drgsim.records.provenance import versions
+from drgsim.scale.cluster import dask_client, map_in_order
 from drgsim.scenario import grid as grid_mod
 
 if TYPE_CHECKING:
@@ -93,7 +92,7 @@ def run_task(task: Task, catalogue: Catalogue) -> dict[str, Any]:
 
 def _table(rows: list[dict[str, Any]], replication: int) -> pd.DataFrame:
     """One task's rows of a table (blocks of column arrays) as a DataFrame."""
-    from drgsim.engine.rows import frame
+    from drgsim.records.results import frame
 
     out = frame(rows)
     out.insert(0, "replication", replication)
@@ -104,43 +103,7 @@ def _done(out: Path, point: int, replication: int) -> bool:
     return all(part_path(out, t, point, replication).is_file() for t in TABLES)
 
 
-# --- loading and validation ------------------------------------------------------------------
-def load(source: str | Path | Scenario | Mapping[str, Any]) -> tuple[Scenario, dict[str, Any]]:
-    """The scenario and its raw `sweep:` section ({} when it has none)."""
-    from drgsim.scenario.loader import load_scenario
-    from drgsim.scenario.schema import Scenario
-    from drgsim.scenario.yamlio import read_yaml
-
-    if isinstance(source, Scenario):
-        return source, _section(getattr(source, "sweep", None))
-    has_field = "sweep" in {f.name for f in fields(Scenario)}
-    if isinstance(source, Mapping):
-        raw = dict(source)
-        section = raw.get("sweep") if has_field else raw.pop("sweep", None)
-        return load_scenario(raw), _section(section)
-    path = Path(source)
-    raw, _ = read_yaml(path)
-    if has_field or not isinstance(raw, dict) or "sweep" not in raw:
-        scn = load_scenario(path)
-        return scn, _section(getattr(scn, "sweep", None))
-    section = raw.pop("sweep")  # until the schema has the key, read it from the raw YAML
-    return load_scenario(raw, base_dir=path.parent), _section(section)
-
-
-def _section(section: Any) -> dict[str, Any]:
-    """A `sweep:` section as a plain mapping (from the schema's dataclass or the raw YAML)."""
-    if section is None:
-        return {}
-    if is_dataclass(section) and not isinstance(section, type):
-        return {f.name: getattr(section, f.name) for f in fields(section)}
-    if not isinstance(section, Mapping):
-        raise DrgsimError(f"sweep: got {section!r}; expected a mapping with grid and replications")
-    unknown = set(section) - {"grid", "replications"}
-    if unknown:
-        raise DrgsimError(f"sweep.{sorted(unknown)[0]}: unknown key; allowed: grid, replications")
-    return dict(section)
-
-
+# --- validation -----------------------------------------------------------------------------
 def validate(
     scn: Scenario, grid: Mapping[str, list[Any]], where: Mapping[str, str] | None = None
 ) -> list[dict[str, Any]]:
@@ -196,15 +159,16 @@ def sweep(
     `workers=0` runs the tasks in this process without Dask.
     """
     from drgsim.scale.runner import default_budget, load_catalogue, replay_table, scenario_hash
-    from drgsim.scenario.loader import variant_scenario
+    from drgsim.scenario.loader import load_scenario, variant_scenario
+    from drgsim.scenario.schema import Scenario
 
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    base, section = load(scenario)
+    base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if grid is None:
-        grid = grid_mod.parse_section(section.get("grid"), "sweep.grid")
+        grid = grid_mod.parse_section(base.sweep.grid, "sweep.grid")
     grid = {str(k): list(v) for k, v in grid.items()}
-    reps = replications or section.get("replications") or base.replications
+    reps = replications or base.sweep.replications or base.replications
     scn = variant_scenario(base, variant)
     pts = validate(scn, grid)
     out = Path(out)
@@ -256,6 +220,8 @@ def sweep(
     table = summary(tables, scn)
     table.to_parquet(out / "summary.parquet", index=False)
     if plots:
+        from drgsim.present.response import plot
+
         plot(table, grid, out / "plots")
     manifest |= {
         "status": "complete",
@@ -346,44 +312,24 @@ def _run_dask(
     progress: Progress | None,
 ) -> None:
     """Run the tasks on a Dask cluster: a local one, or the one at `scheduler`."""
-    import logging
 
-    try:
-        from distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise DrgsimError(
-            "sweeps run on Dask: pip install 'drgsim[cluster]' (or pass --workers 0 to run here)"
-        ) from None
-    cluster = None
-    try:
-        if scheduler is not None:
-            client = Client(scheduler, timeout="20s")
-        else:
-            cluster = LocalCluster(
-                n_workers=max(1, min(workers, len(tasks))),
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                env={"NUMBA_NUM_THREADS": "1"},
-                silence_logs=logging.ERROR,
-            )
-            client = Client(cluster)
-    except (OSError, TimeoutError) as exc:
-        raise DrgsimError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
-    try:
+    done = 0
+
+    def finished(_: int, info: dict[str, Any]) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, len(tasks), f"point {info['point']} rep {info['replication']}")
+
+    hint = " (or pass --workers 0 to run here)"
+    with dask_client(
+        scheduler, min(workers, len(tasks)), needed_by="drgsim sweep", hint=hint
+    ) as client:
         client.run(_warm)
         if progress is not None:
             progress(0, len(tasks), f"{len(client.scheduler_info()['workers'])} Dask worker(s)")
         shared = client.scatter(cat, broadcast=True)
-        futures = client.map(run_task, tasks, catalogue=shared, pure=False, retries=2)
-        for done, future in enumerate(as_completed(futures), 1):
-            info = future.result()
-            if progress is not None:
-                progress(done, len(tasks), f"point {info['point']} rep {info['replication']}")
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        map_in_order(client, run_task, tasks, finished, catalogue=shared)
 
 
 # --- reading, summarising, plotting -------------------------------------------------------------
@@ -451,159 +397,3 @@ def summary(tables: Mapping[str, Any], scn: Scenario) -> pd.DataFrame:
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     points = tables["points"]
     return points.merge(out, on="point", how="right") if not out.empty else out
-
-
-def plot(table: pd.DataFrame, grid: Mapping[str, list[Any]], folder: Path) -> list[Path]:
-    """One PNG per swept key: point value and pilot hospitals' final payment against the key.
-
-    Other swept keys are held at their middle value; bands are 95% intervals of the mean.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    folder.mkdir(parents=True, exist_ok=True)
-    if table.empty:
-        return []
-    last = table[table["year"] == table["year"].max()]
-    written = []
-    for key, values in grid.items():
-        held = {k: v[len(v) // 2] for k, v in grid.items() if k != key}
-        part = last
-        for k, v in held.items():
-            part = part[part[k] == v]
-        numeric = all(grid_mod._is_number(v) for v in values)
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-        panels = (
-            (axes[0], "point_value", 1.0, "year-end point value (yuan)"),
-            (axes[1], "final_fen", 1e-8, "final payment (million yuan)"),
-        )
-        for ax, metric, scale, ylabel in panels:
-            rows = part[part["metric"] == metric]
-            for entity, line in rows.groupby("entity", sort=True):
-                line = line.sort_values(key) if numeric else line
-                x = line[key] if numeric else [values.index(v) for v in line[key]]
-                ax.plot(x, line["mean"] * scale, marker="o", label=str(entity))
-                ax.fill_between(x, line["lo"] * scale, line["hi"] * scale, alpha=0.2)
-            if not numeric:
-                ax.set_xticks(range(len(values)), [str(v) for v in values])
-            ax.set_xlabel(key)
-            ax.set_ylabel(ylabel)
-        axes[1].legend(fontsize=7)
-        note = f" ({_label(held)})" if held else ""
-        fig.suptitle(f"response to {key}{note}; mean and 95% interval", fontsize=10)
-        fig.tight_layout()
-        path = folder / f"{key}.png"
-        fig.savefig(path, dpi=100)
-        plt.close(fig)
-        written.append(path)
-    return written
-
-
-# --- progress and the command line -------------------------------------------------------------
-class Bar:
-    """A progress bar with an ETA on stderr; plain lines every tenth when stderr is not a terminal."""
-
-    def __init__(self) -> None:
-        self.start = time.perf_counter()
-        self.tty = sys.stderr.isatty()
-
-    def __call__(self, done: int, total: int, label: str) -> None:
-        if done == 0:  # the tasks start now: time the ETA from here
-            self.start = time.perf_counter()
-            print(f"{total} tasks to run ({label})", file=sys.stderr, flush=True)
-            return
-        elapsed = time.perf_counter() - self.start
-        eta = elapsed / done * (total - done)
-        text = f"{done}/{total} tasks  {elapsed:.0f}s elapsed, ETA {eta:.0f}s  ({label})"
-        if self.tty:
-            filled = int(30 * done / total)
-            end = "\n" if done == total else ""
-            print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {text}", end=end, file=sys.stderr)
-            sys.stderr.flush()
-        elif done == total or done % max(1, total // 10) == 0:
-            print(text, file=sys.stderr, flush=True)
-
-
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    """Add the `sweep` command's arguments to a parser (cheap: imports nothing heavy)."""
-    parser.add_argument("scenario", type=Path, help="scenario YAML file")
-    parser.add_argument(
-        "--grid",
-        action="append",
-        default=[],
-        metavar="KEY=VALUES",
-        help="a swept key: KEY=a,b,c (YAML values) or KEY=start:stop:n (n points inclusive); "
-        "repeatable; replaces the scenario's sweep.grid",
-    )
-    parser.add_argument("--replications", type=_positive, default=None, metavar="N")
-    parser.add_argument("--out", type=Path, default=None, help="default: out/<scenario>-sweep")
-    parser.add_argument(
-        "--workers", type=_count, default=None, metavar="N", help="local Dask workers (0: here)"
-    )
-    parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT")
-    parser.add_argument("--variant", default="baseline", help="sweep this variant's scenario")
-    parser.add_argument("--force", action="store_true", help="replace another sweep in --out")
-    parser.add_argument("--no-plots", action="store_true", help="write no response plots")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.set_defaults(func=command)
-
-
-def _count(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"got {text!r}; expected a whole number >= 0")
-    return int(text)
-
-
-def _positive(text: str) -> int:
-    value = _count(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"got {text!r}; expected a whole number >= 1")
-    return value
-
-
-def command(args: argparse.Namespace) -> int:
-    """Run `drgsim sweep` from parsed arguments."""
-    scn, section = load(args.scenario)
-    where = None
-    if args.grid:
-        grid = grid_mod.parse_flags(args.grid)
-        where = {flag.partition("=")[0].strip(): f"--grid {flag}" for flag in args.grid}
-    else:
-        grid = grid_mod.parse_section(section.get("grid"), f"{args.scenario}: sweep.grid")
-    from drgsim.scenario.loader import variant_names, variant_scenario
-
-    if args.variant not in variant_names(scn):
-        known = ", ".join(variant_names(scn))
-        raise DrgsimError(
-            f"--variant {args.variant}: not a variant of {args.scenario}; known: {known}"
-        )
-    validate(variant_scenario(scn, args.variant), grid, where)
-    out = args.out or Path("out") / f"{args.scenario.stem}-sweep"
-    table = sweep(
-        args.scenario,
-        grid,
-        replications=args.replications,
-        out=out,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        progress=None if args.quiet else Bar(),
-        variant=args.variant,
-        force=args.force,
-        plots=not args.no_plots,
-    )
-    if not args.quiet:
-        print(f"wrote {out}/ ({table.attrs['tasks_run']} task(s) run)")
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m drgsim.scale.sweep SCENARIO --grid ...`, the same as `drgsim sweep`."""
-    from drgsim.cli import main as cli_main
-
-    return cli_main(["sweep", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

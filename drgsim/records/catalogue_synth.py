@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from drgsim.rules.catalogue import severity_map
+
 CODE_COLUMNS = ["drg", "mdc", "adrg", "adrg_type", "suffix", "severity", "name"]
 TYPES = ("surgical", "procedure", "medical")
 CLASS_LETTERS = {"surgical": "ABCDEFGHIJ", "procedure": "KLMNOPQ", "medical": "RSTUVWXYZ"}
@@ -37,26 +39,6 @@ SEV_MULT = (1.6, 1.2, 0.85)
 TYPE_MEDIAN_RW = {"surgical": 2.0, "procedure": 1.2, "medical": 0.7}
 RW_SIGMA, RW_MIN, RW_MAX = 0.6, 0.15, 40.0
 PRE_MDC_RW = (15.0, 40.0)
-
-
-def severity_map(suffixes: set[str]) -> tuple[str, str, str]:
-    """Suffix billed for a true MCC, CC and no-complication case in an ADRG with these suffixes.
-
-    Let L (least severe) be 5 if present, else 9, else the highest of 3/1, else the lowest suffix.
-    MCC -> 1, else 3, else L; CC -> 3, else L; none -> L. This gives the national rules for
-    {1,3,5}, {3,5}, {1,5}, {9}; other local digits (0 = age/robot, 7, 8 ...) are never billed.
-    """
-    if "5" in suffixes:
-        low = "5"
-    elif "9" in suffixes:
-        low = "9"
-    elif suffixes & {"1", "3"}:
-        low = max(suffixes & {"1", "3"})
-    else:
-        low = min(suffixes)
-    mcc = "1" if "1" in suffixes else "3" if "3" in suffixes else low
-    cc = "3" if "3" in suffixes else low
-    return mcc, cc, low
 
 
 def synth_code_list(seed: int = 11) -> pd.DataFrame:

@@ -1,0 +1,209 @@
+"""Reading the shipped DRG catalogue or a city's code list (CSV or Parquet) into a Catalogue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from drgsim.errors import DrgsimError
+from drgsim.records.catalogue_synth import synth_case_mix, synth_costs
+from drgsim.rules.catalogue import Catalogue, severity_map
+
+REQUIRED = ("drg", "mdc", "adrg", "adrg_type")
+ADRG_TYPES = ("surgical", "procedure", "medical")
+TRUE_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+class CatalogueError(DrgsimError):
+    """Raised for a missing or malformed catalogue file; the message is one line."""
+
+
+def load_catalogue(source: str) -> Catalogue:
+    """The catalogue a scenario names: `builtin` or the path of a code list."""
+    return builtin() if source == "builtin" else load(source)
+
+
+def _fail(path: object, row: int, column: str, value: object, expected: str) -> CatalogueError:
+    """One-line error `<path>: row N column X: value V; expected …`."""
+    return CatalogueError(
+        f"{path}: row {row} column {column}: value {value!r}; expected {expected}"
+    )
+
+
+def _read(path: Path) -> tuple[pd.DataFrame, int]:
+    """Read a CSV or Parquet file as strings; also return the row number of the first data row."""
+    if not path.is_file():
+        raise CatalogueError(f"{path}: file not found; expected a CSV or Parquet catalogue file")
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(path).astype("string").astype(object), 1
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"), 2
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CatalogueError(f"{path}: cannot read: {msg}") from None
+
+
+def _numbers(df: pd.DataFrame, column: str, where: object, row0: int) -> np.ndarray:
+    """Column parsed as positive finite floats, or a CatalogueError naming the first bad row."""
+    raw = df[column].astype(object).to_numpy()
+    vals = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~(np.isfinite(vals) & (vals > 0)))
+    if len(bad):
+        raise _fail(where, row0 + bad[0], column, raw[bad[0]], "a positive number")
+    return vals
+
+
+def _build(
+    codes: pd.DataFrame, mix: pd.DataFrame, where: object, row0: int, source: str
+) -> Catalogue:
+    """Build the arrays from a checked code frame with costs and an ADRG case-mix frame."""
+    drg = codes["drg"].to_numpy(dtype=object)
+    types = codes["adrg_type"].to_numpy(dtype=object)
+    cost = _numbers(codes, "ref_mean_cost_yuan", where, row0)
+    los = _numbers(codes, "mean_los_days", where, row0)
+    stable = np.ones(len(codes), dtype=bool)
+    if "stable" in codes:
+        words = codes["stable"].astype(str).str.strip().str.lower().to_numpy(dtype=object)
+        bad = np.flatnonzero(~np.isin(words, list(TRUE_WORDS)))
+        if len(bad):
+            raise _fail(where, row0 + bad[0], "stable", words[bad[0]], "true/false")
+        stable = np.array([TRUE_WORDS[w] for w in words], dtype=bool)
+    drg_adrg_code = codes["adrg"].to_numpy(dtype=object)
+    adrg = np.array(sorted(set(drg_adrg_code)), dtype=object)
+    drg_adrg = np.searchsorted(adrg, drg_adrg_code).astype(np.int32)
+    first_row = {a: i for i, a in reversed(list(enumerate(drg_adrg_code)))}
+    suffix = codes["suffix"].to_numpy(dtype=object)
+    table = np.zeros((len(adrg), 3), dtype=np.int32)
+    for a in range(len(adrg)):
+        rows = np.flatnonzero(drg_adrg == a)
+        by_suffix = {suffix[r]: r for r in rows[::-1]}  # the first row wins on a repeated suffix
+        table[a] = [by_suffix[s] for s in severity_map(set(by_suffix))]
+    mix = mix.set_index(mix["adrg"].astype(str))
+    missing = [a for a in adrg if a not in mix.index]
+    if missing:
+        raise CatalogueError(f"{where}: case mix has no row for ADRG {missing[0]!r}")
+    share = mix.loc[adrg, "share"].to_numpy(dtype=float)
+    return Catalogue(
+        drg=drg,
+        mdc=codes["mdc"].to_numpy(dtype=object),
+        adrg=adrg,
+        adrg_type=types[[first_row[a] for a in adrg]],
+        drg_adrg=drg_adrg,
+        suffix=suffix,
+        names=codes["name"].to_numpy(dtype=object) if "name" in codes else drg.copy(),
+        group_table=table,
+        ref_cost=cost,
+        mean_los=los,
+        stable=stable,
+        adrg_share=share / share.sum(),
+        p_mcc=mix.loc[adrg, "p_mcc"].to_numpy(dtype=float),
+        p_cc=mix.loc[adrg, "p_cc"].to_numpy(dtype=float),
+        source=source,
+    )
+
+
+def _prepare(df: pd.DataFrame, where: object, row0: int) -> pd.DataFrame:
+    """Check the required columns, strip strings and derive a missing suffix from the code."""
+    for col in REQUIRED:
+        if col not in df.columns:
+            raise _fail(where, row0 - 1, col, "missing", "columns " + ", ".join(REQUIRED))
+    df = df.copy()
+    for col in [*REQUIRED, "suffix", "name"]:
+        if col in df:
+            df[col] = df[col].astype(object).where(df[col].notna(), "").astype(str).str.strip()
+    if "suffix" not in df or (df["suffix"] == "").all():
+        df["suffix"] = df["drg"].str[-1:]
+    for col in (*REQUIRED, "suffix"):
+        blank = np.flatnonzero((df[col] == "").to_numpy())
+        if len(blank):
+            raise _fail(where, row0 + blank[0], col, "", "a non-empty code")
+    drg = df["drg"].to_numpy(dtype=object)
+    dup = np.flatnonzero(df["drg"].duplicated().to_numpy())
+    if len(dup):
+        first = int(np.flatnonzero(drg == drg[dup[0]])[0]) + row0
+        raise _fail(
+            where, row0 + dup[0], "drg", drg[dup[0]], f"unique codes (first at row {first})"
+        )
+    types = df["adrg_type"].to_numpy(dtype=object)
+    bad = np.flatnonzero(~np.isin(types, ADRG_TYPES))
+    if len(bad):
+        raise _fail(where, row0 + bad[0], "adrg_type", types[bad[0]], "surgical/procedure/medical")
+    return df
+
+
+def _data_dir() -> Path:
+    """The shipped data folder: `_data` next to the package (wheel) or the repo's `data`."""
+    package = Path(__file__).resolve().parents[1]
+    for d in (package / "_data", package.parent / "data"):
+        if (d / "catalogue.csv").is_file():
+            return d
+    return package.parent / "data"
+
+
+def builtin() -> Catalogue:
+    """The shipped synthetic catalogue (data/catalogue.csv and data/case_mix.csv)."""
+    d = _data_dir()
+    codes, row0 = _read(d / "catalogue.csv")
+    mix, _ = _read(d / "case_mix.csv")
+    for col in ("share", "p_mcc", "p_cc"):
+        if col not in mix:
+            raise _fail(d / "case_mix.csv", 1, col, "missing", "columns adrg, share, p_mcc, p_cc")
+    for col in ("ref_mean_cost_yuan", "mean_los_days"):
+        if col not in codes:
+            raise _fail(d / "catalogue.csv", 1, col, "missing", "a cost and LOS per DRG")
+    return _build(
+        _prepare(codes, d / "catalogue.csv", row0), mix, d / "catalogue.csv", row0, "builtin"
+    )
+
+
+def load(path: str | Path, *, seed: int = 11) -> Catalogue:
+    """A real or user code list (CSV or Parquet); missing costs, LOS, case mix are synthesised."""
+    path = Path(path)
+    raw, row0 = _read(path)
+    df = _prepare(raw, path, row0)
+    synth = synth_costs(df[["drg", "mdc", "adrg", "adrg_type", "suffix"]], seed=seed)
+    for col in ("ref_mean_cost_yuan", "mean_los_days"):
+        if col not in df:
+            df[col] = synth[col].to_numpy()
+    mix = synth_case_mix(df[["drg", "mdc", "adrg", "adrg_type", "suffix"]], seed=seed)
+    if "case_share" in df:
+        mix = _mix_from_shares(df, path, row0)
+    return _build(df, mix, path, row0, str(path))
+
+
+def _mix_from_shares(df: pd.DataFrame, where: object, row0: int) -> pd.DataFrame:
+    """ADRG case mix from a `case_share` column (share of cases billed to each DRG).
+
+    The ADRG's share is the sum of its DRGs' shares; a true MCC (CC) case is as likely as the
+    shares of the ADRG's suffix-1 (suffix-3) codes say, so the catalogue's case-weighted mean
+    cost ā is Σ case_share × ref_mean_cost_yuan / Σ case_share exactly.
+    """
+    raw = pd.to_numeric(df["case_share"], errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~(np.isfinite(raw) & (raw >= 0)))
+    if len(bad):
+        raise _fail(
+            where, row0 + bad[0], "case_share", df["case_share"].iloc[bad[0]], "a number >= 0"
+        )
+    if raw.sum() <= 0:
+        raise _fail(where, row0, "case_share", 0, "shares with a positive sum")
+    frame = pd.DataFrame(
+        {"adrg": df["adrg"].to_numpy(), "suffix": df["suffix"].to_numpy(), "share": raw}
+    )
+    rows = []
+    for adrg, part in frame.groupby("adrg", sort=True):
+        total = float(part["share"].sum())
+        suffixes = set(part["suffix"])
+        split = len(suffixes) > 1
+        mcc = float(part.loc[part["suffix"] == "1", "share"].sum()) if split else 0.0
+        cc = float(part.loc[part["suffix"] == "3", "share"].sum()) if split else 0.0
+        rows.append(
+            {
+                "adrg": adrg,
+                "share": total,
+                "p_mcc": mcc / total if total > 0 else 0.0,
+                "p_cc": cc / total if total > 0 else 0.0,
+            }
+        )
+    return pd.DataFrame(rows)

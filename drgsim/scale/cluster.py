@@ -1,0 +1,74 @@
+"""The one way drgsim reaches Dask: a client for a cluster, and tasks mapped over it in order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from drgsim.errors import DrgsimError
+
+
+@contextmanager
+def dask_client(
+    scheduler: str | None, workers: int = 1, *, needed_by: str = "--scheduler", hint: str = ""
+) -> Iterator[Any]:
+    """A Dask client of the cluster at `scheduler`, or of a local cluster of `workers` processes.
+
+    Both are closed on exit. Without Dask installed, or when the cluster cannot be reached, the
+    error is one line: `needed_by` names what asked for Dask, `hint` ends the line.
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise DrgsimError(f"{needed_by} needs Dask: pip install 'drgsim[cluster]'{hint}") from None
+    cluster = None
+    try:
+        if scheduler is not None:
+            client = Client(scheduler, timeout="20s")
+        else:
+            cluster = LocalCluster(
+                n_workers=max(1, workers),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                env={"NUMBA_NUM_THREADS": "1"},
+                silence_logs=logging.ERROR,
+            )
+            client = Client(cluster)
+    except (OSError, TimeoutError) as exc:
+        if cluster is not None:
+            cluster.close()
+        where = f"--scheduler {scheduler}: cannot connect" if scheduler else "no local Dask cluster"
+        raise DrgsimError(f"{where} ({exc})") from None
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def map_in_order(
+    client: Any,
+    task: Callable[..., Any],
+    items: Sequence[Any],
+    finished: Callable[[int, Any], None],
+    **shared: Any,
+) -> list[Any]:
+    """Run `task(item, **shared)` for every item on the cluster, each retried twice.
+
+    `finished(i, result)` is called as each item's task ends, in whatever order they end; the
+    results come back in the order of the items.
+    """
+    from distributed import as_completed
+
+    futures = client.map(task, items, pure=False, retries=2, **shared)
+    index = {future.key: i for i, future in enumerate(futures)}
+    results: dict[int, Any] = {}
+    for future in as_completed(futures):
+        i = index[future.key]
+        results[i] = future.result()
+        finished(i, results[i])
+    return [results[i] for i in range(len(items))]
