@@ -14,18 +14,20 @@ import math
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 import simpy
 
 from drgsim.kernels.aggregate import sum_by_month_hospital
-from drgsim.rules.settlement import YearClaims, settle_month, settle_year_pool
+from drgsim.rules.settlement import YearClaims, settle_month, settle_year
+from drgsim.scenario.schema import Settlement
 
 
 @dataclass(frozen=True)
 class SettlementInput:
-    """A year of priced claims and the money that settles them (pool mode)."""
+    """A year of priced claims and the money that settles them."""
 
     cases: pd.DataFrame  # hospital (code 0..n-1), month, points, oop_yuan, deducted_points
     hospitals: list[str]  # in drgsim's order: ties in largest remainder go to the lower index
@@ -33,14 +35,21 @@ class SettlementInput:
     available_fen: int
     prepay_share: float
     coefficient: np.ndarray  # [n] year-end coefficient λ
+    mode: Literal["pool", "repricing"] = "pool"
 
     @staticmethod
-    def from_run(result: object) -> SettlementInput:
-        """The settlement work of one drgsim run (one variant, replication and year, with cases)."""
-        cases = result.cases  # type: ignore[attr-defined]
-        settlement = result.settlement  # type: ignore[attr-defined]
-        hm = result.hospital_month  # type: ignore[attr-defined]
-        ry = result.region_year  # type: ignore[attr-defined]
+    def from_run(result: object, year: int | None = None) -> SettlementInput:
+        """The settlement work of one year of a drgsim run (one variant and replication, with
+        cases; the first year unless `year` is given)."""
+
+        def of_year(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame[frame["year"] == (frame["year"].min() if year is None else year)]
+
+        cases = of_year(result.cases)  # type: ignore[attr-defined]
+        settlement = of_year(result.settlement)  # type: ignore[attr-defined]
+        hm = of_year(result.hospital_month)  # type: ignore[attr-defined]
+        ry = of_year(result.region_year)  # type: ignore[attr-defined]
+        rules = result.scenario.settlement  # type: ignore[attr-defined]
         hospitals = list(settlement["hospital"])
         code = {h: i for i, h in enumerate(hospitals)}
         table = pd.DataFrame(
@@ -58,8 +67,9 @@ class SettlementInput:
             hospitals,
             budget.to_numpy(np.int64),
             int(ry["available_fen"].iloc[0]),
-            float(result.scenario.settlement.prepay_share),  # type: ignore[attr-defined]
+            float(rules.prepay_share),
             settlement["coefficient"].to_numpy(np.float64),
+            rules.mode,
         )
 
     def scaled(self, times: int) -> SettlementInput:
@@ -74,6 +84,7 @@ class SettlementInput:
             self.available_fen * times,
             self.prepay_share,
             self.coefficient,
+            self.mode,
         )
 
 
@@ -99,7 +110,7 @@ def drgsim_settle(work: SettlementInput) -> np.ndarray:
     claims = YearClaims(
         work.available_fen, year[:, 0], year[:, 2], year[:, 1], prepaid, withheld, work.coefficient
     )
-    result = settle_year_pool(claims)
+    result = settle_year(claims, Settlement(mode=work.mode, prepay_share=work.prepay_share))
     return result.final_fen
 
 
@@ -145,16 +156,35 @@ def pandas_settle(work: SettlementInput) -> np.ndarray:
     year = hm.groupby("hospital")[["prepaid", "withheld"]].sum()
     totals = work.cases.groupby("hospital")[["points", "oop_yuan", "deducted_points"]].sum()
     year = year.join(totals.reindex(range(n), fill_value=0.0))
+    if work.mode == "repricing":
+        return _pandas_reprice(work, year.reset_index())
     pv = (work.available_fen / 100 + year["oop_yuan"].sum()) / year["points"].sum()
     year["deduction"] = np.rint(pv * year["deducted_points"] * 100).astype(np.int64)
     pool = int(year["withheld"].sum() + year["deduction"].sum())
     weights = year["withheld"].clip(lower=0) * work.coefficient
-    year["exact"] = pool * weights / weights.sum()
-    year["pool"] = pool
+    if not (weights > 0).any():  # no weight in the pool: shared by points net of deductions
+        weights = (year["points"] - year["deducted_points"]).clip(lower=0)
+    year["exact"] = pool * weights / weights.sum() if (weights > 0).any() else 0.0
+    year["pool"] = pool if (weights > 0).any() else 0
     year["one"] = 0
     year = year.reset_index()
     year["incentive"] = _pd_apportion(year, "one", "pool", "exact")
     return (year["prepaid"] + year["incentive"] - year["deduction"]).to_numpy(np.int64)
+
+
+def _pandas_reprice(work: SettlementInput, year: pd.DataFrame) -> np.ndarray:
+    """Repricing mode: entitlements at the year's point value, scaled by α + (1 − α) λ / max λ."""
+    year["net"] = year["points"] - year["deducted_points"]
+    pv = (work.available_fen / 100 + year["oop_yuan"].sum()) / year["net"].sum()
+    year["exact"] = (pv * year["net"] - year["oop_yuan"]) * 100
+    year["available"] = work.available_fen
+    year["one"] = 0
+    entitlement = _pd_apportion(year, "one", "available", "exact")
+    top = work.coefficient.max()
+    lam = work.coefficient / top if top > 0 else np.zeros_like(work.coefficient)
+    scale = work.prepay_share + (1 - work.prepay_share) * lam
+    paid = np.rint(entitlement * scale).astype(np.int64)
+    return np.where(entitlement > 0, paid, entitlement).astype(np.int64)
 
 
 # --- SimPy, one process per patient --------------------------------------------------------------

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from drgsim.errors import DrgsimError
@@ -22,7 +23,7 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """One DataFrame from a simulation's blocks of column arrays (empty without rows)."""
     if not rows:
         return pd.DataFrame()
-    return pd.concat([pd.DataFrame(block) for block in rows], ignore_index=True)
+    return pd.DataFrame({k: np.concatenate([block[k] for block in rows]) for k in rows[0]})
 
 
 @dataclass

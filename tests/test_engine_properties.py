@@ -1,0 +1,226 @@
+"""Engine-level properties: random small cities with behaviours and the audit on, settled in both
+modes with any pre-payment share, add up to the fen and follow the settlement rules every year.
+
+Each example runs the SimPy calendar on a tiny city (a few hundred admissions, the five-DRG
+golden catalogue) and checks its tables against the rules of spec §3–§7, recomputed here from
+the tables' own columns. The default run draws DRGSIM_ENGINE_EXAMPLES (300) examples; the
+benchmark suite runs 10⁴ (see benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from drgsim.records.results import frame
+from drgsim.scale.runner import Job, load_catalogue, simulate
+from drgsim.scenario.loader import load_scenario
+
+EXAMPLES = int(os.environ.get("DRGSIM_ENGINE_EXAMPLES", "300"))
+CATALOGUE = str(Path(__file__).resolve().parent / "golden" / "catalogue.csv")
+RATE = st.one_of(st.just(0.0), st.floats(0.0, 0.5), st.just(1.0))
+SHARE = st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0))
+
+
+@st.composite
+def hospitals(draw: st.DrawFn) -> dict[str, Any]:
+    """Two to four hospitals of random tiers and sizes, each with some acts."""
+    out = {}
+    for k in range(draw(st.integers(2, 4))):
+        acts: dict[str, Any] = {
+            act: {"rate": draw(RATE)}
+            for act in ("upcoding", "splitting", "induced", "phantom")
+            if draw(st.booleans())
+        }
+        if draw(st.booleans()):
+            acts["underservice"] = {"rate": draw(RATE), "cut": draw(st.floats(0.0, 0.5))}
+        if draw(st.booleans()):
+            acts["shifting"] = {"rate": draw(RATE)}
+        if draw(st.booleans()):
+            acts["referral_down"] = {"rate": draw(RATE)}
+        tier = draw(st.integers(1, 3))
+        out[f"H{k}"] = {"tier": tier, "beds": draw(st.integers(20, 800)), **acts}
+    return out
+
+
+@st.composite
+def cities(draw: st.DrawFn) -> dict[str, Any]:
+    """A tiny random city: hospitals with acts, audit, budget, settlement mode and share."""
+    shares = draw(
+        st.one_of(
+            st.none(),
+            st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0]), min_size=12, max_size=12).map(
+                lambda s: s if sum(s) > 0 else [1.0, *s[1:]]  # the schema wants a positive sum
+            ),
+        )
+    )
+    low, high = draw(st.floats(0.0, 2.0)), draw(st.floats(0.0, 2.0))
+    return {
+        "seed": draw(st.integers(0, 2**31 - 1)),
+        "years": draw(st.integers(1, 2)),
+        "catalogue": {"source": CATALOGUE},
+        "region": {"admissions": draw(st.integers(100, 300))},
+        "hospitals": draw(hospitals()),
+        "other_hospitals": {"count": {3: 0, 2: 0, 1: 0}},
+        "audit": {
+            "sample_rate": draw(st.sampled_from([0.0, 0.1, 0.5, 1.0])),
+            "detection": {a: draw(RATE) for a in ("upcoding", "split", "phantom", "underservice")},
+            "penalty": {a: draw(st.floats(0.0, 5.0)) for a in ("upcoding", "split", "phantom")},
+        },
+        "budget": {
+            "annual": draw(st.one_of(st.sampled_from([0.0, 0.01, 3.0]), st.floats(1e3, 1e8))),
+            "reserve": draw(st.floats(0.0, 0.3)),
+            "growth": draw(st.floats(-0.5, 1.0)),
+            "month_shares": shares,
+        },
+        "settlement": {
+            "mode": draw(st.sampled_from(["pool", "repricing"])),
+            "prepay_share": draw(SHARE),
+        },
+        "incentive": {"min": min(low, high), "max": max(low, high)},
+        "readmission": {"factor": draw(st.floats(0.0, 1.0))},
+        "reporting": {"lag_months": draw(st.integers(0, 2))},
+        "adaptation": {"enabled": draw(st.booleans()), "step": 0.1},
+    }
+
+
+_CATALOGUE: dict[str, Any] = {}
+
+
+def _tables(city: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """Run the calendar once on the city; its tables as DataFrames."""
+    scn = load_scenario(city)
+    if "cat" not in _CATALOGUE:
+        _CATALOGUE["cat"] = load_catalogue(scn)
+    job = Job("baseline", scn, _CATALOGUE["cat"], float(city["budget"]["annual"]), 0, False)
+    tables = simulate(job)
+    return {k: frame(getattr(tables, k)) for k in ("hospital_month", "settlement", "region_year")}
+
+
+def _near(got: Any, want: Any, fen: float) -> bool:
+    """Whole fen `got` within `fen` (plus float noise) of the exact `want`."""
+    want = np.asarray(want, dtype=np.float64)
+    return bool(np.all(np.abs(np.asarray(got) - want) <= fen + 1e-9 * np.abs(want).max(initial=1)))
+
+
+def _check_year(
+    city: dict[str, Any],
+    y: int,
+    hm: pd.DataFrame,
+    st_: pd.DataFrame,
+    ry: pd.Series,
+    last_points: np.ndarray | None,
+) -> None:
+    """One year's tables against the rules."""
+    budget, rules = city["budget"], city["settlement"]
+    alpha, mode = rules["prepay_share"], rules["mode"]
+    # spec §3: budget grown by the year, reserve by its share, each to the fen
+    budget_fen = int(np.rint(budget["annual"] * (1 + budget["growth"]) ** y * 100))
+    assert int(ry["budget_fen"]) == budget_fen
+    reserve = int(np.rint(budget_fen * budget["reserve"]))
+    assert int(ry["reserve_fen"]) == reserve
+    available = budget_fen - reserve
+    assert int(ry["available_fen"]) == available
+
+    # spec §4: each month's budget is its forecast share of the year; with points it is all
+    # allocated by points, and α of it (to the fen) pre-paid
+    month = hm.groupby("month")[["allocation_fen", "prepaid_fen", "withheld_fen", "points"]].sum()
+    month = month.reindex(range(1, 13), fill_value=0)
+    if budget["month_shares"] is not None:
+        shares = np.asarray(budget["month_shares"], dtype=np.float64)
+    elif last_points is not None and last_points.sum() > 0:
+        shares = last_points
+    else:
+        shares = np.ones(12)
+    planned = available * shares / shares.sum()
+    with_points = month["points"].to_numpy() > 0
+    allocated = month["allocation_fen"].to_numpy()
+    assert _near(allocated[with_points], planned[with_points], 1.0)
+    assert not allocated[~with_points].any()
+    assert (month["prepaid_fen"].to_numpy() == np.rint(alpha * allocated)).all()
+    assert _near(hm["prepaid_fen"], alpha * hm["allocation_fen"], 1.0)
+    pv_m = hm["point_value"].to_numpy()
+    has = np.isfinite(pv_m)
+    exact = (pv_m * hm["points"] - hm["oop_yuan"]).to_numpy() * 100
+    assert _near(hm["allocation_fen"].to_numpy()[has], exact[has], 1.0)
+
+    # the year's table sums its months
+    by_h = hm.groupby("hospital", sort=False)[["prepaid_fen", "withheld_fen", "cases"]].sum()
+    s = st_.set_index("hospital")
+    for col in ("prepaid_fen", "withheld_fen", "cases"):
+        assert (s[col] == by_h[col].loc[s.index]).all(), col
+    lam = s["coefficient"].to_numpy()
+    lo, hi = city["incentive"]["min"], city["incentive"]["max"]
+    assert np.all((lam >= lo - 1e-12) & (lam <= hi + 1e-12))
+
+    final, retained = s["final_fen"].to_numpy(), int(ry["retained_fen"])
+    points, deducted = s["points"].to_numpy(), s["deducted_points"].to_numpy()
+    oop, prepaid = s["oop_yuan"].to_numpy(), s["prepaid_fen"].to_numpy()
+    withheld = s["withheld_fen"].to_numpy()
+    # spec §3/§7: paid + retained + reserve is the budget, to the fen
+    assert int(final.sum()) + retained + reserve == budget_fen
+    if mode == "pool":
+        # spec §6: PV_y over all points; deductions in money at PV_y; the pool (withheld money
+        # + deductions) by withheld × λ, or by net points when no hospital has that weight
+        total = points.sum()
+        pv = (available / 100 + oop.sum()) / total if total > 0 else np.nan
+        deduction = s["deduction_fen"].to_numpy()
+        if total > 0:
+            assert _near(deduction, pv * deducted * 100, 0.5 + 1e-6)
+        else:
+            assert not deduction.any()
+        pool = int(withheld.sum() + deduction.sum())
+        weights = np.maximum(withheld, 0) * lam
+        if not weights.any():
+            weights = np.maximum(points - deducted, 0.0)
+        incentive = s["incentive_fen"].to_numpy()
+        if weights.any():
+            assert int(incentive.sum()) == pool
+            assert _near(incentive, pool * weights / weights.sum(), 1.0)
+            left = 0
+        else:
+            assert not incentive.any()
+            left = pool
+        assert (final == prepaid + incentive - deduction).all()
+        # the fund keeps only the budget of months without points and an unshared pool
+        assert retained == available - int(allocated.sum()) + left
+    else:
+        # spec §6 (repricing): E_h = PV_y × (points − deducted) − oop, paid × (α + (1−α) λ/max λ)
+        net = points - deducted
+        if net.sum() <= 0:
+            assert not final.any() and retained == available
+            return
+        pv = (available / 100 + oop.sum()) / net.sum()
+        entitlement = (pv * net - oop) * 100
+        top = lam.max()
+        scale = alpha + (1 - alpha) * (lam / top if top > 0 else np.zeros_like(lam))
+        pays, owes = entitlement >= 1, entitlement <= -1
+        assert _near(final[pays], entitlement[pays] * scale[pays], 1.5)
+        assert _near(final[owes], entitlement[owes], 1.0)
+        assert (final == prepaid + s["incentive_fen"].to_numpy()).all()
+        assert 0 <= retained <= (1 - alpha) * entitlement[entitlement > 0].sum() + len(final) + 1
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(city=cities())
+def test_every_year_of_a_random_city_follows_the_settlement_rules_to_the_fen(city: dict) -> None:
+    t = _tables(city)
+    hm, st_, ry = t["hospital_month"], t["settlement"], t["region_year"]
+    assert len(ry) == city["years"]
+    last_points = None
+    for y, cal in enumerate(sorted(ry["year"])):
+        year_hm = hm[hm["year"] == cal]
+        _check_year(
+            city, y, year_hm, st_[st_["year"] == cal], ry[ry["year"] == cal].iloc[0], last_points
+        )
+        last_points = year_hm.groupby("month")["points"].sum().reindex(range(1, 13)).to_numpy()
