@@ -7,16 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: Act bits carried on each case (the `acts` column).
-ACT_BITS = {
-    "upcoding": 1,
-    "shifting": 2,
-    "split": 4,
-    "induced": 8,
-    "phantom": 16,
-    "underservice": 32,
-    "referral_down": 64,
-}
+from drgsim.acts import ACTS
+
+#: Act bits carried on each case (the `acts` column), from the act registry.
+ACT_BITS = {a.name: a.bit for a in ACTS}
+#: A case's id is month × CASE_ID_STRIDE + its number in the month: a source numbers its cases
+#: 0, 1, …, and each case an act adds takes the next free number (`CaseBatch.new_ids`).
+CASE_ID_STRIDE = 10_000_000
+NO_ORIGIN = -1
 DISCHARGE_TYPES = ("normal", "transfer", "death", "against_advice")
 
 
@@ -24,7 +22,7 @@ DISCHARGE_TYPES = ("normal", "transfer", "death", "against_advice")
 class CaseBatch:
     """Cases of one month (or a year) as parallel arrays, one element per case."""
 
-    case_id: np.ndarray  # int64, unique within a (replication, year)
+    case_id: np.ndarray  # int64, unique within a (replication, year): see CASE_ID_STRIDE
     patient: np.ndarray  # int64
     hospital: np.ndarray  # int32 index into the hospital table
     adrg: np.ndarray  # int16 index into the catalogue's ADRGs
@@ -40,11 +38,22 @@ class CaseBatch:
     discharge: np.ndarray  # int8 index into DISCHARGE_TYPES
     ungroupable: np.ndarray  # bool: the record cannot be grouped
     acts: np.ndarray  # uint8 bit flags of ACT_BITS
+    origin_id: np.ndarray  # int64 the case this one came from (a moved case: itself), else -1
+    origin_act: np.ndarray  # uint8 bit of the act that made (or moved) it, else 0
+    record_id: np.ndarray  # int64 the case's own id in a replayed case table, else -1
 
     @property
     def n(self) -> int:
         """The number of cases."""
         return int(self.case_id.shape[0])
+
+    def new_ids(self, count: int) -> np.ndarray:
+        """Ids for `count` cases added to this month's batch: the numbers after its largest."""
+        last = int(self.case_id.max(initial=0))
+        ids = np.arange(last + 1, last + 1 + count, dtype=np.int64)
+        if count and ids[-1] // CASE_ID_STRIDE != last // CASE_ID_STRIDE:
+            raise ValueError(f"more than {CASE_ID_STRIDE:,} cases in one month")
+        return ids
 
     def take(self, index: np.ndarray) -> CaseBatch:
         """The cases at `index` (an integer or boolean array)."""
@@ -85,4 +94,31 @@ CASE_DTYPES = {
     "discharge": np.int8,
     "ungroupable": np.bool_,
     "acts": np.uint8,
+    "origin_id": np.int64,
+    "origin_act": np.uint8,
+    "record_id": np.int64,
 }
+
+
+def month_ids(month: int, n: int) -> np.ndarray:
+    """The ids of a month's `n` cases as a source discharges them."""
+    if n > CASE_ID_STRIDE:
+        raise ValueError(f"{n:,} cases in month {month}; at most {CASE_ID_STRIDE:,} fit")
+    return month * CASE_ID_STRIDE + np.arange(n, dtype=np.int64)
+
+
+def no_origin(n: int) -> dict[str, np.ndarray]:
+    """The origin columns of `n` cases as a source discharges them (no origin, no record id)."""
+    return {
+        "origin_id": np.full(n, NO_ORIGIN, np.int64),
+        "origin_act": np.zeros(n, np.uint8),
+        "record_id": np.full(n, NO_ORIGIN, np.int64),
+    }
+
+
+def act_names(bits: np.ndarray) -> np.ndarray:
+    """The name of the act whose bit each value is ("" for 0), e.g. of each case's `origin_act`."""
+    names = np.full(max(ACT_BITS.values()) + 1, "", dtype=object)
+    for name, bit in ACT_BITS.items():
+        names[bit] = name
+    return names[bits]

@@ -17,6 +17,7 @@ CORE = (
     "drgsim.rules",
     "drgsim.engine",
     "drgsim.population",
+    "drgsim.acts",
     "drgsim.cases",
     "drgsim.errors",
 )
@@ -40,7 +41,7 @@ EDGES = (
 KERNELS_MAY_USE = ("numpy", "numba", "drgsim.kernels")
 # The layers, bottom up: each part of drgsim imports only from the layers below it (or its own).
 LAYERS = (
-    ("drgsim.errors", "drgsim.version", "drgsim.cases", "drgsim.scenario"),
+    ("drgsim.errors", "drgsim.version", "drgsim.acts", "drgsim.cases", "drgsim.scenario"),
     ("drgsim.kernels",),
     ("drgsim.rules",),
     ("drgsim.population",),

@@ -30,15 +30,19 @@ from typing import Any
 import numpy as np
 import pytest
 
+import drgsim.cases
+import drgsim.present.labels
 import drgsim.records.catalogue_file
+from drgsim.acts import ACTS, AUDITED
 from drgsim.cases import ACT_BITS, CASE_DTYPES, CaseBatch
-from drgsim.population.behaviour import SPLIT_OFFSET, Behaviours, View, resolve
+from drgsim.population.behaviour import Behaviours, View, resolve
 from drgsim.population.generator import month_days
 from drgsim.population.hospitals import hospital_table
+from drgsim.rules import audit
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.tariff import first_tariff
 from drgsim.scenario.loader import load_scenario, with_overrides
-from drgsim.scenario.schema import Scenario
+from drgsim.scenario.schema import Audit, Behaviour, Scenario
 
 CATALOGUE_CSV = """\
 drg,mdc,adrg,adrg_type,suffix,name,ref_mean_cost_yuan,mean_los_days,case_share
@@ -157,6 +161,9 @@ def cases(cat: Catalogue, *rows: dict[str, Any]) -> CaseBatch:
             "discharge": 0,
             "ungroupable": False,
             "acts": 0,
+            "origin_id": -1,
+            "origin_act": 0,
+            "record_id": row.get("record_id", -1),
         }
         for k, v in values.items():
             cols[k].append(v)
@@ -254,7 +261,7 @@ def test_shifting_counts_refused_high_weight_cases_of_the_refusing_hospital(acts
     a.apply(batch)
     assert a.b.record.refused_high.tolist() == [2, 0, 0, 0]
     # losses avoided: 3000 + 12000 + 10000 yuan
-    assert a.b.record.shifting_avoided_yuan[A] == pytest.approx(25000.0)
+    assert a.b.record.saved_yuan["shifting"][A] == pytest.approx(25000.0)
 
 
 def test_shifting_uses_the_hospitals_loss_threshold(acts, cat) -> None:
@@ -288,7 +295,7 @@ def test_a_refused_case_moves_once_even_when_its_new_hospital_also_shifts(acts, 
     np.testing.assert_allclose(out.cost, [36000.0 * 1.25, 13000.0 / 1.25], rtol=1e-12)
     assert bits(out) == [2, 2]
     assert a.b.record.refused_high.tolist() == [1, 0, 0, 0]
-    np.testing.assert_allclose(a.b.record.shifting_avoided_yuan, [12000.0, 3000.0, 0, 0])
+    np.testing.assert_allclose(a.b.record.saved_yuan["shifting"], [12000.0, 3000.0, 0, 0])
 
 
 # --- split admission 分解住院 -------------------------------------------------------------------
@@ -305,7 +312,9 @@ def test_splitting_makes_two_stays_that_share_the_cost_and_the_days(acts, cat) -
     assert out.n == 4
     first, second = out.take(np.array([0, 1])), out.take(np.array([2, 3]))
     assert first.case_id.tolist() == [11, 12]
-    assert second.case_id.tolist() == [11 + SPLIT_OFFSET, 12 + SPLIT_OFFSET]
+    assert second.case_id.tolist() == [13, 14]  # the numbers after the month's largest id
+    assert second.origin_id.tolist() == [11, 12]
+    assert second.origin_act.tolist() == [ACT_BITS["splitting"]] * 2
     # 6 days: 34 → 37 and 37 → 40; 7 days: 38 → 41 and 41 → 45
     assert first.admit_day.tolist() == [34, 38]
     assert first.day.tolist() == [37, 41]
@@ -323,7 +332,7 @@ def test_splitting_makes_two_stays_that_share_the_cost_and_the_days(acts, cat) -
         np.testing.assert_array_equal(getattr(first, f), getattr(batch, f), f)
         np.testing.assert_array_equal(getattr(second, f), getattr(batch, f), f)
     assert bits(first) == [0, 0]
-    assert bits(second) == [ACT_BITS["split"]] * 2
+    assert bits(second) == [ACT_BITS["splitting"]] * 2
 
 
 def test_a_one_day_stay_is_not_split(acts, cat) -> None:
@@ -374,7 +383,7 @@ def test_induced_admissions_add_rate_times_volume_cheap_low_severity_cases(acts,
 def test_phantom_cases_are_added_flagged_and_paid_nothing_by_the_patient(acts, cat) -> None:
     a = acts({"hospitals.B.phantom.rate": 0.5})
     batch = cases(cat, *({"hospital": B, "drg": d} for d in ("ES11", "ET15", "FM19", "EU19")))
-    batch = CaseBatch.concat([batch, cases(cat, {"hospital": A})])
+    batch = CaseBatch.concat([batch, cases(cat, {"hospital": A, "case_id": 5})])
     out = a.apply(batch)
     assert_same_cases(out.take(np.arange(batch.n)), batch)
     new = out.take(np.arange(batch.n, out.n))
@@ -383,6 +392,72 @@ def test_phantom_cases_are_added_flagged_and_paid_nothing_by_the_patient(acts, c
     assert set(bits(new)) == {ACT_BITS["phantom"]}
     assert new.oop.tolist() == [0.0, 0.0]
     assert not set(new.case_id.tolist()) & set(batch.case_id.tolist())
+
+
+def test_an_added_case_takes_the_next_free_id_and_names_its_template_as_origin(acts, cat) -> None:
+    a = acts({"hospitals.B.phantom.rate": 1.0, "hospitals.C.induced.rate": 1.0})
+    batch = cases(
+        cat,
+        {"hospital": B, "drg": "ET15", "case_id": 7, "record_id": 900},
+        {"hospital": B, "drg": "FM19", "case_id": 3, "record_id": 901},
+        {"hospital": C, "drg": "EU19", "case_id": 20_000_004, "record_id": 902},
+        {"hospital": A, "drg": "ES13", "case_id": 20_000_009, "record_id": 903},
+    )
+    out = a.apply(batch)
+    new = out.take(np.arange(batch.n, out.n))
+    assert new.n == 3  # 1 × 1 induced at C, then 1 × 2 phantom at B
+    assert new.case_id.tolist() == [20_000_010, 20_000_011, 20_000_012]
+    assert new.record_id.tolist() == [-1, -1, -1]
+    assert new.origin_act.tolist() == [ACT_BITS["induced"], *[ACT_BITS["phantom"]] * 2]
+    template = {int(i): k for k, i in enumerate(batch.case_id)}
+    for case, origin in zip(range(new.n), new.origin_id, strict=True):
+        k = template[int(origin)]  # an original case of the same hospital and ADRG
+        assert batch.hospital[k] == new.hospital[case]
+        assert batch.adrg[k] == new.adrg[case]
+    assert out.origin_id[: batch.n].tolist() == [-1] * 4
+    assert out.record_id[: batch.n].tolist() == [900, 901, 902, 903]
+
+
+def test_a_moved_case_keeps_its_id_and_is_its_own_origin(acts, cat) -> None:
+    a = acts({"hospitals.A.shifting.rate": 1.0, "behaviour.referral_down.rate": 1.0})
+    batch = cases(
+        cat,
+        {"drg": "ES15", "cost": 13000.0, "case_id": 31},  # A refuses it (loss 0.3): to B
+        {"drg": "ES15", "cost": 9000.0, "case_id": 32},  # kept
+        {"drg": "EU19", "hospital": B, "case_id": 33},  # RW 0.3 < 0.6: B sends it down
+    )
+    out = a.apply(batch)
+    assert out.case_id.tolist() == [31, 32, 33]
+    assert out.origin_id.tolist() == [31, -1, 33]
+    assert out.origin_act.tolist() == [ACT_BITS["shifting"], 0, ACT_BITS["referral_down"]]
+
+
+def test_a_month_cannot_number_more_cases_than_its_id_range_holds() -> None:
+    stride = drgsim.cases.CASE_ID_STRIDE
+    assert drgsim.cases.month_ids(3, 2).tolist() == [3 * stride, 3 * stride + 1]
+    with pytest.raises(ValueError, match="cases in month 3"):
+        drgsim.cases.month_ids(3, stride + 1)
+    full = CaseBatch.empty()
+    full.case_id = np.array([4 * stride - 2])
+    assert full.new_ids(1).tolist() == [4 * stride - 1]
+    with pytest.raises(ValueError, match="in one month"):
+        full.new_ids(2)
+
+
+def test_induced_cases_cost_and_stay_the_schemas_ratios_of_their_group(acts, cat) -> None:
+    a = acts(
+        {
+            "hospitals.A.induced.rate": 1.0,
+            "hospitals.A.induced.charge_ratio": 0.8,
+            "tiers.3.induced.los_ratio": 1.5,
+        }
+    )
+    batch = cases(cat, {"drg": "ES11"}, {"drg": "FM19"}, {"drg": "ET11"})
+    new = a.apply(batch).take(np.arange(3, 6))
+    mean_los = {"ES15": 5, "FM19": 8, "ET15": 4}  # the catalogue's mean_los_days
+    codes = a.code(new)
+    np.testing.assert_allclose(new.cost, [0.8 * REF_COST[c] for c in codes], rtol=1e-12)
+    assert new.los.tolist() == [round(1.5 * mean_los[c]) for c in codes]
 
 
 def test_a_fractional_volume_rate_adds_the_floor_or_one_more(acts, cat) -> None:
@@ -402,7 +477,7 @@ def test_underservice_cuts_cost_and_patient_payment_by_the_cut(acts, cat) -> Non
     np.testing.assert_allclose(out.cost, [8500.0, 8000.0], rtol=1e-12)
     np.testing.assert_allclose(out.oop, [1700.0, 2400.0], rtol=1e-12)
     assert bits(out) == [ACT_BITS["underservice"], 0]
-    assert a.b.record.underservice_saved_yuan[A] == pytest.approx(1500.0)
+    assert a.b.record.saved_yuan["underservice"][A] == pytest.approx(1500.0)
 
 
 def test_underservice_at_rate_zero_changes_nothing(acts, cat) -> None:
@@ -469,9 +544,10 @@ def test_thresholds_resolve_hospital_then_tier_then_region(acts) -> None:
             "hospitals.C.underservice.cut": 0.2,
         }
     )
-    assert a.params.loss_threshold.tolist() == [0.1, 0.3, 0.4, 0.4]
-    assert a.params.max_rw.tolist() == [0.9, 0.9, 0.6, 0.6]
-    assert a.params.cut.tolist() == [0.0, 0.0, 0.2, 0.0]
+    settings = a.params.settings
+    assert settings["shifting"]["loss_threshold"].tolist() == [0.1, 0.3, 0.4, 0.4]
+    assert settings["referral_down"]["max_rw"].tolist() == [0.9, 0.9, 0.6, 0.6]
+    assert settings["underservice"]["cut"].tolist() == [0.0, 0.0, 0.2, 0.0]
     assert a.params.rates["underservice"].tolist() == [0.0, 0.0, 1.0, 0.0]
 
 
@@ -480,8 +556,52 @@ def test_unset_acts_resolve_to_zero_with_the_default_thresholds(acts, cat) -> No
     for act, rate in a.params.rates.items():
         assert rate.tolist() == [0.0] * 4, act
     assert not a.params.any()
-    assert a.params.loss_threshold.tolist() == [0.2] * 4
-    assert a.params.max_rw.tolist() == [0.6] * 4
-    assert a.params.cut.tolist() == [0.0] * 4
+    settings = a.params.settings
+    assert settings["shifting"]["loss_threshold"].tolist() == [0.2] * 4
+    assert settings["referral_down"]["max_rw"].tolist() == [0.6] * 4
+    assert settings["underservice"]["cut"].tolist() == [0.0] * 4
+    assert settings["induced"]["charge_ratio"].tolist() == [0.5] * 4
+    assert settings["induced"]["los_ratio"].tolist() == [0.5] * 4
     batch = cases(cat, {"cost": 50000.0}, {"drg": "EU19"}, {"los": 8})
     assert_same_cases(a.apply(batch), batch)
+
+
+# --- the act registry: each act named once, and what the audit does to it -------------------
+
+
+def test_each_act_of_the_registry_has_its_own_bit_a_scenario_key_and_a_label() -> None:
+    names = [a.name for a in ACTS]
+    assert len(set(names)) == len(names)
+    bits = [a.bit for a in ACTS]
+    assert all(b > 0 and b & (b - 1) == 0 and b < 256 for b in bits)  # one bit of a uint8
+    assert len(set(bits)) == len(bits)
+    assert [f.name for f in dataclasses.fields(Behaviour)] == names
+    for name in names:
+        assert drgsim.present.labels.act(name, "en") != name, name
+        assert drgsim.present.labels.act(name, "zh") != name, name
+    assert set(Audit().detection) == {a.audit_key for a in AUDITED}
+    assert set(Audit().penalty) == {a.penalty_key for a in AUDITED if a.penalty_key}
+
+
+def test_a_caught_act_is_repriced_voided_or_counted_and_penalised_by_its_key() -> None:
+    up, split, phantom, under = (
+        ACT_BITS[k] for k in ("upcoding", "splitting", "phantom", "underservice")
+    )
+    acts = np.array([up, split, phantom, under, 0, up | split, up], dtype=np.uint8)
+    audited = np.array([True] * 6 + [False])
+    points = np.array([150.0, 80.0, 60.0, 70.0, 50.0, 150.0, 150.0])
+    true_points = np.array([100.0, 80.0, 60.0, 70.0, 50.0, 100.0, 100.0])
+    cfg = Audit(
+        detection={"upcoding": 1.0, "split": 1.0, "phantom": 1.0, "underservice": 1.0},
+        penalty={"upcoding": 2.0, "split": 1.0, "phantom": 3.0},
+    )
+    found = audit.review(acts, audited, np.arange(7), points, true_points, cfg, key=12345)
+    assert found.caught.tolist() == [up, split, phantom, under, 0, up | split, 0]
+    # upcoding: true points, 2 × (150 − 100) deducted; split: 0, 1 × 80; phantom: 0, 3 × 60;
+    # under-service: a violation only; both upcoding and split: 0, 2 × 50 + 1 × 150
+    np.testing.assert_allclose(found.points, [100.0, 0.0, 0.0, 70.0, 50.0, 0.0, 150.0])
+    np.testing.assert_allclose(found.deducted, [100.0, 80.0, 180.0, 0.0, 0.0, 250.0, 0.0])
+    never = Audit(detection={}, penalty=cfg.penalty)
+    missed = audit.review(acts, audited, np.arange(7), points, true_points, never, key=12345)
+    assert missed.caught.tolist() == [0] * 7
+    np.testing.assert_array_equal(missed.points, points)

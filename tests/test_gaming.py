@@ -17,7 +17,6 @@ from conftest import import_table
 
 import drgsim
 from drgsim.cases import ACT_BITS
-from drgsim.population.behaviour import SPLIT_OFFSET
 from drgsim.scale.runner import Result
 from drgsim.scenario.loader import load_scenario, variant_scenario, with_overrides
 
@@ -290,10 +289,10 @@ def splits() -> Result:
 
 def test_the_first_stay_of_every_split_pair_is_flagged_a_readmission(splits) -> None:
     c = splits.cases[splits.cases["variant"] == "split"]
-    second = c[(c["acts"] & ACT_BITS["split"]) != 0]
+    second = c[(c["acts"] & ACT_BITS["splitting"]) != 0]
     assert len(second) > 100
     assert (second["hospital"] == "SW03").all()
-    first = c.set_index("case_id").loc[second["case_id"] - SPLIT_OFFSET]
+    first = c.set_index("case_id").loc[second["origin_id"]]
     assert first["readmission"].all()
     assert (first["patient_id"].to_numpy() == second["patient_id"].to_numpy()).all()
     assert (first["day"].to_numpy() == second["admit_day"].to_numpy()).all()
@@ -305,8 +304,8 @@ def test_the_first_stay_of_a_split_pair_earns_the_readmission_factor_times_its_p
     c = splits.cases
     half = c[c["variant"] == "split"].set_index("case_id")
     full = c[c["variant"] == "split_factor_1"].set_index("case_id")
-    second = half[(half["acts"] & ACT_BITS["split"]) != 0]
-    firsts = second.index - SPLIT_OFFSET
+    second = half[(half["acts"] & ACT_BITS["splitting"]) != 0]
+    firsts = second["origin_id"]
     np.testing.assert_allclose(
         half.loc[firsts, "points"], 0.5 * full.loc[firsts, "points"], rtol=1e-12
     )
@@ -314,6 +313,108 @@ def test_the_first_stay_of_a_split_pair_earns_the_readmission_factor_times_its_p
     assert (half["readmission"] == full["readmission"]).all()
     factor = np.where(half["readmission"], 0.5, 1.0)
     np.testing.assert_allclose(half["points"], factor * full["points"], rtol=1e-12)
+
+
+# --- every case has an id of its own and an origin -----------------------------------------
+
+#: Every act at once, at rates that make each happen hundreds of times in the small city.
+EVERY_ACT = {
+    "hospitals.SW01.upcoding.rate": 0.2,
+    "hospitals.SW01.shifting.rate": 0.5,
+    "hospitals.SW03.splitting.rate": 0.3,
+    "tiers.1.induced.rate": 0.1,
+    "hospitals.SW05.phantom.rate": 0.05,
+    "hospitals.SW04.underservice.cut": 0.1,
+    "behaviour.referral_down.rate": 0.2,
+}
+CREATING = ("splitting", "induced", "phantom")
+MOVING = ("shifting", "referral_down")
+GROUP = ["variant", "replication", "year"]
+
+
+@pytest.fixture(scope="module")
+def every_act(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, pd.DataFrame, Result]:
+    """Two years with every act; then that run's own case table replayed with every act again.
+
+    The replayed table already holds split stays, induced and phantom cases, so the ids the
+    acts give new cases must not be ones the table uses.
+    """
+    first = drgsim.run(small(years=2, variants={"every_act": EVERY_ACT}), cases=True)
+    c = first.cases
+    table = import_table(c[c["variant"] == "every_act"])
+    path = tmp_path_factory.mktemp("every_act") / "cases.csv"
+    table.to_csv(path, index=False)
+    replay = drgsim.run(
+        small(years=2, cases={"source": str(path)}, variants={"every_act": EVERY_ACT}),
+        cases=True,
+    )
+    return first, table, replay
+
+
+def test_with_every_act_synthetic_and_replayed_case_ids_are_unique_in_each_year(
+    every_act,
+) -> None:
+    first, _, replay = every_act
+    for result in (first, replay):
+        c = result.cases
+        assert len(c[c["variant"] == "every_act"]) > 20000
+        repeated = c[c.duplicated([*GROUP, "case_id"], keep=False)]
+        assert repeated.empty, repeated[[*GROUP, "case_id", "origin_kind"]].head()
+
+
+def test_each_created_case_comes_from_a_case_of_its_hospital_month_and_group(every_act) -> None:
+    first, _, replay = every_act
+    for result in (first, replay):
+        c = result.cases.assign(adrg=lambda t: t["drg_true"].str[:3])
+        for keys, part in c.groupby(GROUP):
+            by_id = part.set_index("case_id")
+            for kind in CREATING:
+                made = part[part["origin_kind"] == kind]
+                if keys[0] == "every_act":
+                    assert len(made) > 50, (keys, kind)
+                else:
+                    assert made.empty, (keys, kind)
+                assert made["origin_id"].isin(by_id.index).all(), (keys, kind)
+                origin = by_id.loc[made["origin_id"]]
+                for col in ("hospital", "month"):
+                    assert (origin[col].to_numpy() == made[col].to_numpy()).all(), (kind, col)
+                assert (origin["adrg"].to_numpy() == made["adrg"].to_numpy()).all(), kind
+                assert (origin["origin_kind"] != kind).all(), kind  # made from an older case
+            split = part[part["origin_kind"] == "splitting"]
+            first_stays = by_id.loc[split["origin_id"]]
+            assert (first_stays["patient_id"].to_numpy() == split["patient_id"].to_numpy()).all()
+            assert (first_stays["day"].to_numpy() == split["admit_day"].to_numpy()).all()
+
+
+def test_a_case_has_an_origin_exactly_when_an_act_made_or_moved_it(every_act) -> None:
+    first, _, replay = every_act
+    for result in (first, replay):
+        c = result.cases
+        for kind in CREATING:
+            carries = (c["acts"] & ACT_BITS[kind]) != 0
+            assert ((c["origin_kind"] == kind) == carries).all(), kind
+        moved = c["origin_kind"].isin(MOVING)
+        assert moved.sum() > 100
+        assert (c.loc[moved, "origin_id"] == c.loc[moved, "case_id"]).all()
+        for kind in MOVING:
+            assert ((c.loc[c["origin_kind"] == kind, "acts"] & ACT_BITS[kind]) != 0).all()
+        plain = c["origin_kind"] == ""
+        assert (c.loc[plain, "origin_id"] == -1).all()
+        assert set(c["origin_kind"]) == {"", *CREATING, *MOVING}
+
+
+def test_replayed_cases_keep_the_tables_own_id_as_their_record_id(every_act) -> None:
+    first, table, replay = every_act
+    c = replay.cases
+    assert (first.cases["record_id"] == -1).all()
+    for name in ("baseline", "every_act"):
+        mine = c[c["variant"] == name]
+        recorded = mine[mine["record_id"] != -1]
+        assert not recorded["origin_kind"].isin(CREATING).any()
+        assert (mine.loc[mine["record_id"] == -1, "origin_kind"].isin(CREATING)).all()
+        for year, ids in recorded.groupby("year")["record_id"]:
+            want = table.loc[table["year"] == year, "case_id"]
+            assert sorted(ids.tolist()) == sorted(want.tolist()), (name, year)
 
 
 # --- patient shifting ----------------------------------------------------------------------

@@ -82,7 +82,7 @@ def test_the_catalogue_has_a_mean_cost_of_10000_and_the_negotiated_weights(resul
 
 # --- 2. case classes and points ----------------------------------------------------------------
 
-#: case_id → (class, points, earlier stay of a readmission) in pool mode (quota 0.05: no
+#: the table's case id (record_id) → (class, points, earlier stay of a readmission) in pool mode (quota 0.05: no
 #: hospital has 20 cases in a month, so floor(0.05 × n) = 0 nominations).
 CASES_POOL = {
     1: ("normal", 200.0, False),  # H1 FM19 20000: r = 20000/20000 = 1 → BP×K = 200×1.0
@@ -108,7 +108,7 @@ CASES_REPRICING = {**CASES_POOL, 2: ("special", 800.0, False)}
 
 
 def _case(result, variant: str, case_id: int) -> pd.Series:
-    return _row(result.cases, variant, case_id=case_id)
+    return _row(result.cases, variant, record_id=case_id)
 
 
 def _check_case(result, variant: str, case_id: int) -> None:
@@ -121,7 +121,7 @@ def _check_case(result, variant: str, case_id: int) -> None:
 
 def test_every_case_has_its_hand_computed_class_points_and_readmission_flag(result) -> None:
     for variant, table in ((POOL, CASES_POOL), (REPRICING, CASES_REPRICING)):
-        assert sorted(_rows(result.cases, variant)["case_id"]) == sorted(table)
+        assert sorted(_rows(result.cases, variant)["record_id"]) == sorted(table)
         for case_id in table:
             _check_case(result, variant, case_id)
 

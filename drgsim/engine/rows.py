@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from drgsim.cases import DISCHARGE_TYPES
+from drgsim.cases import DISCHARGE_TYPES, act_names
 from drgsim.engine.year_totals import PricedBatch
 from drgsim.kernels.price import CLASS_NAMES
 from drgsim.population.hospitals import HospitalTable
@@ -166,6 +166,9 @@ def case_rows(
         "points": final,
         "readmission": claims.readmit,
         "acts": c.acts,
+        "origin_id": c.origin_id,
+        "origin_kind": act_names(c.origin_act),
+        "record_id": c.record_id,
         "audited": claims.audited,
         "caught": claims.caught,
         "deducted_points": claims.deducted,

@@ -6,13 +6,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from drgsim.cases import ACT_BITS, CaseBatch
+from drgsim.acts import ACT, ACTS
+from drgsim.cases import CaseBatch
 from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, aggregate
 from drgsim.kernels.price import CLASS_NAMES
-from drgsim.population.behaviour import SPLIT_OFFSET, ActRecord
+from drgsim.population.behaviour import ActRecord
 from drgsim.rules.tariff import Reference, Tariff
 
-GAINING_ACTS = ("upcoding", "splitting", "induced", "phantom")
+#: Acts whose gain is counted from their claims (the others' from what they saved, or not at all).
+CLAIM_GAINS = tuple(a for a in ACTS if a.gain not in (None, "saved_yuan"))
 N_CLASSES = len(CLASS_NAMES)
 
 
@@ -51,8 +53,8 @@ class YearTotals:
         self.sums = {k: np.zeros(self.n_hosp) for k in SUM_COLUMNS}
         self.cells = {k: np.zeros(self.n_hosp * self.n_drg) for k in CELL_COLUMNS}
         self.classes = np.zeros((self.n_hosp, N_CLASSES), dtype=np.int64)
-        self.act_points = {k: np.zeros(self.n_hosp) for k in GAINING_ACTS}
-        self.act_yuan = {k: np.zeros(self.n_hosp) for k in GAINING_ACTS}
+        self.act_points = {a.name: np.zeros(self.n_hosp) for a in CLAIM_GAINS}
+        self.act_yuan = {a.name: np.zeros(self.n_hosp) for a in CLAIM_GAINS}
 
     def add(
         self,
@@ -64,7 +66,7 @@ class YearTotals:
     ) -> None:
         """Add a month's claims; `adjust` moves points of earlier months' readmitted stays."""
         c = claims.cases
-        phantom = (c.acts & ACT_BITS["phantom"]) != 0
+        phantom = (c.acts & ACT["phantom"].bit) != 0
         sums, cells = aggregate(
             c.hospital,
             claims.drg,
@@ -103,16 +105,20 @@ class YearTotals:
         def total(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
             return np.bincount(h[mask], weights=values[mask], minlength=n)
 
-        def has(act: str) -> np.ndarray:
-            return (c.acts & ACT_BITS[act]) != 0
-
-        up, split = has("upcoding"), has("split")
-        firsts = np.isin(c.case_id, c.case_id[split] - SPLIT_OFFSET) & ~split
-        self.act_points["upcoding"] += total(up, final - claims.true_points - claims.deducted)
-        self.act_points["splitting"] += total(split, net) - total(firsts, claims.points - final)
-        self.act_points["induced"] += total(has("induced"), net)
-        self.act_yuan["induced"] -= total(has("induced"), c.cost)
-        self.act_points["phantom"] += total(has("phantom"), net)
+        for act in CLAIM_GAINS:
+            mine = (c.acts & act.bit) != 0
+            if act.gain == "upcoded_points":
+                self.act_points[act.name] += total(
+                    mine, final - claims.true_points - claims.deducted
+                )
+            elif act.gain == "split_stays":  # less what the first stays lose to readmission
+                made = mine & (c.origin_act == act.bit)
+                firsts = np.isin(c.case_id, c.origin_id[made]) & ~made
+                self.act_points[act.name] += total(mine, net) - total(firsts, claims.points - final)
+            else:  # net_points, net_points_less_cost
+                self.act_points[act.name] += total(mine, net)
+                if act.gain == "net_points_less_cost":
+                    self.act_yuan[act.name] -= total(mine, c.cost)
 
     def indicators(self, refused_high: np.ndarray) -> dict[str, np.ndarray]:
         """Indicators of spec §6 from what the regulator sees: billed codes, costs, audits."""
@@ -140,16 +146,14 @@ class YearTotals:
             return np.where(n_h > 0, (n * ratio).sum(axis=1) / n_h, np.nan)
 
     def gains(self, point_value: float, record: ActRecord) -> dict[str, np.ndarray]:
-        """Each hospital's net gain in yuan from each act: money gained minus penalties.
+        """Each hospital's net gain in yuan from each act that adapts, counted as its `gain` says.
 
-        Upcoding: points above the true DRG's, less deductions; splitting: the second stays'
-        points less deductions and the first stays' readmission cut; induced: points less cost;
-        phantom: points less deductions; under-service: cost saved; shifting: losses avoided.
+        (drgsim.acts.Gain: points gained less penalties at the year's point value, less cost, or
+        what the act saved.)
         """
         pv = point_value if np.isfinite(point_value) else 0.0
-        out = {k: pv * self.act_points[k] + self.act_yuan[k] for k in GAINING_ACTS}
-        out["underservice"] = record.underservice_saved_yuan.copy()
-        out["shifting"] = record.shifting_avoided_yuan.copy()
+        out = {k: pv * self.act_points[k] + self.act_yuan[k] for k in self.act_points}
+        out.update({k: v.copy() for k, v in record.saved_yuan.items()})
         return out
 
     def history(self) -> Reference:

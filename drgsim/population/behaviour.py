@@ -2,37 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from drgsim.cases import ACT_BITS, CaseBatch
+from drgsim.acts import ACT, ACTS, ActSpec
+from drgsim.cases import CaseBatch
 from drgsim.kernels.group import group_cases
 from drgsim.kernels.rng import stream_key, uniform_np
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.pricing import Rules, formula_points
 from drgsim.rules.tariff import Tariff
-from drgsim.scenario.schema import BEHAVIOUR_ACTS, Behaviour, Scenario
+from drgsim.scenario.schema import Behaviour, Scenario
 
-#: Offsets of new cases' ids inside a month's id range (synthetic cases use 0 … 2,999,999).
-SPLIT_OFFSET, INDUCED_OFFSET, PHANTOM_OFFSET = 3_000_000, 5_000_000, 7_000_000
 #: Draw numbers per case, so each act's randomness is its own: counter = case_id × 16 + draw.
 U_UPCODE, U_SHIFT, U_SHIFT_TO, U_SPLIT, U_UNDER, U_DOWN, U_DOWN_TO = 0, 1, 2, 3, 4, 5, 6
 U_TEMPLATE, U_PATIENT, U_COUNT = 7, 8, 9
-DEFAULTS = {"loss_threshold": 0.2, "cut": 0.0, "max_rw": 0.6}
 SUFFIX_LEVEL = {"1": 0, "3": 1, "5": 2}
-INDUCED_COST = 0.5  # an induced admission costs half its group's reference (would be outpatient)
 
 
 @dataclass
 class ActParams:
-    """Each hospital's act parameters, resolved hospital → tier → region → default."""
+    """Each hospital's act parameters, resolved hospital → tier → region → the schema's fallback."""
 
-    rates: dict[str, np.ndarray]  # act → rate per hospital (under-service: share of cases cut)
-    loss_threshold: np.ndarray
-    cut: np.ndarray
-    max_rw: np.ndarray
+    rates: dict[str, np.ndarray]  # act → rate per hospital (what adaptation moves)
+    settings: dict[str, dict[str, np.ndarray]]  # act → its other keys → value per hospital
 
     def any(self) -> bool:
         """Whether any hospital commits any act."""
@@ -40,36 +36,28 @@ class ActParams:
 
 
 def resolve(scn: Scenario, hospitals: HospitalTable) -> ActParams:
-    """Per-hospital act parameters from the hospital's, its tier's and the region's settings."""
+    """Per-hospital values of every act's keys from the hospital's, its tier's and the region's."""
+    chains: list[list[Behaviour]] = [
+        [b for b in (scn.hospitals.get(hid), scn.tiers.get(int(tier)), scn.behaviour) if b]
+        for hid, tier in zip(hospitals.ids, hospitals.tier, strict=True)
+    ]
 
-    def pick(hid: str, tier: int, act: str, attr: str, default: float) -> float:
-        levels: list[Behaviour | None] = [
-            scn.hospitals.get(hid),
-            scn.tiers.get(tier),
-            scn.behaviour,
-        ]
-        for level in levels:
-            if level is None:
-                continue
-            value = getattr(getattr(level, act), attr)
-            if value is not None:
-                return float(value)
-        return default
+    def column(act: str, f: dataclasses.Field) -> np.ndarray:  # type: ignore[type-arg]
+        def value(chain: list[Behaviour]) -> float:
+            found = (getattr(getattr(b, act), f.name) for b in chain)
+            return float(next((v for v in found if v is not None), f.metadata["fallback"]))
 
-    ids, tiers = hospitals.ids, [int(t) for t in hospitals.tier]
+        return np.array([value(chain) for chain in chains], dtype=np.float64)
 
-    def column(act: str, attr: str, default: float) -> np.ndarray:
-        return np.array([pick(h, t, act, attr, default) for h, t in zip(ids, tiers, strict=True)])
-
-    rates = {act: column(act, "rate", 0.0) for act in BEHAVIOUR_ACTS if act != "underservice"}
-    cut = column("underservice", "cut", DEFAULTS["cut"])
-    rates["underservice"] = np.where(cut > 0, column("underservice", "rate", 1.0), 0.0)
-    return ActParams(
-        rates,
-        column("shifting", "loss_threshold", DEFAULTS["loss_threshold"]),
-        cut,
-        column("referral_down", "max_rw", DEFAULTS["max_rw"]),
-    )
+    rates, settings = {}, {}
+    for spec in ACTS:
+        keys = dataclasses.fields(getattr(scn.behaviour, spec.name))
+        values = {f.name: column(spec.name, f) for f in keys}
+        rate = values.pop("rate")
+        if spec.needs is not None:  # an act whose size is 0 is not done (under-service: cut)
+            rate = np.where(values[spec.needs] > 0, rate, 0.0)
+        rates[spec.name], settings[spec.name] = rate, values
+    return ActParams(rates, settings)
 
 
 @dataclass
@@ -86,13 +74,15 @@ class ActRecord:
     """What the acts of a year did, per hospital, for indicators and adaptation."""
 
     refused_high: np.ndarray
-    shifting_avoided_yuan: np.ndarray
-    underservice_saved_yuan: np.ndarray
+    saved_yuan: dict[
+        str, np.ndarray
+    ]  # act → yuan it saved each hospital (losses avoided, cost cut)
 
     @staticmethod
     def zeros(n: int) -> ActRecord:
         """An empty record for `n` hospitals."""
-        return ActRecord(np.zeros(n), np.zeros(n), np.zeros(n))
+        saved = {a.name: np.zeros(n) for a in ACTS if a.gain == "saved_yuan"}
+        return ActRecord(np.zeros(n), saved)
 
 
 @dataclass
@@ -123,8 +113,8 @@ class Behaviours:
         batch = self.refer_down(batch, key, view)
         batch = self.underserve(batch, key)
         batch = self.split(batch, key, view)
-        batch = self.add_cases(batch, key, "induced", INDUCED_OFFSET)
-        batch = self.add_cases(batch, key, "phantom", PHANTOM_OFFSET)
+        batch = self.add_cases(batch, key, ACT["induced"])
+        batch = self.add_cases(batch, key, ACT["phantom"])
         return self.upcode(batch, key)
 
     def _u(self, key: int, batch: CaseBatch, draw: int, rate: np.ndarray) -> np.ndarray:
@@ -146,14 +136,16 @@ class Behaviours:
             formula_points(batch, self._billed(batch), view.tariff, self.rules) * view.point_value
         )
 
-    def _move(self, batch: CaseBatch, rows: np.ndarray, targets: np.ndarray, bit: int) -> None:
+    def _move(self, batch: CaseBatch, rows: np.ndarray, targets: np.ndarray, act: ActSpec) -> None:
         """Send the cases at `rows` to hospitals `targets`; cost scales with the cost level."""
         level = self.hospitals.cost_level
         scale = level[targets] / level[batch.hospital[rows]]
         batch.cost[rows] *= scale
         batch.oop[rows] *= scale
         batch.hospital[rows] = targets
-        batch.acts[rows] |= bit
+        batch.acts[rows] |= act.bit
+        batch.origin_id[rows] = batch.case_id[rows]  # the same stay, at another hospital
+        batch.origin_act[rows] = act.bit
 
     def _choose(self, candidates: np.ndarray, u: np.ndarray) -> np.ndarray:
         """A hospital among `candidates` for each draw u, in proportion to their volume."""
@@ -172,7 +164,8 @@ class Behaviours:
         pay[active] = self.expected_payment(batch.take(active), view)
         loss = (batch.cost - pay) / np.maximum(pay, 1e-9)
         refuse = self._u(key, batch, U_SHIFT, rate) < rate[h]
-        refuse &= (loss > self.params.loss_threshold[h]) & ~batch.ungroupable
+        refuse &= loss > self.params.settings["shifting"]["loss_threshold"][h]
+        refuse &= ~batch.ungroupable
         tier = self.hospitals.tier
         u_to = self._u(key, batch, U_SHIFT_TO, rate)
         rw = view.tariff.rw[np.maximum(self._billed(batch), 0)]
@@ -184,8 +177,8 @@ class Behaviours:
             self.record.refused_high[src] += np.count_nonzero(
                 rw[rows] >= self.scn.incentive.high_weight_rw
             )
-            self.record.shifting_avoided_yuan[src] += float(np.sum(batch.cost[rows] - pay[rows]))
-            self._move(batch, rows, self._choose(candidates, u_to[rows]), ACT_BITS["shifting"])
+            self.record.saved_yuan["shifting"][src] += float(np.sum(batch.cost[rows] - pay[rows]))
+            self._move(batch, rows, self._choose(candidates, u_to[rows]), ACT["shifting"])
         return batch
 
     def refer_down(self, batch: CaseBatch, key: int, view: View) -> CaseBatch:
@@ -196,28 +189,29 @@ class Behaviours:
             return batch
         h = batch.hospital
         rw = view.tariff.rw[np.maximum(self._billed(batch), 0)]
-        send = (self._u(key, batch, U_DOWN, rate) < rate[h]) & (rw < self.params.max_rw[h])
+        max_rw = self.params.settings["referral_down"]["max_rw"]
+        send = (self._u(key, batch, U_DOWN, rate) < rate[h]) & (rw < max_rw[h])
         send &= ~batch.ungroupable
         rows = np.flatnonzero(send)
         if rows.size:
             targets = self._choose(lower, self._u(key, batch, U_DOWN_TO, rate)[rows])
-            self._move(batch, rows, targets, ACT_BITS["referral_down"])
+            self._move(batch, rows, targets, ACT["referral_down"])
         return batch
 
     def underserve(self, batch: CaseBatch, key: int) -> CaseBatch:
         """Cut the cost of care of a share of each hospital's cases."""
-        cut, rate = self.params.cut, self.params.rates["underservice"]
+        cut, rate = self.params.settings["underservice"]["cut"], self.params.rates["underservice"]
         if not np.any(rate > 0):
             return batch
         h = batch.hospital
         rows = np.flatnonzero(self._u(key, batch, U_UNDER, rate) < rate[h])
         saved = batch.cost[rows] * cut[h[rows]]
-        self.record.underservice_saved_yuan += np.bincount(
+        self.record.saved_yuan["underservice"] += np.bincount(
             h[rows], weights=saved, minlength=self.hospitals.n
         )
         batch.cost[rows] -= saved
         batch.oop[rows] *= 1.0 - cut[h[rows]]
-        batch.acts[rows] |= ACT_BITS["underservice"]
+        batch.acts[rows] |= ACT["underservice"].bit
         return batch
 
     def split(self, batch: CaseBatch, key: int, view: View) -> CaseBatch:
@@ -241,24 +235,30 @@ class Behaviours:
         first.oop[rows] = oop * share
         first.los[rows] = first_los[rows]
         first.day[rows] = first_day[rows]
-        second.case_id = second.case_id + SPLIT_OFFSET
+        second.case_id = batch.new_ids(rows.size)
+        second.origin_id = batch.case_id[rows].copy()
+        second.origin_act[:] = ACT["splitting"].bit
+        second.record_id[:] = -1
         second.cost = cost - first.cost[rows]
         second.oop = oop - first.oop[rows]
         second.los = (los[rows] - first_los[rows]).astype(np.int16)
         second.admit_day = first_day[rows].astype(np.int16)
-        second.acts = second.acts | ACT_BITS["split"]
+        second.acts = second.acts | ACT["splitting"].bit
         return CaseBatch.concat([first, second])
 
-    def add_cases(self, batch: CaseBatch, key: int, act: str, offset: int) -> CaseBatch:
-        """Induced (cheap, low-severity) or phantom (billed, never happened) admissions."""
-        rate = self.params.rates[act]
+    def add_cases(self, batch: CaseBatch, key: int, act: ActSpec) -> CaseBatch:
+        """Induced (cheap, low-severity) or phantom (billed, never happened) admissions.
+
+        Each added case copies a random case of its hospital this month (its template and
+        origin) and gets a new patient.
+        """
+        rate = self.params.rates[act.name]
         if not np.any(rate > 0):
             return batch
+        key ^= act.bit  # the act's own stream of draws
         n_h = np.bincount(batch.hospital, minlength=self.hospitals.n)
         u_count = uniform_np(
-            key,
-            np.arange(self.hospitals.n, dtype=np.uint64) * np.uint64(16)
-            + np.uint64(U_COUNT + offset),
+            key, np.arange(self.hospitals.n, dtype=np.uint64) * np.uint64(16) + np.uint64(U_COUNT)
         )
         extra = np.floor(rate * n_h + u_count).astype(np.int64)
         extra[n_h == 0] = 0
@@ -270,28 +270,31 @@ class Behaviours:
         order = np.argsort(batch.hospital, kind="stable")
         start = np.searchsorted(batch.hospital[order], new_h)
         pick = np.floor(
-            uniform_np(key ^ offset, k * np.uint64(16) + np.uint64(U_TEMPLATE)) * n_h[new_h]
+            uniform_np(key, k * np.uint64(16) + np.uint64(U_TEMPLATE)) * n_h[new_h]
         ).astype(np.int64)
         new = batch.take(order[start + pick])
-        new.case_id = (
-            new.case_id * 0 + (int(batch.month[0]) * 10_000_000 + offset) + k.astype(np.int64)
-        )
+        new.origin_id = new.case_id
+        new.origin_act = np.full(total, act.bit, dtype=np.uint8)
+        new.record_id = np.full(total, -1, dtype=np.int64)
+        new.case_id = batch.new_ids(total)
         population = self.scn.region.population
         new.patient = np.floor(
-            uniform_np(key ^ offset, k * np.uint64(16) + np.uint64(U_PATIENT)) * population
+            uniform_np(key, k * np.uint64(16) + np.uint64(U_PATIENT)) * population
         ).astype(np.int64)
-        new.acts = np.full(total, ACT_BITS[act], dtype=np.uint8)
+        new.acts = np.full(total, act.bit, dtype=np.uint8)
         new.ungroupable = np.zeros(total, dtype=bool)
         new.discharge = np.zeros(total, dtype=np.int8)
-        if act == "induced":
+        if act.name == "induced":
+            induced = self.params.settings["induced"]
             new.severity = np.full(total, 2, dtype=np.int8)
             new.billed_severity = new.severity.copy()
             g = self.cat.group_table[new.adrg, 2]
             new.drg_true = g.astype(np.int16)
             level = self.hospitals.cost_level[new_h]
-            new.cost = INDUCED_COST * self.cat.ref_cost[g] * level
+            new.cost = induced["charge_ratio"][new_h] * self.cat.ref_cost[g] * level
             new.oop = new.cost * self.hospitals.oop_mean[new_h]
-            new.los = np.maximum(1, np.round(self.cat.mean_los[g] / 2)).astype(np.int16)
+            los = np.round(self.cat.mean_los[g] * induced["los_ratio"][new_h])
+            new.los = np.maximum(1, los).astype(np.int16)
             new.admit_day = (new.day - new.los).astype(np.int16)
         else:
             new.oop = np.zeros(total)
@@ -312,7 +315,7 @@ class Behaviours:
         if rows.size == 0:
             return batch
         batch.billed_severity[rows] = self.level_of[target[rows]]
-        batch.acts[rows] |= ACT_BITS["upcoding"]
+        batch.acts[rows] |= ACT["upcoding"].bit
         return batch
 
     def adapt(self, gains: dict[str, np.ndarray], step: float, max_rate: float) -> None:

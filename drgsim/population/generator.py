@@ -6,14 +6,12 @@ import calendar
 
 import numpy as np
 
-from drgsim.cases import CaseBatch
+from drgsim.cases import CaseBatch, month_ids, no_origin
 from drgsim.kernels.generate import N_PARAMS, generate_cases
 from drgsim.kernels.rng import stream_key
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules.catalogue import Catalogue
 from drgsim.scenario.schema import Scenario
-
-CASE_ID_STRIDE = 10_000_000  # case_id = month × stride + index within the month
 
 
 def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -109,7 +107,7 @@ class SyntheticSource:
         patient, adrg, severity, drg_true, cost, oop, los, admit, day, discharge, ungroup = out
         n = hospital.shape[0]
         return CaseBatch(
-            case_id=month * CASE_ID_STRIDE + np.arange(n, dtype=np.int64),
+            case_id=month_ids(month, n),
             patient=patient,
             hospital=hospital,
             adrg=adrg,
@@ -125,6 +123,7 @@ class SyntheticSource:
             discharge=discharge,
             ungroupable=ungroup,
             acts=np.zeros(n, dtype=np.uint8),
+            **no_origin(n),
         )
 
     def tier_mix(self, tier: int) -> np.ndarray:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drgsim.cases import CaseBatch
+from drgsim.cases import CaseBatch, month_ids, no_origin
 from drgsim.errors import DrgsimError
 from drgsim.population.hospitals import HospitalTable
 from drgsim.records.importing import Imported, import_cases
@@ -133,7 +133,11 @@ def severity_levels(cat: Catalogue) -> np.ndarray:
 
 
 def case_batch(cases: pd.DataFrame, cat: Catalogue) -> CaseBatch:
-    """All cases of an imported table as one batch (billed severity from the billed code)."""
+    """All cases of an imported table as one batch (billed severity from the billed code).
+
+    The table's own ids are kept as `record_id`; `case_id` numbers the rows (monthly batches
+    renumber their cases, so that ids are unique whatever the table holds).
+    """
     n = len(cases)
     drg_code = cases["drg"].cat.codes.to_numpy().astype(np.int64)
     ungroupable = drg_code == cat.n_drg
@@ -144,7 +148,7 @@ def case_batch(cases: pd.DataFrame, cat: Catalogue) -> CaseBatch:
     day = cases["day"].to_numpy(np.int64)
     los = cases["los"].to_numpy(np.int64)
     return CaseBatch(
-        case_id=cases["case_id"].to_numpy(np.int64),
+        case_id=np.arange(n, dtype=np.int64),
         patient=cases["patient_id"].to_numpy(np.int64),
         hospital=cases["hospital"].cat.codes.to_numpy().astype(np.int32),
         adrg=cat.drg_adrg[np.where(ungroupable, drg_true, drg)].astype(np.int16),
@@ -160,13 +164,17 @@ def case_batch(cases: pd.DataFrame, cat: Catalogue) -> CaseBatch:
         discharge=cases["discharge"].cat.codes.to_numpy().astype(np.int8),
         ungroupable=ungroupable,
         acts=np.zeros(n, np.uint8),
+        **{**no_origin(n), "record_id": cases["case_id"].to_numpy(np.int64)},
     )
 
 
 def monthly_batches(
     cases: pd.DataFrame, cat: Catalogue, start_year: int
 ) -> dict[tuple[int, int], CaseBatch]:
-    """Split imported cases into (year index, month) batches, each in hospital then row order."""
+    """Split imported cases into (year index, month) batches, each in hospital then row order.
+
+    Each batch's cases get the ids of a month's cases (drgsim.cases.month_ids).
+    """
     batch = case_batch(cases, cat)
     year = cases["year"].to_numpy(np.int64) - start_year
     period = year * 13 + batch.month.astype(np.int64)
@@ -177,5 +185,7 @@ def monthly_batches(
     for rows in np.split(order, bounds):
         if rows.size:
             y, m = divmod(int(period[rows[0]]), 13)
-            out[(y, m)] = batch.take(rows)
+            cases_m = batch.take(rows)
+            cases_m.case_id = month_ids(m, rows.size)
+            out[(y, m)] = cases_m
     return out

@@ -6,13 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drgsim.cases import ACT_BITS
+from drgsim.acts import AUDITED
 from drgsim.kernels.rng import uniform_np
 from drgsim.kernels.sample import select_per_group
 from drgsim.scenario.schema import Audit
-
-#: Acts an audit can catch, in the order their detection draws are numbered.
-AUDITED_ACTS = ("upcoding", "split", "phantom", "underservice")
 
 
 @dataclass(frozen=True)
@@ -45,25 +42,26 @@ def review(
 ) -> Findings:
     """Catch each act of a reviewed claim with its detection probability, then reprice and deduct.
 
-    Caught upcoding: the claim is repriced at its true DRG and penalty × the point difference is
-    deducted; caught split or phantom: the claim earns 0 and penalty × its points is deducted;
-    caught under-service counts as a violation only.
+    What a caught act suffers is its registry row's `caught` (drgsim.acts): `reprice` (upcoding)
+    bills the true DRG and deducts penalty × the point difference; `void` (split, phantom) pays
+    0 and deducts penalty × its points; `count` (under-service) is a violation only.
     """
     caught = np.zeros(acts.shape[0], dtype=np.uint8)
-    for i, act in enumerate(AUDITED_ACTS):
-        bit = ACT_BITS[act]
-        rows = np.flatnonzero(audited & ((acts & bit) != 0))
+    for i, act in enumerate(AUDITED):
+        rows = np.flatnonzero(audited & ((acts & act.bit) != 0))
         if rows.size:
-            counter = case_id[rows].astype(np.uint64) * np.uint64(len(AUDITED_ACTS)) + np.uint64(i)
-            caught[rows[uniform_np(key, counter) < cfg.detection.get(act, 0.0)]] |= bit
+            counter = case_id[rows].astype(np.uint64) * np.uint64(len(AUDITED)) + np.uint64(i)
+            hit = uniform_np(key, counter) < cfg.detection.get(str(act.audit_key), 0.0)
+            caught[rows[hit]] |= act.bit
     new = points.copy()
     deducted = np.zeros(points.shape[0])
-    up = (caught & ACT_BITS["upcoding"]) != 0
-    diff = np.maximum(points - true_points, 0.0)
-    new[up] = np.minimum(points[up], true_points[up])
-    deducted[up] += cfg.penalty.get("upcoding", 0.0) * diff[up]
-    for act in ("split", "phantom"):
-        hit = (caught & ACT_BITS[act]) != 0
-        deducted[hit] += cfg.penalty.get(act, 0.0) * points[hit]
-        new[hit] = 0.0
+    for act in AUDITED:
+        hit = (caught & act.bit) != 0
+        penalty = cfg.penalty.get(act.penalty_key, 0.0) if act.penalty_key else 0.0
+        if act.caught == "reprice":
+            deducted[hit] += penalty * np.maximum(points[hit] - true_points[hit], 0.0)
+            new[hit] = np.minimum(new[hit], true_points[hit])
+        elif act.caught == "void":
+            deducted[hit] += penalty * points[hit]
+            new[hit] = 0.0
     return Findings(audited, caught, new, deducted)

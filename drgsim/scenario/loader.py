@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from drgsim.acts import DETECTION_KEYS, PENALTY_KEYS
 from drgsim.errors import ScenarioError, problem
-from drgsim.scenario.schema import ACTS, INDICATORS, FrozenDict, Scenario
+from drgsim.scenario.schema import INDICATORS, FrozenDict, Scenario
 from drgsim.scenario.yamlio import parse_yaml, read_yaml
 
 BASELINE = "baseline"
@@ -445,7 +446,7 @@ def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool =
     total = sum(ind.weight for ind in inc.indicators.values())
     if inc.indicators and abs(total - 1.0) > 1e-9:
         fail("incentive.indicators", round(total, 6), "indicator weights must sum to 1")
-    for table, allowed in (("detection", ACTS), ("penalty", ACTS[:3])):
+    for table, allowed in (("detection", DETECTION_KEYS), ("penalty", PENALTY_KEYS)):
         for act in getattr(scn.audit, table):
             if act not in allowed:
                 fail(f"audit.{table}.{act}", act, _unknown(act, list(allowed)))

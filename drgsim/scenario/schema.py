@@ -111,12 +111,18 @@ class Privacy:
     )
 
 
+def act_key(fallback: float, **kw: Any) -> Any:
+    """A key of an act: null inherits (hospital → tier → region); `fallback` is used if none sets it."""
+    meta = key(None, **kw).metadata
+    return field(default=None, metadata={**meta, "fallback": fallback})
+
+
 @dataclass(frozen=True)
 class Act:
     """How often a hospital commits one act (null: inherit from its tier, then the region)."""
 
-    rate: float | None = key(
-        None, ge=0, le=1, doc="share of cases (or of volume) affected", source="[default] 0"
+    rate: float | None = act_key(
+        0.0, ge=0, le=1, doc="share of cases (or of volume) affected", source="[default]"
     )
 
 
@@ -124,15 +130,38 @@ class Act:
 class ShiftingAct:
     """Patient shifting 推诿: refusing cases expected to lose money."""
 
-    rate: float | None = key(
-        None, ge=0, le=1, doc="share of loss-making cases refused", source="[default] 0"
+    rate: float | None = act_key(
+        0.0, ge=0, le=1, doc="share of loss-making cases refused", source="[default]"
     )
-    loss_threshold: float | None = key(
-        None,
+    loss_threshold: float | None = act_key(
+        0.2,
         ge=0,
         le=10,
         doc="refuse when (cost − expected payment) / expected payment exceeds this",
-        source="[default] 0.2",
+        source="[default]",
+    )
+
+
+@dataclass(frozen=True)
+class InducedAct:
+    """Induced admission 低标入院: admitting cheap low-severity cases that would be outpatient."""
+
+    rate: float | None = act_key(
+        0.0, ge=0, le=1, doc="added cases as a share of the hospital's volume", source="[default]"
+    )
+    charge_ratio: float | None = act_key(
+        0.5,
+        gt=0,
+        le=10,
+        doc="an added case's cost as a multiple of its group's reference cost (× cost level)",
+        source="[default] v1's value: the stay would otherwise be outpatient",
+    )
+    los_ratio: float | None = act_key(
+        0.5,
+        gt=0,
+        le=10,
+        doc="an added case's stay as a multiple of its group's mean stay (rounded, ≥ 1 day)",
+        source="[default] v1's value",
     )
 
 
@@ -140,44 +169,35 @@ class ShiftingAct:
 class UnderserviceAct:
     """Under-service 减少服务: cutting the cost of care."""
 
-    cut: float | None = key(None, ge=0, lt=1, doc="share of cost cut", source="[default] 0")
-    rate: float | None = key(None, ge=0, le=1, doc="share of cases cut", source="[default] 1")
+    cut: float | None = act_key(0.0, ge=0, lt=1, doc="share of cost cut", source="[default]")
+    rate: float | None = act_key(
+        1.0, ge=0, le=1, doc="share of cases cut (when cut > 0)", source="[default]"
+    )
 
 
 @dataclass(frozen=True)
 class ReferralDownAct:
     """Down-referral 分级诊疗: a tier-3 hospital sends low-weight cases to tiers 1–2."""
 
-    rate: float | None = key(
-        None, ge=0, le=1, doc="share of low-weight cases sent down", source="[default] 0"
+    rate: float | None = act_key(
+        0.0, ge=0, le=1, doc="share of low-weight cases sent down", source="[default]"
     )
-    max_rw: float | None = key(
-        None, gt=0, doc="groups below this weight count as low-weight", source="[default] 0.6"
+    max_rw: float | None = act_key(
+        0.6, gt=0, doc="groups below this weight count as low-weight", source="[default]"
     )
 
 
 @dataclass(frozen=True)
 class Behaviour:
-    """The acts of spec §8; null values inherit (hospital → tier → region → 0)."""
+    """The acts of spec §8, one field per row of drgsim.acts.ACTS; null values inherit."""
 
     upcoding: Act = key(factory=Act)
     shifting: ShiftingAct = key(factory=ShiftingAct)
     splitting: Act = key(factory=Act)
-    induced: Act = key(factory=Act)
+    induced: InducedAct = key(factory=InducedAct)
     phantom: Act = key(factory=Act)
     underservice: UnderserviceAct = key(factory=UnderserviceAct)
     referral_down: ReferralDownAct = key(factory=ReferralDownAct)
-
-
-BEHAVIOUR_ACTS = (
-    "upcoding",
-    "shifting",
-    "splitting",
-    "induced",
-    "phantom",
-    "underservice",
-    "referral_down",
-)
 
 
 @dataclass(frozen=True)
@@ -434,9 +454,6 @@ class Settlement:
         doc="share of the monthly allocation pre-paid",
         source="Zhejiang floor 0.85 [C]; 0.90 [default]",
     )
-
-
-ACTS = ("upcoding", "split", "phantom", "underservice")
 
 
 @dataclass(frozen=True)
