@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="drgsim",
         description="Simulate hospital payment under global budget + DRG + point method.",
+        epilog="The payment rules, their scenario keys and defaults: docs/rules.md.",
     )
     parser.add_argument("--version", action="version", version=f"drgsim {__version__}")
     sub = parser.add_subparsers(
@@ -157,7 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     calib = sub.add_parser(
         "calibrate",
         help="weights, coefficients and generator parameters from a city's own case history",
-        description="Calibrate per spec §1 from historical case tables.",
+        description="Calibrate weights and coefficients (docs/rules.md §1–§2) from historical case tables.",
     )
     calib.add_argument("history", type=Path, nargs="+", help="case tables (CSV or Parquet)")
     calib.add_argument("--out", type=Path, required=True, help="output directory")

@@ -1,11 +1,14 @@
-"""The typed, frozen scenario: every key of the payment spec with its default and its source."""
+"""The typed, frozen scenario: every key with its default, range, meaning and source.
+
+The rules these keys set, and the sources cited here, are explained in docs/rules.md.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SPEC = "spec/payment-rules.md"
+SPEC = "docs/rules.md"
 
 
 class FrozenDict(dict):  # type: ignore[type-arg]
@@ -59,7 +62,7 @@ class Region:
         300_000.0,
         gt=0,
         doc="expected inpatient admissions in year one",
-        source="reference §6: 0.25–0.35 M scaled from Shantou [I]",
+        source="0.25–0.35 M scaled from Shantou 2023 [I] (docs/rules.md, sources)",
     )
     admissions_growth: float = key(
         0.0, ge=-0.5, le=1.0, doc="yearly growth of admissions", source="[default]"
@@ -286,7 +289,7 @@ class Generator:
         ge=0,
         le=1,
         doc="mean patient-paid share of cost by tier",
-        source="reference §5: 35.9% in one hospital [C]",
+        source="35.9% in one hospital's report [C] (docs/rules.md, sources)",
     )
     oop_sd: float = key(
         0.08, ge=0, le=0.5, doc="spread of the patient-paid share", source="[default]"

@@ -1,0 +1,170 @@
+"""The README and docs/ describe the code as it is: every path they name exists, every module and
+function they name is there, and docs/rules.md lists every payment-rule key with its default."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from drgsim.records.importing import COLUMNS
+from drgsim.scenario.schema import Scenario
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+TOP = ("drgsim/", "docs/", "scenarios/", "tests/", "data/", "benchmarks/", ".ci/")
+ROOT_FILES = ("README.md", "CHANGELOG.md", "pyproject.toml")
+#: The sections of a scenario that hold the payment rules and the hospitals' acts.
+RULE_SECTIONS = (
+    "catalogue",
+    "base_points",
+    "weights",
+    "coefficient",
+    "outliers",
+    "special_review",
+    "incomplete_stay_days",
+    "readmission",
+    "budget",
+    "reporting",
+    "settlement",
+    "audit",
+    "incentive",
+    "behaviour",
+    "adaptation",
+)
+
+
+def paths_named(text: str) -> set[str]:
+    """Repository paths a Markdown text names: in `code`, in links and images."""
+    found = set()
+    for token in re.findall(r"`([^`\s]+)`|\]\(([^)\s]+)\)", text):
+        name = (token[0] or token[1]).rstrip(".,:;")
+        if re.search(r"[<>{}*…]|://", name):  # a placeholder, a pattern or a URL
+            continue
+        if name.startswith(TOP) or name in ROOT_FILES:
+            found.add(name.split("#")[0])
+    return found
+
+
+def modules_named(text: str) -> set[str]:
+    """Dotted names under drgsim a text mentions (`drgsim.records.catalogue_synth`, `drgsim.run`)."""
+    return set(re.findall(r"\bdrgsim(?:\.[A-Za-z_]\w*)+", text))
+
+
+def resolves(dotted: str) -> bool:
+    """Whether a dotted name is a module of drgsim, or a name defined at the top of one."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        base = REPO.joinpath(*parts[:cut])
+        source = (
+            base.with_suffix(".py") if base.with_suffix(".py").is_file() else base / "__init__.py"
+        )
+        if not source.is_file():
+            continue
+        rest = parts[cut:]
+        if not rest:
+            return True
+        defined = (
+            rf"^(?:def |class |){re.escape(rest[0])}\b|^from \S+ import .*\b{re.escape(rest[0])}\b"
+        )
+        return len(rest) == 1 and re.search(defined, source.read_text("utf-8"), re.M) is not None
+    return False
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_every_path_a_document_names_exists(doc: Path) -> None:
+    missing = sorted(p for p in paths_named(doc.read_text("utf-8")) if not (REPO / p).exists())
+    assert missing == []
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_every_module_or_function_a_document_names_exists(doc: Path) -> None:
+    missing = sorted(m for m in modules_named(doc.read_text("utf-8")) if not resolves(m))
+    assert missing == []
+
+
+def test_the_path_checks_would_catch_a_stale_name() -> None:
+    text = (
+        "see `drgsim/schema.py`, [rules](docs/rules.md), `out/report.html` and `drgsim.catalogue`"
+    )
+    assert paths_named(text) == {"drgsim/schema.py", "docs/rules.md"}
+    assert not (REPO / "drgsim/schema.py").exists()
+    assert not resolves("drgsim.catalogue") and not resolves("drgsim.rules.pricing.nothing")
+    assert resolves("drgsim.rules.pricing.price") and resolves("drgsim.run")
+    assert resolves("drgsim.records.catalogue_synth")
+
+
+def test_the_readme_case_columns_are_the_importer_s() -> None:
+    lines = ["| column | required | meaning | headers recognised |", "|---|---|---|---|"]
+    for c in COLUMNS:
+        lines.append(f"| `{c.name}` | {c.required} | {c.meaning} | {', '.join(c.aliases)} |")
+    assert "\n".join(lines) in (REPO / "README.md").read_text("utf-8")
+
+
+def rule_keys() -> dict[str, Any]:
+    """Every key of the rule sections as a dotted path → its default (a mapping is one key)."""
+    out: dict[str, Any] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            for f in dataclasses.fields(value):
+                walk(f"{prefix}.{f.name}", getattr(value, f.name))
+        else:
+            out[prefix] = value
+
+    scn = Scenario()
+    for name in RULE_SECTIONS:
+        walk(name, getattr(scn, name))
+    return out
+
+
+def plain(value: Any) -> Any:
+    """A default as YAML would read it back: tuples as lists, dataclasses as mappings."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def documented_defaults(text: str) -> dict[str, str]:
+    """`key` → its default cell, from the rows of docs/rules.md's key tables."""
+    return dict(re.findall(r"^\| `([a-z_.]+)` \| ([^|]*?) \|", text, re.M))
+
+
+def test_rules_md_lists_every_rule_key_with_its_default() -> None:
+    rows = documented_defaults((REPO / "docs" / "rules.md").read_text("utf-8"))
+    indicators = rule_keys().pop("incentive.indicators")
+    problems = []
+    for key, default in rule_keys().items():
+        if key == "incentive.indicators":
+            continue
+        if key not in rows:
+            problems.append(f"{key}: no row")
+            continue
+        cell = re.sub(r"\s*\(.*\)$", "", rows[key])  # "null (0)": the inherited default aside
+        if yaml.safe_load(cell) != plain(default):
+            problems.append(f"{key}: documented {rows[key]!r}, default {plain(default)!r}")
+    assert problems == []
+    assert "incentive.indicators" in rows and indicators
+
+
+def test_rules_md_gives_each_indicator_s_weight_best_and_worst() -> None:
+    text = (REPO / "docs" / "rules.md").read_text("utf-8")
+    table = {
+        name: [float(x) for x in (w, best, worst)]
+        for name, w, best, worst in re.findall(
+            r"^\| `([a-z_]+)`[^|]*\|[^|]*\| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$", text, re.M
+        )
+    }
+    expected = {
+        name: [ind.weight, ind.best, ind.worst]
+        for name, ind in Scenario().incentive.indicators.items()
+    }
+    assert table == expected
