@@ -13,6 +13,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "drgsim"
 
 CORE = (
+    "drgsim.acts",
     "drgsim.kernels",
     "drgsim.rules",
     "drgsim.engine",

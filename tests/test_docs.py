@@ -107,18 +107,23 @@ def test_the_readme_case_columns_are_the_importer_s() -> None:
 
 def rule_keys() -> dict[str, Any]:
     """Every key of the rule sections as a dotted path → its default (a mapping is one key)."""
-    out: dict[str, Any] = {}
+    return {key: default for key, (default, _) in rule_keys_with_fallbacks().items()}
 
-    def walk(prefix: str, value: Any) -> None:
+
+def rule_keys_with_fallbacks() -> dict[str, tuple[Any, Any]]:
+    """Every key of the rule sections → (its default, what a null inherits at last, or None)."""
+    out: dict[str, tuple[Any, Any]] = {}
+
+    def walk(prefix: str, value: Any, fallback: Any) -> None:
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             for f in dataclasses.fields(value):
-                walk(f"{prefix}.{f.name}", getattr(value, f.name))
+                walk(f"{prefix}.{f.name}", getattr(value, f.name), f.metadata.get("fallback"))
         else:
-            out[prefix] = value
+            out[prefix] = (value, fallback)
 
     scn = Scenario()
     for name in RULE_SECTIONS:
-        walk(name, getattr(scn, name))
+        walk(name, getattr(scn, name), None)
     return out
 
 
@@ -142,15 +147,17 @@ def test_rules_md_lists_every_rule_key_with_its_default() -> None:
     rows = documented_defaults((REPO / "docs" / "rules.md").read_text("utf-8"))
     indicators = rule_keys().pop("incentive.indicators")
     problems = []
-    for key, default in rule_keys().items():
+    for key, (default, fallback) in rule_keys_with_fallbacks().items():
         if key == "incentive.indicators":
             continue
         if key not in rows:
             problems.append(f"{key}: no row")
             continue
-        cell = re.sub(r"\s*\(.*\)$", "", rows[key])  # "null (0)": the inherited default aside
-        if yaml.safe_load(cell) != plain(default):
-            problems.append(f"{key}: documented {rows[key]!r}, default {plain(default)!r}")
+        # "null (0)": the default, then in brackets what a null inherits at last
+        cell, _, inherited = rows[key].partition(" (")
+        documented = (yaml.safe_load(cell), yaml.safe_load(inherited[:-1]) if inherited else None)
+        if documented != (plain(default), fallback):
+            problems.append(f"{key}: documented {rows[key]!r}, default {default!r} ({fallback})")
     assert problems == []
     assert "incentive.indicators" in rows and indicators
 
