@@ -141,7 +141,7 @@ def caught() -> drgsim.Result:
 
 
 def test_caught_upcoding_is_repriced_and_deducted_claim_by_claim(caught) -> None:
-    cases = caught.cases.set_index("case_id")
+    cases = caught.cases.set_index("record_id")  # the case id of tests/golden/cases.csv
     for case_id, (points, deducted) in {5: (15.0, 0.0), 6: (22.5, 90.0), 7: (90.0, 0.0)}.items():
         row = cases.loc[case_id]
         assert row["drg_billed"] == "ES23"
