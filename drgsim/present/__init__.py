@@ -1,0 +1,1 @@
+"""Presentation: figures, labels, fonts, the report, the printed summary, comparisons and progress."""

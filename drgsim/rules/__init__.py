@@ -1,0 +1,1 @@
+"""The payment rules: catalogue and tariff, pricing, audit, settlement, indicators and money in fen."""

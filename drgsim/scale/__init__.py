@@ -1,0 +1,1 @@
+"""Scale: running variants × replications in processes or on Dask, sweeps, and many pooling regions."""
