@@ -185,3 +185,239 @@ def test_deductions_go_into_the_pool_shared_by_withheld_money_times_the_coeffici
     ry = caught.region_year.iloc[0]
     assert close(ry["point_value"], A_PV)
     assert int(ry["paid_fen"]) == sum(A_FINAL) and int(ry["retained_fen"]) == 0
+
+
+# === (b) two years, (c) blend coefficients ======================================================
+#
+# tests/golden/two_years.yaml: H1 and H2 tier 3 (K 1.0), H3 tier 2 (K 0.9); budget 480000 yuan
+# growing 10%; reserve 5%; pool mode, α 0.9; no audit. Cases (tests/golden/two_years.csv), all
+# normal discharges well inside their group's cost range:
+#   2021 March: H1 FM19 24000 (oop 6000, 8 d), H2 FM19 18000 (4000, 6 d), H3 ES23 9000 (2000,
+#               4 d), H2 ES23 10500 (2500, 4 d);  April: H1 ES23 12000 (3000, 5 d),
+#               H3 FM19 16000 (4000, 7 d)
+#   2022 March: H1 FM19 21000 (5000, 7 d), H2 ES23 9500 (2000, 4 d), H3 FM19 17000 (4000, 6 d);
+#        April: H1 ES23 11000 (2500, 5 d), H2 FM19 20000 (5000, 7 d), H3 ES23 8000 (2000, 3 d)
+ALPHA = F(9, 10)
+TWO = ("baseline", "blend")
+
+
+def settle_month(budget: int, points: list[F], oop: list[F]) -> tuple[F, list[int], list[int]]:
+    """Spec §4 by hand: PV_m, allocations summing to B_m, pre-payments summing to round(α B_m)."""
+    pv = (F(budget, 100) + sum(oop)) / sum(points)
+    allocation = split(budget, [(pv * p - o) * 100 for p, o in zip(points, oop, strict=True)])
+    prepaid = split(fen(ALPHA * budget), [ALPHA * a for a in allocation])
+    return pv, allocation, prepaid
+
+
+def settle_pool(months: list[tuple[list[int], list[int]]], lam: list[F]) -> dict[str, list[int]]:
+    """Spec §6 pool mode without deductions: Π = Σ withheld, shared by W_h λ_h."""
+    prepaid = [sum(p[h] for _, p in months) for h in range(3)]
+    withheld = [sum(a[h] - p[h] for a, p in months) for h in range(3)]
+    pool = sum(withheld)
+    weight = [w * x for w, x in zip(withheld, lam, strict=True)]
+    incentive = split(pool, [pool * w / sum(weight) for w in weight])
+    final = [p + i for p, i in zip(prepaid, incentive, strict=True)]
+    return {"prepaid": prepaid, "withheld": withheld, "incentive": incentive, "final": final}
+
+
+def efficiency(cells: dict[str, list[tuple[int, F]]], group_mean: dict[str, F]) -> list[F]:
+    """CEI or TEI: Σ_g n_hg (v̄_hg / v̄_g) / n_h from each hospital's (hospital, value) stays."""
+    out = []
+    for h in range(3):
+        terms = [
+            (v / group_mean[g]) for g, stays in cells.items() for hosp, v in stays if hosp == h
+        ]
+        out.append(sum(terms, F(0)) / len(terms))  # one stay per hospital and group here
+    return out
+
+
+# -- year one (2021): the catalogue's tariff, every DRG RW 1 → 100 base points; points = 100 × K
+Y1_POINTS = {3: [F(100), F(100 + 100), F(90)], 4: [F(100), F(0), F(90)]}  # H1, H2, H3
+Y1_OOP = {3: [F(6000), F(4000 + 2500), F(2000)], 4: [F(3000), F(0), F(4000)]}
+# budget 48 000 000 fen, reserve 2 400 000, available 45 600 000; no history of monthly points,
+# so each month gets 1/12: 3 800 000 fen; only March and April have claims
+Y1_BUDGET, Y1_RESERVE = 480000 * 100, fen(F(480000 * 100) * F(5, 100))
+Y1_AVAILABLE = Y1_BUDGET - Y1_RESERVE
+Y1_MONTH = split(Y1_AVAILABLE, [F(Y1_AVAILABLE, 12)] * 12)
+Y1 = {m: settle_month(Y1_MONTH[m - 1], Y1_POINTS[m], Y1_OOP[m]) for m in (3, 4)}
+# indicators: FM19 24000/8 d (H1), 18000/6 d (H2), 16000/7 d (H3) → 58000/3 yuan, 7 d;
+# ES23 12000/5 d (H1), 10500/4 d (H2), 9000/4 d (H3) → 10500 yuan, 13/3 d
+Y1_CEI = efficiency(
+    {"FM19": [(0, F(24000)), (1, F(18000)), (2, F(16000))],
+     "ES23": [(0, F(12000)), (1, F(10500)), (2, F(9000))]},
+    {"FM19": F(58000, 3), "ES23": F(10500)},
+)  # fmt: skip
+Y1_TEI = efficiency(
+    {"FM19": [(0, F(8)), (1, F(6)), (2, F(7))], "ES23": [(0, F(5)), (1, F(4)), (2, F(4))]},
+    {"FM19": F(7), "ES23": F(13, 3)},
+)
+Y1_LAMBDA = [coefficient(c, t, F(0)) for c, t in zip(Y1_CEI, Y1_TEI, strict=True)]
+Y1_YEAR = settle_pool([(Y1[m][1], Y1[m][2]) for m in (3, 4)], Y1_LAMBDA)
+Y1_RETAINED = Y1_AVAILABLE - Y1_MONTH[2] - Y1_MONTH[3]  # the other ten months had no claims
+
+# -- year two (2022): weights from year one's claims (all kept: trim [0, 1])
+REF = {"FM19": F(24000 + 18000 + 16000, 3), "ES23": F(12000 + 10500 + 9000, 3)}  # ā_g
+MEAN = F(24000 + 18000 + 16000 + 12000 + 10500 + 9000, 6)  # ā = 89500/6 = 14916.67
+BP = {g: 100 * REF[g] / MEAN for g in REF}  # FM19 23200/179 = 129.61, ES23 12600/179 = 70.39
+# `tier` coefficients: H1, H2 1.0, H3 0.9.  `blend` (w 0.5 / 0.5): K = ½ own + ½ tier, where own
+# is the hospital's year-one mean cost in the group over ā_g and tier is its tier's:
+#   tier 3 FM19 (24000 + 18000)/2 / (58000/3) = 63/58, ES23 (12000 + 10500)/2 / 10500 = 15/14;
+#   tier 2 (H3 alone) FM19 16000 / (58000/3) = 24/29, ES23 9000/10500 = 6/7
+TIER3 = {"FM19": F(21000) / REF["FM19"], "ES23": F(11250) / REF["ES23"]}
+OWN = {
+    0: {"FM19": F(24000) / REF["FM19"], "ES23": F(12000) / REF["ES23"]},
+    1: {"FM19": F(18000) / REF["FM19"], "ES23": F(10500) / REF["ES23"]},
+    2: {"FM19": F(16000) / REF["FM19"], "ES23": F(9000) / REF["ES23"]},
+}
+K = {
+    "baseline": {h: {g: F(1) if h < 2 else F(9, 10) for g in REF} for h in range(3)},
+    "blend": {
+        h: {g: (OWN[h][g] + (TIER3[g] if h < 2 else OWN[h][g])) / 2 for g in REF} for h in range(3)
+    },
+}
+Y2_CASES = {3: [(0, "FM19"), (1, "ES23"), (2, "FM19")], 4: [(0, "ES23"), (1, "FM19"), (2, "ES23")]}
+Y2_OOP = {3: [F(5000), F(2000), F(4000)], 4: [F(2500), F(5000), F(2000)]}
+# budget 480000 × 1.1 = 528000 yuan: 52 800 000 fen, reserve 2 640 000, available 50 160 000;
+# month shares from year one's points: March 390, April 190 of 580 →
+# 33 728 275.86… and 16 431 724.14… → March gets the missing fen
+Y2_BUDGET = 528000 * 100
+Y2_RESERVE = fen(F(Y2_BUDGET) * F(5, 100))
+Y2_AVAILABLE = Y2_BUDGET - Y2_RESERVE
+Y1_MONTH_POINTS = [sum(Y1_POINTS[m]) if m in Y1_POINTS else F(0) for m in range(1, 13)]
+Y2_MONTH = split(Y2_AVAILABLE, [Y2_AVAILABLE * p / sum(Y1_MONTH_POINTS) for p in Y1_MONTH_POINTS])
+
+
+def year_two(variant: str) -> dict[str, Any]:
+    """Year two of a variant by hand: points, months and the pool."""
+    points = {
+        m: [BP[g] * K[variant][h][g] for h, g in Y2_CASES[m]] for m in (3, 4)
+    }  # one case per hospital and month, all normal
+    months = {m: settle_month(Y2_MONTH[m - 1], points[m], Y2_OOP[m]) for m in (3, 4)}
+    year = settle_pool([(months[m][1], months[m][2]) for m in (3, 4)], Y2_LAMBDA)
+    return {"points": points, "months": months, **year}
+
+
+# indicators (same in both variants: costs and stays do not depend on K):
+# FM19 21000/7 d (H1), 20000/7 d (H2), 17000/6 d (H3) → 58000/3 yuan, 20/3 d;
+# ES23 11000/5 d (H1), 9500/4 d (H2), 8000/3 d (H3) → 9500 yuan, 4 d
+Y2_CEI = efficiency(
+    {"FM19": [(0, F(21000)), (1, F(20000)), (2, F(17000))],
+     "ES23": [(0, F(11000)), (1, F(9500)), (2, F(8000))]},
+    {"FM19": F(58000, 3), "ES23": F(9500)},
+)  # fmt: skip
+Y2_TEI = efficiency(
+    {"FM19": [(0, F(7)), (1, F(7)), (2, F(6))], "ES23": [(0, F(5)), (1, F(4)), (2, F(3))]},
+    {"FM19": F(20, 3), "ES23": F(4)},
+)
+Y2_LAMBDA = [coefficient(c, t, F(0)) for c, t in zip(Y2_CEI, Y2_TEI, strict=True)]
+Y2 = {v: year_two(v) for v in TWO}
+
+
+def test_decks_b_and_c_have_the_hand_computed_literals() -> None:
+    """The key numbers as literals, for a reader following the comments."""
+    assert (Y1_BUDGET, Y1_RESERVE, Y1_AVAILABLE) == (48_000_000, 2_400_000, 45_600_000)
+    assert Y1_MONTH[2] == Y1_MONTH[3] == 3_800_000
+    # March PV (38000 + 14500)/390; allocations (PV·P − oop)·100: 746153.8, 2042307.7, 1011538.5
+    assert Y1[3][1] == [746_154, 2_042_308, 1_011_538]
+    assert Y1[4][1] == [2_068_421, 0, 1_731_579]  # PV (38000 + 7000)/190
+    assert Y1_YEAR["final"] == [2_787_830, 2_049_916, 2_762_254]
+    assert Y1_RETAINED == 38_000_000  # ten months' budgets, 3 800 000 each
+    assert (Y2_BUDGET, Y2_RESERVE, Y2_AVAILABLE) == (52_800_000, 2_640_000, 50_160_000)
+    assert Y2_MONTH[2:4] == [33_728_276, 16_431_724] and sum(Y2_MONTH) == Y2_AVAILABLE
+    assert {"FM19": F(23200, 179), "ES23": F(12600, 179)} == BP
+    assert K["blend"][0] == {"FM19": F(135, 116), "ES23": F(31, 28)}  # (36/29 + 63/58)/2 …
+    assert K["blend"][1] == {"FM19": F(117, 116), "ES23": F(29, 28)}
+    assert K["blend"][2] == {"FM19": F(24, 29), "ES23": F(6, 7)}
+    assert Y2["baseline"]["final"] == [18_023_188, 15_583_240, 16_553_572]
+    assert Y2["blend"]["final"] == [20_025_452, 15_413_994, 14_720_554]
+    for v in TWO:  # every fen of year two is paid: all its months had claims
+        assert sum(Y2[v]["final"]) == Y2_AVAILABLE
+
+
+@pytest.fixture(scope="module")
+def two_years() -> drgsim.Result:
+    return drgsim.run(GOLDEN / "two_years.yaml", cases=True)
+
+
+def _of(frame: pd.DataFrame, variant: str, **keys: Any) -> pd.DataFrame:
+    sel = frame[frame["variant"] == variant]
+    for k, v in keys.items():
+        sel = sel[sel[k] == v]
+    return sel
+
+
+@pytest.mark.parametrize("variant", TWO)
+def test_year_two_weights_are_reset_from_year_ones_claims(two_years, variant: str) -> None:
+    cat = _of(two_years.catalogue, variant, year=2022).set_index("drg")
+    for g in REF:
+        assert close(cat.loc[g, "ref_mean_cost_yuan"], REF[g])
+        assert close(cat.loc[g, "rw"], REF[g] / MEAN)
+        assert close(cat.loc[g, "base_points"], BP[g])
+        assert bool(cat.loc[g, "stable"]) and int(cat.loc[g, "reference_cases"]) == 3
+    # a group without year-one claims keeps its reference cost (10000) and is unstable
+    assert close(cat.loc["ES25", "rw"], F(10000) / MEAN) and not bool(cat.loc["ES25", "stable"])
+    first = _of(two_years.catalogue, variant, year=2021).set_index("drg")
+    assert all(close(x, F(100)) for x in first.loc[list(REF), "base_points"])
+
+
+@pytest.mark.parametrize("variant", TWO)
+def test_each_year_has_its_grown_budget_and_month_shares(two_years, variant: str) -> None:
+    ry = _of(two_years.region_year, variant).set_index("year")
+    assert ry.loc[2021, ["budget_fen", "reserve_fen", "available_fen"]].tolist() == [
+        Y1_BUDGET,
+        Y1_RESERVE,
+        Y1_AVAILABLE,
+    ]
+    assert ry.loc[2022, ["budget_fen", "reserve_fen", "available_fen"]].tolist() == [
+        Y2_BUDGET,
+        Y2_RESERVE,
+        Y2_AVAILABLE,
+    ]
+    hm = _of(two_years.hospital_month, variant)
+    month = hm.groupby(["year", "month"])["allocation_fen"].sum()
+    assert month.loc[2021].loc[[3, 4]].tolist() == Y1_MONTH[2:4]
+    assert month.loc[2022].loc[[3, 4]].tolist() == Y2_MONTH[2:4]
+    assert int(month.drop([3, 4], level="month").abs().sum()) == 0
+    # year one keeps the budgets of its ten empty months; year two pays out everything
+    assert ry.loc[2021, "retained_fen"] == Y1_RETAINED
+    assert ry.loc[2022, "retained_fen"] == 0
+
+
+@pytest.mark.parametrize("variant", TWO)
+def test_every_case_earns_base_points_times_its_coefficient(two_years, variant: str) -> None:
+    cases = _of(two_years.cases, variant).set_index("record_id")
+    y1 = {1: 100, 2: 100, 3: 90, 4: 100, 5: 100, 6: 90}  # 100 × K (tier) in year one
+    for record, points in y1.items():
+        assert close(cases.loc[record, "points"], F(points))
+    for m, ids in ((3, (7, 8, 9)), (4, (10, 11, 12))):
+        for record, want in zip(ids, Y2[variant]["points"][m], strict=True):
+            assert close(cases.loc[record, "points"], want), (record, want)
+    assert (cases["case_class"] == "normal").all()
+
+
+@pytest.mark.parametrize("variant", TWO)
+def test_every_hospital_month_is_settled_to_the_fen(two_years, variant: str) -> None:
+    hm = _of(two_years.hospital_month, variant)
+    for year, months in ((2021, Y1), (2022, Y2[variant]["months"])):
+        for m, (pv, allocation, prepaid) in months.items():
+            rows = hm[(hm["year"] == year) & (hm["month"] == m)].set_index("hospital")
+            assert rows.loc[list(HOSPITALS), "allocation_fen"].tolist() == allocation
+            assert rows.loc[list(HOSPITALS), "prepaid_fen"].tolist() == prepaid
+            assert all(close(x, pv) for x in rows["point_value"])
+
+
+@pytest.mark.parametrize("variant", TWO)
+def test_each_years_pool_is_shared_by_withheld_money_times_the_coefficient(
+    two_years, variant: str
+) -> None:
+    st = two_years.settlement
+    for year, lam, cei, tei, want in (
+        (2021, Y1_LAMBDA, Y1_CEI, Y1_TEI, Y1_YEAR),
+        (2022, Y2_LAMBDA, Y2_CEI, Y2_TEI, Y2[variant]),
+    ):
+        rows = _of(st, variant, year=year)
+        for column, values in (("cei", cei), ("tei", tei), ("coefficient", lam)):
+            got = by_hospital(rows, column)
+            assert all(close(g, w) for g, w in zip(got, values, strict=True)), (year, column)
+        for column in ("prepaid", "withheld", "incentive", "final"):
+            assert by_hospital(rows, f"{column}_fen") == want[column], (year, column)
