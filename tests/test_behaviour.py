@@ -32,6 +32,7 @@ import pytest
 
 import drgsim.cases
 import drgsim.present.labels
+import drgsim.present.report
 import drgsim.records.catalogue_file
 from drgsim.acts import ACTS, AUDITED
 from drgsim.cases import ACT_BITS, CASE_DTYPES, CaseBatch
@@ -605,3 +606,17 @@ def test_a_caught_act_is_repriced_voided_or_counted_and_penalised_by_its_key() -
     missed = audit.review(acts, audited, np.arange(7), points, true_points, never, key=12345)
     assert missed.caught.tolist() == [0] * 7
     np.testing.assert_array_equal(missed.points, points)
+
+
+def test_the_reports_parameter_table_shows_what_an_unset_act_key_resolves_to(base) -> None:
+    scn = with_overrides(base, {"behaviour.shifting.rate": 0.3})
+    rows = {p.key: p for p in drgsim.present.report.parameters(scn, {"behaviour.shifting.rate"})}
+
+    def shown(key: str) -> tuple[float, float]:
+        return float(rows[key].value), float(rows[key].default)
+
+    assert shown("behaviour.shifting.rate") == (0.3, 0.0)
+    assert shown("behaviour.shifting.loss_threshold") == (0.2, 0.2)
+    assert shown("behaviour.referral_down.max_rw") == (0.6, 0.6)
+    assert shown("behaviour.underservice.rate") == (1.0, 1.0)
+    assert shown("behaviour.induced.charge_ratio") == (0.5, 0.5)

@@ -333,6 +333,9 @@ def _walk(obj: Any, default: Any, prefix: str, set_keys: set[str]) -> Iterable[P
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             yield from _walk(value, base, f"{key}.", set_keys)
             continue
+        if "fallback" in f.metadata:  # an act's key: null takes the schema's fallback at last
+            value = f.metadata["fallback"] if value is None else value
+            base = f.metadata["fallback"] if base is None else base
         was_set = key in set_keys or any(k.startswith(f"{key}.") for k in set_keys)
         yield Parameter(
             key,
