@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -15,20 +19,56 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `drgsim` console script; returns the exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
+    with _terminate_as_interrupt():
+        try:
+            return int(args.func(args))
+        except DrgsimError as exc:
+            for line in str(exc).splitlines():
+                print(f"drgsim: error: {line}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt as exc:
+            done = (
+                "rerun the same command to resume"
+                if args.command == "sweep"
+                else ("nothing was written")
+            )
+            print(f"drgsim: interrupted; {done}", file=sys.stderr)
+            return 128 + (exc.signal if isinstance(exc, _Terminated) else signal.SIGINT)
+        except OSError as exc:  # a path the checks did not foresee: still one line
+            where = exc.filename if exc.filename is not None else args.command
+            print(
+                f"drgsim: error: {where}: {exc.strerror or exc}; "
+                "expected a path drgsim can read and write",
+                file=sys.stderr,
+            )
+            return 2
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (or SIGHUP), raised like Ctrl-C so that a run cleans up its staging directory."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signal = signum
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """While the command runs, SIGTERM and SIGHUP interrupt it as Ctrl-C would."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise _Terminated(signum)
+
+    kinds = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    before = {kind: signal.signal(kind, interrupt) for kind in kinds}
     try:
-        return int(args.func(args))
-    except DrgsimError as exc:
-        for line in str(exc).splitlines():
-            print(f"drgsim: error: {line}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        done = (
-            "rerun the same command to resume"
-            if args.command == "sweep"
-            else ("nothing was written")
-        )
-        print(f"drgsim: interrupted; {done}", file=sys.stderr)
-        return 130
+        yield
+    finally:
+        for kind, handler in before.items():
+            signal.signal(kind, handler)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -241,7 +281,6 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     import os
     import shutil
-    import tempfile
 
     from drgsim.scenario.loader import load_scenario, variant_names, with_overrides
 
@@ -268,13 +307,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from drgsim.present.progress import Progress
     from drgsim.present.summary import summary_text
     from drgsim.records import results
+    from drgsim.records.outdir import staged
     from drgsim.scale.runner import run, scenario_hash
 
     progress = None if args.quiet else Progress("simulation")
     workers = args.workers or os.cpu_count() or 1
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.cases.", dir=out.parent))
-    try:
+    with staged(out, args.force) as stage:  # everything is built here, then swapped in at once
         result = run(
             scn,
             cases=args.cases,
@@ -282,7 +320,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             variants=names,
             workers=workers,
             progress=progress,
-            case_dir=staging / "cases",
+            case_dir=stage / ".parts",
             scheduler=args.scheduler,
         )
         if progress is not None:
@@ -291,24 +329,27 @@ def _cmd_run(args: argparse.Namespace) -> int:
         result.manifest["scenario_sha256"] = scenario_hash(args.scenario)
         if overrides:
             result.manifest["overrides"] = {k: repr(v) for k, v in overrides.items()}
-        results.write(result, out, force=args.force)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    if "rejected" in result.manifest:
-        counts = result.manifest["rejected"]
-        reasons = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
-        print(
-            f"drgsim: {result.manifest['cases_source']}: {sum(counts.values())} rows rejected"
-            + (f" ({reasons}); see {out / 'rejected.parquet'}" if reasons else ""),
-            file=sys.stderr,
-        )
-    if not args.no_report:
-        from drgsim.present.report import build_report
+        results.write_tables(result, stage)
+        shutil.rmtree(stage / ".parts", ignore_errors=True)
+        if not args.no_report:
+            from drgsim.present.report import build_report
 
-        build_report(out, args.lang or default_lang(scn.region.name))
-    if not args.quiet:
-        print(summary_text(result))
-        print(f"wrote {out}/ ({', '.join(sorted(p.name for p in out.iterdir()))})")
+            build_report(stage, args.lang or default_lang(scn.region.name))
+    try:
+        if "rejected" in result.manifest:
+            counts = result.manifest["rejected"]
+            reasons = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+            print(
+                f"drgsim: {result.manifest['cases_source']}: {sum(counts.values())} rows rejected"
+                + (f" ({reasons}); see {out / 'rejected.parquet'}" if reasons else ""),
+                file=sys.stderr,
+            )
+        if not args.quiet:
+            print(summary_text(result))
+            print(f"wrote {out}/ ({', '.join(sorted(p.name for p in out.iterdir()))})")
+    except KeyboardInterrupt:
+        print(f"drgsim: interrupted; {out} was written in full", file=sys.stderr)
+        return 130
     return 0
 
 
@@ -393,7 +434,13 @@ def default_lang(region_name: str) -> str:
 def _cmd_report(args: argparse.Namespace) -> int:
     from drgsim.present.report import build_report
 
-    path = build_report(args.outdir, args.lang)
+    try:
+        path = build_report(args.outdir, args.lang)
+    except OSError as exc:
+        raise DrgsimError(
+            f"{args.outdir}: {exc.filename or 'writing'}: {exc.strerror or exc}; "
+            "expected an output directory of drgsim run that you can write"
+        ) from None
     print(f"wrote {path} and {args.outdir / 'plots'}/")
     return 0
 

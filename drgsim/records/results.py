@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from drgsim.errors import DrgsimError
-from drgsim.records.outdir import check_out
+from drgsim.records.outdir import staged
 from drgsim.scenario.schema import Scenario
 
 TABLES = ("catalogue", "hospital_month", "settlement", "region_year")
@@ -53,33 +52,30 @@ class Result:
 def write(result: Result, out: str | Path, *, force: bool = False) -> Path:
     """Write manifest.json and the Parquet tables to `out`, all at once or not at all.
 
-    Everything is written into a temporary sibling directory first and renamed into place, so an
-    interrupted run leaves no half-written output; an existing non-empty `out` is replaced only
-    with `force`.
+    Everything is written into a staging directory beside `out` and swapped into place (see
+    drgsim.records.outdir); an existing non-empty `out` is replaced only with `force`.
     """
     out = Path(out)
-    check_out(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        for name in TABLES:
-            _parquet(getattr(result, name), tmp / f"{name}.parquet")
-        for extra in ("cases", "comparison", "rejected"):
-            frame = getattr(result, extra)
-            if frame is not None:
-                _parquet(frame, tmp / f"{extra}.parquet")
-        if result.case_parts:
-            _collect_cases(result, tmp)
-        manifest = dict(result.manifest)
-        manifest["tables"] = sorted(p.name for p in tmp.iterdir())
-        (tmp / "manifest.json").write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
-        _swap(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with staged(out, force) as tmp:
+        write_tables(result, tmp)
     return out
+
+
+def write_tables(result: Result, directory: Path) -> None:
+    """Write manifest.json, the Parquet tables and the cases into an existing `directory`."""
+    for name in TABLES:
+        _parquet(getattr(result, name), directory / f"{name}.parquet")
+    for extra in ("cases", "comparison", "rejected"):
+        table = getattr(result, extra)
+        if table is not None:
+            _parquet(table, directory / f"{extra}.parquet")
+    if result.case_parts:
+        _collect_cases(result, directory)
+    manifest = dict(result.manifest)
+    manifest["tables"] = sorted(p.name for p in directory.iterdir() if not p.name.startswith("."))
+    (directory / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
 
 
 def _collect_cases(result: Result, tmp: Path) -> None:
@@ -121,19 +117,6 @@ def _collect_cases(result: Result, tmp: Path) -> None:
 def _parquet(frame: pd.DataFrame, path: Path) -> None:
     """One table as zstd-compressed Parquet."""
     frame.to_parquet(path, index=False, compression="zstd")
-
-
-def _swap(tmp: Path, out: Path) -> None:
-    """Move the finished directory into place, replacing an old one only once the new one is whole."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        out.rename(old)
-    tmp.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def read(out: str | Path) -> dict[str, Any]:

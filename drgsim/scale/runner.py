@@ -33,6 +33,7 @@ from drgsim.scenario.loader import load_scenario, variant_names, variant_scenari
 from drgsim.scenario.schema import Scenario
 
 KEYS = ["variant", "replication", "year"]
+_PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies (Linux)
 Progress = Callable[[int, int, str], None]
 
 
@@ -226,13 +227,61 @@ def _run_jobs(
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     results: dict[int, Tables] = {}
-    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
-        futures = {pool.submit(simulate, job): i for i, job in enumerate(jobs)}
-        for future in as_completed(futures):
-            i = futures[future]
-            results[i] = future.result()
-            report(jobs[i])
+    with ProcessPoolExecutor(
+        min(workers, len(jobs)),
+        mp_context=context,
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
+        try:
+            futures = {pool.submit(simulate, job): i for i, job in enumerate(jobs)}
+            for future in as_completed(futures):
+                i = futures[future]
+                results[i] = future.result()
+                report(jobs[i])
+        except BaseException:
+            _stop(pool)  # interrupted or failed: don't wait for the other simulations
+            raise
     return [results[i] for i in range(len(jobs))]
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this worker process end when process `parent` ends, even by SIGKILL.
+
+    On Linux the kernel sends SIGKILL on the parent's death (prctl PR_SET_PDEATHSIG); elsewhere
+    a thread watches the parent's pid. A worker whose parent is already gone exits at once.
+    """
+    import signal
+    import sys
+    import threading
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    else:  # pragma: no cover - not Linux
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1.0)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel the simulations not started and kill the running ones' worker processes."""
+    kill = getattr(pool, "kill_workers", None)  # Python 3.14
+    if kill is not None:
+        kill()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.kill()
 
 
 def _run_on_dask(jobs: list[Job], scheduler: str, report: Callable[[Job], None]) -> list[Tables]:

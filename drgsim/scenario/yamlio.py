@@ -39,6 +39,18 @@ def read_yaml(path: Path) -> tuple[Any, dict[str, int]]:
         raise ScenarioError(
             [problem(str(path), None, "", f"byte {exc.start}", "the file must be UTF-8 text")]
         ) from None
+    except OSError as exc:  # a directory, a file without read permission, …
+        raise ScenarioError(
+            [
+                problem(
+                    str(path),
+                    None,
+                    "",
+                    NO_VALUE,
+                    f"cannot be read ({exc.strerror}); expected a YAML file",
+                )
+            ]
+        ) from None
     return parse_yaml(text, str(path))
 
 

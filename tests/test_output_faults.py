@@ -1,0 +1,264 @@
+"""Runs killed at the worst moment and output paths the OS refuses: never half-written, one line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+SCENARIO = """\
+name: small
+seed: 7
+years: 1
+replications: 2
+region: {admissions: 3000}
+other_hospitals:
+  count: {2: 1, 1: 1}
+"""
+OLD_TABLE = b"old table"
+
+
+def command(*args: str | Path) -> list[str]:
+    """The drgsim command line run by a fresh interpreter."""
+    return [sys.executable, "-m", "drgsim.cli", *map(str, args)]
+
+
+def drgsim(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run drgsim to its end."""
+    return subprocess.run(command(*args), capture_output=True, text=True, timeout=300)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def beside(out: Path) -> list[str]:
+    """What drgsim left next to `out`: staging directories, lock files, set-aside results."""
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+
+
+def wait_for(condition, what: str, timeout: float = 240.0) -> None:  # type: ignore[no-untyped-def]
+    """Poll `condition` until it holds."""
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def tables_written(out: Path) -> bool:
+    """Whether a run into `out` has written its new tables (in staging, or already in `out`)."""
+    if any(out.parent.glob(f".{out.name}.*/settlement.parquet")):
+        return True
+    table = out / "settlement.parquet"
+    return table.is_file() and table.read_bytes() != OLD_TABLE
+
+
+def children(pid: int) -> list[int]:
+    """Live processes whose parent is `pid` (read from /proc; zombies count as gone)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
+        if int(ppid) == pid and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+@pytest.fixture
+def scenario(tmp_path: Path) -> Path:
+    path = tmp_path / "small.yaml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    return path
+
+
+def old_result(out: Path) -> dict[str, bytes]:
+    """A previous complete result in `out`, as far as a forced run can tell."""
+    out.mkdir()
+    (out / "manifest.json").write_text('{"seed": 1}\n', encoding="utf-8")
+    (out / "settlement.parquet").write_bytes(OLD_TABLE)
+    (out / "report.html").write_text("<p>old report</p>", encoding="utf-8")
+    return snapshot(out)
+
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs Linux /proc")
+
+
+@pytest.mark.parametrize(
+    ("kind", "forced"),
+    [(signal.SIGKILL, True), (signal.SIGTERM, False), (signal.SIGINT, True)],
+    ids=["SIGKILL-forced", "SIGTERM-new", "SIGINT-forced"],
+)
+def test_a_run_killed_after_its_tables_leaves_the_old_output_or_nothing(
+    scenario: Path, tmp_path: Path, kind: signal.Signals, forced: bool
+) -> None:
+    out = tmp_path / "out"
+    before = old_result(out) if forced else None
+    run = subprocess.Popen(
+        command("run", scenario, "--out", out, "--quiet", *(["--force"] if forced else [])),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: tables_written(out) or run.poll() is not None, "tables in staging")
+        assert run.poll() is None, run.stderr.read() if run.stderr else ""
+        run.send_signal(kind)
+        _, err = run.communicate(timeout=60)
+    finally:
+        run.kill()
+    if before is None:
+        assert not out.exists()
+    else:
+        assert snapshot(out) == before
+    if kind == signal.SIGKILL:
+        assert run.returncode == -signal.SIGKILL
+        # the next run into the same place clears what the killed one left and completes
+        again = drgsim("run", scenario, "--out", out, "--force", "--quiet", "--no-report")
+        assert again.returncode == 0, again.stderr
+        assert (out / "manifest.json").read_text() != '{"seed": 1}\n'
+        assert not (out / "report.html").exists()  # swapped whole: nothing of the old result
+    else:
+        assert run.returncode == 128 + kind, err
+        assert err.splitlines() == ["drgsim: interrupted; nothing was written"]
+    assert beside(out) == []
+
+
+def test_killing_a_run_kills_its_worker_processes(scenario: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = subprocess.Popen(
+        command("run", scenario, "--out", out, "--workers", "2", "--replications", "6"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: list[int] = []
+    try:
+        wait_for(lambda: len(children(run.pid)) >= 2 or run.poll() is not None, "two workers")
+        workers = children(run.pid)
+        assert run.poll() is None and len(workers) >= 2
+        run.kill()
+        run.wait(timeout=30)
+        wait_for(lambda: not any(alive(pid) for pid in workers), "the workers to die", 20.0)
+    finally:
+        run.kill()
+        for pid in workers:  # orphans of a failed check: don't leave them running
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+    assert not out.exists()
+
+
+def one_line(proc: subprocess.CompletedProcess[str], *words: str) -> str:
+    """The one error line of a refused command, checked for exit code 2, no traceback, `words`."""
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("drgsim: error: "), proc.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+def test_a_scenario_path_that_is_a_directory_is_one_line(tmp_path: Path) -> None:
+    one_line(drgsim("run", tmp_path), str(tmp_path), "Is a directory", "expected a YAML file")
+
+
+def test_an_out_path_under_a_regular_file_is_one_line(scenario: Path, tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    out = tmp_path / "file" / "out"
+    one_line(drgsim("run", scenario, "--out", out), "--out", f"{tmp_path / 'file'} is a file")
+    assert (tmp_path / "file").read_text() == ""
+
+
+def test_an_out_path_where_nothing_can_be_written_is_one_line(scenario: Path) -> None:
+    # /proc takes no new files, even from root (these tests may run as root, so a directory
+    # without write permission would not be refused)
+    one_line(drgsim("run", scenario, "--out", "/proc/drgsim-out"), "--out", "cannot write in /proc")
+
+
+def test_an_out_name_over_255_bytes_is_one_line(scenario: Path, tmp_path: Path) -> None:
+    out = tmp_path / ("汕尾" * 43)  # 258 bytes in UTF-8, 86 characters
+    one_line(drgsim("run", scenario, "--out", out), "258 bytes", "at most 255 bytes")
+    assert list(tmp_path.iterdir()) == [scenario]
+
+
+def test_an_out_name_of_255_bytes_is_written(scenario: Path, tmp_path: Path) -> None:
+    out = tmp_path / ("a" * 255)
+    proc = drgsim("run", scenario, "--out", out, "--quiet", "--no-report")
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "settlement.parquet").is_file() and beside(out) == []
+
+
+def immutable(path: Path) -> None:
+    """Make a directory immutable with chattr (or skip: no chattr, or the file system refuses)."""
+    done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"chattr +i is not available here: {done.stderr!r}")
+
+
+def mutable(path: Path) -> None:
+    subprocess.run(["chattr", "-i", str(path)], capture_output=True, check=False)
+
+
+def test_an_out_path_in_an_immutable_directory_is_one_line(scenario: Path, tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    immutable(locked)
+    try:
+        proc = drgsim("run", scenario, "--out", locked / "out")
+    finally:
+        mutable(locked)
+    one_line(proc, "--out", "cannot write in", "Operation not permitted")
+    assert list(locked.iterdir()) == []
+
+
+def test_report_into_an_immutable_output_is_one_line_and_changes_nothing(tmp_path: Path) -> None:
+    import drgsim as library
+    from drgsim.records.results import write
+
+    out = tmp_path / "out"
+    write(library.run({**_tiny(), "replications": 1}), out)
+    before = snapshot(out)
+    immutable(out)
+    try:
+        proc = drgsim("report", out)
+    finally:
+        mutable(out)
+    one_line(proc, str(out), "Operation not permitted")
+    assert snapshot(out) == before
+
+
+def test_a_case_table_that_is_a_directory_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "cases.csv").mkdir()
+    path = tmp_path / "replay.yaml"
+    path.write_text(
+        "name: replay\nregion: {admissions: 1000}\n"
+        f"cases: {{source: {tmp_path / 'cases.csv'}}}\nbudget: {{annual: 1000000}}\n",
+        encoding="utf-8",
+    )
+    proc = drgsim("run", path, "--out", tmp_path / "out")
+    one_line(proc, "cases.source", "expected an existing CSV/Parquet case table")
+    assert not (tmp_path / "out").exists() and beside(tmp_path / "out") == []
+
+
+def _tiny() -> dict[str, object]:
+    return {"name": "tiny", "region": {"admissions": 2000}, "other_hospitals": {"count": {2: 1}}}
