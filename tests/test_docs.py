@@ -98,6 +98,17 @@ def test_the_path_checks_would_catch_a_stale_name() -> None:
     assert resolves("drgsim.records.catalogue_synth")
 
 
+def test_architecture_md_says_what_every_module_does() -> None:
+    text = (REPO / "docs" / "architecture.md").read_text("utf-8")
+    described = set(re.findall(r"^\| `(drgsim/[\w/]+\.py)` \|", text, re.M))
+    modules = {
+        str(p.relative_to(REPO))
+        for p in (REPO / "drgsim").rglob("*.py")
+        if p.name != "__init__.py" or p.parent.name == "drgsim"
+    }
+    assert sorted(modules - described) == []
+
+
 def test_the_readme_case_columns_are_the_importer_s() -> None:
     lines = ["| column | required | meaning | headers recognised |", "|---|---|---|---|"]
     for c in COLUMNS:

@@ -25,7 +25,7 @@ from drgsim.present.comparison import compare
 from drgsim.records.catalogue_file import load_catalogue as read_catalogue
 from drgsim.records.provenance import versions
 from drgsim.records.replay import TableSource, import_key
-from drgsim.records.results import Result, frame
+from drgsim.records.results import TABLES, Result, frame
 from drgsim.rules.catalogue import Catalogue
 from drgsim.scale.cluster import dask_client, map_in_order
 from drgsim.scale.regions import is_multi_region, region_scenarios
@@ -156,10 +156,7 @@ def run(
                 jobs.append(Job(name, vscn, vcat, vbudget, r, keep, region, part, vtable))
     tables = _run_jobs(jobs, workers, progress, scheduler)
     collected = [(job, t) for job, t in zip(jobs, tables, strict=True)]
-    frames = {
-        key: _frame(collected, key, multi)
-        for key in ("hospital_month", "settlement", "region_year", "catalogue")
-    }
+    frames = {key: _frame(collected, key, multi) for key in TABLES}
     case_frame = _frame(collected, "cases", multi) if cases and not stream else None
     comparison = compare(frames["settlement"]) if len(names) > 1 else None
     first_budget = budgets[regions[0][0]]
