@@ -1,7 +1,7 @@
 """Golden scenario: fifteen hand-written cases in three hospitals, settled by hand.
 
 Like the CMS pricer's test deck, every expected number below is computed by hand from
-spec/payment-rules.md, written out as a literal with its arithmetic in a comment; nothing is
+the rules of docs/rules.md, written out as a literal with its arithmetic in a comment; nothing is
 taken from drgsim's internals. The scenario is tests/golden/golden.yaml (pool mode, the
 baseline) with a variant `repricing` (repricing mode and a 25% special-review quota).
 
