@@ -33,6 +33,7 @@ class ActSpec:
     caught: Caught | None  # what a confirmed claim suffers (None: the audit cannot find it)
     gain: Gain | None  # how its gain is counted; None: the act does not adapt
     needs: str | None = None  # a key of the act that must be above 0 for the act to be done
+    borne: bool = True  # whether its hospital bears the cost of its cases (phantom: billed only)
 
     @property
     def penalty_key(self) -> str | None:
@@ -46,11 +47,13 @@ ACTS: tuple[ActSpec, ...] = (
     ActSpec("shifting", 2, None, None, "saved_yuan"),
     ActSpec("splitting", 4, "split", "void", "split_stays"),
     ActSpec("induced", 8, None, None, "net_points_less_cost"),
-    ActSpec("phantom", 16, "phantom", "void", "net_points"),
+    ActSpec("phantom", 16, "phantom", "void", "net_points", borne=False),
     ActSpec("underservice", 32, "underservice", "count", "saved_yuan", needs="cut"),
     ActSpec("referral_down", 64, None, None, None),
 )
 ACT = {a.name: a for a in ACTS}
+#: Bits of the acts whose cases cost their hospital nothing (their cost is billed, not borne).
+UNBORNE_BITS = sum(a.bit for a in ACTS if not a.borne)
 #: The acts an audit can confirm.
 AUDITED = tuple(a for a in ACTS if a.audit_key is not None)
 #: Allowed keys of audit.detection and of audit.penalty.

@@ -403,6 +403,17 @@ def test_a_case_has_an_origin_exactly_when_an_act_made_or_moved_it(every_act) ->
         assert set(c["origin_kind"]) == {"", *CREATING, *MOVING}
 
 
+def test_a_hospitals_cost_is_that_of_its_cases_except_phantom_ones(every_act) -> None:
+    first, _, _ = every_act
+    c = first.cases
+    borne = c[(c["acts"] & ACT_BITS["phantom"]) == 0]
+    want = borne.groupby([*GROUP, "hospital"])["cost_yuan"].sum()
+    got = first.settlement.set_index([*GROUP, "hospital"])["true_cost_yuan"]
+    np.testing.assert_allclose(got.loc[want.index], want, rtol=1e-12)
+    phantom = c[(c["acts"] & ACT_BITS["phantom"]) != 0]
+    assert phantom["cost_yuan"].sum() > 0  # billed, but never borne
+
+
 def test_replayed_cases_keep_the_tables_own_id_as_their_record_id(every_act) -> None:
     first, table, replay = every_act
     c = replay.cases

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from drgsim.acts import ACT, ACTS
+from drgsim.acts import ACTS, UNBORNE_BITS
 from drgsim.cases import CaseBatch
 from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, aggregate
 from drgsim.kernels.price import CLASS_NAMES
@@ -66,7 +66,7 @@ class YearTotals:
     ) -> None:
         """Add a month's claims; `adjust` moves points of earlier months' readmitted stays."""
         c = claims.cases
-        phantom = (c.acts & ACT["phantom"].bit) != 0
+        unborne = (c.acts & UNBORNE_BITS) != 0
         sums, cells = aggregate(
             c.hospital,
             claims.drg,
@@ -77,7 +77,7 @@ class YearTotals:
             claims.deducted,
             claims.audited,
             claims.caught,
-            phantom,
+            unborne,
             tariff.rw,
             high_rw,
             self.n_hosp,
