@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,7 @@ def resolve(scn: Scenario, hospitals: HospitalTable) -> ActParams:
         for hid, tier in zip(hospitals.ids, hospitals.tier, strict=True)
     ]
 
-    def column(act: str, f: dataclasses.Field) -> np.ndarray:  # type: ignore[type-arg]
+    def column(act: str, f: dataclasses.Field[Any]) -> np.ndarray:
         def value(chain: list[Behaviour]) -> float:
             found = (getattr(getattr(b, act), f.name) for b in chain)
             return float(next((v for v in found if v is not None), f.metadata["fallback"]))
@@ -74,9 +75,8 @@ class ActRecord:
     """What the acts of a year did, per hospital, for indicators and adaptation."""
 
     refused_high: np.ndarray
-    saved_yuan: dict[
-        str, np.ndarray
-    ]  # act → yuan it saved each hospital (losses avoided, cost cut)
+    #: act → yuan it saved each hospital outside the claims (losses avoided, cost cut)
+    saved_yuan: dict[str, np.ndarray]
 
     @staticmethod
     def zeros(n: int) -> ActRecord:
