@@ -60,7 +60,7 @@ def cities(draw: st.DrawFn) -> dict[str, Any]:
             ),
         )
     )
-    low, high = draw(st.floats(0.0, 2.0)), draw(st.floats(0.0, 2.0))
+    low, high = draw(st.floats(0.0, 5.0)), draw(st.floats(0.0, 5.0))
     return {
         "seed": draw(st.integers(0, 2**31 - 1)),
         "years": draw(st.integers(1, 2)),
@@ -69,13 +69,13 @@ def cities(draw: st.DrawFn) -> dict[str, Any]:
         "hospitals": draw(hospitals()),
         "other_hospitals": {"count": {3: 0, 2: 0, 1: 0}},
         "audit": {
-            "sample_rate": draw(st.sampled_from([0.0, 0.1, 0.5, 1.0])),
+            "sample_rate": draw(st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0.0, 1.0))),
             "detection": {a: draw(RATE) for a in ("upcoding", "split", "phantom", "underservice")},
             "penalty": {a: draw(st.floats(0.0, 5.0)) for a in ("upcoding", "split", "phantom")},
         },
         "budget": {
             "annual": draw(st.one_of(st.sampled_from([0.0, 0.01, 3.0]), st.floats(1e3, 1e8))),
-            "reserve": draw(st.floats(0.0, 0.3)),
+            "reserve": draw(st.floats(0.0, 0.95)),
             "growth": draw(st.floats(-0.5, 1.0)),
             "month_shares": shares,
         },
@@ -84,7 +84,10 @@ def cities(draw: st.DrawFn) -> dict[str, Any]:
             "prepay_share": draw(SHARE),
         },
         "incentive": {"min": min(low, high), "max": max(low, high)},
-        "readmission": {"factor": draw(st.floats(0.0, 1.0))},
+        "readmission": {
+            "factor": draw(st.floats(0.0, 1.0)),
+            "window_days": draw(st.integers(0, 60)),
+        },
         "reporting": {"lag_months": draw(st.integers(0, 2))},
         "adaptation": {"enabled": draw(st.booleans()), "step": 0.1},
     }
