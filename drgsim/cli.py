@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from drgsim.errors import DrgsimError
-from drgsim.records.outdir import check_out
+from drgsim.records.outdir import check_out, staged
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -307,7 +307,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from drgsim.present.progress import Progress
     from drgsim.present.summary import summary_text
     from drgsim.records import results
-    from drgsim.records.outdir import staged
     from drgsim.scale.runner import run, scenario_hash
 
     progress = None if args.quiet else Progress("simulation")
@@ -410,15 +409,16 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
             raise DrgsimError(f"--column-map {pair}: expected SOURCE=COLUMN, e.g. 出院日期=date")
         column_map[source] = column
     cat = load_catalogue(args.catalogue)
-    summary = calibrate(
-        [str(p) for p in args.history],
-        cat,
-        out_dir=args.out,
-        column_map=column_map or None,
-        encoding=args.encoding,
-        strict=args.strict,
-        min_cases=args.min_cases,
-    )
+    with staged(args.out, args.force) as stage:  # written whole, then swapped in
+        summary = calibrate(
+            [str(p) for p in args.history],
+            cat,
+            out_dir=stage,
+            column_map=column_map or None,
+            encoding=args.encoding,
+            strict=args.strict,
+            min_cases=args.min_cases,
+        )
     print(f"wrote {args.out}/ ({', '.join(sorted(p.name for p in args.out.iterdir()))})")
     for key in ("rows", "cases", "rejected", "hospitals", "groups_with_cases", "stable_groups"):
         if key in summary:

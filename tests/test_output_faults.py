@@ -144,21 +144,32 @@ def test_a_run_killed_after_its_tables_leaves_the_old_output_or_nothing(
     assert beside(out) == []
 
 
-def test_killing_a_run_kills_its_worker_processes(scenario: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_killing_a_run_kills_its_worker_processes(
+    scenario: Path, tmp_path: Path, kind: signal.Signals
+) -> None:
     out = tmp_path / "out"
-    run = subprocess.Popen(
-        command("run", scenario, "--out", out, "--workers", "2", "--replications", "6"),
+    scenario.write_text(SCENARIO.replace("3000", "20000"), encoding="utf-8")
+    run = subprocess.Popen(  # 150 simulations: about half a minute of work for two workers
+        command("run", scenario, "--out", out, "--workers", "2", "--replications", "150"),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     workers: list[int] = []
     try:
         wait_for(lambda: len(children(run.pid)) >= 2 or run.poll() is not None, "two workers")
         workers = children(run.pid)
         assert run.poll() is None and len(workers) >= 2
-        run.kill()
-        run.wait(timeout=30)
+        signalled = time.monotonic()
+        run.send_signal(kind)
+        _, err = run.communicate(timeout=60)
+        assert time.monotonic() - signalled < 10  # not after the remaining simulations
         wait_for(lambda: not any(alive(pid) for pid in workers), "the workers to die", 20.0)
+        if kind == signal.SIGTERM:
+            assert run.returncode == 128 + kind
+            assert err.splitlines()[-1] == "drgsim: interrupted; nothing was written"
+            assert beside(out) == []
     finally:
         run.kill()
         for pid in workers:  # orphans of a failed check: don't leave them running
