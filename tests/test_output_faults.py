@@ -212,6 +212,19 @@ def test_an_out_name_over_255_bytes_is_one_line(scenario: Path, tmp_path: Path) 
     assert list(tmp_path.iterdir()) == [scenario]
 
 
+@pytest.mark.parametrize("name", [".", "..", "/"])
+def test_an_out_path_without_a_name_of_its_own_is_one_line(scenario: Path, name: str) -> None:
+    proc = subprocess.run(
+        command("run", scenario, "--out", name, "--force"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=scenario.parent,
+    )
+    one_line(proc, f"--out {name}", "expected the output directory's own name")
+    assert sorted(p.name for p in scenario.parent.iterdir()) == [scenario.name]
+
+
 def test_an_out_name_of_255_bytes_is_written(scenario: Path, tmp_path: Path) -> None:
     out = tmp_path / ("a" * 255)
     proc = drgsim("run", scenario, "--out", out, "--quiet", "--no-report")

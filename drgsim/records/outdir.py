@@ -29,6 +29,11 @@ _AT_FDCWD = -100
 
 def check_out(out: Path, force: bool, flag: str = "--out") -> None:
     """Refuse an output path that cannot be a directory, or a non-empty one without `force`."""
+    if out.name in ("", ".", ".."):
+        raise DrgsimError(
+            f"{flag} {out}: expected the output directory's own name, e.g. out/run1 "
+            "(a run replaces the whole directory, so not . or .. or /)"
+        )
     size = len(os.fsencode(out.name))
     if size > NAME_MAX:
         raise DrgsimError(
