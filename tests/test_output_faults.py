@@ -286,3 +286,21 @@ def test_a_case_table_that_is_a_directory_is_one_line(tmp_path: Path) -> None:
 
 def _tiny() -> dict[str, object]:
     return {"name": "tiny", "region": {"admissions": 2000}, "other_hospitals": {"count": {2: 1}}}
+
+
+def test_cleaning_up_removes_dead_runs_staging_and_keeps_a_live_ones(tmp_path: Path) -> None:
+    from drgsim.records.outdir import remove_stale, staged, staging_dirs
+
+    out = tmp_path / "run [1]"  # glob characters in the name are taken literally
+    with staged(out) as live:
+        (live / "settlement.parquet").write_bytes(b"new")
+        dead = live.with_name(live.name[:-8] + "deadbeef")  # a killed run's, its lock left free
+        dead.mkdir()
+        Path(f"{dead}.lock").write_text("")
+        orphan = live.with_name(live.name[:-8] + "nolock00")  # its lock file is gone
+        orphan.mkdir()
+        assert staging_dirs(out) == sorted([live, dead, orphan])
+        remove_stale(out)
+        assert staging_dirs(out) == [live] and (live / "settlement.parquet").is_file()
+    assert (out / "settlement.parquet").read_bytes() == b"new"
+    assert beside(out) == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import glob
 import os
 import shutil
 import tempfile
@@ -105,7 +106,8 @@ def staged(out: str | Path, force: bool = False, flag: str = "--out") -> Iterato
 
 def staging_dirs(out: Path) -> list[Path]:
     """The staging directories (live or left by killed runs) of output directory `out`."""
-    return sorted(p for p in out.parent.glob(_prefix(out) + "*") if not p.name.endswith(".lock"))
+    pattern = glob.escape(_prefix(out)) + "*"
+    return sorted(p for p in out.parent.glob(pattern) if not p.name.endswith(".lock"))
 
 
 def remove_stale(out: Path) -> None:
@@ -114,7 +116,7 @@ def remove_stale(out: Path) -> None:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX: no way to tell a live run from a dead one
         return
-    for lock in out.parent.glob(_prefix(out) + "*.lock"):
+    for lock in out.parent.glob(glob.escape(_prefix(out)) + "*.lock"):
         try:
             fd = os.open(lock, os.O_RDWR)
         except OSError:
@@ -130,7 +132,7 @@ def remove_stale(out: Path) -> None:
                 lock.unlink()
         finally:
             os.close(fd)
-    locks = {p.name for p in out.parent.glob(_prefix(out) + "*.lock")}
+    locks = {p.name for p in out.parent.glob(glob.escape(_prefix(out)) + "*.lock")}
     for stray in staging_dirs(out):
         if f"{stray.name}.lock" not in locks:  # its lock file is gone: nobody can own it
             shutil.rmtree(stray, ignore_errors=True)
