@@ -10,26 +10,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drgsim.kernels.generate import (
-    D_ADRG_ACCEPT,
-    D_ADRG_COL,
-    D_COST,
-    D_DAY,
-    D_DISCHARGE,
-    D_GAP,
-    D_LOS,
-    D_PATIENT,
-    D_READMIT,
-    D_SEVERITY,
-    D_SHORT,
-    D_UNGROUP,
-    DRAWS,
-    N_PARAMS,
-    generate_cases,
-)
+from drgsim.kernels.generate import N_PARAMS, generate_cases
 from drgsim.kernels.group import group_cases
 from drgsim.kernels.price import HIGH, LOW, NORMAL, SPECIAL, price_cases
-from drgsim.kernels.rng import normal, normal_np, uniform, uniform_np
+from drgsim.kernels.rng import (
+    KINDS,
+    Draw,
+    normal,
+    normal_np,
+    normal_pair,
+    normal_pair_np,
+    uniform,
+    uniform_np,
+)
 from drgsim.population.generator import SyntheticSource, alias_table, month_days
 from drgsim.population.hospitals import hospital_table
 from drgsim.records.catalogue_file import builtin
@@ -43,61 +36,64 @@ FAST = settings(max_examples=40, deadline=None)
 # --- rng -------------------------------------------------------------------------------------
 
 
+KIND = st.integers(min_value=0, max_value=KINDS - 1)
+CASE = st.integers(min_value=0, max_value=2**52 - 1)
+
+
 @numba.njit
-def _jit_uniform(key, counters):  # pragma: no cover - jitted
-    out = np.empty(counters.shape[0])
-    for i in range(counters.shape[0]):
-        out[i] = uniform(key, counters[i])
+def _jit_uniform(key, kind, cases, k):  # pragma: no cover - jitted
+    out = np.empty(cases.shape[0])
+    for i in range(cases.shape[0]):
+        out[i] = uniform(key, kind, cases[i], k)
     return out
 
 
 @numba.njit
-def _jit_normal(key, counters):  # pragma: no cover - jitted
-    out = np.empty(counters.shape[0])
-    for i in range(counters.shape[0]):
-        out[i] = normal(key, counters[i])
-    return out
-
-
-def _counters(draw_list: list[int]) -> np.ndarray:
-    return np.array(draw_list, dtype=np.uint64)
+def _jit_normals(key, kind, cases):  # pragma: no cover - jitted
+    one = np.empty(cases.shape[0])
+    first = np.empty(cases.shape[0])
+    second = np.empty(cases.shape[0])
+    for i in range(cases.shape[0]):
+        one[i] = normal(key, kind, cases[i])
+        first[i], second[i] = normal_pair(key, kind, cases[i])
+    return one, first, second
 
 
 @FAST
-@given(key=U64, counters=st.lists(U64, min_size=1, max_size=50))
-def test_jitted_uniform_equals_numpy_uniform_bit_for_bit(key: int, counters: list[int]) -> None:
-    c = _counters(counters)
-    jit = _jit_uniform(np.uint64(key), c)
-    ref = uniform_np(key, c)
+@given(
+    key=U64,
+    kind=KIND,
+    k=st.integers(0, 3),
+    cases=st.lists(CASE, min_size=1, max_size=50),
+)
+def test_jitted_uniform_equals_numpy_uniform_bit_for_bit(
+    key: int, kind: int, k: int, cases: list[int]
+) -> None:
+    c = np.array(cases, dtype=np.int64)
+    jit = _jit_uniform(np.uint64(key), kind, c, k)
+    ref = uniform_np(key, kind, c, k)
     assert jit.tobytes() == ref.tobytes()
     assert np.all((ref >= 0.0) & (ref < 1.0))
 
 
 @FAST
-@given(key=U64, counters=st.lists(U64, min_size=1, max_size=50))
-def test_jitted_normal_equals_numpy_normal_bit_for_bit(key: int, counters: list[int]) -> None:
-    c = _counters(counters)
-    jit = _jit_normal(np.uint64(key), c)
-    ref = normal_np(key, c)
-    assert jit.tobytes() == ref.tobytes()
-    assert np.all(np.isfinite(ref))
+@given(key=U64, kind=KIND, cases=st.lists(CASE, min_size=1, max_size=50))
+def test_jitted_normals_equal_numpy_normals_bit_for_bit(
+    key: int, kind: int, cases: list[int]
+) -> None:
+    c = np.array(cases, dtype=np.int64)
+    one, first, second = _jit_normals(np.uint64(key), kind, c)
+    ref_first, ref_second = normal_pair_np(key, kind, c)
+    assert one.tobytes() == normal_np(key, kind, c).tobytes()
+    assert first.tobytes() == ref_first.tobytes() and second.tobytes() == ref_second.tobytes()
+    assert np.all(np.isfinite(ref_first) & np.isfinite(ref_second))
 
 
-def test_normal_is_box_muller_on_counters_2c_and_2c_plus_1() -> None:
-    c = np.arange(1000, dtype=np.uint64)
-    u1 = uniform_np(7, 2 * c)
-    u2 = uniform_np(7, 2 * c + np.uint64(1))
-    expected = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
-    np.testing.assert_array_equal(normal_np(7, c), expected)
-
-
-def test_uniforms_look_uniform_and_normals_look_standard() -> None:
-    u = uniform_np(12345, np.arange(200_000, dtype=np.uint64))
-    assert abs(u.mean() - 0.5) < 0.005 and abs(u.var() - 1 / 12) < 0.002
-    hist = np.bincount((u * 10).astype(int), minlength=10)
-    assert np.all(np.abs(hist - 20_000) < 5 * math.sqrt(20_000 * 0.9))
-    z = normal_np(12345, np.arange(100_000, dtype=np.uint64))
-    assert abs(z.mean()) < 0.02 and abs(z.std() - 1.0) < 0.02
+def test_draws_outside_the_case_range_are_refused() -> None:
+    with pytest.raises(ValueError, match="case numbers"):
+        uniform_np(1, Draw.COST, np.array([-1]))
+    with pytest.raises(ValueError, match="case numbers"):
+        uniform_np(1, Draw.COST, np.array([2**52], dtype=np.uint64))
 
 
 # --- group -----------------------------------------------------------------------------------
@@ -273,19 +269,19 @@ def generate_reference(
     days_in_month: int,
     population: int,
 ) -> tuple[np.ndarray, ...]:
-    """The documented draw layout in plain Python: draw k of case j is counter j·DRAWS + k."""
+    """The documented rule in plain Python: each quantity of case j is its own kind of draw.
+
+    The case's position j in the batch numbers its draws: uniform(kind) is draw 0 of that
+    kind, the stay's normal and the cost's pair of normals are those of their kinds.
+    """
     n = hospital.shape[0]
     cost_sigma, los_sigma, oop_sd, p_tr, p_de, p_ama, short_days = params[:7]
     readmit_rate, window, ungroup_rate = params[7:]
     n_adrg = alias_prob.shape[1]
-    counters = np.arange(n * DRAWS, dtype=np.uint64)
-    u = uniform_np(key, counters).reshape(n, DRAWS)
-    # normal draw k of case j: Box–Muller on uniforms 2c and 2c+1 with c = j·DRAWS + k
-    u1 = uniform_np(key, 2 * counters).reshape(n, DRAWS)
-    u2 = uniform_np(key, 2 * counters + np.uint64(1)).reshape(n, DRAWS)
-    z = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
-    # the patient share uses the sine output of the cost draw's Box–Muller pair
-    z_sin = np.sqrt(-2.0 * np.log(1.0 - u1)) * np.sin(2.0 * np.pi * u2)
+    idx = np.arange(n)
+    u = {kind: uniform_np(key, kind, idx) for kind in Draw}
+    z_stay = normal_np(key, Draw.STAY, idx)
+    z_cost, z_share = normal_pair_np(key, Draw.COST, idx)
     out = {
         k: [0] * n
         for k in (
@@ -305,41 +301,41 @@ def generate_reference(
 
     def stay_of(j: int, g: int, dtype: int) -> tuple[int, float]:
         m = mean_los[g]
-        stay = max(math.floor(m * math.exp(los_sigma * z[j, D_LOS] - 0.5 * los_sigma**2) + 0.5), 1)
+        stay = max(math.floor(m * math.exp(los_sigma * z_stay[j] - 0.5 * los_sigma**2) + 0.5), 1)
         scale = 1.0
-        if dtype != 0 and u[j, D_SHORT] < 0.5:
-            stay = math.floor(u[j, D_SHORT] * 2.0 * (short_days + 1.0))
+        if dtype != 0 and u[Draw.SHORT_STAY][j] < 0.5:
+            stay = math.floor(u[Draw.SHORT_STAY][j] * 2.0 * (short_days + 1.0))
             scale = min(1.0, (stay + 1.0) / (m + 1.0))
         return int(stay), scale
 
     for j in range(n):
         h = int(hospital[j])
-        ud = u[j, D_DISCHARGE]
+        ud = u[Draw.DISCHARGE][j]
         dtype = 1 if ud < p_tr else 2 if ud < p_tr + p_de else 3 if ud < p_tr + p_de + p_ama else 0
         accepted = False
-        if j > 0 and hospital[j - 1] == h and u[j, D_READMIT] < readmit_rate:
+        if j > 0 and hospital[j - 1] == h and u[Draw.READMIT][j] < readmit_rate:
             a, s, pid, g = out["adrg"][j - 1], out["sev"][j - 1], out["patient"][j - 1], None
             g = out["drg"][j - 1]
             stay, scale = stay_of(j, g, dtype)
-            d = out["day"][j - 1] + 1 + int(u[j, D_GAP] * window) + stay
+            d = out["day"][j - 1] + 1 + int(u[Draw.READMIT_GAP][j] * window) + stay
             accepted = d <= first_day + days_in_month - 1
         if not accepted:
             t = hosp_tier[h]
-            col = int(u[j, D_ADRG_COL] * n_adrg)
-            a = col if u[j, D_ADRG_ACCEPT] < alias_prob[t, col] else int(alias_idx[t, col])
-            us = u[j, D_SEVERITY]
+            col = int(u[Draw.ADRG_COLUMN][j] * n_adrg)
+            a = col if u[Draw.ADRG_ACCEPT][j] < alias_prob[t, col] else int(alias_idx[t, col])
+            us = u[Draw.SEVERITY][j]
             s = 0 if us < p_mcc[a] else 1 if us < p_mcc[a] + p_cc[a] else 2
-            pid = int(u[j, D_PATIENT] * population)
+            pid = int(u[Draw.PATIENT][j] * population)
             g = int(group_table[a, s])
             stay, scale = stay_of(j, g, dtype)
-            d = first_day + int(u[j, D_DAY] * days_in_month)
+            d = first_day + int(u[Draw.DISCHARGE_DAY][j] * days_in_month)
         c = (
             ref_cost[g]
             * hosp_cost_level[h]
             * scale
-            * math.exp(cost_sigma * z[j, D_COST] - 0.5 * cost_sigma**2)
+            * math.exp(cost_sigma * z_cost[j] - 0.5 * cost_sigma**2)
         )
-        share = min(max(hosp_oop_mean[h] + oop_sd * z_sin[j, D_COST], 0.0), 0.95)
+        share = min(max(hosp_oop_mean[h] + oop_sd * z_share[j], 0.0), 0.95)
         for name, value in (
             ("patient", pid),
             ("adrg", a),
@@ -351,7 +347,7 @@ def generate_reference(
             ("admit", d - stay),
             ("day", d),
             ("dis", dtype),
-            ("ung", u[j, D_UNGROUP] < ungroup_rate),
+            ("ung", u[Draw.UNGROUPABLE][j] < ungroup_rate),
         ):
             out[name][j] = value
     return tuple(np.array(v) for v in out.values())
@@ -407,7 +403,7 @@ def generator_inputs(draw: st.DrawFn) -> tuple:
 
 @settings(max_examples=60, deadline=None)
 @given(inputs=generator_inputs())
-def test_generate_cases_follows_its_documented_draw_layout(inputs: tuple) -> None:
+def test_generate_cases_follows_its_documented_draws(inputs: tuple) -> None:
     got = generate_cases(*inputs)
     ref = generate_reference(int(inputs[0]), *inputs[1:])
     columns = {
@@ -548,8 +544,8 @@ def test_alias_draws_match_the_weights_in_frequency() -> None:
     w[[3, 17]] = 0.0
     prob, alias = alias_table(w)
     n = 400_000
-    col = (uniform_np(5, np.arange(n, dtype=np.uint64)) * w.shape[0]).astype(int)
-    accept = uniform_np(6, np.arange(n, dtype=np.uint64)) < prob[col]
+    col = (uniform_np(5, Draw.ADRG_COLUMN, np.arange(n)) * w.shape[0]).astype(int)
+    accept = uniform_np(5, Draw.ADRG_ACCEPT, np.arange(n)) < prob[col]
     draws = np.where(accept, col, alias[col])
     observed = np.bincount(draws, minlength=w.shape[0])
     expected = n * w / w.sum()
@@ -561,12 +557,10 @@ def test_alias_draws_match_the_weights_in_frequency() -> None:
 
 
 def _select_reference(group, case_id, size, key):
-    """Plain-Python selection sampling with the same draws as the kernel."""
-    from drgsim.kernels.rng import uniform_np
-
+    """Plain-Python selection sampling with draw 0 of the audit's sample kind for each case."""
     left = np.bincount(group, minlength=len(size)).astype(np.int64)
     take = np.array(size, dtype=np.int64)
-    u = uniform_np(key, case_id.astype(np.uint64))
+    u = uniform_np(key, Draw.AUDIT_SAMPLE, case_id)
     out = np.zeros(len(group), dtype=bool)
     for j, g in enumerate(group):
         if take[g] > 0 and u[j] * left[g] < take[g]:
@@ -594,7 +588,7 @@ def test_select_per_group_matches_its_reference_and_takes_exactly_the_size(
     case_id = rng.permutation(n).astype(np.int64) * 7 + 3
     counts = np.bincount(group, minlength=groups)
     size = np.floor(rate * counts + 0.5).astype(np.int64)
-    got = select_per_group(group, case_id, size, np.uint64(key))
+    got = select_per_group(group, case_id, size, np.uint64(key), int(Draw.AUDIT_SAMPLE))
     np.testing.assert_array_equal(got, _select_reference(group, case_id, size, key))
     np.testing.assert_array_equal(np.bincount(group[got], minlength=groups), size)
 

@@ -8,22 +8,24 @@ import numpy as np
 
 from drgsim.kernels.group import group_one
 from drgsim.kernels.jit import inline, kernel
-from drgsim.kernels.rng import normal, normal_pair, uniform
+from drgsim.kernels.rng import Draw, normal, normal_pair, uniform
 
-#: Uniform draws used per case; draw k of case j uses counter j * DRAWS + k.
-DRAWS = 16
-D_ADRG_COL, D_ADRG_ACCEPT, D_SEVERITY, D_DAY, D_COST, D_LOS = 0, 1, 2, 3, 4, 5
-D_DISCHARGE, D_SHORT, D_READMIT, D_GAP, D_UNGROUP, D_PATIENT = 6, 7, 9, 10, 11, 12
+#: The kinds of draw a case is made of (rng.Draw), as plain ints for the kernel.
+D_DISCHARGE, D_READMIT, D_GAP = int(Draw.DISCHARGE), int(Draw.READMIT), int(Draw.READMIT_GAP)
+D_ADRG_COL, D_ADRG_ACCEPT = int(Draw.ADRG_COLUMN), int(Draw.ADRG_ACCEPT)
+D_SEVERITY, D_PATIENT, D_DAY = int(Draw.SEVERITY), int(Draw.PATIENT), int(Draw.DISCHARGE_DAY)
+D_STAY, D_SHORT, D_COST = int(Draw.STAY), int(Draw.SHORT_STAY), int(Draw.COST)
+D_UNGROUP = int(Draw.UNGROUPABLE)
 N_PARAMS = 10
 
 
 @inline
-def draw_stay(key, base, mean_los_g, los_sigma, dtype, short_days):  # pragma: no cover
-    """Length of stay and the cost scale of a short incomplete stay."""
-    z = normal(key, base + np.uint64(D_LOS))
+def draw_stay(key, j, mean_los_g, los_sigma, dtype, short_days):  # pragma: no cover
+    """Length of stay of case j and the cost scale of a short incomplete stay."""
+    z = normal(key, D_STAY, j)
     stay = max(math.floor(mean_los_g * math.exp(los_sigma * z - 0.5 * los_sigma**2) + 0.5), 1.0)
     scale = 1.0
-    u_short = uniform(key, base + np.uint64(D_SHORT))
+    u_short = uniform(key, D_SHORT, j, 0)
     if dtype != 0 and u_short < 0.5:
         stay = math.floor(u_short * 2.0 * (short_days + 1.0))
         scale = min(1.0, (stay + 1.0) / (mean_los_g + 1.0))
@@ -55,6 +57,7 @@ def generate_cases(
               short_days, readmit_rate, window_days, ungroupable_rate].
     A case follows the previous case of its hospital as a readmission (same patient and ADRG,
     admitted within the window) with probability readmit_rate, when that stay ends in the month.
+    Case j's draws are draws of its position j in the batch, one kind (rng.Draw) per quantity.
     """
     n = hospital.shape[0]
     cost_sigma, los_sigma, oop_sd = params[0], params[1], params[2]
@@ -83,9 +86,8 @@ def generate_cases(
     bounds[n_seg] = n
     for seg in range(n_seg):
         for j in range(bounds[seg], bounds[seg + 1]):
-            base = np.uint64(j) * np.uint64(DRAWS)
             h = hospital[j]
-            ud = uniform(key, base + np.uint64(D_DISCHARGE))
+            ud = uniform(key, D_DISCHARGE, j, 0)
             dtype = 0
             if ud < p_tr:
                 dtype = 1
@@ -101,36 +103,32 @@ def generate_cases(
             stay = 0
             scale = 1.0
             d = 0
-            if (
-                j > 0
-                and hospital[j - 1] == h
-                and uniform(key, base + np.uint64(D_READMIT)) < readmit_rate
-            ):
+            if j > 0 and hospital[j - 1] == h and uniform(key, D_READMIT, j, 0) < readmit_rate:
                 a = adrg[j - 1]
                 s = severity[j - 1]
                 pid = patient[j - 1]
                 g = drg_true[j - 1]
-                stay, scale = draw_stay(key, base, mean_los[g], los_sigma, dtype, short_days)
-                gap = int(uniform(key, base + np.uint64(D_GAP)) * window)
+                stay, scale = draw_stay(key, j, mean_los[g], los_sigma, dtype, short_days)
+                gap = int(uniform(key, D_GAP, j, 0) * window)
                 d = day[j - 1] + 1 + gap + stay
                 accepted = d <= last_day
             if not accepted:
                 t = hosp_tier[h]
-                col = int(uniform(key, base + np.uint64(D_ADRG_COL)) * n_adrg)
+                col = int(uniform(key, D_ADRG_COL, j, 0) * n_adrg)
                 a = col
-                if uniform(key, base + np.uint64(D_ADRG_ACCEPT)) >= alias_prob[t, col]:
+                if uniform(key, D_ADRG_ACCEPT, j, 0) >= alias_prob[t, col]:
                     a = alias_idx[t, col]
-                us = uniform(key, base + np.uint64(D_SEVERITY))
+                us = uniform(key, D_SEVERITY, j, 0)
                 s = 2
                 if us < p_mcc[a]:
                     s = 0
                 elif us < p_mcc[a] + p_cc[a]:
                     s = 1
-                pid = int(uniform(key, base + np.uint64(D_PATIENT)) * population)
+                pid = int(uniform(key, D_PATIENT, j, 0) * population)
                 g = group_one(group_table, a, s)
-                stay, scale = draw_stay(key, base, mean_los[g], los_sigma, dtype, short_days)
-                d = first_day + int(uniform(key, base + np.uint64(D_DAY)) * days_in_month)
-            z, z_oop = normal_pair(key, base + np.uint64(D_COST))  # cost and patient share
+                stay, scale = draw_stay(key, j, mean_los[g], los_sigma, dtype, short_days)
+                d = first_day + int(uniform(key, D_DAY, j, 0) * days_in_month)
+            z, z_oop = normal_pair(key, D_COST, j)  # cost and patient share
             c = (
                 ref_cost[g]
                 * hosp_cost_level[h]
@@ -149,5 +147,5 @@ def generate_cases(
             day[j] = d
             admit[j] = d - stay
             discharge[j] = dtype
-            ungroupable[j] = uniform(key, base + np.uint64(D_UNGROUP)) < ungroup_rate
+            ungroupable[j] = uniform(key, D_UNGROUP, j, 0) < ungroup_rate
     return patient, adrg, severity, drg_true, cost, oop, los, admit, day, discharge, ungroupable

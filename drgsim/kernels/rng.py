@@ -1,12 +1,64 @@
-"""Counter-based random numbers (SplitMix64): draw k of case j depends only on (key, j, k)."""
+"""Counter-based random numbers: draw k of kind s for case j depends only on (key, s, j, k).
+
+Every kind of draw a run makes is named once in `Draw`. A draw's counter puts the kind and
+the draw number in the top 12 bits and the case in the low 52, so no two draws of one key
+share a counter; the uniform is SplitMix64's output at that counter of the stream `key`.
+"""
 
 from __future__ import annotations
 
 import math
+from enum import IntEnum
 
 import numpy as np
 
 from drgsim.kernels.jit import inline
+
+
+class Draw(IntEnum):
+    """Every kind of random draw of a run; each has its own counters, so none reuses another's."""
+
+    # the case generator (kernels/generate.py), per case by its position in the month's batch
+    DISCHARGE = 0  # how the stay ends (normal, transfer, death, against advice)
+    READMIT = 1  # whether the case follows its hospital's previous case as a readmission
+    READMIT_GAP = 2  # days between that stay's discharge and the readmission
+    ADRG_COLUMN = 3  # the alias table's column of the ADRG draw
+    ADRG_ACCEPT = 4  # the alias table's acceptance draw
+    SEVERITY = 5  # MCC, CC or none
+    PATIENT = 6  # the patient id
+    DISCHARGE_DAY = 7  # the day of the month the stay ends
+    STAY = 8  # length of stay: a normal (draws 0 and 1)
+    SHORT_STAY = 9  # whether and how short an incomplete stay is
+    COST = 10  # cost and patient share: a pair of normals (draws 0 and 1)
+    UNGROUPABLE = 11  # whether the record cannot be grouped
+    # hospital behaviours (population/behaviour.py), per case by case id
+    UPCODE = 20
+    SHIFT = 21
+    SHIFT_TO = 22
+    REFER_DOWN = 23
+    REFER_DOWN_TO = 24
+    UNDERSERVE = 25
+    SPLIT = 26
+    # induced and phantom admissions: the count per hospital, then per new case k
+    INDUCED_COUNT = 30
+    INDUCED_TEMPLATE = 31
+    INDUCED_PATIENT = 32
+    PHANTOM_COUNT = 33
+    PHANTOM_TEMPLATE = 34
+    PHANTOM_PATIENT = 35
+    # the audit (rules/audit.py), per claim by case id
+    AUDIT_SAMPLE = 40
+    DETECT_UPCODING = 41
+    DETECT_SPLITTING = 42
+    DETECT_PHANTOM = 43
+    DETECT_UNDERSERVICE = 44
+
+
+#: Cases are numbered 0 … CASES − 1 within one key; each kind has up to DRAWS draws per case.
+CASE_BITS = 52
+CASES = 1 << CASE_BITS
+DRAWS = 4
+KINDS = (1 << (64 - CASE_BITS)) // DRAWS
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -15,7 +67,10 @@ _S30 = np.uint64(30)
 _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
+_SCASE = np.uint64(CASE_BITS)
 _INV53 = 1.0 / 9007199254740992.0
+
+assert max(Draw) < KINDS
 
 
 @inline
@@ -28,44 +83,50 @@ def splitmix64(x: np.uint64) -> np.uint64:
 
 
 @inline
-def uniform(key: np.uint64, counter: np.uint64) -> float:
-    """A uniform in [0, 1): SplitMix64's output at position `counter` of the stream `key`."""
+def uniform(key: np.uint64, kind: int, case: int, k: int) -> float:
+    """Draw k of kind `kind` for case `case`: a uniform in [0, 1)."""
+    counter = (np.uint64(kind * DRAWS + k) << _SCASE) | np.uint64(case)
     z = splitmix64(key + counter * _GOLDEN)
     return float(z >> _S11) * _INV53
 
 
 @inline
-def normal(key: np.uint64, counter: np.uint64) -> float:
-    """A standard normal from two counters (Box–Muller on counters 2c and 2c+1)."""
-    c = counter * np.uint64(2)
-    u1 = uniform(key, c)
-    u2 = uniform(key, c + np.uint64(1))
-    return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
-
-
-@inline
-def normal_pair(key: np.uint64, counter: np.uint64) -> tuple[float, float]:
-    """Two independent standard normals from two counters (both Box–Muller outputs)."""
-    c = counter * np.uint64(2)
-    r = math.sqrt(-2.0 * math.log(1.0 - uniform(key, c)))
-    angle = 2.0 * math.pi * uniform(key, c + np.uint64(1))
+def normal_pair(key: np.uint64, kind: int, case: int) -> tuple[float, float]:
+    """Two independent standard normals (Box–Muller on draws 0 and 1 of the kind)."""
+    r = math.sqrt(-2.0 * math.log(1.0 - uniform(key, kind, case, 0)))
+    angle = 2.0 * math.pi * uniform(key, kind, case, 1)
     return r * math.cos(angle), r * math.sin(angle)
 
 
-def uniform_np(key: int, counters: np.ndarray) -> np.ndarray:
-    """Vectorised `uniform` in plain numpy (the Python layer's draws and the tests' reference)."""
+@inline
+def normal(key: np.uint64, kind: int, case: int) -> float:
+    """A standard normal: the first of the kind's Box–Muller pair."""
+    return normal_pair(key, kind, case)[0]
+
+
+def uniform_np(key: int, kind: int, cases: np.ndarray, k: int = 0) -> np.ndarray:
+    """Vectorised `uniform` in plain numpy: draw k of `kind` for each case of `cases`."""
+    c = np.asarray(cases)
+    if c.size and (c.min() < 0 or c.max() >= CASES):
+        raise ValueError(f"case numbers must lie in 0 … 2**{CASE_BITS} − 1 for random draws")
+    if not 0 <= kind < KINDS or not 0 <= k < DRAWS:
+        raise ValueError(f"draw kind {kind} or number {k} out of range")
+    counter = (np.uint64(kind * DRAWS + k) << _SCASE) | c.astype(np.uint64)
     with np.errstate(over="ignore"):
-        c = np.asarray(counters, dtype=np.uint64)
-        z = np.uint64(key) + c * _GOLDEN
-        return (_mix_np(z) >> _S11).astype(np.float64) * _INV53
+        z = _mix_np(np.uint64(key) + counter * _GOLDEN)
+    return (z >> _S11).astype(np.float64) * _INV53
 
 
-def normal_np(key: int, counters: np.ndarray) -> np.ndarray:
+def normal_pair_np(key: int, kind: int, cases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised `normal_pair` in plain numpy."""
+    r = np.sqrt(-2.0 * np.log(1.0 - uniform_np(key, kind, cases, 0)))
+    angle = 2.0 * np.pi * uniform_np(key, kind, cases, 1)
+    return r * np.cos(angle), r * np.sin(angle)
+
+
+def normal_np(key: int, kind: int, cases: np.ndarray) -> np.ndarray:
     """Vectorised `normal` in plain numpy."""
-    c = np.asarray(counters, dtype=np.uint64) * np.uint64(2)
-    u1 = uniform_np(key, c)
-    u2 = uniform_np(key, c + np.uint64(1))
-    return np.sqrt(-2.0 * np.log(1.0 - u1)) * np.cos(2.0 * np.pi * u2)
+    return normal_pair_np(key, kind, cases)[0]
 
 
 def _mix_np(x: np.ndarray) -> np.ndarray:

@@ -9,11 +9,11 @@ from drgsim.kernels.rng import uniform
 
 
 @kernel
-def select_per_group(group, case_id, size, key):  # pragma: no cover - jitted
+def select_per_group(group, case_id, size, key, kind):  # pragma: no cover - jitted
     """Exactly size[g] of each group's cases, by selection sampling (Knuth's algorithm S).
 
-    Case j is taken with probability (still to take) / (still to see) in its group, using the
-    uniform draw of its case_id on the stream `key`, so the sample depends on no ordering
+    Case j is taken with probability (still to take) / (still to see) in its group, using
+    draw 0 of `kind` for its case_id on the stream `key`, so the sample depends on no ordering
     other than the batch's.
     """
     n = group.shape[0]
@@ -24,7 +24,7 @@ def select_per_group(group, case_id, size, key):  # pragma: no cover - jitted
     out = np.zeros(n, np.bool_)
     for j in range(n):
         g = group[j]
-        if take[g] > 0 and uniform(key, np.uint64(case_id[j])) * left[g] < take[g]:
+        if take[g] > 0 and uniform(key, kind, case_id[j], 0) * left[g] < take[g]:
             out[j] = True
             take[g] -= 1
         left[g] -= 1

@@ -11,16 +11,18 @@ import numpy as np
 from drgsim.acts import ACT, ACTS, ActSpec
 from drgsim.cases import CaseBatch
 from drgsim.kernels.group import group_cases
-from drgsim.kernels.rng import stream_key, uniform_np
+from drgsim.kernels.rng import Draw, stream_key, uniform_np
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.pricing import Rules, formula_points
 from drgsim.rules.tariff import Tariff
 from drgsim.scenario.schema import Behaviour, Scenario
 
-#: Draw numbers per case, so each act's randomness is its own: counter = case_id × 16 + draw.
-U_UPCODE, U_SHIFT, U_SHIFT_TO, U_SPLIT, U_UNDER, U_DOWN, U_DOWN_TO = 0, 1, 2, 3, 4, 5, 6
-U_TEMPLATE, U_PATIENT, U_COUNT = 7, 8, 9
+#: The kinds of draw (count per hospital, template case, patient) of each act that adds cases.
+ADDED_DRAWS = {
+    "induced": (Draw.INDUCED_COUNT, Draw.INDUCED_TEMPLATE, Draw.INDUCED_PATIENT),
+    "phantom": (Draw.PHANTOM_COUNT, Draw.PHANTOM_TEMPLATE, Draw.PHANTOM_PATIENT),
+}
 SUFFIX_LEVEL = {"1": 0, "3": 1, "5": 2}
 
 
@@ -117,12 +119,11 @@ class Behaviours:
         batch = self.add_cases(batch, key, ACT["phantom"])
         return self.upcode(batch, key)
 
-    def _u(self, key: int, batch: CaseBatch, draw: int, rate: np.ndarray) -> np.ndarray:
+    def _u(self, key: int, batch: CaseBatch, kind: Draw, rate: np.ndarray) -> np.ndarray:
         """Each case's draw for an act; 1.0 (never below a rate) where its hospital's rate is 0."""
         u = np.ones(batch.n)
         rows = np.flatnonzero(rate[batch.hospital] > 0)
-        counters = batch.case_id[rows].astype(np.uint64) * np.uint64(16) + np.uint64(draw)
-        u[rows] = uniform_np(key, counters)
+        u[rows] = uniform_np(key, kind, batch.case_id[rows])
         return u
 
     def _billed(self, batch: CaseBatch) -> np.ndarray:
@@ -163,11 +164,11 @@ class Behaviours:
         pay = np.ones(batch.n)
         pay[active] = self.expected_payment(batch.take(active), view)
         loss = (batch.cost - pay) / np.maximum(pay, 1e-9)
-        refuse = self._u(key, batch, U_SHIFT, rate) < rate[h]
+        refuse = self._u(key, batch, Draw.SHIFT, rate) < rate[h]
         refuse &= loss > self.params.settings["shifting"]["loss_threshold"][h]
         refuse &= ~batch.ungroupable
         tier = self.hospitals.tier
-        u_to = self._u(key, batch, U_SHIFT_TO, rate)
+        u_to = self._u(key, batch, Draw.SHIFT_TO, rate)
         rw = view.tariff.rw[np.maximum(self._billed(batch), 0)]
         for src in np.unique(h[refuse]):
             candidates = np.flatnonzero((tier >= tier[src]) & (np.arange(len(tier)) != src))
@@ -190,11 +191,11 @@ class Behaviours:
         h = batch.hospital
         rw = view.tariff.rw[np.maximum(self._billed(batch), 0)]
         max_rw = self.params.settings["referral_down"]["max_rw"]
-        send = (self._u(key, batch, U_DOWN, rate) < rate[h]) & (rw < max_rw[h])
+        send = (self._u(key, batch, Draw.REFER_DOWN, rate) < rate[h]) & (rw < max_rw[h])
         send &= ~batch.ungroupable
         rows = np.flatnonzero(send)
         if rows.size:
-            targets = self._choose(lower, self._u(key, batch, U_DOWN_TO, rate)[rows])
+            targets = self._choose(lower, self._u(key, batch, Draw.REFER_DOWN_TO, rate)[rows])
             self._move(batch, rows, targets, ACT["referral_down"])
         return batch
 
@@ -204,7 +205,7 @@ class Behaviours:
         if not np.any(rate > 0):
             return batch
         h = batch.hospital
-        rows = np.flatnonzero(self._u(key, batch, U_UNDER, rate) < rate[h])
+        rows = np.flatnonzero(self._u(key, batch, Draw.UNDERSERVE, rate) < rate[h])
         saved = batch.cost[rows] * cut[h[rows]]
         self.record.saved_yuan["underservice"] += np.bincount(
             h[rows], weights=saved, minlength=self.hospitals.n
@@ -224,7 +225,7 @@ class Behaviours:
         first_los = los // 2
         first_day = batch.admit_day.astype(np.int64) + first_los
         ok = (los >= 2) & (first_day >= view.first_day) & ~batch.ungroupable
-        rows = np.flatnonzero(ok & (self._u(key, batch, U_SPLIT, rate) < rate[h]))
+        rows = np.flatnonzero(ok & (self._u(key, batch, Draw.SPLIT, rate) < rate[h]))
         if rows.size == 0:
             return batch
         second = batch.take(rows)
@@ -255,11 +256,9 @@ class Behaviours:
         rate = self.params.rates[act.name]
         if not np.any(rate > 0):
             return batch
-        key ^= act.bit  # the act's own stream of draws
+        count_draw, template_draw, patient_draw = ADDED_DRAWS[act.name]
         n_h = np.bincount(batch.hospital, minlength=self.hospitals.n)
-        u_count = uniform_np(
-            key, np.arange(self.hospitals.n, dtype=np.uint64) * np.uint64(16) + np.uint64(U_COUNT)
-        )
+        u_count = uniform_np(key, count_draw, np.arange(self.hospitals.n))
         extra = np.floor(rate * n_h + u_count).astype(np.int64)
         extra[n_h == 0] = 0
         total = int(extra.sum())
@@ -269,18 +268,14 @@ class Behaviours:
         k = np.arange(total, dtype=np.uint64)
         order = np.argsort(batch.hospital, kind="stable")
         start = np.searchsorted(batch.hospital[order], new_h)
-        pick = np.floor(
-            uniform_np(key, k * np.uint64(16) + np.uint64(U_TEMPLATE)) * n_h[new_h]
-        ).astype(np.int64)
+        pick = np.floor(uniform_np(key, template_draw, k) * n_h[new_h]).astype(np.int64)
         new = batch.take(order[start + pick])
         new.origin_id = new.case_id
         new.origin_act = np.full(total, act.bit, dtype=np.uint8)
         new.record_id = np.full(total, -1, dtype=np.int64)
         new.case_id = batch.new_ids(total)
         population = self.scn.region.population
-        new.patient = np.floor(
-            uniform_np(key, k * np.uint64(16) + np.uint64(U_PATIENT)) * population
-        ).astype(np.int64)
+        new.patient = np.floor(uniform_np(key, patient_draw, k) * population).astype(np.int64)
         new.acts = np.full(total, act.bit, dtype=np.uint8)
         new.ungroupable = np.zeros(total, dtype=bool)
         new.discharge = np.zeros(total, dtype=np.int8)
@@ -310,7 +305,7 @@ class Behaviours:
         rows = np.flatnonzero(
             (billed >= 0)
             & (target != billed)
-            & (self._u(key, batch, U_UPCODE, rate) < rate[batch.hospital])
+            & (self._u(key, batch, Draw.UPCODE, rate) < rate[batch.hospital])
         )
         if rows.size == 0:
             return batch

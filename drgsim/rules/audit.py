@@ -7,9 +7,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from drgsim.acts import AUDITED
-from drgsim.kernels.rng import uniform_np
+from drgsim.kernels.rng import Draw, uniform_np
 from drgsim.kernels.sample import select_per_group
 from drgsim.scenario.schema import Audit
+
+#: The kind of each audited act's detection draw.
+DETECTION_DRAW = {
+    "upcoding": Draw.DETECT_UPCODING,
+    "splitting": Draw.DETECT_SPLITTING,
+    "phantom": Draw.DETECT_PHANTOM,
+    "underservice": Draw.DETECT_UNDERSERVICE,
+}
 
 
 @dataclass(frozen=True)
@@ -28,7 +36,7 @@ def sample(
     """Reviewed claims: round(rate × n_h) of each hospital's claims, drawn at random."""
     n_h = np.bincount(hospital, minlength=n_hosp)
     k = np.minimum(np.floor(rate * n_h + 0.5).astype(np.int64), n_h)
-    return select_per_group(hospital, case_id, k, np.uint64(key))
+    return select_per_group(hospital, case_id, k, np.uint64(key), int(Draw.AUDIT_SAMPLE))
 
 
 def review(
@@ -47,11 +55,11 @@ def review(
     0 and deducts penalty × its points; `count` (under-service) is a violation only.
     """
     caught = np.zeros(acts.shape[0], dtype=np.uint8)
-    for i, act in enumerate(AUDITED):
+    for act in AUDITED:
         rows = np.flatnonzero(audited & ((acts & act.bit) != 0))
         if rows.size:
-            counter = case_id[rows].astype(np.uint64) * np.uint64(len(AUDITED)) + np.uint64(i)
-            hit = uniform_np(key, counter) < cfg.detection.get(str(act.audit_key), 0.0)
+            u = uniform_np(key, DETECTION_DRAW[act.name], case_id[rows])
+            hit = u < cfg.detection.get(str(act.audit_key), 0.0)
             caught[rows[hit]] |= act.bit
     new = points.copy()
     deducted = np.zeros(points.shape[0])
