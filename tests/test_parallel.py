@@ -1,10 +1,6 @@
-"""Runs give the same tables whatever the number of worker processes or numba threads."""
+"""Runs give the same tables whatever the number of worker processes (no kernel is threaded)."""
 
 from __future__ import annotations
-
-import os
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -25,21 +21,6 @@ def test_two_worker_processes_give_the_tables_of_one() -> None:
     two = drgsim.run(SMALL, workers=2)
     for name in TABLES:
         pd.testing.assert_frame_equal(getattr(one, name), getattr(two, name))
-
-
-def test_the_numba_thread_count_does_not_change_the_tables(tmp_path) -> None:
-    script = (
-        "import sys, drgsim; r = drgsim.run({'region': {'admissions': 8000}, "
-        "'other_hospitals': {'count': {2: 1, 1: 1}}}); "
-        "r.settlement.to_parquet(sys.argv[1])"
-    )
-    paths = []
-    for threads in ("1", "2"):
-        path = tmp_path / f"threads{threads}.parquet"
-        env = {**os.environ, "NUMBA_NUM_THREADS": threads}
-        subprocess.run([sys.executable, "-c", script, str(path)], check=True, env=env)
-        paths.append(path)
-    pd.testing.assert_frame_equal(pd.read_parquet(paths[0]), pd.read_parquet(paths[1]))
 
 
 def test_a_dask_cluster_gives_the_tables_of_one_process() -> None:

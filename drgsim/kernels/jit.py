@@ -1,4 +1,4 @@
-"""The house decorator for numba kernels, with an environment switch for the on-disk cache."""
+"""The house decorators for numba kernels, each kernel cached on disk in drgsim's own folder."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numba
+from numba.core import caching
 
 #: Set DRGSIM_NUMBA_CACHE=0 to compile in memory only (cached kernels have crashed cluster
 #: workers elsewhere).
@@ -31,20 +32,44 @@ def cache_dir() -> Path:
     return Path(base) / digest.hexdigest()[:16]
 
 
-if CACHE and not os.environ.get("NUMBA_CACHE_DIR"):
-    setattr(numba.config, "CACHE_DIR", str(cache_dir()))  # noqa: B010 - read at decoration
+class _KernelLocator(caching._SourceFileBackedLocatorMixin, caching._CacheLocator):
+    """Locates a drgsim kernel's cache in `cache_dir()`, leaving numba's settings alone."""
+
+    def __init__(self, py_func: Callable[..., Any], py_file: str) -> None:
+        self._py_file = py_file
+        self._lineno = py_func.__code__.co_firstlineno
+        self._cache_path = str(cache_dir())
+
+    def get_cache_path(self) -> str:
+        """The folder of this version of the kernels."""
+        return self._cache_path
+
+
+class _KernelCacheImpl(caching.CompileResultCacheImpl):
+    """numba's cache of compiled functions, found first in drgsim's folder."""
+
+    # numba's own locators stay as fallbacks for a folder that cannot be written
+    _locator_classes = [  # noqa: RUF012 - numba's own attribute, read as a class attribute
+        _KernelLocator,
+        *caching.CompileResultCacheImpl._locator_classes,
+    ]
+
+
+class _KernelCache(caching.FunctionCache):
+    """numba's on-disk function cache with drgsim's locator."""
+
+    _impl_class = _KernelCacheImpl
 
 
 def kernel(fn: Callable[..., Any]) -> Any:
     """Compile `fn` with numba in nopython mode, cached on disk unless switched off."""
-    return numba.njit(cache=CACHE, nogil=True)(fn)
+    dispatcher: Any = numba.njit(nogil=True)(fn)
+    if CACHE:
+        # what `cache=True` does, with this kernel's own cache instead of numba's global one
+        dispatcher._cache = _KernelCache(fn)
+    return dispatcher
 
 
 def inline(fn: Callable[..., Any]) -> Any:
-    """Compile a small helper that kernels call; it is inlined into its callers."""
-    return numba.njit(cache=CACHE, nogil=True, inline="always")(fn)
-
-
-def parallel_kernel(fn: Callable[..., Any]) -> Any:
-    """Compile `fn` with numba's `prange` loops run on threads; results never depend on threads."""
-    return numba.njit(cache=CACHE, nogil=True, parallel=True)(fn)
+    """Compile a small helper that kernels call; it is inlined into (and cached with) them."""
+    return numba.njit(nogil=True, inline="always")(fn)
