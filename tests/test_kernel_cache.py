@@ -25,7 +25,7 @@ SCRIPT = textwrap.dedent(
                 np.zeros((1, 3), np.int32))
     other_library.double(2.0)
     print(json.dumps({"before": before, "after": numba.config.CACHE_DIR,
-                      "kernels": str(cache_dir()), "hits": len(group_cases.stats.cache_hits)}))
+                      "kernels": str(cache_dir()), "hits": len(group_cases.compiled.stats.cache_hits)}))
     """
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from drgsim.kernels import checks
 from drgsim.kernels.jit import kernel
 
 #: Columns of the per-hospital sums.
@@ -23,6 +24,30 @@ SUM_COLUMNS = (
 CELL_COLUMNS = ("n", "cost", "los")
 
 
+def _check_aggregate(
+    hospital, drg, final, oop, cost, los, deducted, audited, caught, phantom, rw, high_rw, n_hosp
+):
+    """The claims' arrays have one length; hospitals and DRGs index the sums' rows."""
+    name = "aggregate"
+    checks.same_length(
+        name,
+        hospital.shape[0],
+        drg=drg,
+        final=final,
+        oop=oop,
+        cost=cost,
+        los=los,
+        deducted=deducted,
+        audited=audited,
+        caught=caught,
+        phantom=phantom,
+    )
+    checks.shape(name, "rw", rw, (None,))
+    checks.index(name, "hospital", hospital, 0, n_hosp, "the hospitals")
+    checks.index(name, "drg", drg, -1, rw.shape[0], "the DRGs of rw, -1 ungroupable")
+
+
+@checks.front(_check_aggregate)
 @kernel
 def aggregate(
     hospital, drg, final, oop, cost, los, deducted, audited, caught, phantom, rw, high_rw, n_hosp
@@ -65,6 +90,14 @@ def aggregate(
 LANES = 4  # a power of two
 
 
+def _check_sum_by_group(group, values, n_groups):
+    """Every value array has the groups' length; the groups index the sums' rows."""
+    for k, array in enumerate(values):
+        checks.shape("sum_by_group", f"values[{k}]", array, (group.shape[0],))
+    checks.index("sum_by_group", "group", group, 0, n_groups, "the groups")
+
+
+@checks.front(_check_sum_by_group)
 @kernel
 def sum_by_group(group, values, n_groups):  # pragma: no cover - jitted
     """Sums of each array of the tuple `values` for each group 0..n_groups−1, in one pass."""
@@ -81,6 +114,17 @@ def sum_by_group(group, values, n_groups):  # pragma: no cover - jitted
     return out
 
 
+def _check_sum_by_month_hospital(month, hospital, n_hosp, values):
+    """Months are 1 … 12 and hospitals index the sums; every array has one length."""
+    name = "sum_by_month_hospital"
+    checks.same_length(name, month.shape[0], hospital=hospital)
+    for k, array in enumerate(values):
+        checks.shape(name, f"values[{k}]", array, (month.shape[0],))
+    checks.index(name, "month", month, 1, 13, "the months")
+    checks.index(name, "hospital", hospital, 0, n_hosp, "the hospitals")
+
+
+@checks.front(_check_sum_by_month_hospital)
 @kernel
 def sum_by_month_hospital(month, hospital, n_hosp, values):  # pragma: no cover - jitted
     """Sums [12, n_hosp, k] of each array of the tuple `values` by discharge month and hospital."""

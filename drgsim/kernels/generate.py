@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from drgsim.kernels import checks
 from drgsim.kernels.group import group_one
 from drgsim.kernels.jit import inline, kernel
 from drgsim.kernels.rng import Draw, normal, normal_pair, uniform
@@ -32,6 +33,47 @@ def draw_stay(key, j, mean_los_g, los_sigma, dtype, short_days):  # pragma: no c
     return int(stay), scale
 
 
+def _check(
+    key,
+    hospital,
+    hosp_tier,
+    hosp_cost_level,
+    hosp_oop_mean,
+    alias_prob,
+    alias_idx,
+    p_mcc,
+    p_cc,
+    group_table,
+    ref_cost,
+    mean_los,
+    params,
+    first_day,
+    days_in_month,
+    population,
+):
+    """Hospitals, tiers, ADRGs and DRGs index their tables, which are not empty."""
+    name = "generate_cases"
+    n_hosp, n_drg = hosp_tier.shape[0], ref_cost.shape[0]
+    checks.same_length(name, n_hosp, hosp_cost_level=hosp_cost_level, hosp_oop_mean=hosp_oop_mean)
+    checks.shape(name, "alias_prob", alias_prob, (None, None))
+    n_tier, n_adrg = alias_prob.shape
+    if n_adrg == 0 or n_drg == 0:
+        raise checks.KernelInputError(f"{name}: the catalogue has no ADRG or no DRG to draw from")
+    checks.shape(name, "alias_idx", alias_idx, (n_tier, n_adrg))
+    checks.same_length(name, n_adrg, p_mcc=p_mcc, p_cc=p_cc)
+    checks.shape(name, "group_table", group_table, (n_adrg, 3))
+    checks.same_length(name, n_drg, mean_los=mean_los)
+    checks.shape(name, "params", params, (N_PARAMS,))
+    checks.shape(name, "hospital", hospital, (None,))
+    checks.index(name, "hospital", hospital, 0, n_hosp, "the hospitals")
+    checks.index(name, "hosp_tier", hosp_tier, 0, n_tier, "rows of alias_prob")
+    checks.index(name, "alias_idx", alias_idx, 0, n_adrg, "the ADRGs")
+    checks.index(name, "group_table", group_table, 0, n_drg, "the DRGs")
+    if days_in_month < 1 or population < 1:
+        raise checks.KernelInputError(f"{name}: days_in_month and population must be at least 1")
+
+
+@checks.front(_check)
 @kernel
 def generate_cases(
     key,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from drgsim.kernels import checks
 from drgsim.kernels.jit import inline, kernel
 
 
@@ -13,6 +14,17 @@ def group_one(group_table, adrg, severity):  # pragma: no cover - jitted
     return group_table[adrg, severity]
 
 
+def _check(adrg, severity, ungroupable, group_table):
+    """A grouped case's ADRG and severity index the group table."""
+    name = "group_cases"
+    checks.same_length(name, adrg.shape[0], severity=severity, ungroupable=ungroupable)
+    checks.shape(name, "group_table", group_table, (None, 3))
+    grouped = ~np.asarray(ungroupable, dtype=bool)
+    checks.index(name, "adrg", adrg[grouped], 0, group_table.shape[0], "rows of group_table")
+    checks.index(name, "severity", severity[grouped], 0, 3, "MCC, CC, none")
+
+
+@checks.front(_check)
 @kernel
 def group_cases(adrg, severity, ungroupable, group_table):  # pragma: no cover - jitted
     """The billed DRG index of each case, -1 for an ungroupable record."""

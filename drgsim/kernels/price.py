@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import numpy as np
 
+from drgsim.kernels import checks
 from drgsim.kernels.jit import kernel
 
 NORMAL, LOW, HIGH, SPECIAL = 0, 1, 2, 3
 CLASS_NAMES = ("normal", "low", "high", "special")
 
 
+def _check(
+    hospital, drg, cost, discharge, los, base_pts, ref_cost, stable, coef, band_up, band_ratio, *_
+):
+    """The cases' arrays have one length; hospitals and DRGs index the tariff's tables."""
+    name, n_drg = "price_cases", base_pts.shape[0]
+    checks.same_length(
+        name, drg.shape[0], hospital=hospital, cost=cost, discharge=discharge, los=los
+    )
+    checks.same_length(name, n_drg, ref_cost=ref_cost, stable=stable)
+    checks.shape(name, "coef", coef, (None, n_drg))
+    checks.shape(name, "band_up", band_up, (None,))
+    checks.shape(name, "band_ratio", band_ratio, (max(band_up.shape[0], 1),))
+    checks.index(name, "hospital", hospital, 0, coef.shape[0], "rows of coef")
+    checks.index(name, "drg", drg, -1, n_drg, "the tariff's DRGs, -1 ungroupable")
+
+
+@checks.front(_check)
 @kernel
 def price_cases(
     hospital,

@@ -4,11 +4,29 @@ from __future__ import annotations
 
 import numpy as np
 
+from drgsim.kernels import checks
 from drgsim.kernels.jit import kernel
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
+def _check(patient, hospital, adrg, admit, day, grouped, order, *_):
+    """The stays' arrays have one length and `order` indexes the stays."""
+    n = patient.shape[0]
+    checks.same_length(
+        "earlier_stays",
+        n,
+        hospital=hospital,
+        adrg=adrg,
+        admit=admit,
+        day=day,
+        grouped=grouped,
+        order=order,
+    )
+    checks.index("earlier_stays", "order", order, 0, n, "the stays")
+
+
+@checks.front(_check)
 @kernel
 def earlier_stays(
     patient, hospital, adrg, admit, day, grouped, order, window, n_hosp, n_adrg

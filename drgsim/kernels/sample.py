@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from drgsim.kernels import checks
 from drgsim.kernels.jit import kernel
-from drgsim.kernels.rng import uniform
+from drgsim.kernels.rng import CASES, KINDS, uniform
 
 
+def _check(group, case_id, size, key, kind):
+    """Groups index `size`; case ids and the draw kind lie in the random numbers' ranges."""
+    name = "select_per_group"
+    checks.same_length(name, group.shape[0], case_id=case_id)
+    checks.shape(name, "size", size, (None,))
+    checks.index(name, "group", group, 0, size.shape[0], "entries of size")
+    checks.index(name, "case_id", case_id, 0, CASES, "case numbers of the random draws")
+    checks.index(name, "kind", np.array([kind]), 0, KINDS, "kinds of random draw")
+
+
+@checks.front(_check)
 @kernel
 def select_per_group(group, case_id, size, key, kind):  # pragma: no cover - jitted
     """Exactly size[g] of each group's cases, by selection sampling (Knuth's algorithm S).

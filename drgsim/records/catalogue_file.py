@@ -109,6 +109,8 @@ def _prepare(df: pd.DataFrame, where: object, row0: int) -> pd.DataFrame:
     for col in REQUIRED:
         if col not in df.columns:
             raise _fail(where, row0 - 1, col, "missing", "columns " + ", ".join(REQUIRED))
+    if len(df) == 0:
+        raise CatalogueError(f"{where}: no DRG rows; expected one row per DRG under the header")
     df = df.copy()
     for col in [*REQUIRED, "suffix", "name"]:
         if col in df:

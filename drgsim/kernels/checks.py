@@ -1,0 +1,62 @@
+"""Checks a kernel's Python front makes before the kernel runs: lengths and index ranges.
+
+numba does not check array bounds, so an index out of range would read or write outside an
+array (a crash, or a wrong answer); each front refuses it with one line instead.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from drgsim.errors import DrgsimError
+
+
+class KernelInputError(DrgsimError):
+    """An array given to a kernel has the wrong shape or an index outside its table."""
+
+
+def front(check: Callable[..., None]) -> Callable[[Any], Callable[..., Any]]:
+    """Wrap a compiled kernel so that `check` sees its arguments before the kernel runs."""
+
+    def wrap(compiled: Any) -> Callable[..., Any]:
+        @functools.wraps(compiled.py_func)
+        def checked(*args: Any) -> Any:
+            check(*args)
+            return compiled(*args)
+
+        checked.compiled = compiled  # type: ignore[attr-defined]
+        return checked
+
+    return wrap
+
+
+def shape(kernel: str, name: str, array: np.ndarray, expected: tuple[int | None, ...]) -> None:
+    """`array` has len(expected) dimensions, each of the given size (None: any size)."""
+    got = np.shape(array)
+    if len(got) != len(expected) or any(
+        e is not None and g != e for g, e in zip(got, expected, strict=True)
+    ):
+        want = " × ".join("any" if e is None else str(e) for e in expected)
+        raise KernelInputError(f"{kernel}: {name} has shape {got}; expected {want}")
+
+
+def same_length(kernel: str, n: int, **arrays: np.ndarray) -> None:
+    """Every one of `arrays` is one-dimensional with n entries."""
+    for name, array in arrays.items():
+        shape(kernel, name, array, (n,))
+
+
+def index(kernel: str, name: str, values: np.ndarray, low: int, high: int, what: str) -> None:
+    """Every value lies in low … high − 1 (the rows of the table `what`)."""
+    values = np.asarray(values)
+    if values.size == 0:
+        return
+    lo, hi = values.min(), values.max()
+    if lo < low or hi >= high:
+        bad = lo if lo < low else hi
+        allowed = f"{low} … {high - 1}" if high > low else "none (the table is empty)"
+        raise KernelInputError(f"{kernel}: {name} has value {bad}; allowed {allowed} ({what})")

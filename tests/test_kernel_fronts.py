@@ -1,0 +1,208 @@
+"""Kernel fronts refuse arrays a kernel would index out of bounds, and the CLI an empty catalogue."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from drgsim.kernels.aggregate import aggregate, sum_by_group, sum_by_month_hospital
+from drgsim.kernels.checks import KernelInputError
+from drgsim.kernels.generate import N_PARAMS, generate_cases
+from drgsim.kernels.group import group_cases
+from drgsim.kernels.price import price_cases
+from drgsim.kernels.readmit import earlier_stays
+from drgsim.kernels.rng import Draw
+from drgsim.kernels.sample import select_per_group
+
+CATALOGUE_HEADER = "drg,mdc,adrg,adrg_type,suffix,name,ref_mean_cost_yuan,mean_los_days\n"
+
+
+def test_a_header_only_catalogue_is_one_error_line_with_nothing_left_behind(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "codes.csv").write_text(CATALOGUE_HEADER, encoding="utf-8")
+    (tmp_path / "city.yaml").write_text(
+        "region: {admissions: 2000}\ncatalogue: {source: codes.csv}\n", encoding="utf-8"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "drgsim.cli", "run", "city.yaml", "--out", "result"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 2, (out.returncode, out.stderr[-500:])
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in out.stderr
+    assert "codes.csv" in lines[0] and "no DRG rows" in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["city.yaml", "codes.csv"]
+
+
+def _i32(*values: int) -> np.ndarray:
+    return np.array(values, dtype=np.int32)
+
+
+def _price_args(hospital: np.ndarray, drg: np.ndarray) -> tuple:
+    n, g = drg.shape[0], 2
+    return (
+        hospital,
+        drg.astype(np.int16),
+        np.full(n, 100.0),
+        np.zeros(n, np.int8),
+        np.full(n, 5, np.int16),
+        np.full(g, 50.0),
+        np.full(g, 100.0),
+        np.ones(g, bool),
+        np.ones((1, g)),
+        np.array([np.inf]),
+        np.array([3.0]),
+        0.4,
+        1.0,
+        100.0,
+        100.0,
+        2,
+    )
+
+
+def _aggregate_args(hospital: np.ndarray, drg: np.ndarray) -> tuple:
+    n = hospital.shape[0]
+    zeros = np.zeros(n)
+    flags = np.zeros(n, bool)
+    return (
+        hospital,
+        drg.astype(np.int16),
+        *(zeros, zeros, zeros, np.zeros(n, np.int16), zeros),
+        *(flags, np.zeros(n, np.uint8), flags),
+        np.ones(2),
+        1.5,
+        1,
+    )
+
+
+def _generate_args(**change: object) -> tuple:
+    args = {
+        "key": np.uint64(1),
+        "hospital": _i32(0, 0, 1),
+        "hosp_tier": np.array([0, 0], np.int64),
+        "hosp_cost_level": np.ones(2),
+        "hosp_oop_mean": np.full(2, 0.3),
+        "alias_prob": np.ones((1, 2)),
+        "alias_idx": _i32(0, 1)[None, :],
+        "p_mcc": np.full(2, 0.1),
+        "p_cc": np.full(2, 0.2),
+        "group_table": np.array([[0, 1, 2], [3, 3, 3]], np.int32),
+        "ref_cost": np.full(4, 5000.0),
+        "mean_los": np.full(4, 5.0),
+        "params": np.full(N_PARAMS, 0.1),
+        "first_day": 1,
+        "days_in_month": 31,
+        "population": 1000,
+    }
+    args.update(change)
+    return tuple(args.values())
+
+
+CASES = {
+    "price: DRG past the tariff": (price_cases, _price_args(_i32(0, 0), _i32(0, 2)), "drg"),
+    "price: DRG below -1": (price_cases, _price_args(_i32(0, 0), _i32(-2, 0)), "drg"),
+    "price: hospital past coef": (price_cases, _price_args(_i32(0, 1), _i32(0, 1)), "hospital"),
+    "aggregate: hospital": (aggregate, _aggregate_args(_i32(0, 1), _i32(0, 1)), "hospital"),
+    "aggregate: DRG": (aggregate, _aggregate_args(_i32(0, 0), _i32(0, 5)), "drg"),
+    "sum_by_group: group": (sum_by_group, (_i32(0, 3), (np.ones(2),), 3), "group"),
+    "sum_by_group: length": (sum_by_group, (_i32(0, 1), (np.ones(3),), 3), "values[0]"),
+    "sum_by_month_hospital: month 13": (
+        sum_by_month_hospital,
+        (np.array([1, 13], np.int8), _i32(0, 0), 1, (np.ones(2),)),
+        "month",
+    ),
+    "sum_by_month_hospital: month 0": (
+        sum_by_month_hospital,
+        (np.array([0, 1], np.int8), _i32(0, 0), 1, (np.ones(2),)),
+        "month",
+    ),
+    "group_cases: ADRG": (
+        group_cases,
+        (
+            np.array([0, 7], np.int16),
+            np.zeros(2, np.int8),
+            np.zeros(2, bool),
+            np.zeros((2, 3), np.int32),
+        ),
+        "adrg",
+    ),
+    "group_cases: severity": (
+        group_cases,
+        (
+            np.zeros(2, np.int16),
+            np.array([0, 3], np.int8),
+            np.zeros(2, bool),
+            np.zeros((2, 3), np.int32),
+        ),
+        "severity",
+    ),
+    "earlier_stays: order": (
+        earlier_stays,
+        (
+            np.zeros(2, np.int64),
+            _i32(0, 0),
+            np.zeros(2, np.int16),
+            np.zeros(2, np.int16),
+            np.ones(2, np.int16),
+            np.ones(2, bool),
+            np.array([0, 2], np.int64),
+            7,
+            1,
+            1,
+        ),
+        "order",
+    ),
+    "select_per_group: group": (
+        select_per_group,
+        (_i32(0, 2), np.arange(2), np.ones(2, np.int64), np.uint64(1), int(Draw.AUDIT_SAMPLE)),
+        "group",
+    ),
+    "select_per_group: case id": (
+        select_per_group,
+        (_i32(0, 0), np.array([0, -1]), np.ones(1, np.int64), np.uint64(1), int(Draw.AUDIT_SAMPLE)),
+        "case_id",
+    ),
+    "generate: hospital": (generate_cases, _generate_args(hospital=_i32(0, 2)), "hospital"),
+    "generate: tier": (generate_cases, _generate_args(hosp_tier=np.array([0, 1])), "hosp_tier"),
+    "generate: alias": (generate_cases, _generate_args(alias_idx=_i32(0, 2)[None, :]), "alias_idx"),
+    "generate: DRG": (
+        generate_cases,
+        _generate_args(group_table=np.array([[0, 1, 2], [3, 4, 3]], np.int32)),
+        "group_table",
+    ),
+    "generate: no ADRG": (
+        generate_cases,
+        _generate_args(
+            alias_prob=np.ones((1, 0)),
+            alias_idx=np.zeros((1, 0), np.int32),
+            p_mcc=np.zeros(0),
+            p_cc=np.zeros(0),
+            group_table=np.zeros((0, 3), np.int32),
+        ),
+        "no ADRG",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_kernel_front_refuses_indices_out_of_range(name: str) -> None:
+    fn, args, word = CASES[name]
+    with pytest.raises(KernelInputError, match=re.escape(word)) as caught:
+        fn(*args)
+    assert "\n" not in str(caught.value)
+
+
+def test_the_fronts_pass_good_input_to_the_kernels() -> None:
+    klass, points, _ = price_cases(*_price_args(_i32(0, 0), _i32(0, -1)))
+    assert points.shape == (2,) and klass[1] == 3  # the ungroupable case goes to special review
+    patient, *_ = generate_cases(*_generate_args())
+    assert patient.shape == (3,)
