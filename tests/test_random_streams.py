@@ -155,3 +155,13 @@ def test_a_cases_cost_does_not_depend_on_whether_case_2j_is_a_readmission() -> N
     p_other = above[~readmit].mean()
     assert abs(p_given - 0.5) < 5 * math.sqrt(0.25 / n_given), p_given
     assert abs(p_other - 0.5) < 5 * math.sqrt(0.25 / (~readmit).sum()) + 0.01, p_other
+
+
+def test_every_audited_act_and_every_act_adding_cases_has_kinds_of_draw_of_its_own() -> None:
+    from drgsim.acts import AUDITED
+    from drgsim.population.behaviour import ADDED_DRAWS
+    from drgsim.rules.audit import DETECTION_DRAW
+
+    assert set(DETECTION_DRAW) == {act.name for act in AUDITED}
+    kinds = [*DETECTION_DRAW.values(), *(k for kinds in ADDED_DRAWS.values() for k in kinds)]
+    assert len(set(kinds)) == len(kinds)

@@ -12,11 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from drgsim.errors import DrgsimError
 
+class KernelInputError(ValueError):
+    """An array given to a kernel has the wrong shape or an index outside its table.
 
-class KernelInputError(DrgsimError):
-    """An array given to a kernel has the wrong shape or an index outside its table."""
+    Its fronts' callers validate what users give, so this is a bug upstream, said in one line.
+    """
 
 
 def front(check: Callable[..., None]) -> Callable[[Any], Callable[..., Any]]:
