@@ -12,7 +12,7 @@ from drgsim.engine.calendar import STREAM_PATIENTS, stream_seed
 from drgsim.kernels.rng import Draw, normal_pair_np, uniform_np
 from drgsim.population.generator import SyntheticSource
 from drgsim.population.hospitals import hospital_table
-from drgsim.rules.catalogue import builtin
+from drgsim.records.catalogue_file import builtin
 from drgsim.scenario.loader import load_scenario
 
 SHANWEI = Path(__file__).resolve().parents[1] / "scenarios" / "shanwei.yaml"
