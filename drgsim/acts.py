@@ -54,6 +54,8 @@ ACTS: tuple[ActSpec, ...] = (
 ACT = {a.name: a for a in ACTS}
 #: Bits of the acts whose cases cost their hospital nothing (their cost is billed, not borne).
 UNBORNE_BITS = sum(a.bit for a in ACTS if not a.borne)
+#: Bits of the acts that bill a case under another DRG than its true one (repriced if caught).
+RECODED_BITS = sum(a.bit for a in ACTS if a.caught == "reprice")
 #: The acts an audit can confirm.
 AUDITED = tuple(a for a in ACTS if a.audit_key is not None)
 #: Allowed keys of audit.detection and of audit.penalty.

@@ -10,7 +10,8 @@ from typing import Any, Protocol
 import numpy as np
 import simpy
 
-from drgsim.cases import ACT_BITS, CaseBatch
+from drgsim.acts import RECODED_BITS
+from drgsim.cases import CaseBatch
 from drgsim.engine import rows
 from drgsim.engine.books import YearBooks
 from drgsim.engine.readmission import ReadmissionWindow
@@ -216,11 +217,11 @@ class Simulation:
         drg = billed_drg(batch, self.cat)
         klass, points = price(batch, drg, year.tariff, self.rules, n_h)
         true_points = points
-        upcoded = np.flatnonzero(batch.acts & ACT_BITS["upcoding"])
-        if upcoded.size:  # what an upcoded claim earns by the formula at its true DRG
+        recoded = np.flatnonzero(batch.acts & RECODED_BITS)
+        if recoded.size:  # what an upcoded claim earns by the formula at its true DRG
             true_points = points.copy()
-            true_points[upcoded] = formula_points(
-                batch.take(upcoded), batch.drg_true[upcoded], year.tariff, self.rules
+            true_points[recoded] = formula_points(
+                batch.take(recoded), batch.drg_true[recoded], year.tariff, self.rules
             )
         key = int(
             stream_seed(
