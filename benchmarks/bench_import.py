@@ -28,7 +28,7 @@ def make_table(n: int, seed: int = 1) -> pa.Table:
 
     rng = np.random.default_rng(seed)
     cat = builtin()
-    ids = np.asarray(hospital_table(load_scenario({})).ids, dtype=object)
+    ids = np.asarray(hospital_table(load_scenario({"extends": "shanwei"})).ids, dtype=object)
     assert drgsim.__version__
     drg = rng.choice(cat.n_drg, size=n, p=cat.group_probs() / cat.group_probs().sum())
     cost = cat.ref_cost[drg] * np.exp(0.55 * rng.standard_normal(n) - 0.15)
@@ -77,7 +77,7 @@ def main() -> None:
     figures["write_s"] = time.perf_counter() - t0
     del table
     cat = builtin()
-    ids = hospital_table(load_scenario({})).ids
+    ids = hospital_table(load_scenario({"extends": "shanwei"})).ids
     for name, path in (("parquet", parquet), ("csv", csv)):
         t0 = time.perf_counter()
         imp = import_cases(path, catalogue=cat, year=2021, hospitals=ids)

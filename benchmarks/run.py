@@ -45,7 +45,7 @@ def generate_kernel(repeat: int) -> dict[str, float]:
     from drgsim.records.catalogue_file import builtin
     from drgsim.scenario.loader import load_scenario
 
-    scn = load_scenario({"region": {"admissions": 3_000_000}})
+    scn = load_scenario({"extends": "shanwei", "region": {"admissions": 3_000_000}})
     src = SyntheticSource(scn, builtin(), hospital_table(scn))
     src.month(0, 1, np.random.SeedSequence(0))
     n = 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import signal
 import sys
 import threading
@@ -107,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--cases", action="store_true", help="also write cases.parquet")
     run.add_argument(
         "--replications",
-        type=_positive_int,
+        type=_whole(1, _schema_max("replications")),
         default=None,
         metavar="N",
         help="override the scenario's replications",
@@ -129,7 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--workers",
-        type=_positive_int,
+        type=_whole(1, MAX_WORKERS),
         default=None,
         metavar="N",
         help="processes to run simulations in (default: one per CPU)",
@@ -228,21 +229,37 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"got {text!r}; expected a whole number >= 1")
-    return value
+MAX_WORKERS = 1024  # processes on one machine; more than any machine has cores
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"got {text!r}; expected a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"got {text!r}; expected a whole number >= 0")
-    return value
+def _whole(low: int, high: int | None = None) -> Any:
+    """An argparse type: a whole number from `low` to `high`, or one line saying what is allowed."""
+
+    def parse(text: str) -> int:
+        allowed = f"at least {low}" + (f" and at most {high:,}" if high is not None else "")
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"got {text!r}; expected a whole number {allowed}"
+            ) from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"got {text!r}; allowed: {allowed}")
+        return value
+
+    return parse
+
+
+def _schema_max(name: str) -> int:
+    """The largest value the scenario schema allows for a top-level key."""
+    from drgsim.scenario.schema import Scenario
+
+    field = next(f for f in dataclasses.fields(Scenario) if f.name == name)
+    return int(field.metadata["le"])
+
+
+_positive_int = _whole(1)
+_non_negative_int = _whole(0)
 
 
 def _overrides(pairs: list[str]) -> dict[str, Any]:
@@ -259,14 +276,14 @@ def _overrides(pairs: list[str]) -> dict[str, Any]:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from drgsim.errors import ScenarioError
     from drgsim.scenario.loader import load_scenario, variant_names
 
     status = 0
     for path in args.scenarios:
         try:
             scn = load_scenario(path)
-        except ScenarioError as exc:
+            _open_inputs(path, scn)
+        except DrgsimError as exc:
             for line in str(exc).splitlines():
                 print(f"drgsim: error: {line}", file=sys.stderr)
             status = 2
@@ -276,6 +293,49 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             f"{scn.replications} replication(s), {scn.years} year(s)"
         )
     return status
+
+
+def _open_inputs(path: Path, scn: Any) -> None:
+    """Read what the baseline, every variant and every region would read, as `run` would.
+
+    Only scenarios that name files, negotiated weights or regions are read this way, so that
+    validating a plain scenario stays quick (it imports neither numpy nor pandas).
+    """
+    from drgsim.scenario.loader import variant_names, variant_scenario
+
+    opened: set[tuple[object, ...]] = set()
+    for name in variant_names(scn):
+        where = str(path) if name == "baseline" else f"{path}: variants.{name}"
+        one = variant_scenario(scn, name)
+        reads = one.catalogue.source != "builtin" or one.cases.source or one.weights.overrides
+        if not (reads or one.regions.count or one.regions.listed):
+            continue
+        try:
+            from drgsim.scale.regions import region_scenarios
+
+            for _, region in region_scenarios(one):
+                _open_region_inputs(region, opened)
+        except DrgsimError as exc:
+            raise DrgsimError(f"{where}: {str(exc).splitlines()[0]}") from None
+
+
+def _open_region_inputs(region: Any, opened: set[tuple[object, ...]]) -> None:
+    """Read one region's catalogue and case table, and check its negotiated weights."""
+    from drgsim.population.hospitals import hospital_table
+    from drgsim.records.replay import TableSource
+    from drgsim.scale.runner import load_catalogue
+
+    cat = load_catalogue(region)
+    missing = sorted(set(region.weights.overrides) - set(cat.drg))
+    if missing:
+        raise DrgsimError(
+            f"weights.overrides.{missing[0]}: got {missing[0]!r}; "
+            f"allowed: a DRG of the catalogue ({region.catalogue.source})"
+        )
+    key = (region.catalogue.source, str(region.cases), region.start_year, region.years)
+    if region.cases.source is not None and key not in opened:
+        opened.add(key)
+        TableSource.from_scenario(region, cat, hospital_table(region))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ import pandas as pd
 
 #: A small city with one variant: the run the plot, report and browser tests draw from.
 SMALL_WITH_VARIANT = {
+    "extends": "shanwei",
     "name": "small",
     "seed": 7,
     "replications": 2,

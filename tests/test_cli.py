@@ -13,6 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = """\
+extends: shanwei
 name: small
 seed: 7
 years: 1
@@ -188,7 +189,7 @@ ARGPARSE_USAGE = "argparse prints its usage text before the error: more than one
     [
         pytest.param(
             ["--replications", "0"],
-            ["--replications", "'0'", ">= 1"],
+            ["--replications", "'0'", "allowed: at least 1"],
             id="replications-0",
         ),
         pytest.param(

@@ -39,6 +39,7 @@ ZERO_ACTS = {
 def small(**extra: Any) -> dict[str, Any]:
     """A small city: 20 000 admissions, 9 hospitals, a fixed budget of 150 M yuan, one year."""
     scn: dict[str, Any] = {
+        "extends": "shanwei",
         "name": "gaming",
         "seed": 11,
         "years": 1,

@@ -465,7 +465,7 @@ def test_generate_cases_makes_readmissions_when_asked() -> None:
 
 
 def _month_of(overrides: dict) -> tuple:
-    scn = load_scenario({"region": {"admissions": 360_000}, **overrides})
+    scn = load_scenario({"extends": "shanwei", "region": {"admissions": 360_000}, **overrides})
     cat = builtin()
     hospitals = hospital_table(scn)
     source = SyntheticSource(scn, cat, hospitals)

@@ -8,6 +8,7 @@ import pytest
 import drgsim
 
 SMALL = {
+    "extends": "shanwei",
     "region": {"admissions": 8000},
     "other_hospitals": {"count": {2: 1, 1: 1}},
     "replications": 2,

@@ -18,6 +18,7 @@ from drgsim.records.results import read, write
 
 SMALL = SMALL_WITH_VARIANT
 TWO_YEARS = {
+    "extends": "shanwei",
     "name": "two_years",
     "seed": 7,
     "years": 2,

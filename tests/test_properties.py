@@ -394,6 +394,7 @@ def test_a_year_without_points_pays_out_no_point_money(
 # --- whole runs ------------------------------------------------------------------------------
 
 SMALL = {
+    "extends": "shanwei",
     "region": {"admissions": 3000},
     "other_hospitals": {"count": {2: 1, 1: 1}},
     "budget": {"annual": 20_000_000},

@@ -16,6 +16,7 @@ from drgsim.scale.regions import region_scenarios
 from drgsim.scenario.loader import load_scenario
 
 SMALL = {
+    "extends": "shanwei",
     "regions": {
         "count": 3,
         "admissions": 30_000,

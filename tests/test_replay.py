@@ -20,6 +20,7 @@ from drgsim.scenario.loader import load_scenario
 def city(**extra: Any) -> dict[str, Any]:
     """A small city over two years: 12 000 admissions a year, 7 hospitals, a fixed budget."""
     scn: dict[str, Any] = {
+        "extends": "shanwei",
         "name": "replay",
         "seed": 5,
         "years": 2,
@@ -165,4 +166,4 @@ def test_a_case_table_with_no_usable_row_is_refused_with_its_reasons(tmp_path: P
         "hospital,month,drg,cost_yuan,oop_yuan\nSW01,1,XX99,1000,0\n", encoding="utf-8"
     )
     with pytest.raises(DrgsimError, match=r"no usable case rows \(rejected: unknown_drg 1\)"):
-        drgsim.run({"cases": {"source": str(table)}})
+        drgsim.run({"extends": "shanwei", "cases": {"source": str(table)}})

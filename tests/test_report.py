@@ -17,6 +17,7 @@ from drgsim.present.report import build_report, parameters, scenario_of
 from drgsim.records.results import write
 
 SCENARIO = """\
+extends: shanwei
 name: small
 description: 小规模测试情景
 seed: 7

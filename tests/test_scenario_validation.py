@@ -159,6 +159,56 @@ BAD = {
         "got 4",
         "allowed tiers: 1, 2, 3",
     ],
+    "extends_missing.yaml": [
+        "extends_missing.yaml:2",
+        "extends:",
+        "got 'nosuch'",
+        "allowed: a shipped scenario (national, point_value_race, pool_vs_repricing, shanwei)",
+    ],
+    "extends_itself.yaml": [
+        "extends_itself.yaml:2",
+        "extends:",
+        "got 'extends_itself.yaml'",
+        "a loop (extends_itself.yaml → extends_itself.yaml)",
+    ],
+    "no_hospitals.yaml": [
+        "no_hospitals.yaml",
+        "hospitals:",
+        "got {}",
+        "expected at least one hospital",
+        "extends: shanwei",
+    ],
+    "size_admissions_1e12.yaml": [
+        "size_admissions_1e12.yaml:2",
+        "region.admissions:",
+        "got 1000000000000.0",
+        "allowed: at most",
+        "5,000,000 cases in the busiest month",
+    ],
+    "size_beds.yaml": [
+        "size_beds.yaml",
+        "region.admissions:",
+        "got 35000000000.0",  # 10**9 beds × 35 admissions per tier-3 bed
+        "derived, as the file leaves it out",
+    ],
+    "size_other_hospitals_1e9.yaml": [
+        "size_other_hospitals_1e9.yaml:2",
+        "other_hospitals.count.1:",
+        "got 1000000000.0",
+        "allowed: >= 0 and <= 10000",
+    ],
+    "size_budget_1e17.yaml": [
+        "size_budget_1e17.yaml:2",
+        "budget.annual:",
+        "got 1e+17",
+        "int64 fen",
+    ],
+    "size_budget_two_years.yaml": [
+        "size_budget_two_years.yaml:3",
+        "budget.annual:",
+        "got 9e+16",
+        "over 2 year(s)",
+    ],
     "yaml_custom_tag.yaml": [
         "yaml_custom_tag.yaml:3",
         "region.name:",
@@ -284,9 +334,16 @@ def test_every_shipped_scenario_validates(path: Path) -> None:
     assert f"{path}: ok" in proc.stdout
 
 
-def test_an_empty_mapping_gives_the_defaults_of_the_payment_spec() -> None:
-    s = load_scenario({})
-    assert s == Scenario()
+def test_a_mapping_gives_the_defaults_of_the_payment_spec_and_no_city() -> None:
+    s = load_scenario({"hospitals": {"A": {"tier": 2, "beds": 100}}})
+    written = ("region", "hospitals")
+    assert [
+        (f.name, getattr(s, f.name)) for f in dataclasses.fields(s) if f.name not in written
+    ] == [
+        (f.name, getattr(Scenario(), f.name))
+        for f in dataclasses.fields(s)
+        if f.name not in written
+    ]
     assert s.base_points == 100.0
     assert s.weights.min_cases == 5
     assert dict(s.coefficient.tiers) == {3: 1.0, 2: 0.9, 1: 0.8}
@@ -323,11 +380,13 @@ def test_an_empty_mapping_gives_the_defaults_of_the_payment_spec() -> None:
         "referral_out_high": (0.1, 0.0, 0.05),
     }
     assert s.incomplete_stay_days == 2
-    assert sorted(s.hospitals) == ["SW01", "SW02", "SW03", "SW04", "SW05"]
+    assert list(s.hospitals) == ["A"]
+    assert dict(s.other_hospitals.count) == {}
     assert s.variants == {}
 
 
 VARIANTS = """\
+extends: shanwei
 name: variants
 variants:
   k3: {coefficient.tiers.3: 1.1}
@@ -411,6 +470,7 @@ def test_a_scenario_survives_pickling(with_variants: Scenario) -> None:
 def test_numbers_written_as_text_are_read_as_numbers() -> None:
     s = load_scenario(
         'base_points: "1.5e2"\nbudget:\n  annual: "3e8"\nregion:\n  admissions: 1e6\n'
+        "extends: shanwei\n"
     )
     assert s.budget.annual == 3e8 and isinstance(s.budget.annual, float)
     assert s.region.admissions == 1e6 and isinstance(s.region.admissions, float)

@@ -13,6 +13,7 @@ from drgsim.scale.sweep import read_sweep, sweep
 from drgsim.scenario.grid import parse_flags, parse_section, points
 
 SMALL = {
+    "extends": "shanwei",
     "name": "small",
     "region": {"admissions": 5000},
     "other_hospitals": {"count": {2: 1, 1: 1}},
@@ -20,6 +21,7 @@ SMALL = {
 }
 GRID = {"settlement.prepay_share": [0.85, 0.95], "audit.sample_rate": [0.01, 0.1]}
 YAML = """\
+extends: shanwei
 name: small
 region: {admissions: 5000}
 other_hospitals: {count: {2: 1, 1: 1}}

@@ -136,10 +136,11 @@ def coefficients(
     own = cell_ratio(hosp, drg, cost, n_h, n_g, ref_cost)
     tiers = hospitals.tier.astype(np.int64)
     by_tier = cell_ratio(tiers[hosp], drg, cost, 4, n_g, ref_cost)
-    for t in (2, 1):  # a missing tier takes 0.9 × the tier above (Zigong)
-        by_tier[t] = np.where(np.isnan(by_tier[t]), 0.9 * by_tier[t + 1], by_tier[t])
-    for t in (2, 3):  # … and a missing top tier 1.1 × the tier below
-        by_tier[t] = np.where(np.isnan(by_tier[t]), 1.1 * by_tier[t - 1], by_tier[t])
+    below, above = scn.coefficient.missing_tier_factor, scn.coefficient.missing_top_tier_factor
+    for t in (2, 1):  # a missing tier takes `below` × the tier above
+        by_tier[t] = np.where(np.isnan(by_tier[t]), below * by_tier[t + 1], by_tier[t])
+    for t in (2, 3):  # … and one with no tier above, `above` × the tier below
+        by_tier[t] = np.where(np.isnan(by_tier[t]), above * by_tier[t - 1], by_tier[t])
     tier_part = np.nan_to_num(by_tier[tiers], nan=1.0)
     own = np.where(np.isnan(own), tier_part, own)
     return scn.coefficient.w_hospital * own + scn.coefficient.w_tier * tier_part

@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 
-from drgsim.scenario.loader import with_overrides
+from drgsim.scenario.loader import check_sizes, with_overrides
 from drgsim.scenario.schema import FrozenDict, Regions, Scenario
 
 
@@ -56,9 +56,11 @@ def generated_region(base: Scenario, name: str, admissions: float, seed: int) ->
         base.region, name=name, admissions=float(admissions), population=max(population, 1)
     )
     others = dataclasses.replace(base.other_hospitals, count=FrozenDict(count))
-    return dataclasses.replace(
+    generated = dataclasses.replace(
         base, region=region, other_hospitals=others, hospitals=FrozenDict(), seed=seed
     )
+    check_sizes(generated, f"regions: {name}")
+    return generated
 
 
 def _region_seed(seed: int, index: int) -> int:

@@ -14,7 +14,16 @@ from typing import Any, Literal
 
 from drgsim.acts import DETECTION_KEYS, PENALTY_KEYS
 from drgsim.errors import ScenarioError, problem
-from drgsim.scenario.schema import INDICATORS, FrozenDict, Scenario
+from drgsim.scenario.schema import (
+    FEN_HEADROOM,
+    INDICATORS,
+    MAX_CASES_PER_MONTH,
+    MAX_FEN,
+    MAX_HOSPITALS,
+    FrozenDict,
+    Region,
+    Scenario,
+)
 from drgsim.scenario.yamlio import parse_yaml, read_yaml
 
 BASELINE = "baseline"
@@ -55,6 +64,7 @@ def load_scenario(
     if not isinstance(raw, Mapping):
         ctx.fail("", raw, "a scenario file must be a mapping of keys")
         raise ScenarioError(ctx.problems)
+    raw = _extend(raw, base_dir or Path.cwd(), ctx, seen=(Path(file).resolve(),) if file else ())
     scenario = _build(Scenario, raw, "", ctx)
     if ctx.problems:
         raise ScenarioError(ctx.problems)
@@ -66,6 +76,88 @@ def load_scenario(
     if ctx.problems:
         raise ScenarioError(ctx.problems)
     return scenario
+
+
+# What a study says of itself, which a scenario does not take from the preset it extends
+NOT_INHERITED = (
+    "name",
+    "description",
+    "seed",
+    "years",
+    "start_year",
+    "replications",
+    "variants",
+    "sweep",
+)
+_FILE_KEYS = (("catalogue", "source"), ("cases", "source"))
+
+
+def shipped_scenarios() -> Path:
+    """The folder of the shipped scenarios: `_scenarios` in the wheel or the repo's `scenarios`."""
+    package = Path(__file__).resolve().parents[1]
+    for folder in (package / "_scenarios", package.parent / "scenarios"):
+        if folder.is_dir():
+            return folder
+    return package.parent / "scenarios"
+
+
+def _extend(
+    raw: Mapping[str, Any], base_dir: Path, ctx: _Context, seen: tuple[Path, ...]
+) -> dict[str, Any]:
+    """The raw scenario with the preset it `extends` (and that preset's own) under its keys."""
+    out = dict(raw)
+    ref = out.get("extends")
+    if ref is None:
+        return out
+    shipped = shipped_scenarios()
+    names = sorted(p.stem for p in shipped.glob("*.yaml"))
+    allowed = (
+        f"a shipped scenario ({', '.join(names)}) or a YAML file path relative to the scenario"
+    )
+    if not isinstance(ref, str) or not ref.strip():
+        ctx.fail("extends", ref, f"expected {allowed}")
+        raise ScenarioError(ctx.problems)
+    is_name = "/" not in ref and "\\" not in ref and not ref.endswith((".yaml", ".yml"))
+    path = (shipped / f"{ref}.yaml") if is_name else (base_dir / ref)
+    if not path.is_file():
+        ctx.fail("extends", ref, f"no such scenario; allowed: {allowed}")
+        raise ScenarioError(ctx.problems)
+    path = path.resolve()
+    if path in seen:
+        chain = " → ".join(p.name for p in (*seen, path))
+        ctx.fail("extends", ref, f"a loop ({chain}); allowed: a chain of presets without a loop")
+        raise ScenarioError(ctx.problems)
+    parent, lines = read_yaml(path)
+    parent_ctx = _Context(str(path), lines, [])
+    if not isinstance(parent, Mapping):
+        parent_ctx.fail("", parent, "a scenario file must be a mapping of keys")
+        raise ScenarioError(parent_ctx.problems)
+    parent = _extend(parent, path.parent, parent_ctx, (*seen, path))
+    _build(Scenario, parent, "", parent_ctx)  # keys, types and ranges, told in the preset's lines
+    if parent_ctx.problems:
+        raise ScenarioError(parent_ctx.problems)
+    for section, name in _FILE_KEYS:  # the preset's files are relative to the preset
+        value = (
+            parent.get(section, {}).get(name) if isinstance(parent.get(section), Mapping) else None
+        )
+        if isinstance(value, str) and value != "builtin":
+            parent[section] = {**parent[section], name: str((path.parent / value).resolve())}
+    for name in NOT_INHERITED:
+        parent.pop(name, None)
+    return _merge(parent, out)
+
+
+def _merge(under: Mapping[Any, Any], over: Mapping[Any, Any]) -> dict[Any, Any]:
+    """`over` laid on `under`: mappings merge key by key, any other value replaces."""
+    out = dict(under)
+    for key, value in over.items():
+        below = _match_key(out, str(key))
+        if isinstance(value, Mapping) and isinstance(out.get(below), Mapping):
+            out[below] = _merge(out[below], value)
+        else:
+            out.pop(below, None)
+            out[key] = value
+    return out
 
 
 def variant_names(scenario: Scenario) -> list[str]:
@@ -117,6 +209,8 @@ def with_overrides(
     for dotted in overrides:
         _check_path(Scenario, str(dotted).split("."), "", sub)
     _check_no_new_hospitals(scenario, overrides, sub)
+    if "extends" in overrides:
+        sub.fail("extends", overrides["extends"], "a preset is read with the file; not overridable")
     built = scenario
     if len(sub.problems) == before:
         built = _build(Scenario, raw, "", sub)
@@ -368,6 +462,7 @@ def _check_range(number: float, path: str, ctx: _Context, meta: Mapping[str, Any
 def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool = True) -> Scenario:
     """Cross-key checks, defaults that depend on other keys, and file paths made absolute."""
     fail = ctx.fail
+    before = len(ctx.problems)
     if len(scn.region.seasonality) != 12 or sum(scn.region.seasonality) <= 0:
         fail(
             "region.seasonality",
@@ -380,8 +475,14 @@ def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool =
     lo, hi = scn.weights.trim_quantiles
     if lo >= hi:
         fail("weights.trim_quantiles", [lo, hi], "expected [low, high] with low < high")
-    if not scn.hospitals and not any(scn.other_hospitals.count.values()):
-        fail("hospitals", {}, "expected at least one hospital, listed or in other_hospitals")
+    no_hospitals = not scn.hospitals and not any(scn.other_hospitals.count.values())
+    if no_hospitals and scn.regions.count == 0:  # generated regions bring their own hospitals
+        fail(
+            "hospitals",
+            {},
+            "expected at least one hospital, in hospitals or other_hospitals, "
+            "or a city preset such as `extends: shanwei`",
+        )
     tiers_used = {h.tier for h in scn.hospitals.values()}
     tiers_used |= {t for t, n in scn.other_hospitals.count.items() if n > 0}
     for name in ("count", "beds"):
@@ -469,13 +570,92 @@ def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool =
         {hid: dataclasses.replace(h, name=h.name or hid) for hid, h in scn.hospitals.items()}
     )
     scn = dataclasses.replace(scn, hospitals=hospitals)
+    if len(ctx.problems) == before:
+        derived = scn.region.admissions <= 0
+        scn = dataclasses.replace(scn, region=_derived_region(scn))
+        _check_sizes(scn, ctx, derived=derived)
     if check_files:
         scn = _resolve_files(scn, base_dir, ctx)
     return scn
 
 
+def _derived_region(scn: Scenario) -> Region:
+    """The region with its name, admissions and population filled where the file left them out."""
+    region = scn.region
+    admissions = region.admissions
+    if admissions <= 0:  # left out: only the default is 0, a file may not write it
+        per_bed = scn.generator.admissions_per_bed
+        admissions = float(sum(h.beds * per_bed[h.tier] for h in scn.hospitals.values()))
+        others = scn.other_hospitals
+        admissions += float(
+            sum(n * others.beds[t] * per_bed[t] for t, n in others.count.items() if n > 0)
+        )
+        if admissions <= 0 and scn.regions.count > 0:  # only generated regions run
+            admissions = scn.regions.admissions / scn.regions.count
+    population = region.population
+    if population <= 0:
+        population = max(1, round(admissions / region.admissions_per_resident))
+    return dataclasses.replace(
+        region, name=region.name or scn.name, admissions=admissions, population=population
+    )
+
+
+def check_sizes(scn: Scenario, label: str) -> None:
+    """Refuse a scenario built outside a file (a generated region) that a run cannot hold."""
+    ctx = _Context(label, {}, [])
+    _check_sizes(scn, ctx)
+    if ctx.problems:
+        raise ScenarioError(ctx.problems)
+
+
+def _check_sizes(scn: Scenario, ctx: _Context, *, derived: bool = False) -> None:
+    """Refuse what the machine cannot hold or int64 fen cannot count, before anything runs."""
+    last_year = scn.years - 1
+    season = scn.region.seasonality
+    busiest = max(season) / sum(season) * max(1.0, 1 + scn.region.admissions_growth) ** last_year
+    if scn.region.admissions * busiest > MAX_CASES_PER_MONTH:
+        ctx.fail(
+            "region.admissions",
+            scn.region.admissions,
+            f"allowed: at most {MAX_CASES_PER_MONTH / busiest:,.0f} a year here "
+            f"({MAX_CASES_PER_MONTH:,} cases in the busiest month of year {scn.years}; "
+            "the memory a region's month needs)"
+            + ("; derived, as the file leaves it out" if derived else ""),
+        )
+    n_hospitals = len(scn.hospitals) + sum(scn.other_hospitals.count.values())
+    if n_hospitals > MAX_HOSPITALS:
+        ctx.fail(
+            "other_hospitals.count",
+            n_hospitals,
+            f"allowed: at most {MAX_HOSPITALS:,} hospitals in a region, listed and other",
+        )
+    annual = scn.budget.annual
+    grown = max(1.0, 1 + scn.budget.growth) ** last_year
+    limit = MAX_FEN / FEN_HEADROOM / 100 / grown
+    if annual is not None and annual > limit:
+        ctx.fail(
+            "budget.annual",
+            annual,
+            f"allowed: <= {limit:.3g} yuan with growth {scn.budget.growth:g} over "
+            f"{scn.years} year(s) (money is counted in int64 fen, with 1,000× headroom)",
+        )
+
+
 def _resolve_files(scn: Scenario, base_dir: Path, ctx: _Context) -> Scenario:
-    """Make file paths absolute (relative to the scenario file) and check that they exist."""
+    """Make file paths absolute (relative to the scenario file) and check that they exist.
+
+    A variant's paths are made absolute too, so that they name the same files wherever the
+    variant is applied; whether those files can be read is `drgsim validate`'s to check.
+    """
+    variants = FrozenDict(
+        {
+            name: _absolute_files(overrides, base_dir)
+            if isinstance(overrides, Mapping)
+            else overrides
+            for name, overrides in scn.variants.items()
+        }
+    )
+    scn = dataclasses.replace(scn, variants=variants)
     cat = scn.catalogue.source
     if cat != "builtin":
         path = (base_dir / cat).resolve()
@@ -491,3 +671,18 @@ def _resolve_files(scn: Scenario, base_dir: Path, ctx: _Context) -> Scenario:
             ctx.fail("cases.source", cases, "expected an existing CSV/Parquet case table")
         scn = dataclasses.replace(scn, cases=dataclasses.replace(scn.cases, source=str(path)))
     return scn
+
+
+def _absolute_files(overrides: Mapping[str, Any], base_dir: Path) -> FrozenDict:
+    """A variant's overrides with its catalogue and case-table paths made absolute."""
+    out = dict(overrides)
+    for section, name in _FILE_KEYS:
+        dotted = f"{section}.{name}"
+        value = out.get(dotted)
+        if isinstance(value, str) and value != "builtin":
+            out[dotted] = str((base_dir / value).resolve())
+        block = out.get(section)
+        inner = block.get(name) if isinstance(block, Mapping) else None
+        if isinstance(block, Mapping) and isinstance(inner, str) and inner != "builtin":
+            out[section] = {**block, name: str((base_dir / inner).resolve())}
+    return FrozenDict(out)
