@@ -275,7 +275,7 @@ def test_a_case_table_that_is_a_directory_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "cases.csv").mkdir()
     path = tmp_path / "replay.yaml"
     path.write_text(
-        "name: replay\nregion: {admissions: 1000}\n"
+        "extends: shanwei\nname: replay\nregion: {admissions: 1000}\n"
         f"cases: {{source: {tmp_path / 'cases.csv'}}}\nbudget: {{annual: 1000000}}\n",
         encoding="utf-8",
     )
