@@ -27,7 +27,8 @@ def test_a_header_only_catalogue_is_one_error_line_with_nothing_left_behind(
 ) -> None:
     (tmp_path / "codes.csv").write_text(CATALOGUE_HEADER, encoding="utf-8")
     (tmp_path / "city.yaml").write_text(
-        "region: {admissions: 2000}\ncatalogue: {source: codes.csv}\n", encoding="utf-8"
+        "extends: shanwei\nregion: {admissions: 2000}\ncatalogue: {source: codes.csv}\n",
+        encoding="utf-8",
     )
     out = subprocess.run(
         [sys.executable, "-m", "drgsim.cli", "run", "city.yaml", "--out", "result"],
