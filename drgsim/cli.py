@@ -180,11 +180,13 @@ def _parser() -> argparse.ArgumentParser:
         help="a swept key: KEY=a,b,c (YAML values) or KEY=start:stop:n (n points inclusive); "
         "repeatable; replaces the scenario's sweep.grid",
     )
-    sweep.add_argument("--replications", type=_positive_int, default=None, metavar="N")
+    sweep.add_argument(
+        "--replications", type=_whole(1, _schema_max("replications")), default=None, metavar="N"
+    )
     sweep.add_argument("--out", type=Path, default=None, help="default: out/<scenario>-sweep")
     sweep.add_argument(
         "--workers",
-        type=_non_negative_int,
+        type=_whole(0, MAX_WORKERS),
         default=None,
         metavar="N",
         help="local Dask workers (0: here)",

@@ -71,11 +71,14 @@ def test_more_hospitals_than_a_region_holds_is_refused() -> None:
 
 def test_huge_sizes_are_refused_before_anything_runs(tmp_path: Path) -> None:
     bad = REPO / "tests" / "bad_scenarios"
-    for name in ("size_admissions_1e12.yaml", "size_other_hospitals_1e9.yaml"):
+    for name, key in (
+        ("size_admissions_1e12.yaml", "region.admissions: got 1000000000000.0"),
+        ("size_other_hospitals_1e9.yaml", "other_hospitals.count.1: got 1000000000.0"),
+    ):
         start = time.perf_counter()
         line = _one_error_line(_cli("run", bad / name, "--out", tmp_path / "out"))
         assert time.perf_counter() - start < 30
-        assert name in line
+        assert name in line and key in line
         assert not (tmp_path / "out").exists()
 
 
@@ -90,21 +93,23 @@ def test_a_generated_region_too_big_for_memory_is_refused_by_validate(tmp_path: 
 
 
 @pytest.mark.parametrize(
-    ("flag", "value", "allowed"),
+    ("command", "flag", "value", "allowed"),
     [
-        ("--replications", "-1", "allowed: at least 1 and at most 100,000"),
-        ("--replications", "0", "allowed: at least 1 and at most 100,000"),
-        ("--replications", "100001", "allowed: at least 1 and at most 100,000"),
-        ("--replications", "many", "expected a whole number at least 1"),
-        ("--workers", "0", "allowed: at least 1 and at most 1,024"),
-        ("--seed", "-3", "allowed: at least 0"),
+        ("run", "--replications", "-1", "allowed: at least 1 and at most 100,000"),
+        ("run", "--replications", "0", "allowed: at least 1 and at most 100,000"),
+        ("run", "--replications", "100001", "allowed: at least 1 and at most 100,000"),
+        ("run", "--replications", "many", "expected a whole number at least 1"),
+        ("run", "--workers", "0", "allowed: at least 1 and at most 1,024"),
+        ("run", "--seed", "-3", "allowed: at least 0"),
+        ("sweep", "--replications", "100001", "allowed: at least 1 and at most 100,000"),
+        ("sweep", "--workers", "-1", "allowed: at least 0 and at most 1,024"),
     ],
 )
 def test_a_numeric_flag_out_of_range_is_one_line(
-    flag: str, value: str, allowed: str, tmp_path: Path
+    command: str, flag: str, value: str, allowed: str, tmp_path: Path
 ) -> None:
     scenario = REPO / "scenarios" / "shanwei.yaml"
-    line = _one_error_line(_cli("run", scenario, flag, value, "--out", tmp_path / "out"))
+    line = _one_error_line(_cli(command, scenario, flag, value, "--out", tmp_path / "out"))
     assert f"argument {flag}: got '{value}'; {allowed}" in line
 
 
