@@ -163,12 +163,12 @@ def test_group_table_and_upcode(tmp_path: Path) -> None:
     c = load(_write_list(tmp_path, PATTERN_ROWS))
     code = {d: i for i, d in enumerate(c.drg)}
     table = {c.adrg[a]: [c.drg[g] for g in row] for a, row in enumerate(c.group_table)}
-    assert table == {
-        "XA1": ["XA11", "XA13", "XA15"],
-        "XR1": ["XR13", "XR13", "XR15"],
-        "XK1": ["XK11", "XK15", "XK15"],
-        "XS1": ["XS19", "XS19", "XS19"],
-        "XT1": ["XT11", "XT13", "XT13"],
+    assert table == {  # XT1's local suffix 0 is a fourth level; shorter rows repeat "none"
+        "XA1": ["XA11", "XA13", "XA15", "XA15"],
+        "XR1": ["XR13", "XR13", "XR15", "XR15"],
+        "XK1": ["XK11", "XK15", "XK15", "XK15"],
+        "XS1": ["XS19", "XS19", "XS19", "XS19"],
+        "XT1": ["XT11", "XT13", "XT13", "XT10"],
     }
     up = {d: c.drg[c.upcode_target()[i]] for d, i in code.items()}
     assert up["XA15"] == "XA13" and up["XA13"] == "XA11" and up["XA11"] == "XA11"
@@ -179,6 +179,7 @@ def test_group_table_and_upcode(tmp_path: Path) -> None:
 
 
 def test_builtin_group_table(cat: Catalogue) -> None:
+    assert cat.group_table.shape == (cat.n_adrg, 3)  # the synthetic list has no local suffix
     for a, (mcc, cc, none) in enumerate(cat.group_table):
         pat = "".join(sorted(cat.suffix[cat.drg_adrg == a]))
         got = cat.suffix[mcc] + cat.suffix[cc] + cat.suffix[none]
@@ -228,3 +229,90 @@ def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError, match=r"nope\.csv: file not found") as err:
         load(tmp_path / "nope.csv")
     assert "\n" not in str(err.value) and isinstance(err.value, ValueError)
+
+
+# --- local suffixes: every DRG of a list can be billed (spec §1) ------------------------------
+
+LOCAL_ROWS = [
+    ("ZA10", "Z", "ZA1", "surgical"), ("ZA11", "Z", "ZA1", "surgical"),
+    ("ZA13", "Z", "ZA1", "surgical"), ("ZA15", "Z", "ZA1", "surgical"),
+    ("ZA19", "Z", "ZA1", "surgical"), ("ZR18", "Z", "ZR1", "medical"),
+    ("ZR19", "Z", "ZR1", "medical"),
+]  # fmt: skip
+
+
+def test_local_suffixes_are_levels_spread_evenly(tmp_path: Path) -> None:
+    """Zhejiang-style ZA1 {0,1,3,5,9}: 0 and 9 get 1/5 of the ADRG each, 1/3/5 share the rest."""
+    c = load(_write_list(tmp_path, LOCAL_ROWS))
+    a = int(np.flatnonzero(c.adrg == "ZA1")[0])
+    codes = [c.drg[g] for g in c.group_table[a]]
+    assert codes == ["ZA11", "ZA13", "ZA15", "ZA10", "ZA19"]
+    rest = 1.0 - 2 / 5  # synthetic severity mix: P(MCC) 0.12, P(CC) 0.25 of the national part
+    expected = [0.12 * rest, 0.25 * rest, (1 - 0.12 - 0.25) * rest, 1 / 5, 1 / 5]
+    np.testing.assert_allclose(c.level_prob[a], expected, rtol=1e-12)
+    r = int(np.flatnonzero(c.adrg == "ZR1")[0])  # {8,9}: 9 is the unsplit code, 8 a local
+    assert [c.drg[g] for g in c.group_table[r]] == ["ZR19"] * 3 + ["ZR18", "ZR19"]
+    np.testing.assert_allclose(c.level_prob[r], [0.06, 0.125, 0.315, 0.5, 0.0], rtol=1e-12)
+    level = {c.drg[g]: int(k) for g, k in enumerate(c.drg_level())}
+    assert level == {"ZA11": 0, "ZA13": 1, "ZA15": 2, "ZA10": 3, "ZA19": 4, "ZR19": 2, "ZR18": 3}
+    up = {c.drg[g]: c.drg[t] for g, t in enumerate(c.upcode_target())}
+    assert up["ZA10"] == "ZA10" and up["ZA19"] == "ZA19" and up["ZA15"] == "ZA13"
+
+
+def test_local_suffixes_take_their_case_share(tmp_path: Path) -> None:
+    """With a case_share column each code is billed with exactly its share of the list."""
+    rows = [(*r, s) for r, s in zip(LOCAL_ROWS, ["1", "2", "3", "4", "5", "6", "9"], strict=True)]
+    c = load(_write_list(tmp_path, rows, "drg,mdc,adrg,adrg_type,case_share"))
+    share = {c.drg[g]: p for g, p in enumerate(c.group_probs())}
+    assert share == pytest.approx(
+        {"ZA10": 1 / 30, "ZA11": 2 / 30, "ZA13": 3 / 30, "ZA15": 4 / 30, "ZA19": 5 / 30,
+         "ZR18": 6 / 30, "ZR19": 9 / 30}, rel=1e-12
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["chs_drg_1.0.csv", "chs_drg_1.1.csv", "chs_drg_2.0_codes.csv", "zhejiang_2022.csv",
+     "foshan_2022.csv"],
+)  # fmt: skip
+def test_every_drg_of_a_real_list_can_be_billed(name: str) -> None:
+    c = load(_real(name))
+    billed = np.zeros(c.n_drg, dtype=bool)
+    billed[c.group_table[c.level_prob > 0]] = True
+    assert billed.all(), f"{name}: never billed: {list(c.drg[~billed][:5])}"
+    np.testing.assert_allclose(c.level_prob.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    assert (c.level_prob >= 0).all()
+    level = c.drg_level()
+    assert (c.group_table[c.drg_adrg, level] == np.arange(c.n_drg)).all()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["chs_drg_1.0.csv", "chs_drg_1.1.csv", "chs_drg_2.0_codes.csv", "zhejiang_2022.csv",
+     "foshan_2022.csv"],
+)  # fmt: skip
+def test_every_drg_of_a_real_list_receives_cases_in_a_run(name: str, tmp_path: Path) -> None:
+    """A year of a city billing the list's codes evenly (case_share 1 each) bills every code.
+
+    With 1,006 codes and 200,000 admissions a code expects about 200 cases, so a code without a
+    case is one the generator cannot reach (before v2: Zhejiang's 34 and Foshan's 94 locals).
+    """
+    from drgsim.scale.runner import run
+
+    codes = pd.read_csv(_real(name), dtype=str, keep_default_na=False)
+    path = tmp_path / name
+    codes.assign(case_share="1").to_csv(path, index=False)
+    result = run(
+        {
+            "extends": "shanwei",
+            "years": 1,
+            "replications": 1,
+            "region": {"admissions": 200_000},
+            "catalogue": {"source": str(path)},
+        },
+        cases=True,
+    )
+    assert result.cases is not None
+    billed = set(result.cases["drg_billed"].astype(str))
+    missing = sorted(set(codes["drg"]) - billed)
+    assert not missing, f"{name}: {len(missing)} codes got no case, e.g. {missing[:5]}"

@@ -259,8 +259,7 @@ def generate_reference(
     hosp_oop_mean: np.ndarray,
     alias_prob: np.ndarray,
     alias_idx: np.ndarray,
-    p_mcc: np.ndarray,
-    p_cc: np.ndarray,
+    level_prob: np.ndarray,
     group_table: np.ndarray,
     ref_cost: np.ndarray,
     mean_los: np.ndarray,
@@ -324,7 +323,9 @@ def generate_reference(
             col = int(u[Draw.ADRG_COLUMN][j] * n_adrg)
             a = col if u[Draw.ADRG_ACCEPT][j] < alias_prob[t, col] else int(alias_idx[t, col])
             us = u[Draw.SEVERITY][j]
-            s = 0 if us < p_mcc[a] else 1 if us < p_mcc[a] + p_cc[a] else 2
+            # the first level whose running total of probabilities exceeds the draw, else none
+            running = np.cumsum(level_prob[a])
+            s = next((k for k in range(running.shape[0]) if us < running[k]), 2)
             pid = int(u[Draw.PATIENT][j] * population)
             g = int(group_table[a, s])
             stay, scale = stay_of(j, g, dtype)
@@ -363,8 +364,8 @@ def generator_inputs(draw: st.DrawFn) -> tuple:
     n_drg = draw(st.integers(1, 12))
     rng = np.random.default_rng(draw(SEEDS))
     hospital = np.sort(rng.integers(0, n_hosp, n)).astype(np.int32)
-    p_mcc = rng.uniform(0.0, 0.5, n_adrg)
-    p_cc = rng.uniform(0.0, 0.5, n_adrg)
+    n_level = draw(st.integers(3, 6))  # MCC, CC, none and up to three local suffixes
+    level_prob = rng.dirichlet(np.ones(n_level), n_adrg)
     params = np.array(
         [
             rng.uniform(0.1, 1.0),  # cost_sigma
@@ -389,9 +390,8 @@ def generator_inputs(draw: st.DrawFn) -> tuple:
         rng.uniform(0.0, 0.6, n_hosp),
         rng.uniform(0.0, 1.0, (n_tier, n_adrg)),
         rng.integers(0, n_adrg, (n_tier, n_adrg)).astype(np.int32),
-        p_mcc,
-        p_cc,
-        rng.integers(0, n_drg, (n_adrg, 3)).astype(np.int32),
+        level_prob,
+        rng.integers(0, n_drg, (n_adrg, n_level)).astype(np.int32),
         rng.uniform(500.0, 50_000.0, n_drg),
         rng.uniform(1.0, 20.0, n_drg),
         params,
@@ -442,8 +442,7 @@ def test_generate_cases_makes_readmissions_when_asked() -> None:
         np.full(1, 0.3),
         np.ones((1, n_adrg)),
         np.arange(n_adrg, dtype=np.int32)[None, :],
-        np.full(n_adrg, 0.2),
-        np.full(n_adrg, 0.3),
+        np.tile([0.2, 0.3, 0.5], (n_adrg, 1)),
         rng.integers(0, n_drg, (n_adrg, 3)).astype(np.int32),
         np.full(n_drg, 5000.0),
         np.full(n_drg, 3.0),
@@ -486,8 +485,7 @@ def test_synthetic_costs_average_to_the_catalogue_mean() -> None:
     gen = {"transfer": 0.0, "death": 0.0, "against_advice": 0.0}
     _, cat, hospitals, source, batch = _month_of({"generator": gen})
     assert batch.n > 20_000
-    p_sev = np.stack([cat.p_mcc, cat.p_cc, 1.0 - cat.p_mcc - cat.p_cc], axis=1)
-    adrg_cost = (p_sev * cat.ref_cost[cat.group_table]).sum(axis=1)
+    adrg_cost = (cat.level_prob * cat.ref_cost[cat.group_table]).sum(axis=1)
     expected = 0.0
     for h in range(hospitals.n):
         t = source.hosp_tier[h]

@@ -41,8 +41,7 @@ def _check(
     hosp_oop_mean,
     alias_prob,
     alias_idx,
-    p_mcc,
-    p_cc,
+    level_prob,
     group_table,
     ref_cost,
     mean_los,
@@ -60,8 +59,8 @@ def _check(
     if n_adrg == 0 or n_drg == 0:
         raise checks.KernelInputError(f"{name}: the catalogue has no ADRG or no DRG to draw from")
     checks.shape(name, "alias_idx", alias_idx, (n_tier, n_adrg))
-    checks.same_length(name, n_adrg, p_mcc=p_mcc, p_cc=p_cc)
-    checks.shape(name, "group_table", group_table, (n_adrg, 3))
+    checks.shape(name, "level_prob", level_prob, (n_adrg, None))
+    checks.shape(name, "group_table", group_table, (n_adrg, max(level_prob.shape[1], 3)))
     checks.same_length(name, n_drg, mean_los=mean_los)
     checks.shape(name, "params", params, (N_PARAMS,))
     checks.shape(name, "hospital", hospital, (None,))
@@ -83,8 +82,7 @@ def generate_cases(
     hosp_oop_mean,
     alias_prob,
     alias_idx,
-    p_mcc,
-    p_cc,
+    level_prob,
     group_table,
     ref_cost,
     mean_los,
@@ -161,11 +159,13 @@ def generate_cases(
                 if uniform(key, D_ADRG_ACCEPT, j, 0) >= alias_prob[t, col]:
                     a = alias_idx[t, col]
                 us = uniform(key, D_SEVERITY, j, 0)
-                s = 2
-                if us < p_mcc[a]:
-                    s = 0
-                elif us < p_mcc[a] + p_cc[a]:
-                    s = 1
+                s = 2  # levels MCC, CC, none, then the ADRG's local suffixes (rules.catalogue)
+                acc = 0.0
+                for k in range(level_prob.shape[1]):
+                    acc += level_prob[a, k]
+                    if us < acc:
+                        s = k
+                        break
                 pid = int(uniform(key, D_PATIENT, j, 0) * population)
                 g = group_one(group_table, a, s)
                 stay, scale = draw_stay(key, j, mean_los[g], los_sigma, dtype, short_days)

@@ -10,7 +10,7 @@ from drgsim.kernels.jit import inline, kernel
 
 @inline
 def group_one(group_table, adrg, severity):  # pragma: no cover - jitted
-    """The DRG index of one case from its ADRG and severity level (0 MCC, 1 CC, 2 none)."""
+    """The DRG index of one case from its ADRG and level (0 MCC, 1 CC, 2 none, 3… local)."""
     return group_table[adrg, severity]
 
 
@@ -18,10 +18,11 @@ def _check(adrg, severity, ungroupable, group_table):
     """A grouped case's ADRG and severity index the group table."""
     name = "group_cases"
     checks.same_length(name, adrg.shape[0], severity=severity, ungroupable=ungroupable)
-    checks.shape(name, "group_table", group_table, (None, 3))
+    checks.shape(name, "group_table", group_table, (None, None))
     grouped = ~np.asarray(ungroupable, dtype=bool)
     checks.index(name, "adrg", adrg[grouped], 0, group_table.shape[0], "rows of group_table")
-    checks.index(name, "severity", severity[grouped], 0, 3, "MCC, CC, none")
+    width = group_table.shape[1]
+    checks.index(name, "severity", severity[grouped], 0, width, "MCC, CC, none, local levels")
 
 
 @checks.front(_check)

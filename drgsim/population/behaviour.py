@@ -23,7 +23,6 @@ ADDED_DRAWS = {
     "induced": (Draw.INDUCED_COUNT, Draw.INDUCED_TEMPLATE, Draw.INDUCED_PATIENT),
     "phantom": (Draw.PHANTOM_COUNT, Draw.PHANTOM_TEMPLATE, Draw.PHANTOM_PATIENT),
 }
-SUFFIX_LEVEL = {"1": 0, "3": 1, "5": 2}
 
 
 @dataclass
@@ -99,7 +98,7 @@ class Behaviours:
 
     def __post_init__(self) -> None:
         self.rules = Rules.from_scenario(self.scn)
-        self.level_of = np.array([SUFFIX_LEVEL.get(s, -1) for s in self.cat.suffix], np.int8)
+        self.level_of = self.cat.drg_level()
         self.upcode_to = self.cat.upcode_target()
 
     def apply(

@@ -94,8 +94,7 @@ class SyntheticSource:
             self.hospitals.oop_mean,
             self.alias_prob,
             self.alias_idx,
-            cat.p_mcc,
-            cat.p_cc,
+            cat.level_prob,
             cat.group_table,
             cat.ref_cost,
             cat.mean_los,
@@ -129,20 +128,15 @@ class SyntheticSource:
     def tier_mix(self, tier: int) -> np.ndarray:
         """ADRG case mix of a tier: the city's shares tilted by expected weight^tilt."""
         cat = self.cat
-        adrg_rw = (_severity_mix(cat) * cat.rw()[cat.group_table]).sum(axis=1)
+        adrg_rw = (cat.level_prob * cat.rw()[cat.group_table]).sum(axis=1)
         mix = cat.adrg_share * adrg_rw ** self.scn.generator.complexity_tilt[tier]
         return mix / mix.sum()
 
     def expected_fund_cost(self) -> float:
         """Expected fund part (cost − patient-paid) of year one's cases, in yuan."""
         cat, hosp = self.cat, self.hospitals
-        adrg_cost = (_severity_mix(cat) * cat.ref_cost[cat.group_table]).sum(axis=1)
+        adrg_cost = (cat.level_prob * cat.ref_cost[cat.group_table]).sum(axis=1)
         yearly = np.sum([self.expected_counts(0, m) for m in range(1, 13)], axis=0)
         fund_share = hosp.cost_level * (1.0 - hosp.oop_mean)
         mean_cost = np.array([float(np.dot(self.tier_mix(int(t)), adrg_cost)) for t in hosp.tier])
         return float(np.sum(yearly * fund_share * mean_cost))
-
-
-def _severity_mix(cat: Catalogue) -> np.ndarray:
-    """Probability of each true severity level (MCC, CC, none) per ADRG."""
-    return np.stack([cat.p_mcc, cat.p_cc, 1.0 - cat.p_mcc - cat.p_cc], axis=1)

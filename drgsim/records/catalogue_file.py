@@ -9,7 +9,7 @@ import pandas as pd
 
 from drgsim.errors import DrgsimError
 from drgsim.records.catalogue_synth import synth_case_mix, synth_costs
-from drgsim.rules.catalogue import Catalogue, severity_map
+from drgsim.rules.catalogue import Catalogue, severity_map, split_levels
 
 REQUIRED = ("drg", "mdc", "adrg", "adrg_type")
 ADRG_TYPES = ("surgical", "procedure", "medical")
@@ -56,7 +56,12 @@ def _numbers(df: pd.DataFrame, column: str, where: object, row0: int) -> np.ndar
 
 
 def _build(
-    codes: pd.DataFrame, mix: pd.DataFrame, where: object, row0: int, source: str
+    codes: pd.DataFrame,
+    mix: pd.DataFrame,
+    where: object,
+    row0: int,
+    source: str,
+    case_share: np.ndarray | None = None,
 ) -> Catalogue:
     """Build the arrays from a checked code frame with costs and an ADRG case-mix frame."""
     drg = codes["drg"].to_numpy(dtype=object)
@@ -75,16 +80,14 @@ def _build(
     drg_adrg = np.searchsorted(adrg, drg_adrg_code).astype(np.int32)
     first_row = {a: i for i, a in reversed(list(enumerate(drg_adrg_code)))}
     suffix = codes["suffix"].to_numpy(dtype=object)
-    table = np.zeros((len(adrg), 3), dtype=np.int32)
-    for a in range(len(adrg)):
-        rows = np.flatnonzero(drg_adrg == a)
-        by_suffix = {suffix[r]: r for r in rows[::-1]}  # the first row wins on a repeated suffix
-        table[a] = [by_suffix[s] for s in severity_map(set(by_suffix))]
     mix = mix.set_index(mix["adrg"].astype(str))
     missing = [a for a in adrg if a not in mix.index]
     if missing:
         raise CatalogueError(f"{where}: case mix has no row for ADRG {missing[0]!r}")
     share = mix.loc[adrg, "share"].to_numpy(dtype=float)
+    p_mcc = mix.loc[adrg, "p_mcc"].to_numpy(dtype=float)
+    p_cc = mix.loc[adrg, "p_cc"].to_numpy(dtype=float)
+    table, level_prob = split_levels(suffix, drg_adrg, p_mcc, p_cc, case_share)
     return Catalogue(
         drg=drg,
         mdc=codes["mdc"].to_numpy(dtype=object),
@@ -98,8 +101,7 @@ def _build(
         mean_los=los,
         stable=stable,
         adrg_share=share / share.sum(),
-        p_mcc=mix.loc[adrg, "p_mcc"].to_numpy(dtype=float),
-        p_cc=mix.loc[adrg, "p_cc"].to_numpy(dtype=float),
+        level_prob=level_prob,
         source=source,
     )
 
@@ -170,18 +172,14 @@ def load(path: str | Path, *, seed: int = 11) -> Catalogue:
         if col not in df:
             df[col] = synth[col].to_numpy()
     mix = synth_case_mix(df[["drg", "mdc", "adrg", "adrg_type", "suffix"]], seed=seed)
-    if "case_share" in df:
-        mix = _mix_from_shares(df, path, row0)
-    return _build(df, mix, path, row0, str(path))
+    if "case_share" not in df:
+        return _build(df, mix, path, row0, str(path))
+    shares = _case_shares(df, path, row0)
+    return _build(df, _mix_from_shares(df, shares), path, row0, str(path), shares)
 
 
-def _mix_from_shares(df: pd.DataFrame, where: object, row0: int) -> pd.DataFrame:
-    """ADRG case mix from a `case_share` column (share of cases billed to each DRG).
-
-    The ADRG's share is the sum of its DRGs' shares; a true MCC (CC) case is as likely as the
-    shares of the ADRG's suffix-1 (suffix-3) codes say, so the catalogue's case-weighted mean
-    cost ā is Σ case_share × ref_mean_cost_yuan / Σ case_share exactly.
-    """
+def _case_shares(df: pd.DataFrame, where: object, row0: int) -> np.ndarray:
+    """The `case_share` column as numbers >= 0 with a positive sum, or one error line."""
     raw = pd.to_numeric(df["case_share"], errors="coerce").to_numpy(dtype=float)
     bad = np.flatnonzero(~(np.isfinite(raw) & (raw >= 0)))
     if len(bad):
@@ -190,22 +188,35 @@ def _mix_from_shares(df: pd.DataFrame, where: object, row0: int) -> pd.DataFrame
         )
     if raw.sum() <= 0:
         raise _fail(where, row0, "case_share", 0, "shares with a positive sum")
+    return raw
+
+
+def _mix_from_shares(df: pd.DataFrame, raw: np.ndarray) -> pd.DataFrame:
+    """ADRG case mix from a `case_share` column (share of cases billed to each DRG).
+
+    The ADRG's share is the sum of its DRGs' shares; a true MCC (CC) case is as likely as the
+    shares of the ADRG's suffix-1 (suffix-3) codes say among its codes that are not local levels
+    (`split_levels` gives each local code its own share), so the catalogue's case-weighted mean
+    cost ā is Σ case_share × ref_mean_cost_yuan / Σ case_share.
+    """
     frame = pd.DataFrame(
         {"adrg": df["adrg"].to_numpy(), "suffix": df["suffix"].to_numpy(), "share": raw}
     )
     rows = []
     for adrg, part in frame.groupby("adrg", sort=True):
-        total = float(part["share"].sum())
         suffixes = set(part["suffix"])
+        national = set(severity_map(suffixes))
         split = len(suffixes) > 1
         mcc = float(part.loc[part["suffix"] == "1", "share"].sum()) if split else 0.0
         cc = float(part.loc[part["suffix"] == "3", "share"].sum()) if split else 0.0
+        total = float(part["share"].sum())
+        rest = float(part.loc[part["suffix"].isin(national), "share"].sum())
         rows.append(
             {
                 "adrg": adrg,
                 "share": total,
-                "p_mcc": mcc / total if total > 0 else 0.0,
-                "p_cc": cc / total if total > 0 else 0.0,
+                "p_mcc": mcc / rest if rest > 0 else 0.0,
+                "p_cc": cc / rest if rest > 0 else 0.0,
             }
         )
     return pd.DataFrame(rows)

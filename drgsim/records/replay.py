@@ -21,8 +21,6 @@ from drgsim.records.importing import Imported, import_cases
 from drgsim.rules.catalogue import Catalogue
 from drgsim.scenario.schema import Scenario
 
-SUFFIX_LEVEL = {"1": 0, "3": 1, "5": 2}
-
 
 class ReplayError(DrgsimError):
     """Raised for a case table that cannot be settled; the message is one line."""
@@ -121,17 +119,6 @@ def import_key(scn: Scenario, cat: Catalogue, hospitals: HospitalTable) -> tuple
     )
 
 
-def severity_levels(cat: Catalogue) -> np.ndarray:
-    """The severity level (0 MCC, 1 CC, 2 none) that groups to each DRG of its ADRG."""
-    level = np.array([SUFFIX_LEVEL.get(str(s), 2) for s in cat.suffix], dtype=np.int8)
-    table = cat.group_table
-    for g in range(cat.n_drg):
-        row = table[cat.drg_adrg[g]]
-        if row[level[g]] != g:
-            level[g] = int(np.flatnonzero(row == g)[-1])
-    return level
-
-
 def case_batch(cases: pd.DataFrame, cat: Catalogue) -> CaseBatch:
     """All cases of an imported table as one batch (billed severity from the billed code).
 
@@ -144,7 +131,7 @@ def case_batch(cases: pd.DataFrame, cat: Catalogue) -> CaseBatch:
     drg = np.where(ungroupable, 0, drg_code)
     true_code = cases["drg_true"].cat.codes.to_numpy().astype(np.int64)
     drg_true = np.where(true_code == cat.n_drg, drg, true_code)
-    level = severity_levels(cat)
+    level = cat.drg_level()
     day = cases["day"].to_numpy(np.int64)
     los = cases["los"].to_numpy(np.int64)
     return CaseBatch(

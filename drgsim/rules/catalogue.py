@@ -18,13 +18,12 @@ class Catalogue:
     drg_adrg: np.ndarray  # int32 [G] index into adrg
     suffix: np.ndarray  # str [G] severity digit as in the code
     names: np.ndarray  # str [G]
-    group_table: np.ndarray  # int32 [A, 3]: billed DRG for true severity MCC, CC, none
+    group_table: np.ndarray  # int32 [A, L]: billed DRG per true level (MCC, CC, none, local…)
     ref_cost: np.ndarray  # float64 [G] reference mean cost, yuan
     mean_los: np.ndarray  # float64 [G] days
     stable: np.ndarray  # bool [G]
     adrg_share: np.ndarray  # float64 [A] share of cases (sums to 1)
-    p_mcc: np.ndarray  # float64 [A]
-    p_cc: np.ndarray  # float64 [A]
+    level_prob: np.ndarray  # float64 [A, L] probability of each true level (rows sum to 1)
     source: str  # "builtin" or the path
 
     @property
@@ -38,11 +37,26 @@ class Catalogue:
         return len(self.adrg)
 
     def group_probs(self) -> np.ndarray:
-        """Probability [G] that a case is billed to each DRG, from ADRG shares and severity mix."""
-        sev = np.stack([self.p_mcc, self.p_cc, 1.0 - self.p_mcc - self.p_cc], axis=1)
+        """Probability [G] that a case is billed to each DRG, from ADRG shares and level mix."""
         prob = np.zeros(self.n_drg)
-        np.add.at(prob, self.group_table.ravel(), (self.adrg_share[:, None] * sev).ravel())
+        np.add.at(
+            prob, self.group_table.ravel(), (self.adrg_share[:, None] * self.level_prob).ravel()
+        )
         return prob
+
+    def drg_level(self) -> np.ndarray:
+        """The true level [G] that bills each DRG: its suffix's level where that level bills it,
+        else the highest of MCC, CC, none that does, else its own local level."""
+        level = np.full(self.n_drg, -1, dtype=np.int8)
+        for row in self.group_table:
+            for k, g in enumerate(row):
+                if k < 3 or level[g] < 0:
+                    level[g] = k
+        for g, sfx in enumerate(self.suffix):
+            own = SUFFIX_LEVEL.get(str(sfx), -1)
+            if own >= 0 and self.group_table[self.drg_adrg[g], own] == g:
+                level[g] = own
+        return level
 
     def mean_cost(self) -> float:
         """Case-weighted mean reference cost ā implied by the shares and severity mix."""
@@ -53,9 +67,12 @@ class Catalogue:
         return self.ref_cost / self.mean_cost()
 
     def upcode_target(self) -> np.ndarray:
-        """DRG one severity level up inside its ADRG (5→3, 3→1, 5→1 where no 3), or itself."""
+        """DRG one severity level up inside its ADRG (5→3, 3→1, 5→1 where no 3), or itself.
+
+        A local suffix's DRG (a level of its own) has no level above it and stays itself.
+        """
         out = np.arange(self.n_drg, dtype=np.int32)
-        for mcc, cc, none in self.group_table:
+        for mcc, cc, none in self.group_table[:, :3]:
             if cc != none:
                 out[none], out[cc] = cc, mcc
             else:
@@ -63,12 +80,17 @@ class Catalogue:
         return out
 
 
+#: National suffixes and the true severity level they bill: 1 MCC → 0, 3 CC → 1, 5 none → 2.
+SUFFIX_LEVEL = {"1": 0, "3": 1, "5": 2}
+
+
 def severity_map(suffixes: set[str]) -> tuple[str, str, str]:
     """Suffix billed for a true MCC, CC and no-complication case in an ADRG with these suffixes.
 
     Let L (least severe) be 5 if present, else 9, else the highest of 3/1, else the lowest suffix.
     MCC -> 1, else 3, else L; CC -> 3, else L; none -> L. This gives the national rules for
-    {1,3,5}, {3,5}, {1,5}, {9}; other local digits (0 = age/robot, 7, 8 ...) are never billed.
+    {1,3,5}, {3,5}, {1,5}, {9}; other local digits (0 = age/robot, 7, 8 ...) are levels of
+    their own (`split_levels`).
     """
     if "5" in suffixes:
         low = "5"
@@ -81,3 +103,44 @@ def severity_map(suffixes: set[str]) -> tuple[str, str, str]:
     mcc = "1" if "1" in suffixes else "3" if "3" in suffixes else low
     cc = "3" if "3" in suffixes else low
     return mcc, cc, low
+
+
+def split_levels(
+    suffix: np.ndarray,
+    drg_adrg: np.ndarray,
+    p_mcc: np.ndarray,
+    p_cc: np.ndarray,
+    case_share: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each ADRG's billed DRG per true level and the levels' probabilities (group_table, level_prob).
+
+    Levels 0–2 are MCC, CC and none by `severity_map`; every other code of the ADRG (a local
+    suffix such as Zhejiang's 0 or 9-with-ICU) is a level of its own, in suffix order. A local
+    level's probability is the code's share of its ADRG's `case_share`, or, without shares,
+    1 / (the ADRG's number of codes); MCC and CC take p_mcc and p_cc of the rest, none the
+    remainder. Rows shorter than the longest are padded with the none code at probability 0.
+    """
+    n_adrg = len(p_mcc)
+    codes: list[list[int]] = []
+    local: list[list[float]] = []
+    for a in range(n_adrg):
+        rows = np.flatnonzero(drg_adrg == a)
+        by_suffix = {str(suffix[r]): int(r) for r in rows[::-1]}  # first row wins a repeat
+        national = [by_suffix[s] for s in severity_map(set(by_suffix))]
+        others = sorted((r for r in rows if r not in national), key=lambda r: (str(suffix[r]), r))
+        if case_share is None:
+            shares = [1.0 / len(rows)] * len(others)
+        else:
+            total = float(case_share[rows].sum())
+            shares = [float(case_share[r]) / total if total > 0 else 0.0 for r in others]
+        codes.append(national + [int(r) for r in others])
+        local.append(shares)
+    width = max(len(c) for c in codes) if codes else 3
+    table = np.zeros((n_adrg, width), dtype=np.int32)
+    prob = np.zeros((n_adrg, width))
+    for a in range(n_adrg):
+        rest = 1.0 - sum(local[a])
+        mcc, cc = rest * p_mcc[a], rest * p_cc[a]
+        table[a] = codes[a] + [codes[a][2]] * (width - len(codes[a]))
+        prob[a, : len(codes[a])] = [mcc, cc, 1.0 - mcc - cc - sum(local[a]), *local[a]]
+    return table, prob
