@@ -309,7 +309,13 @@ def _open_inputs(path: Path, scn: Any) -> None:
     for name in variant_names(scn):
         where = str(path) if name == "baseline" else f"{path}: variants.{name}"
         one = variant_scenario(scn, name)
-        reads = one.catalogue.source != "builtin" or one.cases.source or one.weights.overrides
+        reads = (
+            one.catalogue.source != "builtin"
+            or one.cases.source
+            or one.weights.overrides
+            or one.coefficient.common_groups
+            or one.readmission.exempt_adrgs
+        )
         if not (reads or one.regions.count or one.regions.listed):
             continue
         try:
@@ -325,6 +331,7 @@ def _open_region_inputs(region: Any, opened: set[tuple[object, ...]]) -> None:
     """Read one region's catalogue and case table, and check its negotiated weights."""
     from drgsim.population.hospitals import hospital_table
     from drgsim.records.replay import TableSource
+    from drgsim.rules.catalogue import adrg_mask, drg_mask
     from drgsim.scale.runner import load_catalogue
 
     cat = load_catalogue(region)
@@ -334,6 +341,8 @@ def _open_region_inputs(region: Any, opened: set[tuple[object, ...]]) -> None:
             f"weights.overrides.{missing[0]}: got {missing[0]!r}; "
             f"allowed: a DRG of the catalogue ({region.catalogue.source})"
         )
+    drg_mask(cat, region.coefficient.common_groups, "coefficient.common_groups")
+    adrg_mask(cat, region.readmission.exempt_adrgs, "readmission.exempt_adrgs")
     key = (region.catalogue.source, str(region.cases), region.start_year, region.years)
     if region.cases.source is not None and key not in opened:
         opened.add(key)

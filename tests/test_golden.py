@@ -179,6 +179,65 @@ def test_a_return_after_more_than_15_days_is_not_a_readmission(result) -> None:
 def test_within_its_quota_a_hospital_nominates_its_high_case_for_special_review(result) -> None:
     _check_case(result, REPRICING, 2)  # 800 points instead of 600
     _check_case(result, REPRICING, 11)  # April: 1 case × 0.25 → no nomination, stays high
+    assert _case(result, REPRICING, 2)["special"] == "approved"  # approval 1
+    assert _case(result, REPRICING, 11)["special"] == "none"
+    assert _case(result, REPRICING, 8)["special"] == "automatic"  # unstable XJ19
+
+
+# Special review as a reviewed process (spec §2), variant `review`: quota 1, min_ratio 1.5,
+# approval 0.3, pool mode. Candidates (ratio ≥ 1.5, formula-priced): March H1 case 2 (IB19,
+# r = 80000 / 40000 = 2; special 100 × 80000 / 10000 = 800 > formula 600), April H1 case 11
+# (ES23, r = 4; special 400 > formula 200 + 0 = 100 + 100 × (4 − 3) = 200). No other claim has
+# r ≥ 1.5. The panel draws u = uniform of kind SPECIAL_APPROVAL for the claim's case id in the
+# month's audit stream, approving when u < 0.3.
+
+_MASK = (1 << 64) - 1
+
+
+def _splitmix64(x: int) -> int:
+    """SplitMix64's output function (Steele, Lea & Flood 2014), in Python integers."""
+    z = (x + 0x9E3779B97F4A7C15) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+def _panel_draw(month: int, case_id: int) -> float:
+    """The panel's draw for a case: counter (kind × 4 + 0) << 52 | case id in the month's stream."""
+    from numpy.random import SeedSequence
+
+    from drgsim.kernels.rng import Draw
+
+    # the month's key: seed 7, replication 0, year 0, the audit stream (2)
+    key = int(SeedSequence(7, spawn_key=(0, 0, month, 2)).generate_state(1, "uint64")[0])
+    counter = ((int(Draw.SPECIAL_APPROVAL) * 4) << 52) | case_id
+    z = _splitmix64((key + counter * 0x9E3779B97F4A7C15) & _MASK)
+    return (z >> 11) / 2.0**53
+
+
+def test_a_nominated_claim_whose_draw_is_below_the_approval_rate_is_priced_as_special(
+    result,
+) -> None:
+    row = _case(result, "review", 2)
+    assert _panel_draw(3, int(row["case_id"])) < 0.3  # the draw that approves it
+    assert (row["special"], row["case_class"]) == ("approved", "special")
+    assert row["points"] == pytest.approx(100 * 80000 / 10000, rel=REL)  # 800
+
+
+def test_a_rejected_nomination_keeps_its_formula_class_and_points(result) -> None:
+    row = _case(result, "review", 11)
+    assert _panel_draw(4, int(row["case_id"])) >= 0.3  # the draw that rejects it
+    assert (row["special"], row["case_class"]) == ("rejected", "high")
+    assert row["points"] == pytest.approx(100 * 1.0 + 100 * (40000 / 10000 - 3.0), rel=REL)
+
+
+def test_the_review_months_point_values_count_the_approved_claim_only(result) -> None:
+    # March: 1427.5 pool points + (800 − 600) for case 2 = 1627.5; April unchanged: 650
+    months = _rows(result.hospital_month, "review").groupby("month")
+    pv = months["point_value"].first()
+    assert pv[3] == pytest.approx((114000 + 46500) / 1627.5, rel=REL)
+    assert pv[4] == pytest.approx((76000 + 22750) / 650, rel=REL)
+    assert months["points"].sum()[3] == pytest.approx(1627.5, rel=REL)
 
 
 # --- 3. budget -------------------------------------------------------------------------------

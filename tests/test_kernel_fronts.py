@@ -57,15 +57,18 @@ def _price_args(hospital: np.ndarray, drg: np.ndarray) -> tuple:
         np.zeros(n, np.int8),
         np.full(n, 5, np.int16),
         np.full(g, 50.0),
+        np.full(g, 0.5),
         np.full(g, 100.0),
         np.ones(g, bool),
         np.ones((1, g)),
         np.array([np.inf]),
         np.array([3.0]),
         0.4,
+        False,
         1.0,
         100.0,
         100.0,
+        1.0,
         2,
     )
 

@@ -129,33 +129,37 @@ def price_reference(
     discharge: np.ndarray,
     los: np.ndarray,
     base_pts: np.ndarray,
+    rw: np.ndarray,
     ref_cost: np.ndarray,
     stable: np.ndarray,
     coef: np.ndarray,
     band_up: np.ndarray,
     band_ratio: np.ndarray,
     low: float,
+    low_uses_coef: bool,
     high_factor: float,
     base_points: float,
     mean_cost: float,
+    pay_ratio: float,
     incomplete_days: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Spec §2 vectorised: class and points of each case."""
     g = np.where(drg >= 0, drg, 0)
-    special = base_points * cost / mean_cost
+    special = base_points * cost / mean_cost * pay_ratio
     is_special = (drg < 0) | ~stable[g]
     bp = base_pts[g]
     k = coef[hospital, g]
     r = cost / ref_cost[g]
-    band = np.minimum(np.searchsorted(band_up, bp, side="left"), band_up.shape[0] - 1)
-    h = band_ratio[band]  # the first band whose upper bound is >= BP
+    band = np.minimum(np.searchsorted(band_up, rw[g], side="left"), band_up.shape[0] - 1)
+    h = band_ratio[band]  # the first band whose upper bound of RW is >= RW_g
     incomplete = (discharge != 0) & (los <= incomplete_days)
     is_low = ~is_special & ((r < low) | incomplete)
     is_high = ~is_special & ~is_low & (r > h)
     klass = np.select([is_special, is_low, is_high], [SPECIAL, LOW, HIGH], NORMAL)
+    low_points = np.minimum(bp * r * (k if low_uses_coef else 1.0), bp * k)
     points = np.select(
         [is_special, is_low, is_high],
-        [special, np.minimum(bp * r, bp * k), bp * k + bp * (r - h) * high_factor],
+        [special, low_points, bp * k + bp * (r - h) * high_factor],
         bp * k,
     )
     return klass.astype(np.int8), points
@@ -169,21 +173,22 @@ def pricing_inputs(draw: st.DrawFn) -> dict:
     n_hosp = draw(st.integers(1, 6))
     n_band = draw(st.integers(1, 4))
     rng = np.random.default_rng(draw(SEEDS))
-    ups = np.sort(rng.choice(np.arange(20, 600, 10), size=n_band - 1, replace=False)).astype(float)
+    ups = np.sort(rng.choice(np.arange(0.2, 6.0, 0.1), size=n_band - 1, replace=False))
     band_up = np.append(ups, np.inf)
     band_ratio = rng.uniform(1.0, 4.0, n_band)
-    base_pts = rng.uniform(5.0, 800.0, n_drg)
+    base_points = draw(st.floats(10.0, 1000.0))
+    rw = rng.uniform(0.05, 8.0, n_drg)
     if ups.size:  # some groups sit exactly on a band's upper bound
         on_edge = rng.random(n_drg) < 0.2
-        base_pts[on_edge] = rng.choice(ups, on_edge.sum())
+        rw[on_edge] = rng.choice(ups, on_edge.sum())
+    base_pts = base_points * rw
     ref_cost = rng.uniform(500.0, 60_000.0, n_drg)
     low = draw(st.floats(0.0, 1.0))
     drg = rng.integers(-1, n_drg, n).astype(np.int16)
     g = np.where(drg >= 0, drg, 0)
     ratio = rng.uniform(0.0, 5.0, n)
     edge = rng.random(n)  # some costs exactly at the low or the high threshold
-    bp = base_pts[g]
-    h_of = band_ratio[np.minimum(np.searchsorted(band_up, bp), n_band - 1)]
+    h_of = band_ratio[np.minimum(np.searchsorted(band_up, rw[g]), n_band - 1)]
     ratio = np.where(edge < 0.1, low, np.where(edge < 0.2, h_of, ratio))
     return {
         "hospital": rng.integers(0, n_hosp, n).astype(np.int32),
@@ -192,15 +197,18 @@ def pricing_inputs(draw: st.DrawFn) -> dict:
         "discharge": rng.integers(0, 4, n).astype(np.int8),
         "los": rng.integers(0, 8, n).astype(np.int16),
         "base_pts": base_pts,
+        "rw": rw,
         "ref_cost": ref_cost,
         "stable": rng.random(n_drg) < 0.8,
         "coef": rng.uniform(0.5, 1.5, (n_hosp, n_drg)),
         "band_up": band_up,
         "band_ratio": band_ratio,
         "low": low,
+        "low_uses_coef": draw(st.booleans()),
         "high_factor": draw(st.floats(0.0, 2.0)),
-        "base_points": draw(st.floats(10.0, 1000.0)),
+        "base_points": base_points,
         "mean_cost": float(rng.uniform(1000.0, 20_000.0)),
+        "pay_ratio": draw(st.floats(0.5, 1.5)),
         "incomplete_days": draw(st.integers(0, 5)),
     }
 
@@ -213,39 +221,104 @@ def test_price_cases_classifies_and_prices_as_spec_section_2(inputs: dict) -> No
     np.testing.assert_array_equal(klass, ref_klass)
     np.testing.assert_allclose(points, ref_points, rtol=1e-12, atol=0)
     np.testing.assert_allclose(
-        special, inputs["base_points"] * inputs["cost"] / inputs["mean_cost"], rtol=1e-12
+        special,
+        inputs["base_points"] * inputs["cost"] / inputs["mean_cost"] * inputs["pay_ratio"],
+        rtol=1e-12,
+    )
+
+
+def _hand_priced(base_points: float, low_uses_coef: bool, ks: float = 0.9) -> tuple:
+    """Eight hand-made cases in a group of RW 0.5 (H = 3) and one of RW 1.5 (H = 2)."""
+    cost = np.array([10.0, 100.0, 250.0, 350.0, 100.0, 100.0, 100.0, 300.0])
+    drg = np.array([0, 0, 0, 0, 0, -1, 1, 1], np.int16)
+    rw = np.array([0.5, 1.5])
+    return price_cases(
+        np.zeros(8, np.int32),
+        drg,
+        cost,
+        np.array([0, 0, 0, 0, 1, 0, 0, 0], np.int8),
+        np.array([5, 5, 5, 5, 1, 5, 5, 5], np.int16),
+        base_points * rw,  # base points
+        rw,
+        np.array([100.0, 100.0]),  # ā_g
+        np.array([True, True]),
+        np.array([[ks, ks]]),  # K
+        np.array([1.0, 3.0, np.inf]),  # bands on RW: ≤ 1 → 3, ≤ 3 → 2, above → 1.5
+        np.array([3.0, 2.0, 1.5]),
+        0.4,
+        low_uses_coef,
+        1.0,
+        base_points,
+        200.0,  # ā
+        1.0,
+        2,
     )
 
 
 def test_price_cases_on_hand_made_cases() -> None:
-    """One case of each class in a group with BP 50 (H = 3) and one with BP 150 (H = 2)."""
-    cost = np.array([10.0, 100.0, 250.0, 350.0, 100.0, 100.0, 100.0, 300.0])
-    drg = np.array([0, 0, 0, 0, 0, -1, 1, 1], np.int16)
-    discharge = np.array([0, 0, 0, 0, 1, 0, 0, 0], np.int8)
-    los = np.array([5, 5, 5, 5, 1, 5, 5, 5], np.int16)
-    klass, points, _ = price_cases(
-        np.zeros(8, np.int32),
-        drg,
-        cost,
-        discharge,
-        los,
-        np.array([50.0, 150.0]),  # base points
-        np.array([100.0, 100.0]),  # ā_g
-        np.array([True, True]),
-        np.array([[0.9, 0.9]]),  # K
-        np.array([100.0, 300.0, np.inf]),
-        np.array([3.0, 2.0, 1.5]),
-        0.4,
-        1.0,
-        100.0,
-        200.0,  # ā
-        2,
-    )
+    """One case of each class in a group with RW 0.5 (H = 3) and one with RW 1.5 (H = 2)."""
+    klass, points, special = _hand_priced(100.0, False)
     assert klass.tolist() == [LOW, NORMAL, NORMAL, HIGH, LOW, SPECIAL, NORMAL, HIGH]
     np.testing.assert_allclose(
         points,
-        [5.0, 45.0, 45.0, 45.0 + 50.0 * 0.5, 45.0, 50.0, 135.0, 135.0 + 150.0 * 1.0],
+        [
+            50 * 0.1,  # r = 0.1 < 0.4: BP × r
+            50 * 0.9,  # r = 1: BP × K
+            50 * 0.9,  # r = 2.5 ≤ 3
+            50 * 0.9 + 50 * (3.5 - 3.0),  # r = 3.5 > 3: BP × K + BP × (r − H)
+            50 * 0.9,  # transfer within 2 days: min(BP × r, BP × K) = min(50, 45)
+            100 * 100 / 200,  # ungroupable: base_points × c / ā
+            150 * 0.9,  # r = 1 in the RW-1.5 group
+            150 * 0.9 + 150 * (3.0 - 2.0),  # r = 3 > 2
+        ],
     )
+    np.testing.assert_allclose(
+        special, 100 * np.array([10, 100, 250, 350, 100, 100, 100, 300]) / 200
+    )
+
+
+def test_high_bands_on_relative_weight_keep_every_class_when_base_points_double() -> None:
+    """At base points 100 the RW bands are v1's BP bands; doubling base points doubles points."""
+    one, two = _hand_priced(100.0, False), _hand_priced(200.0, False)
+    assert one[0].tolist() == two[0].tolist()
+    np.testing.assert_allclose(two[1], 2.0 * one[1], rtol=1e-15)
+    # a group of RW 0.75 at base points 200 has BP 150: v1's bands on BP (≤ 100 → 3, ≤ 300 → 2)
+    # gave it H = 2, so r = 2.75 was high; on RW (0.75 ≤ 1 → 3) it is normal, BP × K = 150
+    k, p, _ = price_cases(
+        np.zeros(1, np.int32),
+        np.zeros(1, np.int16),
+        np.array([275.0]),  # r = 2.75: high only if H = 2
+        np.zeros(1, np.int8),
+        np.full(1, 5, np.int16),
+        np.array([150.0]),
+        np.array([0.75]),
+        np.array([100.0]),
+        np.array([True]),
+        np.ones((1, 1)),
+        np.array([1.0, 3.0, np.inf]),
+        np.array([3.0, 2.0, 1.5]),
+        0.4,
+        False,
+        1.0,
+        200.0,
+        200.0,
+        1.0,
+        2,
+    )
+    assert k.tolist() == [NORMAL] and p.tolist() == [150.0]
+
+
+def test_low_cost_points_take_the_coefficient_when_low_uses_coefficient() -> None:
+    """Zhejiang: BP × r × K, never above BP × K; Jinhua (default): BP × r, never above BP × K."""
+    jinhua, zhejiang = _hand_priced(100.0, False, 0.8), _hand_priced(100.0, True, 0.8)
+    assert jinhua[1][0] == pytest.approx(50 * 0.1)  # r = 0.1
+    assert zhejiang[1][0] == pytest.approx(50 * 0.1 * 0.8)
+    assert jinhua[1][4] == pytest.approx(min(50 * 1.0, 50 * 0.8))  # incomplete stay, r = 1
+    assert zhejiang[1][4] == pytest.approx(min(50 * 1.0 * 0.8, 50 * 0.8))
+    # with K > 1 the cap BP × K is never reached by BP × r × K for r < 1, but is for r ≥ 1
+    k12 = _hand_priced(100.0, True, 1.2)
+    assert k12[1][0] == pytest.approx(50 * 0.1 * 1.2)
+    assert k12[1][4] == pytest.approx(50 * 1.2)  # min(50 × 1 × 1.2, 50 × 1.2)
 
 
 # --- generate --------------------------------------------------------------------------------

@@ -97,8 +97,20 @@ BAD = {
     "high_bands_no_null.yaml": [
         "high_bands_no_null.yaml:5",
         "outliers.high.1.up_to",
-        "300",  # the last band's up_to, which should have been null
+        "got 3",  # the last band's up_to, which should have been null
         "up_to: null",
+    ],
+    "common_groups_bad_code.yaml": [
+        "common_groups_bad_code.yaml:4",
+        "coefficient.common_groups.1:",
+        "got 'fm1'",
+        "expected a DRG or ADRG code",
+    ],
+    "exempt_adrg_is_a_drg.yaml": [
+        "exempt_adrg_is_a_drg.yaml:4",
+        "readmission.exempt_adrgs.0:",
+        "got 'RE19'",
+        "expected an ADRG code",
     ],
     "variant_unknown_key.yaml": [
         "variant_unknown_key.yaml:3",
@@ -349,11 +361,16 @@ def test_a_mapping_gives_the_defaults_of_the_payment_spec_and_no_city() -> None:
     assert dict(s.coefficient.tiers) == {3: 1.0, 2: 0.9, 1: 0.8}
     assert s.outliers.low == 0.4
     assert [(b.up_to, b.ratio) for b in s.outliers.high] == [
-        (100.0, 3.0),
-        (300.0, 2.0),
+        (1.0, 3.0),
+        (3.0, 2.0),
         (None, 1.5),
     ]
+    assert s.outliers.low_uses_coefficient is False
+    assert s.coefficient.common_groups == ()
     assert s.special_review.quota == 0.05
+    assert (s.special_review.min_ratio, s.special_review.approval) == (3.0, 0.7)
+    assert s.special_review.pay_ratio == 1.0
+    assert s.readmission.exempt_adrgs == ()
     assert (s.readmission.window_days, s.readmission.factor) == (15, 0.5)
     assert s.budget.growth == 0.06
     assert s.budget.reserve == 0.05

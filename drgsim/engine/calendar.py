@@ -22,7 +22,7 @@ from drgsim.population.behaviour import ActRecord, Behaviours, View
 from drgsim.population.generator import month_days
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules import audit, indicators
-from drgsim.rules.catalogue import Catalogue
+from drgsim.rules.catalogue import Catalogue, adrg_mask
 from drgsim.rules.money import apportion, to_fen
 from drgsim.rules.pricing import Rules, billed_drg, formula_points, price
 from drgsim.rules.settlement import YearClaims, settle_month, settle_year
@@ -86,6 +86,7 @@ class Simulation:
         self.replication = replication
         self.behaviours = behaviours
         self.rules = Rules.from_scenario(scn)
+        self.exempt = adrg_mask(cat, scn.readmission.exempt_adrgs, "readmission.exempt_adrgs")
         self.tables = Tables()
         self.keep_cases = keep_cases or case_sink is not None
         self.case_sink = case_sink or self.tables.cases.append
@@ -165,7 +166,7 @@ class Simulation:
         self.tables.catalogue.append(rows.catalogue_rows(self._calendar_year(y), self.cat, tariff))
         totals = YearTotals(n_h, self.cat.n_drg)
         window = ReadmissionWindow(
-            self.scn.readmission.window_days, self.scn.readmission.factor, n_h
+            self.scn.readmission.window_days, self.scn.readmission.factor, n_h, self.exempt
         )
         return YearState(
             y, budget_fen, reserve_fen, available, month_fen, tariff, books, totals, window
@@ -215,7 +216,12 @@ class Simulation:
         """Group, price and audit one batch of claims."""
         n_h = self.hospitals.n
         drg = billed_drg(batch, self.cat)
-        klass, points = price(batch, drg, year.tariff, self.rules, n_h)
+        key = int(
+            stream_seed(
+                self.scn.seed, self.replication, year.index, m, STREAM_AUDIT
+            ).generate_state(1, np.uint64)[0]
+        )  # the panel's approvals and the audit are draws of different kinds (rng.Draw)
+        klass, points, special = price(batch, drg, year.tariff, self.rules, n_h, key)
         true_points = points
         recoded = np.flatnonzero(batch.acts & RECODED_BITS)
         if recoded.size:  # what an upcoded claim earns by the formula at its true DRG
@@ -223,11 +229,6 @@ class Simulation:
             true_points[recoded] = formula_points(
                 batch.take(recoded), batch.drg_true[recoded], year.tariff, self.rules
             )
-        key = int(
-            stream_seed(
-                self.scn.seed, self.replication, year.index, m, STREAM_AUDIT
-            ).generate_state(1, np.uint64)[0]
-        )
         audited = audit.sample(batch.hospital, batch.case_id, self.scn.audit.sample_rate, key, n_h)
         found = audit.review(
             batch.acts,
@@ -248,6 +249,7 @@ class Simulation:
             found.audited,
             found.caught,
             found.deducted,
+            special,
         )
 
     # --- year end ------------------------------------------------------------------------------

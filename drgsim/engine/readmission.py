@@ -17,8 +17,10 @@ READMISSION_MONTHS = 3
 class ReadmissionWindow:
     """The claims of the last READMISSION_MONTHS months of a year, open to the readmission rule."""
 
-    def __init__(self, window_days: int, factor: float, n_hosp: int) -> None:
+    def __init__(self, window_days: int, factor: float, n_hosp: int, exempt: np.ndarray) -> None:
+        """`exempt` marks the ADRGs whose stays the rule never cuts (readmission.exempt_adrgs)."""
         self.window_days, self.factor, self.n_hosp = window_days, factor, n_hosp
+        self.exempt = exempt
         self.recent: deque[PricedBatch] = deque()
 
     def match(self, claims: PricedBatch) -> np.ndarray:
@@ -52,7 +54,7 @@ class ReadmissionWindow:
             pool["adrg"],
             pool["admit_day"],
             pool["day"],
-            drg >= 0,
+            (drg >= 0) & ~self.exempt[pool["adrg"]],
             window,
         )
         adjust = np.zeros(n_h)

@@ -12,6 +12,7 @@ from drgsim.engine.year_totals import PricedBatch
 from drgsim.kernels.price import CLASS_NAMES
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules.catalogue import Catalogue
+from drgsim.rules.pricing import SPECIAL_STATUS
 from drgsim.rules.settlement import MonthResult, YearResult
 from drgsim.rules.tariff import Tariff
 
@@ -163,6 +164,7 @@ def case_rows(
         "los": c.los,
         "discharge": np.asarray(DISCHARGE_TYPES, dtype=object)[c.discharge],
         "case_class": np.asarray(CLASS_NAMES, dtype=object)[claims.klass],
+        "special": np.asarray(SPECIAL_STATUS, dtype=object)[claims.special],
         "points": final,
         "readmission": claims.readmit,
         "acts": c.acts,

@@ -31,6 +31,7 @@ class PricedBatch:
     audited: np.ndarray
     caught: np.ndarray
     deducted: np.ndarray
+    special: np.ndarray  # int8: standing in special review (rules.pricing.SPECIAL_STATUS)
 
     def final_points(self, factor: float) -> np.ndarray:
         """Points after the readmission rule."""

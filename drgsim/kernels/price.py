@@ -12,14 +12,26 @@ CLASS_NAMES = ("normal", "low", "high", "special")
 
 
 def _check(
-    hospital, drg, cost, discharge, los, base_pts, ref_cost, stable, coef, band_up, band_ratio, *_
+    hospital,
+    drg,
+    cost,
+    discharge,
+    los,
+    base_pts,
+    rw,
+    ref_cost,
+    stable,
+    coef,
+    band_up,
+    band_ratio,
+    *_,
 ):
     """The cases' arrays have one length; hospitals and DRGs index the tariff's tables."""
     name, n_drg = "price_cases", base_pts.shape[0]
     checks.same_length(
         name, drg.shape[0], hospital=hospital, cost=cost, discharge=discharge, los=los
     )
-    checks.same_length(name, n_drg, ref_cost=ref_cost, stable=stable)
+    checks.same_length(name, n_drg, rw=rw, ref_cost=ref_cost, stable=stable)
     checks.shape(name, "coef", coef, (None, n_drg))
     checks.shape(name, "band_up", band_up, (None,))
     checks.shape(name, "band_ratio", band_ratio, (max(band_up.shape[0], 1),))
@@ -36,21 +48,24 @@ def price_cases(
     discharge,
     los,
     base_pts,
+    rw,
     ref_cost,
     stable,
     coef,
     band_up,
     band_ratio,
     low,
+    low_uses_coef,
     high_factor,
     base_points,
     mean_cost,
+    pay_ratio,
     incomplete_days,
 ):  # pragma: no cover - jitted
     """Class and points of each case by spec §2, and the points special review would give.
 
-    drg < 0 marks an ungroupable case; band_up is the increasing upper bound of base points of
-    each high-threshold band (the last is +inf) and band_ratio its threshold H.
+    drg < 0 marks an ungroupable case; band_up is the increasing upper bound of relative weight
+    of each high-threshold band (the last is +inf) and band_ratio its threshold H.
     """
     n = drg.shape[0]
     klass = np.empty(n, np.int8)
@@ -58,7 +73,7 @@ def price_cases(
     special = np.empty(n, np.float64)
     for j in range(n):
         g = drg[j]
-        sp = base_points * cost[j] / mean_cost
+        sp = base_points * cost[j] / mean_cost * pay_ratio
         special[j] = sp
         if g < 0 or not stable[g]:
             klass[j] = SPECIAL
@@ -68,13 +83,13 @@ def price_cases(
         k = coef[hospital[j], g]
         r = cost[j] / ref_cost[g]
         b = 0
-        while b < band_up.shape[0] - 1 and bp > band_up[b]:
+        while b < band_up.shape[0] - 1 and rw[g] > band_up[b]:
             b += 1
         h = band_ratio[b]
         incomplete = discharge[j] != 0 and los[j] <= incomplete_days
         if r < low or incomplete:
             klass[j] = LOW
-            points[j] = min(bp * r, bp * k)
+            points[j] = min(bp * r * (k if low_uses_coef else 1.0), bp * k)
         elif r > h:
             klass[j] = HIGH
             points[j] = bp * k + bp * (r - h) * high_factor

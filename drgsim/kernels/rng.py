@@ -52,6 +52,8 @@ class Draw(IntEnum):
     DETECT_SPLITTING = 42
     DETECT_PHANTOM = 43
     DETECT_UNDERSERVICE = 44
+    # the special-review panel (rules/pricing.py), per nominated claim by case id
+    SPECIAL_APPROVAL = 50
 
 
 #: Cases are numbered 0 … CASES − 1 within one key; each kind has up to DRAWS draws per case.

@@ -22,6 +22,7 @@ import yaml
 from pandas.api.types import union_categoricals
 
 from drgsim.cases import DISCHARGE_TYPES, CaseBatch
+from drgsim.kernels.rng import stream_key
 from drgsim.population.hospitals import HospitalTable
 from drgsim.records.importing import Imported, import_cases
 from drgsim.records.replay import case_batch
@@ -297,6 +298,7 @@ def _month_shares(
 ) -> pd.DataFrame:
     """Each month's share of its year's points (cases priced with the calibrated tariff)."""
     rules = Rules.from_scenario(scn)
+    key = stream_key(np.random.SeedSequence(scn.seed))  # the special-review panel's draws
     n_h = int(batch.hospital.max(initial=0)) + 1
     points = np.zeros(batch.n)
     period = (years - years.min()) * 12 + batch.month.astype(np.int64) - 1
@@ -305,7 +307,7 @@ def _month_shares(
     for rows in np.split(order, bounds):
         if rows.size:
             part = batch.take(rows)
-            _, points[rows] = price(part, drg[rows], tariff, rules, n_h)
+            points[rows] = price(part, drg[rows], tariff, rules, n_h, key)[1]
     points = np.where(readmit, points * scn.readmission.factor, points)
     frame = pd.DataFrame({"year": years, "month": batch.month.astype(np.int64), "points": points})
     table = frame.pivot_table(

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from drgsim.errors import DrgsimError
+
 
 @dataclass(frozen=True)
 class Catalogue:
@@ -144,3 +146,39 @@ def split_levels(
         table[a] = codes[a] + [codes[a][2]] * (width - len(codes[a]))
         prob[a, : len(codes[a])] = [mcc, cc, 1.0 - mcc - cc - sum(local[a]), *local[a]]
     return table, prob
+
+
+def drg_mask(cat: Catalogue, codes: tuple[str, ...], key: str) -> np.ndarray:
+    """Which DRGs a list of DRG or ADRG codes names (an ADRG names all its DRGs).
+
+    A code that is neither a DRG nor an ADRG of the catalogue is refused in one line naming
+    `key`, the code and the catalogue.
+    """
+    drg_index = {str(c): i for i, c in enumerate(cat.drg)}
+    adrg_index = {str(a): i for i, a in enumerate(cat.adrg)}
+    mask = np.zeros(cat.n_drg, dtype=bool)
+    for i, code in enumerate(codes):
+        if code in drg_index:
+            mask[drg_index[code]] = True
+        elif code in adrg_index:
+            mask |= cat.drg_adrg == adrg_index[code]
+        else:
+            raise _unknown_code(key, i, code, "a DRG or ADRG", cat)
+    return mask
+
+
+def adrg_mask(cat: Catalogue, codes: tuple[str, ...], key: str) -> np.ndarray:
+    """Which ADRGs a list of ADRG codes names; an unknown code is refused in one line."""
+    adrg_index = {str(a): i for i, a in enumerate(cat.adrg)}
+    mask = np.zeros(cat.n_adrg, dtype=bool)
+    for i, code in enumerate(codes):
+        if code not in adrg_index:
+            raise _unknown_code(key, i, code, "an ADRG", cat)
+        mask[adrg_index[code]] = True
+    return mask
+
+
+def _unknown_code(key: str, i: int, code: str, kind: str, cat: Catalogue) -> DrgsimError:
+    return DrgsimError(
+        f"{key}.{i}: got {code!r}; allowed: {kind} code of the catalogue ({cat.source})"
+    )

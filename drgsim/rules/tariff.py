@@ -8,7 +8,7 @@ from typing import Protocol
 import numpy as np
 
 from drgsim.errors import DrgsimError
-from drgsim.rules.catalogue import Catalogue
+from drgsim.rules.catalogue import Catalogue, drg_mask
 from drgsim.scenario.schema import Scenario
 
 
@@ -112,6 +112,7 @@ def _finish(
         rw[index[code]] = value
         ref_cost[index[code]] = value * mean_cost
     coef = coefficients(cat, scn, hospitals, ref_cost, history)
+    coef[:, drg_mask(cat, scn.coefficient.common_groups, "coefficient.common_groups")] = 1.0
     return Tariff(
         ref_cost, mean_cost, rw, scn.base_points * rw, stable.astype(bool), ref_cases, coef
     )

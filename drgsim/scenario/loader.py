@@ -536,6 +536,11 @@ def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool =
             )
         else:
             previous = band.up_to
+    for path, codes in (
+        ("coefficient.common_groups", scn.coefficient.common_groups),
+        ("readmission.exempt_adrgs", scn.readmission.exempt_adrgs),
+    ):
+        _check_codes(path, codes, fail, adrg_only=path.startswith("readmission"))
     inc = scn.incentive
     if inc.min > inc.max:
         fail("incentive.min", inc.min, f"must be <= incentive.max ({inc.max})")
@@ -577,6 +582,29 @@ def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool =
     if check_files:
         scn = _resolve_files(scn, base_dir, ctx)
     return scn
+
+
+#: The form of an ADRG code (MDC letter, class letter, sequence digit) and of a DRG (+ severity).
+_ADRG_CODE = re.compile(r"[A-Z]{2}[0-9A-Z]")
+_DRG_CODE = re.compile(r"[A-Z]{2}[0-9A-Z][0-9A-Z]")
+
+
+def _check_codes(path: str, codes: tuple[str, ...], fail: Any, *, adrg_only: bool) -> None:
+    """Codes listed in a scenario have the form of an ADRG (or DRG) code and appear once.
+
+    Whether the catalogue holds them is checked when the catalogue is read (rules.catalogue).
+    """
+    seen: set[str] = set()
+    for i, code in enumerate(codes):
+        form = bool(_ADRG_CODE.fullmatch(code)) or (
+            not adrg_only and bool(_DRG_CODE.fullmatch(code))
+        )
+        if not form:
+            kind = "an ADRG code such as 'RE1'" if adrg_only else "a DRG or ADRG code (FM19, FM1)"
+            fail(f"{path}.{i}", code, f"expected {kind}")
+        elif code in seen:
+            fail(f"{path}.{i}", code, "each code may be listed once")
+        seen.add(code)
 
 
 def _derived_region(scn: Scenario) -> Region:

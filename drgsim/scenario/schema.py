@@ -389,19 +389,22 @@ class Coefficient:
         doc="blend: a tier without reference cases and no tier above takes this × the tier below",
         source="[default]",
     )
+    common_groups: tuple[str, ...] = key(
+        (), doc="DRG or ADRG codes paid at K = 1 in every hospital", source="基层病组 / 同病同价"
+    )
 
 
 @dataclass(frozen=True)
 class HighBand:
-    """One band of the high-cost threshold: groups with base points up to `up_to`."""
+    """One band of the high-cost threshold: groups with relative weight up to `up_to`."""
 
-    up_to: float | None = key(None, gt=0, doc="upper bound of base points; null = no bound")
+    up_to: float | None = key(None, gt=0, doc="upper bound of relative weight; null = no bound")
     ratio: float = key(3.0, gt=0, doc="high threshold H as a multiple of the group mean")
 
 
 DEFAULT_HIGH_BANDS = (
-    HighBand(up_to=100.0, ratio=3.0),
-    HighBand(up_to=300.0, ratio=2.0),
+    HighBand(up_to=1.0, ratio=3.0),
+    HighBand(up_to=3.0, ratio=2.0),
     HighBand(up_to=None, ratio=1.5),
 )
 
@@ -411,9 +414,14 @@ class Outliers:
     """Low and high cost thresholds (spec §2)."""
 
     low: float = key(0.4, ge=0, le=1, doc="low threshold L", source="Zhejiang template [R]")
+    low_uses_coefficient: bool = key(
+        False,
+        doc="low-cost points × K (never above BP × K)",
+        source="Jinhua: false; Zhejiang sets true",
+    )
     high: tuple[HighBand, ...] = key(
         DEFAULT_HIGH_BANDS,
-        doc="bands of the high threshold by base points",
+        doc="bands of the high threshold by relative weight",
         source="Zhejiang template [R]",
     )
     high_factor: float = key(
@@ -432,6 +440,19 @@ class SpecialReview:
         doc="share of a hospital's cases it may nominate",
         source="NHSA 2024 (医保办发〔2024〕9号) [R]",
     )
+    min_ratio: float = key(
+        3.0,
+        ge=0,
+        le=100,
+        doc="charges / group mean from which a claim may be nominated",
+        source="[default]; provinces use 2–5×",
+    )
+    approval: float = key(
+        0.7, ge=0, le=1, doc="probability the panel approves a nomination", source="[default]"
+    )
+    pay_ratio: float = key(
+        1.0, gt=0, le=2, doc="special-review points per point of charges", source=f"{SPEC} §2"
+    )
 
 
 @dataclass(frozen=True)
@@ -441,6 +462,9 @@ class Readmission:
     window_days: int = key(15, ge=0, le=365, doc="window after discharge", source="Zhejiang")
     factor: float = key(
         0.5, ge=0, le=1, doc="multiplier on the earlier stay's points", source="Zhejiang"
+    )
+    exempt_adrgs: tuple[str, ...] = key(
+        (), doc="ADRGs never cut (planned chemo- and radiotherapy)", source="Zhejiang"
     )
 
 
