@@ -85,6 +85,7 @@ def main() -> None:
         figures[f"import_{name}_cases"] = len(imp.cases)
         del imp
     scn = {
+        "extends": "shanwei",
         "name": "bench-replay",
         "years": 1,
         "start_year": 2021,

@@ -195,7 +195,7 @@ BAD = {
         "region.admissions:",
         "got 1000000000000.0",
         "allowed: at most",
-        "5,000,000 cases in the busiest month",
+        "10,000,000 cases in the busiest month",
     ],
     "size_beds.yaml": [
         "size_beds.yaml",

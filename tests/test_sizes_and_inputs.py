@@ -39,16 +39,20 @@ def _one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
     return line
 
 
-def test_cases_per_month_are_capped_at_five_million_in_the_busiest_month() -> None:
-    # 12 equal months: the busiest holds 1/12 of the year, so the cap is 60 M a year
-    load_scenario(ONE + FLAT.replace("{", "{admissions: 60000000, "))
-    with pytest.raises(ScenarioError, match=r"region.admissions: got 60000001.0; allowed: at most"):
-        load_scenario(ONE + FLAT.replace("{", "{admissions: 60000001, "))
+def test_cases_per_month_are_capped_at_ten_million_in_the_busiest_month() -> None:
+    # 12 equal months: the busiest holds 1/12 of the year, so the cap is 120 M a year
+    load_scenario(ONE + FLAT.replace("{", "{admissions: 120000000, "))
+    with pytest.raises(
+        ScenarioError, match=r"region.admissions: got 120000001.0; allowed: at most"
+    ):
+        load_scenario(ONE + FLAT.replace("{", "{admissions: 120000001, "))
 
 
 def test_growth_counts_toward_the_last_year_s_busiest_month() -> None:
-    text = ONE + "years: 3\n" + FLAT.replace("{", "{admissions: 50000000, admissions_growth: 0.1, ")
-    # 50 M × 1.1² = 60.5 M in year 3, above the 60 M a flat year allows
+    text = (
+        ONE + "years: 3\n" + FLAT.replace("{", "{admissions: 100000000, admissions_growth: 0.1, ")
+    )
+    # 100 M × 1.1² = 121 M in year 3, above the 120 M a flat year allows
     with pytest.raises(ScenarioError, match="busiest month of year 3"):
         load_scenario(text)
 
@@ -84,10 +88,10 @@ def test_huge_sizes_are_refused_before_anything_runs(tmp_path: Path) -> None:
 
 def test_a_generated_region_too_big_for_memory_is_refused_by_validate(tmp_path: Path) -> None:
     path = tmp_path / "regions.yaml"
-    # on average 50 M a year, within the cap; σ = 2 makes one of the two regions larger
-    path.write_text("regions: {count: 2, admissions: 1e8, size_sigma: 2}\n", encoding="utf-8")
+    # on average 100 M a year, within the cap; σ = 2 makes one of the two regions larger
+    path.write_text("regions: {count: 2, admissions: 2e8, size_sigma: 2}\n", encoding="utf-8")
     scn = load_scenario(path)
-    assert region_sizes(scn.regions, scn.seed).max() > 60_000_000 / 1.10 * 12.0 / 12
+    assert region_sizes(scn.regions, scn.seed).max() > 10_000_000 * 12.0 / 1.10
     line = _one_error_line(_cli("validate", path))
     assert f"{path}: regions: R00" in line and "region.admissions" in line
 
