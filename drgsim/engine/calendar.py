@@ -237,7 +237,7 @@ class Simulation:
             points,
             true_points,
             self.scn.audit,
-            key ^ 0x5DEECE66D,
+            key,  # the sample and the detections are draws of different kinds (rng.Draw)
         )
         return PricedBatch(
             batch,
