@@ -26,7 +26,7 @@ class CaseBatch:
     patient: np.ndarray  # int64
     hospital: np.ndarray  # int32 index into the hospital table
     adrg: np.ndarray  # int16 index into the catalogue's ADRGs
-    severity: np.ndarray  # int8 true severity level 0 MCC, 1 CC, 2 none
+    severity: np.ndarray  # int8 true level 0 MCC, 1 CC, 2 none, 3… a local suffix (catalogue)
     drg_true: np.ndarray  # int16 the DRG the true severity groups to (-1 never)
     billed_severity: np.ndarray  # int8 the severity level the hospital codes
     cost: np.ndarray  # float64 total cost of the stay, yuan (all payers)

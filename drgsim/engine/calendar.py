@@ -26,7 +26,7 @@ from drgsim.rules.catalogue import Catalogue, adrg_mask
 from drgsim.rules.money import apportion, to_fen
 from drgsim.rules.pricing import Rules, billed_drg, formula_points, price
 from drgsim.rules.settlement import YearClaims, settle_month, settle_year
-from drgsim.rules.tariff import Reference, Tariff, first_tariff, tariff_from_history
+from drgsim.rules.tariff import Reference, Tariff, first_tariff, pool_years, tariff_from_history
 from drgsim.scenario.schema import Scenario
 
 STREAM_PATIENTS, STREAM_BEHAVIOUR, STREAM_AUDIT = 0, 1, 2
@@ -150,12 +150,7 @@ class Simulation:
         if y == 0 or not self.history:
             tariff = first_tariff(self.cat, self.scn, self.hospitals)
         else:
-            ref = Reference(
-                *(
-                    np.concatenate([getattr(r, k) for r in self.history])
-                    for k in ("hospital", "drg", "cost")
-                )
-            )
+            ref = pool_years(list(self.history), self.scn.weights.year_weights)
             assert self.previous_tariff is not None
             tariff = tariff_from_history(
                 self.cat, self.scn, self.hospitals, ref, self.previous_tariff
@@ -299,7 +294,14 @@ class Simulation:
         )
         self.tables.region_year.append(
             rows.region_year_row(
-                cal, year.budget_fen, year.reserve_fen, year.available_fen, res, sums, retained
+                cal,
+                year.budget_fen,
+                year.reserve_fen,
+                year.available_fen,
+                res,
+                sums,
+                retained,
+                scn.base_points,
             )
         )
         self.history.append(year.totals.history())

@@ -108,8 +108,15 @@ def region_year_row(
     res: YearResult,
     sums: dict[str, np.ndarray],
     retained_fen: int,
+    base_points: float,
 ) -> dict[str, Any]:
-    """The region's year: budget, point value, claims, money paid and kept."""
+    """The region's year: budget, point value, claims, money paid and kept.
+
+    Money per case (fund payment plus patient-paid, per case) and per RW unit (point value ×
+    base points) do not move when the weights are re-based, where the point value does (§1).
+    """
+    cases = int(sums["cases"].sum())
+    money = int(res.final_fen.sum()) / 100.0 + float(sums["oop"].sum())
     return {
         "year": np.array([year]),
         "budget_fen": np.array([budget_fen], dtype=np.int64),
@@ -117,9 +124,11 @@ def region_year_row(
         "available_fen": np.array([available_fen], dtype=np.int64),
         "point_value": np.array([res.point_value]),
         "points": np.array([float(sums["points"].sum())]),
-        "cases": np.array([int(sums["cases"].sum())], dtype=np.int64),
+        "cases": np.array([cases], dtype=np.int64),
         "paid_fen": np.array([int(res.final_fen.sum())], dtype=np.int64),
         "retained_fen": np.array([retained_fen], dtype=np.int64),
+        "money_per_case_yuan": np.array([money / cases if cases else np.nan]),
+        "money_per_rw_yuan": np.array([res.point_value * base_points]),
     }
 
 

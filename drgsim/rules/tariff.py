@@ -37,11 +37,27 @@ class Tariff:
 
 @dataclass(frozen=True)
 class Reference:
-    """Reference cases for weights: hospital, billed DRG and total cost of earlier years' stays."""
+    """Reference cases for weights: hospital, billed DRG and total cost of earlier years' stays,
+    each with the weight of its year (`weights.year_weights`; None: all equal)."""
 
     hospital: np.ndarray
     drg: np.ndarray
     cost: np.ndarray
+    weight: np.ndarray | None = None
+
+
+def pool_years(years: list[Reference], year_weights: tuple[float, ...] | None) -> Reference:
+    """One year's reference cases per item, oldest first, pooled with their years' weights.
+
+    The newest years take the last weights, so a history shorter than `reference_years` weighs
+    its years as the most recent ones; unset weights leave every case weighing the same.
+    """
+    parts = {k: np.concatenate([getattr(r, k) for r in years]) for k in ("hospital", "drg", "cost")}
+    if year_weights is None:
+        return Reference(parts["hospital"], parts["drg"], parts["cost"])
+    used = year_weights[len(year_weights) - len(years) :]
+    weight = np.concatenate([np.full(r.cost.shape[0], w) for r, w in zip(years, used, strict=True)])
+    return Reference(parts["hospital"], parts["drg"], parts["cost"], weight)
 
 
 def first_tariff(cat: Catalogue, scn: Scenario, hospitals: HospitalTable) -> Tariff:
@@ -55,17 +71,29 @@ def first_tariff(cat: Catalogue, scn: Scenario, hospitals: HospitalTable) -> Tar
 def tariff_from_history(
     cat: Catalogue, scn: Scenario, hospitals: HospitalTable, ref: Reference, previous: Tariff
 ) -> Tariff:
-    """A tariff recomputed from reference cases: trimmed group means, stability, blend coefficients."""
+    """A tariff recomputed from reference cases: trimmed group means, stability, blend coefficients.
+
+    Group means ā_g and the overall mean ā weigh each trimmed case by its year's weight;
+    `weights.rebase: fixed` keeps the previous tariff's ā (year one's) instead of the new ā.
+    """
     ok = ref.drg >= 0
     drg = ref.drg[ok].astype(np.int64)
     cost = ref.cost[ok].astype(np.float64)
     hosp = ref.hospital[ok].astype(np.int64)
     keep = trim_mask(drg, cost, scn.weights.trim_quantiles, cat.n_drg)
-    n_g = np.bincount(drg[keep], minlength=cat.n_drg)
-    sums = np.bincount(drg[keep], weights=cost[keep], minlength=cat.n_drg)
     if not keep.any():
         return previous
-    mean_cost = float(cost[keep].mean())
+    if ref.weight is None:
+        n_g = np.bincount(drg[keep], minlength=cat.n_drg)
+        sums = np.bincount(drg[keep], weights=cost[keep], minlength=cat.n_drg)
+        mean_cost = float(cost[keep].mean())
+    else:
+        w = ref.weight[ok].astype(np.float64)[keep]
+        n_g = np.bincount(drg[keep], weights=w, minlength=cat.n_drg)
+        sums = np.bincount(drg[keep], weights=w * cost[keep], minlength=cat.n_drg)
+        mean_cost = float(np.sum(w * cost[keep]) / np.sum(w))
+    if scn.weights.rebase == "fixed":
+        mean_cost = previous.mean_cost
     stable = np.bincount(drg, minlength=cat.n_drg) >= scn.weights.min_cases
     ref_cost = np.where(n_g > 0, sums / np.maximum(n_g, 1), previous.ref_cost)
     history = (hosp[keep], drg[keep], cost[keep])

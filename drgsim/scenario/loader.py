@@ -472,6 +472,13 @@ def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool =
     shares = scn.budget.month_shares
     if shares is not None and (len(shares) != 12 or sum(shares) <= 0):
         fail("budget.month_shares", list(shares), "expected 12 non-negative values, sum > 0")
+    year_weights = scn.weights.year_weights
+    if year_weights is not None and len(year_weights) != scn.weights.reference_years:
+        fail(
+            "weights.year_weights",
+            list(year_weights),
+            f"expected one weight per reference year ({scn.weights.reference_years}), oldest first",
+        )
     lo, hi = scn.weights.trim_quantiles
     if lo >= hi:
         fail("weights.trim_quantiles", [lo, hi], "expected [low, high] with low < high")

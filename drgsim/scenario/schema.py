@@ -355,6 +355,19 @@ class Weights:
     overrides: dict[str, float] = key(
         factory=_fd({}), gt=0, doc="negotiated weights: DRG code → RW", source="plan: 权重费率谈判"
     )
+    year_weights: tuple[float, ...] | None = key(
+        None,
+        gt=0,
+        doc="weight of each reference year's cases, oldest first (one per reference year); "
+        "unset: equal",
+        source=f"{SPEC} §1 [default equal]; DIP 技术规范 2020: 1:2:7 over 3 years",
+    )
+    rebase: Literal["yearly", "fixed"] = key(
+        "yearly",
+        doc="yearly: weights re-normalised to the reference mean ā each year; fixed: year one's "
+        "ā kept, so coding drift shows as CMI growth",
+        source=f"{SPEC} §1 (yearly is the practice)",
+    )
 
 
 @dataclass(frozen=True)
