@@ -13,6 +13,7 @@ import bisect
 import math
 import random
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
@@ -149,7 +150,8 @@ def pandas_settle(work: SettlementInput) -> np.ndarray:
     hm["pv"] = (hm["budget"] / 100 + month["oop_yuan"]) / month["points"]
     hm["exact"] = (hm["pv"] * hm["points"] - hm["oop_yuan"]) * 100
     hm["allocation"] = _pd_apportion(hm, "month", "budget", "exact")
-    hm["prepay_total"] = np.rint(work.prepay_share * hm["budget"])
+    alpha = Fraction(repr(work.prepay_share))  # the share as written, exactly (spec §7)
+    hm["prepay_total"] = [round(alpha * int(b)) for b in hm["budget"]]
     hm["prepay_exact"] = work.prepay_share * hm["allocation"]
     hm["prepaid"] = _pd_apportion(hm, "month", "prepay_total", "prepay_exact")
     hm["withheld"] = hm["allocation"] - hm["prepaid"]
@@ -182,8 +184,9 @@ def _pandas_reprice(work: SettlementInput, year: pd.DataFrame) -> np.ndarray:
     entitlement = _pd_apportion(year, "one", "available", "exact")
     top = work.coefficient.max()
     lam = work.coefficient / top if top > 0 else np.zeros_like(work.coefficient)
-    scale = work.prepay_share + (1 - work.prepay_share) * lam
-    paid = np.rint(entitlement * scale).astype(np.int64)
+    alpha = Fraction(repr(work.prepay_share))  # the share as written; products exact (spec §7)
+    scale = [alpha + (1 - alpha) * Fraction(float(x)) for x in lam]
+    paid = np.array([round(int(e) * f) for e, f in zip(entitlement, scale, strict=True)], np.int64)
     return np.where(entitlement > 0, paid, entitlement).astype(np.int64)
 
 

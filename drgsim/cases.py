@@ -40,7 +40,7 @@ class CaseBatch:
     acts: np.ndarray  # uint8 bit flags of ACT_BITS
     origin_id: np.ndarray  # int64 the case this one came from (a moved case: itself), else -1
     origin_act: np.ndarray  # uint8 bit of the act that made (or moved) it, else 0
-    record_id: np.ndarray  # int64 the case's own id in a replayed case table, else -1
+    record_row: np.ndarray  # int64 the case's row in its replayed table (its id: source.record_ids)
 
     @property
     def n(self) -> int:
@@ -96,7 +96,7 @@ CASE_DTYPES = {
     "acts": np.uint8,
     "origin_id": np.int64,
     "origin_act": np.uint8,
-    "record_id": np.int64,
+    "record_row": np.int64,
 }
 
 
@@ -108,11 +108,11 @@ def month_ids(month: int, n: int) -> np.ndarray:
 
 
 def no_origin(n: int) -> dict[str, np.ndarray]:
-    """The origin columns of `n` cases as a source discharges them (no origin, no record id)."""
+    """The origin columns of `n` cases as a source discharges them (no origin, no table row)."""
     return {
         "origin_id": np.full(n, NO_ORIGIN, np.int64),
         "origin_act": np.zeros(n, np.uint8),
-        "record_id": np.full(n, NO_ORIGIN, np.int64),
+        "record_row": np.full(n, NO_ORIGIN, np.int64),
     }
 
 

@@ -164,7 +164,7 @@ def cases(cat: Catalogue, *rows: dict[str, Any]) -> CaseBatch:
             "acts": 0,
             "origin_id": -1,
             "origin_act": 0,
-            "record_id": row.get("record_id", -1),
+            "record_row": row.get("record_row", -1),
         }
         for k, v in values.items():
             cols[k].append(v)
@@ -399,16 +399,16 @@ def test_an_added_case_takes_the_next_free_id_and_names_its_template_as_origin(a
     a = acts({"hospitals.B.phantom.rate": 1.0, "hospitals.C.induced.rate": 1.0})
     batch = cases(
         cat,
-        {"hospital": B, "drg": "ET15", "case_id": 7, "record_id": 900},
-        {"hospital": B, "drg": "FM19", "case_id": 3, "record_id": 901},
-        {"hospital": C, "drg": "EU19", "case_id": 20_000_004, "record_id": 902},
-        {"hospital": A, "drg": "ES13", "case_id": 20_000_009, "record_id": 903},
+        {"hospital": B, "drg": "ET15", "case_id": 7, "record_row": 900},
+        {"hospital": B, "drg": "FM19", "case_id": 3, "record_row": 901},
+        {"hospital": C, "drg": "EU19", "case_id": 20_000_004, "record_row": 902},
+        {"hospital": A, "drg": "ES13", "case_id": 20_000_009, "record_row": 903},
     )
     out = a.apply(batch)
     new = out.take(np.arange(batch.n, out.n))
     assert new.n == 3  # 1 × 1 induced at C, then 1 × 2 phantom at B
     assert new.case_id.tolist() == [20_000_010, 20_000_011, 20_000_012]
-    assert new.record_id.tolist() == [-1, -1, -1]
+    assert new.record_row.tolist() == [-1, -1, -1]
     assert new.origin_act.tolist() == [ACT_BITS["induced"], *[ACT_BITS["phantom"]] * 2]
     template = {int(i): k for k, i in enumerate(batch.case_id)}
     for case, origin in zip(range(new.n), new.origin_id, strict=True):
@@ -416,7 +416,7 @@ def test_an_added_case_takes_the_next_free_id_and_names_its_template_as_origin(a
         assert batch.hospital[k] == new.hospital[case]
         assert batch.adrg[k] == new.adrg[case]
     assert out.origin_id[: batch.n].tolist() == [-1] * 4
-    assert out.record_id[: batch.n].tolist() == [900, 901, 902, 903]
+    assert out.record_row[: batch.n].tolist() == [900, 901, 902, 903]
 
 
 def test_a_moved_case_keeps_its_id_and_is_its_own_origin(acts, cat) -> None:

@@ -10,12 +10,13 @@ benchmark suite runs 10⁴ (see benchmarks/README.md).
 from __future__ import annotations
 
 import os
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from drgsim.records.results import frame
@@ -93,6 +94,32 @@ def cities(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
+#: Found by the property in CI: 67,108,865.742 yuan is 6,710,886,574 fen, whose quarter is
+#: 1,677,721,643.5 fen, a half rounded to even (…644); float yuan × share rounded it to …643.
+HALF_FEN_RESERVE: dict[str, Any] = {
+    "seed": 0,
+    "years": 1,
+    "catalogue": {"source": CATALOGUE},
+    "region": {"admissions": 100},
+    "hospitals": {"H0": {"tier": 3, "beds": 500}, "H1": {"tier": 2, "beds": 200}},
+    "other_hospitals": {"count": {3: 0, 2: 0, 1: 0}},
+    "audit": {"sample_rate": 0.0, "detection": {}, "penalty": {}},
+    "budget": {"annual": 67_108_865.742, "reserve": 0.25, "growth": 0.0, "month_shares": None},
+    "settlement": {"mode": "pool", "prepay_share": 0.9},
+    "incentive": {"min": 0.8, "max": 1.2},
+    "readmission": {"factor": 0.5, "window_days": 15},
+    "reporting": {"lag_months": 0},
+    "adaptation": {"enabled": False, "step": 0.1},
+}
+#: Year two's budget is 1000.25 × 1.06 = 1060.265 yuan = 106,026.5 fen, a half (to even: …026);
+#: in floats it was …026.50…01 and went up. α = 0.7 of a month's budget can be a half fen too.
+HALF_FEN_GROWN_BUDGET: dict[str, Any] = {
+    **HALF_FEN_RESERVE,
+    "years": 2,
+    "budget": {"annual": 1000.25, "reserve": 0.3, "growth": 0.06, "month_shares": None},
+    "settlement": {"mode": "repricing", "prepay_share": 0.7},
+}
+
 _CATALOGUE: dict[str, Any] = {}
 
 
@@ -106,10 +133,25 @@ def _tables(city: dict[str, Any]) -> dict[str, pd.DataFrame]:
     return {k: frame(getattr(tables, k)) for k in ("hospital_month", "settlement", "region_year")}
 
 
+def _fen(amount: Decimal) -> int:
+    """An exact amount of fen to a whole fen, half to even (spec §7)."""
+    return int(amount.to_integral_value(rounding=ROUND_HALF_EVEN))
+
+
+def _dec(value: float) -> Decimal:
+    """A scenario number as the decimal it is written as (0.1 is one tenth)."""
+    return Decimal(repr(float(value)))
+
+
 def _near(got: Any, want: Any, fen: float) -> bool:
     """Whole fen `got` within `fen` (plus float noise) of the exact `want`."""
     want = np.asarray(want, dtype=np.float64)
     return bool(np.all(np.abs(np.asarray(got) - want) <= fen + 1e-9 * np.abs(want).max(initial=1)))
+
+
+def _allocated_by_month(hm: pd.DataFrame) -> list[int]:
+    """Each month's allocation summed over hospitals, January to December."""
+    return hm.groupby("month")["allocation_fen"].sum().reindex(range(1, 13), fill_value=0).tolist()
 
 
 def _check_year(
@@ -123,10 +165,15 @@ def _check_year(
     """One year's tables against the rules."""
     budget, rules = city["budget"], city["settlement"]
     alpha, mode = rules["prepay_share"], rules["mode"]
-    # spec §3: budget grown by the year, reserve by its share, each to the fen
-    budget_fen = int(np.rint(budget["annual"] * (1 + budget["growth"]) ** y * 100))
+    # spec §3/§7: the budget grown by the year in whole fen, then the reserve its share of those
+    # fen, each computed exactly from the decimals written and rounded once, half to even
+    with localcontext() as exact:
+        exact.prec = 200
+        grown = _dec(budget["annual"]) * (1 + _dec(budget["growth"])) ** y * 100
+        budget_fen = _fen(grown)
+        reserve = _fen(budget_fen * _dec(budget["reserve"]))
+        alpha_of = [_fen(int(a) * _dec(alpha)) for a in _allocated_by_month(hm)]
     assert int(ry["budget_fen"]) == budget_fen
-    reserve = int(np.rint(budget_fen * budget["reserve"]))
     assert int(ry["reserve_fen"]) == reserve
     available = budget_fen - reserve
     assert int(ry["available_fen"]) == available
@@ -146,7 +193,7 @@ def _check_year(
     allocated = month["allocation_fen"].to_numpy()
     assert _near(allocated[with_points], planned[with_points], 1.0)
     assert not allocated[~with_points].any()
-    assert (month["prepaid_fen"].to_numpy() == np.rint(alpha * allocated)).all()
+    assert month["prepaid_fen"].tolist() == alpha_of
     assert _near(hm["prepaid_fen"], alpha * hm["allocation_fen"], 1.0)
     pv_m = hm["point_value"].to_numpy()
     has = np.isfinite(pv_m)
@@ -216,6 +263,8 @@ def _check_year(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(city=cities())
+@example(city=HALF_FEN_RESERVE)
+@example(city=HALF_FEN_GROWN_BUDGET)
 def test_every_year_of_a_random_city_follows_the_settlement_rules_to_the_fen(city: dict) -> None:
     t = _tables(city)
     hm, st_, ry = t["hospital_month"], t["settlement"], t["region_year"]

@@ -141,7 +141,7 @@ def caught() -> drgsim.Result:
 
 
 def test_caught_upcoding_is_repriced_and_deducted_claim_by_claim(caught) -> None:
-    cases = caught.cases.set_index("record_id")  # the case id of tests/golden/cases.csv
+    cases = caught.cases.set_index(caught.cases["record_id"].astype(int))  # golden/cases.csv's id
     for case_id, (points, deducted) in {5: (15.0, 0.0), 6: (22.5, 90.0), 7: (90.0, 0.0)}.items():
         row = cases.loc[case_id]
         assert row["drg_billed"] == "ES23"
@@ -385,7 +385,8 @@ def test_each_year_has_its_grown_budget_and_month_shares(two_years, variant: str
 
 @pytest.mark.parametrize("variant", TWO)
 def test_every_case_earns_base_points_times_its_coefficient(two_years, variant: str) -> None:
-    cases = _of(two_years.cases, variant).set_index("record_id")
+    cases = _of(two_years.cases, variant)
+    cases = cases.set_index(cases["record_id"].astype(int))  # the case table's id, as text
     y1 = {1: 100, 2: 100, 3: 90, 4: 100, 5: 100, 6: 90}  # 100 × K (tier) in year one
     for record, points in y1.items():
         assert close(cases.loc[record, "points"], F(points))

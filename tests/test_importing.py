@@ -94,7 +94,7 @@ def test_a_gbk_csv_with_chinese_headers_imports_through_a_column_map(tmp_path: P
     assert c["los"].tolist() == [8, 3, 11, 3]
     assert c["discharge"].tolist() == ["normal", "transfer", "death", "against_advice"]
     assert c["cost_yuan"].tolist() == [20000.5, 6000.0, 3000.0, 3000.0]
-    assert c["case_id"].tolist() == [2, 3, 4, 5]  # text ids: the row numbers
+    assert c["record_id"].tolist() == ["A001", "A002", "A003", "A004"]  # 结算ID as given
     pid = c["patient_id"].tolist()
     assert pid[0] == pid[2] != pid[1] and all(isinstance(p, int) for p in pid)
     assert imp.ignored_columns == ("科室",)
@@ -174,6 +174,62 @@ def test_alphanumeric_ids_find_exact_duplicates_and_settle_them_once(tmp_path: P
     mixed = drgsim.run(scenario(dirty))
     for table in ("settlement", "hospital_month", "region_year"):
         pd.testing.assert_frame_equal(getattr(mixed, table), getattr(alone, table))
+
+
+def _run_cli_with_cases(tmp_path: Path, table: Path) -> pd.DataFrame:
+    """`drgsim run --cases` on a scenario replaying `table`; its cases.parquet."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    path = tmp_path / "replay.yaml"
+    path.write_text(yaml.safe_dump(scenario(table), allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "drgsim.cli", "run", str(path), "--out", str(out)]
+    done = subprocess.run(
+        [*cmd, "--cases", "--no-report", "--quiet"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    return pd.read_parquet(out / "cases.parquet")
+
+
+def test_a_replay_with_alphanumeric_ids_writes_them_unchanged_and_refuses_duplicates(
+    tmp_path: Path,
+) -> None:
+    named = [(f"JS2021-{int(r[0]):06d}", *r[1:]) for r in GOOD]  # JS2021-000001 …
+    rows = [*named, named[1]]  # an exact copy of JS2021-000002, at row 8 (header = row 1)
+    cases = _run_cli_with_cases(tmp_path, write(tmp_path / "cases.csv", rows))
+    # each case keeps its own id, as text, at the row it was read from; the copy is not settled
+    got = cases[["record_id", "record_row", "hospital", "cost_yuan"]].sort_values("record_row")
+    want = [[r[0], k + 2, r[2], float(r[6])] for k, r in enumerate(named)]
+    assert got.values.tolist() == want
+    rejected = pd.read_parquet(tmp_path / "out" / "rejected.parquet")
+    assert rejected[["row", "value", "reason"]].values.tolist() == [
+        [len(named) + 2, "JS2021-000002", "duplicate_record"]
+    ]
+
+
+def test_ids_with_leading_zeros_are_other_ids_than_without(tmp_path: Path) -> None:
+    # "000123" and "123" are two settlements (same hospital and day, different costs); a second
+    # "000123" row that repeats the first exactly is a duplicate and is not settled
+    first = ("000123", "P01", "H1", "2021-03-05", "8", "FM19", "20000", "6000", "normal")
+    plain = ("123", "P02", "H1", "2021-03-05", "8", "FM19", "21000", "6300", "normal")
+    other = ("0123", "P03", "H1", "2021-03-05", "8", "FM19", "22000", "6600", "normal")
+    rows = [first, plain, other, first]
+    cases = _run_cli_with_cases(tmp_path, write(tmp_path / "cases.csv", rows))
+    got = cases.sort_values("record_row")[["record_id", "record_row", "cost_yuan"]]
+    assert got.values.tolist() == [
+        ["000123", 2, 20000.0],
+        ["123", 3, 21000.0],
+        ["0123", 4, 22000.0],
+    ]
+    assert cases["case_id"].is_unique
+    rejected = pd.read_parquet(tmp_path / "out" / "rejected.parquet")
+    assert rejected[["row", "value", "reason"]].values.tolist() == [
+        [5, "000123", "duplicate_record"]
+    ]
 
 
 def test_each_run_reads_its_table_afresh_and_once(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -139,7 +140,8 @@ def test_a_month_prepays_its_share_of_the_budget_to_the_nearest_fen(
     budget, points, oop, alpha = month
     assume(points.sum() > 0)
     res = settle_month(budget, points, oop, alpha)
-    assert int(res.prepaid_fen.sum()) == round(alpha * budget)
+    # α as written (its decimal) × the budget, exactly, to the fen half to even (spec §7)
+    assert int(res.prepaid_fen.sum()) == round(Fraction(repr(alpha)) * budget)
     assert abs(int(res.prepaid_fen.sum()) - alpha * budget) <= 0.5 + 1e-6
     assert np.all(np.abs(res.prepaid_fen - alpha * res.allocation_fen) <= 1.0 + 1e-9 * budget)
 

@@ -23,7 +23,7 @@ from drgsim.population.generator import month_days
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules import audit, indicators
 from drgsim.rules.catalogue import Catalogue, adrg_mask
-from drgsim.rules.money import apportion, to_fen
+from drgsim.rules.money import apportion, grown_fen, share_fen
 from drgsim.rules.pricing import Rules, billed_drg, formula_points, price
 from drgsim.rules.settlement import YearClaims, settle_month, settle_year
 from drgsim.rules.tariff import Reference, Tariff, first_tariff, pool_years, tariff_from_history
@@ -34,6 +34,9 @@ STREAM_PATIENTS, STREAM_BEHAVIOUR, STREAM_AUDIT = 0, 1, 2
 
 class CaseSource(Protocol):
     """Anything that yields the cases discharged in a month (synthetic patients or a table)."""
+
+    #: A replayed table's own case ids as text, indexed by a case's `record_row` (else empty).
+    record_ids: np.ndarray
 
     def month(self, year_index: int, month: int, seed: np.random.SeedSequence) -> CaseBatch:
         """The cases discharged in `month` of year `year_index` (0-based)."""
@@ -137,8 +140,8 @@ class Simulation:
     def _open_year(self, y: int) -> YearState:
         """Budget, month shares and tariff of year y (weights from earlier years' claims)."""
         budget = self.scn.budget
-        budget_fen = int(to_fen(self.annual_budget * (1.0 + budget.growth) ** y))
-        reserve_fen = int(to_fen(budget_fen * budget.reserve / 100.0))
+        budget_fen = grown_fen(self.annual_budget, budget.growth, y)
+        reserve_fen = share_fen(budget_fen, budget.reserve)
         available = budget_fen - reserve_fen
         if budget.month_shares is not None:
             shares = np.asarray(budget.month_shares, dtype=np.float64)
@@ -205,7 +208,9 @@ class Simulation:
         if self.keep_cases:
             final = claims.final_points(self.scn.readmission.factor)
             cal = self._calendar_year(year.index)
-            self.case_sink(rows.case_rows(cal, claims, final, self.cat, self.hospitals))
+            self.case_sink(
+                rows.case_rows(cal, claims, final, self.cat, self.hospitals, self.source.record_ids)
+            )
 
     def _price(self, year: YearState, m: int, batch: CaseBatch) -> PricedBatch:
         """Group, price and audit one batch of claims."""

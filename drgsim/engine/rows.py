@@ -154,9 +154,13 @@ def case_rows(
     final: np.ndarray,
     cat: Catalogue,
     hospitals: HospitalTable,
+    record_ids: np.ndarray,
 ) -> dict[str, Any]:
-    """Each claim of a month as the insurer settled it."""
+    """Each claim of a month as the insurer settled it (a replayed case with its table's id)."""
     c = claims.cases
+    recorded = c.record_row >= 0
+    record_id = np.full(c.n, "", dtype=object)
+    record_id[recorded] = record_ids[c.record_row[recorded]]
     codes = np.append(cat.drg, "0000").astype(object)
     return {
         "year": np.full(c.n, year),
@@ -179,7 +183,8 @@ def case_rows(
         "acts": c.acts,
         "origin_id": c.origin_id,
         "origin_kind": act_names(c.origin_act),
-        "record_id": c.record_id,
+        "record_row": c.record_row,
+        "record_id": record_id,
         "audited": claims.audited,
         "caught": claims.caught,
         "deducted_points": claims.deducted,

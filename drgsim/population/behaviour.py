@@ -238,7 +238,7 @@ class Behaviours:
         second.case_id = batch.new_ids(rows.size)
         second.origin_id = batch.case_id[rows].copy()
         second.origin_act[:] = ACT["splitting"].bit
-        second.record_id[:] = -1
+        second.record_row[:] = -1
         second.cost = cost - first.cost[rows]
         second.oop = oop - first.oop[rows]
         second.los = (los[rows] - first_los[rows]).astype(np.int16)
@@ -271,7 +271,7 @@ class Behaviours:
         new = batch.take(order[start + pick])
         new.origin_id = new.case_id
         new.origin_act = np.full(total, act.bit, dtype=np.uint8)
-        new.record_id = np.full(total, -1, dtype=np.int64)
+        new.record_row = np.full(total, -1, dtype=np.int64)
         new.case_id = batch.new_ids(total)
         population = self.scn.region.population
         new.patient = np.floor(uniform_np(key, patient_draw, k) * population).astype(np.int64)

@@ -42,6 +42,7 @@ class SyntheticSource:
 
     def __init__(self, scn: Scenario, cat: Catalogue, hospitals: HospitalTable) -> None:
         self.scn, self.cat, self.hospitals = scn, cat, hospitals
+        self.record_ids = np.empty(0, dtype=object)  # drawn cases have no table ids
         gen = scn.generator
         tiers = sorted({int(t) for t in hospitals.tier})
         self.tier_index = {t: i for i, t in enumerate(tiers)}

@@ -64,7 +64,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("los", "no", "length of stay, days (default from the dates, else 1)", ("住院天数", "实际住院天数")),
     Column("discharge", "no", "discharge type: normal/transfer/death/against_advice, Chinese label or 病案首页 code 1–5, 9", ("离院方式",)),
     Column("patient_id", "no", "patient id (pseudonymised on import)", ("患者编号", "个人编号", "参保人编号")),
-    Column("case_id", "no", "record id; whole numbers are kept, others replaced by the row number", ("结算ID", "结算编号", "就诊ID", "病案号")),
+    Column("case_id", "no", "record id, kept as text as given (JS2021-000123; 000123 is not 123)", ("结算ID", "结算编号", "就诊ID", "病案号")),
     Column("drg_true", "no", "DRG of the true severity (synthetic tables only)"),
     Column("tier", "no", "hospital tier 1–3 (calibration)", ("医院等级",)),
 )  # fmt: skip
@@ -238,7 +238,6 @@ def import_cases(
     else:
         discharge = np.zeros(n, dtype=np.int64)
     # --- ids ------------------------------------------------------------------------------
-    case_id = _case_ids(cols.get("case_id"), rows)
     given = _id_labels(cols["case_id"]) if "case_id" in cols else None
     dup = _duplicates([h_code, yr, doy], given, table, checker.ok())
     checker.flag(
@@ -247,8 +246,9 @@ def import_cases(
     if strict:
         checker.raise_first()
     ok = checker.ok()
-    if "case_id" in cols and _repeats(case_id[ok], yr[ok]):
-        case_id = rows.astype(np.int64)  # ids repeat in a year (a 病案号 per patient): row numbers
+    record_id = (
+        np.full(n, "", dtype=object) if given is None else np.where(pd.isna(given), "", given)
+    )
     patient = patient_codes(
         cols.get("patient_id"), rows, salt=salt, hash_ids=hash_patient_ids, path=path
     )
@@ -259,7 +259,7 @@ def import_cases(
     codes = [*(str(c) for c in catalogue.drg), UNGROUPABLE]
     frame = {
         "row": rows,
-        "case_id": case_id,
+        "record_id": record_id,
         "patient_id": patient,
         "hospital": _category(np.where(ok, h_code, 0), h_ids or [""]),
         "year": yr,
@@ -602,16 +602,6 @@ def _stay(
     return np.ones(n), "los"
 
 
-def _case_ids(values: pa.Array | None, rows: np.ndarray) -> np.ndarray:
-    """Whole-number case ids as given; otherwise each row's number in the source."""
-    if values is None:
-        return rows.astype(np.int64)
-    nums, bad = _numbers(values)
-    if bad.any() or np.any(nums != np.round(nums)) or np.any(np.abs(nums) >= 2**62):
-        return rows.astype(np.int64)
-    return nums.astype(np.int64)
-
-
 def _id_labels(values: pa.Array) -> np.ndarray:
     """Each row's case id as given (stripped text, whatever its form); None where blank."""
     text = pc.utf8_trim_whitespace(pc.cast(values, pa.string()))
@@ -639,14 +629,6 @@ def _duplicates(
     if whole.size:
         dup[whole] = table.take(pa.array(whole)).to_pandas().duplicated(keep="first").to_numpy()
     return dup
-
-
-def _repeats(case_id: np.ndarray, year: np.ndarray) -> bool:
-    """Whether a case_id occurs twice in one year."""
-    again = pd.Series(case_id).duplicated(keep=False).to_numpy()
-    if not again.any():
-        return False
-    return bool(pd.DataFrame({"y": year[again], "c": case_id[again]}).duplicated().any())
 
 
 def _mid_month(year: np.ndarray, month: np.ndarray) -> np.ndarray:

@@ -36,6 +36,7 @@ class TableSource:
         self.imported = imported
         self.start_year = start_year
         self.batches = monthly_batches(imported.cases, cat, start_year)
+        self.record_ids = record_ids(imported.cases)
 
     @classmethod
     def read(
@@ -122,8 +123,9 @@ def import_key(scn: Scenario, cat: Catalogue, hospitals: HospitalTable) -> tuple
 def case_batch(cases: pd.DataFrame, cat: Catalogue) -> CaseBatch:
     """All cases of an imported table as one batch (billed severity from the billed code).
 
-    The table's own ids are kept as `record_id`; `case_id` numbers the rows (monthly batches
-    renumber their cases, so that ids are unique whatever the table holds).
+    Each case keeps its row in the table as `record_row` (its own id, as text, is
+    `record_ids(cases)[record_row]`); `case_id` numbers the rows (monthly batches renumber their
+    cases, so that ids are unique whatever the table holds).
     """
     n = len(cases)
     drg_code = cases["drg"].cat.codes.to_numpy().astype(np.int64)
@@ -151,8 +153,16 @@ def case_batch(cases: pd.DataFrame, cat: Catalogue) -> CaseBatch:
         discharge=cases["discharge"].cat.codes.to_numpy().astype(np.int8),
         ungroupable=ungroupable,
         acts=np.zeros(n, np.uint8),
-        **{**no_origin(n), "record_id": cases["case_id"].to_numpy(np.int64)},
+        **{**no_origin(n), "record_row": cases["row"].to_numpy(np.int64)},
     )
+
+
+def record_ids(cases: pd.DataFrame) -> np.ndarray:
+    """Each imported case's own id as given (text; "" where the table gives none), by table row."""
+    rows = cases["row"].to_numpy(np.int64)
+    ids = np.full(int(rows.max(initial=-1)) + 1, "", dtype=object)
+    ids[rows] = cases["record_id"].to_numpy(object)
+    return ids
 
 
 def monthly_batches(

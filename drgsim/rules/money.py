@@ -1,9 +1,10 @@
-"""Money in integer fen: largest-remainder splits, transfers, and a ledger that books them."""
+"""Money in integer fen: exact conversions, largest-remainder splits, transfers and their ledger."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -15,8 +16,55 @@ FUND, RESERVE, POOL = "fund", "reserve", "pool"
 HOSPITALS = "hospitals"
 
 
+def written(value: float | int | Fraction) -> Fraction:
+    """The exact number a scenario value stands for: a float is read as the decimal it is written as.
+
+    0.1 is 1/10 and 67108865.742 is 67108865742/1000 (a float's shortest repr is the decimal
+    written in the file), so shares and amounts of money lose nothing to binary floats.
+    """
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, int | np.integer):
+        return Fraction(int(value))
+    number = float(value)
+    if not np.isfinite(number):
+        raise ValueError(f"not a finite amount: {number!r}")
+    return Fraction(repr(number))
+
+
+def round_fen(exact_fen: Fraction) -> int:
+    """An exact amount of fen rounded to a whole fen, half to even (spec §7)."""
+    return round(exact_fen)
+
+
+def yuan_to_fen(yuan: float | int | Fraction) -> int:
+    """An amount in yuan, as written, in whole fen (half to even)."""
+    return round_fen(written(yuan) * FEN_PER_YUAN)
+
+
+def grown_fen(yuan: float | int | Fraction, growth: float, years: int) -> int:
+    """`yuan × (1 + growth)^years` in whole fen, computed exactly and rounded once (spec §3)."""
+    return round_fen(written(yuan) * (1 + written(growth)) ** years * FEN_PER_YUAN)
+
+
+def share_fen(total_fen: int, share: float | Fraction) -> int:
+    """The whole fen of `share` of `total_fen` (a reserve, a pre-paid part): exact, half to even."""
+    return round_fen(int(total_fen) * written(share))
+
+
+def scale_fen(amount_fen: np.ndarray, factors: Iterable[Fraction]) -> np.ndarray:
+    """Each amount times its exact factor, in whole fen (half to even) as int64."""
+    amounts = np.asarray(amount_fen, dtype=np.int64)
+    scaled = [round_fen(int(a) * f) for a, f in zip(amounts, factors, strict=True)]
+    return np.array(scaled, dtype=np.int64)
+
+
 def to_fen(yuan: float | np.ndarray) -> np.ndarray:
-    """Yuan rounded to whole fen (half to even) as int64."""
+    """Computed amounts in yuan (floats, e.g. a point value × points) in whole fen, half to even.
+
+    Amounts written in a scenario go through `yuan_to_fen`, `grown_fen` and `share_fen`,
+    which read them as the decimals they are written as.
+    """
     return np.rint(np.asarray(yuan, dtype=np.float64) * FEN_PER_YUAN).astype(np.int64)
 
 

@@ -8,6 +8,7 @@ the ledger moved.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -18,8 +19,11 @@ from drgsim.rules.money import (
     POOL,
     Transfer,
     apportion,
+    scale_fen,
+    share_fen,
     split_by_weights,
     to_fen,
+    written,
 )
 from drgsim.scenario.schema import Settlement
 
@@ -59,7 +63,7 @@ def settle_month(
         zero = np.zeros(n, dtype=np.int64)
         return MonthResult(pv, zero, zero.copy(), zero.copy(), int(budget_fen), ())
     allocation = apportion(budget_fen, (pv * points - oop) * FEN_PER_YUAN)
-    prepaid_total = int(np.rint(prepay_share * budget_fen))
+    prepaid_total = share_fen(budget_fen, prepay_share)
     prepaid = apportion(prepaid_total, prepay_share * allocation.astype(np.float64))
     withheld = allocation - prepaid
     transfers = (
@@ -150,10 +154,13 @@ def settle_year_repricing(year: YearClaims, prepay_share: float) -> YearResult:
         deduction = np.zeros_like(prepaid)
     else:
         entitlement = apportion(available, (pv * net - oop) * FEN_PER_YUAN)
-        top = float(np.max(coefficient)) if coefficient.size else 1.0
-        scale = prepay_share + (1.0 - prepay_share) * (coefficient / top if top > 0 else 0.0)
+        top = Fraction(float(np.max(coefficient))) if coefficient.size else Fraction(1)
+        alpha = written(prepay_share)
+        scale = [
+            alpha + (1 - alpha) * (Fraction(float(c)) / top if top > 0 else 0) for c in coefficient
+        ]
         # a claw-back (negative entitlement) is recovered in full; only payments are scaled
-        final = np.where(entitlement > 0, to_fen(entitlement * scale / FEN_PER_YUAN), entitlement)
+        final = np.where(entitlement > 0, scale_fen(entitlement, scale), entitlement)
         deduction = to_fen(pv * deducted)
     top_up = final - prepaid
     transfers = (

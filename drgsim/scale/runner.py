@@ -324,6 +324,12 @@ class CaseWriter:
 
         assert self.path is not None
         table = pa.Table.from_pandas(frame([columns]), preserve_index=False)
+        # text columns are one type in every month (a month without cases has them untyped)
+        textual = (pa.types.is_null, pa.types.is_large_string)
+        schema = [
+            f.with_type(pa.string()) if any(t(f.type) for t in textual) else f for f in table.schema
+        ]
+        table = table.cast(pa.schema(schema, table.schema.metadata))
         if self.writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.tmp = self.path.with_name(f".{self.path.name}.partial")
