@@ -43,6 +43,16 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 2
+        except ValueError as exc:  # a kernel front refused its arrays: a bug, still one line
+            checks = sys.modules.get("drgsim.kernels.checks")
+            if checks is None or not isinstance(exc, checks.KernelInputError):
+                raise
+            print(
+                f"drgsim: error: {args.command}: {exc}; a drgsim bug, please report it "
+                "with the scenario",
+                file=sys.stderr,
+            )
+            return 2
 
 
 class _Terminated(KeyboardInterrupt):

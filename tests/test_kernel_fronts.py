@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 import subprocess
 import sys
@@ -208,3 +209,21 @@ def test_the_fronts_pass_good_input_to_the_kernels() -> None:
     assert points.shape == (2,) and klass[1] == 3  # the ungroupable case goes to special review
     patient, *_ = generate_cases(*_generate_args())
     assert patient.shape == (3,)
+
+
+def test_a_kernel_front_refusal_reaching_the_cli_is_one_line(monkeypatch, capsys) -> None:
+    """Should a front's check ever fire under the CLI, the user sees one line and exit code 2."""
+    from drgsim import cli
+
+    def refuse(args: object) -> int:
+        group_cases(_i32(0), _i32(7), np.zeros(1, np.int8), np.zeros((1, 3), np.int16))
+        return 0
+
+    class Parser:
+        def parse_args(self, argv: object) -> argparse.Namespace:
+            return argparse.Namespace(func=refuse, command="validate")
+
+    monkeypatch.setattr(cli, "_parser", Parser)
+    assert cli.main(["validate", "x.yaml"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("drgsim: error: validate: ") and "bug" in err[0]
