@@ -115,3 +115,19 @@ def test_the_wheel_ships_the_scenarios_that_extends_resolves() -> None:
     package = Path(drgsim.__file__).resolve().parent
     assert shipped_scenarios() in (package / "_scenarios", package.parent / "scenarios")
     assert (shipped_scenarios() / "shanwei.yaml").is_file()
+
+
+def test_the_manifest_hash_of_what_ran_changes_with_the_preset(tmp_path: Path) -> None:
+    """The study file's bytes stay the same when its preset changes; the resolved hash must not."""
+    study = tmp_path / "study.yaml"
+    study.write_text("extends: city.yaml\nname: study\nreplications: 1\n", encoding="utf-8")
+    hashes = []
+    for beds in (100, 120):
+        (tmp_path / "city.yaml").write_text(
+            THREE_HOSPITALS.replace("E3: {tier: 1, beds: 100}", f"E3: {{tier: 1, beds: {beds}}}"),
+            encoding="utf-8",
+        )
+        m = drgsim.run(study).manifest
+        hashes.append((m["scenario_sha256"], m["resolved_scenario_sha256"]))
+    assert hashes[0][0] == hashes[1][0]  # the file itself did not change
+    assert hashes[0][1] != hashes[1][1]  # what ran did

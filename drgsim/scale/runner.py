@@ -366,6 +366,8 @@ def _manifest(
     return {
         "scenario": scn.name,
         "scenario_sha256": sha,
+        # the file's bytes do not show what a preset it extends says: hash what was run too
+        "resolved_scenario_sha256": hashlib.sha256(repr(scn).encode()).hexdigest(),
         "seed": scn.seed,
         **{f"{name}_version": v for name, v in versions().items()},
         "variants": names,
