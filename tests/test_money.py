@@ -11,7 +11,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from drgsim.rules.money import grown_fen, scale_fen, share_fen, written, yuan_to_fen
+from drgsim.rules.money import grown_fen, scale_fen, share_fen, written
 from drgsim.rules.settlement import YearClaims, settle_month, settle_year_repricing
 
 
@@ -35,8 +35,8 @@ def test_a_written_float_is_the_decimal_it_is_written_as() -> None:
         (3, 300),
     ],
 )
-def test_yuan_become_whole_fen_exactly_half_to_even(yuan: float, fen: int) -> None:
-    assert yuan_to_fen(yuan) == fen
+def test_a_first_years_budget_becomes_whole_fen_exactly_half_to_even(yuan: float, fen: int) -> None:
+    assert grown_fen(yuan, 0.06, 0) == fen
 
 
 def test_the_reserve_is_its_exact_share_of_the_budget_in_fen() -> None:

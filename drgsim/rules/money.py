@@ -37,11 +37,6 @@ def round_fen(exact_fen: Fraction) -> int:
     return round(exact_fen)
 
 
-def yuan_to_fen(yuan: float | int | Fraction) -> int:
-    """An amount in yuan, as written, in whole fen (half to even)."""
-    return round_fen(written(yuan) * FEN_PER_YUAN)
-
-
 def grown_fen(yuan: float | int | Fraction, growth: float, years: int) -> int:
     """`yuan × (1 + growth)^years` in whole fen, computed exactly and rounded once (spec §3)."""
     return round_fen(written(yuan) * (1 + written(growth)) ** years * FEN_PER_YUAN)
@@ -62,8 +57,8 @@ def scale_fen(amount_fen: np.ndarray, factors: Iterable[Fraction]) -> np.ndarray
 def to_fen(yuan: float | np.ndarray) -> np.ndarray:
     """Computed amounts in yuan (floats, e.g. a point value × points) in whole fen, half to even.
 
-    Amounts written in a scenario go through `yuan_to_fen`, `grown_fen` and `share_fen`,
-    which read them as the decimals they are written as.
+    Numbers written in a scenario go through `grown_fen` and `share_fen`, which read them as the
+    decimals they are written as.
     """
     return np.rint(np.asarray(yuan, dtype=np.float64) * FEN_PER_YUAN).astype(np.int64)
 
