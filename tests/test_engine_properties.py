@@ -182,12 +182,12 @@ def _check_year(
     # allocated by points, and α of it (to the fen) pre-paid
     month = hm.groupby("month")[["allocation_fen", "prepaid_fen", "withheld_fen", "points"]].sum()
     month = month.reindex(range(1, 13), fill_value=0)
-    if budget["month_shares"] is not None:
-        shares = np.asarray(budget["month_shares"], dtype=np.float64)
-    elif last_points is not None and last_points.sum() > 0:
+    if last_points is not None and last_points.sum() > 0:
         shares = last_points
-    else:
-        shares = np.ones(12)
+    elif budget["month_shares"] is not None:
+        shares = np.asarray(budget["month_shares"], dtype=np.float64)
+    else:  # year one without written shares: the generator's seasonality (its admissions)
+        shares = np.asarray(load_scenario(city).region.seasonality, dtype=np.float64)
     planned = available * shares / shares.sum()
     with_points = month["points"].to_numpy() > 0
     allocated = month["allocation_fen"].to_numpy()

@@ -23,7 +23,7 @@ from drgsim.population.generator import month_days
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules import audit, indicators
 from drgsim.rules.catalogue import Catalogue, adrg_mask
-from drgsim.rules.money import apportion, grown_fen, share_fen
+from drgsim.rules.money import grown_fen, share_fen, split_exact
 from drgsim.rules.pricing import Rules, billed_drg, formula_points, price
 from drgsim.rules.settlement import YearClaims, settle_month, settle_year
 from drgsim.rules.tariff import Reference, Tariff, first_tariff, pool_years, tariff_from_history
@@ -40,6 +40,10 @@ class CaseSource(Protocol):
 
     def month(self, year_index: int, month: int, seed: np.random.SeedSequence) -> CaseBatch:
         """The cases discharged in `month` of year `year_index` (0-based)."""
+        ...
+
+    def month_shares(self) -> np.ndarray:
+        """Year one's forecast share of the year's points in each month (12 values, sum 1)."""
         ...
 
 
@@ -143,13 +147,14 @@ class Simulation:
         budget_fen = grown_fen(self.annual_budget, budget.growth, y)
         reserve_fen = share_fen(budget_fen, budget.reserve)
         available = budget_fen - reserve_fen
-        if budget.month_shares is not None:
-            shares = np.asarray(budget.month_shares, dtype=np.float64)
-        elif self.last_month_points is not None and self.last_month_points.sum() > 0:
-            shares = self.last_month_points
+        # spec §4: last year's monthly points; in year one the shares written, else the forecast
+        if self.last_month_points is not None and self.last_month_points.sum() > 0:
+            shares: Any = self.last_month_points
+        elif budget.month_shares is not None:
+            shares = budget.month_shares
         else:
-            shares = np.ones(12)
-        month_fen = apportion(available, available * shares / shares.sum())
+            shares = self.source.month_shares()
+        month_fen = split_exact(available, shares)
         if y == 0 or not self.history:
             tariff = first_tariff(self.cat, self.scn, self.hospitals)
         else:

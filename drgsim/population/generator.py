@@ -78,6 +78,17 @@ class SyntheticSource:
         volume = region.admissions * (1.0 + region.admissions_growth) ** year_index
         return volume * season[month - 1] / season.sum() * self.hospitals.volume_share
 
+    def month_shares(self) -> np.ndarray:
+        """Year one's expected share of the year's points in each month (spec §4).
+
+        A case's expected points do not depend on its month (the case mix, the costs and the
+        hospitals' shares are the same in every month), so the share of points is the share of
+        expected admissions: the seasonality over its sum (month lengths do not enter: the
+        seasonality already gives each month's admissions).
+        """
+        counts = np.array([self.expected_counts(0, m).sum() for m in range(1, 13)])
+        return counts / counts.sum()
+
     def month(self, year_index: int, month: int, seed: np.random.SeedSequence) -> CaseBatch:
         """The cases discharged in one month, drawn from the month's seed."""
         counts_seed, case_seed = seed.spawn(2)

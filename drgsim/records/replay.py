@@ -101,6 +101,18 @@ class TableSource:
         batch = self.batches.get((year_index, month))
         return CaseBatch.empty() if batch is None else batch.take(np.arange(batch.n))
 
+    def month_shares(self) -> np.ndarray:
+        """Year one's month shares (spec §4): the first year's charges by month, flat without any.
+
+        Points are charges over the group's mean charges, so the month's share of the first
+        year's charges is the forecast a bureau can make from the claims before pricing them.
+        """
+        charges = np.zeros(12)
+        for (y, m), b in self.batches.items():
+            if y == 0:
+                charges[m - 1] += float(b.cost.sum())
+        return charges / charges.sum() if charges.sum() > 0 else np.full(12, 1 / 12)
+
     def fund_cost(self, year_index: int = 0) -> float:
         """Fund part (cost − patient-paid) of the table's cases in a year, yuan."""
         return float(

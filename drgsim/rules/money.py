@@ -95,6 +95,25 @@ def split_by_weights(total_fen: int, weights: np.ndarray) -> np.ndarray:
     return apportion(total_fen, total_fen * (w / s))
 
 
+def split_exact(total_fen: int, weights: Iterable[float | int | Fraction]) -> np.ndarray:
+    """Split `total_fen` by weights read as written decimals: exact largest remainder, ties first.
+
+    Used where the weights are written (or forecast) shares, so a month budget follows them to the
+    fen: each part is the floor of `total × w / Σw`, computed exactly, and the fen still missing
+    go one each to the largest remainders (the lower index first on ties).
+    """
+    w = [written(x) for x in weights]
+    s = sum(w, Fraction(0))
+    if s <= 0:
+        return np.zeros(len(w), dtype=np.int64)
+    exact = [int(total_fen) * x / s for x in w]
+    parts = [q.numerator // q.denominator for q in exact]
+    order = sorted(range(len(w)), key=lambda i: (-(exact[i] - parts[i]), i))
+    for i in order[: int(total_fen) - sum(parts)]:
+        parts[i] += 1
+    return np.array(parts, dtype=np.int64)
+
+
 @dataclass(frozen=True)
 class Transfer:
     """Whole fen moved from `src` to `dst`; where either is HOSPITALS, one amount per hospital."""

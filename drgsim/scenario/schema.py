@@ -499,8 +499,9 @@ class Budget:
     month_shares: tuple[float, ...] | None = key(
         None,
         ge=0,
-        doc="12 forecast monthly point shares; null = last year's, 1/12 in year one",
-        source=f"{SPEC} §4",
+        doc="year one's 12 forecast monthly point shares (later years: last year's points); "
+        "null = the generator's seasonality, or a replayed table's first-year charges by month",
+        source=f"{SPEC} §4 (drgsim calibrate writes them from a city's records)",
     )
 
 
