@@ -109,6 +109,24 @@ def test_architecture_md_says_what_every_module_does() -> None:
     assert sorted(modules - described) == []
 
 
+def test_every_function_architecture_md_says_a_rule_lives_in_is_defined() -> None:
+    text = (REPO / "docs" / "architecture.md").read_text("utf-8")
+    table = text.split("## Where each rule lives")[1].split("\n## ")[0]
+    named = {
+        name
+        for row in re.findall(r"^\|[^|]*\|[^|]*\|([^|]*)\|", table, re.M)
+        for group in re.findall(r"\(([^)]*)\)", row)
+        for name in re.findall(r"`(\w+)`", group)
+    }
+    sources = "\n".join(p.read_text("utf-8") for p in (REPO / "drgsim").rglob("*.py"))
+    undefined = sorted(
+        name
+        for name in named
+        if not re.search(rf"^\s*(?:def|class) {name}\b|^\s*{name}\s*(?::[^=\n]*)?=", sources, re.M)
+    )
+    assert len(named) > 10 and undefined == []
+
+
 def test_the_readme_case_columns_are_the_importer_s() -> None:
     lines = ["| column | required | meaning | headers recognised |", "|---|---|---|---|"]
     for c in COLUMNS:
