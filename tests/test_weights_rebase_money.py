@@ -61,9 +61,6 @@ def three_years(tmp_path_factory: pytest.TempPathFactory) -> drgsim.Result:
     raw["years"] = 3
     raw["catalogue"] = {"source": str(GOLDEN / "catalogue.csv")}
     raw["cases"] = {"source": str(d / "three_years.csv")}
-    # one high-cost band, so that doubling base_points moves no case between bands (the
-    # bands of spec v1 are set in base points; v2 sets them on relative weight, §2)
-    raw["outliers"] = {"high": [{"up_to": None, "ratio": 3.0}]}
     raw["variants"] = {
         "dip": {"weights.year_weights": [1, 3]},
         "fixed": {"weights.rebase": "fixed"},
