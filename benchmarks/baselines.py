@@ -23,20 +23,25 @@ import simpy
 
 from drgsim.kernels.aggregate import sum_by_month_hospital
 from drgsim.rules.settlement import YearClaims, settle_month, settle_year
-from drgsim.scenario.schema import Settlement
+from drgsim.scenario.schema import Clearing, Settlement
 
 
 @dataclass(frozen=True)
 class SettlementInput:
     """A year of priced claims and the money that settles them."""
 
-    cases: pd.DataFrame  # hospital (code 0..n-1), month, points, oop_yuan, deducted_points
+    cases: (
+        pd.DataFrame
+    )  # hospital (code 0..n-1), month, points, oop_yuan, deducted_points, cost_yuan
     hospitals: list[str]  # in drgsim's order: ties in largest remainder go to the lower index
     month_budget_fen: np.ndarray  # [12]
     available_fen: int
     prepay_share: float
     coefficient: np.ndarray  # [n] year-end coefficient λ
-    mode: Literal["pool", "repricing"] = "pool"
+    mode: Literal["pool", "clearing"] = "pool"
+    true_up: bool = False
+    deductions_to: str = "others"
+    clearing: Clearing = Clearing()
 
     @staticmethod
     def from_run(result: object, year: int | None = None) -> SettlementInput:
@@ -60,6 +65,7 @@ class SettlementInput:
                 "points": cases["points"].astype(np.float64),
                 "oop_yuan": cases["oop_yuan"].astype(np.float64),
                 "deducted_points": cases["deducted_points"].astype(np.float64),
+                "cost_yuan": cases["cost_yuan"].astype(np.float64),
             }
         )
         budget = hm.groupby("month")["allocation_fen"].sum().reindex(range(1, 13), fill_value=0)
@@ -71,6 +77,9 @@ class SettlementInput:
             float(rules.prepay_share),
             settlement["coefficient"].to_numpy(np.float64),
             rules.mode,
+            rules.true_up,
+            result.scenario.audit.deductions_to,  # type: ignore[attr-defined]
+            result.scenario.clearing,  # type: ignore[attr-defined]
         )
 
     def scaled(self, times: int) -> SettlementInput:
@@ -86,6 +95,9 @@ class SettlementInput:
             self.prepay_share,
             self.coefficient,
             self.mode,
+            self.true_up,
+            self.deductions_to,
+            self.clearing,
         )
 
 
@@ -96,7 +108,8 @@ def drgsim_settle(work: SettlementInput) -> np.ndarray:
     hosp = work.cases["hospital"].to_numpy()
     month = work.cases["month"].to_numpy()
     values = tuple(
-        work.cases[c].to_numpy(np.float64) for c in ("points", "oop_yuan", "deducted_points")
+        work.cases[c].to_numpy(np.float64)
+        for c in ("points", "oop_yuan", "deducted_points", "cost_yuan")
     )
     sums = sum_by_month_hospital(month, hosp, n, values)
     prepaid = np.zeros(n, np.int64)
@@ -109,9 +122,17 @@ def drgsim_settle(work: SettlementInput) -> np.ndarray:
         withheld += res.withheld_fen
     year = sums.sum(axis=0)
     claims = YearClaims(
-        work.available_fen, year[:, 0], year[:, 2], year[:, 1], prepaid, withheld, work.coefficient
+        work.available_fen,
+        year[:, 0],
+        year[:, 2],
+        year[:, 1],
+        prepaid,
+        withheld,
+        work.coefficient,
+        year[:, 3],
     )
-    result = settle_year(claims, Settlement(mode=work.mode, prepay_share=work.prepay_share))
+    rules = Settlement(mode=work.mode, prepay_share=work.prepay_share, true_up=work.true_up)
+    result = settle_year(claims, rules, work.clearing, work.deductions_to)
     return result.final_fen
 
 
@@ -156,26 +177,54 @@ def pandas_settle(work: SettlementInput) -> np.ndarray:
     hm["prepaid"] = _pd_apportion(hm, "month", "prepay_total", "prepay_exact")
     hm["withheld"] = hm["allocation"] - hm["prepaid"]
     year = hm.groupby("hospital")[["prepaid", "withheld"]].sum()
-    totals = work.cases.groupby("hospital")[["points", "oop_yuan", "deducted_points"]].sum()
+    columns = ["points", "oop_yuan", "deducted_points", "cost_yuan"]
+    totals = work.cases.groupby("hospital")[columns].sum()
     year = year.join(totals.reindex(range(n), fill_value=0.0))
-    if work.mode == "repricing":
-        return _pandas_reprice(work, year.reset_index())
+    if work.mode == "clearing":
+        return _pandas_clearing(work, year.reset_index())
     pv = (work.available_fen / 100 + year["oop_yuan"].sum()) / year["points"].sum()
     year["deduction"] = np.rint(pv * year["deducted_points"] * 100).astype(np.int64)
-    pool = int(year["withheld"].sum() + year["deduction"].sum())
-    weights = year["withheld"].clip(lower=0) * work.coefficient
-    if not (weights > 0).any():  # no weight in the pool: shared by points net of deductions
-        weights = (year["points"] - year["deducted_points"]).clip(lower=0)
-    year["exact"] = pool * weights / weights.sum() if (weights > 0).any() else 0.0
-    year["pool"] = pool if (weights > 0).any() else 0
-    year["one"] = 0
+    year["net"] = (year["points"] - year["deducted_points"]).clip(lower=0)
+    if work.true_up:  # outstanding entitlement max(E_h − prepaid_h, 0) × λ_h
+        entitled = (pv * (year["points"] - year["deducted_points"]) - year["oop_yuan"]) * 100
+        year["weight"] = (entitled - year["prepaid"]).clip(lower=0) * work.coefficient
+    else:
+        year["weight"] = year["withheld"].clip(lower=0) * work.coefficient
     year = year.reset_index()
-    year["incentive"] = _pd_apportion(year, "one", "pool", "exact")
+    withheld = int(year["withheld"].sum())
+    layer = "weight" if (year["weight"] > 0).any() else "net"
+    year["exact"] = withheld * year[layer] / year[layer].sum() if (year[layer] > 0).any() else 0.0
+    placed = withheld if (year[layer] > 0).any() else 0
+    if work.deductions_to == "others":  # each deduction among the other hospitals only
+        pairs = year[["hospital", "deduction"]].merge(
+            year[["hospital", "weight", "net"]], how="cross", suffixes=("", "_to")
+        )
+        pairs = pairs[(pairs["hospital"] != pairs["hospital_to"]) & (pairs["deduction"] > 0)]
+        sums = pairs.groupby("hospital")[["weight", "net"]].transform("sum")
+        by = np.where(sums["weight"] > 0, "weight", np.where(sums["net"] > 0, "net", ""))
+        pairs = pairs.assign(
+            share=np.select(
+                [by == "weight", by == "net"],
+                [
+                    pairs["deduction"] * pairs["weight"] / sums["weight"],
+                    pairs["deduction"] * pairs["net"] / sums["net"],
+                ],
+                0.0,
+            ),
+            taken=by != "",
+        )
+        got = pairs.groupby("hospital_to")["share"].sum().reindex(range(n), fill_value=0.0)
+        year["exact"] += got.to_numpy()
+        placed += int(pairs[pairs["taken"]].groupby("hospital")["deduction"].first().sum())
+    year["pool"] = placed
+    year["one"] = 0
+    year["incentive"] = _pd_apportion(year, "one", "pool", "exact") if placed else 0
     return (year["prepaid"] + year["incentive"] - year["deduction"]).to_numpy(np.int64)
 
 
-def _pandas_reprice(work: SettlementInput, year: pd.DataFrame) -> np.ndarray:
-    """Repricing mode: entitlements at the year's point value, scaled by α + (1 − α) λ / max λ."""
+def _pandas_clearing(work: SettlementInput, year: pd.DataFrame) -> np.ndarray:
+    """Clearing mode: entitlements at the year's point value, scaled by α + (1 − α) λ / max λ,
+    then set against fund-eligible charges (surplus retention, overrun sharing)."""
     year["net"] = year["points"] - year["deducted_points"]
     pv = (work.available_fen / 100 + year["oop_yuan"].sum()) / year["net"].sum()
     year["exact"] = (pv * year["net"] - year["oop_yuan"]) * 100
@@ -187,7 +236,25 @@ def _pandas_reprice(work: SettlementInput, year: pd.DataFrame) -> np.ndarray:
     alpha = Fraction(repr(work.prepay_share))  # the share as written; products exact (spec §7)
     scale = [alpha + (1 - alpha) * Fraction(float(x)) for x in lam]
     paid = np.array([round(int(e) * f) for e, f in zip(entitlement, scale, strict=True)], np.int64)
-    return np.where(entitlement > 0, paid, entitlement).astype(np.int64)
+    year["paid"] = np.where(entitlement > 0, paid, entitlement).astype(np.int64)
+    rules = work.clearing
+    keep, share = Fraction(repr(rules.surplus_keep)), Fraction(repr(rules.overrun_share))
+    floor = Fraction(repr(rules.overrun_floor))
+    year["charges"] = np.rint((year["cost_yuan"] - year["oop_yuan"]) * 100).astype(np.int64)
+    f, c = year["paid"], year["charges"]
+    surplus = (c > 0) & (f >= c)
+    above_floor = [Fraction(int(x)) >= floor * int(y) for x, y in zip(f, c, strict=True)]
+    overrun = (c > 0) & (f < c) & np.array(above_floor, dtype=bool)
+    kept = [int(y) + round(keep * (int(x) - int(y))) for x, y in zip(f, c, strict=True)]
+    year["after"] = np.where(surplus, kept, f) if keep != 1 else f
+    need = [round(share * (int(y) - int(x))) for x, y in zip(f, c, strict=True)]
+    year["need"] = np.where(overrun, need, 0) if share else 0
+    fund = max(work.available_fen - int(year["after"].sum()), 0)
+    if int(year["need"].sum()) <= fund:
+        return (year["after"] + year["need"]).to_numpy(np.int64)
+    year["fund"] = fund
+    year["pro_rata"] = year["need"] * (fund / year["need"].sum())
+    return (year["after"] + _pd_apportion(year, "one", "fund", "pro_rata")).to_numpy(np.int64)
 
 
 # --- SimPy, one process per patient --------------------------------------------------------------

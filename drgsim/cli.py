@@ -282,7 +282,7 @@ def _overrides(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, text = pair.partition("=")
         if not sep or not key.strip():
-            raise DrgsimError(f"--set {pair}: expected KEY=VALUE, e.g. settlement.mode=repricing")
+            raise DrgsimError(f"--set {pair}: expected KEY=VALUE, e.g. settlement.mode=clearing")
         out[key.strip()] = parse_value(text, f"--set {key.strip()}")
     return out
 

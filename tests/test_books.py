@@ -46,10 +46,12 @@ def test_deductions_without_pool_weights_go_to_the_hospitals_by_net_points(scn: 
     assert deduction["A"] > 0 and deduction["B"] == 0  # A's upcoding was caught
     weights = np.maximum(st["withheld_fen"], 0) * st["coefficient"]
     assert not weights.any()  # the pool has no weight of its own
-    # the pool (withheld money + deductions) is shared by points net of deductions (spec §6)
+    # the pool is shared by points net of deductions (spec §6): the withheld money among both,
+    # A's deduction among the others only — all to B (spec v2 §5: never back to the offender)
     pool = int(st["withheld_fen"].sum() + deduction.sum())
     net = st["points"] - st["deducted_points"]
-    exact = pool * net / net.sum()
+    exact = int(st["withheld_fen"].sum()) * net / net.sum()
+    exact["B"] += deduction["A"]
     assert int(st["incentive_fen"].sum()) == pool
     assert np.all(np.abs(st["incentive_fen"] - exact) <= 1.0)
     final = st["prepaid_fen"] + st["incentive_fen"] - deduction

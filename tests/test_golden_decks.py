@@ -114,10 +114,19 @@ A_TEI = [
 ]
 A_VIOLATION = [F(0), F(2, 6), F(0)]  # H2: 2 caught of 6 reviewed claims
 A_LAMBDA = [coefficient(c, t, v) for c, t, v in zip(A_CEI, A_TEI, A_VIOLATION, strict=True)]
-# pool Π = 1 900 000 withheld + 1 123 105 deducted = 3 023 105, shared by W_h × λ_h
+# pool Π = 1 900 000 withheld + 1 123 105 deducted = 3 023 105: the withheld money shared by
+# W_h × λ_h among all three, H2's deduction among H1 and H3 only (spec v2 §5: an offender never
+# gets back a share of its own deduction; v1 shared all of Π by W_h × λ_h)
 A_POOL = sum(A_WITHHELD) + sum(A_DEDUCTION)
 A_WEIGHT = [w * lam for w, lam in zip(A_WITHHELD, A_LAMBDA, strict=True)]
-A_INCENTIVE = split(A_POOL, [A_POOL * w / sum(A_WEIGHT) for w in A_WEIGHT])
+A_OTHERS = A_WEIGHT[0] + A_WEIGHT[2]  # everyone's weight but the offender H2's
+A_INCENTIVE = split(
+    A_POOL,
+    [
+        sum(A_WITHHELD) * w / sum(A_WEIGHT) + (A_DEDUCTION[1] * w / A_OTHERS if h != 1 else 0)
+        for h, w in enumerate(A_WEIGHT)
+    ],
+)
 A_FINAL = [p + i - d for p, i, d in zip(A_PREPAID, A_INCENTIVE, A_DEDUCTION, strict=True)]
 
 
@@ -128,9 +137,11 @@ def test_deck_a_has_the_hand_computed_pool_numbers() -> None:
     # λ: H1 CEI 1.434 and TEI 1.142 → S 0 + 20 × 0.145 + 30 + 10; H2 loses its 30 violation
     # points; H3 0.897 / 0.864 → 40 × 0.758 + 20 × 0.839 + 40
     assert [round(float(x), 6) for x in A_LAMBDA] == [0.971574, 1.046717, 1.148489]
-    # exact W·λ shares 1578082.3…, 813902.9…, 631119.7… → floors 3023102, 3 fen to .9, .7, .3
-    assert A_INCENTIVE == [1_578_082, 813_903, 631_120]
-    assert A_FINAL == [10_988_932, 4_196_042, 3_815_026]  # Σ 19 000 000: nothing retained
+    # exact shares (W·λ of 1 900 000, plus H2's deduction by W·λ of H1 and H3) 1794072.63…,
+    # 511532.19…, 717500.17… → floors 3 023 104, the missing fen to .63 (H1). v1 (H2 sharing in
+    # its own deduction) paid 1 578 082, 813 903, 631 120.
+    assert A_INCENTIVE == [1_794_073, 511_532, 717_500]
+    assert A_FINAL == [11_204_923, 3_893_671, 3_901_406]  # Σ 19 000 000: nothing retained
     assert sum(A_FINAL) == 19_000_000
 
 

@@ -721,6 +721,7 @@ def _aggregate_reference(
             by_h((grouped & (rw[g] >= high_rw)).astype(float)),
             by_h(grouped.astype(float)),
             by_h(np.where(grouped, rw[g], 0.0)),
+            by_h(cost),
         ],
         axis=1,
     )

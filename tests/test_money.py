@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from drgsim.rules.money import grown_fen, scale_fen, share_fen, written
-from drgsim.rules.settlement import YearClaims, settle_month, settle_year_repricing
+from drgsim.rules.settlement import YearClaims, settle_month, settle_year_clearing
 
 
 def test_a_written_float_is_the_decimal_it_is_written_as() -> None:
@@ -90,6 +90,6 @@ def test_repricing_pays_the_exact_scaled_entitlement() -> None:
         withheld_fen=np.zeros(2, dtype=np.int64),
         coefficient=np.array([1.0, 0.0]),
     )
-    res = settle_year_repricing(year, 0.7)
+    res = settle_year_clearing(year, 0.7)
     assert res.final_fen.tolist() == [100, 32]
     assert res.retained_fen == 145 - 132

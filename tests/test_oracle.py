@@ -44,8 +44,21 @@ SETTINGS = {
     "pool, prepay 1": {"settlement": {"prepay_share": 1.0}},
     "pool, prepay 0": {"settlement": {"prepay_share": 0.0}},
     "pool, every coefficient 0": {"incentive": {"min": 0.0, "max": 0.0}},
-    "repricing, prepay 0.85": {"settlement": {"mode": "repricing", "prepay_share": 0.85}},
-    "repricing, prepay 1": {"settlement": {"mode": "repricing", "prepay_share": 1.0}},
+    "pool, true-up": {"settlement": {"true_up": True}},
+    "pool, true-up, prepay 0": {"settlement": {"true_up": True, "prepay_share": 0.0}},
+    "pool, deductions to the fund": {"audit": {"sample_rate": 0.1, "deductions_to": "fund"}},
+    "repricing (clearing's old name), prepay 0.85": {
+        "settlement": {"mode": "repricing", "prepay_share": 0.85}
+    },
+    "clearing, prepay 1": {"settlement": {"mode": "clearing", "prepay_share": 1.0}},
+    "clearing, half the surplus kept, overrun shared": {
+        "settlement": {"mode": "clearing"},
+        "clearing": {"surplus_keep": 0.5, "overrun_floor": 0.5, "overrun_share": 0.6},
+    },
+    "clearing, overrun shared, the fund short": {  # pro rata: the fund keeps nothing this year
+        "settlement": {"mode": "clearing", "prepay_share": 0.85},
+        "clearing": {"surplus_keep": 1.0, "overrun_floor": 0.0, "overrun_share": 1.0},
+    },
 }
 
 

@@ -18,8 +18,8 @@ from drgsim.rules.settlement import (
     YearClaims,
     YearResult,
     settle_month,
+    settle_year_clearing,
     settle_year_pool,
-    settle_year_repricing,
 )
 
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
@@ -257,14 +257,32 @@ def test_pool_mode_pays_out_prepayments_and_the_pool_and_keeps_the_rest(year: Ye
     pool = int(y.withheld_fen.sum() + res.deduction_fen.sum())
     assert pool >= 0
     assert np.all((res.incentive_fen >= 0) & (res.incentive_fen <= pool))
-    # every hospital has points, so someone has a weight: the whole pool goes to the hospitals
-    assert int(res.incentive_fen.sum()) == pool
-    assert res.retained_fen == 0  # every month had points, so all the money went out
+    placed, exact = _pool_reference(y, res.deduction_fen)
+    # every hospital has points, so the pool goes to the hospitals except a deduction no other
+    # hospital can take (a city of one hospital): the offender never gets it back (spec §5)
+    assert int(res.incentive_fen.sum()) == placed
+    assert res.retained_fen == pool - placed  # every month had points: nothing else is kept
+    assert np.all(np.abs(res.incentive_fen - exact) <= 1.0 + 1e-9 * pool)
+
+
+def _pool_reference(y: YearClaims, deduction: np.ndarray) -> tuple[int, np.ndarray]:
+    """Spec §5–§6 written out: the withheld money by W_h λ_h (or net points if no weight), each
+    hospital's deduction among the other hospitals by the same rule; what has no taker is kept."""
     weights = np.maximum(y.withheld_fen, 0) * y.coefficient
-    if not weights.any():  # nothing withheld or every λ 0: the pool goes by net points
-        net = np.maximum(y.points - y.deducted, 0.0)
-        exact = pool * net / net.sum()
-        assert np.all(np.abs(res.incentive_fen - exact) <= 1.0 + 1e-9 * pool)
+    net = np.maximum(y.points - y.deducted, 0.0)
+    exact, placed = np.zeros(len(net)), 0
+    base = weights if weights.sum() > 0 else net
+    if base.sum() > 0:
+        exact += int(y.withheld_fen.sum()) * base / base.sum()
+        placed += int(y.withheld_fen.sum())
+    for h, d in enumerate(deduction.tolist()):
+        for layer in (weights, net):
+            others = np.where(np.arange(len(net)) == h, 0.0, layer)
+            if d > 0 and others.sum() > 0:
+                exact += d * others / others.sum()
+                placed += d
+                break
+    return placed, exact
 
 
 def test_pool_mode_shares_deductions_by_net_points_when_nothing_is_withheld() -> None:
@@ -283,11 +301,11 @@ def test_pool_mode_shares_deductions_by_net_points_when_nothing_is_withheld() ->
     )
     res = settle_year_pool(claims)
     # PV = 1000 yuan / 400 points = 2.5 yuan; A's deduction 60 × 2.5 = 150 yuan = 15 000 fen;
-    # the pool of 15 000 fen goes by net points 240 : 100 → 10 588.235… and 4 411.764…
-    # → floors 10 588 + 4 411 = 14 999, the missing fen to the larger remainder (A, .235 < .764: B)
+    # the pool of 15 000 fen goes by net points to the hospitals other than the offender A
+    # (spec v2 §5: it never gets back a share of its own deduction; v1 gave A 10 588): all to B
     assert res.deduction_fen.tolist() == [15_000, 0]
-    assert res.incentive_fen.tolist() == [10_588, 4_412]
-    assert res.final_fen.tolist() == [75_000 + 10_588 - 15_000, 25_000 + 4_412]
+    assert res.incentive_fen.tolist() == [0, 15_000]
+    assert res.final_fen.tolist() == [75_000 + 0 - 15_000, 25_000 + 15_000]
     assert res.retained_fen == 0
     _books_close(Year(claims, 1.0, months), res)
 
@@ -338,7 +356,7 @@ def test_pool_mode_hands_out_the_pool_when_a_hospital_owes_a_claw_back(lam_b: fl
 @given(year=years())
 def test_repricing_mode_pays_entitlements_scaled_by_the_coefficient(year: Year) -> None:
     y = year.claims
-    res = settle_year_repricing(y, year.alpha)
+    res = settle_year_clearing(y, year.alpha)
     _books_close(year, res)
     np.testing.assert_array_equal(res.final_fen, y.prepaid_fen + res.incentive_fen)
     top = y.coefficient.max()
@@ -368,7 +386,7 @@ def test_repricing_never_pays_more_than_the_available_budget_with_a_claw_back() 
         np.array([6_000, -4_000]),
         np.array([1.2, 0.8]),
     )
-    res = settle_year_repricing(claims, 0.9)
+    res = settle_year_clearing(claims, 0.9)
     assert res.final_fen.tolist() == [60_000, -40_000]
     assert res.retained_fen == 0
 
@@ -386,7 +404,7 @@ def test_a_year_without_points_pays_out_no_point_money(
     zero = np.zeros(n)
     none = np.zeros(n, dtype=np.int64)
     claims = YearClaims(available, zero, zero, zero, none, none, np.ones(n))
-    res = settle_year_pool(claims) if mode == "pool" else settle_year_repricing(claims, alpha)
+    res = settle_year_pool(claims) if mode == "pool" else settle_year_clearing(claims, alpha)
     assert not res.final_fen.any() and res.retained_fen == available
     ledger = Ledger({FUND: available}, n)
     ledger.book(res.transfers)

@@ -74,7 +74,7 @@ BAD = {
         "settlement_mode.yaml:3",
         "settlement.mode:",
         "got 'capitation'",
-        "allowed: pool, repricing",
+        "allowed: pool, clearing, repricing",
     ],
     "hospital_tier_4.yaml": [
         "hospital_tier_4.yaml:3",
@@ -422,7 +422,10 @@ def test_a_variant_applies_its_dotted_overrides_and_leaves_the_baseline_alone(
     with_variants: Scenario,
 ) -> None:
     v = variant_scenario(with_variants, "prepay")
-    assert (v.settlement.prepay_share, v.settlement.mode) == (0.85, "repricing")
+    assert (v.settlement.prepay_share, v.settlement.mode) == (
+        0.85,
+        "clearing",
+    )  # repricing, its old name
     assert (with_variants.settlement.prepay_share, with_variants.settlement.mode) == (0.9, "pool")
     assert variant_scenario(with_variants, "baseline") is with_variants
 

@@ -282,8 +282,9 @@ class Simulation:
             prepaid,
             withheld,
             lam,
+            sums["charges"],
         )
-        res = settle_year(claims, scn.settlement)
+        res = settle_year(claims, scn.settlement, scn.clearing, scn.audit.deductions_to)
         year.books.book(res.transfers)
         retained = year.books.close(res)
         cal = self._calendar_year(year.index)

@@ -19,6 +19,7 @@ SUM_COLUMNS = (
     "high",
     "grouped",
     "rw",
+    "charges",
 )
 #: Columns of the per-cell sums.
 CELL_COLUMNS = ("n", "cost", "los")
@@ -55,10 +56,11 @@ def aggregate(
     """Per-hospital sums [H, SUM_COLUMNS] and per-cell sums [H × G, CELL_COLUMNS] of a batch.
 
     Ungroupable claims (drg < 0) count in the hospital sums but not in any cell; a phantom
-    claim's cost is billed, not borne, so it adds nothing to the true cost.
+    claim's cost is billed, not borne, so it adds nothing to the true cost but counts in the
+    charges (every claim's billed cost).
     """
     n_drg = rw.shape[0]
-    sums = np.zeros((n_hosp, 10))
+    sums = np.zeros((n_hosp, 11))
     cells = np.zeros((n_hosp * n_drg, 3))
     for j in range(hospital.shape[0]):
         h = hospital[j]
@@ -69,6 +71,7 @@ def aggregate(
         if not phantom[j]:
             sums[h, 3] += cost[j]
         sums[h, 4] += deducted[j]
+        sums[h, 10] += cost[j]
         if audited[j]:
             sums[h, 5] += 1.0
         if caught[j] != 0:

@@ -19,13 +19,13 @@ from drgsim.rules.money import (
     POOL,
     Transfer,
     apportion,
+    round_fen,
     scale_fen,
     share_fen,
-    split_by_weights,
     to_fen,
     written,
 )
-from drgsim.scenario.schema import Settlement
+from drgsim.scenario.schema import Clearing, Settlement
 
 
 def point_value(money_fen: int, oop_yuan: float, points: float) -> float:
@@ -84,6 +84,7 @@ class YearClaims:
     prepaid_fen: np.ndarray  # Σ of the months' pre-payments
     withheld_fen: np.ndarray  # Σ of the months' withholdings (the pool holds their total)
     coefficient: np.ndarray  # incentive coefficient λ
+    charges_yuan: np.ndarray | None = None  # Σ c_i per hospital (clearing's fund-eligible charges)
 
 
 @dataclass(frozen=True)
@@ -98,50 +99,116 @@ class YearResult:
     transfers: tuple[Transfer, ...]
 
 
-def settle_year(year: YearClaims, cfg: Settlement) -> YearResult:
+def settle_year(
+    year: YearClaims,
+    cfg: Settlement,
+    clearing: Clearing | None = None,
+    deductions_to: str = "others",
+) -> YearResult:
     """The year-end settlement in the scenario's mode (spec §6)."""
     if cfg.mode == "pool":
-        return settle_year_pool(year)
-    return settle_year_repricing(year, cfg.prepay_share)
+        return settle_year_pool(year, cfg.true_up, deductions_to)
+    return settle_year_clearing(year, cfg.prepay_share, clearing or Clearing())
 
 
-def settle_year_pool(year: YearClaims) -> YearResult:
-    """Pool mode (spec §6): withheld money plus deductions shared by withheld × coefficient.
+def settle_year_pool(
+    year: YearClaims, true_up: bool = False, deductions_to: str = "others"
+) -> YearResult:
+    """Pool mode (spec §6): withheld money plus deductions shared by weight × coefficient.
 
-    Where no hospital has a weight (nothing withheld, as with prepay_share 1 or a budget too
-    small to withhold a fen, or every coefficient 0), the pool — then mostly deductions — is
-    shared by points net of deductions, as spec §6 says, so deducted money still goes to the
-    hospitals; only when no hospital has net points either does the pool go back to the fund,
-    which keeps it (retained).
+    The weight is the hospital's withholding, or with `true_up` its outstanding entitlement
+    max(E_h − prepaid_h, 0). A hospital's own deduction is shared among the other hospitals
+    only (spec §5), or with `deductions_to: fund` kept by the fund. Where no hospital has a
+    weight (nothing withheld, as with prepay_share 1 or a budget too small to withhold a fen, or
+    every coefficient 0), money is shared by points net of deductions, as spec §6 says; only
+    when no hospital has net points either does it go back to the fund, which keeps it.
     """
     prepaid, withheld = year.prepaid_fen, year.withheld_fen
-    pv = point_value(year.available_fen, float(np.sum(year.oop_yuan)), float(np.sum(year.points)))
+    points = np.asarray(year.points, dtype=np.float64)
+    oop = np.asarray(year.oop_yuan, dtype=np.float64)
+    pv = point_value(year.available_fen, float(np.sum(oop)), float(np.sum(points)))
     deducted = np.asarray(year.deducted, dtype=np.float64)
     deduction = to_fen(pv * deducted) if np.isfinite(pv) else np.zeros_like(prepaid)
-    pool = int(withheld.sum() + deduction.sum())
-    # a hospital that owes a claw-back (negative withholding) has no share of the pool
-    weights = np.maximum(withheld, 0).astype(np.float64) * year.coefficient
-    if not weights.sum() > 0:
-        weights = np.maximum(np.asarray(year.points, dtype=np.float64) - deducted, 0.0)
-    incentive = split_by_weights(pool, weights)
+    net = np.maximum(points - deducted, 0.0)
+    if true_up and np.isfinite(pv):
+        outstanding = (pv * (points - deducted) - oop) * FEN_PER_YUAN - prepaid
+        weights = np.maximum(outstanding, 0.0) * year.coefficient
+    else:
+        # a hospital that owes a claw-back (negative withholding) has no share of the pool
+        weights = np.maximum(withheld, 0).astype(np.float64) * year.coefficient
+    shared = deduction if deductions_to == "others" else np.zeros_like(deduction)
+    pool = int(withheld.sum() + shared.sum())
+    placed, exact = pool_shares(int(withheld.sum()), shared, weights, net)
+    incentive = _split(placed, exact)
     left = pool - int(incentive.sum())
     final = prepaid + incentive - deduction
     # months without points left their budget with the fund; the unshared pool joins it
     retained = year.available_fen - int(prepaid.sum() + withheld.sum()) + left
+    kept = int(deduction.sum() - shared.sum())
     transfers = (
-        Transfer.of(HOSPITALS, POOL, deduction, "deduction"),
+        Transfer.of(HOSPITALS, POOL, shared, "deduction"),
+        Transfer.of(HOSPITALS, FUND, deduction - shared, "deduction kept by the fund"),
         Transfer.of(POOL, HOSPITALS, incentive, "incentive"),
         Transfer.of(POOL, FUND, left, "pool left to the fund"),
     )
-    return YearResult(pv, deduction, incentive, final, retained, transfers)
+    return YearResult(pv, deduction, incentive, final, retained + kept, transfers)
 
 
-def settle_year_repricing(year: YearClaims, prepay_share: float) -> YearResult:
-    """Repricing mode (spec §6): entitlement at the year's point value, withheld part by λ/max λ.
+def pool_shares(
+    withheld_fen: int, deduction_fen: np.ndarray, weights: np.ndarray, fallback: np.ndarray
+) -> tuple[int, np.ndarray]:
+    """The pool's money that has takers, and each hospital's exact share of it (fen, float).
 
-    The withheld money goes back from the pool to the fund, which then tops each hospital up
-    (or claws back) to its final payment; what it does not pay it keeps.
+    The withheld money goes by `weights`, or by `fallback` (net points) where every weight is 0;
+    hospital h's deduction goes to the other hospitals by the same rule with h's own weight
+    taken out. Money no hospital can take (no weight, no points) is not placed: it stays in the
+    pool and goes back to the fund.
     """
+    n = weights.shape[0]
+    placed = 0
+    exact = np.zeros(n, dtype=np.float64)
+    owed = np.asarray(deduction_fen, dtype=np.float64)
+    layers = (np.asarray(weights, dtype=np.float64), np.asarray(fallback, dtype=np.float64))
+    w_done = False
+    todo = owed > 0
+    for w in layers:
+        total = float(w.sum())
+        if withheld_fen and not w_done and total > 0:
+            exact += withheld_fen * w / total
+            placed += withheld_fen
+            w_done = True
+        # h's deduction can go by this layer when some other hospital has a positive weight
+        others = int(np.count_nonzero(w > 0)) - (w > 0).astype(np.int64)
+        here = todo & (others > 0)
+        if here.any():
+            rest = np.where(here, total - w, 1.0)
+            per = np.where(here, owed / rest, 0.0)
+            exact += w * (per.sum() - per)
+            placed += int(deduction_fen[here].sum())
+            todo &= ~here
+    return placed, exact
+
+
+def _split(total_fen: int, exact: np.ndarray) -> np.ndarray:
+    """Whole-fen parts of `total_fen` by exact shares; nothing when no hospital has a share."""
+    if total_fen == 0 or not exact.sum() > 0:
+        return np.zeros(exact.shape[0], dtype=np.int64)
+    return apportion(total_fen, exact)
+
+
+def settle_year_clearing(
+    year: YearClaims, prepay_share: float, clearing: Clearing | None = None
+) -> YearResult:
+    """Clearing mode (spec §6): entitlement at the year's point value, withheld part by λ/max λ.
+
+    Then each hospital's payment F' is set against its fund-eligible charges C (charges less
+    patient payments): above them it keeps `surplus_keep` of the surplus; between
+    `overrun_floor` and 1 the fund pays `overrun_share` of the overrun from what it would keep
+    this year, pro rata when that is short. The withheld money goes back from the pool to the
+    fund, which then tops each hospital up (or claws back) to its final payment; what it does
+    not pay it keeps.
+    """
+    rules = clearing or Clearing()
     prepaid, coefficient = year.prepaid_fen, year.coefficient
     points = np.asarray(year.points, dtype=np.float64)
     deducted = np.asarray(year.deducted, dtype=np.float64)
@@ -161,6 +228,7 @@ def settle_year_repricing(year: YearClaims, prepay_share: float) -> YearResult:
         ]
         # a claw-back (negative entitlement) is recovered in full; only payments are scaled
         final = np.where(entitlement > 0, scale_fen(entitlement, scale), entitlement)
+        final = against_charges(final, year, rules, available)
         deduction = to_fen(pv * deducted)
     top_up = final - prepaid
     transfers = (
@@ -168,3 +236,35 @@ def settle_year_repricing(year: YearClaims, prepay_share: float) -> YearResult:
         Transfer.of(FUND, HOSPITALS, top_up, "top-up"),
     )
     return YearResult(pv, deduction, top_up, final, int(available - final.sum()), transfers)
+
+
+def against_charges(
+    paid_fen: np.ndarray, year: YearClaims, rules: Clearing, available_fen: int
+) -> np.ndarray:
+    """Surplus retention and overrun sharing 结余留用、超支分担 of spec §6, in whole fen.
+
+    With ρ = F' / C: ρ ≥ 1 pays C + surplus_keep × (F' − C); overrun_floor ≤ ρ < 1 adds
+    overrun_share × (C − F'), from the money the fund would otherwise keep (the available
+    budget less what is paid), pro rata when short; below the floor (or without charges) F'.
+    """
+    keep, floor = written(rules.surplus_keep), written(rules.overrun_floor)
+    share = written(rules.overrun_share)
+    if keep == 1 and share == 0:
+        return paid_fen
+    if year.charges_yuan is None:
+        raise ValueError("clearing against charges needs each hospital's charges")
+    eligible = to_fen(np.asarray(year.charges_yuan, dtype=np.float64) - year.oop_yuan)
+    out = np.asarray(paid_fen, dtype=np.int64).copy()
+    need = np.zeros_like(out)
+    for h, (f, c) in enumerate(zip(out.tolist(), eligible.tolist(), strict=True)):
+        if c <= 0:
+            continue
+        if f >= c:
+            out[h] = c + round_fen(keep * (f - c))
+        elif f >= floor * c:
+            need[h] = round_fen(share * (c - f))
+    fund = max(available_fen - int(out.sum()), 0)
+    wanted = int(need.sum())
+    if wanted <= fund:
+        return out + need
+    return out + apportion(fund, need * (fund / wanted))

@@ -518,8 +518,10 @@ class Reporting:
 class Settlement:
     """Monthly pre-payment and the year-end mode (spec §4, §6)."""
 
-    mode: Literal["pool", "repricing"] = key(
-        "pool", doc="pool or repricing", source="Shanwei plan: pool"
+    mode: Literal["pool", "clearing", "repricing"] = key(
+        "pool",
+        doc="pool or clearing (repricing: clearing's old name, read as clearing)",
+        source="Shanwei plan: pool",
     )
     prepay_share: float = key(
         0.90,
@@ -527,6 +529,42 @@ class Settlement:
         le=1,
         doc="share of the monthly allocation pre-paid",
         source="Zhejiang floor 0.85 [C]; 0.90 [default]",
+    )
+    true_up: bool = key(
+        False,
+        doc="pool weights by outstanding entitlement max(E − prepaid, 0) × λ, not withheld × λ",
+        source=f"{SPEC} §6; false is the Shanwei plan's wording",
+    )
+
+    def __post_init__(self) -> None:
+        if self.mode == "repricing":  # the old name of clearing: old scenario files keep working
+            object.__setattr__(self, "mode", "clearing")
+
+
+@dataclass(frozen=True)
+class Clearing:
+    """Hospital-level surplus retention and overrun sharing 结余留用、超支分担 (spec §6)."""
+
+    surplus_keep: float = key(
+        1.0,
+        ge=0,
+        le=1,
+        doc="share of the surplus above fund-eligible charges a hospital keeps",
+        source=f"{SPEC} §6 [default]",
+    )
+    overrun_floor: float = key(
+        0.85,
+        ge=0,
+        le=1,
+        doc="payment / fund-eligible charges from which an overrun is shared",
+        source=f"{SPEC} §6 [default]",
+    )
+    overrun_share: float = key(
+        0.0,
+        ge=0,
+        le=1,
+        doc="share of an overrun the fund pays from what it would keep",
+        source=f"{SPEC} §6 [default]",
     )
 
 
@@ -551,6 +589,11 @@ class Audit:
         doc="points deducted as a multiple",
         source="national fund-use rules 1–5× [R]",
     )
+    deductions_to: Literal["others", "fund"] = key(
+        "others",
+        doc="deducted money shared among the other hospitals (pool) or kept by the fund",
+        source=f"{SPEC} §5",
+    )
 
 
 @dataclass(frozen=True)
@@ -570,6 +613,11 @@ class Incentive:
     max: float = key(1.2, ge=0, le=5, doc="coefficient at score 100", source=f"{SPEC} §6")
     high_weight_rw: float = key(
         2.0, gt=0, doc="RW from which a patient counts as high-weight", source=f"{SPEC} §6"
+    )
+    peers: Literal["tier", "city"] = key(
+        "tier",
+        doc="hospitals whose group means CEI and TEI divide by: same tier, or the whole city",
+        source=f"{SPEC} §6",
     )
     indicators: dict[str, Indicator] = key(
         factory=_fd(
@@ -669,6 +717,7 @@ class Scenario:
     budget: Budget = key(factory=Budget)
     reporting: Reporting = key(factory=Reporting)
     settlement: Settlement = key(factory=Settlement)
+    clearing: Clearing = key(factory=Clearing)
     audit: Audit = key(factory=Audit)
     incentive: Incentive = key(factory=Incentive)
     behaviour: Behaviour = key(factory=Behaviour, doc="region-wide acts of every hospital")
