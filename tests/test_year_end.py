@@ -7,14 +7,20 @@ year end and must close on each settlement's numbers.
 
 from __future__ import annotations
 
-import numpy as np
+from fractions import Fraction as F
+from pathlib import Path
 
+import numpy as np
+import pytest
+
+import drgsim
 from drgsim.engine.books import YearBooks
 from drgsim.rules.money import FUND, HOSPITALS, POOL, Transfer
 from drgsim.rules.settlement import YearClaims, YearResult, settle_year
-from drgsim.scenario.loader import load_scenario
+from drgsim.scenario.loader import load_scenario, with_overrides
 from drgsim.scenario.schema import Clearing, Settlement
 
+GOLDEN = Path(__file__).resolve().parent / "golden"
 AVAILABLE = 100_000
 POINTS = np.array([300.0, 100.0, 100.0])
 PREPAID = np.array([45_000, 18_000, 17_000])
@@ -193,3 +199,50 @@ def test_repricing_is_read_as_clearing(tmp_path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text("extends: shanwei\nsettlement: {mode: repricing}\n", encoding="utf-8")
     assert load_scenario(path).settlement.mode == "clearing"
+
+
+# --- indicators against peers of the same tier --------------------------------------------------
+def test_cei_and_tei_compare_a_hospital_with_its_own_tier() -> None:
+    """tests/golden/two_years.yaml, 2021, with incentive.peers: tier (the deck itself uses city).
+
+    H1 and H2 are tier 3, H3 tier 2 (alone: CEI = TEI = 1). Tier 3's cases: FM19 H1 24000 yuan
+    8 d, H2 18000 6 d (mean 21000, 7 d); ES23 H2 10500 4 d, H1 12000 5 d (mean 11250, 4.5 d).
+    """
+    golden = GOLDEN / "two_years.yaml"
+    scn = with_overrides(load_scenario(golden), {"incentive.peers": "tier"})
+    st = drgsim.run(scn, variants=["baseline"]).settlement
+    st = st[st["year"] == 2021].set_index("hospital")
+    cei = [(F(24000, 21000) + F(12000, 11250)) / 2, (F(18000, 21000) + F(10500, 11250)) / 2, F(1)]
+    tei = [(F(8, 7) + F(5, F(9, 2))) / 2, (F(6, 7) + F(4, F(9, 2))) / 2, F(1)]
+
+    def part(x: F) -> F:  # best 0.8, worst 1.2
+        return min(max((F(12, 10) - x) / F(4, 10), F(0)), F(1))
+
+    # no audit, no refusals: violation and referral score their full 30 + 10
+    lam = [
+        F(8, 10) + F(4, 10) * (40 * part(c) + 20 * part(t) + 40) / 100
+        for c, t in zip(cei, tei, strict=True)
+    ]
+    # H1: CEI (8/7 + 16/15)/2 = 1.10476, TEI (8/7 + 10/9)/2 = 1.12698 → S = 40 × 0.23810
+    # + 20 × 0.18254 + 40 = 53.175 → λ 1.0127; H2: CEI (6/7 + 14/15)/2 = 0.89524, TEI (6/7 +
+    # 8/9)/2 = 0.87302 → S = 30.476 + 16.349 + 40 = 86.825 → 1.1473; H3, alone in its tier:
+    # S = 20 + 10 + 40 = 70 → λ = 1.08
+    assert [round(float(x), 4) for x in lam] == [1.0127, 1.1473, 1.08]
+    for h, want_cei, want_tei, want_lam in zip(("H1", "H2", "H3"), cei, tei, lam, strict=True):
+        assert st.loc[h, "cei"] == pytest.approx(float(want_cei), rel=1e-12)
+        assert st.loc[h, "tei"] == pytest.approx(float(want_tei), rel=1e-12)
+        assert st.loc[h, "coefficient"] == pytest.approx(float(want_lam), rel=1e-12)
+
+
+def test_on_the_shanwei_baseline_no_tier_is_rewarded_for_being_a_tier() -> None:
+    """City peers: tier-1 hospitals' mean λ 1.15, tier 3's 1.02 (cheaper cases of simpler
+    patients scored as efficiency); tier peers: every tier's mean within 0.02 of the others."""
+    scn = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "shanwei.yaml")
+    spread = {}
+    for peers in ("tier", "city"):
+        one = with_overrides(scn, {"incentive.peers": peers, "replications": 1})
+        run = drgsim.run(one, variants=["baseline"])
+        st = run.settlement[run.settlement["replication"] == 0]
+        means = st.groupby("tier")["coefficient"].mean()
+        spread[peers] = float(means.max() - means.min())
+    assert spread["tier"] < 0.02 < 0.1 < spread["city"]

@@ -269,7 +269,8 @@ class Simulation:
             if self.behaviours is not None
             else ActRecord.zeros(n_h)
         )
-        values = year.totals.indicators(record.refused_high)
+        peers = self.hospitals.tier if scn.incentive.peers == "tier" else None
+        values = year.totals.indicators(record.refused_high, peers)
         scores = indicators.score(values, scn.incentive)
         lam = indicators.coefficient(scores, scn.incentive)
         prepaid = year.prepaid if year.prepaid is not None else np.zeros(n_h, np.int64)

@@ -93,6 +93,7 @@ def settlement_rows(
         "incentive_fen": res.incentive_fen,
         "final_fen": res.final_fen,
         "true_cost_yuan": true_cost,
+        "charges_yuan": sums["charges"],  # billed, every claim's (clearing's C_h adds − oop)
         "oop_yuan": oop,
         "margin_yuan": res.final_fen / 100.0 + oop - true_cost,
         **{f"cases_{name}": classes[:, k] for k, name in enumerate(CLASS_NAMES)},

@@ -121,13 +121,20 @@ class YearTotals:
                 if act.gain == "net_points_less_cost":
                     self.act_yuan[act.name] -= total(mine, c.cost)
 
-    def indicators(self, refused_high: np.ndarray) -> dict[str, np.ndarray]:
-        """Indicators of spec §6 from what the regulator sees: billed codes, costs, audits."""
+    def indicators(
+        self, refused_high: np.ndarray, peers: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """Indicators of spec §6 from what the regulator sees: billed codes, costs, audits.
+
+        `peers` numbers each hospital's peer group (its tier, or 0 for all): CEI and TEI divide
+        by the group's mean in each DRG; without it the whole city is one group.
+        """
         s = self.sums
+        group = np.zeros(self.n_hosp, np.int64) if peers is None else np.asarray(peers, np.int64)
         with np.errstate(invalid="ignore", divide="ignore"):
             return {
-                "cost_efficiency": self._efficiency("cost"),
-                "time_efficiency": self._efficiency("los"),
+                "cost_efficiency": self._efficiency("cost", group),
+                "time_efficiency": self._efficiency("los", group),
                 "violation_rate": np.where(s["audited"] > 0, s["caught"] / s["audited"], 0.0),
                 "referral_out_high": np.where(
                     s["high"] + refused_high > 0, refused_high / (s["high"] + refused_high), 0.0
@@ -135,13 +142,19 @@ class YearTotals:
                 "cmi": np.where(s["grouped"] > 0, s["rw"] / s["grouped"], np.nan),
             }
 
-    def _efficiency(self, what: str) -> np.ndarray:
-        """Σ_g n_hg (v̄_hg / v̄_g) / n_h over grouped cases: CEI for cost, TEI for stay; NaN if none."""
+    def _efficiency(self, what: str, group: np.ndarray) -> np.ndarray:
+        """Σ_g n_hg (v̄_hg / v̄_peers,g) / n_h over grouped cases: CEI for cost, TEI for stay.
+
+        v̄_peers,g is the mean of the hospital's peer group in DRG g; NaN without cases.
+        """
         n = self.cells["n"].reshape(self.n_hosp, self.n_drg)
         v = self.cells[what].reshape(self.n_hosp, self.n_drg)
-        n_g, v_g = n.sum(axis=0), v.sum(axis=0)
+        n_g, v_g = np.empty_like(n), np.empty_like(v)  # each hospital's peers' totals per DRG
+        for peer in np.unique(group):
+            mine = group == peer
+            n_g[mine], v_g[mine] = n[mine].sum(axis=0), v[mine].sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean_g = np.where(n_g > 0, v_g / n_g, 0.0)
+            mean_g = np.where(n_g > 0, v_g / np.maximum(n_g, 1), 0.0)
             ratio = np.where((n > 0) & (mean_g > 0), (v / np.maximum(n, 1)) / mean_g, 1.0)
             n_h = n.sum(axis=1)
             return np.where(n_h > 0, (n * ratio).sum(axis=1) / n_h, np.nan)

@@ -73,6 +73,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "variant.all_gaming": ("全部行为", "All gaming at once"),
     "variant.strict_audit": ("严格审核", "Strict audit"),
     "variant.repricing": ("年终重新定价", "Year-end repricing"),
+    "variant.clearing": ("年终清算", "Year-end clearing"),
     "variant.prepay_85": ("预付85%", "85% pre-paid"),
     # Case classes.
     "class.normal": ("正常病例", "Normal"),
