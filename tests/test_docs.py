@@ -31,6 +31,7 @@ RULE_SECTIONS = (
     "budget",
     "reporting",
     "settlement",
+    "clearing",
     "audit",
     "incentive",
     "behaviour",
