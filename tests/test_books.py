@@ -25,6 +25,7 @@ CITY: dict[str, Any] = {
     },
     "other_hospitals": {"count": {3: 0, 2: 0, 1: 0}},
     "audit": {"sample_rate": 1.0},
+    "budget": {"reserve_use": "keep"},  # v1's reserve: these tests follow the withheld money
 }
 
 

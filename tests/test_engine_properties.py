@@ -80,6 +80,11 @@ def cities(draw: st.DrawFn) -> dict[str, Any]:
             "reserve": draw(st.floats(0.0, 0.95)),
             "growth": draw(st.floats(-0.5, 1.0)),
             "month_shares": shares,
+            "reserve_use": draw(st.sampled_from(["release", "keep", "cover"])),
+        },
+        "point_value": {
+            "floor": draw(st.one_of(st.none(), st.floats(0.5, 2.0))),
+            "ceiling": draw(st.one_of(st.none(), st.floats(0.5, 2.0))),
         },
         "settlement": {
             "mode": draw(st.sampled_from(["pool", "clearing", "repricing"])),
@@ -115,7 +120,14 @@ HALF_FEN_RESERVE: dict[str, Any] = {
     "hospitals": {"H0": {"tier": 3, "beds": 500}, "H1": {"tier": 2, "beds": 200}},
     "other_hospitals": {"count": {3: 0, 2: 0, 1: 0}},
     "audit": {"sample_rate": 0.0, "detection": {}, "penalty": {}, "deductions_to": "others"},
-    "budget": {"annual": 67_108_865.742, "reserve": 0.25, "growth": 0.0, "month_shares": None},
+    "budget": {
+        "annual": 67_108_865.742,
+        "reserve": 0.25,
+        "growth": 0.0,
+        "month_shares": None,
+        "reserve_use": "keep",
+    },
+    "point_value": {"floor": None, "ceiling": None},
     "settlement": {"mode": "pool", "prepay_share": 0.9, "true_up": False},
     "clearing": {"surplus_keep": 1.0, "overrun_floor": 0.85, "overrun_share": 0.0},
     "incentive": {"min": 0.8, "max": 1.2, "peers": "tier"},
@@ -128,7 +140,13 @@ HALF_FEN_RESERVE: dict[str, Any] = {
 HALF_FEN_GROWN_BUDGET: dict[str, Any] = {
     **HALF_FEN_RESERVE,
     "years": 2,
-    "budget": {"annual": 1000.25, "reserve": 0.3, "growth": 0.06, "month_shares": None},
+    "budget": {
+        "annual": 1000.25,
+        "reserve": 0.3,
+        "growth": 0.06,
+        "month_shares": None,
+        "reserve_use": "release",
+    },
     "settlement": {"mode": "repricing", "prepay_share": 0.7, "true_up": False},
 }
 
@@ -142,7 +160,8 @@ def _tables(city: dict[str, Any]) -> dict[str, pd.DataFrame]:
         _CATALOGUE["cat"] = load_catalogue(scn)
     job = Job("baseline", scn, _CATALOGUE["cat"], float(city["budget"]["annual"]), 0, False)
     tables = simulate(job)
-    return {k: frame(getattr(tables, k)) for k in ("hospital_month", "settlement", "region_year")}
+    names = ("hospital_month", "settlement", "region_year", "catalogue")
+    return {k: frame(getattr(tables, k)) for k in names}
 
 
 def _fen(amount: Decimal) -> int:
@@ -173,6 +192,7 @@ def _check_year(
     st_: pd.DataFrame,
     ry: pd.Series,
     last_points: np.ndarray | None,
+    cat: pd.DataFrame,
 ) -> None:
     """One year's tables against the rules."""
     budget, rules = city["budget"], city["settlement"]
@@ -225,14 +245,54 @@ def _check_year(
     points, deducted = s["points"].to_numpy(), s["deducted_points"].to_numpy()
     oop, prepaid = s["oop_yuan"].to_numpy(), s["prepaid_fen"].to_numpy()
     withheld = s["withheld_fen"].to_numpy()
-    # spec §3/§7: paid + retained + reserve is the budget, to the fen
-    assert int(final.sum()) + retained + reserve == budget_fen
+    deduction = s["deduction_fen"].to_numpy()
+    # spec §3: PV_ref prices the year's charges (costs borne) at the tariff's ā per base point,
+    # with the year's money (the reserve too where released) and patient payments
+    use = budget["reserve_use"]
+    planned = reserve if use == "release" else 0
+    ref_money = available + planned
+    mean_cost = (cat["ref_mean_cost_yuan"] / cat["rw"]).to_numpy()
+    assert np.allclose(mean_cost, mean_cost[0])
+    charges = s["true_cost_yuan"].sum()
+    pv_ref = ry["reference_point_value"]
+    if charges > 0:
+        want_ref = (ref_money / 100 + oop.sum()) / (charges * 100.0 / mean_cost[0])
+        assert np.isclose(pv_ref, want_ref, rtol=1e-9)
+    else:
+        assert np.isnan(pv_ref)
+    # spec §3: the year's money, the ceiling's surplus and the floor's top-up from the reserve
+    floor, ceiling = city["point_value"]["floor"], city["point_value"]["ceiling"]
+    base = points.sum() if mode == "pool" else (points - deducted).sum()
+    limit = planned + max(int(withheld.sum()), 0) if mode == "pool" else ref_money
+    limit = min(limit, ref_money)
+    surplus = topup = 0
+    if base > 0 and np.isfinite(pv_ref):
+        if ceiling is not None:
+            cap = _fen(_dec((ceiling * pv_ref * base - oop.sum()) * 100))
+            surplus = max(0, min(ref_money - cap, limit))
+        if floor is not None and surplus == 0 and use == "cover":
+            lift = _fen(_dec((floor * pv_ref * base - oop.sum()) * 100))
+            topup = max(0, min(lift - ref_money, reserve))
+    money = ref_money - surplus + topup
+    kept = reserve - planned - topup
+    assert int(ry["ceiling_surplus_fen"]) == surplus
+    assert int(ry["floor_topup_fen"]) == topup
+    assert int(ry["reserve_kept_fen"]) == kept
+    assert int(ry["reserve_released_fen"]) == planned - min(surplus, planned)
+    # spec §3/§6: paid + reserve kept + ceiling surplus + unpaid withholding + other retained
+    # (the budget of months without points, deductions kept by the fund) is the budget
+    unpaid = int(ry["unpaid_withholding_fen"])
+    to_fund = city["audit"]["deductions_to"] == "fund"
+    other = available - int(allocated.sum()) + (int(deduction.sum()) if to_fund else 0)
+    other = other if mode == "pool" else 0
+    assert unpaid >= 0
+    assert int(final.sum()) + kept + surplus + unpaid + other == budget_fen
+    assert retained == surplus + unpaid + other
     if mode == "pool":
         # spec §6: PV_y over all points; deductions in money at PV_y; the pool (withheld money
         # + deductions) by withheld × λ, or by net points when no hospital has that weight
         total = points.sum()
-        pv = (available / 100 + oop.sum()) / total if total > 0 else np.nan
-        deduction = s["deduction_fen"].to_numpy()
+        pv = (money / 100 + oop.sum()) / total if total > 0 else np.nan
         if total > 0:
             assert _near(deduction, pv * deducted * 100, 0.5 + 1e-6)
         else:
@@ -248,10 +308,12 @@ def _check_year(
         net = np.maximum(points - deducted, 0.0)
         shared = deduction if city["audit"]["deductions_to"] == "others" else 0 * deduction
         exact, placed = np.zeros(len(net)), 0
-        base = weights if weights.sum() > 0 else net
-        if base.sum() > 0:
-            exact += int(withheld.sum()) * base / base.sum()
-            placed += int(withheld.sum())
+        # the year's money in the pool: withheld + released reserve + floor top-up − surplus
+        money_in = int(withheld.sum()) + money - available
+        layer = weights if weights.sum() > 0 else net
+        if money_in and layer.sum() > 0:
+            exact += money_in * layer / layer.sum()
+            placed += money_in
         for h, d in enumerate(shared.tolist()):
             for layer in (weights, net):
                 others = np.where(np.arange(len(net)) == h, 0.0, layer)
@@ -259,21 +321,20 @@ def _check_year(
                     exact += d * others / others.sum()
                     placed += d
                     break
-        pool = int(withheld.sum() + shared.sum())
+        pool = money_in + int(shared.sum())
         incentive = s["incentive_fen"].to_numpy()
         assert int(incentive.sum()) == placed
         assert _near(incentive, exact, 1.0 + 1e-9 * pool)
-        left = pool - placed + int(deduction.sum() - shared.sum())
         assert (final == prepaid + incentive - deduction).all()
         # the fund keeps only the budget of months without points and an unshared pool
-        assert retained == available - int(allocated.sum()) + left
+        assert unpaid == pool - placed
     else:
         # spec §6 (repricing): E_h = PV_y × (points − deducted) − oop, paid × (α + (1−α) λ/max λ)
         net = points - deducted
         if net.sum() <= 0:
-            assert not final.any() and retained == available
+            assert not final.any() and unpaid == money
             return
-        pv = (available / 100 + oop.sum()) / net.sum()
+        pv = (money / 100 + oop.sum()) / net.sum()
         entitlement = (pv * net - oop) * 100
         top = lam.max()
         scale = alpha + (1 - alpha) * (lam / top if top > 0 else np.zeros_like(lam))
@@ -288,7 +349,7 @@ def _check_year(
         overrun = ~ok & ~surplus & (paid >= rule["overrun_floor"] * charges)
         want = np.where(surplus, charges + rule["surplus_keep"] * (paid - charges), paid)
         need = np.where(overrun, rule["overrun_share"] * (charges - paid), 0.0)
-        fund = max(available - want.sum(), 0.0)
+        fund = max(money - want.sum(), 0.0)
         want = want + (need if need.sum() <= fund else need * fund / need.sum())
         edge = np.isclose(paid, charges, rtol=1e-9, atol=2.0) | np.isclose(
             paid, rule["overrun_floor"] * charges, rtol=1e-9, atol=2.0
@@ -314,6 +375,12 @@ def test_every_year_of_a_random_city_follows_the_settlement_rules_to_the_fen(cit
     for y, cal in enumerate(sorted(ry["year"])):
         year_hm = hm[hm["year"] == cal]
         _check_year(
-            city, y, year_hm, st_[st_["year"] == cal], ry[ry["year"] == cal].iloc[0], last_points
+            city,
+            y,
+            year_hm,
+            st_[st_["year"] == cal],
+            ry[ry["year"] == cal].iloc[0],
+            last_points,
+            t["catalogue"][t["catalogue"]["year"] == cal],
         )
         last_points = year_hm.groupby("month")["points"].sum().reindex(range(1, 13)).to_numpy()

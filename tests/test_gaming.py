@@ -107,9 +107,9 @@ def test_with_a_fixed_budget_the_total_paid_is_the_same_to_the_fen(market) -> No
     s, ry = market.settlement, market.region_year
     for name in ("baseline", "upcoding"):
         paid = s[s["variant"] == name].groupby("replication")["final_fen"].sum()
-        available = ry[ry["variant"] == name].set_index("replication")["available_fen"]
-        assert (paid == available).all()
-        assert (paid == 14_250_000_000).all()  # 150 M yuan less the 5% reserve, in fen
+        budget = ry[ry["variant"] == name].set_index("replication")["budget_fen"]
+        assert (paid == budget).all()
+        assert (paid == 15_000_000_000).all()  # 150 M yuan in fen, the reserve released (§3)
 
 
 def test_the_upcoders_gain_is_exactly_what_the_other_hospitals_lose(market) -> None:
@@ -633,5 +633,7 @@ def test_each_shipped_scenario_pays_out_exactly_its_available_budget(path: Path)
             assert (retained == 0).all(), name
         else:
             alpha = rules.settlement.prepay_share
-            assert ((retained >= 0) & (retained <= (1 - alpha) * year["available_fen"] + 12)).all()
-    assert (paid.loc[ry.index] + ry["retained_fen"] + ry["reserve_fen"] == ry["budget_fen"]).all()
+            money = year["available_fen"] + year["reserve_released_fen"]
+            assert ((retained >= 0) & (retained <= (1 - alpha) * money + 12)).all()
+    kept = ry["reserve_kept_fen"]  # the reserve is released by default (spec §3)
+    assert (paid.loc[ry.index] + ry["retained_fen"] + kept == ry["budget_fen"]).all()

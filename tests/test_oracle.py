@@ -37,6 +37,7 @@ CITY: dict[str, Any] = {
     "other_hospitals": {"count": {3: 0, 2: 0, 1: 0}},
     "readmission": {"factor": 1.0},
     "audit": {"sample_rate": 0.1},
+    "budget": {"reserve_use": "keep"},  # the oracle settles the available budget (v1 reserve)
 }
 
 SETTINGS = {

@@ -58,7 +58,8 @@ def multi() -> drgsim.scale.runner.Result:
 def test_every_table_carries_the_region_and_each_region_settles_its_own_budget(multi) -> None:
     ry = multi.region_year
     assert sorted(ry["region"].unique()) == sorted(["汕尾市", "R001", "R002", "R003"])
-    assert (ry["paid_fen"] + ry["retained_fen"] == ry["available_fen"]).all()
+    kept = ry["reserve_kept_fen"]  # spec §3: paid + reserve kept + retained = budget
+    assert (ry["paid_fen"] + ry["retained_fen"] + kept == ry["budget_fen"]).all()
     assert (ry["reserve_fen"] + ry["available_fen"] == ry["budget_fen"]).all()
     paid = multi.settlement.groupby(["region", "variant", "replication", "year"])["final_fen"].sum()
     pd.testing.assert_series_equal(

@@ -25,24 +25,29 @@ class YearBooks:
     def close(self, res: YearResult) -> int:
         """Check the year's books against its settlement; the fen the fund keeps (retained).
 
-        Each hospital holds its final payment, the pool is empty, the fund holds what the
-        settlement says it retains, and paid + retained + reserve is the budget, to the fen.
+        Each hospital holds its final payment, the pool is empty, the reserve holds what was
+        neither released nor spent on the floor, and paid + reserve kept + ceiling surplus +
+        unpaid withholding + budget of months without points is the budget, to the fen.
         """
-        led = self.ledger
+        led, money = self.ledger, res.money
         led.check()
-        retained = led.held(FUND)
         paid = int(res.final_fen.sum())
+        in_reserve = self.reserve_fen - money.released_fen - money.topup_fen
         wrong = []
         if not np.array_equal(led.hospitals, res.final_fen):
             wrong.append(f"hospitals hold {led.hospitals.tolist()}, final {res.final_fen.tolist()}")
         if led.held(POOL) != 0:
             wrong.append(f"{led.held(POOL)} fen left in the pool")
-        if retained != res.retained_fen:
-            wrong.append(f"fund holds {retained}, settlement retains {res.retained_fen}")
-        if led.held(RESERVE) != self.reserve_fen:
-            wrong.append(f"reserve holds {led.held(RESERVE)}, not {self.reserve_fen}")
-        if paid + retained + self.reserve_fen != self.budget_fen:
-            wrong.append(f"paid {paid} + retained {retained} + reserve differs from the budget")
+        if led.held(RESERVE) != in_reserve or in_reserve != money.kept_fen + money.held_back_fen:
+            wrong.append(f"reserve holds {led.held(RESERVE)}, not {in_reserve}")
+        if led.held(FUND) + led.held(RESERVE) != res.retained_fen + money.kept_fen:
+            wrong.append(f"fund holds {led.held(FUND)}, settlement retains {res.retained_fen}")
+        parts = (paid, money.kept_fen, money.surplus_fen, res.unpaid_fen, res.other_fen)
+        if sum(parts) != self.budget_fen or min(parts[1:]) < 0:
+            wrong.append(
+                "paid {} + reserve kept {} + ceiling surplus {} + unpaid withholding {} + "
+                "months without points {} differs from the budget".format(*parts)
+            )
         if wrong:
             raise AssertionError(f"year {self.year}: the books do not close: " + "; ".join(wrong))
-        return retained
+        return res.retained_fen

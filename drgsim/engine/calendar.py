@@ -284,6 +284,11 @@ class Simulation:
             withheld,
             lam,
             sums["charges"],
+            year.reserve_fen,
+            scn.budget.reserve_use,
+            self._reference_pv(year),
+            scn.point_value.floor,
+            scn.point_value.ceiling,
         )
         res = settle_year(claims, scn.settlement, scn.clearing, scn.audit.deductions_to)
         year.books.book(res.transfers)
@@ -322,6 +327,24 @@ class Simulation:
         if self.behaviours is not None and scn.adaptation.enabled:
             gains = year.totals.gains(res.point_value, record)
             self.behaviours.adapt(gains, scn.adaptation.step, scn.adaptation.max_rate)
+
+    def _reference_pv(self, year: YearState) -> float:
+        """PV_ref (spec §3): the year's planned point value, from the year's money and charges.
+
+        The year's money for hospitals (available budget, plus the reserve where it is released)
+        and its patient payments price the points its charges earn at baseline behaviour: a case
+        of the published tariff's mean cost ā earns `base_points`, so the charges C earn
+        C × base_points / ā. The bureau's forecast is taken as right about charges and patient
+        payments (the year's own), and blind to coding: upcoding and splits raise the year's
+        points but not PV_ref, which is what a floor is meant to hold against.
+        """
+        sums, budget = year.totals.sums, self.scn.budget
+        charges = float(sums["true_cost"].sum())
+        money = year.available_fen + (year.reserve_fen if budget.reserve_use == "release" else 0)
+        if charges <= 0 or not year.tariff.mean_cost > 0:
+            return float("nan")
+        points = charges * self.scn.base_points / year.tariff.mean_cost
+        return (money / 100.0 + float(sums["oop"].sum())) / points
 
     def _act_rates(self) -> dict[str, np.ndarray]:
         """Each hospital's current rate of every act (zeros without behaviours)."""

@@ -113,6 +113,9 @@ def region_year_row(
 ) -> dict[str, Any]:
     """The region's year: budget, point value, claims, money paid and kept.
 
+    paid + reserve kept + retained = budget; retained is the ceiling surplus, the unpaid
+    withholding and the budget of months without points.
+
     Money per case (fund payment plus patient-paid, per case) and per RW unit (point value ×
     base points) do not move when the weights are re-based, where the point value does (§1).
     """
@@ -124,10 +127,16 @@ def region_year_row(
         "reserve_fen": np.array([reserve_fen], dtype=np.int64),
         "available_fen": np.array([available_fen], dtype=np.int64),
         "point_value": np.array([res.point_value]),
+        "reference_point_value": np.array([res.money.reference_pv]),
         "points": np.array([float(sums["points"].sum())]),
         "cases": np.array([cases], dtype=np.int64),
         "paid_fen": np.array([int(res.final_fen.sum())], dtype=np.int64),
         "retained_fen": np.array([retained_fen], dtype=np.int64),
+        "reserve_released_fen": np.array([res.money.released_fen], dtype=np.int64),
+        "reserve_kept_fen": np.array([res.money.kept_fen], dtype=np.int64),
+        "floor_topup_fen": np.array([res.money.topup_fen], dtype=np.int64),
+        "ceiling_surplus_fen": np.array([res.money.surplus_fen], dtype=np.int64),
+        "unpaid_withholding_fen": np.array([res.unpaid_fen], dtype=np.int64),
         "money_per_case_yuan": np.array([money / cases if cases else np.nan]),
         "money_per_rw_yuan": np.array([res.point_value * base_points]),
     }

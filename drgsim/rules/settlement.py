@@ -17,6 +17,7 @@ from drgsim.rules.money import (
     FUND,
     HOSPITALS,
     POOL,
+    RESERVE,
     Transfer,
     apportion,
     round_fen,
@@ -25,6 +26,7 @@ from drgsim.rules.money import (
     to_fen,
     written,
 )
+from drgsim.rules.reserve import YearMoney, year_money
 from drgsim.scenario.schema import Clearing, Settlement
 
 
@@ -85,6 +87,25 @@ class YearClaims:
     withheld_fen: np.ndarray  # Σ of the months' withholdings (the pool holds their total)
     coefficient: np.ndarray  # incentive coefficient λ
     charges_yuan: np.ndarray | None = None  # Σ c_i per hospital (clearing's fund-eligible charges)
+    reserve_fen: int = 0  # the adjustment reserve set aside at opening
+    reserve_use: str = "keep"  # budget.reserve_use
+    reference_pv: float = float("nan")  # PV_ref, the year's planned point value
+    floor: float | None = None  # point_value.floor, a ratio of PV_ref
+    ceiling: float | None = None  # point_value.ceiling, a ratio of PV_ref
+
+    def money(self, points: float, surplus_limit_fen: int) -> YearMoney:
+        """The year-end money for these claims' `points` (spec §3: reserve, floor, ceiling)."""
+        return year_money(
+            self.available_fen,
+            self.reserve_fen,
+            self.reserve_use,
+            points,
+            float(np.sum(self.oop_yuan)),
+            self.reference_pv,
+            self.floor,
+            self.ceiling,
+            surplus_limit_fen,
+        )
 
 
 @dataclass(frozen=True)
@@ -95,8 +116,11 @@ class YearResult:
     deduction_fen: np.ndarray
     incentive_fen: np.ndarray
     final_fen: np.ndarray
-    retained_fen: int
+    retained_fen: int  # what the fund keeps besides the reserve kept
     transfers: tuple[Transfer, ...]
+    money: YearMoney  # the year's money: reserve released or kept, floor top-up, surplus
+    unpaid_fen: int  # money of the year the year end did not pay out (withholding, clearing)
+    other_fen: int  # budget of months without points, and deductions kept by the fund
 
 
 def settle_year(
@@ -126,7 +150,12 @@ def settle_year_pool(
     prepaid, withheld = year.prepaid_fen, year.withheld_fen
     points = np.asarray(year.points, dtype=np.float64)
     oop = np.asarray(year.oop_yuan, dtype=np.float64)
-    pv = point_value(year.available_fen, float(np.sum(oop)), float(np.sum(points)))
+    unallocated = year.available_fen - int(prepaid.sum() + withheld.sum())
+    planned = year.reserve_fen if year.reserve_use == "release" else 0
+    money = year.money(float(np.sum(points)), planned + max(int(withheld.sum()), 0))
+    from_reserve = money.released_fen + money.topup_fen
+    to_fund = money.surplus_from_budget_fen()
+    pv = point_value(money.money_fen, float(np.sum(oop)), float(np.sum(points)))
     deducted = np.asarray(year.deducted, dtype=np.float64)
     deduction = to_fen(pv * deducted) if np.isfinite(pv) else np.zeros_like(prepaid)
     net = np.maximum(points - deducted, 0.0)
@@ -137,21 +166,25 @@ def settle_year_pool(
         # a hospital that owes a claw-back (negative withholding) has no share of the pool
         weights = np.maximum(withheld, 0).astype(np.float64) * year.coefficient
     shared = deduction if deductions_to == "others" else np.zeros_like(deduction)
-    pool = int(withheld.sum() + shared.sum())
-    placed, exact = pool_shares(int(withheld.sum()), shared, weights, net)
+    money_in = int(withheld.sum()) + from_reserve - to_fund  # the year's money in the pool
+    pool = money_in + int(shared.sum())
+    placed, exact = pool_shares(money_in, shared, weights, net)
     incentive = _split(placed, exact)
     left = pool - int(incentive.sum())
     final = prepaid + incentive - deduction
     # months without points left their budget with the fund; the unshared pool joins it
-    retained = year.available_fen - int(prepaid.sum() + withheld.sum()) + left
     kept = int(deduction.sum() - shared.sum())
     transfers = (
+        Transfer.of(RESERVE, POOL, from_reserve, "reserve released and floor top-up"),
+        Transfer.of(POOL, FUND, to_fund, "ceiling surplus"),
         Transfer.of(HOSPITALS, POOL, shared, "deduction"),
         Transfer.of(HOSPITALS, FUND, deduction - shared, "deduction kept by the fund"),
         Transfer.of(POOL, HOSPITALS, incentive, "incentive"),
         Transfer.of(POOL, FUND, left, "pool left to the fund"),
     )
-    return YearResult(pv, deduction, incentive, final, retained + kept, transfers)
+    other = unallocated + kept
+    retained = money.surplus_fen + left + other
+    return YearResult(pv, deduction, incentive, final, retained, transfers, money, left, other)
 
 
 def pool_shares(
@@ -214,7 +247,8 @@ def settle_year_clearing(
     deducted = np.asarray(year.deducted, dtype=np.float64)
     oop = np.asarray(year.oop_yuan, dtype=np.float64)
     net = points - deducted
-    available = year.available_fen
+    money = year.money(float(net.sum()), year.available_fen + year.reserve_fen)  # no limit
+    available = money.money_fen
     pv = point_value(available, float(oop.sum()), float(net.sum()))
     if not np.isfinite(pv):
         final = np.zeros_like(prepaid)
@@ -232,10 +266,13 @@ def settle_year_clearing(
         deduction = to_fen(pv * deducted)
     top_up = final - prepaid
     transfers = (
+        Transfer.of(RESERVE, FUND, money.released_fen + money.topup_fen, "reserve to the fund"),
         Transfer.of(POOL, FUND, int(year.withheld_fen.sum()), "pool back to the fund"),
         Transfer.of(FUND, HOSPITALS, top_up, "top-up"),
     )
-    return YearResult(pv, deduction, top_up, final, int(available - final.sum()), transfers)
+    unpaid = int(available - final.sum())
+    retained = money.surplus_fen + unpaid
+    return YearResult(pv, deduction, top_up, final, retained, transfers, money, unpaid, 0)
 
 
 def against_charges(

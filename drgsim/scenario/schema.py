@@ -503,6 +503,30 @@ class Budget:
         "null = the generator's seasonality, or a replayed table's first-year charges by month",
         source=f"{SPEC} §4 (drgsim calibrate writes them from a city's records)",
     )
+    reserve_use: Literal["release", "keep", "cover"] = key(
+        "release",
+        doc="release: paid out at year end with the year's money; keep: retained by the fund "
+        "(v1); cover: spent only on the point-value floor, the rest retained",
+        source=f"{SPEC} §3",
+    )
+
+
+@dataclass(frozen=True)
+class PointValue:
+    """Floor and ceiling of the year's point value, as ratios of the planned PV_ref (spec §3)."""
+
+    floor: float | None = key(
+        None,
+        gt=0,
+        doc="lift the year's point value to floor × PV_ref from the reserve, as far as it goes",
+        source="点值保底; Taiwan's debate 0.9–1.0 [default none]",
+    )
+    ceiling: float | None = key(
+        None,
+        gt=0,
+        doc="cap the year's point value at ceiling × PV_ref; the rest is retained (结余)",
+        source="点值封顶 [default none]",
+    )
 
 
 @dataclass(frozen=True)
@@ -715,6 +739,7 @@ class Scenario:
     )
     readmission: Readmission = key(factory=Readmission)
     budget: Budget = key(factory=Budget)
+    point_value: PointValue = key(factory=PointValue)
     reporting: Reporting = key(factory=Reporting)
     settlement: Settlement = key(factory=Settlement)
     clearing: Clearing = key(factory=Clearing)
