@@ -12,13 +12,16 @@ surplus + unpaid withholding is the budget.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+import drgsim
 from drgsim.engine.books import YearBooks
 from drgsim.rules.settlement import YearClaims, YearResult, settle_month, settle_year
+from drgsim.scenario.loader import load_scenario, with_overrides
 from drgsim.scenario.schema import Settlement
 
 BUDGET, RESERVE, AVAILABLE = 1_000_000, 100_000, 900_000
@@ -168,3 +171,25 @@ def test_a_ceiling_in_repricing() -> None:
     assert res.final_fen.tolist() == [558_000, 372_000]
     assert money(res) == {"released": 30_000, "kept": 0, "topup": 0, "surplus": 70_000, "unpaid": 0}
     assert retained == 70_000
+
+
+# Measured (seed 20201001, one year): paid 1,415,474,039.34 yuan against fund-eligible charges of
+# 1,382,778,766.45 yuan, +2.36%. The reserve is paid out (paid = budget to the fen); the gap is
+# the budget-neutral default: population.generator.expected_fund_cost prices each case at its
+# DRG's reference cost × cost level, while the generator's draw_stay scales the cost of short and
+# incomplete stays down (realized cost per case 2.1% below that expectation, seeds 5 and the
+# scenario's). Mending it belongs to the generator's expected cost (issue 10 item 7).
+@pytest.mark.xfail(
+    strict=True, reason="budget-neutral default overstates the generator's cost by ~2%"
+)
+def test_a_budget_neutral_shanwei_year_pays_the_fund_eligible_charges_within_one_percent() -> None:
+    shanwei = Path(__file__).resolve().parents[1] / "scenarios" / "shanwei.yaml"
+    scn = with_overrides(load_scenario(shanwei), {"years": 1, "variants": {}})
+    assert scn.budget.reserve_use == "release" and scn.budget.annual is None
+    result = drgsim.run(scn, replications=1, variants=["baseline"])
+    st, ry = result.settlement, result.region_year
+    assert set(st["variant"]) == {"baseline"} and len(ry) == 1
+    assert int(st["final_fen"].sum()) == int(ry["budget_fen"].sum())  # every fen paid out
+    eligible = float((st["charges_yuan"] - st["oop_yuan"]).sum())
+    paid = int(st["final_fen"].sum()) / 100
+    assert paid == pytest.approx(eligible, rel=0.01)
