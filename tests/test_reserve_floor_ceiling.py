@@ -12,6 +12,7 @@ surplus + unpaid withholding is the budget.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -193,3 +194,29 @@ def test_a_budget_neutral_shanwei_year_pays_the_fund_eligible_charges_within_one
     eligible = float((st["charges_yuan"] - st["oop_yuan"]).sum())
     paid = int(st["final_fen"].sum()) / 100
     assert paid == pytest.approx(eligible, rel=0.01)
+
+
+def test_the_books_refuse_a_year_whose_split_of_the_retained_money_is_wrong() -> None:
+    books = YearBooks(0, BUDGET, RESERVE, 2)
+    month = settle_month(AVAILABLE, POINTS, np.zeros(2), 0.9, month=1)
+    books.book(month.transfers)
+    claims = YearClaims(
+        AVAILABLE,
+        POINTS,
+        np.zeros(2),
+        np.zeros(2),
+        month.prepaid_fen,
+        month.withheld_fen,
+        np.ones(2),
+        reserve_fen=RESERVE,
+        reserve_use="release",
+        reference_pv=100.0,
+        ceiling=0.93,
+    )
+    res = settle_year(claims, Settlement(mode="pool", prepay_share=0.9))
+    books.book(res.transfers)
+    # one fen more of unpaid withholding than the year had: the parts exceed the budget
+    wrong = dataclasses.replace(res, unpaid_fen=res.unpaid_fen + 1)
+    with pytest.raises(AssertionError, match="differs from the budget"):
+        books.close(wrong)
+    assert books.close(res) == 70_000

@@ -151,6 +151,12 @@ BAD = {
         "got [0.9, 0.1]",
         "expected [low, high] with low < high",
     ],
+    "floor_above_ceiling.yaml": [
+        "floor_above_ceiling.yaml:3",
+        "point_value.floor:",
+        "got 1.1",
+        "expected at most point_value.ceiling (0.9)",
+    ],
     "variant_unknown_hospital.yaml": [
         "variant_unknown_hospital.yaml:4",
         "variants.upcoding: hospitals.SW1.upcoding.rate:",

@@ -27,7 +27,7 @@ class YearBooks:
 
         Each hospital holds its final payment, the pool is empty, the reserve holds what was
         neither released nor spent on the floor, and paid + reserve kept + ceiling surplus +
-        unpaid withholding + budget of months without points is the budget, to the fen.
+        unpaid withholding + other retained is the budget, to the fen.
         """
         led, money = self.ledger, res.money
         led.check()
@@ -46,7 +46,7 @@ class YearBooks:
         if sum(parts) != self.budget_fen or min(parts[1:]) < 0:
             wrong.append(
                 "paid {} + reserve kept {} + ceiling surplus {} + unpaid withholding {} + "
-                "months without points {} differs from the budget".format(*parts)
+                "other retained {} differs from the budget".format(*parts)
             )
         if wrong:
             raise AssertionError(f"year {self.year}: the books do not close: " + "; ".join(wrong))

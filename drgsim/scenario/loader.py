@@ -479,6 +479,9 @@ def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool =
             list(year_weights),
             f"expected one weight per reference year ({scn.weights.reference_years}), oldest first",
         )
+    floor, ceiling = scn.point_value.floor, scn.point_value.ceiling
+    if floor is not None and ceiling is not None and floor > ceiling:
+        fail("point_value.floor", floor, f"expected at most point_value.ceiling ({ceiling})")
     lo, hi = scn.weights.trim_quantiles
     if lo >= hi:
         fail("weights.trim_quantiles", [lo, hi], "expected [low, high] with low < high")
