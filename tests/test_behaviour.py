@@ -461,6 +461,22 @@ def test_induced_cases_cost_and_stay_the_schemas_ratios_of_their_group(acts, cat
     assert new.los.tolist() == [round(1.5 * mean_los[c]) for c in codes]
 
 
+def test_induced_cases_of_a_later_year_cost_what_grown_charges_cost(acts, cat) -> None:
+    # spec §9: the generator's charges grow by growth.charges a year; an induced case copies
+    # them, so in year three (index 2) it costs 0.8 × its group's reference × 1.05²
+    a = acts(
+        {
+            "growth.charges": 0.05,
+            "hospitals.A.induced.rate": 1.0,
+            "hospitals.A.induced.charge_ratio": 0.8,
+        }
+    )
+    batch = cases(cat, {"drg": "ES11"}, {"drg": "FM19"})
+    new = a.b.apply(batch, 2, np.random.SeedSequence(5), a.view).take(np.arange(2, 4))
+    want = [0.8 * REF_COST[c] * 1.05**2 for c in a.code(new)]
+    np.testing.assert_allclose(new.cost, want, rtol=1e-12)
+
+
 def test_a_fractional_volume_rate_adds_the_floor_or_one_more(acts, cat) -> None:
     a = acts({"hospitals.A.induced.rate": 0.25})
     batch = cases(cat, {}, {})  # 0.25 × 2 = 0.5 → 0 or 1

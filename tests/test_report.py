@@ -93,7 +93,7 @@ def test_parameters_mark_what_the_scenario_set(run_dir: Path) -> None:
     assert notes == []
     rows = {p.key: p for p in parameters(scn, set_keys)}
     assert rows["region.admissions"].set and rows["region.admissions"].value == "20000.0"
-    assert not rows["budget.growth"].set and rows["budget.growth"].source == "[default]"
+    assert not rows["growth.charges"].set and "NHC 2019–23" in rows["growth.charges"].source
     assert rows["settlement.prepay_share"].default == "0.9"
 
 

@@ -378,7 +378,8 @@ def test_a_mapping_gives_the_defaults_of_the_payment_spec_and_no_city() -> None:
     assert s.special_review.pay_ratio == 1.0
     assert s.readmission.exempt_adrgs == ()
     assert (s.readmission.window_days, s.readmission.factor) == (15, 0.5)
-    assert s.budget.growth == 0.06
+    assert s.budget.growth is None  # neutral against the generator's growth (spec §3, §9)
+    assert (s.growth.charges, s.growth.volume) == (0.04, 0.02)
     assert s.budget.reserve == 0.05
     assert s.budget.annual is None
     assert s.reporting.lag_months == 1

@@ -50,7 +50,10 @@ def test_cases_per_month_are_capped_at_ten_million_in_the_busiest_month() -> Non
 
 def test_growth_counts_toward_the_last_year_s_busiest_month() -> None:
     text = (
-        ONE + "years: 3\n" + FLAT.replace("{", "{admissions: 100000000, admissions_growth: 0.1, ")
+        ONE
+        + "years: 3\n"
+        + "growth: {volume: 0.1}\n"
+        + FLAT.replace("{", "{admissions: 100000000, ")
     )
     # 100 M × 1.1² = 121 M in year 3, above the 120 M a flat year allows
     with pytest.raises(ScenarioError, match="busiest month of year 3"):

@@ -23,6 +23,7 @@ from drgsim.population.generator import month_days
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules import audit, indicators
 from drgsim.rules.catalogue import Catalogue, adrg_mask
+from drgsim.rules.growth import budget_growth
 from drgsim.rules.money import grown_fen, share_fen, split_exact
 from drgsim.rules.pricing import Rules, billed_drg, formula_points, price
 from drgsim.rules.settlement import YearClaims, settle_month, settle_year
@@ -144,7 +145,7 @@ class Simulation:
     def _open_year(self, y: int) -> YearState:
         """Budget, month shares and tariff of year y (weights from earlier years' claims)."""
         budget = self.scn.budget
-        budget_fen = grown_fen(self.annual_budget, budget.growth, y)
+        budget_fen = grown_fen(self.annual_budget, budget_growth(self.scn), y)
         reserve_fen = share_fen(budget_fen, budget.reserve)
         available = budget_fen - reserve_fen
         # spec §4: last year's monthly points; in year one the shares written, else the forecast

@@ -14,6 +14,7 @@ from drgsim.kernels.group import group_cases
 from drgsim.kernels.rng import Draw, stream_key, uniform_np
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules.catalogue import Catalogue
+from drgsim.rules.growth import charge_factor
 from drgsim.rules.pricing import Rules, formula_points
 from drgsim.rules.tariff import Tariff
 from drgsim.scenario.schema import Behaviour, Scenario
@@ -114,8 +115,8 @@ class Behaviours:
         batch = self.refer_down(batch, key, view)
         batch = self.underserve(batch, key)
         batch = self.split(batch, key, view)
-        batch = self.add_cases(batch, key, ACT["induced"])
-        batch = self.add_cases(batch, key, ACT["phantom"])
+        batch = self.add_cases(batch, key, ACT["induced"], year)
+        batch = self.add_cases(batch, key, ACT["phantom"], year)
         return self.upcode(batch, key)
 
     def _u(self, key: int, batch: CaseBatch, kind: Draw, rate: np.ndarray) -> np.ndarray:
@@ -246,7 +247,7 @@ class Behaviours:
         second.acts = second.acts | ACT["splitting"].bit
         return CaseBatch.concat([first, second])
 
-    def add_cases(self, batch: CaseBatch, key: int, act: ActSpec) -> CaseBatch:
+    def add_cases(self, batch: CaseBatch, key: int, act: ActSpec, year: int = 0) -> CaseBatch:
         """Induced (cheap, low-severity) or phantom (billed, never happened) admissions.
 
         Each added case copies a random case of its hospital this month (its template and
@@ -284,7 +285,7 @@ class Behaviours:
             new.billed_severity = new.severity.copy()
             g = self.cat.group_table[new.adrg, 2]
             new.drg_true = g.astype(np.int16)
-            level = self.hospitals.cost_level[new_h]
+            level = self.hospitals.cost_level[new_h] * charge_factor(self.scn, year)  # spec §9
             new.cost = induced["charge_ratio"][new_h] * self.cat.ref_cost[g] * level
             new.oop = new.cost * self.hospitals.oop_mean[new_h]
             los = np.round(self.cat.mean_los[g] * induced["los_ratio"][new_h])

@@ -11,6 +11,7 @@ from drgsim.kernels.generate import N_PARAMS, generate_cases
 from drgsim.kernels.rng import stream_key
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules.catalogue import Catalogue
+from drgsim.rules.growth import charge_factor, volume_factor
 from drgsim.scenario.schema import Scenario
 
 
@@ -75,7 +76,7 @@ class SyntheticSource:
         """Expected admissions of each hospital in a month of year `year_index` (0-based)."""
         region = self.scn.region
         season = np.asarray(region.seasonality, dtype=np.float64)
-        volume = region.admissions * (1.0 + region.admissions_growth) ** year_index
+        volume = region.admissions * volume_factor(self.scn, year_index)
         return volume * season[month - 1] / season.sum() * self.hospitals.volume_share
 
     def month_shares(self) -> np.ndarray:
@@ -102,7 +103,7 @@ class SyntheticSource:
             np.uint64(stream_key(case_seed)),
             hospital,
             self.hosp_tier,
-            self.hospitals.cost_level,
+            self.hospitals.cost_level * charge_factor(self.scn, year_index),
             self.hospitals.oop_mean,
             self.alias_prob,
             self.alias_idx,

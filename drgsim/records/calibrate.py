@@ -452,9 +452,9 @@ def _fragment(
         "catalogue": {"source": "catalogue.csv"},
         "region": {
             "admissions": round(gen["admissions"], 1),
-            "admissions_growth": round(gen["admissions_growth"], 6),
             "seasonality": gen["seasonality"],
         },
+        "growth": {"volume": round(gen["admissions_growth"], 6)},
         "hospitals": {
             hid: {
                 "name": hosp.names[i],

@@ -37,7 +37,7 @@ def round_fen(exact_fen: Fraction) -> int:
     return round(exact_fen)
 
 
-def grown_fen(yuan: float | int | Fraction, growth: float, years: int) -> int:
+def grown_fen(yuan: float | int | Fraction, growth: float | Fraction, years: int) -> int:
     """`yuan × (1 + growth)^years` in whole fen, computed exactly and rounded once (spec §3)."""
     return round_fen(written(yuan) * (1 + written(growth)) ** years * FEN_PER_YUAN)
 

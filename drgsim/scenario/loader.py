@@ -650,7 +650,7 @@ def _check_sizes(scn: Scenario, ctx: _Context, *, derived: bool = False) -> None
     """Refuse what the machine cannot hold or int64 fen cannot count, before anything runs."""
     last_year = scn.years - 1
     season = scn.region.seasonality
-    busiest = max(season) / sum(season) * max(1.0, 1 + scn.region.admissions_growth) ** last_year
+    busiest = max(season) / sum(season) * max(1.0, 1 + scn.growth.volume) ** last_year
     if scn.region.admissions * busiest > MAX_CASES_PER_MONTH:
         ctx.fail(
             "region.admissions",
@@ -668,13 +668,16 @@ def _check_sizes(scn: Scenario, ctx: _Context, *, derived: bool = False) -> None
             f"allowed: at most {MAX_HOSPITALS:,} hospitals in a region, listed and other",
         )
     annual = scn.budget.annual
-    grown = max(1.0, 1 + scn.budget.growth) ** last_year
+    growth = scn.budget.growth  # null: neutral (drgsim.rules.growth.budget_growth)
+    if growth is None:
+        growth = (1 + scn.growth.charges) * (1 + scn.growth.volume) - 1
+    grown = max(1.0, 1 + growth) ** last_year
     limit = MAX_FEN / FEN_HEADROOM / 100 / grown
     if annual is not None and annual > limit:
         ctx.fail(
             "budget.annual",
             annual,
-            f"allowed: <= {limit:.3g} yuan with growth {scn.budget.growth:g} over "
+            f"allowed: <= {limit:.3g} yuan with growth {growth:g} over "
             f"{scn.years} year(s) (money is counted in int64 fen, with 1,000× headroom)",
         )
 

@@ -92,14 +92,31 @@ class Region:
         doc="yearly inpatient admissions per resident, used when population is left out",
         source="NHC 2023: 301.9 M admissions for 1,409.7 M residents [C]",
     )
-    admissions_growth: float = key(
-        0.0, ge=-0.5, le=1.0, doc="yearly growth of admissions", source="[default]"
-    )
     seasonality: tuple[float, ...] = key(
         DEFAULT_SEASONALITY,
         ge=0,
         doc="relative admissions per month, 12 values",
         source="[default] Spring-festival dip in February",
+    )
+
+
+@dataclass(frozen=True)
+class Growth:
+    """How the synthetic city's charges and admissions grow from year to year (spec §9)."""
+
+    charges: float = key(
+        0.04,
+        ge=-0.5,
+        le=1.0,
+        doc="yearly growth of every generated case's charges (its patient-paid part with them)",
+        source="NHC 2019–23 inpatient charges per admission, about +4% a year [I]",
+    )
+    volume: float = key(
+        0.02,
+        ge=-0.5,
+        le=1.0,
+        doc="yearly growth of the generated admissions",
+        source="NHC 2019–23 inpatient admissions, about +2% a year [I]",
     )
 
 
@@ -488,7 +505,13 @@ class Budget:
     annual: float | None = key(
         None, ge=0, doc="yuan; null = budget-neutral from expected cost", source=f"{SPEC} §3"
     )
-    growth: float = key(0.06, ge=-0.5, le=1, doc="yearly budget growth", source="[default]")
+    growth: float | None = key(
+        None,
+        ge=-0.5,
+        le=1,
+        doc="yearly budget growth; null = neutral: (1 + growth.charges) × (1 + growth.volume) − 1",
+        source=f"{SPEC} §3, §9 (0.0608 with the growth defaults)",
+    )
     reserve: float = key(
         0.05,
         ge=0,
@@ -719,6 +742,7 @@ class Scenario:
     start_year: int = key(2021, ge=1900, le=2200, doc="calendar year of year one")
     replications: int = key(1, ge=1, le=100_000, doc="independent replications")
     region: Region = key(factory=Region)
+    growth: Growth = key(factory=Growth)
     catalogue: CatalogueSource = key(factory=CatalogueSource)
     cases: CasesSource = key(factory=CasesSource)
     hospitals: dict[str, Hospital] = key(

@@ -1,0 +1,52 @@
+"""Years (spec v2 §3, §9): the generator's charges and volume grow, and the budget with them.
+
+Expected figures come from the growth keys by arithmetic written here; the three-year Shanwei
+baseline is measured against them within the bands the specification sets.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import pytest
+
+import drgsim
+from drgsim.rules.growth import budget_growth
+
+
+def test_budget_growth_defaults_to_the_generators_growth_and_keeps_a_written_value() -> None:
+    city = {"other_hospitals": {"count": {3: 1}}}
+    scn = drgsim.load_scenario(city)
+    assert (scn.growth.charges, scn.growth.volume) == (0.04, 0.02)
+    assert budget_growth(scn) == F(104, 100) * F(102, 100) - 1 == F(608, 10_000)
+    own = drgsim.load_scenario({**city, "growth": {"charges": 0.1, "volume": -0.5}})
+    assert budget_growth(own) == F(11, 10) * F(1, 2) - 1
+    written = drgsim.load_scenario({**city, "budget": {"growth": 0.02}, "growth": {"charges": 0.1}})
+    assert budget_growth(written) == F(2, 100)
+
+
+@pytest.fixture(scope="module")
+def three_years() -> drgsim.Result:
+    return drgsim.run({"extends": "shanwei", "name": "years", "years": 3}, variants=["baseline"])
+
+
+def test_budget_grows_by_the_neutral_rate_to_the_fen(three_years: drgsim.Result) -> None:
+    budgets = three_years.region_year.sort_values("year")["budget_fen"].tolist()
+    year_one = F(budgets[0])  # year one's budget is the budget-neutral default, in whole fen
+    grown = [year_one * F(10_608, 10_000) ** y for y in (1, 2)]
+    assert budgets[1:] == [round(g) for g in grown]
+
+
+def test_charges_and_volume_grow_and_payment_keeps_pace(three_years: drgsim.Result) -> None:
+    st = three_years.settlement.groupby("year")[
+        ["cases", "final_fen", "true_cost_yuan", "oop_yuan"]
+    ]
+    years = st.sum().sort_index()
+    per_case = years["true_cost_yuan"] / years["cases"]
+    # charges per case grow by growth.charges (4%) ± 1 point a year (the case mix is redrawn)
+    assert ((per_case.pct_change().iloc[1:] - 0.04).abs() <= 0.01).all(), per_case.tolist()
+    # admissions grow by growth.volume (2%) ± 1 point (Poisson draws of ~300,000 a year)
+    assert ((years["cases"].pct_change().iloc[1:] - 0.02).abs() <= 0.01).all()
+    # the hospitals' payment over their fund-eligible charges stays within ±1 point a year
+    ratio = years["final_fen"] / 100 / (years["true_cost_yuan"] - years["oop_yuan"])
+    assert (ratio.diff().iloc[1:].abs() <= 0.01).all(), ratio.tolist()
