@@ -123,6 +123,9 @@ def test_recovered_generator_parameters(calibrated) -> None:
     per_month = n / 12
     got = np.array(gen["seasonality"])
     assert (np.abs(got - expected) <= 4 / np.sqrt(per_month) * expected + 1e-3).all()
+    # spec §9: the history's yearly growth (charges per case, admissions; ~40,000 cases a year)
+    assert gen["charges_growth"] == pytest.approx(0.04, abs=0.02)
+    assert gen["admissions_growth"] == pytest.approx(0.02, abs=0.03)
     tilt = gen["complexity_tilt"]
     assert tilt[3] - tilt[1] == pytest.approx(0.35 - (-0.45), abs=0.15)
     assert 0 < gen["readmission_rate"] <= 0.02

@@ -339,6 +339,8 @@ def _generator(
     counts_m = np.bincount(batch.month.astype(np.int64) - 1, minlength=12).astype(np.float64)
     seasonality = counts_m / counts_m.mean() if counts_m.sum() else np.ones(12)
     growth = (per_year[-1] / per_year[0]) ** (1 / (len(uy) - 1)) - 1 if len(uy) > 1 else 0.0
+    per_case = [float(batch.cost[years == y].mean()) for y in uy]  # spec §9: growth.charges
+    charges_growth = (per_case[-1] / per_case[0]) ** (1 / (len(uy) - 1)) - 1 if len(uy) > 1 else 0.0
     normal = (drg >= 0) & (batch.discharge == 0) & (batch.los >= 1)
     los_sigma = _pooled_sigma(np.log(batch.los[normal].astype(np.float64)), drg[normal])
     sigma_g = weights["cost_sigma"].to_numpy()
@@ -363,6 +365,7 @@ def _generator(
     return {
         "admissions": float(per_year.mean()),
         "admissions_growth": float(growth),
+        "charges_growth": float(charges_growth),
         "seasonality": [round(float(x), 4) for x in seasonality],
         "cost_sigma": cost_sigma,
         "los_sigma": los_sigma,
@@ -454,7 +457,10 @@ def _fragment(
             "admissions": round(gen["admissions"], 1),
             "seasonality": gen["seasonality"],
         },
-        "growth": {"volume": round(gen["admissions_growth"], 6)},
+        "growth": {
+            "charges": round(gen["charges_growth"], 6),
+            "volume": round(gen["admissions_growth"], 6),
+        },
         "hospitals": {
             hid: {
                 "name": hosp.names[i],
