@@ -31,6 +31,8 @@ RULE_SECTIONS = (
     "budget",
     "reporting",
     "settlement",
+    "point_value",
+    "growth",
     "clearing",
     "audit",
     "incentive",
