@@ -74,7 +74,12 @@ def test_the_comparison_is_per_region(multi) -> None:
     comp = multi.comparison
     assert "region" in comp.columns
     sums = comp.groupby("region")["final_fen_change_mean"].sum()
-    assert np.allclose(sums.to_numpy(), 0.0, atol=1e-6)  # zero-sum inside each region
+    # zero-sum inside each region, except what the fund keeps: a region of one hospital keeps
+    # that hospital's deductions (spec v2 §5: an offender never gets its own deduction back)
+    kept = multi.region_year.groupby(["region", "variant"])["retained_fen"].mean().unstack()
+    change = (kept["upcoding"] - kept["baseline"]).loc[sums.index]
+    assert np.allclose(sums.to_numpy(), -change.to_numpy(), atol=1e-6)
+    assert sums["汕尾市"] == pytest.approx(0.0, abs=1e-6)  # many hospitals: all paid out
 
 
 def test_a_many_region_run_streams_its_cases_into_a_dataset_by_region(tmp_path) -> None:
