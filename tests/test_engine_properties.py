@@ -51,6 +51,16 @@ def hospitals(draw: st.DrawFn) -> dict[str, Any]:
 
 
 @st.composite
+def bands(draw: st.DrawFn) -> tuple[float | None, float | None]:
+    """A point-value floor and ceiling (ratios of PV_ref), either absent, floor ≤ ceiling."""
+    floor = draw(st.one_of(st.none(), st.floats(0.5, 2.0)))
+    ceiling = draw(st.one_of(st.none(), st.floats(0.5, 2.0)))
+    if floor is not None and ceiling is not None and floor > ceiling:
+        floor, ceiling = ceiling, floor
+    return floor, ceiling
+
+
+@st.composite
 def cities(draw: st.DrawFn) -> dict[str, Any]:
     """A tiny random city: hospitals with acts, audit, budget, settlement mode and share."""
     shares = draw(
@@ -82,10 +92,7 @@ def cities(draw: st.DrawFn) -> dict[str, Any]:
             "month_shares": shares,
             "reserve_use": draw(st.sampled_from(["release", "keep", "cover"])),
         },
-        "point_value": {
-            "floor": draw(st.one_of(st.none(), st.floats(0.5, 2.0))),
-            "ceiling": draw(st.one_of(st.none(), st.floats(0.5, 2.0))),
-        },
+        "point_value": dict(zip(("floor", "ceiling"), draw(bands()), strict=True)),
         "settlement": {
             "mode": draw(st.sampled_from(["pool", "clearing", "repricing"])),
             "prepay_share": draw(SHARE),
