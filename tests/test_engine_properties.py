@@ -23,6 +23,7 @@ from drgsim.records.results import frame
 from drgsim.scale.runner import Job, load_catalogue, simulate
 from drgsim.scenario.loader import load_scenario
 
+ACT_KEYS = ("upcoding", "splitting", "induced", "phantom", "underservice", "shifting")
 EXAMPLES = int(os.environ.get("DRGSIM_ENGINE_EXAMPLES", "300"))
 CATALOGUE = str(Path(__file__).resolve().parent / "golden" / "catalogue.csv")
 RATE = st.one_of(st.just(0.0), st.floats(0.0, 0.5), st.just(1.0))
@@ -253,20 +254,18 @@ def _check_year(
     oop, prepaid = s["oop_yuan"].to_numpy(), s["prepaid_fen"].to_numpy()
     withheld = s["withheld_fen"].to_numpy()
     deduction = s["deduction_fen"].to_numpy()
-    # spec §3: PV_ref prices the year's charges (costs borne) at the tariff's ā per base point,
-    # with the year's money (the reserve too where released) and patient payments
+    # spec §3: PV_ref is the year's money (the reserve too where released) and patient payments
+    # over the points the claims earn at their true DRGs; without acts (and with readmissions
+    # at full points) those are the year's points
     use = budget["reserve_use"]
     planned = reserve if use == "release" else 0
     ref_money = available + planned
-    mean_cost = (cat["ref_mean_cost_yuan"] / cat["rw"]).to_numpy()
-    assert np.allclose(mean_cost, mean_cost[0])
-    charges = s["true_cost_yuan"].sum()
     pv_ref = ry["reference_point_value"]
-    if charges > 0:
-        want_ref = (ref_money / 100 + oop.sum()) / (charges * 100.0 / mean_cost[0])
+    honest = not any(k in h for h in city["hospitals"].values() for k in ACT_KEYS)
+    if honest and city["readmission"]["factor"] == 1.0 and points.sum() > 0:
+        want_ref = (ref_money / 100 + oop.sum()) / points.sum()
         assert np.isclose(pv_ref, want_ref, rtol=1e-9)
-    else:
-        assert np.isnan(pv_ref)
+    assert np.isnan(pv_ref) or pv_ref > 0 or ref_money / 100 + oop.sum() <= 0
     # spec §3: the year's money, the ceiling's surplus and the floor's top-up from the reserve
     floor, ceiling = city["point_value"]["floor"], city["point_value"]["ceiling"]
     base = points.sum() if mode == "pool" else (points - deducted).sum()

@@ -69,6 +69,7 @@ class YearState:
     totals: YearTotals
     window: ReadmissionWindow
     month_points: np.ndarray = field(default_factory=lambda: np.zeros(12))
+    baseline_points: float = 0.0  # Σ each claim's points at its true DRG, before readmissions
     prepaid: np.ndarray | None = None
     withheld: np.ndarray | None = None
 
@@ -198,6 +199,7 @@ class Simulation:
         year.prepaid = res.prepaid_fen + (0 if year.prepaid is None else year.prepaid)
         year.withheld = res.withheld_fen + (0 if year.withheld is None else year.withheld)
         year.month_points[m - 1] = points_h.sum()
+        year.baseline_points += float(claims.true_points.sum())
         if np.isfinite(res.point_value):
             self.published_pv = res.point_value
         year.totals.add(claims, final, adjust, year.tariff, self.scn.incentive.high_weight_rw)
@@ -330,22 +332,21 @@ class Simulation:
             self.behaviours.adapt(gains, scn.adaptation.step, scn.adaptation.max_rate)
 
     def _reference_pv(self, year: YearState) -> float:
-        """PV_ref (spec §3): the year's planned point value, from the year's money and charges.
+        """PV_ref (spec §3): the year's planned point value, from the year's money and claims.
 
         The year's money for hospitals (available budget, plus the reserve where it is released)
-        and its patient payments price the points its charges earn at baseline behaviour: a case
-        of the published tariff's mean cost ā earns `base_points`, so the charges C earn
-        C × base_points / ā. The bureau's forecast is taken as right about charges and patient
-        payments (the year's own), and blind to coding: upcoding and splits raise the year's
-        points but not PV_ref, which is what a floor is meant to hold against.
+        and its patient payments, over the points the year's claims earn at baseline behaviour:
+        each at its true DRG by the year's formula (coefficients and case classes included),
+        before audit and readmissions. The bureau's forecast is taken as right about volume and
+        case mix, and blind to coding: upcoding raises the year's points, not PV_ref, which is
+        what a floor is meant to hold against.
         """
-        sums, budget = year.totals.sums, self.scn.budget
-        charges = float(sums["true_cost"].sum())
-        money = year.available_fen + (year.reserve_fen if budget.reserve_use == "release" else 0)
-        if charges <= 0 or not year.tariff.mean_cost > 0:
+        money = year.available_fen
+        if self.scn.budget.reserve_use == "release":
+            money += year.reserve_fen
+        if not year.baseline_points > 0:
             return float("nan")
-        points = charges * self.scn.base_points / year.tariff.mean_cost
-        return (money / 100.0 + float(sums["oop"].sum())) / points
+        return (money / 100.0 + float(year.totals.sums["oop"].sum())) / year.baseline_points
 
     def _act_rates(self) -> dict[str, np.ndarray]:
         """Each hospital's current rate of every act (zeros without behaviours)."""
