@@ -468,8 +468,9 @@ def scenarios(draw: st.DrawFn) -> dict:
     }
 
 
-def _check_month_budgets(result: drgsim.scale.runner.Result) -> None:
+def _check_month_budgets(result: drgsim.scale.runner.Result, scn: dict) -> None:
     """Each month allocates its forecast share of the year's money (spec §4)."""
+    season = np.asarray(drgsim.load_scenario(scn).region.seasonality, dtype=np.float64)
     ry, hm = result.region_year, result.hospital_month
     keys = ["variant", "replication", "year"]
     year = ry.set_index(keys)
@@ -480,9 +481,10 @@ def _check_month_budgets(result: drgsim.scale.runner.Result) -> None:
         available = int(year.loc[key, "available_fen"])
         if (grp["points"] > 0).all():
             assert int(grp["allocation"].sum()) == available
-        # each month gets its forecast share of the year: 1/12 in year one, then last year's
+        # each month gets its forecast share of the year: in year one the generator's expected
+        # admissions (its seasonality), then last year's points
         prev = month.loc[(key[0], key[1], key[2] - 1)] if key[2] > ry["year"].min() else None
-        shares = np.full(12, 1 / 12) if prev is None else prev["points"] / prev["points"].sum()
+        shares = season / season.sum() if prev is None else prev["points"] / prev["points"].sum()
         budget_m = available * np.asarray(shares)
         paid_m = grp["allocation"].to_numpy()
         has_points = grp["points"].to_numpy() > 0
@@ -493,7 +495,7 @@ def _check_month_budgets(result: drgsim.scale.runner.Result) -> None:
 @given(scn=scenarios())
 def test_every_year_of_a_random_city_adds_up_to_the_fen_and_replays_exactly(scn: dict) -> None:
     result = drgsim.run(scn)
-    _check_month_budgets(result)
+    _check_month_budgets(result, scn)
     again = drgsim.run(scn)
     for table in result.tables:
         pd.testing.assert_frame_equal(getattr(again, table), getattr(result, table))
@@ -511,6 +513,6 @@ def test_variants_that_change_only_the_prepay_share_see_the_same_cases() -> None
     lean = result.cases[result.cases["variant"] == "lean"][cols].reset_index(drop=True)
     assert len(base) > 1000
     pd.testing.assert_frame_equal(base, lean)
-    _check_month_budgets(result)
+    _check_month_budgets(result, scn)
     prepaid = result.hospital_month.groupby("variant")["prepaid_fen"].sum()
     assert prepaid["lean"] < prepaid["baseline"]

@@ -17,6 +17,9 @@ from drgsim.scale.runner import Result, load_catalogue
 from drgsim.scenario.loader import load_scenario
 
 
+SHANWEI_SEASONALITY = load_scenario({"extends": "shanwei"}).region.seasonality
+
+
 def city(**extra: Any) -> dict[str, Any]:
     """A small city over two years: 12 000 admissions a year, 7 hospitals, a fixed budget."""
     scn: dict[str, Any] = {
@@ -26,7 +29,9 @@ def city(**extra: Any) -> dict[str, Any]:
         "years": 2,
         "region": {"admissions": 12000},
         "other_hospitals": {"count": {2: 1, 1: 1}},
-        "budget": {"annual": 8.0e7},
+        # the synthetic run forecasts its months from its seasonality, a replay from its table's
+        # months: written shares make both runs' month budgets the same
+        "budget": {"annual": 8.0e7, "month_shares": list(SHANWEI_SEASONALITY)},
         "audit": {"sample_rate": 0},
     }
     scn.update(extra)
