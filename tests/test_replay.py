@@ -16,7 +16,6 @@ from drgsim.records.replay import TableSource
 from drgsim.scale.runner import Result, load_catalogue
 from drgsim.scenario.loader import load_scenario
 
-
 SHANWEI_SEASONALITY = load_scenario({"extends": "shanwei"}).region.seasonality
 
 
