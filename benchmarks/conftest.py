@@ -57,7 +57,10 @@ def settlement_work() -> Any:
     import drgsim
     from drgsim.scenario.loader import load_scenario, variant_scenario, with_overrides
 
-    scn = with_overrides(load_scenario(SHANWEI), {"readmission.factor": 1.0})
+    # the baselines settle the v1 year end: the reserve kept by the fund
+    scn = with_overrides(
+        load_scenario(SHANWEI), {"readmission.factor": 1.0, "budget.reserve_use": "keep"}
+    )
     result = drgsim.run(
         variant_scenario(scn, "all_gaming"), cases=True, replications=1, variants=["baseline"]
     )
