@@ -33,11 +33,27 @@ def summary_text(result: Result) -> str:
         + f"; budget {ry_base['budget_fen'].mean() / WAN / 1e4:.2f} 亿元; "
         + f"paid {ry_base['paid_fen'].mean() / WAN / 1e4:.2f} 亿元; "
         + f"retained {ry_base['retained_fen'].mean() / WAN:.1f} 万元",
+        _budget_line(ry_base),
     ]
     variants = [v for v in st["variant"].unique() if v != "baseline"]
     if variants:
         lines.append(_variant_lines(st, year, variants, set(result.scenario.hospitals)))
     return "\n".join(lines)
+
+
+def _budget_line(ry: pd.DataFrame) -> str:
+    """Where every fen of the budget went: the parts add up to it (spec §6, region_year)."""
+    mean = {c: float(ry[c].mean()) / WAN for c in ry.columns if c.endswith("_fen")}
+    other = mean["retained_fen"] - mean["ceiling_surplus_fen"] - mean["unpaid_withholding_fen"]
+    return (
+        f"budget {mean['budget_fen']:.1f} 万元 = paid {mean['paid_fen']:.1f}"
+        f" + reserve kept {mean['reserve_kept_fen']:.1f}"
+        f" + ceiling surplus {mean['ceiling_surplus_fen']:.1f}"
+        f" + unpaid withholding {mean['unpaid_withholding_fen']:.1f}"
+        f" + other retained {other:.1f}"
+        f" (reserve released {mean['reserve_released_fen']:.1f},"
+        f" floor top-up {mean['floor_topup_fen']:.1f})"
+    )
 
 
 def _variant_lines(st: pd.DataFrame, year: int, variants: list[str], listed: set[str]) -> str:
