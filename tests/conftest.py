@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pandas as pd
 
 #: A small city with one variant: the run the plot, report and browser tests draw from.
@@ -39,4 +43,17 @@ def import_table(cases: pd.DataFrame, *, without: tuple[str, ...] = ()) -> pd.Da
             for name, source in _FROM_CASES.items()
             if name not in without
         }
+    )
+
+
+def run_cli(
+    *args: str | Path, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run the drgsim command line in a fresh interpreter and capture what it says."""
+    return subprocess.run(
+        [sys.executable, "-m", "drgsim.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
     )

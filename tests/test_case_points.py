@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -178,12 +177,7 @@ def test_an_unknown_common_group_is_refused_in_one_line() -> None:
 def test_drgsim_validate_refuses_codes_its_catalogue_does_not_hold(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text("extends: shanwei\nreadmission:\n  exempt_adrgs: [ZZ1]\n", encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "drgsim.cli", "validate", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_cli("validate", path, timeout=120)
     assert done.returncode == 2, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "Traceback" not in done.stderr

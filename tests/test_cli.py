@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO = """\
@@ -36,13 +37,7 @@ LISTED = {
 
 def drgsim(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run the drgsim command line in a fresh interpreter."""
-    return subprocess.run(
-        [sys.executable, "-m", "drgsim.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-    )
+    return run_cli(*args, cwd=cwd, timeout=120)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_cli
 
 from drgsim.kernels.aggregate import aggregate, sum_by_group, sum_by_month_hospital
 from drgsim.kernels.checks import KernelInputError
@@ -31,13 +30,7 @@ def test_a_header_only_catalogue_is_one_error_line_with_nothing_left_behind(
         "extends: shanwei\nregion: {admissions: 2000}\ncatalogue: {source: codes.csv}\n",
         encoding="utf-8",
     )
-    out = subprocess.run(
-        [sys.executable, "-m", "drgsim.cli", "run", "city.yaml", "--out", "result"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    out = run_cli("run", "city.yaml", "--out", "result", cwd=tmp_path)
     assert out.returncode == 2, (out.returncode, out.stderr[-500:])
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in out.stderr

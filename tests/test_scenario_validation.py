@@ -6,11 +6,11 @@ import dataclasses
 import pickle
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from drgsim.errors import ScenarioError
 from drgsim.scenario.loader import load_scenario, variant_scenario, with_overrides
@@ -314,12 +314,7 @@ def test_a_bad_file_is_refused_with_one_line_naming_file_key_value_and_what_is_a
 
 
 def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "drgsim.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_cli(*args, timeout=60)
 
 
 def _cli_bad_files() -> list[object]:

@@ -6,11 +6,11 @@ Each is refused in one line with exit code 2 before anything runs.
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from drgsim.errors import ScenarioError
 from drgsim.scale.regions import region_sizes
@@ -22,13 +22,7 @@ ONE = "hospitals: {A: {tier: 2, beds: 100}}\n"
 
 
 def _cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "drgsim.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-    )
+    return run_cli(*args, cwd=cwd, timeout=120)
 
 
 def _one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
