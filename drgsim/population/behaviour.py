@@ -10,12 +10,11 @@ import numpy as np
 
 from drgsim.acts import ACT, ACTS, ActSpec
 from drgsim.cases import CaseBatch
-from drgsim.kernels.group import group_cases
 from drgsim.kernels.rng import Draw, stream_key, uniform_np
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.growth import charge_factor
-from drgsim.rules.pricing import Rules, formula_points
+from drgsim.rules.pricing import Rules, billed_drg, formula_points
 from drgsim.rules.tariff import Tariff
 from drgsim.scenario.schema import Behaviour, Scenario
 
@@ -126,15 +125,11 @@ class Behaviours:
         u[rows] = uniform_np(key, kind, batch.case_id[rows])
         return u
 
-    def _billed(self, batch: CaseBatch) -> np.ndarray:
-        return group_cases(
-            batch.adrg, batch.billed_severity, batch.ungroupable, self.cat.group_table
-        )
-
     def expected_payment(self, batch: CaseBatch, view: View) -> np.ndarray:
         """What the hospital expects a case to earn (fund + patient): points × last point value."""
         return (
-            formula_points(batch, self._billed(batch), view.tariff, self.rules) * view.point_value
+            formula_points(batch, billed_drg(batch, self.cat), view.tariff, self.rules)
+            * view.point_value
         )
 
     def _move(self, batch: CaseBatch, rows: np.ndarray, targets: np.ndarray, act: ActSpec) -> None:
@@ -169,7 +164,7 @@ class Behaviours:
         refuse &= ~batch.ungroupable
         tier = self.hospitals.tier
         u_to = self._u(key, batch, Draw.SHIFT_TO, rate)
-        rw = view.tariff.rw[np.maximum(self._billed(batch), 0)]
+        rw = view.tariff.rw[np.maximum(billed_drg(batch, self.cat), 0)]
         for src in np.unique(h[refuse]):
             candidates = np.flatnonzero((tier >= tier[src]) & (np.arange(len(tier)) != src))
             if candidates.size == 0:
@@ -189,7 +184,7 @@ class Behaviours:
         if not np.any(rate > 0) or lower.size == 0:
             return batch
         h = batch.hospital
-        rw = view.tariff.rw[np.maximum(self._billed(batch), 0)]
+        rw = view.tariff.rw[np.maximum(billed_drg(batch, self.cat), 0)]
         max_rw = self.params.settings["referral_down"]["max_rw"]
         send = (self._u(key, batch, Draw.REFER_DOWN, rate) < rate[h]) & (rw < max_rw[h])
         send &= ~batch.ungroupable
@@ -300,7 +295,7 @@ class Behaviours:
         rate = self.params.rates["upcoding"]
         if not np.any(rate > 0):
             return batch
-        billed = self._billed(batch)
+        billed = billed_drg(batch, self.cat)
         target = self.upcode_to[np.maximum(billed, 0)]
         rows = np.flatnonzero(
             (billed >= 0)
