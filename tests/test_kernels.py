@@ -23,7 +23,13 @@ from drgsim.kernels.rng import (
     uniform,
     uniform_np,
 )
-from drgsim.population.generator import SyntheticSource, alias_table, month_days
+from drgsim.population.generator import (
+    SyntheticSource,
+    alias_table,
+    expected_patient_share,
+    expected_stay_scale,
+    month_days,
+)
 from drgsim.population.hospitals import hospital_table
 from drgsim.records.catalogue_file import builtin
 from drgsim.scenario.loader import load_scenario
@@ -568,6 +574,43 @@ def test_synthetic_costs_average_to_the_catalogue_mean() -> None:
     assert batch.cost.mean() == pytest.approx(expected / batch.n, rel=0.04)
     assert np.all(batch.cost > 0) and np.all(batch.oop >= 0) and np.all(batch.oop <= batch.cost)
     assert np.all(batch.los >= 1)
+
+
+def test_expected_stay_scale_by_hand() -> None:
+    # incomplete 0.4, half of them short: p_short = 0.2; short stays 0, 1, 2 days
+    # mean stay 2: scales 1/3, 2/3, 1 → 2/3, so 0.8 + 0.2 × 2/3; mean stay 9: 0.1, 0.2, 0.3 → 0.2
+    got = expected_stay_scale(np.array([2.0, 9.0]), 0.4, 2)
+    assert got == pytest.approx([0.8 + 0.2 * 2 / 3, 0.8 + 0.2 * 0.2], rel=1e-12)
+    assert expected_stay_scale(np.array([5.0]), 0.0, 2) == pytest.approx([1.0])
+
+
+def test_expected_patient_share_is_the_clipped_normals_mean() -> None:
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal(2_000_000)
+    for m, sd in ((0.02, 0.1), (0.36, 0.08), (0.9, 0.2)):
+        sampled = np.clip(m + sd * z, 0.0, 0.95).mean()
+        assert expected_patient_share(np.array([m]), sd)[0] == pytest.approx(sampled, abs=5e-4)
+    assert expected_patient_share(np.array([-0.1, 0.5, 1.2]), 0.0).tolist() == [0.0, 0.5, 0.95]
+
+
+def test_expected_charges_and_patient_share_are_what_the_generator_draws() -> None:
+    """Many short incomplete stays and a clipped patient share: the month's drawn charges and
+    patient shares average to the expectations the budget-neutral default is made of."""
+    gen = {
+        "transfer": 0.3,
+        "death": 0.1,
+        "against_advice": 0.1,
+        "oop_share": {3: 0.9, 2: 0.9, 1: 0.9},
+        "oop_sd": 0.2,
+    }
+    _, _, hospitals, source, batch = _month_of({"generator": gen})
+    yearly = np.sum([source.expected_counts(0, m) for m in range(1, 13)], axis=0)
+    per_case = source.expected_charges(0) / yearly
+    n_h = np.bincount(batch.hospital, minlength=hospitals.n)
+    # about 19% below the full-stay expectation, so a 3% band tells the two apart
+    assert batch.cost.sum() == pytest.approx(float(n_h @ per_case), rel=0.03)
+    drawn_share = float(np.mean(batch.oop / batch.cost))
+    assert drawn_share == pytest.approx(expected_patient_share(np.array([0.9]), 0.2)[0], abs=3e-3)
 
 
 def test_synthetic_month_has_readmissions_and_the_parameter_shares() -> None:

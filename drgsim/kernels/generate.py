@@ -18,6 +18,11 @@ D_SEVERITY, D_PATIENT, D_DAY = int(Draw.SEVERITY), int(Draw.PATIENT), int(Draw.D
 D_STAY, D_SHORT, D_COST = int(Draw.STAY), int(Draw.SHORT_STAY), int(Draw.COST)
 D_UNGROUP = int(Draw.UNGROUPABLE)
 N_PARAMS = 10
+#: Share of incomplete stays (transfer, death, against advice) that end within the incomplete
+#: stay days, their cost scaled down with their stay (draw_stay).
+SHORT_SHARE = 0.5
+#: The patient-paid share of a case is its fund's mean plus noise, clipped to [0, SHARE_MAX].
+SHARE_MAX = 0.95
 
 
 @inline
@@ -27,8 +32,8 @@ def draw_stay(key, j, mean_los_g, los_sigma, dtype, short_days):  # pragma: no c
     stay = max(math.floor(mean_los_g * math.exp(los_sigma * z - 0.5 * los_sigma**2) + 0.5), 1.0)
     scale = 1.0
     u_short = uniform(key, D_SHORT, j, 0)
-    if dtype != 0 and u_short < 0.5:
-        stay = math.floor(u_short * 2.0 * (short_days + 1.0))
+    if dtype != 0 and u_short < SHORT_SHARE:
+        stay = math.floor(u_short / SHORT_SHARE * (short_days + 1.0))
         scale = min(1.0, (stay + 1.0) / (mean_los_g + 1.0))
     return int(stay), scale
 

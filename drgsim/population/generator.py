@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import calendar
+import math
 
 import numpy as np
 
 from drgsim.cases import CaseBatch, month_ids, no_origin
-from drgsim.kernels.generate import N_PARAMS, generate_cases
+from drgsim.kernels.generate import N_PARAMS, SHARE_MAX, SHORT_SHARE, generate_cases
 from drgsim.kernels.rng import stream_key
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules.catalogue import Catalogue
@@ -145,11 +146,64 @@ class SyntheticSource:
         mix = cat.adrg_share * adrg_rw ** self.scn.generator.complexity_tilt[tier]
         return mix / mix.sum()
 
-    def expected_fund_cost(self) -> float:
-        """Expected fund part (cost − patient-paid) of year one's cases, in yuan."""
-        cat, hosp = self.cat, self.hospitals
-        adrg_cost = (cat.level_prob * cat.ref_cost[cat.group_table]).sum(axis=1)
-        yearly = np.sum([self.expected_counts(0, m) for m in range(1, 13)], axis=0)
-        fund_share = hosp.cost_level * (1.0 - hosp.oop_mean)
+    def expected_charges(self, year_index: int = 0) -> np.ndarray:
+        """Expected charges of each hospital's cases in year `year_index` (0-based), in yuan.
+
+        What month() draws on average: the expected admissions × the cost level × the mean over
+        the tier's case mix of each DRG's reference cost × its expected stay scale (short
+        incomplete stays cost less, expected_stay_scale). The lognormal noise has mean 1, and a
+        readmission repeats its first stay's DRG, drawn from the same mix, with a stay and cost
+        drawn as any case's: neither moves the mean.
+        """
+        cat, hosp, gen = self.cat, self.hospitals, self.scn.generator
+        scale = expected_stay_scale(
+            cat.mean_los,
+            min(gen.transfer + gen.death + gen.against_advice, 1.0),
+            self.scn.incomplete_stay_days,
+        )
+        adrg_cost = (cat.level_prob * (cat.ref_cost * scale)[cat.group_table]).sum(axis=1)
+        yearly = np.sum([self.expected_counts(year_index, m) for m in range(1, 13)], axis=0)
         mean_cost = np.array([float(np.dot(self.tier_mix(int(t)), adrg_cost)) for t in hosp.tier])
-        return float(np.sum(yearly * fund_share * mean_cost))
+        return yearly * hosp.cost_level * charge_factor(self.scn, year_index) * mean_cost
+
+    def expected_fund_cost(self) -> float:
+        """Expected fund part (charges − patient-paid) of year one's cases, in yuan.
+
+        Each case's patient share is drawn apart from its cost, so each hospital's fund part is
+        its expected charges × (1 − the expected clipped share, expected_patient_share).
+        """
+        hosp, gen = self.hospitals, self.scn.generator
+        share = expected_patient_share(hosp.oop_mean, gen.oop_sd)
+        return float(np.sum(self.expected_charges(0) * (1.0 - share)))
+
+
+def expected_stay_scale(mean_los: np.ndarray, p_incomplete: float, short_days: int) -> np.ndarray:
+    """Mean cost scale of a case of each DRG from draw_stay (kernels/generate.py).
+
+    An incomplete stay (probability `p_incomplete`) is short with probability SHORT_SHARE:
+    its stay s is floor(V × (short_days + 1)) for V uniform on [0, 1), so each of 0…short_days
+    days with probability 1 / (short_days + 1), and its cost is scaled by
+    min(1, (s + 1) / (mean stay + 1)); every other case keeps its full cost.
+    """
+    los = np.asarray(mean_los, dtype=np.float64)
+    days = np.arange(short_days + 1, dtype=np.float64)
+    short = np.minimum(1.0, (days[None, :] + 1.0) / (los[:, None] + 1.0)).mean(axis=1)
+    p_short = p_incomplete * SHORT_SHARE
+    return (1.0 - p_short) + p_short * short
+
+
+def expected_patient_share(mean: np.ndarray, sd: float) -> np.ndarray:
+    """Mean of the patient-paid share drawn as mean + sd × Z clipped to [0, SHARE_MAX].
+
+    E[clip(X, 0, b)] for X ~ N(m, sd²) is b (1 − Φ(β)) + m (Φ(β) − Φ(α)) + sd (φ(α) − φ(β))
+    with α = −m / sd and β = (b − m) / sd; with sd = 0 it is clip(m, 0, b).
+    """
+    m = np.asarray(mean, dtype=np.float64)
+    b = SHARE_MAX
+    if sd == 0:
+        return np.clip(m, 0.0, b)
+    alpha, beta = -m / sd, (b - m) / sd
+    cdf = np.vectorize(lambda x: 0.5 * (1.0 + math.erf(x / math.sqrt(2.0))))
+    pdf = np.exp(-0.5 * alpha**2), np.exp(-0.5 * beta**2)
+    phi_a, phi_b = (p / math.sqrt(2.0 * math.pi) for p in pdf)
+    return b * (1.0 - cdf(beta)) + m * (cdf(beta) - cdf(alpha)) + sd * (phi_a - phi_b)
