@@ -268,7 +268,9 @@ def _check_year(
     assert np.isnan(pv_ref) or pv_ref > 0 or ref_money / 100 + oop.sum() <= 0
     # spec §3: the year's money, the ceiling's surplus and the floor's top-up from the reserve
     floor, ceiling = city["point_value"]["floor"], city["point_value"]["ceiling"]
-    base = points.sum() if mode == "pool" else (points - deducted).sum()
+    base = (points - deducted).sum()  # spec §6: the year's claims after deductions, both modes
+    if mode == "pool" and base <= 0:  # deductions took every point: priced over the points
+        base = points.sum()
     limit = planned + max(int(withheld.sum()), 0) if mode == "pool" else ref_money
     limit = min(limit, ref_money)
     surplus = topup = 0
@@ -281,10 +283,29 @@ def _check_year(
             topup = max(0, min(lift - ref_money, reserve))
     money = ref_money - surplus + topup
     kept = reserve - planned - topup
-    assert int(ry["ceiling_surplus_fen"]) == surplus
+    # clearing's overrun sharing beyond the year's unpaid money spends the ceiling surplus, then
+    # the reserve kept under cover (spec §6): the tables keep what is left
+    spent_surplus = spent_reserve = 0
+    if mode != "pool":
+        shared = int(ry["overrun_shared_fen"])
+        paid_before = int(final.sum()) - shared  # payments after surplus retention
+        unpaid_before = max(money - paid_before, 0)
+        beyond = max(shared - unpaid_before, 0)
+        spent_surplus = min(beyond, surplus)
+        spent_reserve = beyond - spent_surplus
+        assert spent_reserve <= (kept if use == "cover" else 0)
+        held = min(surplus, planned)  # the reserve the ceiling held back, spent after the rest
+        assert int(ry["reserve_overrun_fen"]) == max(spent_surplus - (surplus - held), 0) + (
+            spent_reserve
+        )
+    else:
+        assert int(ry["overrun_shared_fen"]) == int(ry["reserve_overrun_fen"]) == 0
+    assert int(ry["ceiling_surplus_fen"]) == surplus - spent_surplus
     assert int(ry["floor_topup_fen"]) == topup
-    assert int(ry["reserve_kept_fen"]) == kept
+    assert int(ry["reserve_kept_fen"]) == kept - spent_reserve
     assert int(ry["reserve_released_fen"]) == planned - min(surplus, planned)
+    spare = surplus + (kept if use == "cover" else 0)  # before overrun sharing spent any
+    surplus, kept = surplus - spent_surplus, kept - spent_reserve
     # spec §3/§6: paid + reserve kept + ceiling surplus + unpaid withholding + other retained
     # (the budget of months without points, deductions kept by the fund) is the budget
     unpaid = int(ry["unpaid_withholding_fen"])
@@ -295,9 +316,9 @@ def _check_year(
     assert int(final.sum()) + kept + surplus + unpaid + other == budget_fen
     assert retained == surplus + unpaid + other
     if mode == "pool":
-        # spec §6: PV_y over all points; deductions in money at PV_y; the pool (withheld money
-        # + deductions) by withheld × λ, or by net points when no hospital has that weight
-        total = points.sum()
+        # spec §6: PV_y over the points after deductions; deductions in money at PV_y; the pool
+        # (withheld money + deductions) by withheld × λ, or by net points when no weight
+        total = base
         pv = (money / 100 + oop.sum()) / total if total > 0 else np.nan
         if total > 0:
             assert _near(deduction, pv * deducted * 100, 0.5 + 1e-6)
@@ -347,7 +368,8 @@ def _check_year(
         pays = entitlement >= 1
         paid = np.where(pays, entitlement * scale, entitlement)  # F'_h; a claw-back in full
         # then against fund-eligible charges C_h (spec §6): surplus kept at surplus_keep,
-        # an overrun above the floor shared from what the fund keeps, pro rata if short
+        # an overrun above the floor shared from what the fund keeps (unpaid money, ceiling
+        # surplus, the reserve kept under cover), pro rata if short
         rule = city["clearing"]
         charges = (s["charges_yuan"].to_numpy() - oop) * 100
         ok = charges <= 0  # a hospital without charges: F' as it is
@@ -355,7 +377,7 @@ def _check_year(
         overrun = ~ok & ~surplus & (paid >= rule["overrun_floor"] * charges)
         want = np.where(surplus, charges + rule["surplus_keep"] * (paid - charges), paid)
         need = np.where(overrun, rule["overrun_share"] * (charges - paid), 0.0)
-        fund = max(money - want.sum(), 0.0)
+        fund = max(money - want.sum(), 0.0) + spare
         want = want + (need if need.sum() <= fund else need * fund / need.sum())
         edge = np.isclose(paid, charges, rtol=1e-9, atol=2.0) | np.isclose(
             paid, rule["overrun_floor"] * charges, rtol=1e-9, atol=2.0

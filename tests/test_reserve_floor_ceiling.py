@@ -23,7 +23,7 @@ import drgsim
 from drgsim.engine.books import YearBooks
 from drgsim.rules.settlement import YearClaims, YearResult, settle_month, settle_year
 from drgsim.scenario.loader import load_scenario, with_overrides
-from drgsim.scenario.schema import Settlement
+from drgsim.scenario.schema import Clearing, Settlement
 
 BUDGET, RESERVE, AVAILABLE = 1_000_000, 100_000, 900_000
 POINTS = np.array([60.0, 40.0])
@@ -38,6 +38,8 @@ def settle(
     reference_pv: float = 100.0,
     floor: float | None = None,
     ceiling: float | None = None,
+    charges: tuple[float, float] | None = None,
+    clearing: Clearing | None = None,
 ) -> tuple[YearResult, int]:
     """The deck's month and year end, booked and closed; the result and what the fund retains."""
     books = YearBooks(0, BUDGET, RESERVE, 2)
@@ -53,13 +55,15 @@ def settle(
         month.prepaid_fen,
         month.withheld_fen,
         np.array(lam),
+        None if charges is None else np.array(charges),
         reserve_fen=RESERVE,
         reserve_use=use,
         reference_pv=reference_pv,
         floor=floor,
         ceiling=ceiling,
     )
-    res = settle_year(claims, Settlement(mode=mode, prepay_share=0.9))  # type: ignore[arg-type]
+    cfg = Settlement(mode=mode, prepay_share=0.9)  # type: ignore[arg-type]
+    res = settle_year(claims, cfg, clearing)
     books.book(res.transfers)
     return res, books.close(res)
 
@@ -72,6 +76,8 @@ def money(res: YearResult) -> dict[str, Any]:
         "topup": m.topup_fen,
         "surplus": m.surplus_fen,
         "unpaid": res.unpaid_fen,
+        **({"overrun": res.overrun_fen} if res.overrun_fen else {}),
+        **({"from reserve": m.overrun_reserve_fen} if m.overrun_reserve_fen else {}),
     }
 
 
@@ -172,6 +178,119 @@ def test_a_ceiling_in_repricing() -> None:
     assert res.final_fen.tolist() == [558_000, 372_000]
     assert money(res) == {"released": 30_000, "kept": 0, "topup": 0, "surplus": 70_000, "unpaid": 0}
     assert retained == 70_000
+
+
+# --- clearing's overrun sharing, paid from what the fund would otherwise keep (spec §6) -----------
+# Fund-eligible charges (no patient payments) A 6,200 yuan, B 4,100 yuan; overrun shared in full
+# (overrun_share 1) from ρ = 0.85, surplus kept in full.
+SHARE_ALL = Clearing(surplus_keep=1.0, overrun_floor=0.85, overrun_share=1.0)
+
+
+def test_under_cover_the_reserve_funds_overrun_sharing_pro_rata_when_short() -> None:
+    res, retained = settle("clearing", "cover", charges=(6_200.0, 4_100.0), clearing=SHARE_ALL)
+    # PV_y = 9,000 / 100 = 90: E = F' = 540,000 and 360,000 fen, all of the year's money (unpaid
+    # 0). ρ_A = 540/620 = 0.871, ρ_B = 360/410 = 0.878: overruns 80,000 and 50,000 = 130,000,
+    # more than the reserve's 100,000: pro rata 100,000 × 80/130 = 61,538.46…, × 50/130 =
+    # 38,461.53… → floors 99,999, the missing fen to .53 (B)
+    assert res.final_fen.tolist() == [540_000 + 61_538, 360_000 + 38_462]
+    assert money(res) == {
+        "released": 0,
+        "kept": 0,
+        "topup": 0,
+        "surplus": 0,
+        "unpaid": 0,
+        "overrun": 100_000,
+        "from reserve": 100_000,
+    }
+    assert retained == 0  # the books closed: 1,000,000 paid, the reserve emptied
+
+
+def test_under_keep_the_reserve_stays_kept_and_funds_no_overrun() -> None:
+    res, retained = settle("clearing", "keep", charges=(6_200.0, 4_100.0), clearing=SHARE_ALL)
+    # nothing unpaid, no surplus, the reserve retained by the fund (spec §3): no overrun paid
+    assert res.final_fen.tolist() == [540_000, 360_000]
+    assert money(res) == {"released": 0, "kept": 100_000, "topup": 0, "surplus": 0, "unpaid": 0}
+    assert retained == 0
+
+
+def test_a_released_reserve_is_already_paid_and_funds_nothing_more() -> None:
+    res, _ = settle("clearing", "release", charges=(6_200.0, 4_100.0), clearing=SHARE_ALL)
+    # PV_y = 100: E = 600,000, 400,000 — the whole budget; overruns 20,000 and 10,000 asked for,
+    # nothing left to pay them from
+    assert res.final_fen.tolist() == [600_000, 400_000]
+    assert money(res) == {"released": 100_000, "kept": 0, "topup": 0, "surplus": 0, "unpaid": 0}
+
+
+def test_the_ceilings_surplus_funds_overrun_sharing() -> None:
+    res, retained = settle(
+        "clearing", "release", ceiling=0.93, charges=(6_200.0, 4_000.0), clearing=SHARE_ALL
+    )
+    # released, capped at PV 93: money 930,000, surplus 70,000 (reserve not released; 30,000
+    # released). E = 558,000, 372,000. ρ_A = 558/620 = 0.9: 62,000; ρ_B = 0.93: 28,000; Σ 90,000
+    # > 70,000: pro rata 70,000 × 62/90 = 48,222.22…, × 28/90 = 21,777.77… → the fen to B (.77)
+    assert res.final_fen.tolist() == [558_000 + 48_222, 372_000 + 21_778]
+    assert money(res) == {
+        "released": 30_000,
+        "kept": 0,
+        "topup": 0,
+        "surplus": 0,
+        "unpaid": 0,
+        "overrun": 70_000,
+        "from reserve": 70_000,  # the surplus was reserve held back from release
+    }
+    assert retained == 0
+
+
+def test_overrun_sharing_spends_unpaid_withholding_then_the_surplus_then_the_reserve() -> None:
+    res, retained = settle(
+        "clearing",
+        "cover",
+        lam=(1.2, 0.8),
+        ceiling=0.85,
+        charges=(6_000.0, 3_800.0),
+        clearing=SHARE_ALL,
+    )
+    # capped at PV 85: money 850,000, ceiling surplus 50,000 from the budget (cover: nothing
+    # planned from the reserve). E = 510,000, 340,000; F'_A = 510,000, F'_B = 340,000 × (0.9 +
+    # 0.1 × 0.8/1.2) = 328,666.67 → 328,667; unpaid 850,000 − 838,667 = 11,333.
+    # ρ_A = 510/600 = 0.85 (the floor counts): 90,000; ρ_B = 328,667/380,000 = 0.865: 51,333.
+    # Σ 141,333 ≤ 11,333 unpaid + 50,000 surplus + 100,000 reserve: paid in full, from the
+    # unpaid 11,333, the surplus 50,000 and 80,000 of the reserve (20,000 stays kept)
+    assert res.final_fen.tolist() == [600_000, 380_000]
+    assert money(res) == {
+        "released": 0,
+        "kept": 20_000,
+        "topup": 0,
+        "surplus": 0,
+        "unpaid": 0,
+        "overrun": 141_333,
+        "from reserve": 80_000,
+    }
+    assert retained == 0  # 980,000 paid + 20,000 reserve kept
+
+
+def test_under_keep_overrun_sharing_is_pro_rata_from_unpaid_money_and_surplus() -> None:
+    res, retained = settle(
+        "clearing",
+        "keep",
+        lam=(1.2, 0.8),
+        ceiling=0.85,
+        charges=(6_000.0, 3_800.0),
+        clearing=SHARE_ALL,
+    )
+    # as above, but the reserve is retained: 11,333 + 50,000 = 61,333 for 141,333 asked:
+    # 61,333 × 90,000 / 141,333 = 39,056.48…, 61,333 × 51,333 / 141,333 = 22,276.51… →
+    # floors 61,332, the fen to B (.51)
+    assert res.final_fen.tolist() == [510_000 + 39_056, 328_667 + 22_277]
+    assert money(res) == {
+        "released": 0,
+        "kept": 100_000,
+        "topup": 0,
+        "surplus": 0,
+        "unpaid": 0,
+        "overrun": 61_333,
+    }
+    assert retained == 0  # 900,000 paid + 100,000 reserve kept
 
 
 # The budget-neutral default is the generator's expected fund cost (population.generator:

@@ -26,13 +26,14 @@ class YearBooks:
         """Check the year's books against its settlement; the fen the fund keeps (retained).
 
         Each hospital holds its final payment, the pool is empty, the reserve holds what was
-        neither released nor spent on the floor, and paid + reserve kept + ceiling surplus +
+        neither released nor spent on the floor or on overrun sharing, and paid + reserve kept + ceiling surplus +
         unpaid withholding + other retained is the budget, to the fen.
         """
         led, money = self.ledger, res.money
         led.check()
         paid = int(res.final_fen.sum())
-        in_reserve = self.reserve_fen - money.released_fen - money.topup_fen
+        spent = money.released_fen + money.topup_fen + money.overrun_reserve_fen
+        in_reserve = self.reserve_fen - spent
         wrong = []
         if not np.array_equal(led.hospitals, res.final_fen):
             wrong.append(f"hospitals hold {led.hospitals.tolist()}, final {res.final_fen.tolist()}")

@@ -137,6 +137,8 @@ def region_year_row(
         "floor_topup_fen": np.array([res.money.topup_fen], dtype=np.int64),
         "ceiling_surplus_fen": np.array([res.money.surplus_fen], dtype=np.int64),
         "unpaid_withholding_fen": np.array([res.unpaid_fen], dtype=np.int64),
+        "overrun_shared_fen": np.array([res.overrun_fen], dtype=np.int64),
+        "reserve_overrun_fen": np.array([res.money.overrun_reserve_fen], dtype=np.int64),
         "money_per_case_yuan": np.array([money / cases if cases else np.nan]),
         "money_per_rw_yuan": np.array([res.point_value * base_points]),
     }

@@ -1,12 +1,13 @@
 """The year's money at year end: the reserve's use, the point-value floor and ceiling (spec §3).
 
 The year-end settlement shares `money_fen` among the hospitals; this module decides how much
-that is and where the rest of the budget stays: the reserve kept, the ceiling's surplus.
+that is and where the rest of the budget stays: the reserve kept, the ceiling's surplus, and
+what of them clearing's overrun sharing spends (spec §6).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -25,10 +26,39 @@ class YearMoney:
 
     held_back_fen: int  # reserve the ceiling kept from release (part of the surplus)
     reference_pv: float  # PV_ref, against which the floor and ceiling were set
+    overrun_reserve_fen: int = 0  # reserve spent on clearing's overrun sharing (spec §6)
 
     def surplus_from_budget_fen(self) -> int:
         """The part of the ceiling's surplus taken from the available budget."""
         return self.surplus_fen - self.held_back_fen
+
+    def spare_fen(self, reserve_use: str) -> int:
+        """What the fund keeps besides the year's unpaid money that overrun sharing may spend.
+
+        Spec §6: the surplus, and the reserve unless it was released — read with §3: the reserve
+        kept under `cover` (spent only on the floor and on overrun sharing), not under `keep`
+        (retained by the fund) nor `release` (already in the year's money).
+        """
+        return self.surplus_fen + (self.kept_fen if reserve_use == "cover" else 0)
+
+    def spend_on_overrun(self, amount_fen: int, reserve_use: str) -> YearMoney:
+        """This money after `amount_fen` of overrun sharing beyond the year's unpaid money.
+
+        Taken from the ceiling surplus (its part from the budget, then the reserve it held back),
+        then from the reserve kept under `cover`; never more than `spare_fen`.
+        """
+        if not 0 <= amount_fen <= self.spare_fen(reserve_use):
+            raise ValueError(f"overrun of {amount_fen} fen beyond what the fund can spare")
+        from_budget = min(amount_fen, self.surplus_from_budget_fen())
+        from_held = min(amount_fen - from_budget, self.held_back_fen)
+        from_kept = amount_fen - from_budget - from_held
+        return replace(
+            self,
+            surplus_fen=self.surplus_fen - from_budget - from_held,
+            held_back_fen=self.held_back_fen - from_held,
+            kept_fen=self.kept_fen - from_kept,
+            overrun_reserve_fen=self.overrun_reserve_fen + from_held + from_kept,
+        )
 
 
 def money_for_points(pv: float, points: float, oop_yuan: float) -> int:

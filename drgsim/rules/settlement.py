@@ -121,6 +121,7 @@ class YearResult:
     money: YearMoney  # the year's money: reserve released or kept, floor top-up, surplus
     unpaid_fen: int  # money of the year the year end did not pay out (withholding, clearing)
     other_fen: int  # budget of months without points, and deductions kept by the fund
+    overrun_fen: int = 0  # paid as clearing's overrun sharing (part of the final payments)
 
 
 def settle_year(
@@ -140,7 +141,8 @@ def settle_year_pool(
 ) -> YearResult:
     """Pool mode (spec §6): withheld money plus deductions shared by weight × coefficient.
 
-    The weight is the hospital's withholding, or with `true_up` its outstanding entitlement
+    The year's point value prices the points net of deductions, so the entitlements
+    E_h = PV_y × (points_h − deducted_h) − o_h share out exactly the year's money. The weight is the hospital's withholding, or with `true_up` its outstanding entitlement
     max(E_h − prepaid_h, 0). A hospital's own deduction is shared among the other hospitals
     only (spec §5), or with `deductions_to: fund` kept by the fund. Where no hospital has a
     weight (nothing withheld, as with prepay_share 1 or a budget too small to withhold a fen, or
@@ -149,14 +151,18 @@ def settle_year_pool(
     """
     prepaid, withheld = year.prepaid_fen, year.withheld_fen
     points = np.asarray(year.points, dtype=np.float64)
+    deducted = np.asarray(year.deducted, dtype=np.float64)
     oop = np.asarray(year.oop_yuan, dtype=np.float64)
     unallocated = year.available_fen - int(prepaid.sum() + withheld.sum())
     planned = year.reserve_fen if year.reserve_use == "release" else 0
-    money = year.money(float(np.sum(points)), planned + max(int(withheld.sum()), 0))
+    # spec §6: PV_y over all the year's claims after deductions, as in clearing; where the
+    # deductions take every point, over the points before them, so the deductions have a price
+    after = float(np.sum(points - deducted))
+    after = after if after > 0 else float(np.sum(points))
+    money = year.money(after, planned + max(int(withheld.sum()), 0))
     from_reserve = money.released_fen + money.topup_fen
     to_fund = money.surplus_from_budget_fen()
-    pv = point_value(money.money_fen, float(np.sum(oop)), float(np.sum(points)))
-    deducted = np.asarray(year.deducted, dtype=np.float64)
+    pv = point_value(money.money_fen, float(np.sum(oop)), after)
     deduction = to_fen(pv * deducted) if np.isfinite(pv) else np.zeros_like(prepaid)
     net = np.maximum(points - deducted, 0.0)
     if true_up and np.isfinite(pv):
@@ -237,9 +243,10 @@ def settle_year_clearing(
     Then each hospital's payment F' is set against its fund-eligible charges C (charges less
     patient payments): above them it keeps `surplus_keep` of the surplus; between
     `overrun_floor` and 1 the fund pays `overrun_share` of the overrun from what it would keep
-    this year, pro rata when that is short. The withheld money goes back from the pool to the
-    fund, which then tops each hospital up (or claws back) to its final payment; what it does
-    not pay it keeps.
+    this year — the unpaid withholding and surplus, then the ceiling surplus, then the reserve
+    kept under `cover` — pro rata when that is short. The withheld money (and the reserve it
+    spends) goes back to the fund, which then tops each hospital up (or claws back) to its final
+    payment; what it does not pay it keeps.
     """
     rules = clearing or Clearing()
     prepaid, coefficient = year.prepaid_fen, year.coefficient
@@ -250,6 +257,7 @@ def settle_year_clearing(
     money = year.money(float(net.sum()), year.available_fen + year.reserve_fen)  # no limit
     available = money.money_fen
     pv = point_value(available, float(oop.sum()), float(net.sum()))
+    need = np.zeros_like(prepaid)
     if not np.isfinite(pv):
         final = np.zeros_like(prepaid)
         deduction = np.zeros_like(prepaid)
@@ -262,37 +270,44 @@ def settle_year_clearing(
         ]
         # a claw-back (negative entitlement) is recovered in full; only payments are scaled
         final = np.where(entitlement > 0, scale_fen(entitlement, scale), entitlement)
-        final = against_charges(final, year, rules, available)
+        final, need = against_charges(final, year, rules)
         deduction = to_fen(pv * deducted)
+    # overrun sharing: from the year's unpaid money, then the ceiling surplus and the reserve
+    unpaid = max(available - int(final.sum()), 0)
+    overrun = share_overrun(need, unpaid + money.spare_fen(year.reserve_use))
+    spent = int(overrun.sum())
+    money = money.spend_on_overrun(max(spent - unpaid, 0), year.reserve_use)
+    final = final + overrun
+    unpaid -= min(spent, unpaid)
     top_up = final - prepaid
+    from_reserve = money.released_fen + money.topup_fen + money.overrun_reserve_fen
     transfers = (
-        Transfer.of(RESERVE, FUND, money.released_fen + money.topup_fen, "reserve to the fund"),
+        Transfer.of(RESERVE, FUND, from_reserve, "reserve to the fund"),
         Transfer.of(POOL, FUND, int(year.withheld_fen.sum()), "pool back to the fund"),
         Transfer.of(FUND, HOSPITALS, top_up, "top-up"),
     )
-    unpaid = int(available - final.sum())
     retained = money.surplus_fen + unpaid
-    return YearResult(pv, deduction, top_up, final, retained, transfers, money, unpaid, 0)
+    return YearResult(pv, deduction, top_up, final, retained, transfers, money, unpaid, 0, spent)
 
 
 def against_charges(
-    paid_fen: np.ndarray, year: YearClaims, rules: Clearing, available_fen: int
-) -> np.ndarray:
+    paid_fen: np.ndarray, year: YearClaims, rules: Clearing
+) -> tuple[np.ndarray, np.ndarray]:
     """Surplus retention and overrun sharing 结余留用、超支分担 of spec §6, in whole fen.
 
-    With ρ = F' / C: ρ ≥ 1 pays C + surplus_keep × (F' − C); overrun_floor ≤ ρ < 1 adds
-    overrun_share × (C − F'), from the money the fund would otherwise keep (the available
-    budget less what is paid), pro rata when short; below the floor (or without charges) F'.
+    With ρ = F' / C: ρ ≥ 1 pays C + surplus_keep × (F' − C); overrun_floor ≤ ρ < 1 asks for
+    overrun_share × (C − F') on top; below the floor (or without charges) F'. Returns the
+    payments after surplus retention and each hospital's overrun share asked for.
     """
     keep, floor = written(rules.surplus_keep), written(rules.overrun_floor)
     share = written(rules.overrun_share)
+    out = np.asarray(paid_fen, dtype=np.int64).copy()
+    need = np.zeros_like(out)
     if keep == 1 and share == 0:
-        return paid_fen
+        return out, need
     if year.charges_yuan is None:
         raise ValueError("clearing against charges needs each hospital's charges")
     eligible = to_fen(np.asarray(year.charges_yuan, dtype=np.float64) - year.oop_yuan)
-    out = np.asarray(paid_fen, dtype=np.int64).copy()
-    need = np.zeros_like(out)
     for h, (f, c) in enumerate(zip(out.tolist(), eligible.tolist(), strict=True)):
         if c <= 0:
             continue
@@ -300,8 +315,12 @@ def against_charges(
             out[h] = c + round_fen(keep * (f - c))
         elif f >= floor * c:
             need[h] = round_fen(share * (c - f))
-    fund = max(available_fen - int(out.sum()), 0)
-    wanted = int(need.sum())
-    if wanted <= fund:
-        return out + need
-    return out + apportion(fund, need * (fund / wanted))
+    return out, need
+
+
+def share_overrun(need_fen: np.ndarray, spare_fen: int) -> np.ndarray:
+    """Each hospital's overrun share paid from `spare_fen`: in full, or pro rata when short."""
+    wanted = int(need_fen.sum())
+    if wanted <= spare_fen:
+        return np.asarray(need_fen, dtype=np.int64).copy()
+    return apportion(spare_fen, need_fen * (spare_fen / wanted))

@@ -529,7 +529,8 @@ class Budget:
     reserve_use: Literal["release", "keep", "cover"] = key(
         "release",
         doc="release: paid out at year end with the year's money; keep: retained by the fund "
-        "(v1); cover: spent only on the point-value floor, the rest retained",
+        "(v1); cover: spent only on the point-value floor and on clearing's overrun sharing, "
+        "the rest retained",
         source=f"{SPEC} §3",
     )
 
