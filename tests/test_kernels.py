@@ -374,6 +374,7 @@ def generate_reference(
             "day",
             "dis",
             "ung",
+            "gap_next",
         )
     }
 
@@ -386,18 +387,26 @@ def generate_reference(
             scale = min(1.0, (stay + 1.0) / (m + 1.0))
         return int(stay), scale
 
+    def dtype_of(j: int) -> int:
+        ud = u[Draw.DISCHARGE][j]
+        return 1 if ud < p_tr else 2 if ud < p_tr + p_de else 3 if ud < p_tr + p_de + p_ama else 0
+
+    # a stay that is not a readmission is followed by the next case of its hospital as its
+    # readmission with probability rate / (1 − rate) (so `rate` of all stays are followed);
+    # the readmission's gap after the discharge is uniform on 0 … min(window, room + 1) − 1
+    # whole days, room keeping both discharges in the month (no pair when room < 0)
+    follow = readmit_rate / (1.0 - readmit_rate) if readmit_rate < 1.0 else 2.0
+    readmits = [False] * n  # case j is the readmission of case j − 1
     for j in range(n):
         h = int(hospital[j])
-        ud = u[Draw.DISCHARGE][j]
-        dtype = 1 if ud < p_tr else 2 if ud < p_tr + p_de else 3 if ud < p_tr + p_de + p_ama else 0
-        accepted = False
-        if j > 0 and hospital[j - 1] == h and u[Draw.READMIT][j] < readmit_rate:
-            a, s, pid, g = out["adrg"][j - 1], out["sev"][j - 1], out["patient"][j - 1], None
+        dtype = dtype_of(j)
+        if readmits[j]:
+            a, s, pid = out["adrg"][j - 1], out["sev"][j - 1], out["patient"][j - 1]
             g = out["drg"][j - 1]
             stay, scale = stay_of(j, g, dtype)
-            d = out["day"][j - 1] + 1 + int(u[Draw.READMIT_GAP][j] * window) + stay
-            accepted = d <= first_day + days_in_month - 1
-        if not accepted:
+            gap = out["gap_next"][j - 1]
+            d = out["day"][j - 1] + 1 + gap + stay
+        else:
             t = hosp_tier[h]
             col = int(u[Draw.ADRG_COLUMN][j] * n_adrg)
             a = col if u[Draw.ADRG_ACCEPT][j] < alias_prob[t, col] else int(alias_idx[t, col])
@@ -408,7 +417,17 @@ def generate_reference(
             pid = int(u[Draw.PATIENT][j] * population)
             g = int(group_table[a, s])
             stay, scale = stay_of(j, g, dtype)
-            d = first_day + int(u[Draw.DISCHARGE_DAY][j] * days_in_month)
+            span = 0
+            nxt = j + 1
+            if nxt < n and hospital[nxt] == h and u[Draw.READMIT][nxt] < follow:
+                next_stay, _ = stay_of(nxt, g, dtype_of(nxt))
+                room = days_in_month - 2 - next_stay
+                if room >= 0:
+                    gap = int(u[Draw.READMIT_GAP][nxt] * min(window, room + 1))
+                    span = 1 + gap + next_stay
+                    readmits[nxt] = True
+                    out["gap_next"][j] = gap
+            d = first_day + int(u[Draw.DISCHARGE_DAY][j] * (days_in_month - span))
         c = (
             ref_cost[g]
             * hosp_cost_level[h]
@@ -430,6 +449,7 @@ def generate_reference(
             ("ung", u[Draw.UNGROUPABLE][j] < ungroup_rate),
         ):
             out[name][j] = value
+    del out["gap_next"]
     return tuple(np.array(v) for v in out.values())
 
 
@@ -508,7 +528,7 @@ def test_generate_cases_follows_its_documented_draws(inputs: tuple) -> None:
 
 
 def test_generate_cases_makes_readmissions_when_asked() -> None:
-    """With readmission rate 1 every case after the first of a hospital tries to follow it."""
+    """With readmission rate ½ or more every stay that is not a readmission is followed by one."""
     rng = np.random.default_rng(3)
     n_adrg, n_drg = 4, 6
     params = np.array([0.5, 0.4, 0.05, 0.0, 0.0, 0.0, 2.0, 1.0, 3.0, 0.0])
@@ -532,7 +552,8 @@ def test_generate_cases_makes_readmissions_when_asked() -> None:
     )
     patient, adrg, _, _, _, _, _, admit, day, _, _ = out
     follows = patient[1:] == patient[:-1]
-    assert follows.sum() >= 10
+    # stays of 3 days on average leave room in a 31-day month: cases 0–1, 2–3, … are pairs
+    assert follows.tolist() == [True, False] * 19 + [True]
     gap = admit[1:][follows] - day[:-1][follows]
     assert np.all((gap >= 1) & (gap <= 3))
     assert np.all(adrg[1:][follows] == adrg[:-1][follows])
@@ -630,7 +651,8 @@ def test_synthetic_month_has_readmissions_and_the_parameter_shares() -> None:
     gap = batch.admit_day[1:].astype(int) - batch.day[:-1]
     pairs = same & (gap >= 1) & (gap <= scn.readmission.window_days)
     assert np.array_equal(pairs, same)  # a repeated patient is always a readmission in the window
-    assert 0.02 * n < pairs.sum() < 0.1 * n  # some tries fall past the month's end
+    # the rate is the share of stays followed by a readmission (binomial bounds)
+    assert abs(pairs.sum() / n - 0.1) < 5 * math.sqrt(0.1 * 0.9 / n)
     first, days = month_days(scn.start_year, 4)
     assert batch.day.min() >= first and batch.day.max() <= first + days - 1
 

@@ -142,9 +142,6 @@ def test_tier_3_charges_per_case_are_about_twice_tier_2s(
     assert 1.8 <= year[1]["tier3_over_tier2"] <= 2.2
 
 
-@pytest.mark.xfail(
-    strict=True, reason="measured 1.01% of stays followed by a readmission against a rate of 2%"
-)
 def test_readmission_share_matches_its_parameter(year: tuple[Scenario, dict[str, float]]) -> None:
     scn, f = year
     p, n = scn.generator.readmission_rate, f["cases"]

@@ -38,6 +38,39 @@ def draw_stay(key, j, mean_los_g, los_sigma, dtype, short_days):  # pragma: no c
     return int(stay), scale
 
 
+@inline
+def discharge_type(key, j, p_tr, p_de, p_ama):  # pragma: no cover
+    """Discharge type of case j: 0 normal, 1 transfer, 2 death, 3 against advice."""
+    ud = uniform(key, D_DISCHARGE, j, 0)
+    if ud < p_tr:
+        return 1
+    if ud < p_tr + p_de:
+        return 2
+    if ud < p_tr + p_de + p_ama:
+        return 3
+    return 0
+
+
+@inline
+def readmission_span(
+    key, j, mean_los_g, los_sigma, short_days, window, days_in_month, p_tr, p_de, p_ama
+):  # pragma: no cover
+    """Days from the first stay's discharge to the discharge of its readmission, case j.
+
+    The readmission is admitted 1 + gap days after the first discharge, gap uniform on
+    0…window − 1 but short enough for both discharges to fall in the month; 0 when the
+    readmission's own stay (drawn as case j's) leaves no room for that.
+    """
+    stay, _ = draw_stay(
+        key, j, mean_los_g, los_sigma, discharge_type(key, j, p_tr, p_de, p_ama), short_days
+    )
+    room = days_in_month - 2 - stay  # the largest gap that keeps the readmission in the month
+    if room < 0:
+        return 0
+    gap = int(uniform(key, D_GAP, j, 0) * min(window, room + 1.0))
+    return 1 + gap + stay
+
+
 def _check(
     key,
     hospital,
@@ -100,8 +133,10 @@ def generate_cases(
 
     params = [cost_sigma, los_sigma, oop_sd, p_transfer, p_death, p_against_advice,
               short_days, readmit_rate, window_days, ungroupable_rate].
-    A case follows the previous case of its hospital as a readmission (same patient and ADRG,
-    admitted within the window) with probability readmit_rate, when that stay ends in the month.
+    A case that is not itself a readmission is followed by the next case of its hospital as
+    its readmission (same patient and DRG, admitted 1…window days after its discharge, both
+    discharged in the month) with probability readmit_rate / (1 − readmit_rate), so that
+    readmit_rate of all stays are followed by a readmission (at most every other stay).
     Case j's draws are draws of its position j in the batch, one kind (rng.Draw) per quantity.
     """
     n = hospital.shape[0]
@@ -120,7 +155,6 @@ def generate_cases(
     day = np.empty(n, np.int16)
     discharge = np.empty(n, np.int8)
     ungroupable = np.empty(n, np.bool_)
-    last_day = first_day + days_in_month - 1
     # each hospital's run of cases is drawn in order (a readmission follows its first stay)
     bounds = np.empty(n + 1, np.int64)
     n_seg = 0
@@ -129,35 +163,22 @@ def generate_cases(
             bounds[n_seg] = j
             n_seg += 1
     bounds[n_seg] = n
+    follow = readmit_rate / (1.0 - readmit_rate) if readmit_rate < 1.0 else 2.0
     for seg in range(n_seg):
-        for j in range(bounds[seg], bounds[seg + 1]):
+        end = bounds[seg + 1]
+        span = 0  # days from the previous case's discharge to this one's, if it readmits it
+        for j in range(bounds[seg], end):
             h = hospital[j]
-            ud = uniform(key, D_DISCHARGE, j, 0)
-            dtype = 0
-            if ud < p_tr:
-                dtype = 1
-            elif ud < p_tr + p_de:
-                dtype = 2
-            elif ud < p_tr + p_de + p_ama:
-                dtype = 3
-            accepted = False
-            a = 0
-            s = 0
-            pid = 0
-            g = 0
-            stay = 0
-            scale = 1.0
-            d = 0
-            if j > 0 and hospital[j - 1] == h and uniform(key, D_READMIT, j, 0) < readmit_rate:
+            dtype = discharge_type(key, j, p_tr, p_de, p_ama)
+            if span > 0:  # the readmission of case j − 1
                 a = adrg[j - 1]
                 s = severity[j - 1]
                 pid = patient[j - 1]
                 g = drg_true[j - 1]
                 stay, scale = draw_stay(key, j, mean_los[g], los_sigma, dtype, short_days)
-                gap = int(uniform(key, D_GAP, j, 0) * window)
-                d = day[j - 1] + 1 + gap + stay
-                accepted = d <= last_day
-            if not accepted:
+                d = day[j - 1] + span
+                span = 0
+            else:
                 t = hosp_tier[h]
                 col = int(uniform(key, D_ADRG_COL, j, 0) * n_adrg)
                 a = col
@@ -174,7 +195,12 @@ def generate_cases(
                 pid = int(uniform(key, D_PATIENT, j, 0) * population)
                 g = group_one(group_table, a, s)
                 stay, scale = draw_stay(key, j, mean_los[g], los_sigma, dtype, short_days)
-                d = first_day + int(uniform(key, D_DAY, j, 0) * days_in_month)
+                if j + 1 < end and uniform(key, D_READMIT, j + 1, 0) < follow:
+                    span = readmission_span(
+                        key, j + 1, mean_los[g], los_sigma, short_days, window, days_in_month,
+                        p_tr, p_de, p_ama,
+                    )  # fmt: skip
+                d = first_day + int(uniform(key, D_DAY, j, 0) * (days_in_month - span))
             z, z_oop = normal_pair(key, D_COST, j)  # cost and patient share
             c = (
                 ref_cost[g]

@@ -340,8 +340,9 @@ class Generator:
     readmission_rate: float = key(
         0.02,
         ge=0,
-        le=1,
-        doc="share of stays followed by a readmission in the window",
+        le=0.5,
+        doc="share of stays followed by a readmission in the window (same hospital and DRG, "
+        "both in one month; at most every other stay)",
         source="[default]",
     )
     ungroupable_rate: float = key(
