@@ -1,6 +1,9 @@
 """Golden decks computed by hand beyond tests/test_golden.py: caught acts with deductions in the
 pool; two years with weights re-set from year one's claims, budget growth and month shares from
-last year; and `blend` coefficients.
+last year; `blend` coefficients; the year-end designs of spec v2 §3 and §6 on the golden deck —
+the reserve released in both modes, a floor the reserve can and cannot fund, a ceiling, true-up,
+clearing with surplus retention and overrun sharing (funded by the reserve; the reserve short,
+pro rata) — and a special-review nomination approved and one rejected, settled to the fen.
 
 Every expected fen is derived below, step by step, from the rules of the spec with exact
 fractions: the largest-remainder split and half-to-even rounding are written out here (`split`,
@@ -437,3 +440,345 @@ def test_each_years_pool_is_shared_by_withheld_money_times_the_coefficient(
             assert all(close(g, w) for g, w in zip(got, values, strict=True)), (year, column)
         for column in ("prepaid", "withheld", "incentive", "final"):
             assert by_hospital(rows, f"{column}_fen") == want[column], (year, column)
+
+
+# === (d) year-end designs on the golden deck: the reserve, floor, ceiling, true-up, clearing ====
+#
+# tests/golden/golden.yaml's baseline (pool, α 0.9, reserve 5% kept, city peers, no audit) with
+# only its year end changed, so its months are those of tests/test_golden.py: prepaid and
+# withheld as deck (a)'s A_PREPAID and A_WITHHELD (Σ withheld 1 900 000 fen). Year totals:
+# points 1260, 497.5, 320 (Σ 2077.5); patient-paid 45000, 15750, 8500 yuan (Σ 69250); charges
+# 170000, 52500, 34000 yuan, so fund-eligible charges C = 125000, 36750, 25500 yuan.
+# Budget 20 000 000 fen, reserve 1 000 000, available B = 19 000 000 (spec §3).
+D_POINTS = [F(1260), F(4975, 10), F(320)]
+D_OOP = [F(45000), F(15750), F(8500)]
+D_CHARGES_FEN = [12_500_000, 3_675_000, 2_550_000]  # (Σ c − o) × 100
+D_BUDGET, D_RESERVE, D_AVAILABLE = 20_000_000, 1_000_000, 19_000_000
+# Indicators (no audit, the ungroupable case left out), exact: group means FM19 19500 yuan
+# 23/4 d, ES23 16000 yuan 17/4 d, ES25 3875 yuan 21/4 d; IB19 and XJ19 one case each (ratio 1)
+D_CEI = [
+    (2 * F(22000) / 19500 + 1 + 2 * F(23000) / 16000) / 5,
+    (2 * F(3250) / 3875 + F(9000) / 16000 + 1 + F(18000) / 19500) / 5,
+    (2 * F(4500) / 3875 + F(9000) / 16000 + F(16000) / 19500) / 4,
+]
+D_TEI = [
+    (2 * F(7) / F(23, 4) + 1 + 2 * F(11, 2) / F(17, 4)) / 5,
+    (2 * F(6) / F(21, 4) + F(4) / F(17, 4) + 1 + F(3) / F(23, 4)) / 5,
+    (2 * F(9, 2) / F(21, 4) + F(2) / F(17, 4) + F(6) / F(23, 4)) / 4,
+]
+D_LAMBDA = [coefficient(c, t, F(0)) for c, t in zip(D_CEI, D_TEI, strict=True)]
+# PV_ref (spec §3): the year's money (B, plus the reserve where released) and patient payments
+# over the points the claims earn before readmissions: case 6 earns 45, not 22.5 → 2100 points
+D_BASELINE_POINTS = F(2100)
+
+
+def pv_ref(money_fen: int) -> F:
+    return (F(money_fen, 100) + sum(D_OOP)) / D_BASELINE_POINTS
+
+
+def money_at(pv: F) -> int:
+    """The fund's fen that price the year's points at `pv`: round((pv × ΣP − Σo) × 100)."""
+    return fen((pv * sum(D_POINTS) - sum(D_OOP)) * 100)
+
+
+def pool_by_weight(pool: int, weights: list[F]) -> list[int]:
+    """The pool by weight, largest remainder (no deductions in these decks)."""
+    return split(pool, [pool * w / sum(weights) for w in weights])
+
+
+def withheld_times_lambda() -> list[F]:
+    return [w * lam for w, lam in zip(A_WITHHELD, D_LAMBDA, strict=True)]
+
+
+def entitlements(money: int) -> tuple[F, list[int]]:
+    """PV_y = (money + Σo) / ΣP and E_h = (PV_y × P_h − o_h) × 100 shared out of `money`."""
+    pv = (F(money, 100) + sum(D_OOP)) / sum(D_POINTS)
+    exact = [(pv * p - o) * 100 for p, o in zip(D_POINTS, D_OOP, strict=True)]
+    return pv, split(money, exact)
+
+
+def cleared(money: int) -> list[int]:
+    """F'_h = round(E_h × (0.9 + 0.1 × λ_h / max λ)) (spec §6)."""
+    _, e = entitlements(money)
+    top = max(D_LAMBDA)
+    return [fen(x * (ALPHA + (1 - ALPHA) * lam / top)) for x, lam in zip(e, D_LAMBDA, strict=True)]
+
+
+def test_deck_d_has_the_hand_computed_basics() -> None:
+    # H1: CEI 1.226, TEI 1.205 → S 0 + 0 + 30 + 10 = 40 → λ 0.96; H2 S 89.254, H3 87.006
+    assert D_LAMBDA[0] == F(96, 100)
+    assert [round(float(x), 6) for x in D_LAMBDA] == [0.96, 1.157015, 1.148023]
+    assert sum(A_WITHHELD) == 1_900_000 and sum(A_PREPAID) == 17_100_000
+    assert round(float(pv_ref(D_AVAILABLE)), 6) == 123.452381  # 259250 / 2100
+
+
+# -- released reserve, pool: Π = 1 900 000 withheld + 1 000 000 released, by W × λ
+D_RELEASE_POOL = pool_by_weight(sum(A_WITHHELD) + D_RESERVE, withheld_times_lambda())
+# -- released reserve, clearing: M = 20 000 000, PV_y = 269250 / 2077.5, F' by λ / max λ
+D_RELEASE_CLEARING = cleared(D_BUDGET)
+# -- floor 1.02 × PV_ref under cover, the reserve can fund it: the money that prices 2077.5
+#    points at 1.02 × 259250/2100: 1.02 × 259250 × 2077.5 / 2100 − 69250 = 192 351.767… yuan
+D_FLOOR_FUNDED_TOPUP = money_at(F(102, 100) * pv_ref(D_AVAILABLE)) - D_AVAILABLE
+D_FLOOR_FUNDED = pool_by_weight(sum(A_WITHHELD) + D_FLOOR_FUNDED_TOPUP, withheld_times_lambda())
+# -- floor 1.1: it wants 1.1 × 259250 × 2077.5 / 2100 − 69250 = 212 869.55… yuan, 2 286 955 fen
+#    more than B; the reserve gives its 1 000 000 and the point value stays below the floor
+D_FLOOR_SHORT_WANTED = money_at(F(11, 10) * pv_ref(D_AVAILABLE)) - D_AVAILABLE
+D_FLOOR_SHORT = D_RELEASE_POOL  # the same money in the pool as when the reserve is released
+# -- ceiling 1.0 × PV_ref with the reserve released: PV_ref = 269250 / 2100 = 128.214…, the
+#    year's 269250 / 2077.5 = 129.603… is above it; the money at the ceiling is
+#    269250 × 2077.5 / 2100 − 69250 = 197 115.178… yuan → 19 711 518 fen; the surplus
+#    20 000 000 − 19 711 518 = 288 482 is taken from the reserve not yet released
+D_CEILING_MONEY = money_at(pv_ref(D_BUDGET))
+D_CEILING_SURPLUS = D_BUDGET - D_CEILING_MONEY
+D_CEILING = pool_by_weight(sum(A_WITHHELD) + D_RESERVE - D_CEILING_SURPLUS, withheld_times_lambda())
+# -- true-up (reserve kept): PV_y = 259250 / 2077.5; weights max(E_h − prepaid_h, 0) × λ_h with
+#    E_h = (PV_y × P_h − o_h) × 100 unrounded: H1 11 223 401.9… − 9 410 850, H2 4 633 259.9… −
+#    4 505 244, H3 3 143 249.0… − 3 183 906 < 0 → 0: H3, pre-paid past its entitlement by its
+#    heavy April, gets none of the pool
+D_PV_KEEP = (F(D_AVAILABLE, 100) + sum(D_OOP)) / sum(D_POINTS)
+D_OUTSTANDING = [
+    max((D_PV_KEEP * p - o) * 100 - pp, F(0))
+    for p, o, pp in zip(D_POINTS, D_OOP, A_PREPAID, strict=True)
+]
+D_TRUE_UP = pool_by_weight(
+    sum(A_WITHHELD), [x * lam for x, lam in zip(D_OUTSTANDING, D_LAMBDA, strict=True)]
+)
+
+
+def test_deck_d_pool_and_clearing_literals() -> None:
+    # released, pool: W λ = 1 003 824, 579 182.09…, 406 132.66… → 2 900 000 × each / Σ
+    assert D_RELEASE_POOL == [1_463_492, 844_400, 592_108]
+    # released, clearing: PV_y = 269250 / 2077.5 = 129.603…; E = (PV_y × P_h − o_h) × 100 =
+    # 11 829 963.9…, 4 872 743.6…, 3 297 292.4… → the fen to H1 (.9): 11 829 964, 4 872 744,
+    # 3 297 292; × (0.9 + 0.1 λ/λ_H2): H1 × 0.98297…, H3 × 0.99922…
+    assert entitlements(D_BUDGET)[1] == [11_829_964, 4_872_744, 3_297_292]
+    assert D_RELEASE_CLEARING == [11_628_525, 4_872_744, 3_294_729]
+    # floor: 19 235 176.79 fen → 19 235 177, a top-up of 235 177; pool 2 135 177 by W λ
+    assert D_FLOOR_FUNDED_TOPUP == 235_177
+    assert D_FLOOR_FUNDED == [1_077_523, 621_704, 435_950]
+    assert D_FLOOR_SHORT_WANTED == 2_286_955
+    # ceiling: pool 1 900 000 + (1 000 000 − 288 482) = 2 611 518 by W λ
+    assert (D_CEILING_MONEY, D_CEILING_SURPLUS) == (19_711_518, 288_482)
+    assert D_CEILING == [1_317_909, 760_402, 533_207]
+    # true-up: weights 1 812 615.70… × 0.96, 128 029.16… × 1.157…, 0 → 1 900 000 by them
+    assert D_TRUE_UP == [1_750_946, 149_054, 0]
+
+
+# Clearing against charges (spec §6), reserve under cover, both decks with the golden months.
+# (e) surplus half kept, overruns from ρ 0.85 shared in full: PV_y = 259250 / 2077.5 =
+#     124.789…, E = 112 234.66, 46 332.73, 31 432.61 yuan → 11 223 466, 4 633 273, 3 143 261 fen
+#     (Σ 19 000 000); F' = E × (0.9 + 0.1 λ/λ_H2) = 11 032 354, 4 633 273, 3 140 818.
+#     H1 ρ = 11 032 354 / 12 500 000 = 0.883 → asks 1 467 646; H2 ρ 1.26 → 3 675 000 + ½ ×
+#     958 273 (479 136.5, to even) = 4 154 136; H3 ρ 1.23 → 2 550 000 + ½ × 590 818 = 2 845 409.
+#     Unpaid 19 000 000 − 18 031 899 = 968 101; the rest, 499 545, from the reserve:
+#     H1 is paid 12 500 000 and the fund keeps 500 455 of the reserve.
+E_RULES = {"surplus_keep": 0.5, "overrun_floor": 0.85, "overrun_share": 1.0}
+# (f) budget 150 000 yuan: reserve 750 000, available 14 250 000; every surplus kept, overruns
+#     from ρ 0.5 shared in full: every hospital is short of its charges and the unpaid money
+#     and the reserve do not cover them: pro rata.
+F_RULES = {"surplus_keep": 1.0, "overrun_floor": 0.5, "overrun_share": 1.0}
+F_BUDGET, F_RESERVE = 15_000_000, 750_000
+F_AVAILABLE = F_BUDGET - F_RESERVE
+
+
+def against_charges(paid: list[int], keep: F, floor: F, share: F) -> tuple[list[int], list[int]]:
+    """Surplus retention and each hospital's overrun ask, by hand (spec §6)."""
+    after, need = [], []
+    for f, c in zip(paid, D_CHARGES_FEN, strict=True):
+        if f >= c:
+            after.append(c + fen(keep * (f - c)))
+            need.append(0)
+        else:
+            after.append(f)
+            need.append(fen(share * (c - f)) if f >= floor * c else 0)
+    return after, need
+
+
+def clearing_deck(money: int, reserve: int, keep: F, floor: F) -> dict[str, Any]:
+    """A clearing year by hand: F', surplus kept, overrun paid from unpaid money + the reserve."""
+    after, need = against_charges(cleared(money), keep, floor, F(1))
+    unpaid = money - sum(after)
+    spare = unpaid + reserve  # cover: the reserve kept funds the overrun
+    paid = need if sum(need) <= spare else split(spare, [F(n) * spare / sum(need) for n in need])
+    from_reserve = max(sum(paid) - unpaid, 0)
+    return {
+        "final": [a + p for a, p in zip(after, paid, strict=True)],
+        "overrun": sum(paid),
+        "unpaid": unpaid - min(sum(paid), unpaid),
+        "from_reserve": from_reserve,
+        "kept": reserve - from_reserve,
+    }
+
+
+E_DECK = clearing_deck(D_AVAILABLE, D_RESERVE, F(1, 2), F(85, 100))
+F_DECK = clearing_deck(F_AVAILABLE, F_RESERVE, F(1), F(1, 2))
+
+
+def test_deck_e_and_f_literals() -> None:
+    assert cleared(D_AVAILABLE) == [11_032_354, 4_633_273, 3_140_818]
+    assert E_DECK == {
+        "final": [12_500_000, 4_154_136, 2_845_409],
+        "overrun": 1_467_646,
+        "unpaid": 0,
+        "from_reserve": 499_545,
+        "kept": 500_455,
+    }
+    # (f) PV_y = (142500 + 69250) / 2077.5 = 101.925…; E = 8 342 599, 3 495 788, 2 411 613;
+    # F' = 8 200 542, 3 495 788, 2 409 739; asks 4 299 458, 179 212, 140 261 (Σ 4 618 931)
+    # from 143 931 unpaid + 750 000 reserve = 893 931: 893 931 × ask / 4 618 931 = 832 101.36…,
+    # 34 684.03…, 27 145.60… → floors 893 930, the fen to .60 (H3)
+    assert entitlements(F_AVAILABLE)[1] == [8_342_599, 3_495_788, 2_411_613]
+    assert cleared(F_AVAILABLE) == [8_200_542, 3_495_788, 2_409_739]
+    assert F_DECK == {
+        "final": [8_200_542 + 832_101, 3_495_788 + 34_684, 2_409_739 + 27_146],
+        "overrun": 893_931,
+        "unpaid": 0,
+        "from_reserve": 750_000,
+        "kept": 0,
+    }
+
+
+#: deck → (overrides of golden.yaml, final per hospital, region_year money columns)
+YEAR_END_DECKS: dict[str, tuple[dict[str, Any], list[int], dict[str, int]]] = {
+    "reserve released, pool": (
+        {"budget.reserve_use": "release"},
+        [p + i for p, i in zip(A_PREPAID, D_RELEASE_POOL, strict=True)],
+        {"reserve_released_fen": D_RESERVE, "reserve_kept_fen": 0, "unpaid_withholding_fen": 0},
+    ),
+    "reserve released, clearing": (
+        {"budget.reserve_use": "release", "settlement.mode": "clearing"},
+        D_RELEASE_CLEARING,
+        {
+            "reserve_released_fen": D_RESERVE,
+            "reserve_kept_fen": 0,
+            "unpaid_withholding_fen": D_BUDGET - sum(D_RELEASE_CLEARING),
+        },
+    ),
+    "floor the reserve can fund": (
+        {"budget.reserve_use": "cover", "point_value.floor": 1.02},
+        [p + i for p, i in zip(A_PREPAID, D_FLOOR_FUNDED, strict=True)],
+        {
+            "floor_topup_fen": D_FLOOR_FUNDED_TOPUP,
+            "reserve_kept_fen": D_RESERVE - D_FLOOR_FUNDED_TOPUP,
+            "reserve_released_fen": 0,
+        },
+    ),
+    "floor the reserve cannot fund": (
+        {"budget.reserve_use": "cover", "point_value.floor": 1.1},
+        [p + i for p, i in zip(A_PREPAID, D_FLOOR_SHORT, strict=True)],
+        {"floor_topup_fen": D_RESERVE, "reserve_kept_fen": 0, "reserve_released_fen": 0},
+    ),
+    "ceiling": (
+        {"budget.reserve_use": "release", "point_value.ceiling": 1.0},
+        [p + i for p, i in zip(A_PREPAID, D_CEILING, strict=True)],
+        {
+            "ceiling_surplus_fen": D_CEILING_SURPLUS,
+            "reserve_released_fen": D_RESERVE - D_CEILING_SURPLUS,
+            "reserve_kept_fen": 0,
+        },
+    ),
+    "true-up": (
+        {"settlement.true_up": True},
+        [p + i for p, i in zip(A_PREPAID, D_TRUE_UP, strict=True)],
+        {"reserve_kept_fen": D_RESERVE, "unpaid_withholding_fen": 0},
+    ),
+    "clearing, surplus kept, overrun from unpaid money and the reserve": (
+        {
+            "budget.reserve_use": "cover",
+            "settlement.mode": "clearing",
+            **{f"clearing.{k}": v for k, v in E_RULES.items()},
+        },
+        E_DECK["final"],
+        {
+            "overrun_shared_fen": E_DECK["overrun"],
+            "reserve_overrun_fen": E_DECK["from_reserve"],
+            "reserve_kept_fen": E_DECK["kept"],
+            "unpaid_withholding_fen": 0,
+        },
+    ),
+    "clearing, overrun pro rata, the reserve short": (
+        {
+            "budget.annual": 150000,
+            "budget.reserve_use": "cover",
+            "settlement.mode": "clearing",
+            **{f"clearing.{k}": v for k, v in F_RULES.items()},
+        },
+        F_DECK["final"],
+        {
+            "overrun_shared_fen": F_DECK["overrun"],
+            "reserve_overrun_fen": F_RESERVE,
+            "reserve_kept_fen": 0,
+            "unpaid_withholding_fen": 0,
+        },
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def year_end_runs() -> dict[str, drgsim.Result]:
+    golden = load_scenario(GOLDEN / "golden.yaml")
+    return {
+        name: drgsim.run(with_overrides(golden, change), variants=["baseline"])
+        for name, (change, _, _) in YEAR_END_DECKS.items()
+    }
+
+
+@pytest.mark.parametrize("deck", YEAR_END_DECKS)
+def test_each_year_end_design_pays_the_hand_computed_fen(year_end_runs, deck: str) -> None:
+    _, final, columns = YEAR_END_DECKS[deck]
+    run = year_end_runs[deck]
+    assert by_hospital(run.settlement, "final_fen") == final
+    ry = run.region_year.iloc[0]
+    for column, want in columns.items():
+        assert int(ry[column]) == want, column
+    # where every fen went (spec §6): the parts add up to the budget
+    parts = ("paid_fen", "reserve_kept_fen", "ceiling_surplus_fen", "unpaid_withholding_fen")
+    assert int(ry["paid_fen"]) == sum(final)
+    assert sum(int(ry[c]) for c in parts) == int(ry["budget_fen"])
+
+
+# === (g) special review: one nomination approved, one rejected, settled to the fen ==============
+#
+# golden.yaml's variant `review` (pool, quota 1, min_ratio 1.5, approval 0.3): the panel approves
+# H1's case 2 (IB19, 800 special-review points instead of 600 high) and rejects H1's case 11
+# (ES23, stays high at 200); tests/test_golden.py draws both by hand. So March's points are
+# H1 200 + 800 + 60 + 200 = 1260, H2 247.5, H3 120; April's are the baseline's: 200, 250, 200.
+G_MONTHS = {
+    3: settle_month(11_400_000, [F(1260), F(2475, 10), F(120)], [F(35000), F(8250), F(3250)]),
+    4: settle_month(7_600_000, [F(200), F(250), F(200)], [F(10000), F(7500), F(5250)]),
+}
+# indicators do not look at points: the baseline's λ (D_LAMBDA); the reserve is kept, the pool
+# Π = Σ withheld = 1 900 000 shared by W × λ
+G_YEAR = settle_pool([(G_MONTHS[m][1], G_MONTHS[m][2]) for m in (3, 4)], D_LAMBDA)
+
+
+def test_deck_g_literals() -> None:
+    # March PV (114000 + 46500) / 1627.5 = 98.617…: allocations 8 925 806.45 → 8 925 807,
+    # 1 615 783.41, 858 410.14; pre-paid 8 033 226, 1 454 205, 772 569
+    assert G_MONTHS[3][1] == [8_925_807, 1_615_783, 858_410]
+    assert G_MONTHS[3][2] == [8_033_226, 1_454_205, 772_569]
+    assert G_YEAR["prepaid"] == [9_867_842, 4_197_474, 3_034_684]
+    assert G_YEAR["withheld"] == [1_096_427, 466_386, 337_187]
+    # W λ = 1 052 569.92, 539 615.64…, 387 098.44… (Σ 1 979 284.01…) → 1 900 000 × each / Σ =
+    # 1 010 407.22, 518 000.31, 371 592.48 → floors 1 899 999, the fen to .48 (H3)
+    assert G_YEAR["incentive"] == [1_010_407, 518_000, 371_593]
+    assert G_YEAR["final"] == [10_878_249, 4_715_474, 3_406_277]
+    assert sum(G_YEAR["final"]) == 19_000_000
+
+
+@pytest.fixture(scope="module")
+def review() -> drgsim.Result:
+    return drgsim.run(GOLDEN / "golden.yaml", cases=True, variants=["review"])
+
+
+def test_an_approved_and_a_rejected_nomination_settle_to_the_fen(review) -> None:
+    cases = review.cases.set_index(review.cases["record_id"].astype(int))
+    assert cases.loc[2, ["special", "case_class"]].tolist() == ["approved", "special"]
+    assert cases.loc[11, ["special", "case_class"]].tolist() == ["rejected", "high"]
+    st = review.settlement
+    for column in ("prepaid", "withheld", "incentive", "final"):
+        assert by_hospital(st, f"{column}_fen") == G_YEAR[column], column
+    hm = review.hospital_month
+    for m, (_, allocation, prepaid) in G_MONTHS.items():
+        assert by_hospital(hm[hm["month"] == m], "allocation_fen") == allocation
+        assert by_hospital(hm[hm["month"] == m], "prepaid_fen") == prepaid
