@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import drgsim
@@ -106,3 +107,34 @@ def test_a_missing_scenario_file_falls_back_to_the_defaults_and_says_so() -> Non
 def test_an_unknown_language_is_refused(run_dir: Path) -> None:
     with pytest.raises(ValueError, match="lang"):
         build_report(run_dir, "fr")
+
+
+def _budget_rows(page: str, lang: str) -> tuple[list[str], dict[str, list[float]]]:
+    """The budget table of a report: its header and each variant's numbers (万元)."""
+    heading = html.escape(labels.text("report.budget_parts", lang, year=2021, reps=2))
+    table = page.split(heading, 1)[1].split("</table>", 1)[0]
+    head = [html.unescape(h) for h in re.findall(r"<th>(.*?)</th>", table)]
+    rows = {}
+    for row in re.findall(r"<tr><td>(.*?)</tr>", table):
+        name, *cells = re.findall(r"(?:^|<td(?: class='n')?>)([^<]*)</td>", row)
+        rows[html.unescape(name)] = [float(c.replace(",", "")) for c in cells]
+    return head, rows
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_report_says_where_every_fen_of_the_budget_went(run_dir: Path, lang: str) -> None:
+    page = build_report(run_dir, lang).read_text(encoding="utf-8")
+    head, rows = _budget_rows(page, lang)
+    parts = ["paid", "reserve_kept", "ceiling_surplus", "unpaid_withholding", "other_retained"]
+    assert head[1:7] == [labels.text(f"col.{c}", lang) for c in ["budget", *parts]]
+    assert set(rows) == {labels.variant(v, lang) for v in ("baseline", "upcoding")}
+    ry = pd.read_parquet(run_dir / "region_year.parquet")
+    for variant, numbers in zip(("baseline", "upcoding"), rows.values(), strict=True):
+        budget, *shown = numbers[:6]
+        # the parts as printed (one decimal each) add up to the budget as printed
+        assert abs(sum(shown) - budget) <= 0.05 * (len(shown) + 1) + 1e-9
+        mine = ry[ry["variant"] == variant]
+        assert budget == round(mine["budget_fen"].mean() / 1e6, 1)
+        assert shown[0] == round(mine["paid_fen"].mean() / 1e6, 1)
+        released = round(mine["reserve_released_fen"].mean() / 1e6, 1)
+        assert numbers[6] == released > 0  # the reserve is released by default, inside "paid"

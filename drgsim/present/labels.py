@@ -75,6 +75,13 @@ _TEXT: dict[str, tuple[str, str]] = {
     "variant.repricing": ("年终重新定价", "Year-end repricing"),
     "variant.clearing": ("年终清算", "Year-end clearing"),
     "variant.prepay_85": ("预付85%", "85% pre-paid"),
+    "variant.pool_true_up": ("奖励池（按年度点值补足）", "Pool with true-up"),
+    "variant.clearing_shared": ("清算：结余留用、超支分担", "Clearing, surplus and overrun shared"),
+    "variant.clearing_reserve": (
+        "清算：调剂金用于超支分担",
+        "Clearing, the reserve for overrun sharing",
+    ),
+    "variant.floor": ("点值保底", "Point-value floor"),
     # Case classes.
     "class.normal": ("正常病例", "Normal"),
     "class.low": ("费用极低病例", "Low-cost outlier"),
@@ -170,6 +177,26 @@ _TEXT: dict[str, tuple[str, str]] = {
     "col.incentive": ("奖励（万元）", "incentive (10k yuan)"),
     "col.deduction": ("扣减（万元）", "deductions (10k yuan)"),
     "col.variant": ("方案", "variant"),
+    "report.budget_parts": (
+        "{year}年预算去向（万元，{reps}次重复均值）",
+        "Where every fen of the {year} budget went (10,000 yuan, mean of {reps} replications)",
+    ),
+    "report.budget_note": (
+        "预算 = 支付给医院 + 调剂金留存 + 封顶结余 + 未返还预留金 + 其他留存（无病例月份的预算、"
+        "归基金的扣款）；调剂金返还、保底补足和超支分担都已计入支付给医院的金额。",
+        "budget = paid to hospitals + reserve kept + ceiling surplus + unpaid withholding + "
+        "other retained (budgets of months without claims, deductions kept by the fund); the "
+        "reserve released, the floor top-up and overrun sharing are part of what was paid.",
+    ),
+    "col.budget": ("预算", "budget"),
+    "col.paid": ("支付给医院", "paid to hospitals"),
+    "col.reserve_kept": ("调剂金留存", "reserve kept"),
+    "col.ceiling_surplus": ("封顶结余", "ceiling surplus"),
+    "col.unpaid_withholding": ("未返还预留金", "unpaid withholding"),
+    "col.other_retained": ("其他留存", "other retained"),
+    "col.reserve_released": ("其中：调剂金返还", "of which: reserve released"),
+    "col.floor_topup": ("其中：保底补足", "of which: floor top-up"),
+    "col.overrun_shared": ("其中：超支分担", "of which: overrun shared"),
     "col.overrides": ("改动", "overrides"),
     "skip.who_pays": (
         "“谁买单”图：本次运行没有基线以外的方案。",

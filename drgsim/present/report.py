@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from drgsim.present import fonts, labels, plots
+from drgsim.present.summary import BUDGET_PARTS, budget_parts
 from drgsim.records.results import read
 from drgsim.scenario.loader import load_scenario, to_dict
 from drgsim.scenario.schema import Scenario
@@ -106,6 +107,8 @@ def render(tables: dict[str, Any], pngs: list[Path], lang: str) -> str:
         body.append("</ul>")
     body.append(f"<h2>{_e(_t('report.settlement', lang, year=year, reps=reps))}</h2>")
     body.append(settlement_tables(tables, lang))
+    body.append(f"<h2>{_e(_t('report.budget_parts', lang, year=year, reps=reps))}</h2>")
+    body.append(budget_table(tables, lang))
     body.append(f"<h2>{_e(_t('report.comparison', lang))}</h2>")
     body.append(comparison_tables(tables, lang))
     body.append(f"<h2>{_e(_t('report.variants', lang))}</h2>")
@@ -221,6 +224,30 @@ def settlement_tables(tables: dict[str, Any], lang: str) -> str:
         + _settlement_html(per_hospital, lang)
         + "</details>"
     )
+
+
+#: What the budget table shows besides its parts: money inside "paid", by where it came from.
+PAID_FROM = ("reserve_released_fen", "floor_topup_fen", "overrun_shared_fen")
+
+
+def budget_table(tables: dict[str, Any], lang: str) -> str:
+    """Where every fen of each variant's last-year budget went: parts that add up to it (万元)."""
+    ry = tables["region_year"]
+    ry = budget_parts(ry[ry["year"] == plots.last_year(tables)])
+    shown = ["budget_fen", *BUDGET_PARTS, *(c for c in PAID_FROM if c in ry.columns)]
+    # summed over a replication's funds (one row each), then the mean over replications
+    per_rep = ry.groupby(["variant", "replication"], sort=False)[shown].sum()
+    mean = per_rep.groupby(level="variant", sort=False).mean()
+    head = [_t("col.variant", lang), *(_t(f"col.{c.removesuffix('_fen')}", lang) for c in shown)]
+    rows = [
+        [
+            _e(labels.variant(str(v), lang)),
+            *(f"{float(x) / FEN_PER_WAN:,.1f}" for x in mean.loc[v, shown].to_numpy()),
+        ]
+        for v in plots.variants(tables)
+        if v in mean.index
+    ]
+    return f"<p>{_e(_t('report.budget_note', lang))}</p>" + _table(head, rows, numeric_from=1)
 
 
 def comparison_tables(tables: dict[str, Any], lang: str) -> str:

@@ -14,6 +14,15 @@ if TYPE_CHECKING:
 
 WAN = 1_000_000  # fen in 1万元
 
+#: Where every fen of a year's budget went (spec §6): region_year's parts, adding up to budget_fen.
+BUDGET_PARTS = (
+    "paid_fen",
+    "reserve_kept_fen",
+    "ceiling_surplus_fen",
+    "unpaid_withholding_fen",
+    "other_retained_fen",
+)
+
 
 def summary_text(result: Result) -> str:
     """A plain-text summary of the run's last year (baseline, mean over replications)."""
@@ -41,16 +50,26 @@ def summary_text(result: Result) -> str:
     return "\n".join(lines)
 
 
+def budget_parts(ry: pd.DataFrame) -> pd.DataFrame:
+    """region_year with `other_retained_fen`, so its BUDGET_PARTS add up to budget_fen row by row.
+
+    Other retained is what the fund keeps besides the ceiling surplus and the unpaid
+    withholding: the budget of months without points, and deductions kept by the fund.
+    """
+    other = ry["retained_fen"] - ry["ceiling_surplus_fen"] - ry["unpaid_withholding_fen"]
+    return ry.assign(other_retained_fen=other)
+
+
 def _budget_line(ry: pd.DataFrame) -> str:
     """Where every fen of the budget went: the parts add up to it (spec §6, region_year)."""
-    mean = {c: float(ry[c].mean()) / WAN for c in ry.columns if c.endswith("_fen")}
-    other = mean["retained_fen"] - mean["ceiling_surplus_fen"] - mean["unpaid_withholding_fen"]
+    parts = budget_parts(ry)
+    mean = {c: float(parts[c].mean()) / WAN for c in parts.columns if c.endswith("_fen")}
     return (
         f"budget {mean['budget_fen']:.1f} 万元 = paid {mean['paid_fen']:.1f}"
         f" + reserve kept {mean['reserve_kept_fen']:.1f}"
         f" + ceiling surplus {mean['ceiling_surplus_fen']:.1f}"
         f" + unpaid withholding {mean['unpaid_withholding_fen']:.1f}"
-        f" + other retained {other:.1f}"
+        f" + other retained {mean['other_retained_fen']:.1f}"
         f" (reserve released {mean['reserve_released_fen']:.1f},"
         f" floor top-up {mean['floor_topup_fen']:.1f})"
     )
