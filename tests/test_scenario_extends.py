@@ -60,7 +60,7 @@ def test_extends_shanwei_brings_the_city_and_the_file_overrides_it() -> None:
 
 def test_the_shipped_shanwei_studies_extend_shanwei() -> None:
     shanwei = load_scenario(REPO / "scenarios" / "shanwei.yaml")
-    for name in ("pool_vs_repricing", "point_value_race"):
+    for name in ("pool_vs_repricing", "point_value_race", "clearing_rules"):
         scn = load_scenario(REPO / "scenarios" / f"{name}.yaml")
         assert scn.extends == "shanwei"
         assert (scn.hospitals, scn.other_hospitals.count) == (

@@ -181,7 +181,8 @@ BAD = {
         "extends_missing.yaml:2",
         "extends:",
         "got 'nosuch'",
-        "allowed: a shipped scenario (national, point_value_race, pool_vs_repricing, shanwei)",
+        "allowed: a shipped scenario (clearing_rules, national, point_value_race, pool_vs_repricing, "
+        "shanwei)",
     ],
     "extends_itself.yaml": [
         "extends_itself.yaml:2",
