@@ -14,16 +14,22 @@ RW_g = cost / 10 000 and BP_g = 100 × RW_g:
     ET11  ET1   {1,5}     24000  2.4   240   0.05
     ET15  ET1              7500  0.75   75   0.20
     EU19  EU1   {9}        3000  0.3    30   0.35
-    FM19  FM1   {9}       25000  2.5   250   0.05
+    FM19  FM1   {9}       25000  2.5   250   0.05   (procedure ADRG of MDC F)
+    EK19  EK1   {9}       20000  2.0   200   0      (procedure ADRG of MDC E, never drawn)
 
 Hospitals: A tier 3 (cost level 1.0), B tier 3 (1.25), C tier 2 (0.9), D tier 1 (0.8); K by
 tier 1.0 / 0.9 / 0.8. Hospitals act on the published point value, here 100 yuan per point, so a
-normal case of A is expected to earn BP × 1.0 × 100 = its group's reference cost.
+normal case of A is expected to earn BP × 1.0 × 100 = its group's reference cost. In year one a
+hospital expects a case of group g to cost g's reference × its cost level (A: the reference; B:
+1.25 × it, a predicted loss of 0.25 on every case); later, its own last year's mean charges.
+A case is low-cost when its charges are below 0.4 × its group's reference: its points are then
+BP × charges / reference.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +42,13 @@ import drgsim.present.report
 import drgsim.records.catalogue_file
 from drgsim.acts import ACTS, AUDITED
 from drgsim.cases import ACT_BITS, CASE_DTYPES, CaseBatch
+from drgsim.kernels.rng import Draw, stream_key, uniform_np
 from drgsim.population.behaviour import Behaviours, View, resolve
 from drgsim.population.generator import month_days
 from drgsim.population.hospitals import hospital_table
 from drgsim.rules import audit
 from drgsim.rules.catalogue import Catalogue
+from drgsim.rules.pricing import readmission_earlier
 from drgsim.rules.tariff import first_tariff
 from drgsim.scenario.loader import load_scenario, with_overrides
 from drgsim.scenario.schema import Audit, Behaviour, Scenario
@@ -54,6 +62,7 @@ ET11,E,ET1,medical,1,two-way with MCC,24000,9,0.05
 ET15,E,ET1,medical,5,two-way without,7500,4,0.20
 EU19,E,EU1,medical,9,light unsplit,3000,3,0.35
 FM19,F,FM1,procedure,9,heavy unsplit,25000,8,0.05
+EK19,E,EK1,procedure,9,procedure of MDC E,20000,6,0.0
 """
 REF_COST = {
     "ES11": 30000,
@@ -63,6 +72,7 @@ REF_COST = {
     "ET15": 7500,
     "EU19": 3000,
     "FM19": 25000,
+    "EK19": 20000,
 }
 HOSPITALS = {
     "A": {"name": "tier-3 A", "tier": 3, "beds": 1000, "cost_level": 1.0},
@@ -193,117 +203,220 @@ def test_the_tiny_catalogue_has_mean_cost_ten_thousand_and_weights_cost_over_ten
 
 
 # --- upcoding 套高病组 ---------------------------------------------------------------------------
+#
+# A's expected charges are its groups' references (year one, cost level 1.0); the points a claim
+# of expected charges e earns when billed at DRG t are BP_t if e ≥ 0.4 × ref_t, else
+# BP_t × e / ref_t. Worked out for the tiny catalogue (gain over billing the true DRG):
+#
+#   true   e       one level up            two levels up           procedure EK19 (ref 20000)
+#   ES15   10000   ES13: 150 − 100 = 50    ES11: 300 × 1/3 = 100: 0  200 − 100 = 100
+#   ES13   15000   ES11: 300 − 150 = 150   —                        200 − 150 = 50
+#   ES11   30000   —                       —                        200 − 300 < 0
+#   ET15    7500   ET11: 240 × 0.3125 = 75: 0                        200 × 0.375 = 75: 0
+#   EU19    3000   — (unsplit)                                      200 × 0.15 = 30: 0
+#   FM19   25000   — (unsplit, not medical)
 
 
-def test_upcoding_bills_each_case_one_severity_level_up_where_its_adrg_has_one(acts, cat) -> None:
-    a = acts({"hospitals.A.upcoding.rate": 1.0})
+def test_upcoding_bills_each_claim_the_option_that_gains_most_at_its_expected_charges(
+    acts, cat
+) -> None:
+    a = acts({"hospitals.A.upcoding.rate": 1.0, "hospitals.A.upcoding.procedure_share": 0.0})
     batch = cases(
         cat,
-        {"drg": "ES15"},  # 5 of a three-way ADRG → 3
-        {"drg": "ES13"},  # 3 → 1
-        {"drg": "ES11"},  # 1: already the top
-        {"drg": "FM19"},  # 9: not split
-        {"drg": "ET15"},  # 5 of a {1,5} ADRG → 1
+        {"drg": "ES15"},  # ES13 gains 50; ES11 would make it a low-cost case: gains 0
+        {"drg": "ES13"},  # ES11 gains 150
+        {"drg": "ES11"},  # already the top
+        {"drg": "FM19"},  # not split
+        {"drg": "ET15"},  # ET11 at 7 500 is a low-cost case earning the same 75 points: no gain
+        {"drg": "EU19"},  # not split
     )
     out = a.apply(batch)
     assert out.n == batch.n
-    assert a.code(out) == ["ES13", "ES11", "ES11", "FM19", "ET11"]
-    assert out.billed_severity.tolist() == [1, 0, 0, 2, 0]
+    assert a.code(out) == ["ES13", "ES11", "ES11", "FM19", "ET15", "EU19"]
     assert out.severity.tolist() == batch.severity.tolist()  # the true severity is unchanged
     assert out.drg_true.tolist() == batch.drg_true.tolist()
-    assert bits(out) == [1, 1, 0, 0, 1]
+    assert bits(out) == [1, 1, 0, 0, 0, 0]
     np.testing.assert_array_equal(out.cost, batch.cost)
+
+
+def test_upcoding_two_levels_up_where_the_expected_charges_keep_the_claim_normal(acts, cat) -> None:
+    a = acts({"hospitals.A.upcoding.rate": 1.0, "hospitals.A.upcoding.procedure_share": 0.0})
+    a.b.history.remember(cases(cat, {"drg": "ES15", "cost": 15000.0}), 0)
+    # last year A's ES15 cases cost 15 000: billed ES11 (ref 30 000) they are normal (r = 0.5),
+    # 300 points against ES13's 150 and ES15's 100
+    out = a.b.apply(cases(cat, {"drg": "ES15"}), 1, np.random.SeedSequence(5), a.view)
+    assert a.code(out) == ["ES11"]
+    one = acts({"hospitals.A.upcoding.rate": 1.0, "hospitals.A.upcoding.levels": 1})
+    one.b.history.remember(cases(cat, {"drg": "ES15", "cost": 15000.0}), 0)
+    out = one.b.apply(cases(cat, {"drg": "ES15"}), 1, np.random.SeedSequence(5), one.view)
+    assert one.code(out) == ["ES13"]
+
+
+def test_upcoding_picks_the_claims_with_the_largest_gain(acts, cat) -> None:
+    a = acts({"hospitals.A.upcoding.rate": 0.5, "hospitals.A.upcoding.procedure_share": 0.0})
+    # 4 claims × 0.5 = 2 upcoded: ES13 (gain 150) and one of the two ES15 (50 each), not ET15 (0)
+    batch = cases(cat, {"drg": "ES15"}, {"drg": "ET15"}, {"drg": "ES13"}, {"drg": "ES15"})
+    for seed in range(6):
+        out = a.apply(batch, seed)
+        codes = a.code(out)
+        assert codes[1:3] == ["ET15", "ES11"]
+        assert sorted([codes[0], codes[3]]) == ["ES13", "ES15"]
+        assert bits(out).count(ACT_BITS["upcoding"]) == 2
+
+
+def test_a_procedure_share_of_the_upcoded_claims_goes_to_a_procedure_adrg_of_the_mdc(
+    acts, cat
+) -> None:
+    a = acts({"hospitals.A.upcoding.rate": 0.5, "hospitals.A.upcoding.procedure_share": 0.5})
+    # 2 upcoded, 1 by procedure: an ES15 (EK19 gains 100, ES13's 50), then by level: ES13 → ES11
+    batch = cases(cat, {"drg": "ES15"}, {"drg": "ES13"}, {"drg": "ES15"}, {"drg": "EU19"})
+    out = a.apply(batch)
+    codes = a.code(out)
+    assert codes[1] == "ES11" and codes[3] == "EU19"
+    assert sorted([codes[0], codes[2]]) == ["EK19", "ES15"]
+    k = [0, 2][codes[2] == "EK19"]
+    assert cat.adrg[out.adrg[k]] == "EK1"  # billed in the procedure ADRG
+    assert str(cat.drg[out.drg_true[k]]) == "ES15"  # its true DRG stays (the audit reprices it)
+    assert bits(out) == [ACT_BITS["upcoding"] * (i in (k, 1)) for i in range(4)]
+
+
+def test_upcoding_rate_is_the_share_of_the_hospitals_claims_upcoded(acts, cat) -> None:
+    a = acts({"hospitals.A.upcoding.rate": 0.13})
+    batch = cases(cat, *({"drg": "ES13"} for _ in range(100)))  # 0.13 × 100 = 13 exactly
+    out = a.apply(batch)
+    assert bits(out).count(ACT_BITS["upcoding"]) == 13
+
+
+@pytest.mark.parametrize(("sample_rate", "upcoded"), [(0.4, 1), (0.5, 0), (0.9, 0)])
+def test_a_hospital_upcodes_only_while_the_audits_expected_penalty_leaves_a_gain(
+    acts, cat, sample_rate, upcoded
+) -> None:
+    # confirmed with certainty when sampled, penalty 1: the gain kept is 1 − s × (1 + 1)
+    a = acts(
+        {
+            "hospitals.A.upcoding.rate": 1.0,
+            "audit.sample_rate": sample_rate,
+            "audit.detection.upcoding": 1.0,
+            "audit.penalty.upcoding": 1.0,
+        }
+    )
+    out = a.apply(cases(cat, {"drg": "ES13"}))
+    assert bits(out).count(ACT_BITS["upcoding"]) == upcoded
 
 
 def test_upcoding_leaves_the_cases_of_hospitals_that_do_not_upcode_alone(acts, cat) -> None:
     a = acts({"hospitals.A.upcoding.rate": 1.0})
-    batch = cases(cat, {"hospital": B}, {"hospital": C, "drg": "ET15"}, {"hospital": D})
+    batch = cases(cat, {"hospital": B}, {"hospital": C, "drg": "ES13"}, {"hospital": D})
     assert_same_cases(a.apply(batch), batch)
 
 
 # --- patient shifting 推诿 -----------------------------------------------------------------------
+#
+# Year one: B (cost level 1.25, K 1) predicts a loss of (1.25 − 1) / 1 = 0.25 on every case, above
+# the 0.2 threshold; A, C and D (cost level = K) predict none. Destinations of a tier-3 refuser:
+# same tier 0.3, no higher tier, lower 0.1 → A with 0.75, C or D (by volume) with 0.25.
 
 
-def test_shifting_sends_loss_making_cases_to_another_hospital_of_the_same_or_higher_tier(
-    acts, cat
-) -> None:
-    a = acts({"hospitals.A.shifting.rate": 1.0})
-    batch = cases(
-        cat,
-        {"drg": "ES15", "cost": 13000.0},  # expected 10000: loss 0.3 > 0.2 → refused
-        {"drg": "ES15", "cost": 11000.0},  # loss 0.1: kept
-        {"drg": "ES15", "cost": 9000.0},  # profitable: kept
-        {"drg": "ET11", "cost": 36000.0},  # expected 24000: loss 0.5 → refused, RW 2.4 ≥ 2
-        {"drg": "FM19", "cost": 29000.0},  # expected 25000: loss 0.16: kept
-        {"drg": "ES15", "cost": 20000.0, "hospital": B},  # B does not shift
-    )
-    out = a.apply(batch)
-    moved = [0, 3]
-    # A's only other hospital of tier ≥ 3 is B; the cost follows B's cost level (1.25 / 1.0)
-    assert out.hospital.tolist() == [B, A, A, B, A, B]
-    np.testing.assert_allclose(out.cost[moved], [13000.0 * 1.25, 36000.0 * 1.25], rtol=1e-12)
-    np.testing.assert_allclose(out.oop[moved], batch.oop[moved] * 1.25, rtol=1e-12)
-    assert bits(out) == [2, 0, 0, 2, 0, 0]
-    kept = [1, 2, 4, 5]
-    np.testing.assert_array_equal(out.cost[kept], batch.cost[kept])
-    assert out.case_id.tolist() == batch.case_id.tolist()
-    assert out.patient.tolist() == batch.patient.tolist()
-
-
-def test_shifting_counts_refused_high_weight_cases_of_the_refusing_hospital(acts, cat) -> None:
-    a = acts({"hospitals.A.shifting.rate": 1.0})
-    batch = cases(
-        cat,
-        {"drg": "ES15", "cost": 13000.0},  # refused, RW 1
-        {"drg": "ET11", "cost": 36000.0},  # refused, RW 2.4
-        {"drg": "ES11", "cost": 40000.0},  # refused, RW 3 (loss 1/3)
-        {"drg": "FM19", "cost": 25000.0},  # kept, RW 2.5
-    )
-    a.apply(batch)
-    assert a.b.record.refused_high.tolist() == [2, 0, 0, 0]
-    # losses avoided: 3000 + 12000 + 10000 yuan
-    assert a.b.record.saved_yuan["shifting"][A] == pytest.approx(25000.0)
-
-
-def test_shifting_uses_the_hospitals_loss_threshold(acts, cat) -> None:
-    a = acts({"hospitals.A.shifting.rate": 1.0, "hospitals.A.shifting.loss_threshold": 0.5})
-    batch = cases(cat, {"cost": 14000.0}, {"cost": 16000.0})  # loss 0.4 kept, 0.6 refused
-    out = a.apply(batch)
-    assert out.hospital.tolist() == [A, B]
-
-
-def test_a_tier_two_hospital_shifts_only_to_tier_two_or_three_hospitals(acts, cat) -> None:
-    a = acts({"hospitals.C.shifting.rate": 1.0})
-    # C's K is 0.9: expected 9000 for ES15; 15000 is a loss of 2/3
-    batch = cases(cat, *({"hospital": C, "cost": 15000.0} for _ in range(40)))
-    out = a.apply(batch)
-    assert set(out.hospital.tolist()) <= {A, B}
-    assert set(out.hospital.tolist()) == {A, B}  # both tier-3 hospitals get some of 40
-    scale = np.array([LEVEL[int(h)] / LEVEL[C] for h in out.hospital])
-    np.testing.assert_allclose(out.cost, 15000.0 * scale, rtol=1e-12)
-    assert set(bits(out)) == {ACT_BITS["shifting"]}
-
-
-def test_a_refused_case_moves_once_even_when_its_new_hospital_also_shifts(acts, cat) -> None:
+def test_shifting_refuses_by_predicted_loss_whatever_the_cases_own_charges(acts, cat) -> None:
     a = acts({"tiers.3.shifting.rate": 1.0})
     batch = cases(
         cat,
-        {"drg": "ET11", "cost": 36000.0},  # A refuses it (loss 0.5): to B
-        {"drg": "ES15", "cost": 13000.0, "hospital": B},  # B refuses it (loss 0.3): to A
+        {"drg": "ES15", "cost": 90000.0},  # A: a huge actual loss, but none predicted: kept
+        {"drg": "ES15", "hospital": B, "cost": 1000.0},  # B: profitable in fact, refused
+        {"drg": "ET11", "hospital": B, "cost": 30000.0},  # B: refused
     )
     out = a.apply(batch)
-    assert out.hospital.tolist() == [B, A]
-    np.testing.assert_allclose(out.cost, [36000.0 * 1.25, 13000.0 / 1.25], rtol=1e-12)
-    assert bits(out) == [2, 2]
-    assert a.b.record.refused_high.tolist() == [1, 0, 0, 0]
-    np.testing.assert_allclose(a.b.record.saved_yuan["shifting"], [12000.0, 3000.0, 0, 0])
+    assert out.hospital[0] == A
+    assert out.hospital[1] != B and out.hospital[2] != B
+    assert bits(out) == [0, ACT_BITS["shifting"], ACT_BITS["shifting"]]
+    for i in (1, 2):  # cost follows the new hospital's cost level
+        assert out.cost[i] == pytest.approx(batch.cost[i] * LEVEL[int(out.hospital[i])] / 1.25)
+    assert out.case_id.tolist() == batch.case_id.tolist()
+
+
+def test_refused_patients_go_to_the_tiers_by_the_destination_weights(acts, cat) -> None:
+    a = acts({"hospitals.B.shifting.rate": 1.0})
+    n = 2000
+    out = a.apply(cases(cat, *({"hospital": B} for _ in range(n))))
+    assert B not in out.hospital.tolist()  # never back to the refuser
+    to_a = np.count_nonzero(out.hospital == A)
+    sd = np.sqrt(n * 0.75 * 0.25)
+    assert abs(to_a - 0.75 * n) < 4 * sd
+    assert set(out.hospital.tolist()) == {A, C, D}
+
+
+def test_a_tier_two_refuser_sends_patients_to_higher_and_lower_tiers(acts, cat) -> None:
+    # C (tier 2, the only one) has no peer: higher 0.6 and lower 0.1 → tier 3 with 6/7, D 1/7
+    a = acts({"hospitals.C.shifting.rate": 1.0, "hospitals.C.cost_level": 1.2})
+    n = 2000
+    out = a.apply(cases(cat, *({"hospital": C} for _ in range(n))))
+    to_d = np.count_nonzero(out.hospital == D)
+    assert abs(to_d - n / 7) < 4 * np.sqrt(n / 7 * 6 / 7)
+    assert set(out.hospital.tolist()) == {A, B, D}
+
+
+def test_a_refuser_with_only_same_tier_weight_sends_patients_to_its_peer(acts, cat) -> None:
+    a = acts(
+        {
+            "hospitals.B.shifting.rate": 1.0,
+            "hospitals.B.shifting.destination.lower": 0.0,
+        }
+    )
+    out = a.apply(cases(cat, *({"hospital": B} for _ in range(50))))
+    assert set(out.hospital.tolist()) == {A}
+
+
+def test_shifting_learns_its_expected_charges_from_last_years_cases(acts, cat) -> None:
+    a = acts({"hospitals.A.shifting.rate": 1.0})
+    last_year = cases(
+        cat,
+        {"drg": "ES15", "cost": 12000.0},
+        {"drg": "ES15", "cost": 14000.0},  # mean 13 000: loss (13 000 − 10 000) / 10 000 = 0.3
+        {"drg": "ET15", "cost": 8000.0},  # 8 000 against 7 500: loss 0.067
+    )
+    a.b.history.remember(last_year, 0)
+    batch = cases(cat, {"drg": "ES15", "cost": 5000.0}, {"drg": "ET15"}, {"drg": "ES13"})
+    out = a.b.apply(batch, 1, np.random.SeedSequence(5), a.view)
+    assert out.hospital[0] != A
+    assert out.hospital[1:].tolist() == [A, A]  # ES13: no history, the reference: no loss
+    # in year one the same cases are not refused: A expects the references
+    assert a.apply(batch).hospital.tolist() == [A, A, A]
+
+
+def test_shifting_uses_the_hospitals_loss_threshold(acts, cat) -> None:
+    a = acts({"tiers.3.shifting.rate": 1.0, "hospitals.B.shifting.loss_threshold": 0.3})
+    out = a.apply(cases(cat, {"hospital": B}))  # predicted loss 0.25 < 0.3: kept
+    assert out.hospital.tolist() == [B]
+
+
+def test_shifting_counts_refused_high_weight_cases_and_the_losses_avoided(acts, cat) -> None:
+    a = acts({"hospitals.B.shifting.rate": 1.0})
+    batch = cases(
+        cat,
+        {"hospital": B, "drg": "ES15", "cost": 12500.0},  # RW 1; paid 100 points: saves 2 500
+        {"hospital": B, "drg": "ET11", "cost": 30000.0},  # RW 2.4; paid 240: saves 6 000
+        {"hospital": B, "drg": "ES11", "cost": 37500.0},  # RW 3; paid 300: saves 7 500
+    )
+    a.apply(batch)
+    assert a.b.record.refused_high.tolist() == [0, 2, 0, 0]
+    assert a.b.record.saved_yuan["shifting"][B] == pytest.approx(16000.0)
 
 
 # --- split admission 分解住院 -------------------------------------------------------------------
 
 
-def test_splitting_makes_two_stays_that_share_the_cost_and_the_days(acts, cat) -> None:
-    a = acts({"hospitals.A.splitting.rate": 1.0})
+def split_share(case_id: int, seed: int = 5) -> float:
+    """The first stay's share of charges: Beta(2, 2) as the median of the case's three draws."""
+    key = stream_key(np.random.SeedSequence(seed))
+    return float(
+        np.median([uniform_np(key, Draw.SPLIT_SHARE, np.array([case_id]), k) for k in range(3)])
+    )
+
+
+def test_splitting_makes_two_stays_a_gap_apart_that_share_the_charges_by_a_beta_share(
+    acts, cat
+) -> None:
+    a = acts({"hospitals.A.splitting.rate": 1.0, "hospitals.A.splitting.evade": 0.0})
     batch = cases(
         cat,
         {"case_id": 11, "patient": 7, "los": 6, "day": 40, "cost": 12000.0, "oop": 3000.0},
@@ -316,24 +429,80 @@ def test_splitting_makes_two_stays_that_share_the_cost_and_the_days(acts, cat) -
     assert second.case_id.tolist() == [13, 14]  # the numbers after the month's largest id
     assert second.origin_id.tolist() == [11, 12]
     assert second.origin_act.tolist() == [ACT_BITS["splitting"]] * 2
-    # 6 days: 34 → 37 and 37 → 40; 7 days: 38 → 41 and 41 → 45
+    # 6 days: 34 → 37, a day at home, 38 → 41; 7 days: 38 → 41, 42 → 46
     assert first.admit_day.tolist() == [34, 38]
     assert first.day.tolist() == [37, 41]
     assert first.los.tolist() == [3, 3]
-    assert second.admit_day.tolist() == [37, 41]  # admitted the day the first is discharged
-    assert second.day.tolist() == [40, 45]
+    assert second.admit_day.tolist() == [38, 42]
+    assert second.day.tolist() == [41, 46]
     assert second.los.tolist() == [3, 4]
-    np.testing.assert_allclose(first.cost, [6000.0, 6000.0], rtol=1e-12)
-    np.testing.assert_allclose(second.cost, [6000.0, 8000.0], rtol=1e-12)
-    np.testing.assert_allclose(first.oop, [1500.0, 300.0], rtol=1e-12)
-    np.testing.assert_allclose(second.oop, [1500.0, 400.0], rtol=1e-12)
-    np.testing.assert_array_equal(first.cost + second.cost, batch.cost)
-    np.testing.assert_array_equal(first.oop + second.oop, batch.oop)
+    share = np.array([split_share(11), split_share(12)])
+    np.testing.assert_allclose(first.cost, [12000.0, 14000.0] * share, rtol=1e-12)
+    np.testing.assert_allclose(first.oop, [3000.0, 700.0] * share, rtol=1e-12)
+    np.testing.assert_allclose(first.cost + second.cost, batch.cost, rtol=1e-12)
+    np.testing.assert_allclose(first.oop + second.oop, batch.oop, rtol=1e-12)
     for f in ("patient", "hospital", "adrg", "severity", "billed_severity", "month"):
         np.testing.assert_array_equal(getattr(first, f), getattr(batch, f), f)
         np.testing.assert_array_equal(getattr(second, f), getattr(batch, f), f)
     assert bits(first) == [0, 0]
     assert bits(second) == [ACT_BITS["splitting"]] * 2
+    # the readmission rule (admitted 0 … 15 days after a discharge) cuts both first stays
+    assert readmitted(out).tolist() == [True, True, False, False]
+
+
+def readmitted(out: CaseBatch, window: int = 15) -> np.ndarray:
+    """The stays the insurer's readmission rule cuts (same patient, hospital and ADRG)."""
+    return readmission_earlier(
+        out.patient, out.hospital, out.adrg, out.admit_day, out.day, np.ones(out.n, bool), window
+    )
+
+
+def test_the_first_stays_share_of_charges_is_beta_two_two(acts, cat) -> None:
+    a = acts({"hospitals.A.splitting.rate": 1.0, "hospitals.A.splitting.evade": 0.0})
+    n = 4000
+    out = a.apply(cases(cat, *({"cost": 1000.0, "los": 4, "day": 40} for _ in range(n))))
+    share = np.sort(out.cost[:n] / 1000.0)
+    cdf = 3 * share**2 - 2 * share**3  # Beta(2, 2)
+    ks = np.max(np.abs(cdf - np.arange(1, n + 1) / n))
+    assert ks < 1.63 / np.sqrt(n)  # the 1% Kolmogorov–Smirnov bound
+
+
+def test_a_split_pair_that_evades_into_another_adrg_is_not_cut_by_the_readmission_rule(
+    acts, cat
+) -> None:
+    a = acts({"hospitals.A.splitting.rate": 1.0, "hospitals.A.splitting.evade": 1.0})
+    batch = cases(
+        cat, *({"drg": "ES15", "los": 6, "day": 40, "patient": 101 + i} for i in range(40))
+    )
+    out = a.apply(batch)
+    second = out.take(np.arange(40, 80))
+    # another medical ADRG of MDC E (ET1 or EU1, not the procedure EK1), at no-complication level
+    assert set(str(c) for c in cat.drg[second.drg_true]) <= {"ET15", "EU19"}
+    assert set(a.code(second)) <= {"ET15", "EU19"}
+    assert (second.admit_day == out.day[:40] + 1).all()  # after the usual gap of a day
+    assert not readmitted(out).any()
+
+
+def test_a_split_pair_that_evades_after_the_window_is_not_cut_and_ends_next_month(
+    acts, cat
+) -> None:
+    # FM1 is MDC F's only ADRG: the second stay comes 16 days after the first (window 15)
+    a = acts({"hospitals.A.splitting.rate": 1.0, "hospitals.A.splitting.evade": 1.0})
+    february = cases(cat, {"drg": "FM19", "case_id": 20_000_001, "los": 8, "day": 50})
+    out = a.apply(february)
+    assert out.n == 1 and out.day.tolist() == [46] and out.los.tolist() == [4]
+    march = cases(cat, {"drg": "EU19", "case_id": 30_000_001, "patient": 9, "day": 70, "los": 1})
+    march.month[:] = 3
+    a.view = View(a.tariff, POINT_VALUE, month_days(YEAR, 3)[0])
+    later = a.apply(march)
+    assert later.n == 2
+    second = later.take(np.array([1]))
+    assert second.case_id.tolist() == [30_000_002]  # numbered as a March case
+    assert second.month.tolist() == [3]
+    assert second.origin_id.tolist() == [20_000_001]
+    assert second.admit_day.tolist() == [46 + 16] and second.day.tolist() == [66]
+    assert str(cat.drg[second.drg_true[0]]) == "FM19"
+    assert not readmitted(CaseBatch.concat([out, second])).any()
 
 
 def test_a_one_day_stay_is_not_split(acts, cat) -> None:
@@ -376,8 +545,6 @@ def test_induced_admissions_add_rate_times_volume_cheap_low_severity_cases(acts,
         # an ADRG the hospital treats, at its least severe DRG
         assert adrg in batch.adrg[batch.hospital == h]
         assert code in {"ES15", "FM19", "ET15"}
-    want = [0.5 * REF_COST[c] * LEVEL[int(h)] for c, h in zip(codes, new.hospital, strict=True)]
-    np.testing.assert_allclose(new.cost, want, rtol=1e-12)
     assert len(set(new.case_id.tolist()) | set(batch.case_id.tolist())) == out.n
 
 
@@ -420,12 +587,12 @@ def test_an_added_case_takes_the_next_free_id_and_names_its_template_as_origin(a
 
 
 def test_a_moved_case_keeps_its_id_and_is_its_own_origin(acts, cat) -> None:
-    a = acts({"hospitals.A.shifting.rate": 1.0, "behaviour.referral_down.rate": 1.0})
+    a = acts({"hospitals.B.shifting.rate": 1.0, "behaviour.referral_down.rate": 1.0})
     batch = cases(
         cat,
-        {"drg": "ES15", "cost": 13000.0, "case_id": 31},  # A refuses it (loss 0.3): to B
-        {"drg": "ES15", "cost": 9000.0, "case_id": 32},  # kept
-        {"drg": "EU19", "hospital": B, "case_id": 33},  # RW 0.3 < 0.6: B sends it down
+        {"drg": "ES15", "hospital": B, "case_id": 31},  # B refuses it (predicted loss 0.25)
+        {"drg": "ES15", "case_id": 32},  # kept
+        {"drg": "EU19", "case_id": 33},  # RW 0.3 < 0.6: A sends it down
     )
     out = a.apply(batch)
     assert out.case_id.tolist() == [31, 32, 33]
@@ -445,36 +612,51 @@ def test_a_month_cannot_number_more_cases_than_its_id_range_holds() -> None:
         full.new_ids(2)
 
 
-def test_induced_cases_cost_and_stay_the_schemas_ratios_of_their_group(acts, cat) -> None:
-    a = acts(
-        {
-            "hospitals.A.induced.rate": 1.0,
-            "hospitals.A.induced.charge_ratio": 0.8,
-            "tiers.3.induced.los_ratio": 1.5,
-        }
-    )
-    batch = cases(cat, {"drg": "ES11"}, {"drg": "FM19"}, {"drg": "ET11"})
-    new = a.apply(batch).take(np.arange(3, 6))
+def induced(a: Acts, batch: CaseBatch, year: int = 0, seed: int = 5) -> CaseBatch:
+    """The cases induced admissions add to `batch`."""
+    out = a.b.apply(batch, year, np.random.SeedSequence(seed), a.view)
+    return out.take(np.arange(batch.n, out.n))
+
+
+def test_induced_cases_stay_the_schemas_ratio_of_their_groups_mean_stay(acts, cat) -> None:
+    a = acts({"hospitals.A.induced.rate": 1.0, "tiers.3.induced.los_ratio": 1.5})
+    new = induced(a, cases(cat, {"drg": "ES11"}, {"drg": "FM19"}, {"drg": "ET11"}))
     mean_los = {"ES15": 5, "FM19": 8, "ET15": 4}  # the catalogue's mean_los_days
-    codes = a.code(new)
-    np.testing.assert_allclose(new.cost, [0.8 * REF_COST[c] for c in codes], rtol=1e-12)
-    assert new.los.tolist() == [round(1.5 * mean_los[c]) for c in codes]
+    assert new.los.tolist() == [round(1.5 * mean_los[c]) for c in a.code(new)]
+
+
+def test_induced_charges_are_lognormal_around_the_charge_ratio_of_the_group_mean(acts, cat) -> None:
+    # D (cost level 0.8) induces 4 000 ES15 cases: mean 0.6 × 10 000 × 0.8 = 4 800, log-sd 0.55
+    a = acts({"hospitals.D.induced.rate": 1.0})
+    n = 4000
+    new = induced(a, cases(cat, *({"hospital": D} for _ in range(n))))
+    assert new.n == n and set(a.code(new)) == {"ES15"}
+    sigma = 0.55  # generator.cost_sigma
+    z = np.log(new.cost / 4800.0)
+    assert abs(z.mean() + sigma**2 / 2) < 4 * sigma / np.sqrt(n)
+    assert abs(z.std() - sigma) < 4 * sigma / np.sqrt(2 * n)
+    assert abs(new.cost.mean() / 4800.0 - 1) < 4 * np.sqrt(np.exp(sigma**2) - 1) / np.sqrt(n)
+
+
+def test_an_induced_cases_class_is_not_fixed_by_its_parameters(acts, cat) -> None:
+    # low-cost below 0.4 × 10 000: P = Φ((ln(4 000 / 4 800) + σ²/2) / σ) = Φ(−0.0565) = 0.4775
+    a = acts({"hospitals.D.induced.rate": 1.0})
+    n = 4000
+    new = induced(a, cases(cat, *({"hospital": D} for _ in range(n))))
+    sigma = 0.55
+    p_low = 0.5 * math.erfc(-(math.log(4000 / 4800) + sigma**2 / 2) / sigma / math.sqrt(2))
+    low = np.count_nonzero(new.cost < 0.4 * 10000)
+    assert 0 < low < n
+    assert abs(low - p_low * n) < 4 * math.sqrt(n * p_low * (1 - p_low))
 
 
 def test_induced_cases_of_a_later_year_cost_what_grown_charges_cost(acts, cat) -> None:
     # spec §9: the generator's charges grow by growth.charges a year; an induced case copies
-    # them, so in year three (index 2) it costs 0.8 × its group's reference × 1.05²
-    a = acts(
-        {
-            "growth.charges": 0.05,
-            "hospitals.A.induced.rate": 1.0,
-            "hospitals.A.induced.charge_ratio": 0.8,
-        }
-    )
+    # them, so in year three (index 2) the same draws cost 1.05² × what they cost in year one
+    a = acts({"growth.charges": 0.05, "hospitals.A.induced.rate": 1.0})
     batch = cases(cat, {"drg": "ES11"}, {"drg": "FM19"})
-    new = a.b.apply(batch, 2, np.random.SeedSequence(5), a.view).take(np.arange(2, 4))
-    want = [0.8 * REF_COST[c] * 1.05**2 for c in a.code(new)]
-    np.testing.assert_allclose(new.cost, want, rtol=1e-12)
+    first, third = induced(a, batch, 0), induced(a, batch, 2)
+    np.testing.assert_allclose(third.cost, first.cost * 1.05**2, rtol=1e-12)
 
 
 def test_a_fractional_volume_rate_adds_the_floor_or_one_more(acts, cat) -> None:
@@ -495,6 +677,37 @@ def test_underservice_cuts_cost_and_patient_payment_by_the_cut(acts, cat) -> Non
     np.testing.assert_allclose(out.oop, [1700.0, 2400.0], rtol=1e-12)
     assert bits(out) == [ACT_BITS["underservice"], 0]
     assert a.b.record.saved_yuan["underservice"][A] == pytest.approx(1500.0)
+
+
+def test_a_cut_stay_is_readmitted_with_the_uplift_probability(acts, cat) -> None:
+    a = acts({"hospitals.A.underservice.cut": 0.15, "hospitals.A.underservice.readmit_uplift": 1.0})
+    batch = cases(
+        cat,
+        {"case_id": 5, "patient": 77, "drg": "ET11", "cost": 20000.0, "los": 2, "day": 35},
+        {"case_id": 6, "hospital": B, "los": 2, "day": 35},  # B does not cut
+    )
+    out = a.apply(batch)
+    assert out.n == 3
+    back = out.take(np.array([2]))
+    assert back.case_id.tolist() == [7]
+    assert back.origin_id.tolist() == [5]
+    assert back.origin_act.tolist() == [ACT_BITS["underservice"]]
+    assert bits(back) == [0]  # the readmission itself is not cut
+    assert back.patient.tolist() == [77] and back.hospital.tolist() == [A]
+    assert a.code(back) == ["ET11"]
+    assert back.cost.tolist() == [20000.0]  # the care the cut stay did not give
+    assert 35 + 1 <= back.admit_day[0] <= 35 + 15  # within the readmission window
+    assert back.day[0] == back.admit_day[0] + 2
+    assert readmitted(out).tolist() == [True, False, False]
+
+
+def test_cut_stays_are_readmitted_at_the_uplift_rate(acts, cat) -> None:
+    a = acts({"hospitals.A.underservice.cut": 0.15})  # readmit_uplift 0.02
+    n = 5000
+    out = a.apply(cases(cat, *({"los": 2, "day": 33} for _ in range(n))))
+    readmissions = out.n - n
+    assert abs(readmissions - 0.02 * n) < 4 * np.sqrt(n * 0.02 * 0.98)
+    assert (out.origin_act[n:] == ACT_BITS["underservice"]).all()
 
 
 def test_underservice_at_rate_zero_changes_nothing(acts, cat) -> None:
@@ -577,7 +790,7 @@ def test_unset_acts_resolve_to_zero_with_the_default_thresholds(acts, cat) -> No
     assert settings["shifting"]["loss_threshold"].tolist() == [0.2] * 4
     assert settings["referral_down"]["max_rw"].tolist() == [0.6] * 4
     assert settings["underservice"]["cut"].tolist() == [0.0] * 4
-    assert settings["induced"]["charge_ratio"].tolist() == [0.5] * 4
+    assert settings["induced"]["charge_ratio"].tolist() == [0.6] * 4
     assert settings["induced"]["los_ratio"].tolist() == [0.5] * 4
     batch = cases(cat, {"cost": 50000.0}, {"drg": "EU19"}, {"los": 8})
     assert_same_cases(a.apply(batch), batch)
@@ -635,4 +848,5 @@ def test_the_reports_parameter_table_shows_what_an_unset_act_key_resolves_to(bas
     assert shown("behaviour.shifting.loss_threshold") == (0.2, 0.2)
     assert shown("behaviour.referral_down.max_rw") == (0.6, 0.6)
     assert shown("behaviour.underservice.rate") == (1.0, 1.0)
-    assert shown("behaviour.induced.charge_ratio") == (0.5, 0.5)
+    assert shown("behaviour.induced.charge_ratio") == (0.6, 0.6)
+    assert shown("behaviour.shifting.destination.higher") == (0.6, 0.6)

@@ -228,12 +228,15 @@ def audited() -> Result:
     full = {"upcoding": 1, "split": 1, "phantom": 1, "underservice": 1}
     never = {"upcoding": 0, "split": 0, "phantom": 0, "underservice": 0}
     up, ph = {"hospitals.SW01.upcoding.rate": 0.3}, {"hospitals.SW05.phantom.rate": 0.05}
+    # an upcoder weighs the audit it expects (spec §8): at a 20% sample it still upcodes
+    sampled = {**up, "audit.sample_rate": 0.2}
     return drgsim.run(
         small(
             audit={"sample_rate": 1, "detection": full},
             variants={
-                "upcoding_penalty_1": {**up, "audit.penalty.upcoding": 1},
-                "upcoding_penalty_2": {**up, "audit.penalty.upcoding": 2},
+                "upcoding_certain": {**up, "audit.penalty.upcoding": 1},
+                "upcoding_penalty_1": {**sampled, "audit.penalty.upcoding": 1},
+                "upcoding_penalty_2": {**sampled, "audit.penalty.upcoding": 2},
                 "upcoding_undetected": {**up, "audit.detection": never},
                 "phantom_penalty_3": {**ph, "audit.penalty.phantom": 3},
                 "phantom_undetected": {**ph, "audit.detection": never},
@@ -242,25 +245,28 @@ def audited() -> Result:
     )
 
 
-@pytest.mark.parametrize(
-    ("name", "hospital"),
-    [
-        ("upcoding_penalty_1", "SW01"),
-        ("upcoding_penalty_2", "SW01"),
-        ("phantom_penalty_3", "SW05"),
-    ],
-)
-def test_a_caught_and_penalised_act_pays_less_than_honesty(audited, name, hospital) -> None:
+def test_a_caught_and_penalised_act_pays_less_than_honesty(audited) -> None:
+    name, hospital = "phantom_penalty_3", "SW05"
     for col in ("final_fen", "margin_yuan"):
         assert one(audited, name, hospital, col) < one(audited, "baseline", hospital, col), col
     assert one(audited, name, hospital, "deducted_points") > 0
     assert one(audited, name, hospital, "violation_rate") > 0
 
 
+def test_an_upcoder_that_expects_every_claim_caught_does_not_upcode(audited) -> None:
+    # every claim reviewed and confirmed, penalty 1: a gain g would cost g + 1 × g
+    for col in ("final_fen", "points", "deducted_points"):
+        got = one(audited, "upcoding_certain", "SW01", col)
+        assert got == one(audited, "baseline", "SW01", col), col
+
+
 def test_a_double_penalty_costs_more_than_a_single_one(audited) -> None:
+    # both upcode the same claims (the penalty scales every gain alike) and are caught alike
     p1 = one(audited, "upcoding_penalty_1", "SW01", "final_fen")
     p2 = one(audited, "upcoding_penalty_2", "SW01", "final_fen")
     assert p2 < p1
+    d1 = one(audited, "upcoding_penalty_1", "SW01", "deducted_points")
+    assert one(audited, "upcoding_penalty_2", "SW01", "deducted_points") == pytest.approx(2 * d1)
 
 
 @pytest.mark.parametrize(
@@ -278,12 +284,17 @@ def test_an_act_the_audit_never_catches_pays_more_than_honesty(audited, name, ho
 
 @pytest.fixture(scope="module")
 def splits() -> Result:
-    """SW03 splits 30% of its stays, no audit; once at the readmission factor 0.5, once at 1."""
-    split = {"hospitals.SW03.splitting.rate": 0.3}
+    """SW03 splits 30% of its stays, no audit; once at the readmission factor 0.5, once at 1;
+    then with every pair evading the rule."""
+    split = {"hospitals.SW03.splitting.rate": 0.3, "hospitals.SW03.splitting.evade": 0.0}
     return drgsim.run(
         small(
             audit={"sample_rate": 0},
-            variants={"split": split, "split_factor_1": {**split, "readmission.factor": 1.0}},
+            variants={
+                "split": split,
+                "split_factor_1": {**split, "readmission.factor": 1.0},
+                "split_evading": {**split, "hospitals.SW03.splitting.evade": 1.0},
+            },
         ),
         cases=True,
     )
@@ -297,7 +308,19 @@ def test_the_first_stay_of_every_split_pair_is_flagged_a_readmission(splits) -> 
     first = c.set_index("case_id").loc[second["origin_id"]]
     assert first["readmission"].all()
     assert (first["patient_id"].to_numpy() == second["patient_id"].to_numpy()).all()
-    assert (first["day"].to_numpy() == second["admit_day"].to_numpy()).all()
+    assert (first["day"].to_numpy() + 1 == second["admit_day"].to_numpy()).all()  # gap_days
+
+
+def test_the_first_stay_of_a_split_pair_that_evades_is_not_cut(splits) -> None:
+    c = splits.cases[splits.cases["variant"] == "split_evading"]
+    second = c[(c["acts"] & ACT_BITS["splitting"]) != 0]
+    assert len(second) > 100
+    first = c.set_index("case_id").loc[second["origin_id"]]
+    # only a stay the generator itself readmits within the window may be flagged
+    assert first["readmission"].mean() < 0.05
+    gap = second["admit_day"].to_numpy() - first["day"].to_numpy()
+    other_adrg = first["drg_true"].str[:3].to_numpy() != second["drg_true"].str[:3].to_numpy()
+    assert ((gap == 1) & other_adrg | (gap == 16) & ~other_adrg).all()
 
 
 def test_the_first_stay_of_a_split_pair_earns_the_readmission_factor_times_its_points(
@@ -327,10 +350,13 @@ EVERY_ACT = {
     "tiers.1.induced.rate": 0.1,
     "hospitals.SW05.phantom.rate": 0.05,
     "hospitals.SW04.underservice.cut": 0.1,
+    "hospitals.SW04.underservice.readmit_uplift": 0.1,
     "behaviour.referral_down.rate": 0.2,
 }
 CREATING = ("splitting", "induced", "phantom")
 MOVING = ("shifting", "referral_down")
+#: Acts done to a case that may bring a later case (under-service: a readmission).
+FOLLOWED = ("underservice",)
 GROUP = ["variant", "replication", "year"]
 
 
@@ -378,14 +404,19 @@ def test_each_created_case_comes_from_a_case_of_its_hospital_month_and_group(eve
                     assert made.empty, (keys, kind)
                 assert made["origin_id"].isin(by_id.index).all(), (keys, kind)
                 origin = by_id.loc[made["origin_id"]]
-                for col in ("hospital", "month"):
-                    assert (origin[col].to_numpy() == made[col].to_numpy()).all(), (kind, col)
-                assert (origin["adrg"].to_numpy() == made["adrg"].to_numpy()).all(), kind
+                assert (origin["hospital"].to_numpy() == made["hospital"].to_numpy()).all(), kind
+                if kind == "splitting":  # the second stay ends this or a later month, in its MDC
+                    assert (origin["month"].to_numpy() <= made["month"].to_numpy()).all()
+                    same = origin["adrg"].str[0].to_numpy() == made["adrg"].str[0].to_numpy()
+                else:
+                    assert (origin["month"].to_numpy() == made["month"].to_numpy()).all(), kind
+                    same = origin["adrg"].to_numpy() == made["adrg"].to_numpy()
+                assert same.all(), kind
                 assert (origin["origin_kind"] != kind).all(), kind  # made from an older case
             split = part[part["origin_kind"] == "splitting"]
             first_stays = by_id.loc[split["origin_id"]]
             assert (first_stays["patient_id"].to_numpy() == split["patient_id"].to_numpy()).all()
-            assert (first_stays["day"].to_numpy() == split["admit_day"].to_numpy()).all()
+            assert (first_stays["day"].to_numpy() < split["admit_day"].to_numpy()).all()
 
 
 def test_a_case_has_an_origin_exactly_when_an_act_made_or_moved_it(every_act) -> None:
@@ -402,7 +433,15 @@ def test_a_case_has_an_origin_exactly_when_an_act_made_or_moved_it(every_act) ->
             assert ((c.loc[c["origin_kind"] == kind, "acts"] & ACT_BITS[kind]) != 0).all()
         plain = c["origin_kind"] == ""
         assert (c.loc[plain, "origin_id"] == -1).all()
-        assert set(c["origin_kind"]) == {"", *CREATING, *MOVING}
+        for kind in FOLLOWED:  # the later case is not itself the act; its origin carries it
+            later = c[c["origin_kind"] == kind]
+            assert ((later["acts"] & ACT_BITS[kind]) == 0).all(), kind
+            keyed = c.set_index([*GROUP, "case_id"])["acts"]
+            origin = keyed.loc[
+                list(zip(*(later[k] for k in GROUP), later["origin_id"], strict=True))
+            ]
+            assert ((origin.to_numpy() & ACT_BITS[kind]) != 0).all(), kind
+        assert set(c["origin_kind"]) == {"", *CREATING, *MOVING, *FOLLOWED}
 
 
 def test_a_hospitals_cost_is_that_of_its_cases_except_phantom_ones(every_act) -> None:
@@ -424,7 +463,8 @@ def test_replayed_cases_keep_the_tables_own_id_as_their_record_id(every_act) -> 
         mine = c[c["variant"] == name]
         recorded = mine[mine["record_row"] != -1]
         assert not recorded["origin_kind"].isin(CREATING).any()
-        assert (mine.loc[mine["record_row"] == -1, "origin_kind"].isin(CREATING)).all()
+        made = mine.loc[mine["record_row"] == -1, "origin_kind"]
+        assert made.isin((*CREATING, *FOLLOWED)).all()
         assert (mine.loc[mine["record_row"] == -1, "record_id"] == "").all()
         for year, ids in recorded.groupby("year")["record_id"]:
             want = table.loc[table["year"] == year, "case_id"].astype(str)  # the ids as text
@@ -436,13 +476,18 @@ def test_replayed_cases_keep_the_tables_own_id_as_their_record_id(every_act) -> 
 
 @pytest.fixture(scope="module")
 def shifting() -> Result:
-    """SW01 alone refuses every loss-making case; or every tier-3 hospital does."""
+    """SW01 alone refuses 30% of the cases it predicts to lose; or every tier-3 hospital does.
+
+    In year one a tier-3 hospital predicts a loss of cost level 1.12 / K 1.0 − 1 = 0.12 on every
+    case (spec §8: the tariff's reference × its cost level), above the 0.1 threshold.
+    """
+    refuse = {"rate": 0.3, "loss_threshold": 0.1}
     return drgsim.run(
         small(
             audit={"sample_rate": 0},
             variants={
-                "sw01_shifts": {"hospitals.SW01.shifting.rate": 1},
-                "tier3_shifts": {"tiers.3.shifting.rate": 1},
+                "sw01_shifts": {f"hospitals.SW01.shifting.{k}": v for k, v in refuse.items()},
+                "tier3_shifts": {f"tiers.3.shifting.{k}": v for k, v in refuse.items()},
             },
         ),
         cases=True,
@@ -473,13 +518,16 @@ def test_the_hospitals_receiving_refused_patients_treat_more_cases(shifting) -> 
     got = refusals(shifting, "sw01_shifts")
     assert set(got["refused_by"]) == {"SW01"}
     receivers = set(got["hospital"])
-    assert receivers == {"SW03", "SW04"}  # SW01's only other tier-3 hospitals
+    assert "SW01" not in receivers
+    assert {"SW03", "SW04"} < receivers  # its own tier (0.3), lower tiers (0.1; no higher)
     cases = change(shifting, "sw01_shifts", "cases").droplevel(["replication", "year"])
     received = got.groupby("hospital").size()
     for h in receivers:
         assert cases[h] == received[h] > 0
     assert cases["SW01"] == -len(got)
-    assert (cases.drop(["SW01", "SW03", "SW04"]) == 0).all()
+    assert (cases.drop(["SW01", *receivers]) == 0).all()
+    to_peers = got["hospital"].isin(["SW03", "SW04"]).sum()
+    assert abs(to_peers - 0.75 * len(got)) < 4 * np.sqrt(len(got) * 0.75 * 0.25)
 
 
 def test_a_receivers_case_mix_index_takes_in_the_weights_of_the_cases_it_receives(
@@ -494,7 +542,7 @@ def test_a_receivers_case_mix_index_takes_in_the_weights_of_the_cases_it_receive
     base = variant(shifting.settlement, "baseline").droplevel(["replication", "year"])
     new = variant(shifting.settlement, "sw01_shifts").droplevel(["replication", "year"])
     c = shifting.cases
-    for h in ("SW03", "SW04"):
+    for h in set(got["hospital"]):
         own = c[(c["variant"] == "baseline") & (c["hospital"] == h) & (c["drg_billed"] != "0000")]
         mine = got[(got["hospital"] == h) & (got["drg_billed"] != "0000")]
         want = (base.loc[h, "cmi"] * len(own) + mine["rw"].sum()) / (len(own) + len(mine))
@@ -527,7 +575,7 @@ def test_when_every_tier_three_hospital_shifts_each_refused_patient_ends_elsewhe
     got = refusals(shifting, "tier3_shifts")
     assert len(got) > 0
     assert (got["hospital"] != got["refused_by"]).all()
-    assert set(got["hospital"]) == {"SW01", "SW03", "SW04"}
+    assert {"SW01", "SW03", "SW04"} < set(got["hospital"])
 
 
 def test_when_every_tier_three_hospital_shifts_referral_out_high_counts_its_own_refusals(
@@ -578,10 +626,13 @@ def test_an_unaudited_upcoder_raises_its_rate_by_the_step_each_year(adapting) ->
     assert rates(adapting, "baseline", "SW01", "upcoding") == pytest.approx([0.1, 0.12, 0.14])
 
 
-def test_an_upcoder_that_is_always_caught_lowers_its_rate_by_the_step_each_year(
+def test_an_upcoder_that_expects_to_be_always_caught_never_upcodes_and_keeps_its_rate(
     adapting,
 ) -> None:
-    assert rates(adapting, "caught", "SW01", "upcoding") == pytest.approx([0.1, 0.08, 0.06])
+    # spec §8: it weighs the audit before it acts, so it gains (and loses) nothing
+    assert rates(adapting, "caught", "SW01", "upcoding") == pytest.approx([0.1, 0.1, 0.1])
+    s = adapting.settlement
+    assert (s.loc[s["variant"] == "caught", "deducted_points"] == 0).all()
 
 
 def test_acts_at_rate_zero_stay_at_zero_while_hospitals_adapt(adapting) -> None:

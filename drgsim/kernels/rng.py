@@ -39,6 +39,9 @@ class Draw(IntEnum):
     REFER_DOWN_TO = 24
     UNDERSERVE = 25
     SPLIT = 26
+    SHIFT_TIER = 27  # which tier (same, higher, lower) a refused patient goes to
+    UPCODE_COUNT = 28  # per hospital: rounding of rate × claims to a whole count
+    SPLIT_EVADE = 29  # whether a split pair evades the readmission rule
     # induced and phantom admissions: the count per hospital, then per new case k
     INDUCED_COUNT = 30
     INDUCED_TEMPLATE = 31
@@ -46,6 +49,10 @@ class Draw(IntEnum):
     PHANTOM_COUNT = 33
     PHANTOM_TEMPLATE = 34
     PHANTOM_PATIENT = 35
+    SPLIT_SHARE = 36  # the first stay's share of charges: Beta(2, 2), the median of draws 0–2
+    SPLIT_ADRG = 37  # the other ADRG of its MDC an evading second stay is coded to
+    INDUCED_CHARGE = 38  # an induced case's lognormal charges (per new case k)
+    UNDERSERVE_READMIT = 39  # whether a cut stay is readmitted (draw 0) and after how long (1)
     # the audit (rules/audit.py), per claim by case id
     AUDIT_SAMPLE = 40
     DETECT_UPCODING = 41

@@ -10,7 +10,9 @@ import numpy as np
 
 from drgsim.acts import ACT, ACTS, ActSpec
 from drgsim.cases import CaseBatch
-from drgsim.kernels.rng import Draw, stream_key, uniform_np
+from drgsim.kernels.rng import Draw, normal_np, stream_key, uniform_np
+from drgsim.population.belief import ChargeHistory, caught_probability, expected_points
+from drgsim.population.generator import month_days
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.growth import charge_factor
@@ -44,17 +46,33 @@ def resolve(scn: Scenario, hospitals: HospitalTable) -> ActParams:
         for hid, tier in zip(hospitals.ids, hospitals.tier, strict=True)
     ]
 
-    def column(act: str, f: dataclasses.Field[Any]) -> np.ndarray:
+    def column(act: str, path: tuple[dataclasses.Field[Any], ...]) -> np.ndarray:
         def value(chain: list[Behaviour]) -> float:
-            found = (getattr(getattr(b, act), f.name) for b in chain)
-            return float(next((v for v in found if v is not None), f.metadata["fallback"]))
+            def at(b: Behaviour) -> Any:
+                node: Any = getattr(b, act)
+                for f in path:
+                    node = getattr(node, f.name)
+                return node
+
+            found = (at(b) for b in chain)
+            return float(next((v for v in found if v is not None), path[-1].metadata["fallback"]))
 
         return np.array([value(chain) for chain in chains], dtype=np.float64)
 
+    def leaves(node: Any) -> list[tuple[dataclasses.Field[Any], ...]]:
+        out: list[tuple[dataclasses.Field[Any], ...]] = []
+        for f in dataclasses.fields(node):
+            inner = getattr(node, f.name)
+            if dataclasses.is_dataclass(inner):  # e.g. shifting.destination.same
+                out.extend((f, *rest) for rest in leaves(inner))
+            else:
+                out.append((f,))
+        return out
+
     rates, settings = {}, {}
     for spec in ACTS:
-        keys = dataclasses.fields(getattr(scn.behaviour, spec.name))
-        values = {f.name: column(spec.name, f) for f in keys}
+        paths = leaves(getattr(scn.behaviour, spec.name))
+        values = {".".join(f.name for f in p): column(spec.name, p) for p in paths}
         rate = values.pop("rate")
         if spec.needs is not None:  # an act whose size is 0 is not done (under-service: cut)
             rate = np.where(values[spec.needs] > 0, rate, 0.0)
@@ -100,6 +118,15 @@ class Behaviours:
         self.rules = Rules.from_scenario(self.scn)
         self.level_of = self.cat.drg_level()
         self.upcode_to = self.cat.upcode_target()
+        self.history = ChargeHistory(self.hospitals.n, self.cat.n_drg, self.hospitals.cost_level)
+        rates = self.params.rates
+        self.learns = bool(np.any(rates["shifting"] > 0) or np.any(rates["upcoding"] > 0))
+        self.pending: tuple[int, CaseBatch] | None = None  # (year, stays discharged later)
+        mdc = np.full(self.cat.n_adrg, "", dtype=object)
+        mdc[self.cat.drg_adrg] = self.cat.mdc
+        self.adrg_mdc = mdc
+        self.procedure = self.cat.adrg_type == "procedure"
+        self.medical = self.cat.adrg_type == "medical"
 
     def apply(
         self, batch: CaseBatch, year: int, seed: np.random.SeedSequence, view: View
@@ -109,14 +136,26 @@ class Behaviours:
         if batch.n == 0 or not self.params.any():
             return batch
         key = stream_key(seed)
+        month, month_end, year_end = self._month(year, view.first_day)
         batch = batch.copy()  # the acts below change this private copy in place
-        batch = self.shift(batch, key, view)
+        batch = self.shift(batch, key, view, year)
         batch = self.refer_down(batch, key, view)
-        batch = self.underserve(batch, key)
-        batch = self.split(batch, key, view)
+        batch = self.underserve(batch, key, year, year_end)
+        batch = self.split(batch, key, view, year)
         batch = self.add_cases(batch, key, ACT["induced"], year)
         batch = self.add_cases(batch, key, ACT["phantom"], year)
-        return self.upcode(batch, key)
+        batch = self.release(batch, year, month, month_end)
+        batch = self.upcode(batch, key, view, year)
+        if self.learns:
+            self.history.remember(batch, year)
+        return batch
+
+    def _month(self, year: int, first_day: int) -> tuple[int, int, int]:
+        """The month that starts on `first_day` of `year`, its last day and the year's."""
+        cal = self.scn.start_year + year
+        month = next(m for m in range(1, 13) if month_days(cal, m)[0] == first_day)
+        first_of_december, december = month_days(cal, 12)
+        return month, first_day + month_days(cal, month)[1] - 1, first_of_december + december - 1
 
     def _u(self, key: int, batch: CaseBatch, kind: Draw, rate: np.ndarray) -> np.ndarray:
         """Each case's draw for an act; 1.0 (never below a rate) where its hospital's rate is 0."""
@@ -125,12 +164,26 @@ class Behaviours:
         u[rows] = uniform_np(key, kind, batch.case_id[rows])
         return u
 
-    def expected_payment(self, batch: CaseBatch, view: View) -> np.ndarray:
-        """What the hospital expects a case to earn (fund + patient): points × last point value."""
-        return (
-            formula_points(batch, billed_drg(batch, self.cat), view.tariff, self.rules)
-            * view.point_value
-        )
+    def _later(self, stays: CaseBatch, year: int) -> None:
+        """Keep stays an act makes now that are discharged in this or a later month of the year."""
+        if self.pending is not None and self.pending[0] == year:
+            stays = CaseBatch.concat([self.pending[1], stays])
+        self.pending = (year, stays)
+
+    def release(self, batch: CaseBatch, year: int, month: int, month_end: int) -> CaseBatch:
+        """Add the kept stays discharged by the end of this month, numbered as this month's."""
+        if self.pending is None or self.pending[0] != year:
+            return batch
+        stays = self.pending[1]
+        due = stays.day <= month_end
+        self.pending = (year, stays.take(~due))
+        out = stays.take(due)
+        if out.n == 0:
+            return batch
+        out.case_id = batch.new_ids(out.n)
+        out.month = np.full(out.n, month, dtype=np.int8)
+        out.record_row = np.full(out.n, -1, dtype=np.int64)
+        return CaseBatch.concat([batch, out])
 
     def _move(self, batch: CaseBatch, rows: np.ndarray, targets: np.ndarray, act: ActSpec) -> None:
         """Send the cases at `rows` to hospitals `targets`; cost scales with the cost level."""
@@ -149,33 +202,83 @@ class Behaviours:
         cdf = np.cumsum(w) / w.sum()
         return candidates[np.minimum(np.searchsorted(cdf, u, side="right"), len(candidates) - 1)]
 
-    def shift(self, batch: CaseBatch, key: int, view: View) -> CaseBatch:
-        """Refuse loss-making cases; each goes to another hospital of the same or a higher tier."""
+    def predicted_loss(
+        self, batch: CaseBatch, rows: np.ndarray, view: View, year: int
+    ) -> np.ndarray:
+        """(expected charges − expected payment) / expected payment of the cases at `rows`.
+
+        Known at admission: the case's group and severity, the hospital's own charges for
+        them last year (or the tariff's reference × its cost level), the published tariff and
+        point value. A normal discharge is assumed; the case's own charges are not used.
+        """
+        cases = batch.take(rows)
+        cases.discharge = np.zeros(rows.size, dtype=np.int8)
+        drg = billed_drg(cases, self.cat)
+        charges = self.history.expected(cases.hospital, cases.drg_true, year, view.tariff)
+        pay = expected_points(cases, drg, charges, view.tariff, self.rules) * view.point_value
+        return (charges - pay) / np.maximum(pay, 1e-9)
+
+    def shift(self, batch: CaseBatch, key: int, view: View, year: int) -> CaseBatch:
+        """Refuse cases predicted to lose; each goes to another hospital by tier weights."""
         rate = self.params.rates["shifting"]
         if not np.any(rate > 0):
             return batch
         h = batch.hospital.copy()  # each refused case moves once, from the hospital it came to
+        settings = self.params.settings["shifting"]
         active = np.flatnonzero((rate[h] > 0) & ~batch.ungroupable)
-        pay = np.ones(batch.n)
-        pay[active] = self.expected_payment(batch.take(active), view)
-        loss = (batch.cost - pay) / np.maximum(pay, 1e-9)
-        refuse = self._u(key, batch, Draw.SHIFT, rate) < rate[h]
-        refuse &= loss > self.params.settings["shifting"]["loss_threshold"][h]
-        refuse &= ~batch.ungroupable
-        tier = self.hospitals.tier
-        u_to = self._u(key, batch, Draw.SHIFT_TO, rate)
-        rw = view.tariff.rw[np.maximum(billed_drg(batch, self.cat), 0)]
+        u = self._u(key, batch, Draw.SHIFT, rate)[active]
+        loss = self.predicted_loss(batch, active, view, year)
+        refuse = active[(u < rate[h[active]]) & (loss > settings["loss_threshold"][h[active]])]
+        if refuse.size == 0:
+            return batch
+        u_tier = uniform_np(key, Draw.SHIFT_TIER, batch.case_id[refuse])
+        u_to = uniform_np(key, Draw.SHIFT_TO, batch.case_id[refuse])
+        targets = np.full(refuse.size, -1, dtype=np.int64)
         for src in np.unique(h[refuse]):
-            candidates = np.flatnonzero((tier >= tier[src]) & (np.arange(len(tier)) != src))
-            if candidates.size == 0:
-                continue
-            rows = np.flatnonzero(refuse & (h == src))
-            self.record.refused_high[src] += np.count_nonzero(
-                rw[rows] >= self.scn.incentive.high_weight_rw
-            )
-            self.record.saved_yuan["shifting"][src] += float(np.sum(batch.cost[rows] - pay[rows]))
-            self._move(batch, rows, self._choose(candidates, u_to[rows]), ACT["shifting"])
+            mine = np.flatnonzero(h[refuse] == src)
+            targets[mine] = self._destinations(int(src), u_tier[mine], u_to[mine])
+        rows = refuse[targets >= 0]
+        targets = targets[targets >= 0]
+        self._count_refusals(batch, rows, view)
+        self._move(batch, rows, targets.astype(batch.hospital.dtype), ACT["shifting"])
         return batch
+
+    def _destinations(self, src: int, u_tier: np.ndarray, u_to: np.ndarray) -> np.ndarray:
+        """Where `src`'s refused patients go: a tier by its weights, then a hospital by volume.
+
+        Tiers without another hospital drop out and the weights left are rescaled; with no
+        tier left (or all weights 0) the patients stay (-1).
+        """
+        tier = self.hospitals.tier.astype(np.int64)
+        others = np.arange(self.hospitals.n) != src
+        weights = self.params.settings["shifting"]
+        groups = [
+            (others & (tier == tier[src]), weights["destination.same"][src]),
+            (tier > tier[src], weights["destination.higher"][src]),
+            (tier < tier[src], weights["destination.lower"][src]),
+        ]
+        w = np.array([wt if mask.any() else 0.0 for mask, wt in groups])
+        out = np.full(u_tier.size, -1, dtype=np.int64)
+        if w.sum() <= 0:
+            return out
+        pick = np.minimum(np.searchsorted(np.cumsum(w) / w.sum(), u_tier, side="right"), 2)
+        for k, (mask, _) in enumerate(groups):
+            rows = np.flatnonzero(pick == k)
+            if rows.size:
+                out[rows] = self._choose(np.flatnonzero(mask), u_to[rows])
+        return out
+
+    def _count_refusals(self, batch: CaseBatch, rows: np.ndarray, view: View) -> None:
+        """Record the refused high-weight cases and the losses the refusals avoided."""
+        src = batch.hospital[rows]
+        drg = billed_drg(batch.take(rows), self.cat)
+        high = view.tariff.rw[np.maximum(drg, 0)] >= self.scn.incentive.high_weight_rw
+        n = self.hospitals.n
+        self.record.refused_high += np.bincount(src[high], minlength=n)
+        paid = formula_points(batch.take(rows), drg, view.tariff, self.rules) * view.point_value
+        self.record.saved_yuan["shifting"] += np.bincount(
+            src, weights=batch.cost[rows] - paid, minlength=n
+        )
 
     def refer_down(self, batch: CaseBatch, key: int, view: View) -> CaseBatch:
         """Tier-3 hospitals send low-weight cases to tier 1–2 hospitals."""
@@ -194,13 +297,29 @@ class Behaviours:
             self._move(batch, rows, targets, ACT["referral_down"])
         return batch
 
-    def underserve(self, batch: CaseBatch, key: int) -> CaseBatch:
-        """Cut the cost of care of a share of each hospital's cases."""
-        cut, rate = self.params.settings["underservice"]["cut"], self.params.rates["underservice"]
+    def underserve(self, batch: CaseBatch, key: int, year: int, year_end: int) -> CaseBatch:
+        """Cut the charges of a share of each hospital's cases; some come back as readmissions.
+
+        A cut stay is followed, with probability `readmit_uplift`, by a stay of the same
+        patient, hospital and group at its uncut charges, admitted 1 … window days after the
+        discharge (so the readmission rule applies); one that would end after the year does not
+        happen within the run's year and is not added.
+        """
+        settings, rate = self.params.settings["underservice"], self.params.rates["underservice"]
         if not np.any(rate > 0):
             return batch
+        cut = settings["cut"]
         h = batch.hospital
         rows = np.flatnonzero(self._u(key, batch, Draw.UNDERSERVE, rate) < rate[h])
+        back = rows[
+            uniform_np(key, Draw.UNDERSERVE_READMIT, batch.case_id[rows])
+            < settings["readmit_uplift"][h[rows]]
+        ]
+        if back.size:
+            window = self.scn.readmission.window_days
+            u_gap = uniform_np(key, Draw.UNDERSERVE_READMIT, batch.case_id[back], 1)
+            gap = 1 + np.floor(u_gap * max(window, 1)).astype(np.int64)
+            self._later(self._stays_after(batch, back, gap, ACT["underservice"], year_end), year)
         saved = batch.cost[rows] * cut[h[rows]]
         self.record.saved_yuan["underservice"] += np.bincount(
             h[rows], weights=saved, minlength=self.hospitals.n
@@ -210,11 +329,31 @@ class Behaviours:
         batch.acts[rows] |= ACT["underservice"].bit
         return batch
 
-    def split(self, batch: CaseBatch, key: int, view: View) -> CaseBatch:
-        """Discharge and readmit the same day: two stays, cost and stay split in half."""
+    def _stays_after(
+        self, batch: CaseBatch, rows: np.ndarray, gap: np.ndarray, act: ActSpec, year_end: int
+    ) -> CaseBatch:
+        """Copies of the stays at `rows`, admitted `gap` days after their discharge; those that
+        would end after `year_end` are left out."""
+        stays = batch.take(rows)
+        stays.admit_day = (batch.day[rows] + gap).astype(np.int16)
+        stays.day = (stays.admit_day + stays.los).astype(np.int16)
+        stays.discharge = np.zeros(rows.size, dtype=np.int8)
+        stays.acts = np.zeros(rows.size, dtype=np.uint8)
+        stays.origin_id = batch.case_id[rows].copy()
+        stays.origin_act = np.full(rows.size, act.bit, dtype=np.uint8)
+        return stays.take(stays.day.astype(np.int64) <= year_end)
+
+    def split(self, batch: CaseBatch, key: int, view: View, year: int) -> CaseBatch:
+        """Discharge and readmit: two stays, days halved, charges split by a Beta(2, 2) share.
+
+        The second stay is admitted `gap_days` after the first discharge (the readmission rule
+        then cuts the first), or for an `evade` share of pairs into another ADRG of the same
+        MDC and type (or, where the MDC has none, after the readmission window).
+        """
         rate = self.params.rates["splitting"]
         if not np.any(rate > 0):
             return batch
+        settings = self.params.settings["splitting"]
         h = batch.hospital
         los = batch.los.astype(np.int64)
         first_los = los // 2
@@ -223,30 +362,67 @@ class Behaviours:
         rows = np.flatnonzero(ok & (self._u(key, batch, Draw.SPLIT, rate) < rate[h]))
         if rows.size == 0:
             return batch
+        ids = batch.case_id[rows]
+        evade = uniform_np(key, Draw.SPLIT_EVADE, ids) < settings["evade"][h[rows]]
+        other = np.full(rows.size, -1, dtype=np.int64)
+        other[evade] = self._other_adrg(
+            batch.adrg[rows[evade]], uniform_np(key, Draw.SPLIT_ADRG, ids[evade])
+        )
+        gap = settings["gap_days"][h[rows]].astype(np.int64)
+        gap = np.where(evade & (other < 0), self.scn.readmission.window_days + 1, gap)
+        year_end = self._month(year, view.first_day)[2]
+        fits = first_day[rows] + gap + (los[rows] - first_los[rows]) <= year_end
+        rows, other, gap = rows[fits], other[fits], gap[fits]
+        share = np.median(
+            np.stack([uniform_np(key, Draw.SPLIT_SHARE, batch.case_id[rows], k) for k in range(3)]),
+            axis=0,
+        )  # the median of three uniforms is Beta(2, 2)
         second = batch.take(rows)
-        first = batch  # the private copy of apply(): its split stays become first halves
         cost, oop = batch.cost[rows].copy(), batch.oop[rows].copy()
-        share = first_los[rows] / los[rows]
-        first.cost[rows] = cost * share
-        first.oop[rows] = oop * share
-        first.los[rows] = first_los[rows]
-        first.day[rows] = first_day[rows]
-        second.case_id = batch.new_ids(rows.size)
+        batch.cost[rows] = cost * share
+        batch.oop[rows] = oop * share
+        batch.los[rows] = first_los[rows]
+        batch.day[rows] = first_day[rows]
         second.origin_id = batch.case_id[rows].copy()
-        second.origin_act[:] = ACT["splitting"].bit
-        second.record_row[:] = -1
-        second.cost = cost - first.cost[rows]
-        second.oop = oop - first.oop[rows]
+        second.origin_act = np.full(rows.size, ACT["splitting"].bit, dtype=np.uint8)
+        second.cost = cost - batch.cost[rows]
+        second.oop = oop - batch.oop[rows]
         second.los = (los[rows] - first_los[rows]).astype(np.int16)
-        second.admit_day = first_day[rows].astype(np.int16)
+        second.admit_day = (first_day[rows] + gap).astype(np.int16)
+        second.day = (second.admit_day + second.los).astype(np.int16)
         second.acts = second.acts | ACT["splitting"].bit
-        return CaseBatch.concat([first, second])
+        moved = other >= 0
+        second.adrg[moved] = other[moved]
+        level = second.severity[moved].astype(np.int64)
+        second.drg_true[moved] = self.cat.group_table[other[moved], level]
+        second.billed_severity[moved] = second.severity[moved]
+        self._later(second, year)
+        return batch
+
+    def _other_adrg(self, adrg: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Another ADRG of each one's MDC and type, drawn by case share (-1 where there is none)."""
+        out = np.full(adrg.size, -1, dtype=np.int64)
+        for a in np.unique(adrg):
+            pool = np.flatnonzero(
+                (self.adrg_mdc == self.adrg_mdc[a])
+                & (self.cat.adrg_type == self.cat.adrg_type[a])
+                & (np.arange(self.cat.n_adrg) != a)
+            )
+            if pool.size == 0:
+                continue
+            w = self.cat.adrg_share[pool] + 1e-12
+            cdf = np.cumsum(w) / w.sum()
+            rows = np.flatnonzero(adrg == a)
+            out[rows] = pool[np.minimum(np.searchsorted(cdf, u[rows], side="right"), pool.size - 1)]
+        return out
 
     def add_cases(self, batch: CaseBatch, key: int, act: ActSpec, year: int = 0) -> CaseBatch:
         """Induced (cheap, low-severity) or phantom (billed, never happened) admissions.
 
         Each added case copies a random case of its hospital this month (its template and
-        origin) and gets a new patient.
+        origin) and gets a new patient. An induced case is billed at the no-complication level
+        of its template's ADRG, with lognormal charges whose mean is `charge_ratio` × the group's
+        reference × the hospital's cost level (grown, spec §9) and whose sigma is the generator's.
         """
         rate = self.params.rates[act.name]
         if not np.any(rate > 0):
@@ -281,7 +457,9 @@ class Behaviours:
             g = self.cat.group_table[new.adrg, 2]
             new.drg_true = g.astype(np.int16)
             level = self.hospitals.cost_level[new_h] * charge_factor(self.scn, year)  # spec §9
-            new.cost = induced["charge_ratio"][new_h] * self.cat.ref_cost[g] * level
+            sigma = self.scn.generator.cost_sigma
+            spread = np.exp(sigma * normal_np(key, Draw.INDUCED_CHARGE, k) - 0.5 * sigma**2)
+            new.cost = induced["charge_ratio"][new_h] * self.cat.ref_cost[g] * level * spread
             new.oop = new.cost * self.hospitals.oop_mean[new_h]
             los = np.round(self.cat.mean_los[g] * induced["los_ratio"][new_h])
             new.los = np.maximum(1, los).astype(np.int16)
@@ -290,23 +468,114 @@ class Behaviours:
             new.oop = np.zeros(total)
         return CaseBatch.concat([batch, new])
 
-    def upcode(self, batch: CaseBatch, key: int) -> CaseBatch:
-        """Code one severity level up (5→3, 3→1, 5→1 where there is no 3)."""
+    def upcode(self, batch: CaseBatch, key: int, view: View, year: int) -> CaseBatch:
+        """Bill a `rate` share of each hospital's claims the higher DRG that gains most.
+
+        Each claim's options are up to `levels` severity levels up in its ADRG and, for a
+        medical claim, any procedure ADRG of its MDC at its level; an option's expected net gain
+        is its points gain × the published point value × (1 − p × (1 + penalty)), with p the
+        chance the audit confirms it, points priced at the hospital's expected charges. Of the
+        claims it upcodes, a `procedure_share` go to procedure ADRGs (those that gain most that
+        way), the rest up in severity (those that gain most that way); only gains above 0 count.
+        """
         rate = self.params.rates["upcoding"]
         if not np.any(rate > 0):
             return batch
+        settings = self.params.settings["upcoding"]
         billed = billed_drg(batch, self.cat)
-        target = self.upcode_to[np.maximum(billed, 0)]
-        rows = np.flatnonzero(
-            (billed >= 0)
-            & (target != billed)
-            & (self._u(key, batch, Draw.UPCODE, rate) < rate[batch.hospital])
-        )
+        rows = np.flatnonzero((rate[batch.hospital] > 0) & (billed >= 0))
         if rows.size == 0:
             return batch
-        batch.billed_severity[rows] = self.level_of[target[rows]]
-        batch.acts[rows] |= ACT["upcoding"].bit
+        cases = batch.take(rows)
+        h = cases.hospital
+        charges = self.history.expected(h, cases.drg_true, year, view.tariff)
+        now = expected_points(cases, billed[rows], charges, view.tariff, self.rules)
+        levels = settings["levels"][h].astype(np.int64)
+        up_drg, up_gain = self._best(
+            cases, charges, now, view, self._severity_options(billed[rows], levels)
+        )
+        proc_drg, proc_gain = self._best(cases, charges, now, view, self._procedure_options(cases))
+        p = caught_probability(self.scn.audit, "upcoding")
+        keep = 1.0 - p * (1.0 + float(self.scn.audit.penalty.get("upcoding", 0.0)))
+        money = view.point_value * keep
+        up_gain, proc_gain = up_gain * money, proc_gain * money
+        n_claims = np.bincount(batch.hospital, minlength=self.hospitals.n)
+        u_count = uniform_np(key, Draw.UPCODE_COUNT, np.arange(self.hospitals.n))
+        count = np.floor(rate * n_claims + u_count).astype(np.int64)
+        n_proc = np.floor(settings["procedure_share"] * count + 0.5).astype(np.int64)
+        tie = uniform_np(key, Draw.UPCODE, cases.case_id)
+        free = np.ones(rows.size, dtype=bool)
+        by_proc = self._top(h, proc_gain, tie, free, n_proc)
+        free &= ~by_proc
+        left = count - np.bincount(h[by_proc], minlength=self.hospitals.n)
+        by_level = self._top(h, up_gain, tie, free, left)
+        free &= ~by_level
+        left -= np.bincount(h[by_level], minlength=self.hospitals.n)
+        by_proc |= self._top(h, proc_gain, tie, free, left)  # too few claims gain by level
+        target = np.where(by_proc, proc_drg, up_drg)
+        chosen = by_proc | by_level
+        at = rows[chosen]
+        g = target[chosen]
+        batch.adrg[at] = self.cat.drg_adrg[g]
+        batch.billed_severity[at] = self.level_of[g]
+        batch.acts[at] |= ACT["upcoding"].bit
         return batch
+
+    def _severity_options(self, billed: np.ndarray, levels: np.ndarray) -> list[np.ndarray]:
+        """DRGs one and (where `levels` allows) two severity levels up in each claim's ADRG."""
+        one = self.upcode_to[billed]
+        two = np.where(levels >= 2, self.upcode_to[one], one)
+        return [np.where(one != billed, one, -1), np.where(two != one, two, -1)]
+
+    def _procedure_options(self, cases: CaseBatch) -> list[np.ndarray]:
+        """For each medical claim, the DRG of each procedure ADRG of its MDC at its level."""
+        options: list[np.ndarray] = []
+        medical = self.medical[cases.adrg]
+        mdc = self.adrg_mdc[cases.adrg]
+        level = cases.billed_severity.astype(np.int64)
+        for m in np.unique(mdc[medical]):
+            mine = medical & (mdc == m)
+            for k, a in enumerate(np.flatnonzero(self.procedure & (self.adrg_mdc == m))):
+                while len(options) <= k:
+                    options.append(np.full(cases.n, -1, dtype=np.int64))
+                options[k][mine] = self.cat.group_table[a, level[mine]]
+        return options
+
+    def _best(
+        self,
+        cases: CaseBatch,
+        charges: np.ndarray,
+        now: np.ndarray,
+        view: View,
+        options: list[np.ndarray],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each claim's option that gains most points over `now`, and that gain (0: none)."""
+        best = np.full(cases.n, -1, dtype=np.int64)
+        gain = np.zeros(cases.n)
+        for drg in options:
+            has = np.flatnonzero(drg >= 0)
+            if has.size == 0:
+                continue
+            pts = expected_points(cases.take(has), drg[has], charges[has], view.tariff, self.rules)
+            better = pts - now[has] > gain[has]
+            best[has[better]] = drg[has[better]]
+            gain[has[better]] = (pts - now[has])[better]
+        return best, gain
+
+    @staticmethod
+    def _top(
+        hospital: np.ndarray, gain: np.ndarray, tie: np.ndarray, free: np.ndarray, count: np.ndarray
+    ) -> np.ndarray:
+        """The `count[h]` free claims of each hospital h with the largest gain above 0 (ties
+        broken by the draw `tie`)."""
+        cand = np.flatnonzero(free & (gain > 0))
+        order = cand[np.lexsort((tie[cand], -gain[cand], hospital[cand]))]
+        hs = hospital[order]
+        first = np.searchsorted(hs, hs, side="left")
+        rank = np.arange(order.size) - first
+        out = np.zeros(hospital.size, dtype=bool)
+        out[order[rank < count[hs]]] = True
+        return out
 
     def adapt(self, gains: dict[str, np.ndarray], step: float, max_rate: float) -> None:
         """Move each act's rate by `step` toward last year's net gain, within [0, max_rate]."""

@@ -165,6 +165,9 @@ def act_key(fallback: float, **kw: Any) -> Any:
     return field(default=None, metadata={**meta, "fallback": fallback})
 
 
+ACTS_SOURCE = f"{SPEC} §8"
+
+
 @dataclass(frozen=True)
 class Act:
     """How often a hospital commits one act (null: inherit from its tier, then the region)."""
@@ -175,8 +178,47 @@ class Act:
 
 
 @dataclass(frozen=True)
+class UpcodingAct:
+    """Upcoding 套高病组: billing the claims that gain most a higher-paying DRG."""
+
+    rate: float | None = act_key(
+        0.0, ge=0, le=1, doc="share of the hospital's claims upcoded", source="[default]"
+    )
+    levels: int | None = act_key(
+        2,
+        ge=1,
+        le=2,
+        doc="severity levels a claim may move up inside its ADRG (5→3→1)",
+        source=ACTS_SOURCE,
+    )
+    procedure_share: float | None = act_key(
+        0.3,
+        ge=0,
+        le=1,
+        doc="share of the upcoded claims billed a procedure ADRG (K–Q) of their MDC instead "
+        "(medical cases only)",
+        source=f"{ACTS_SOURCE} [default]; Wang et al. 2024: intensity rose through treatment",
+    )
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a refused patient goes: weights over the refuser's tier, higher and lower tiers."""
+
+    same: float | None = act_key(
+        0.3, ge=0, le=1, doc="weight of the refuser's own tier", source=f"{ACTS_SOURCE} [default]"
+    )
+    higher: float | None = act_key(
+        0.6, ge=0, le=1, doc="weight of the higher tiers", source=f"{ACTS_SOURCE} [default]"
+    )
+    lower: float | None = act_key(
+        0.1, ge=0, le=1, doc="weight of the lower tiers", source=f"{ACTS_SOURCE} [default]"
+    )
+
+
+@dataclass(frozen=True)
 class ShiftingAct:
-    """Patient shifting 推诿: refusing cases expected to lose money."""
+    """Patient shifting 推诿: refusing cases predicted to lose money."""
 
     rate: float | None = act_key(
         0.0, ge=0, le=1, doc="share of loss-making cases refused", source="[default]"
@@ -185,8 +227,33 @@ class ShiftingAct:
         0.2,
         ge=0,
         le=10,
-        doc="refuse when (cost − expected payment) / expected payment exceeds this",
+        doc="refuse when (expected charges − expected payment) / expected payment exceeds this",
         source="[default]",
+    )
+    destination: Destination = key(
+        factory=Destination, doc="where refused patients go, by tier (each weight inherits)"
+    )
+
+
+@dataclass(frozen=True)
+class SplittingAct:
+    """Split admission 分解住院: discharging and readmitting a patient to bill two stays."""
+
+    rate: float | None = act_key(0.0, ge=0, le=1, doc="share of stays split", source="[default]")
+    gap_days: int | None = act_key(
+        1,
+        ge=0,
+        le=60,
+        doc="days between the first discharge and the second admission",
+        source=f"{ACTS_SOURCE} [default]",
+    )
+    evade: float | None = act_key(
+        0.5,
+        ge=0,
+        le=1,
+        doc="share of pairs that evade the readmission rule (another ADRG of the MDC, else after "
+        "the window)",
+        source=f"{ACTS_SOURCE} [default]",
     )
 
 
@@ -198,11 +265,11 @@ class InducedAct:
         0.0, ge=0, le=1, doc="added cases as a share of the hospital's volume", source="[default]"
     )
     charge_ratio: float | None = act_key(
-        0.5,
+        0.6,
         gt=0,
         le=10,
-        doc="an added case's cost as a multiple of its group's reference cost (× cost level)",
-        source="[default] v1's value: the stay would otherwise be outpatient",
+        doc="an added case's mean charges as a multiple of its group's reference (× cost level)",
+        source=f"{ACTS_SOURCE} [default]: the stay would otherwise be outpatient",
     )
     los_ratio: float | None = act_key(
         0.5,
@@ -220,6 +287,13 @@ class UnderserviceAct:
     cut: float | None = act_key(0.0, ge=0, lt=1, doc="share of cost cut", source="[default]")
     rate: float | None = act_key(
         1.0, ge=0, le=1, doc="share of cases cut (when cut > 0)", source="[default]"
+    )
+    readmit_uplift: float | None = act_key(
+        0.02,
+        ge=0,
+        le=1,
+        doc="probability that a cut stay is followed by a readmission",
+        source=f"{ACTS_SOURCE} [default]",
     )
 
 
@@ -239,9 +313,9 @@ class ReferralDownAct:
 class Behaviour:
     """The acts of spec §8, one field per row of drgsim.acts.ACTS; null values inherit."""
 
-    upcoding: Act = key(factory=Act)
+    upcoding: UpcodingAct = key(factory=UpcodingAct)
     shifting: ShiftingAct = key(factory=ShiftingAct)
-    splitting: Act = key(factory=Act)
+    splitting: SplittingAct = key(factory=SplittingAct)
     induced: InducedAct = key(factory=InducedAct)
     phantom: Act = key(factory=Act)
     underservice: UnderserviceAct = key(factory=UnderserviceAct)

@@ -1,0 +1,68 @@
+"""What a hospital expects of a case before settlement: its charges and what it will be paid."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from drgsim.acts import UNBORNE_BITS
+from drgsim.cases import CaseBatch
+from drgsim.rules.pricing import Rules, formula_points
+from drgsim.rules.tariff import Tariff
+from drgsim.scenario.schema import Audit
+
+
+@dataclass
+class ChargeHistory:
+    """Each hospital's charges per true DRG, year by year: what it knows of its own costs.
+
+    A hospital expects a case of DRG g to cost what its own cases of g cost on average last
+    year; where it treated none (and in year one) it expects the published tariff's reference
+    cost of g × its cost level (spec §8).
+    """
+
+    n_hosp: int
+    n_drg: int
+    cost_level: np.ndarray
+    years: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def remember(self, batch: CaseBatch, year: int) -> None:
+        """Add the charges of a month's cases the hospitals treated (phantom cases cost none)."""
+        real = ((batch.acts & UNBORNE_BITS) == 0) & (batch.drg_true >= 0)
+        cell = batch.hospital[real].astype(np.int64) * self.n_drg + batch.drg_true[real]
+        size = self.n_hosp * self.n_drg
+        sums = np.bincount(cell, weights=batch.cost[real], minlength=size)
+        counts = np.bincount(cell, minlength=size)
+        if year in self.years:
+            old_sums, old_counts = self.years[year]
+            sums, counts = sums + old_sums, counts + old_counts
+        self.years[year] = (sums, counts)
+        for old in [y for y in self.years if y < year - 1]:
+            del self.years[old]
+
+    def expected(
+        self, hospital: np.ndarray, drg: np.ndarray, year: int, tariff: Tariff
+    ) -> np.ndarray:
+        """Expected charges of cases of `drg` at `hospital` in `year` (last year's mean)."""
+        g = np.maximum(drg, 0)
+        out = tariff.ref_cost[g] * self.cost_level[hospital]
+        if year - 1 in self.years:
+            sums, counts = self.years[year - 1]
+            cell = hospital.astype(np.int64) * self.n_drg + g
+            seen = counts[cell] > 0
+            out[seen] = sums[cell[seen]] / counts[cell[seen]]
+        return out
+
+
+def expected_points(
+    batch: CaseBatch, drg: np.ndarray, charges: np.ndarray, tariff: Tariff, rules: Rules
+) -> np.ndarray:
+    """Points the formula gives each case billed at `drg` if its charges were `charges`."""
+    return formula_points(dataclasses.replace(batch, cost=charges), drg, tariff, rules)
+
+
+def caught_probability(audit: Audit, audit_key: str) -> float:
+    """The chance a hospital puts on one claim of an act being reviewed and confirmed (spec §5)."""
+    return audit.sample_rate * float(audit.detection.get(audit_key, 0.0))
