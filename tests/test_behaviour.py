@@ -287,14 +287,19 @@ def test_upcoding_rate_is_the_share_of_the_hospitals_claims_upcoded(acts, cat) -
     assert bits(out).count(ACT_BITS["upcoding"]) == 13
 
 
-@pytest.mark.parametrize(("sample_rate", "upcoded"), [(0.4, 1), (0.5, 0), (0.9, 0)])
-def test_a_hospital_upcodes_only_while_the_audits_expected_penalty_leaves_a_gain(
-    acts, cat, sample_rate, upcoded
+@pytest.mark.parametrize(
+    ("sample_rate", "perceived", "upcoded"),
+    [(0.4, 1.0, 1), (0.5, 1.0, 0), (0.9, 1.0, 0), (0.9, 0.0, 1), (0.2, 2.5, 0)],
+)
+def test_a_hospital_upcodes_only_while_the_audit_it_expects_leaves_a_gain(
+    acts, cat, sample_rate, perceived, upcoded
 ) -> None:
-    # confirmed with certainty when sampled, penalty 1: the gain kept is 1 − s × (1 + 1)
+    # confirmed with certainty when sampled, penalty 1: the gain kept is 1 − p × (1 + 1),
+    # p = perceived_risk × sample_rate (0.2 × 2.5 = 0.5: nothing kept)
     a = acts(
         {
             "hospitals.A.upcoding.rate": 1.0,
+            "hospitals.A.upcoding.perceived_risk": perceived,
             "audit.sample_rate": sample_rate,
             "audit.detection.upcoding": 1.0,
             "audit.penalty.upcoding": 1.0,

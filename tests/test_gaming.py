@@ -609,6 +609,13 @@ def adapting() -> Result:
                 "audit.detection.upcoding": 1,
                 "audit.penalty.upcoding": 3,
             },
+            # the same audit, but SW01 expects none (it misjudges the audit)
+            "caught_unaware": {
+                "audit.sample_rate": 1,
+                "audit.detection.upcoding": 1,
+                "audit.penalty.upcoding": 3,
+                "hospitals.SW01.upcoding.perceived_risk": 0,
+            },
             # SW04 cuts 15% of the cost of every case (under-service rate: 1 by default)
             "underservice": {"hospitals.SW04.underservice.cut": 0.15},
         },
@@ -633,6 +640,12 @@ def test_an_upcoder_that_expects_to_be_always_caught_never_upcodes_and_keeps_its
     assert rates(adapting, "caught", "SW01", "upcoding") == pytest.approx([0.1, 0.1, 0.1])
     s = adapting.settlement
     assert (s.loc[s["variant"] == "caught", "deducted_points"] == 0).all()
+
+
+def test_an_upcoder_that_misjudges_the_audit_and_is_always_caught_lowers_its_rate(
+    adapting,
+) -> None:
+    assert rates(adapting, "caught_unaware", "SW01", "upcoding") == pytest.approx([0.1, 0.08, 0.06])
 
 
 def test_acts_at_rate_zero_stay_at_zero_while_hospitals_adapt(adapting) -> None:

@@ -75,7 +75,8 @@ def by_hospital(frame: pd.DataFrame, column: str, **keys: Any) -> list:
 #
 # The golden scenario (tests/golden/golden.yaml, pool mode) with H2 upcoding every claim it can
 # (rate 1: ES25 → ES23, the only DRG with a higher severity), every claim reviewed and every
-# upcoding caught (detection 1), penalty 2 × the point difference.
+# upcoding caught (detection 1), penalty 2 × the point difference. H2 expects no audit
+# (perceived_risk 0): one that knew it would not upcode at all (spec v2 §8).
 #   case 5  H2 ES25→ES23 1500 yuan: r = 1500/10000 = 0.15 < 0.4 → low, 100 × 0.15 = 15 points;
 #           at its true ES25: 50 × 1500/5000 = 15 → caught, repriced at 15, deduction 2 × 0 = 0
 #   case 6  H2 ES25→ES23 5000 yuan: r = 0.5 → normal, 100 × K 0.9 = 90; true 50 × 0.9 = 45 →
@@ -86,6 +87,7 @@ def by_hospital(frame: pd.DataFrame, column: str, **keys: Any) -> list:
 
 CAUGHT = {
     "hospitals.H2.upcoding.rate": 1.0,
+    "hospitals.H2.upcoding.perceived_risk": 0.0,
     "audit.sample_rate": 1.0,
     "audit.detection.upcoding": 1.0,
     "audit.penalty.upcoding": 2.0,

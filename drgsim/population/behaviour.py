@@ -474,7 +474,8 @@ class Behaviours:
         Each claim's options are up to `levels` severity levels up in its ADRG and, for a
         medical claim, any procedure ADRG of its MDC at its level; an option's expected net gain
         is its points gain × the published point value × (1 − p × (1 + penalty)), with p the
-        chance the audit confirms it, points priced at the hospital's expected charges. Of the
+        chance the hospital puts on the audit confirming it (the audit's rates × its
+        `perceived_risk`), points priced at the hospital's expected charges. Of the
         claims it upcodes, a `procedure_share` go to procedure ADRGs (those that gain most that
         way), the rest up in severity (those that gain most that way); only gains above 0 count.
         """
@@ -495,9 +496,9 @@ class Behaviours:
             cases, charges, now, view, self._severity_options(billed[rows], levels)
         )
         proc_drg, proc_gain = self._best(cases, charges, now, view, self._procedure_options(cases))
-        p = caught_probability(self.scn.audit, "upcoding")
-        keep = 1.0 - p * (1.0 + float(self.scn.audit.penalty.get("upcoding", 0.0)))
-        money = view.point_value * keep
+        p = caught_probability(self.scn.audit, "upcoding") * settings["perceived_risk"][h]
+        penalty = float(self.scn.audit.penalty.get("upcoding", 0.0))
+        money = view.point_value * (1.0 - np.minimum(p, 1.0) * (1.0 + penalty))
         up_gain, proc_gain = up_gain * money, proc_gain * money
         n_claims = np.bincount(batch.hospital, minlength=self.hospitals.n)
         u_count = uniform_np(key, Draw.UPCODE_COUNT, np.arange(self.hospitals.n))

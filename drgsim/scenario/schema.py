@@ -199,6 +199,14 @@ class UpcodingAct:
         "(medical cases only)",
         source=f"{ACTS_SOURCE} [default]; Wang et al. 2024: intensity rose through treatment",
     )
+    perceived_risk: float | None = act_key(
+        1.0,
+        ge=0,
+        le=10,
+        doc="the chance the hospital puts on an upcoded claim being confirmed, as a multiple of "
+        "audit.sample_rate × audit.detection.upcoding (1: it knows the audit; 0: it expects none)",
+        source=f"{ACTS_SOURCE} [default]: the scenario's audit rates are the hospital's belief",
+    )
 
 
 @dataclass(frozen=True)
