@@ -41,6 +41,7 @@ class CaseBatch:
     origin_id: np.ndarray  # int64 the case this one came from (a moved case: itself), else -1
     origin_act: np.ndarray  # uint8 bit of the act that made (or moved) it, else 0
     record_row: np.ndarray  # int64 the case's row in its replayed table (its id: source.record_ids)
+    fund: np.ndarray  # int8 index of the patient's insurance fund (scenario.funds, in order)
 
     @property
     def n(self) -> int:
@@ -97,6 +98,7 @@ CASE_DTYPES = {
     "origin_id": np.int64,
     "origin_act": np.uint8,
     "record_row": np.int64,
+    "fund": np.int8,
 }
 
 

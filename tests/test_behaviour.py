@@ -175,6 +175,7 @@ def cases(cat: Catalogue, *rows: dict[str, Any]) -> CaseBatch:
             "origin_id": -1,
             "origin_act": 0,
             "record_row": row.get("record_row", -1),
+            "fund": row.get("fund", 0),
         }
         for k, v in values.items():
             cols[k].append(v)

@@ -88,7 +88,9 @@ def _generate_args(**change: object) -> tuple:
         "hospital": _i32(0, 0, 1),
         "hosp_tier": np.array([0, 0], np.int64),
         "hosp_cost_level": np.ones(2),
-        "hosp_oop_mean": np.full(2, 0.3),
+        "patient_share": np.full((1, 2), 0.3),
+        "fund_key": np.uint64(7),
+        "fund_cum": np.ones(1),
         "alias_prob": np.ones((1, 2)),
         "alias_idx": _i32(0, 1)[None, :],
         "level_prob": np.tile([0.1, 0.2, 0.7], (2, 1)),
@@ -169,6 +171,12 @@ CASES = {
         "case_id",
     ),
     "generate: hospital": (generate_cases, _generate_args(hospital=_i32(0, 2)), "hospital"),
+    "generate: fund edges": (
+        generate_cases,
+        _generate_args(fund_cum=np.array([0.6, 0.9]), patient_share=np.full((2, 2), 0.3)),
+        "fund_cum",
+    ),
+    "generate: fund shares": (generate_cases, _generate_args(patient_share=np.full((2, 2), 0.3)), "patient_share"),
     "generate: tier": (generate_cases, _generate_args(hosp_tier=np.array([0, 1])), "hosp_tier"),
     "generate: alias": (generate_cases, _generate_args(alias_idx=_i32(0, 2)[None, :]), "alias_idx"),
     "generate: DRG": (

@@ -335,7 +335,9 @@ def generate_reference(
     hospital: np.ndarray,
     hosp_tier: np.ndarray,
     hosp_cost_level: np.ndarray,
-    hosp_oop_mean: np.ndarray,
+    patient_share: np.ndarray,
+    fund_key: int,
+    fund_cum: np.ndarray,
     alias_prob: np.ndarray,
     alias_idx: np.ndarray,
     level_prob: np.ndarray,
@@ -350,7 +352,8 @@ def generate_reference(
     """The documented rule in plain Python: each quantity of case j is its own kind of draw.
 
     The case's position j in the batch numbers its draws: uniform(kind) is draw 0 of that
-    kind, the stay's normal and the cost's pair of normals are those of their kinds.
+    kind, the stay's normal and the cost's pair of normals are those of their kinds. The
+    patient's fund is the first whose upper edge lies above the patient's own fund draw.
     """
     n = hospital.shape[0]
     cost_sigma, los_sigma, oop_sd, p_tr, p_de, p_ama, short_days = params[:7]
@@ -375,6 +378,7 @@ def generate_reference(
             "dis",
             "ung",
             "gap_next",
+            "fund",
         )
     }
 
@@ -434,7 +438,9 @@ def generate_reference(
             * scale
             * math.exp(cost_sigma * z_cost[j] - 0.5 * cost_sigma**2)
         )
-        share = min(max(hosp_oop_mean[h] + oop_sd * z_share[j], 0.0), 0.95)
+        u_fund = uniform_np(int(fund_key), Draw.FUND, np.array([pid]))[0]
+        f = 0 if len(fund_cum) == 1 else int(np.flatnonzero(u_fund < fund_cum)[0])
+        share = min(max(patient_share[f, h] + oop_sd * z_share[j], 0.0), 0.95)
         for name, value in (
             ("patient", pid),
             ("adrg", a),
@@ -447,6 +453,7 @@ def generate_reference(
             ("day", d),
             ("dis", dtype),
             ("ung", u[Draw.UNGROUPABLE][j] < ungroup_rate),
+            ("fund", f),
         ):
             out[name][j] = value
     del out["gap_next"]
@@ -464,6 +471,9 @@ def generator_inputs(draw: st.DrawFn) -> tuple:
     rng = np.random.default_rng(draw(SEEDS))
     hospital = np.sort(rng.integers(0, n_hosp, n)).astype(np.int32)
     n_level = draw(st.integers(3, 6))  # MCC, CC, none and up to three local suffixes
+    n_fund = draw(st.integers(1, 3))
+    fund_cum = np.cumsum(rng.dirichlet(np.ones(n_fund)))
+    fund_cum[-1] = 1.0
     level_prob = rng.dirichlet(np.ones(n_level), n_adrg)
     params = np.array(
         [
@@ -486,7 +496,9 @@ def generator_inputs(draw: st.DrawFn) -> tuple:
         hospital,
         rng.integers(0, n_tier, n_hosp).astype(np.int64),
         rng.uniform(0.6, 1.4, n_hosp),
-        rng.uniform(0.0, 0.6, n_hosp),
+        rng.uniform(0.0, 0.6, (n_fund, n_hosp)),
+        np.uint64(draw(U64)),
+        fund_cum,
         rng.uniform(0.0, 1.0, (n_tier, n_adrg)),
         rng.integers(0, n_adrg, (n_tier, n_adrg)).astype(np.int32),
         level_prob,
@@ -517,6 +529,7 @@ def test_generate_cases_follows_its_documented_draws(inputs: tuple) -> None:
         "day": np.int16,
         "discharge": np.int8,
         "ungroupable": np.bool_,
+        "fund": np.int8,
     }
     for (name, dt), g, r in zip(columns.items(), got, ref, strict=True):
         assert g.dtype == dt, name
@@ -538,7 +551,9 @@ def test_generate_cases_makes_readmissions_when_asked() -> None:
         hospital,
         np.zeros(1, np.int64),
         np.ones(1),
-        np.full(1, 0.3),
+        np.full((1, 1), 0.3),
+        np.uint64(3),
+        np.ones(1),
         np.ones((1, n_adrg)),
         np.arange(n_adrg, dtype=np.int32)[None, :],
         np.tile([0.2, 0.3, 0.5], (n_adrg, 1)),
@@ -550,7 +565,7 @@ def test_generate_cases_makes_readmissions_when_asked() -> None:
         31,
         1000,
     )
-    patient, adrg, _, _, _, _, _, admit, day, _, _ = out
+    patient, adrg, _, _, _, _, _, admit, day, _, _, _ = out
     follows = patient[1:] == patient[:-1]
     # stays of 3 days on average leave room in a 31-day month: cases 0–1, 2–3, … are pairs
     assert follows.tolist() == [True, False] * 19 + [True]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -23,10 +23,11 @@ from drgsim.population.generator import month_days
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules import audit, indicators
 from drgsim.rules.catalogue import Catalogue, adrg_mask
+from drgsim.rules.funds import fund_names
 from drgsim.rules.growth import budget_growth
 from drgsim.rules.money import grown_fen, share_fen, split_exact
 from drgsim.rules.pricing import Rules, billed_drg, formula_points, price
-from drgsim.rules.settlement import YearClaims, settle_month, settle_year
+from drgsim.rules.settlement import YearClaims, YearResult, settle_month, settle_year
 from drgsim.rules.tariff import Reference, Tariff, first_tariff, pool_years, tariff_from_history
 from drgsim.scenario.schema import Scenario
 
@@ -56,22 +57,29 @@ def stream_seed(
 
 
 @dataclass
-class YearState:
-    """Money and claims of the year being settled."""
+class FundYear:
+    """One fund's money and claims in the year being settled (spec §3: each fund on its own)."""
 
-    index: int
     budget_fen: int
     reserve_fen: int
     available_fen: int
     month_budget_fen: np.ndarray
-    tariff: Tariff
     books: YearBooks
-    totals: YearTotals
-    window: ReadmissionWindow
+    prepaid: np.ndarray  # Σ of the months' pre-payments per hospital
+    withheld: np.ndarray  # Σ of the months' withholdings per hospital
     month_points: np.ndarray = field(default_factory=lambda: np.zeros(12))
     baseline_points: float = 0.0  # Σ each claim's points at its true DRG, before readmissions
-    prepaid: np.ndarray | None = None
-    withheld: np.ndarray | None = None
+
+
+@dataclass
+class YearState:
+    """Money and claims of the year being settled."""
+
+    index: int
+    funds: list[FundYear]
+    tariff: Tariff
+    totals: YearTotals
+    window: ReadmissionWindow
 
 
 class Simulation:
@@ -84,14 +92,20 @@ class Simulation:
         hospitals: HospitalTable,
         source: CaseSource,
         *,
-        annual_budget: float,
+        annual_budget: float | Sequence[float],
         replication: int = 0,
         behaviours: Behaviours | None = None,
         keep_cases: bool = False,
         case_sink: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.scn, self.cat, self.hospitals, self.source = scn, cat, hospitals, source
-        self.annual_budget = annual_budget
+        self.funds = fund_names(scn)
+        budgets = (
+            (annual_budget,) if isinstance(annual_budget, int | float) else tuple(annual_budget)
+        )
+        if len(budgets) != len(self.funds):
+            raise ValueError(f"{len(budgets)} budgets for {len(self.funds)} funds")
+        self.budgets = tuple(float(b) for b in budgets)
         self.replication = replication
         self.behaviours = behaviours
         self.rules = Rules.from_scenario(scn)
@@ -100,11 +114,11 @@ class Simulation:
         self.keep_cases = keep_cases or case_sink is not None
         self.case_sink = case_sink or self.tables.cases.append
         self.history: deque[Reference] = deque(maxlen=scn.weights.reference_years)
-        self.last_month_points: np.ndarray | None = None
+        self.last_month_points: list[np.ndarray] | None = None  # per fund
         self.year: YearState | None = None
         self.previous_tariff: Tariff | None = None
         self.published_tariff = first_tariff(cat, scn, hospitals)
-        self.published_pv = self.published_tariff.mean_cost / scn.base_points
+        self.published_pv = self.published_tariff.mean_cost / scn.base_points  # over the funds
 
     # --- the calendar -------------------------------------------------------------------
     def run(self) -> Tables:
@@ -144,19 +158,7 @@ class Simulation:
 
     # --- the year's rules -----------------------------------------------------------------
     def _open_year(self, y: int) -> YearState:
-        """Budget, month shares and tariff of year y (weights from earlier years' claims)."""
-        budget = self.scn.budget
-        budget_fen = grown_fen(self.annual_budget, budget_growth(self.scn), y)
-        reserve_fen = share_fen(budget_fen, budget.reserve)
-        available = budget_fen - reserve_fen
-        # spec §4: last year's monthly points; in year one the shares written, else the forecast
-        if self.last_month_points is not None and self.last_month_points.sum() > 0:
-            shares: Any = self.last_month_points
-        elif budget.month_shares is not None:
-            shares = budget.month_shares
-        else:
-            shares = self.source.month_shares()
-        month_fen = split_exact(available, shares)
+        """Budgets, month shares and tariff of year y (weights from earlier years' claims)."""
         if y == 0 or not self.history:
             tariff = first_tariff(self.cat, self.scn, self.hospitals)
         else:
@@ -166,59 +168,101 @@ class Simulation:
                 self.cat, self.scn, self.hospitals, ref, self.previous_tariff
             )
         self.published_tariff = tariff
-        n_h = self.hospitals.n
-        books = YearBooks(y, budget_fen, reserve_fen, n_h)
+        n_h, n_f = self.hospitals.n, len(self.funds)
+        funds = [self._open_fund(y, f) for f in range(n_f)]
         self.tables.catalogue.append(rows.catalogue_rows(self._calendar_year(y), self.cat, tariff))
-        totals = YearTotals(n_h, self.cat.n_drg)
+        totals = YearTotals(n_h, self.cat.n_drg, n_f)
         window = ReadmissionWindow(
-            self.scn.readmission.window_days, self.scn.readmission.factor, n_h, self.exempt
+            self.scn.readmission.window_days, self.scn.readmission.factor, n_h, self.exempt, n_f
         )
-        return YearState(
-            y, budget_fen, reserve_fen, available, month_fen, tariff, books, totals, window
+        return YearState(y, funds, tariff, totals, window)
+
+    def _open_fund(self, y: int, f: int) -> FundYear:
+        """Fund f's budget, reserve and month budgets in year y (spec §3, §4)."""
+        budget = self.scn.budget
+        budget_fen = grown_fen(self.budgets[f], budget_growth(self.scn), y)
+        reserve_fen = share_fen(budget_fen, budget.reserve)
+        available = budget_fen - reserve_fen
+        # spec §4: last year's monthly points; in year one the shares written, else the forecast
+        last = None if self.last_month_points is None else self.last_month_points[f]
+        if last is not None and last.sum() > 0:
+            shares: Any = last
+        elif budget.month_shares is not None:
+            shares = budget.month_shares
+        else:
+            shares = self.source.month_shares()
+        n_h = self.hospitals.n
+        return FundYear(
+            budget_fen,
+            reserve_fen,
+            available,
+            split_exact(available, shares),
+            YearBooks(y, budget_fen, reserve_fen, n_h),
+            np.zeros(n_h, np.int64),
+            np.zeros(n_h, np.int64),
         )
 
     # --- one month --------------------------------------------------------------------------
     def _settle_month(self, year: YearState, m: int, batch: CaseBatch) -> None:
-        """Price, audit and settle one month's claims (spec §2, §4, §5)."""
-        n_h = self.hospitals.n
+        """Price, audit and settle one month's claims, each fund on its own (spec §2–§5)."""
+        n_h, n_f = self.hospitals.n, len(self.funds)
         claims = self._price(year, m, batch)
         adjust = year.window.match(claims)
         final = claims.final_points(self.scn.readmission.factor)
-        sums = sum_by_group(batch.hospital, (final, batch.oop), n_h)
-        points_h = sums[:, 0] + adjust
-        oop_h = sums[:, 1]
-        cases_h = np.bincount(batch.hospital, minlength=n_h)
-        res = settle_month(
-            int(year.month_budget_fen[m - 1]),
-            points_h,
-            oop_h,
-            self.scn.settlement.prepay_share,
-            month=m,
-        )
-        year.books.book(res.transfers)
-        year.prepaid = res.prepaid_fen + (0 if year.prepaid is None else year.prepaid)
-        year.withheld = res.withheld_fen + (0 if year.withheld is None else year.withheld)
-        year.month_points[m - 1] = points_h.sum()
-        year.baseline_points += float(claims.true_points.sum())
-        if np.isfinite(res.point_value):
-            self.published_pv = res.point_value
+        row = batch.fund.astype(np.int64) * n_h + batch.hospital
+        sums = sum_by_group(row, (final, batch.oop), n_f * n_h)
+        points = sums[:, 0].reshape(n_f, n_h) + adjust
+        oop = sums[:, 1].reshape(n_f, n_h)
+        cases = np.bincount(row, minlength=n_f * n_h).reshape(n_f, n_h)
+        cal = self._calendar_year(year.index)
+        values, weights = [], []
+        for f, fund in enumerate(year.funds):
+            res = settle_month(
+                int(fund.month_budget_fen[m - 1]),
+                points[f],
+                oop[f],
+                self.scn.settlement.prepay_share,
+                month=m,
+            )
+            fund.books.book(res.transfers)
+            fund.prepaid += res.prepaid_fen
+            fund.withheld += res.withheld_fen
+            fund.month_points[m - 1] = points[f].sum()
+            mine = claims.true_points if n_f == 1 else claims.true_points[batch.fund == f]
+            fund.baseline_points += float(mine.sum())
+            if np.isfinite(res.point_value):
+                values.append(res.point_value)
+                weights.append(points[f].sum())
+            block = rows.hospital_month_rows(
+                cal, m, self.hospitals, cases[f], points[f], oop[f], res
+            )
+            self.tables.hospital_month.append(self._with_fund(block, f))
+        if len(values) == 1:  # what the hospitals see: the month's point value (over the funds)
+            self.published_pv = values[0]
+        elif values:
+            self.published_pv = float(np.average(values, weights=weights))
         year.totals.add(claims, final, adjust, year.tariff, self.scn.incentive.high_weight_rw)
         for done in year.window.add(claims):
             self._write_cases(year, done)
-        self.tables.hospital_month.append(
-            rows.hospital_month_rows(
-                self._calendar_year(year.index), m, self.hospitals, cases_h, points_h, oop_h, res
-            )
-        )
+
+    def _with_fund(self, block: dict[str, Any], f: int) -> dict[str, Any]:
+        """A block of rows with its fund's name first, where the scenario has several funds."""
+        if len(self.funds) == 1:
+            return block
+        n = len(next(iter(block.values())))
+        return {"fund": np.full(n, self.funds[f], dtype=object), **block}
 
     def _write_cases(self, year: YearState, claims: PricedBatch) -> None:
         """A month has left the readmission window: its case rows are final and can be written."""
         if self.keep_cases:
             final = claims.final_points(self.scn.readmission.factor)
             cal = self._calendar_year(year.index)
-            self.case_sink(
-                rows.case_rows(cal, claims, final, self.cat, self.hospitals, self.source.record_ids)
+            block = rows.case_rows(
+                cal, claims, final, self.cat, self.hospitals, self.source.record_ids
             )
+            if len(self.funds) > 1:
+                block["fund"] = np.asarray(self.funds, dtype=object)[claims.cases.fund]
+            self.case_sink(block)
 
     def _price(self, year: YearState, m: int, batch: CaseBatch) -> PricedBatch:
         """Group, price and audit one batch of claims."""
@@ -263,7 +307,7 @@ class Simulation:
     # --- year end ------------------------------------------------------------------------------
     def _close_year(self, year: YearState) -> None:
         """The year-end settlement (spec §6) and what next year's rules learn from this year."""
-        scn, n_h = self.scn, self.hospitals.n
+        scn, n_h, n_f = self.scn, self.hospitals.n, len(self.funds)
         for done in year.window.close():
             self._write_cases(year, done)
         sums = year.totals.sums
@@ -276,27 +320,38 @@ class Simulation:
         values = year.totals.indicators(record.refused_high, peers)
         scores = indicators.score(values, scn.incentive)
         lam = indicators.coefficient(scores, scn.incentive)
-        prepaid = year.prepaid if year.prepaid is not None else np.zeros(n_h, np.int64)
-        withheld = year.withheld if year.withheld is not None else np.zeros(n_h, np.int64)
-        claims = YearClaims(
-            year.available_fen,
-            sums["points"],
-            sums["deducted"],
-            sums["oop"],
-            prepaid,
-            withheld,
-            lam,
-            sums["charges"],
-            year.reserve_fen,
-            scn.budget.reserve_use,
-            self._reference_pv(year),
-            scn.point_value.floor,
-            scn.point_value.ceiling,
-        )
-        res = settle_year(claims, scn.settlement, scn.clearing, scn.audit.deductions_to)
-        year.books.book(res.transfers)
-        retained = year.books.close(res)
         cal = self._calendar_year(year.index)
+        results = []
+        for f, fund in enumerate(year.funds):
+            fsums = sums if n_f == 1 else year.totals.fund(f)
+            res = settle_year(
+                self._year_claims(fund, fsums, lam),
+                scn.settlement,
+                scn.clearing,
+                scn.audit.deductions_to,
+            )
+            fund.books.book(res.transfers)
+            retained = fund.books.close(res)
+            results.append(res)
+            row = rows.region_year_row(
+                cal,
+                fund.budget_fen,
+                fund.reserve_fen,
+                fund.available_fen,
+                res,
+                fsums,
+                retained,
+                scn.base_points,
+            )
+            self.tables.region_year.append(self._with_fund(row, f))
+            if n_f > 1:
+                block = rows.fund_settlement_rows(
+                    cal, self.hospitals, fsums, fund.prepaid, fund.withheld, res
+                )
+                self.tables.fund_settlement.append(self._with_fund(block, f))
+        paid = rows.Paid.over(
+            results, [f.prepaid for f in year.funds], [f.withheld for f in year.funds]
+        )
         self.tables.settlement.append(
             rows.settlement_rows(
                 cal,
@@ -306,33 +361,56 @@ class Simulation:
                 values,
                 scores,
                 lam,
-                prepaid,
-                withheld,
-                res,
+                paid.prepaid_fen,
+                paid.withheld_fen,
+                paid,
                 self._act_rates(),
             )
         )
-        self.tables.region_year.append(
-            rows.region_year_row(
-                cal,
-                year.budget_fen,
-                year.reserve_fen,
-                year.available_fen,
-                res,
-                sums,
-                retained,
-                scn.base_points,
-            )
-        )
         self.history.append(year.totals.history())
-        self.last_month_points = year.month_points.copy()
+        self.last_month_points = [fund.month_points.copy() for fund in year.funds]
         self.previous_tariff = year.tariff
         if self.behaviours is not None and scn.adaptation.enabled:
-            gains = year.totals.gains(res.point_value, record)
+            gains = year.totals.gains(self._year_point_value(year, results), record)
             self.behaviours.adapt(gains, scn.adaptation.step, scn.adaptation.max_rate)
 
-    def _reference_pv(self, year: YearState) -> float:
-        """PV_ref (spec §3): the year's planned point value, from the year's money and claims.
+    def _year_point_value(self, year: YearState, results: list[YearResult]) -> float:
+        """The year's point value as a hospital sees it: over the funds, by their points."""
+        if len(results) == 1:
+            return results[0].point_value
+        pts = [float(year.totals.fund(f)["points"].sum()) for f in range(len(results))]
+        pvs = [
+            (r.point_value, p)
+            for r, p in zip(results, pts, strict=True)
+            if np.isfinite(r.point_value)
+        ]
+        if not pvs:
+            return float("nan")
+        return float(np.average([v for v, _ in pvs], weights=[p for _, p in pvs]))
+
+    def _year_claims(
+        self, fund: FundYear, sums: dict[str, np.ndarray], lam: np.ndarray
+    ) -> YearClaims:
+        """What one fund's year-end settlement works from (spec §6)."""
+        scn = self.scn
+        return YearClaims(
+            fund.available_fen,
+            sums["points"],
+            sums["deducted"],
+            sums["oop"],
+            fund.prepaid,
+            fund.withheld,
+            lam,
+            sums["charges"],
+            fund.reserve_fen,
+            scn.budget.reserve_use,
+            self._reference_pv(fund, sums),
+            scn.point_value.floor,
+            scn.point_value.ceiling,
+        )
+
+    def _reference_pv(self, fund: FundYear, sums: dict[str, np.ndarray]) -> float:
+        """PV_ref (spec §3): the fund's planned point value, from the year's money and claims.
 
         The year's money for hospitals (available budget, plus the reserve where it is released)
         and its patient payments, over the points the year's claims earn at baseline behaviour:
@@ -341,12 +419,12 @@ class Simulation:
         case mix, and blind to coding: upcoding raises the year's points, not PV_ref, which is
         what a floor is meant to hold against.
         """
-        money = year.available_fen
+        money = fund.available_fen
         if self.scn.budget.reserve_use == "release":
-            money += year.reserve_fen
-        if not year.baseline_points > 0:
+            money += fund.reserve_fen
+        if not fund.baseline_points > 0:
             return float("nan")
-        return (money / 100.0 + float(year.totals.sums["oop"].sum())) / year.baseline_points
+        return (money / 100.0 + float(sums["oop"].sum())) / fund.baseline_points
 
     def _act_rates(self) -> dict[str, np.ndarray]:
         """Each hospital's current rate of every act (zeros without behaviours)."""

@@ -17,9 +17,12 @@ READMISSION_MONTHS = 3
 class ReadmissionWindow:
     """The claims of the last READMISSION_MONTHS months of a year, open to the readmission rule."""
 
-    def __init__(self, window_days: int, factor: float, n_hosp: int, exempt: np.ndarray) -> None:
+    def __init__(
+        self, window_days: int, factor: float, n_hosp: int, exempt: np.ndarray, n_fund: int = 1
+    ) -> None:
         """`exempt` marks the ADRGs whose stays the rule never cuts (readmission.exempt_adrgs)."""
         self.window_days, self.factor, self.n_hosp = window_days, factor, n_hosp
+        self.n_fund = n_fund
         self.exempt = exempt
         self.recent: deque[PricedBatch] = deque()
 
@@ -28,7 +31,7 @@ class ReadmissionWindow:
 
         Earlier stays in this batch are flagged in `claims.readmit`; those of earlier months are
         flagged in their own batch, and the change of their points (× (factor − 1)) is returned
-        per hospital, to be booked in this month.
+        per fund and hospital (fund × hospital), to be booked in this month.
         """
         window, n_h = self.window_days, self.n_hosp
         start = int(claims.cases.admit_day.min()) - window if claims.cases.n else 0
@@ -57,17 +60,19 @@ class ReadmissionWindow:
             (drg >= 0) & ~self.exempt[pool["adrg"]],
             window,
         )
-        adjust = np.zeros(n_h)
+        n_rows = self.n_fund * n_h
+        adjust = np.zeros(n_rows)
         offset = 0
         for prior, rows in recent:
             hit = rows[flags[offset : offset + rows.size] & ~prior.readmit[rows]]
             if hit.size:
                 delta = prior.points[hit] * (self.factor - 1.0)
-                adjust += np.bincount(prior.cases.hospital[hit], weights=delta, minlength=n_h)
+                row = prior.cases.fund[hit].astype(np.int64) * n_h + prior.cases.hospital[hit]
+                adjust += np.bincount(row, weights=delta, minlength=n_rows)
                 prior.readmit[hit] = True
             offset += rows.size
         claims.readmit = flags[offset:]
-        return adjust
+        return adjust.reshape(self.n_fund, n_h)
 
     def add(self, claims: PricedBatch) -> list[PricedBatch]:
         """Keep a month's claims; return the months that leave the window (their rows are final)."""

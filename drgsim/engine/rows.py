@@ -27,8 +27,37 @@ class Tables:
     hospital_month: Rows = field(default_factory=list)
     settlement: Rows = field(default_factory=list)
     region_year: Rows = field(default_factory=list)
+    fund_settlement: Rows = field(default_factory=list)  # only with several funds
     catalogue: Rows = field(default_factory=list)
     cases: Rows = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Paid:
+    """What each hospital was paid in a year, over every fund (a hospital's payment is their sum)."""
+
+    prepaid_fen: np.ndarray
+    withheld_fen: np.ndarray
+    deduction_fen: np.ndarray
+    incentive_fen: np.ndarray
+    final_fen: np.ndarray
+
+    @classmethod
+    def over(
+        cls, results: list[YearResult], prepaid: list[np.ndarray], withheld: list[np.ndarray]
+    ) -> Paid:
+        """The sums over the funds' year-end settlements and months' payments, in whole fen."""
+
+        def total(arrays: list[np.ndarray]) -> np.ndarray:
+            return arrays[0].copy() if len(arrays) == 1 else np.sum(arrays, axis=0)
+
+        return cls(
+            total(prepaid),
+            total(withheld),
+            total([r.deduction_fen for r in results]),
+            total([r.incentive_fen for r in results]),
+            total([r.final_fen for r in results]),
+        )
 
 
 def hospital_month_rows(
@@ -66,10 +95,10 @@ def settlement_rows(
     coefficient: np.ndarray,
     prepaid_fen: np.ndarray,
     withheld_fen: np.ndarray,
-    res: YearResult,
+    res: Paid,
     rates: dict[str, np.ndarray],
 ) -> dict[str, Any]:
-    """Each hospital's year: claims, indicators, coefficient, money and margin."""
+    """Each hospital's year over every fund: claims, indicators, coefficient, money and margin."""
     n_h = hospitals.n
     oop, true_cost = sums["oop"], sums["true_cost"]
     return {
@@ -98,6 +127,33 @@ def settlement_rows(
         "margin_yuan": res.final_fen / 100.0 + oop - true_cost,
         **{f"cases_{name}": classes[:, k] for k, name in enumerate(CLASS_NAMES)},
         **{f"rate_{act}": r for act, r in rates.items()},
+    }
+
+
+def fund_settlement_rows(
+    year: int,
+    hospitals: HospitalTable,
+    sums: dict[str, np.ndarray],
+    prepaid_fen: np.ndarray,
+    withheld_fen: np.ndarray,
+    res: YearResult,
+) -> dict[str, Any]:
+    """Each hospital's year in one fund: its claims there and the fund's money (spec §3)."""
+    n_h = hospitals.n
+    return {
+        "year": np.full(n_h, year),
+        "hospital": np.asarray(hospitals.ids, dtype=object),
+        "cases": sums["cases"].astype(np.int64),
+        "points": sums["points"].astype(np.float64),
+        "deducted_points": sums["deducted"].astype(np.float64),
+        "charges_yuan": sums["charges"],
+        "oop_yuan": sums["oop"],
+        "point_value": np.full(n_h, res.point_value),
+        "prepaid_fen": prepaid_fen,
+        "withheld_fen": withheld_fen,
+        "deduction_fen": res.deduction_fen,
+        "incentive_fen": res.incentive_fen,
+        "final_fen": res.final_fen,
     }
 
 

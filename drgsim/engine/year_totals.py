@@ -40,11 +40,17 @@ class PricedBatch:
 
 @dataclass
 class YearTotals:
-    """Per-hospital sums of a year's claims: enough for indicators, settlement and adaptation."""
+    """Per-hospital sums of a year's claims: enough for indicators, settlement and adaptation.
+
+    `fund_sums` hold the same sums per fund and hospital (fund-major: row f × n_hosp + h), for
+    each fund's settlement; `sums` and `cells` are over all funds.
+    """
 
     n_hosp: int
     n_drg: int
+    n_fund: int = 1
     sums: dict[str, np.ndarray] = field(init=False)
+    fund_sums: dict[str, np.ndarray] = field(init=False)
     cells: dict[str, np.ndarray] = field(init=False)
     act_points: dict[str, np.ndarray] = field(init=False)
     act_yuan: dict[str, np.ndarray] = field(init=False)
@@ -52,6 +58,7 @@ class YearTotals:
 
     def __post_init__(self) -> None:
         self.sums = {k: np.zeros(self.n_hosp) for k in SUM_COLUMNS}
+        self.fund_sums = {k: np.zeros(self.n_fund * self.n_hosp) for k in SUM_COLUMNS}
         self.cells = {k: np.zeros(self.n_hosp * self.n_drg) for k in CELL_COLUMNS}
         self.classes = np.zeros((self.n_hosp, N_CLASSES), dtype=np.int64)
         self.act_points = {a.name: np.zeros(self.n_hosp) for a in CLAIM_GAINS}
@@ -65,11 +72,12 @@ class YearTotals:
         tariff: Tariff,
         high_rw: float,
     ) -> None:
-        """Add a month's claims; `adjust` moves points of earlier months' readmitted stays."""
+        """Add a month's claims; `adjust` (fund × hospital) moves earlier readmitted stays' points."""
         c = claims.cases
         unborne = (c.acts & UNBORNE_BITS) != 0
+        n_rows = self.n_fund * self.n_hosp
         sums, cells = aggregate(
-            c.hospital,
+            c.fund.astype(np.int64) * self.n_hosp + c.hospital,
             claims.drg,
             final,
             c.oop,
@@ -81,11 +89,19 @@ class YearTotals:
             unborne,
             tariff.rw,
             high_rw,
-            self.n_hosp,
+            n_rows,
+        )
+        by_hospital = (
+            sums if self.n_fund == 1 else sums.reshape(self.n_fund, self.n_hosp, -1).sum(0)
         )
         for k, name in enumerate(SUM_COLUMNS):
-            self.sums[name] += sums[:, k]
-        self.sums["points"] += adjust
+            self.fund_sums[name] += sums[:, k]
+            self.sums[name] += by_hospital[:, k]
+        adjust = np.asarray(adjust, dtype=np.float64).reshape(self.n_fund, self.n_hosp)
+        self.fund_sums["points"] += adjust.ravel()
+        self.sums["points"] += adjust.sum(axis=0)
+        if self.n_fund > 1:
+            cells = cells.reshape(self.n_fund, self.n_hosp * self.n_drg, -1).sum(axis=0)
         self.classes += np.bincount(
             c.hospital.astype(np.int64) * N_CLASSES + claims.klass,
             minlength=self.n_hosp * N_CLASSES,
@@ -94,6 +110,11 @@ class YearTotals:
             self.cells[name] += cells[:, k]
         self._add_acts(claims, final)
         self.reference.append(Reference(c.hospital.copy(), claims.drg.copy(), c.cost.copy()))
+
+    def fund(self, f: int) -> dict[str, np.ndarray]:
+        """The sums of fund `f`'s claims per hospital."""
+        rows = slice(f * self.n_hosp, (f + 1) * self.n_hosp)
+        return {k: v[rows] for k, v in self.fund_sums.items()}
 
     def _add_acts(self, claims: PricedBatch, final: np.ndarray) -> None:
         """Points and money each act brought its hospital this month (for adaptation)."""

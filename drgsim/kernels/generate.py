@@ -16,7 +16,7 @@ D_DISCHARGE, D_READMIT, D_GAP = int(Draw.DISCHARGE), int(Draw.READMIT), int(Draw
 D_ADRG_COL, D_ADRG_ACCEPT = int(Draw.ADRG_COLUMN), int(Draw.ADRG_ACCEPT)
 D_SEVERITY, D_PATIENT, D_DAY = int(Draw.SEVERITY), int(Draw.PATIENT), int(Draw.DISCHARGE_DAY)
 D_STAY, D_SHORT, D_COST = int(Draw.STAY), int(Draw.SHORT_STAY), int(Draw.COST)
-D_UNGROUP = int(Draw.UNGROUPABLE)
+D_UNGROUP, D_FUND = int(Draw.UNGROUPABLE), int(Draw.FUND)
 N_PARAMS = 10
 #: Share of incomplete stays (transfer, death, against advice) that end within the incomplete
 #: stay days, their cost scaled down with their stay (draw_stay).
@@ -76,7 +76,9 @@ def _check(
     hospital,
     hosp_tier,
     hosp_cost_level,
-    hosp_oop_mean,
+    patient_share,
+    fund_key,
+    fund_cum,
     alias_prob,
     alias_idx,
     level_prob,
@@ -91,7 +93,11 @@ def _check(
     """Hospitals, tiers, ADRGs and DRGs index their tables, which are not empty."""
     name = "generate_cases"
     n_hosp, n_drg = hosp_tier.shape[0], ref_cost.shape[0]
-    checks.same_length(name, n_hosp, hosp_cost_level=hosp_cost_level, hosp_oop_mean=hosp_oop_mean)
+    checks.same_length(name, n_hosp, hosp_cost_level=hosp_cost_level)
+    checks.shape(name, "fund_cum", fund_cum, (None,))
+    checks.shape(name, "patient_share", patient_share, (fund_cum.shape[0], n_hosp))
+    if fund_cum.shape[0] == 0 or not np.all(np.diff(fund_cum) >= 0) or fund_cum[-1] != 1.0:
+        raise checks.KernelInputError(f"{name}: fund_cum must rise to 1.0 over at least one fund")
     checks.shape(name, "alias_prob", alias_prob, (None, None))
     n_tier, n_adrg = alias_prob.shape
     if n_adrg == 0 or n_drg == 0:
@@ -117,7 +123,9 @@ def generate_cases(
     hospital,
     hosp_tier,
     hosp_cost_level,
-    hosp_oop_mean,
+    patient_share,
+    fund_key,
+    fund_cum,
     alias_prob,
     alias_idx,
     level_prob,
@@ -130,6 +138,9 @@ def generate_cases(
     population,
 ):  # pragma: no cover - jitted
     """Draw one month's cases for the given hospital of each case; returns the case arrays.
+
+    A patient's fund is a draw of the patient's number on `fund_key` against the funds' upper
+    edges `fund_cum`; the patient-paid share's mean is `patient_share[fund, hospital]`.
 
     params = [cost_sigma, los_sigma, oop_sd, p_transfer, p_death, p_against_advice,
               short_days, readmit_rate, window_days, ungroupable_rate].
@@ -155,6 +166,8 @@ def generate_cases(
     day = np.empty(n, np.int16)
     discharge = np.empty(n, np.int8)
     ungroupable = np.empty(n, np.bool_)
+    fund = np.zeros(n, np.int8)
+    n_fund = fund_cum.shape[0]
     # each hospital's run of cases is drawn in order (a readmission follows its first stay)
     bounds = np.empty(n + 1, np.int64)
     n_seg = 0
@@ -208,7 +221,12 @@ def generate_cases(
                 * scale
                 * math.exp(cost_sigma * z - 0.5 * cost_sigma**2)
             )
-            share = hosp_oop_mean[h] + oop_sd * z_oop
+            f = 0
+            if n_fund > 1:
+                uf = uniform(fund_key, D_FUND, pid, 0)
+                while f < n_fund - 1 and uf >= fund_cum[f]:
+                    f += 1
+            share = patient_share[f, h] + oop_sd * z_oop
             share = min(max(share, 0.0), 0.95)
             patient[j] = pid
             adrg[j] = a
@@ -221,4 +239,18 @@ def generate_cases(
             admit[j] = d - stay
             discharge[j] = dtype
             ungroupable[j] = uniform(key, D_UNGROUP, j, 0) < ungroup_rate
-    return patient, adrg, severity, drg_true, cost, oop, los, admit, day, discharge, ungroupable
+            fund[j] = f
+    return (
+        patient,
+        adrg,
+        severity,
+        drg_true,
+        cost,
+        oop,
+        los,
+        admit,
+        day,
+        discharge,
+        ungroupable,
+        fund,
+    )

@@ -31,6 +31,7 @@ class Draw(IntEnum):
     SHORT_STAY = 9  # whether and how short an incomplete stay is
     COST = 10  # cost and patient share: a pair of normals (draws 0 and 1)
     UNGROUPABLE = 11  # whether the record cannot be grouped
+    FUND = 12  # which fund insures the patient: per patient number, on the city's fund key
     # hospital behaviours (population/behaviour.py), per case by case id
     UPCODE = 20
     SHIFT = 21

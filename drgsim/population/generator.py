@@ -12,6 +12,7 @@ from drgsim.kernels.generate import N_PARAMS, SHARE_MAX, SHORT_SHARE, generate_c
 from drgsim.kernels.rng import stream_key
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules.catalogue import Catalogue
+from drgsim.rules.funds import cumulative_shares, fund_key, patient_shares
 from drgsim.rules.growth import charge_factor, volume_factor
 from drgsim.scenario.schema import Scenario
 
@@ -55,6 +56,9 @@ class SyntheticSource:
             aliases.append(a)
         self.alias_prob = np.stack(probs)
         self.alias_idx = np.stack(aliases)
+        self.fund_cum = cumulative_shares(scn)
+        self.fund_key = fund_key(scn)
+        self.patient_share = patient_shares(scn, hospitals.tier, hospitals.oop_mean)
         self.hosp_tier = np.array([self.tier_index[int(t)] for t in hospitals.tier], np.int64)
         self.params = np.array(
             [
@@ -105,7 +109,9 @@ class SyntheticSource:
             hospital,
             self.hosp_tier,
             self.hospitals.cost_level * charge_factor(self.scn, year_index),
-            self.hospitals.oop_mean,
+            self.patient_share,
+            self.fund_key,
+            self.fund_cum,
             self.alias_prob,
             self.alias_idx,
             cat.level_prob,
@@ -117,7 +123,9 @@ class SyntheticSource:
             days,
             self.scn.region.population,
         )
-        patient, adrg, severity, drg_true, cost, oop, los, admit, day, discharge, ungroup = out
+        patient, adrg, severity, drg_true, cost, oop, los, admit, day, discharge, ungroup, fund = (
+            out
+        )
         n = hospital.shape[0]
         return CaseBatch(
             case_id=month_ids(month, n),
@@ -137,6 +145,7 @@ class SyntheticSource:
             ungroupable=ungroup,
             acts=np.zeros(n, dtype=np.uint8),
             **no_origin(n),
+            fund=fund,
         )
 
     def tier_mix(self, tier: int) -> np.ndarray:
@@ -166,15 +175,16 @@ class SyntheticSource:
         mean_cost = np.array([float(np.dot(self.tier_mix(int(t)), adrg_cost)) for t in hosp.tier])
         return yearly * hosp.cost_level * charge_factor(self.scn, year_index) * mean_cost
 
-    def expected_fund_cost(self) -> float:
-        """Expected fund part (charges − patient-paid) of year one's cases, in yuan.
+    def expected_fund_cost(self) -> np.ndarray:
+        """Expected fund part (charges − patient-paid) of year one's cases in each fund, in yuan.
 
-        Each case's patient share is drawn apart from its cost, so each hospital's fund part is
-        its expected charges × (1 − the expected clipped share, expected_patient_share).
+        A patient's fund and each case's patient share are drawn apart from its cost, so a
+        fund's part at a hospital is the fund's share of patients × the hospital's expected
+        charges × (1 − the fund's expected clipped share there, expected_patient_share).
         """
-        hosp, gen = self.hospitals, self.scn.generator
-        share = expected_patient_share(hosp.oop_mean, gen.oop_sd)
-        return float(np.sum(self.expected_charges(0) * (1.0 - share)))
+        share = expected_patient_share(self.patient_share, self.scn.generator.oop_sd)
+        patients = np.diff(self.fund_cum, prepend=0.0)[:, None]
+        return (patients * self.expected_charges(0) * (1.0 - share)).sum(axis=1)
 
 
 def expected_stay_scale(mean_los: np.ndarray, p_incomplete: float, short_days: int) -> np.ndarray:

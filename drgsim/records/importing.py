@@ -67,6 +67,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("case_id", "no", "record id, kept as text as given (JS2021-000123; 000123 is not 123)", ("结算ID", "结算编号", "就诊ID", "病案号")),
     Column("drg_true", "no", "DRG of the true severity (synthetic tables only)"),
     Column("tier", "no", "hospital tier 1–3 (calibration)", ("医院等级",)),
+    Column("fund", "no", "insurance fund, a name of the scenario's funds (else drawn per patient)", ("险种类型", "险种", "参保类型")),
 )  # fmt: skip
 NAMES = tuple(c.name for c in COLUMNS)
 
@@ -274,6 +275,8 @@ def import_cases(
     }
     if tier is not None:
         frame["tier"] = tier
+    if "fund" in cols:
+        frame["fund"] = np.array([str(v).strip() for v in cols["fund"]], dtype=object)
     cases = pd.DataFrame(frame)[ok].reset_index(drop=True)
     rejected, counts = checker.table(table, mapping)
     return Imported(

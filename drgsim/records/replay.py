@@ -8,6 +8,7 @@ would on synthetic ones.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from drgsim.errors import DrgsimError
 from drgsim.population.hospitals import HospitalTable
 from drgsim.records.importing import Imported, import_cases
 from drgsim.rules.catalogue import Catalogue
+from drgsim.rules.funds import cumulative_shares, fund_key, fund_names, fund_of
 from drgsim.scenario.schema import Scenario
 
 
@@ -32,10 +34,18 @@ class TableSource:
     A run imports a table once and hands the same source to every simulation that replays it.
     """
 
-    def __init__(self, imported: Imported, cat: Catalogue, start_year: int) -> None:
+    def __init__(
+        self,
+        imported: Imported,
+        cat: Catalogue,
+        start_year: int,
+        funds: Funds | None = None,
+    ) -> None:
+        """`funds` (a scenario's funds) sets each case's fund; without it every case is in one."""
         self.imported = imported
         self.start_year = start_year
-        self.batches = monthly_batches(imported.cases, cat, start_year)
+        fund = case_funds(imported, funds) if funds is not None else None
+        self.batches = monthly_batches(imported.cases, cat, start_year, fund)
         self.record_ids = record_ids(imported.cases)
 
     @classmethod
@@ -52,6 +62,7 @@ class TableSource:
         strict: bool = False,
         salt: str | None = None,
         hash_patient_ids: bool = True,
+        funds: Funds | None = None,
     ) -> TableSource:
         """Import the case table at `path` (see drgsim.records.importing) and batch it by month."""
         imported = import_cases(
@@ -66,7 +77,7 @@ class TableSource:
             salt=salt,
             hash_patient_ids=hash_patient_ids,
         )
-        return cls(imported, cat, start_year)
+        return cls(imported, cat, start_year, funds)
 
     @classmethod
     def from_scenario(cls, scn: Scenario, cat: Catalogue, hospitals: HospitalTable) -> TableSource:
@@ -84,6 +95,7 @@ class TableSource:
             strict=scn.cases.strict,
             salt=scn.privacy.salt,
             hash_patient_ids=scn.privacy.hash_patient_ids,
+            funds=Funds.of(scn) if len(scn.funds) > 1 else None,
         )
 
     @property
@@ -113,11 +125,13 @@ class TableSource:
                 charges[m - 1] += float(b.cost.sum())
         return charges / charges.sum() if charges.sum() > 0 else np.full(12, 1 / 12)
 
-    def fund_cost(self, year_index: int = 0) -> float:
-        """Fund part (cost − patient-paid) of the table's cases in a year, yuan."""
-        return float(
-            sum((b.cost - b.oop).sum() for (y, _), b in self.batches.items() if y == year_index)
-        )
+    def fund_cost(self, year_index: int = 0, n_funds: int = 1) -> np.ndarray:
+        """Fund part (cost − patient-paid) of the table's cases in a year in each fund, yuan."""
+        out = np.zeros(n_funds)
+        for (y, _), b in self.batches.items():
+            if y == year_index:
+                out += np.bincount(b.fund, weights=b.cost - b.oop, minlength=n_funds)[:n_funds]
+        return out
 
 
 def import_key(scn: Scenario, cat: Catalogue, hospitals: HospitalTable) -> tuple[Any, ...]:
@@ -132,7 +146,42 @@ def import_key(scn: Scenario, cat: Catalogue, hospitals: HospitalTable) -> tuple
     )
 
 
-def case_batch(cases: pd.DataFrame, cat: Catalogue) -> CaseBatch:
+@dataclass(frozen=True)
+class Funds:
+    """A scenario's funds as a replay needs them: names, and the patient draw for tables without."""
+
+    names: tuple[str, ...]
+    cum: np.ndarray
+    key: int
+    path: str
+
+    @classmethod
+    def of(cls, scn: Scenario) -> Funds:
+        """The funds of `scn`, whose case table is `cases.source`."""
+        return cls(
+            fund_names(scn), cumulative_shares(scn), int(fund_key(scn)), str(scn.cases.source)
+        )
+
+
+def case_funds(imported: Imported, funds: Funds) -> np.ndarray:
+    """Each imported case's fund: its `fund` column by name, else drawn from its patient number."""
+    cases = imported.cases
+    if "fund" not in cases.columns:
+        return fund_of(funds.key, cases["patient_id"].to_numpy(np.int64), funds.cum)
+    index = {name: i for i, name in enumerate(funds.names)}
+    given = cases["fund"].to_numpy(object)
+    fund = np.array([index.get(v, -1) for v in given], dtype=np.int64)
+    bad = np.flatnonzero(fund < 0)
+    if bad.size:
+        row = int(cases["row"].iloc[bad[0]])
+        raise ReplayError(
+            f"{funds.path}: row {row}, column fund: {given[bad[0]]!r} is not a fund of the "
+            f"scenario ({bad.size:,} rows like it); allowed: {', '.join(funds.names)}"
+        )
+    return fund.astype(np.int8)
+
+
+def case_batch(cases: pd.DataFrame, cat: Catalogue, fund: np.ndarray | None = None) -> CaseBatch:
     """All cases of an imported table as one batch (billed severity from the billed code).
 
     Each case keeps its row in the table as `record_row` (its own id, as text, is
@@ -166,6 +215,7 @@ def case_batch(cases: pd.DataFrame, cat: Catalogue) -> CaseBatch:
         ungroupable=ungroupable,
         acts=np.zeros(n, np.uint8),
         **{**no_origin(n), "record_row": cases["row"].to_numpy(np.int64)},
+        fund=np.zeros(n, np.int8) if fund is None else np.asarray(fund, np.int8),
     )
 
 
@@ -178,13 +228,13 @@ def record_ids(cases: pd.DataFrame) -> np.ndarray:
 
 
 def monthly_batches(
-    cases: pd.DataFrame, cat: Catalogue, start_year: int
+    cases: pd.DataFrame, cat: Catalogue, start_year: int, fund: np.ndarray | None = None
 ) -> dict[tuple[int, int], CaseBatch]:
     """Split imported cases into (year index, month) batches, each in hospital then row order.
 
     Each batch's cases get the ids of a month's cases (drgsim.cases.month_ids).
     """
-    batch = case_batch(cases, cat)
+    batch = case_batch(cases, cat, fund)
     year = cases["year"].to_numpy(np.int64) - start_year
     period = year * 13 + batch.month.astype(np.int64)
     key = period * (int(batch.hospital.max(initial=0)) + 1) + batch.hospital

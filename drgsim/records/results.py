@@ -16,6 +16,8 @@ from drgsim.records.outdir import staged
 from drgsim.scenario.schema import Scenario
 
 TABLES = ("catalogue", "hospital_month", "settlement", "region_year")
+#: Tables a run writes when it has them (cases asked for, variants, a replay, several funds).
+EXTRA_TABLES = ("cases", "comparison", "rejected", "fund_settlement")
 
 
 def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -40,6 +42,7 @@ class Result:
     case_parts: list[tuple[str, str, int, str]] = field(default_factory=list)
     rejected: pd.DataFrame | None = None
     tables: tuple[str, ...] = TABLES
+    fund_settlement: pd.DataFrame | None = None  # fund × hospital × year, with several funds
 
     def __repr__(self) -> str:
         ry = self.region_year
@@ -65,7 +68,7 @@ def write_tables(result: Result, directory: Path) -> None:
     """Write manifest.json, the Parquet tables and the cases into an existing `directory`."""
     for name in TABLES:
         _parquet(getattr(result, name), directory / f"{name}.parquet")
-    for extra in ("cases", "comparison", "rejected"):
+    for extra in EXTRA_TABLES:
         table = getattr(result, extra)
         if table is not None:
             _parquet(table, directory / f"{extra}.parquet")
@@ -126,7 +129,7 @@ def read(out: str | Path) -> dict[str, Any]:
     if not manifest_path.is_file():
         raise DrgsimError(f"{out}: no manifest.json; expected the output directory of drgsim run")
     tables: dict[str, Any] = {"manifest": json.loads(manifest_path.read_text(encoding="utf-8"))}
-    for name in (*TABLES, "cases", "comparison", "rejected"):
+    for name in (*TABLES, *EXTRA_TABLES):
         path = out / f"{name}.parquet"
         if path.is_file():
             tables[name] = pd.read_parquet(path)

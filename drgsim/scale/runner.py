@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from drgsim.engine.calendar import CaseSource, Simulation
@@ -27,6 +28,7 @@ from drgsim.records.provenance import versions
 from drgsim.records.replay import TableSource, import_key
 from drgsim.records.results import TABLES, Result, frame
 from drgsim.rules.catalogue import Catalogue
+from drgsim.rules.funds import fund_budgets, needs_expected_cost
 from drgsim.scale.cluster import dask_client, map_in_order
 from drgsim.scale.regions import is_multi_region, region_scenarios
 from drgsim.scenario.loader import load_scenario, variant_names, variant_scenario
@@ -51,8 +53,10 @@ def case_source(
     return SyntheticSource(scn, cat, hospitals)
 
 
-def default_budget(scn: Scenario, cat: Catalogue, table: TableSource | None = None) -> float:
-    """Budget-neutral annual budget: the fund's part of year one's expected cost at baseline."""
+def expected_fund_cost(
+    scn: Scenario, cat: Catalogue, table: TableSource | None = None
+) -> np.ndarray:
+    """Each fund's part of year one's expected cost at baseline (spec §3's neutral budget)."""
     source = case_source(scn, cat, hospital_table(scn), table)
     if isinstance(source, SyntheticSource):
         return source.expected_fund_cost()
@@ -64,7 +68,22 @@ def default_budget(scn: Scenario, cat: Catalogue, table: TableSource | None = No
             + (f" (rejected: {reasons})" if reasons else "")
             + "; expected at least one row that can be settled"
         )
-    return source.fund_cost(0)
+    return source.fund_cost(0, len(scn.funds))
+
+
+def annual_budgets(
+    scn: Scenario,
+    cat: Catalogue,
+    table: TableSource | None = None,
+    neutral: np.ndarray | None = None,
+) -> tuple[float, ...]:
+    """Year one's budget of each fund: as written, else budget-neutral (spec §3).
+
+    `neutral` is the funds' expected cost when known (a variant is budgeted as its baseline).
+    """
+    if needs_expected_cost(scn) and neutral is None:
+        neutral = expected_fund_cost(scn, cat, table)
+    return fund_budgets(scn, neutral)
 
 
 @dataclass(frozen=True)
@@ -74,7 +93,7 @@ class Job:
     variant: str
     scenario: Scenario
     catalogue: Catalogue
-    annual_budget: float
+    annual_budget: tuple[float, ...]  # per fund
     replication: int
     keep_cases: bool
     region: str = ""
@@ -134,15 +153,15 @@ def run(
     imported: dict[tuple[Any, ...], TableSource] = {}  # each case table read once per run
     for region, rscn in regions:
         rtable = replay_table(rscn, cat, imported)
-        budget = rscn.budget.annual
-        if budget is None:
-            budget = default_budget(rscn, cat, rtable)
-        budgets[region] = budget
+        neutral = expected_fund_cost(rscn, cat, rtable) if needs_expected_cost(rscn) else None
+        budget = annual_budgets(rscn, cat, rtable, neutral)
+        budgets[region] = sum(budget)
         for name in names:
             vscn = variant_scenario(rscn, name)
             vcat = cat if vscn.catalogue == scn.catalogue else load_catalogue(vscn)
             vtable = replay_table(vscn, vcat, imported)
-            vbudget = vscn.budget.annual if vscn.budget.annual is not None else budget
+            vneutral = _same_funds(vscn, rscn, neutral)
+            vbudget = annual_budgets(vscn, vcat, vtable, vneutral)
             for r in range(reps):
                 part = None
                 if stream:
@@ -185,7 +204,21 @@ def run(
         comparison,
         [(r, v, i, str(f)) for r, v, i, f in parts],
         rejected,
+        fund_settlement=_frame(collected, "fund_settlement", multi) if len(scn.funds) > 1 else None,
     )
+
+
+def _same_funds(
+    variant: Scenario, baseline: Scenario, neutral: np.ndarray | None
+) -> np.ndarray | None:
+    """The baseline's expected fund cost, where the variant has the same funds and shares."""
+    shares = [
+        (k, f.share, f.patient_share_mean, f.patient_share_tiers) for k, f in variant.funds.items()
+    ]
+    base = [
+        (k, f.share, f.patient_share_mean, f.patient_share_tiers) for k, f in baseline.funds.items()
+    ]
+    return neutral if shares == base else None
 
 
 def replay_table(

@@ -55,7 +55,7 @@ class Task:
     replication: int
     variant: str
     scenario: Scenario
-    annual_budget: float
+    annual_budget: tuple[float, ...]  # per fund
     catalogue: Catalogue | None  # None: the sweep's shared catalogue
     table: TableSource | None = None  # the imported case table the point replays
 
@@ -158,7 +158,14 @@ def sweep(
     (the baseline unless named) is swept; its budget is the one `drgsim run` gives it.
     `workers=0` runs the tasks in this process without Dask.
     """
-    from drgsim.scale.runner import default_budget, load_catalogue, replay_table, scenario_hash
+    from drgsim.scale.runner import (
+        annual_budgets,
+        expected_fund_cost,
+        load_catalogue,
+        replay_table,
+        scenario_hash,
+    )
+    from drgsim.rules.funds import needs_expected_cost
     from drgsim.scenario.loader import load_scenario, variant_scenario
     from drgsim.scenario.schema import Scenario
 
@@ -175,9 +182,8 @@ def sweep(
     cat = load_catalogue(scn)
     imported: dict[tuple[Any, ...], TableSource] = {}  # each case table read once per sweep
     replayed = replay_table(scn, cat, imported)
-    budget = (
-        scn.budget.annual if scn.budget.annual is not None else default_budget(scn, cat, replayed)
-    )
+    neutral = expected_fund_cost(scn, cat, replayed) if needs_expected_cost(scn) else None
+    budget = annual_budgets(scn, cat, replayed, neutral)
     manifest = {
         "scenario": scn.name,
         "scenario_file": str(scenario) if isinstance(scenario, str | Path) else None,
@@ -189,7 +195,7 @@ def sweep(
         "points": [{"point": i, **p} for i, p in enumerate(pts)],
         "replications": reps,
         "years": scn.years,
-        "annual_budget_yuan": budget,
+        "annual_budget_yuan": float(sum(budget)),
         "tables": list(TABLES),
         "layout": "<table>/point=<i>/rep=<r>.parquet",
         "seeding": "SeedSequence(seed, spawn_key=(replication, year, month, stream)): "
@@ -203,8 +209,9 @@ def sweep(
     for i, point in enumerate(pts):
         pscn = _apply(scn, point, f"grid point {i}")
         pcat = None if pscn.catalogue == scn.catalogue else load_catalogue(pscn)
-        pbudget = pscn.budget.annual if pscn.budget.annual is not None else budget
         ptable = replay_table(pscn, pcat or cat, imported)
+        pneutral = neutral if pscn.funds == scn.funds else None
+        pbudget = annual_budgets(pscn, pcat or cat, ptable, pneutral)
         tasks += [
             Task(str(out), i, r, variant, pscn, pbudget, pcat, ptable)
             for r in range(reps)

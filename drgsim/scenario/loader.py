@@ -19,6 +19,7 @@ from drgsim.scenario.schema import (
     INDICATORS,
     MAX_CASES_PER_MONTH,
     MAX_FEN,
+    MAX_FUNDS,
     MAX_HOSPITALS,
     FrozenDict,
     Region,
@@ -472,6 +473,7 @@ def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool =
     shares = scn.budget.month_shares
     if shares is not None and (len(shares) != 12 or sum(shares) <= 0):
         fail("budget.month_shares", list(shares), "expected 12 non-negative values, sum > 0")
+    _check_funds(scn, fail)
     year_weights = scn.weights.year_weights
     if year_weights is not None and len(year_weights) != scn.weights.reference_years:
         fail(
@@ -615,6 +617,40 @@ def _check_codes(path: str, codes: tuple[str, ...], fail: Any, *, adrg_only: boo
         elif code in seen:
             fail(f"{path}.{i}", code, "each code may be listed once")
         seen.add(code)
+
+
+def _check_funds(scn: Scenario, fail: Any) -> None:
+    """Funds: a few, named, their shares of patients summing to 1, their budgets within the total."""
+    funds = scn.funds
+    if not 1 <= len(funds) <= MAX_FUNDS:
+        fail("funds", dict(funds), f"expected 1 to {MAX_FUNDS} funds")
+        return
+    total = sum(f.share for f in funds.values())
+    if abs(total - 1.0) > 1e-9:
+        shares = {name: f.share for name, f in funds.items()}
+        fail("funds", shares, f"the funds' shares sum to {total:g}; they must sum to 1")
+    for name, f in funds.items():
+        if not name.strip():
+            fail("funds", name, "expected a fund name that is not empty")
+        for tier in f.patient_share_tiers:
+            if tier not in (1, 2, 3):
+                fail(f"funds.{name}.patient_share_tiers.{tier}", tier, "allowed tiers: 1, 2, 3")
+    given = [f.budget for f in funds.values() if f.budget is not None]
+    annual = scn.budget.annual
+    if annual is not None and given and sum(given) > annual * (1 + 1e-12):
+        fail(
+            "funds",
+            {name: f.budget for name, f in funds.items()},
+            f"the funds' budgets sum to {sum(given):,.2f} yuan, more than budget.annual "
+            f"({annual:,.2f}); expected at most the total",
+        )
+    if annual is not None and len(given) == len(funds) and abs(sum(given) - annual) > 0.005:
+        fail(
+            "budget.annual",
+            annual,
+            f"every fund names its budget and they sum to {sum(given):,.2f}; expected the same "
+            "total or budget.annual: null",
+        )
 
 
 def _derived_region(scn: Scenario) -> Region:

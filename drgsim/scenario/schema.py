@@ -58,6 +58,7 @@ def _fd(d: dict[Any, Any]) -> Any:
 MAX_CASES_PER_MONTH = 10_000_000
 MAX_HOSPITALS = 10_000  # per region; K[h, g] alone is hospitals × groups × 8 bytes
 MAX_FEN = 2**63 - 1
+MAX_FUNDS = 16  # a fund is an int8 on each case; cities have two or three
 FEN_HEADROOM = 1_000
 
 DEFAULT_SEASONALITY = (1.06, 0.84, 0.98, 1.0, 1.01, 0.98, 1.03, 1.04, 0.99, 0.96, 1.01, 1.10)
@@ -619,6 +620,40 @@ class Budget:
 
 
 @dataclass(frozen=True)
+class Fund:
+    """One insurance fund settled on its own (spec §3): its patients and its budget."""
+
+    share: float = key(
+        1.0,
+        gt=0,
+        le=1,
+        doc="share of the city's patients insured by this fund",
+        source=f"{SPEC} §3",
+    )
+    patient_share_mean: float | None = key(
+        None,
+        ge=0,
+        le=0.95,
+        doc="mean patient-paid share of a stay's charges; null = generator.oop_share by tier",
+        source="NHSA 2023: the fund pays 84.6% (employee), 68.1% (resident) [C]",
+    )
+    patient_share_tiers: dict[int, float] = key(
+        factory=_fd({}),
+        ge=0,
+        le=0.95,
+        doc="patient-paid share by hospital tier, overriding patient_share_mean for those tiers",
+        source="NHSA 2023 by level: employee 83.5/87.4/89.4%, resident 63.2/72.4/80.8% [C]",
+    )
+    budget: float | None = key(
+        None,
+        ge=0,
+        doc="yuan in year one; null = its part of budget.annual (by expected fund cost), or "
+        "budget-neutral when budget.annual is null",
+        source=f"{SPEC} §3",
+    )
+
+
+@dataclass(frozen=True)
 class PointValue:
     """Floor and ceiling of the year's point value, as ratios of the planned PV_ref (spec §3)."""
 
@@ -847,6 +882,12 @@ class Scenario:
     )
     readmission: Readmission = key(factory=Readmission)
     budget: Budget = key(factory=Budget)
+    funds: dict[str, Fund] = key(
+        factory=_fd({"all": Fund()}),
+        doc="insurance funds by name, each with its own budget, reserve, point value and "
+        "settlement; a patient belongs to one (default: one fund `all`)",
+        source=f"{SPEC} §3 (most cities settle 职工 and 居民 apart)",
+    )
     point_value: PointValue = key(factory=PointValue)
     reporting: Reporting = key(factory=Reporting)
     settlement: Settlement = key(factory=Settlement)
