@@ -176,7 +176,11 @@ CASES = {
         _generate_args(fund_cum=np.array([0.6, 0.9]), patient_share=np.full((2, 2), 0.3)),
         "fund_cum",
     ),
-    "generate: fund shares": (generate_cases, _generate_args(patient_share=np.full((2, 2), 0.3)), "patient_share"),
+    "generate: fund shares": (
+        generate_cases,
+        _generate_args(patient_share=np.full((2, 2), 0.3)),
+        "patient_share",
+    ),
     "generate: tier": (generate_cases, _generate_args(hosp_tier=np.array([0, 1])), "hosp_tier"),
     "generate: alias": (generate_cases, _generate_args(alias_idx=_i32(0, 2)[None, :]), "alias_idx"),
     "generate: DRG": (

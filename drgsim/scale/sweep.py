@@ -158,6 +158,7 @@ def sweep(
     (the baseline unless named) is swept; its budget is the one `drgsim run` gives it.
     `workers=0` runs the tasks in this process without Dask.
     """
+    from drgsim.rules.funds import needs_expected_cost
     from drgsim.scale.runner import (
         annual_budgets,
         expected_fund_cost,
@@ -165,7 +166,6 @@ def sweep(
         replay_table,
         scenario_hash,
     )
-    from drgsim.rules.funds import needs_expected_cost
     from drgsim.scenario.loader import load_scenario, variant_scenario
     from drgsim.scenario.schema import Scenario
 
