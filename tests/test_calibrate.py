@@ -2,14 +2,15 @@
 
 Tolerances (stated here, checked below), for a 2-year history of ~80 000 cases:
 - reference cost of each group with ≥ 500 cases: within max(5%, 4 standard errors) of the
-  truth (catalogue cost × mean cost level of the group's hospitals × one common factor for
-  trimming and short stays);
+  truth (catalogue cost × one common factor for growth and trimming: the generator's stays of a
+  group cost its catalogue reference on average, whatever its hospitals' cost levels);
 - relative weights follow: rw ratio between groups within the same bound;
 - pooled cost sigma within 0.05 of the generator's cost_sigma;
 - hospital cost levels (normalised to a case-weighted mean of 1) within 5%;
 - seasonality: each month within 4 sampling standard errors;
 - discharge-type shares within 4 standard errors; patient-paid share by tier within 0.01;
-- tilt difference between tier 3 and tier 1 within 0.15 of the truth.
+- tilt difference between tier 3 and tier 1 within 0.4 of the truth (calibrate's power law
+  approximates the generator's rescaled mixes).
 """
 
 from __future__ import annotations
@@ -88,35 +89,31 @@ def test_calibration_writes_every_table(calibrated) -> None:
 
 
 def test_recovered_weights_match_the_generators_costs(calibrated) -> None:
-    hosp, c, out, _ = calibrated
+    _, _, out, _ = calibrated
     cat = catalogue_mod.builtin()
     w = pd.read_csv(out / "weights.csv").set_index("drg")
-    level = dict(zip(hosp.ids, hosp.cost_level, strict=True))
-    grouped = c[c["drg_billed"] != "0000"]
-    mean_level = grouped["hospital"].map(level).groupby(grouped["drg_billed"]).mean()
     ref = pd.Series(cat.ref_cost, index=cat.drg)
     big = w.index[w["cases"] >= 500]
-    truth = ref[big] * mean_level[big]
+    truth = ref[big]  # the city's stays of a group cost its reference × common factors
     ratio = w.loc[big, "ref_mean_cost_yuan"] / truth
     ratio /= np.median(ratio)
     se = w.loc[big, "cv"] / np.sqrt(w.loc[big, "cases"])
     assert len(big) >= 20
     assert (np.abs(ratio - 1) <= np.maximum(0.05, 4 * se)).all()
-    rw_ratio = (w.loc[big, "rw"] / ref[big] / mean_level[big]) / np.median(
-        w.loc[big, "rw"] / ref[big] / mean_level[big]
-    )
+    rw_ratio = (w.loc[big, "rw"] / ref[big]) / np.median(w.loc[big, "rw"] / ref[big])
     assert (np.abs(rw_ratio - 1) <= np.maximum(0.05, 4 * se)).all()
 
 
 def test_recovered_generator_parameters(calibrated) -> None:
     hosp, c, out, summary = calibrated
     gen = summary["generator"]
-    assert gen["cost_sigma"] == pytest.approx(0.55, abs=0.05)
+    truth_gen = load_scenario(CITY).generator
+    assert gen["cost_sigma"] == pytest.approx(truth_gen.cost_sigma, abs=0.05)
     n = len(c)
     for key in ("transfer", "death", "against_advice"):
         truth = CITY["generator"][key]
         assert abs(gen[key] - truth) <= 4 * np.sqrt(truth * (1 - truth) / n), key
-    for tier, truth in {3: 0.36, 2: 0.32, 1: 0.28}.items():
+    for tier, truth in truth_gen.oop_share.items():
         assert gen["oop_share"][tier] == pytest.approx(truth, abs=0.01)
     season = np.array(load_scenario({"extends": "shanwei"}).region.seasonality)
     expected = season / season.mean()
@@ -127,7 +124,11 @@ def test_recovered_generator_parameters(calibrated) -> None:
     assert gen["charges_growth"] == pytest.approx(0.04, abs=0.02)
     assert gen["admissions_growth"] == pytest.approx(0.02, abs=0.03)
     tilt = gen["complexity_tilt"]
-    assert tilt[3] - tilt[1] == pytest.approx(0.35 - (-0.45), abs=0.15)
+    # calibrate fits each tier's mix as the city's × RW^tilt; the generator rescales its tilted
+    # mixes so the tiers keep the city's shares, which the power law only approximates: at the
+    # default tilts (1.5 and −1.0) the difference comes back within 0.4
+    truth_tilt = truth_gen.complexity_tilt
+    assert tilt[3] - tilt[1] == pytest.approx(truth_tilt[3] - truth_tilt[1], abs=0.4)
     # the share of stays followed by a readmission is the generator's rate (binomial bounds)
     rate = load_scenario(CITY).generator.readmission_rate
     assert abs(gen["readmission_rate"] - rate) <= 4 * np.sqrt(rate * (1 - rate) / n)

@@ -84,6 +84,8 @@ def test_builtin_weights(cat: Catalogue) -> None:
     assert cat.adrg_share.sum() == pytest.approx(1.0, abs=1e-12)
     assert (cat.adrg_share > 0).all() and cat.group_probs().sum() == pytest.approx(1.0)
     assert ((cat.mean_los >= 1) & (cat.mean_los <= 60)).all()
+    # the case-weighted mean stay is the NHC 2023 hospital figure, 8.8 days (stays to 0.01 day)
+    assert np.dot(cat.group_probs(), cat.mean_los) == pytest.approx(8.8, abs=0.005)
     assert cat.stable.all()
     for arr, dt in [(cat.drg_adrg, np.int32), (cat.group_table, np.int32), (cat.ref_cost, float)]:
         assert arr.dtype == dt

@@ -12,6 +12,8 @@ import pytest
 
 import drgsim
 from drgsim.rules.growth import budget_growth
+from drgsim.rules.money import written as exact
+from drgsim.scale.runner import default_budget, load_catalogue
 
 
 def test_budget_growth_defaults_to_the_generators_growth_and_keeps_a_written_value() -> None:
@@ -32,9 +34,11 @@ def three_years() -> drgsim.Result:
 
 def test_budget_grows_by_the_neutral_rate_to_the_fen(three_years: drgsim.Result) -> None:
     budgets = three_years.region_year.sort_values("year")["budget_fen"].tolist()
-    year_one = F(budgets[0])  # year one's budget is the budget-neutral default, in whole fen
-    grown = [year_one * F(10_608, 10_000) ** y for y in (1, 2)]
-    assert budgets[1:] == [round(g) for g in grown]
+    # year one's budget is the budget-neutral default in yuan; each year grows it, unrounded
+    scn = three_years.scenario
+    year_one = exact(default_budget(scn, load_catalogue(scn))) * 100
+    grown = [year_one * F(10_608, 10_000) ** y for y in (0, 1, 2)]
+    assert budgets == [round(g) for g in grown]
 
 
 def test_charges_and_volume_grow_and_payment_keeps_pace(three_years: drgsim.Result) -> None:
@@ -50,3 +54,18 @@ def test_charges_and_volume_grow_and_payment_keeps_pace(three_years: drgsim.Resu
     # the hospitals' payment over their fund-eligible charges stays within ±1 point a year
     ratio = years["final_fen"] / 100 / (years["true_cost_yuan"] - years["oop_yuan"])
     assert (ratio.diff().iloc[1:].abs() <= 0.01).all(), ratio.tolist()
+
+
+def test_money_per_rw_unit_grows_with_charges_and_margins_stay_flat(
+    three_years: drgsim.Result,
+) -> None:
+    """Spec v2 §9: a default baseline keeps the hospitals' total margin (payment − fund-eligible
+    charges, until issue 11's economic costs) within ±1% of their payments every year, while
+    money per RW unit grows with charges (growth.charges ± 1 point a year)."""
+    ry = three_years.region_year.sort_values("year")
+    growth = ry["money_per_rw_yuan"].pct_change().iloc[1:]
+    assert ((growth - 0.04).abs() <= 0.01).all(), growth.tolist()
+    years = three_years.settlement.groupby("year")[["final_fen", "charges_yuan", "oop_yuan"]]
+    paid = years.sum()["final_fen"] / 100
+    margin = paid - (years.sum()["charges_yuan"] - years.sum()["oop_yuan"])
+    assert ((margin / paid).abs() <= 0.01).all(), (margin / paid).tolist()

@@ -6,6 +6,7 @@ import math
 
 import numba
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -29,10 +30,13 @@ from drgsim.population.generator import (
     expected_patient_share,
     expected_stay_scale,
     month_days,
+    tier_mixes,
+    trimmed_mean_factor,
 )
 from drgsim.population.hospitals import hospital_table
 from drgsim.records.catalogue_file import builtin
 from drgsim.scenario.loader import load_scenario
+from drgsim.scenario.schema import Generator
 
 U64 = st.integers(min_value=0, max_value=2**64 - 1)
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
@@ -596,18 +600,28 @@ def _alias_probabilities(prob: np.ndarray, alias: np.ndarray) -> np.ndarray:
 
 
 def test_synthetic_costs_average_to_the_catalogue_mean() -> None:
-    """Without incomplete stays a case costs ref_cost × the hospital's cost level on average."""
+    """Without incomplete stays, trimming or growth, the city's stays of each ADRG cost its
+    catalogue reference on average, and a hospital's cost level is relative to the city's."""
     gen = {"transfer": 0.0, "death": 0.0, "against_advice": 0.0}
-    _, cat, hospitals, source, batch = _month_of({"generator": gen})
+    _, cat, hospitals, _, batch = _month_of(
+        {"generator": gen, "weights": {"trim_quantiles": [0, 1]}, "growth": {"charges": 0}}
+    )
     assert batch.n > 20_000
     adrg_cost = (cat.level_prob * cat.ref_cost[cat.group_table]).sum(axis=1)
-    expected = 0.0
-    for h in range(hospitals.n):
-        t = source.hosp_tier[h]
-        p_adrg = _alias_probabilities(source.alias_prob[t], source.alias_idx[t])
-        n_h = np.sum(batch.hospital == h)
-        expected += n_h * hospitals.cost_level[h] * float(p_adrg @ adrg_cost)
-    assert batch.cost.mean() == pytest.approx(expected / batch.n, rel=0.04)
+    reference = adrg_cost[batch.adrg]
+    assert batch.cost.sum() == pytest.approx(reference.sum(), rel=0.03)
+    # within an ADRG a tier-3 stay costs cost_level[3] / cost_level[2] times a tier-2 stay:
+    # pooled over ADRGs with both, each weighted by n3 × n2 / (n3 + n2)
+    df = pd.DataFrame(
+        {"a": batch.adrg, "t": hospitals.tier[batch.hospital], "rel": batch.cost / reference}
+    )
+    cell = df[df["t"] >= 2].groupby(["a", "t"])["rel"].agg(["mean", "size"]).unstack("t")
+    cell = cell.dropna()
+    n3, n2 = cell[("size", 3)], cell[("size", 2)]
+    w = n3 * n2 / (n3 + n2)
+    ratio = (w * cell[("mean", 3)]).sum() / (w * cell[("mean", 2)]).sum()
+    levels = Generator().cost_level
+    assert ratio == pytest.approx(levels[3] / levels[2], rel=0.04)
     assert np.all(batch.cost > 0) and np.all(batch.oop >= 0) and np.all(batch.oop <= batch.cost)
     assert np.all(batch.los >= 1)
 
@@ -618,6 +632,29 @@ def test_expected_stay_scale_by_hand() -> None:
     got = expected_stay_scale(np.array([2.0, 9.0]), 0.4, 2)
     assert got == pytest.approx([0.8 + 0.2 * 2 / 3, 0.8 + 0.2 * 0.2], rel=1e-12)
     assert expected_stay_scale(np.array([5.0]), 0.0, 2) == pytest.approx([1.0])
+
+
+def test_tier_mixes_keep_the_city_shares_and_tilt_by_weight() -> None:
+    rng = np.random.default_rng(2)
+    share = rng.dirichlet(np.ones(30))
+    rw = np.exp(rng.normal(0.0, 0.8, 30))
+    volume = np.array([0.5, 0.3, 0.2])
+    mix = tier_mixes(share, rw, np.array([-1.0, 0.3, 1.5]), volume)
+    np.testing.assert_allclose(mix.sum(axis=1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(volume @ mix, share, rtol=1e-9)
+    mean_rw = mix @ rw
+    assert mean_rw[0] < share @ rw < mean_rw[2]
+    # one tier takes the city's shares whatever its tilt
+    np.testing.assert_allclose(tier_mixes(share, rw, np.array([2.0]), np.ones(1))[0], share)
+
+
+def test_trimmed_mean_factor_is_the_lognormals_trimmed_mean() -> None:
+    sigma = 0.6
+    x = np.exp(sigma * np.random.default_rng(3).standard_normal(2_000_000) - sigma**2 / 2)
+    lo, hi = np.quantile(x, [0.025, 0.975])
+    sampled = x[(x >= lo) & (x <= hi)].mean()
+    assert trimmed_mean_factor(sigma, (0.025, 0.975)) == pytest.approx(sampled, abs=2e-3)
+    assert trimmed_mean_factor(sigma, (0.0, 1.0)) == pytest.approx(1.0)
 
 
 def test_expected_patient_share_is_the_clipped_normals_mean() -> None:

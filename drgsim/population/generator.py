@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-import math
+from statistics import NormalDist
 
 import numpy as np
 
@@ -49,6 +49,13 @@ class SyntheticSource:
         gen = scn.generator
         tiers = sorted({int(t) for t in hospitals.tier})
         self.tier_index = {t: i for i, t in enumerate(tiers)}
+        adrg_rw = (cat.level_prob * cat.rw()[cat.group_table]).sum(axis=1)
+        self.mixes = tier_mixes(
+            cat.adrg_share,
+            adrg_rw,
+            np.array([gen.complexity_tilt[t] for t in tiers], dtype=np.float64),
+            np.array([hospitals.volume_share[hospitals.tier == t].sum() for t in tiers]),
+        )
         probs, aliases = [], []
         for t in tiers:
             p, a = alias_table(self.tier_mix(t))
@@ -60,6 +67,7 @@ class SyntheticSource:
         self.fund_key = fund_key(scn)
         self.patient_share = patient_shares(scn, hospitals.tier, hospitals.oop_mean)
         self.hosp_tier = np.array([self.tier_index[int(t)] for t in hospitals.tier], np.int64)
+        self.draw_cost = self.full_stay_cost()
         self.params = np.array(
             [
                 gen.cost_sigma,
@@ -116,7 +124,7 @@ class SyntheticSource:
             self.alias_idx,
             cat.level_prob,
             cat.group_table,
-            cat.ref_cost,
+            self.draw_cost,
             cat.mean_los,
             self.params,
             first,
@@ -149,30 +157,54 @@ class SyntheticSource:
         )
 
     def tier_mix(self, tier: int) -> np.ndarray:
-        """ADRG case mix of a tier: the city's shares tilted by expected weight^tilt."""
-        cat = self.cat
-        adrg_rw = (cat.level_prob * cat.rw()[cat.group_table]).sum(axis=1)
-        mix = cat.adrg_share * adrg_rw ** self.scn.generator.complexity_tilt[tier]
-        return mix / mix.sum()
+        """ADRG case mix of a tier (tier_mixes)."""
+        return self.mixes[self.tier_index[tier]]
+
+    def stay_scale(self) -> np.ndarray:
+        """Each DRG's mean cost scale of its stays (expected_stay_scale)."""
+        gen = self.scn.generator
+        p_incomplete = min(gen.transfer + gen.death + gen.against_advice, 1.0)
+        return expected_stay_scale(self.cat.mean_los, p_incomplete, self.scn.incomplete_stay_days)
+
+    def adrg_level(self) -> np.ndarray:
+        """Each ADRG's mean cost level over the city's cases: the hospitals' levels weighted by
+        their expected cases of the ADRG (1 for an ADRG without cases)."""
+        hosp = self.hospitals
+        cases = hosp.volume_share[:, None] * self.mixes[self.hosp_tier]  # [H, A]
+        total = cases.sum(axis=0)
+        level = hosp.cost_level @ cases
+        return np.where(total > 0, level / np.where(total > 0, total, 1.0), 1.0)
+
+    def full_stay_cost(self) -> np.ndarray:
+        """The cost of a full stay of each DRG at cost level 1 in year one, in yuan.
+
+        The catalogue's reference cost is what a bureau would set for year one: the trimmed
+        mean (weights.trim_quantiles) of the group's claims in the year before. So year one's
+        stays cost the reference × one year's charge growth on average, over the ADRG's mean
+        cost level (a hospital's level is its cost relative to the city's for the same group),
+        the DRG's stay scale (short incomplete stays cost less) and the lognormal's trimmed
+        mean (trimmed_mean_factor): year one's tariff then stands to its claims as year two's
+        stands to its own, and case classes and money per RW unit carry on from year to year.
+        """
+        cat, scn = self.cat, self.scn
+        trim = trimmed_mean_factor(scn.generator.cost_sigma, scn.weights.trim_quantiles)
+        level = self.adrg_level()[cat.drg_adrg]
+        return cat.ref_cost * charge_factor(scn, 1) / (level * self.stay_scale() * trim)
 
     def expected_charges(self, year_index: int = 0) -> np.ndarray:
         """Expected charges of each hospital's cases in year `year_index` (0-based), in yuan.
 
         What month() draws on average: the expected admissions × the cost level × the mean over
-        the tier's case mix of each DRG's reference cost × its expected stay scale (short
-        incomplete stays cost less, expected_stay_scale). The lognormal noise has mean 1, and a
+        the tier's case mix of each DRG's full-stay cost × its stay scale (short incomplete
+        stays cost less, expected_stay_scale). The lognormal noise has mean 1, and a
         readmission repeats its first stay's DRG, drawn from the same mix, with a stay and cost
         drawn as any case's: neither moves the mean.
         """
-        cat, hosp, gen = self.cat, self.hospitals, self.scn.generator
-        scale = expected_stay_scale(
-            cat.mean_los,
-            min(gen.transfer + gen.death + gen.against_advice, 1.0),
-            self.scn.incomplete_stay_days,
-        )
-        adrg_cost = (cat.level_prob * (cat.ref_cost * scale)[cat.group_table]).sum(axis=1)
+        cat, hosp = self.cat, self.hospitals
+        drg_cost = self.draw_cost * self.stay_scale()
+        adrg_cost = (cat.level_prob * drg_cost[cat.group_table]).sum(axis=1)
         yearly = np.sum([self.expected_counts(year_index, m) for m in range(1, 13)], axis=0)
-        mean_cost = np.array([float(np.dot(self.tier_mix(int(t)), adrg_cost)) for t in hosp.tier])
+        mean_cost = self.mixes[self.hosp_tier] @ adrg_cost
         return yearly * hosp.cost_level * charge_factor(self.scn, year_index) * mean_cost
 
     def expected_fund_cost(self) -> np.ndarray:
@@ -185,6 +217,40 @@ class SyntheticSource:
         share = expected_patient_share(self.patient_share, self.scn.generator.oop_sd)
         patients = np.diff(self.fund_cum, prepend=0.0)[:, None]
         return (patients * self.expected_charges(0) * (1.0 - share)).sum(axis=1)
+
+
+def tier_mixes(
+    share: np.ndarray, adrg_rw: np.ndarray, tilt: np.ndarray, volume: np.ndarray
+) -> np.ndarray:
+    """Each tier's ADRG case mix [T, A]: the city's share × expected weight^tilt of the tier,
+    scaled by tier and by ADRG so that every tier's mix sums to 1 and the tiers' mixes,
+    weighted by their share of admissions `volume`, are the city's shares (the catalogue's).
+
+    The scales are found by alternating proportional fitting (Sinkhorn), to 1e-12.
+    """
+    kernel = np.asarray(adrg_rw, dtype=np.float64)[None, :] ** tilt[:, None]
+    v = np.asarray(volume, dtype=np.float64) / np.sum(volume)
+    x = np.ones(tilt.shape[0])
+    for _ in range(100_000):
+        y = 1.0 / (v @ (x[:, None] * kernel))
+        x = 1.0 / (kernel @ (share * y))
+        city = v @ (x[:, None] * y[None, :] * kernel)  # each ADRG's city scale: 1 when fitted
+        if np.max(np.abs(city - 1.0)) < 1e-12:
+            break
+    mix = share[None, :] * x[:, None] * y[None, :] * kernel
+    return mix / mix.sum(axis=1, keepdims=True)
+
+
+def trimmed_mean_factor(sigma: float, quantiles: tuple[float, float]) -> float:
+    """Mean of a mean-1 lognormal(σ) between its quantiles q_lo and q_hi, as the tariff trims
+    a group's costs: (Φ(z_hi − σ) − Φ(z_lo − σ)) / (q_hi − q_lo), z = Φ⁻¹(q)."""
+    lo, hi = quantiles
+    if hi <= lo:
+        return 1.0
+    unit = NormalDist()
+    below_hi = unit.cdf(unit.inv_cdf(hi) - sigma) if hi < 1 else 1.0
+    below_lo = unit.cdf(unit.inv_cdf(lo) - sigma) if lo > 0 else 0.0
+    return (below_hi - below_lo) / (hi - lo)
 
 
 def expected_stay_scale(mean_los: np.ndarray, p_incomplete: float, short_days: int) -> np.ndarray:
@@ -213,7 +279,6 @@ def expected_patient_share(mean: np.ndarray, sd: float) -> np.ndarray:
     if sd == 0:
         return np.clip(m, 0.0, b)
     alpha, beta = -m / sd, (b - m) / sd
-    cdf = np.vectorize(lambda x: 0.5 * (1.0 + math.erf(x / math.sqrt(2.0))))
-    pdf = np.exp(-0.5 * alpha**2), np.exp(-0.5 * beta**2)
-    phi_a, phi_b = (p / math.sqrt(2.0 * math.pi) for p in pdf)
-    return b * (1.0 - cdf(beta)) + m * (cdf(beta) - cdf(alpha)) + sd * (phi_a - phi_b)
+    unit = NormalDist()
+    cdf, pdf = np.vectorize(unit.cdf), np.vectorize(unit.pdf)
+    return b * (1.0 - cdf(beta)) + m * (cdf(beta) - cdf(alpha)) + sd * (pdf(alpha) - pdf(beta))

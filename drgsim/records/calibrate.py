@@ -29,7 +29,7 @@ from drgsim.records.replay import case_batch
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.pricing import Rules, billed_drg, price, readmission_earlier
 from drgsim.rules.tariff import Reference, Tariff, first_tariff, tariff_from_history, trim_mask
-from drgsim.scenario.schema import Coefficient, Scenario, Weights
+from drgsim.scenario.schema import Coefficient, Generator, Scenario, Weights
 
 History = str | Path | pd.DataFrame
 TIERS = (3, 2, 1)
@@ -442,7 +442,8 @@ def _fragment(
     min_cases: int,
 ) -> dict[str, Any]:
     """The scenario keys that give a synthetic city the history's statistics."""
-    defaults = {"cost_level": {3: 1.12, 2: 0.92, 1: 0.78}, "oop_share": {3: 0.36, 2: 0.32, 1: 0.28}}
+    generator = Generator()
+    defaults = {"cost_level": generator.cost_level, "oop_share": generator.oop_share}
 
     def by_tier(values: dict[int, float], default: dict[int, float] | float) -> dict[int, float]:
         return {

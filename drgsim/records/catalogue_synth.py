@@ -38,6 +38,9 @@ P_MCC, P_CC = 0.12, 0.25
 SEV_MULT = (1.6, 1.2, 0.85)
 TYPE_MEDIAN_RW = {"surgical": 2.0, "procedure": 1.2, "medical": 0.7}
 RW_SIGMA, RW_MIN, RW_MAX = 0.6, 0.15, 40.0
+#: Case-weighted mean length of stay of the catalogue: hospital stays, NHC 2023 bulletin [C].
+MEAN_LOS_DAYS = 8.8
+LOS_MIN, LOS_MAX = 1.0, 60.0
 PRE_MDC_RW = (15.0, 40.0)
 
 
@@ -112,21 +115,30 @@ def _synth(
     raw = base[aidx] * mult
     case_w = share[aidx] * prob
 
+    rw = _clipped_to_mean(raw, case_w, 1.0, RW_MIN, RW_MAX)
+    rw /= np.dot(case_w, rw)
+    # stays grow with the square root of the weight; scaled to the national mean stay
+    shape = (3.0 + 4.0 * np.sqrt(rw)) * np.exp(rng.normal(0.0, 0.1, len(codes)))
+    out = codes.copy()
+    out["ref_mean_cost_yuan"] = rw * mean_cost_yuan
+    out["mean_los_days"] = _clipped_to_mean(shape, case_w, MEAN_LOS_DAYS, LOS_MIN, LOS_MAX)
+    mix = pd.DataFrame({"adrg": adrg, "share": share, "p_mcc": P_MCC, "p_cc": P_CC})
+    return out, mix
+
+
+def _clipped_to_mean(
+    raw: np.ndarray, weight: np.ndarray, mean: float, lo: float, hi: float
+) -> np.ndarray:
+    """clip(scale × raw, lo, hi) with the scale that gives it `mean` under `weight`."""
+
     def mean_at(scale: float) -> float:
-        return float(np.dot(case_w, np.clip(scale * raw, RW_MIN, RW_MAX)))
+        return float(np.dot(weight, np.clip(scale * raw, lo, hi)))
 
     s_lo, s_hi = 1e-3, 1e3
     for _ in range(200):  # mean_at is monotone in the scale: bisect to machine precision
         mid = np.sqrt(s_lo * s_hi)
-        s_lo, s_hi = (mid, s_hi) if mean_at(mid) < 1.0 else (s_lo, mid)
-    rw = np.clip(s_hi * raw, RW_MIN, RW_MAX)
-    rw /= np.dot(case_w, rw)
-    los = (3.0 + 4.0 * np.sqrt(rw)) * np.exp(rng.normal(0.0, 0.1, len(codes)))
-    out = codes.copy()
-    out["ref_mean_cost_yuan"] = rw * mean_cost_yuan
-    out["mean_los_days"] = np.clip(los, 1.0, 60.0)
-    mix = pd.DataFrame({"adrg": adrg, "share": share, "p_mcc": P_MCC, "p_cc": P_CC})
-    return out, mix
+        s_lo, s_hi = (mid, s_hi) if mean_at(mid) < mean else (s_lo, mid)
+    return np.clip(s_hi * raw, lo, hi)
 
 
 def synth_costs(

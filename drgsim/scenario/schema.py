@@ -381,24 +381,27 @@ class Generator:
         source="[default]",
     )
     complexity_tilt: dict[int, float] = key(
-        factory=_fd({3: 0.35, 2: 0.0, 1: -0.45}),
+        factory=_fd({3: 1.5, 2: 0.3, 1: -1.0}),
         ge=-3,
         le=3,
-        doc="case mix ∝ share × RW^tilt by tier",
-        source="[default] complex cases go to higher tiers",
+        doc="case mix ∝ the city's share × RW^tilt by tier, the tiers together keeping the "
+        "city's shares",
+        source="[default] complex cases go to higher tiers; with cost_level, tier-3 charges per "
+        "case ≈ 2 × tier 2's (NHC 2023: 12,879 vs 6,425 yuan [C])",
     )
     cost_level: dict[int, float] = key(
-        factory=_fd({3: 1.12, 2: 0.92, 1: 0.78}),
+        factory=_fd({3: 1.18, 2: 0.95, 1: 0.8}),
         gt=0,
-        doc="cost of a stay relative to the city by tier",
-        source="NHC 2023: tertiary 12.9k vs secondary 6.4k [C]",
+        doc="cost of a stay relative to the city's for the same DRG, by tier",
+        source="[default] within the tier coefficients of the reference notes (三级 1.10–1.25, "
+        "二级 0.85–0.95, 一级 0.70–0.80 [I]); Shanwei's case-weighted mean ≈ 1",
     )
     cost_sigma: float = key(
-        0.55,
+        0.6,
         gt=0,
         le=3,
         doc="lognormal sigma of cost within a DRG",
-        source="[default] gives 5–15% low and 3–6% high cases",
+        source="[default] with the outlier bands gives 3–6% high and 5–15% low cases (spec §11)",
     )
     los_sigma: float = key(
         0.45, gt=0, le=3, doc="lognormal sigma of length of stay", source="[default]"
