@@ -13,7 +13,7 @@ import pytest
 import drgsim
 from drgsim.rules.growth import budget_growth
 from drgsim.rules.money import written as exact
-from drgsim.scale.runner import default_budget, load_catalogue
+from drgsim.scale.runner import annual_budgets, load_catalogue
 
 
 def test_budget_growth_defaults_to_the_generators_growth_and_keeps_a_written_value() -> None:
@@ -34,11 +34,12 @@ def three_years() -> drgsim.Result:
 
 def test_budget_grows_by_the_neutral_rate_to_the_fen(three_years: drgsim.Result) -> None:
     budgets = three_years.region_year.sort_values("year")["budget_fen"].tolist()
-    # year one's budget is the budget-neutral default in yuan; each year grows it, unrounded
+    # year one's budget of each fund is its budget-neutral default in yuan; each year grows it,
+    # unrounded, and rounds each fund's budget to the fen
     scn = three_years.scenario
-    year_one = exact(default_budget(scn, load_catalogue(scn))) * 100
-    grown = [year_one * F(10_608, 10_000) ** y for y in (0, 1, 2)]
-    assert budgets == [round(g) for g in grown]
+    funds = [exact(b) * 100 for b in annual_budgets(scn, load_catalogue(scn))]
+    grown = [sum(round(b * F(10_608, 10_000) ** y) for b in funds) for y in (0, 1, 2)]
+    assert budgets == grown
 
 
 def test_charges_and_volume_grow_and_payment_keeps_pace(three_years: drgsim.Result) -> None:
