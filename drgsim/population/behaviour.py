@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,8 +11,9 @@ import numpy as np
 
 from drgsim.acts import ACT, ACTS, ActSpec
 from drgsim.cases import CaseBatch
+from drgsim.kernels.group import group_cases
 from drgsim.kernels.rng import Draw, normal_np, stream_key, uniform_np
-from drgsim.population.belief import ChargeHistory, caught_probability, expected_points
+from drgsim.population.belief import ChargeHistory, Guess, caught_probability, expected_points
 from drgsim.population.generator import month_days
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules.catalogue import Catalogue
@@ -122,11 +124,34 @@ class Behaviours:
         rates = self.params.rates
         self.learns = bool(np.any(rates["shifting"] > 0) or np.any(rates["upcoding"] > 0))
         self.pending: tuple[int, CaseBatch] | None = None  # (year, stays discharged later)
-        mdc = np.full(self.cat.n_adrg, "", dtype=object)
-        mdc[self.cat.drg_adrg] = self.cat.mdc
-        self.adrg_mdc = mdc
-        self.procedure = self.cat.adrg_type == "procedure"
-        self.medical = self.cat.adrg_type == "medical"
+        self.procedure_of = self._procedure_table()
+        self.other_of, self.other_cdf = self._other_adrg_table()
+
+    def _procedure_table(self) -> np.ndarray:
+        """[A, k]: for a medical ADRG, the procedure ADRGs (K–Q) of its MDC (-1 pads)."""
+        cat, mdc = self.cat, _adrg_mdc(self.cat)
+        rows = [np.empty(0, np.int64)] * cat.n_adrg
+        for m in np.unique(mdc):
+            procedures = np.flatnonzero((mdc == m) & (cat.adrg_type == "procedure"))
+            for a in np.flatnonzero((mdc == m) & (cat.adrg_type == "medical")):
+                rows[a] = procedures
+        return _padded(rows)
+
+    def _other_adrg_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """[A, k]: the other ADRGs of each one's MDC and type (-1 pads), and their cumulative
+        case shares (1 pads), for an evading split's second stay."""
+        cat, mdc = self.cat, _adrg_mdc(self.cat)
+        rows = [np.empty(0, np.int64)] * cat.n_adrg
+        groups = np.unique(np.stack([mdc, cat.adrg_type.astype(str)]), axis=1)
+        for m, kind in groups.T:
+            members = np.flatnonzero((mdc == m) & (cat.adrg_type == kind))
+            for i, a in enumerate(members):
+                rows[a] = np.delete(members, i)
+        table = _padded(rows)
+        w = np.where(table >= 0, cat.adrg_share[np.maximum(table, 0)] + 1e-12, 0.0)
+        total = w.sum(axis=1, keepdims=True)
+        cdf = np.where(table >= 0, np.cumsum(w, axis=1) / np.where(total > 0, total, 1.0), 1.0)
+        return table, cdf
 
     def apply(
         self, batch: CaseBatch, year: int, seed: np.random.SeedSequence, view: View
@@ -152,10 +177,7 @@ class Behaviours:
 
     def _month(self, year: int, first_day: int) -> tuple[int, int, int]:
         """The month that starts on `first_day` of `year`, its last day and the year's."""
-        cal = self.scn.start_year + year
-        month = next(m for m in range(1, 13) if month_days(cal, m)[0] == first_day)
-        first_of_december, december = month_days(cal, 12)
-        return month, first_day + month_days(cal, month)[1] - 1, first_of_december + december - 1
+        return _month_of(self.scn.start_year + year, first_day)
 
     def _u(self, key: int, batch: CaseBatch, kind: Draw, rate: np.ndarray) -> np.ndarray:
         """Each case's draw for an act; 1.0 (never below a rate) where its hospital's rate is 0."""
@@ -172,7 +194,7 @@ class Behaviours:
 
     def release(self, batch: CaseBatch, year: int, month: int, month_end: int) -> CaseBatch:
         """Add the kept stays discharged by the end of this month, numbered as this month's."""
-        if self.pending is None or self.pending[0] != year:
+        if self.pending is None or self.pending[0] != year or self.pending[1].n == 0:
             return batch
         stays = self.pending[1]
         due = stays.day <= month_end
@@ -211,11 +233,16 @@ class Behaviours:
         them last year (or the tariff's reference × its cost level), the published tariff and
         point value. A normal discharge is assumed; the case's own charges are not used.
         """
-        cases = batch.take(rows)
-        cases.discharge = np.zeros(rows.size, dtype=np.int8)
-        drg = billed_drg(cases, self.cat)
-        charges = self.history.expected(cases.hospital, cases.drg_true, year, view.tariff)
-        pay = expected_points(cases, drg, charges, view.tariff, self.rules) * view.point_value
+        hospital, true = batch.hospital[rows], batch.drg_true[rows]
+        drg = group_cases(
+            batch.adrg[rows],
+            batch.billed_severity[rows],
+            batch.ungroupable[rows],
+            self.cat.group_table,
+        )
+        charges = self.history.expected(hospital, true, year, view.tariff)
+        normal = Guess(hospital, charges, np.zeros(rows.size, dtype=np.int8), batch.los[rows])
+        pay = formula_points(normal, drg, view.tariff, self.rules) * view.point_value
         return (charges - pay) / np.maximum(pay, 1e-9)
 
     def shift(self, batch: CaseBatch, key: int, view: View, year: int) -> CaseBatch:
@@ -401,20 +428,11 @@ class Behaviours:
 
     def _other_adrg(self, adrg: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Another ADRG of each one's MDC and type, drawn by case share (-1 where there is none)."""
-        out = np.full(adrg.size, -1, dtype=np.int64)
-        for a in np.unique(adrg):
-            pool = np.flatnonzero(
-                (self.adrg_mdc == self.adrg_mdc[a])
-                & (self.cat.adrg_type == self.cat.adrg_type[a])
-                & (np.arange(self.cat.n_adrg) != a)
-            )
-            if pool.size == 0:
-                continue
-            w = self.cat.adrg_share[pool] + 1e-12
-            cdf = np.cumsum(w) / w.sum()
-            rows = np.flatnonzero(adrg == a)
-            out[rows] = pool[np.minimum(np.searchsorted(cdf, u[rows], side="right"), pool.size - 1)]
-        return out
+        if self.other_of.shape[1] == 0:
+            return np.full(adrg.size, -1, dtype=np.int64)
+        k = (u[:, None] >= self.other_cdf[adrg]).sum(axis=1)
+        k = np.minimum(k, self.other_of.shape[1] - 1)
+        return self.other_of[adrg, k]
 
     def add_cases(self, batch: CaseBatch, key: int, act: ActSpec, year: int = 0) -> CaseBatch:
         """Induced (cheap, low-severity) or phantom (billed, never happened) admissions.
@@ -483,19 +501,29 @@ class Behaviours:
         if not np.any(rate > 0):
             return batch
         settings = self.params.settings["upcoding"]
-        billed = billed_drg(batch, self.cat)
-        rows = np.flatnonzero((rate[batch.hospital] > 0) & (billed >= 0))
+        mine = np.flatnonzero(rate[batch.hospital] > 0)
+        billed = group_cases(
+            batch.adrg[mine],
+            batch.billed_severity[mine],
+            batch.ungroupable[mine],
+            self.cat.group_table,
+        )
+        rows, billed = mine[billed >= 0], billed[billed >= 0]
         if rows.size == 0:
             return batch
-        cases = batch.take(rows)
-        h = cases.hospital
-        charges = self.history.expected(h, cases.drg_true, year, view.tariff)
-        now = expected_points(cases, billed[rows], charges, view.tariff, self.rules)
+        h = batch.hospital[rows]
+        charges = self.history.expected(h, batch.drg_true[rows], year, view.tariff)
         levels = settings["levels"][h].astype(np.int64)
-        up_drg, up_gain = self._best(
-            cases, charges, now, view, self._severity_options(billed[rows], levels)
+        options = np.column_stack(
+            [
+                billed,
+                *self._severity_options(billed, levels),
+                *self._procedure_options(batch.adrg[rows], batch.billed_severity[rows]),
+            ]
         )
-        proc_drg, proc_gain = self._best(cases, charges, now, view, self._procedure_options(cases))
+        gain = self._gains(batch, rows, charges, view, options)
+        up_drg, up_gain = _best(options[:, 1:3], gain[:, 1:3])
+        proc_drg, proc_gain = _best(options[:, 3:], gain[:, 3:])
         p = caught_probability(self.scn.audit, "upcoding") * settings["perceived_risk"][h]
         penalty = float(self.scn.audit.penalty.get("upcoding", 0.0))
         money = view.point_value * (1.0 - np.minimum(p, 1.0) * (1.0 + penalty))
@@ -504,7 +532,7 @@ class Behaviours:
         u_count = uniform_np(key, Draw.UPCODE_COUNT, np.arange(self.hospitals.n))
         count = np.floor(rate * n_claims + u_count).astype(np.int64)
         n_proc = np.floor(settings["procedure_share"] * count + 0.5).astype(np.int64)
-        tie = uniform_np(key, Draw.UPCODE, cases.case_id)
+        tie = uniform_np(key, Draw.UPCODE, batch.case_id[rows])
         free = np.ones(rows.size, dtype=bool)
         by_proc = self._top(h, proc_gain, tie, free, n_proc)
         free &= ~by_proc
@@ -528,40 +556,34 @@ class Behaviours:
         two = np.where(levels >= 2, self.upcode_to[one], one)
         return [np.where(one != billed, one, -1), np.where(two != one, two, -1)]
 
-    def _procedure_options(self, cases: CaseBatch) -> list[np.ndarray]:
+    def _procedure_options(self, adrg: np.ndarray, severity: np.ndarray) -> list[np.ndarray]:
         """For each medical claim, the DRG of each procedure ADRG of its MDC at its level."""
-        options: list[np.ndarray] = []
-        medical = self.medical[cases.adrg]
-        mdc = self.adrg_mdc[cases.adrg]
-        level = cases.billed_severity.astype(np.int64)
-        for m in np.unique(mdc[medical]):
-            mine = medical & (mdc == m)
-            for k, a in enumerate(np.flatnonzero(self.procedure & (self.adrg_mdc == m))):
-                while len(options) <= k:
-                    options.append(np.full(cases.n, -1, dtype=np.int64))
-                options[k][mine] = self.cat.group_table[a, level[mine]]
+        level = severity.astype(np.int64)
+        options = []
+        for k in range(self.procedure_of.shape[1]):
+            a = self.procedure_of[adrg, k]
+            has = a >= 0
+            drg = np.full(adrg.size, -1, dtype=np.int64)
+            drg[has] = self.cat.group_table[a[has], level[has]]
+            options.append(drg)
         return options
 
-    def _best(
+    def _gains(
         self,
-        cases: CaseBatch,
+        batch: CaseBatch,
+        rows: np.ndarray,
         charges: np.ndarray,
-        now: np.ndarray,
         view: View,
-        options: list[np.ndarray],
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Each claim's option that gains most points over `now`, and that gain (0: none)."""
-        best = np.full(cases.n, -1, dtype=np.int64)
-        gain = np.zeros(cases.n)
-        for drg in options:
-            has = np.flatnonzero(drg >= 0)
-            if has.size == 0:
-                continue
-            pts = expected_points(cases.take(has), drg[has], charges[has], view.tariff, self.rules)
-            better = pts - now[has] > gain[has]
-            best[has[better]] = drg[has[better]]
-            gain[has[better]] = (pts - now[has])[better]
-        return best, gain
+        options: np.ndarray,
+    ) -> np.ndarray:
+        """Points each option (a column of DRGs, -1 none) of the claims at `rows` earns over
+        column 0's, priced at their expected charges in one call of the formulas (-inf: none)."""
+        row, col = np.nonzero(options >= 0)
+        pts = np.full(options.shape, -np.inf)
+        pts[row, col] = expected_points(
+            batch, options[row, col], charges[row], view.tariff, self.rules, rows[row]
+        )
+        return pts - pts[:, :1]
 
     @staticmethod
     def _top(
@@ -569,12 +591,14 @@ class Behaviours:
     ) -> np.ndarray:
         """The `count[h]` free claims of each hospital h with the largest gain above 0 (ties
         broken by the draw `tie`)."""
+        out = np.zeros(hospital.size, dtype=bool)
+        if not np.any(count > 0):
+            return out
         cand = np.flatnonzero(free & (gain > 0))
         order = cand[np.lexsort((tie[cand], -gain[cand], hospital[cand]))]
         hs = hospital[order]
         first = np.searchsorted(hs, hs, side="left")
         rank = np.arange(order.size) - first
-        out = np.zeros(hospital.size, dtype=bool)
         out[order[rank < count[hs]]] = True
         return out
 
@@ -590,3 +614,42 @@ class Behaviours:
     def year_record(self, year: int) -> ActRecord:
         """What the acts did in `year` (and forget it)."""
         return self.records.pop(year, ActRecord.zeros(self.hospitals.n))
+
+
+def _best(options: np.ndarray, gain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's option of largest gain and that gain (-1 and 0 where none gains above 0)."""
+    if options.shape[1] == 0:
+        return np.full(options.shape[0], -1, np.int64), np.zeros(options.shape[0])
+    k = np.argmax(gain, axis=1)
+    rows = np.arange(options.shape[0])
+    best = gain[rows, k]
+    good = best > 0
+    return np.where(good, options[rows, k], -1), np.where(good, best, 0.0)
+
+
+def _padded(rows: list[np.ndarray]) -> np.ndarray:
+    """The rows as one int64 matrix, padded with -1 to the longest."""
+    width = max((r.size for r in rows), default=0)
+    out = np.full((len(rows), width), -1, dtype=np.int64)
+    for i, r in enumerate(rows):
+        out[i, : r.size] = r
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _month_of(calendar_year: int, first_day: int) -> tuple[int, int, int]:
+    """The month that starts on `first_day`, its last day and the year's last (days of year)."""
+    month = next(m for m in range(1, 13) if month_days(calendar_year, m)[0] == first_day)
+    first_of_december, december = month_days(calendar_year, 12)
+    return (
+        month,
+        first_day + month_days(calendar_year, month)[1] - 1,
+        first_of_december + december - 1,
+    )
+
+
+def _adrg_mdc(cat: Catalogue) -> np.ndarray:
+    """The MDC of each ADRG (that of its DRGs)."""
+    mdc = np.full(cat.n_adrg, "", dtype=object)
+    mdc[cat.drg_adrg] = cat.mdc
+    return mdc.astype(str)

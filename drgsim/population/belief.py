@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,11 +55,29 @@ class ChargeHistory:
         return out
 
 
+@dataclass
+class Guess:
+    """Cases as the hospital sees them before settlement: its expected charges for their cost."""
+
+    hospital: np.ndarray
+    cost: np.ndarray
+    discharge: np.ndarray
+    los: np.ndarray
+
+
 def expected_points(
-    batch: CaseBatch, drg: np.ndarray, charges: np.ndarray, tariff: Tariff, rules: Rules
+    batch: CaseBatch,
+    drg: np.ndarray,
+    charges: np.ndarray,
+    tariff: Tariff,
+    rules: Rules,
+    rows: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Points the formula gives each case billed at `drg` if its charges were `charges`."""
-    return formula_points(dataclasses.replace(batch, cost=charges), drg, tariff, rules)
+    """Points the formula gives each case (of `rows`) billed at `drg` if its charges were
+    `charges`."""
+    pick = slice(None) if rows is None else rows
+    guess = Guess(batch.hospital[pick], charges, batch.discharge[pick], batch.los[pick])
+    return formula_points(guess, drg, tariff, rules)
 
 
 def caught_probability(audit: Audit, audit_key: str) -> float:

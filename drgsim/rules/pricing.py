@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -86,13 +87,22 @@ def price(
     return klass, points, status
 
 
-def formula_points(batch: CaseBatch, drg: np.ndarray, tariff: Tariff, rules: Rules) -> np.ndarray:
+class Stays(Protocol):
+    """What the pricing formulas read of each case besides its DRG."""
+
+    hospital: np.ndarray
+    cost: np.ndarray
+    discharge: np.ndarray
+    los: np.ndarray
+
+
+def formula_points(batch: Stays, drg: np.ndarray, tariff: Tariff, rules: Rules) -> np.ndarray:
     """Points of each case at the given DRGs by the formulas of spec §2 (no nominations)."""
     return classify(batch, drg, tariff, rules)[1]
 
 
 def classify(
-    batch: CaseBatch, drg: np.ndarray, tariff: Tariff, rules: Rules
+    batch: Stays, drg: np.ndarray, tariff: Tariff, rules: Rules
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Class, formula points and special-review points of each case (the pricing kernel)."""
     return price_cases(
