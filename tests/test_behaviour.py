@@ -633,7 +633,7 @@ def test_induced_cases_stay_the_schemas_ratio_of_their_groups_mean_stay(acts, ca
 
 def test_induced_charges_are_lognormal_around_the_charge_ratio_of_the_group_mean(acts, cat) -> None:
     # D (cost level 0.8) induces 4 000 ES15 cases: mean 0.6 × 10 000 × 0.8 = 4 800, log-sd 0.55
-    a = acts({"hospitals.D.induced.rate": 1.0})
+    a = acts({"hospitals.D.induced.rate": 1.0, "generator.cost_sigma": 0.55})
     n = 4000
     new = induced(a, cases(cat, *({"hospital": D} for _ in range(n))))
     assert new.n == n and set(a.code(new)) == {"ES15"}
@@ -646,7 +646,7 @@ def test_induced_charges_are_lognormal_around_the_charge_ratio_of_the_group_mean
 
 def test_an_induced_cases_class_is_not_fixed_by_its_parameters(acts, cat) -> None:
     # low-cost below 0.4 × 10 000: P = Φ((ln(4 000 / 4 800) + σ²/2) / σ) = Φ(−0.0565) = 0.4775
-    a = acts({"hospitals.D.induced.rate": 1.0})
+    a = acts({"hospitals.D.induced.rate": 1.0, "generator.cost_sigma": 0.55})
     n = 4000
     new = induced(a, cases(cat, *({"hospital": D} for _ in range(n))))
     sigma = 0.55

@@ -478,7 +478,7 @@ def test_replayed_cases_keep_the_tables_own_id_as_their_record_id(every_act) -> 
 def shifting() -> Result:
     """SW01 alone refuses 30% of the cases it predicts to lose; or every tier-3 hospital does.
 
-    In year one a tier-3 hospital predicts a loss of cost level 1.12 / K 1.0 − 1 = 0.12 on every
+    In year one a tier-3 hospital predicts a loss of cost level 1.18 / K 1.0 − 1 = 0.18 on every
     case (spec §8: the tariff's reference × its cost level), above the 0.1 threshold.
     """
     refuse = {"rate": 0.3, "loss_threshold": 0.1}
