@@ -18,6 +18,13 @@ SMALL_WITH_VARIANT = {
     "variants": {"upcoding": {"hospitals.SW01.upcoding.rate": 0.15}},
 }
 
+#: An audit that reviews nothing: no sample, no screening rule and no false alarm, no inspection.
+NO_AUDIT = {
+    "sample_rate": 0,
+    "screening": {"recall": {}, "false_alarm": 0},
+    "targeted": {"count": 0},
+}
+
 #: Import column → the column of drgsim's own case table it comes from.
 _FROM_CASES = {
     "case_id": "case_id",

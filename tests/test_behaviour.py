@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import NO_AUDIT
 
 import drgsim.cases
 import drgsim.present.labels
@@ -104,7 +105,7 @@ def base(catalogue_path: Path) -> Scenario:
             "catalogue": {"source": str(catalogue_path)},
             "hospitals": HOSPITALS,
             "other_hospitals": {"count": {2: 0, 1: 0}},
-            "audit": {"sample_rate": 0},
+            "audit": NO_AUDIT,
         }
     )
 

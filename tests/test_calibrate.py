@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import import_table
+from conftest import NO_AUDIT, import_table
 
 import drgsim
 from drgsim.population.hospitals import hospital_table
@@ -50,7 +50,7 @@ CITY: dict[str, Any] = {
     },
     "generator": {"transfer": 0.04, "death": 0.02, "against_advice": 0.03},
     "budget": {"annual": 3.0e8},
-    "audit": {"sample_rate": 0},
+    "audit": NO_AUDIT,
 }
 
 

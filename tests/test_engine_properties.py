@@ -85,6 +85,11 @@ def cities(draw: st.DrawFn) -> dict[str, Any]:
             "detection": {a: draw(RATE) for a in ("upcoding", "split", "phantom", "underservice")},
             "penalty": {a: draw(st.floats(0.0, 5.0)) for a in ("upcoding", "split", "phantom")},
             "deductions_to": draw(st.sampled_from(["others", "fund"])),
+            "screening": {
+                "recall": {a: draw(RATE) for a in ("upcoding", "split", "phantom", "underservice")},
+                "false_alarm": draw(RATE),
+            },
+            "targeted": {"count": draw(st.integers(0, 3)), "rate": draw(RATE)},
         },
         "budget": {
             "annual": draw(st.one_of(st.sampled_from([0.0, 0.01, 3.0]), st.floats(1e3, 1e8))),
@@ -254,6 +259,11 @@ def _check_year(
     oop, prepaid = s["oop_yuan"].to_numpy(), s["prepaid_fen"].to_numpy()
     withheld = s["withheld_fen"].to_numpy()
     deduction = s["deduction_fen"].to_numpy()
+    to_fund = city["audit"]["deductions_to"] == "fund"
+    net = points - deducted
+    # a deduction no other hospital with net points can take is kept by the fund (spec §5)
+    takers = [np.delete(np.maximum(net, 0.0), h).sum() > 0 for h in range(len(net))]
+    kept_deductions = int(deduction.sum()) if to_fund else int(deduction[~np.array(takers)].sum())
     # spec §3: PV_ref is the year's money (the reserve too where released) and patient payments
     # over the points the claims earn at their true DRGs; without acts (and with readmissions
     # at full points) those are the year's points
@@ -268,9 +278,9 @@ def _check_year(
     assert np.isnan(pv_ref) or pv_ref > 0 or ref_money / 100 + oop.sum() <= 0
     # spec §3: the year's money, the ceiling's surplus and the floor's top-up from the reserve
     floor, ceiling = city["point_value"]["floor"], city["point_value"]["ceiling"]
-    base = (points - deducted).sum()  # spec §6: the year's claims after deductions, both modes
-    if mode == "pool" and base <= 0:  # deductions took every point: priced over the points
-        base = points.sum()
+    base = (points - deducted).sum()  # spec §6: pool's PV_y over the claims after deductions
+    if mode != "pool" or base <= 0:  # clearing's pays the points: over them (spec §5), as pool
+        base = points.sum()  # does where deductions took every point
     limit = planned + max(int(withheld.sum()), 0) if mode == "pool" else ref_money
     limit = min(limit, ref_money)
     surplus = topup = 0
@@ -289,7 +299,7 @@ def _check_year(
     if mode != "pool":
         shared = int(ry["overrun_shared_fen"])
         paid_before = int(final.sum()) - shared  # payments after surplus retention
-        unpaid_before = max(money - paid_before, 0)
+        unpaid_before = max(money - kept_deductions - paid_before, 0)
         beyond = max(shared - unpaid_before, 0)
         spent_surplus = min(beyond, surplus)
         spent_reserve = beyond - spent_surplus
@@ -309,9 +319,10 @@ def _check_year(
     # spec §3/§6: paid + reserve kept + ceiling surplus + unpaid withholding + other retained
     # (the budget of months without points, deductions kept by the fund) is the budget
     unpaid = int(ry["unpaid_withholding_fen"])
-    to_fund = city["audit"]["deductions_to"] == "fund"
-    other = available - int(allocated.sum()) + (int(deduction.sum()) if to_fund else 0)
-    other = other if mode == "pool" else 0
+    if mode == "pool":
+        other = available - int(allocated.sum()) + (int(deduction.sum()) if to_fund else 0)
+    else:
+        other = kept_deductions
     assert unpaid >= 0
     assert int(final.sum()) + kept + surplus + unpaid + other == budget_fen
     assert retained == surplus + unpaid + other
@@ -356,13 +367,19 @@ def _check_year(
         # the fund keeps only the budget of months without points and an unshared pool
         assert unpaid == pool - placed
     else:
-        # spec §6 (repricing): E_h = PV_y × (points − deducted) − oop, paid × (α + (1−α) λ/max λ)
-        net = points - deducted
-        if net.sum() <= 0:
+        # spec §6 (clearing): E_h = PV_y × (points − deducted) − oop, PV_y over all points, plus
+        # the other hospitals' deductions by net points (spec §5: never the offender's own), paid
+        # × (α + (1−α) λ/max λ)
+        if points.sum() <= 0:
             assert not final.any() and unpaid == money
             return
-        pv = (money / 100 + oop.sum()) / net.sum()
+        pv = (money / 100 + oop.sum()) / points.sum()
+        assert _near(deduction, pv * deducted * 100, 0.5 + 1e-6)
         entitlement = (pv * net - oop) * 100
+        for h, d in enumerate(deduction.tolist()):
+            others = np.where(np.arange(len(net)) == h, 0.0, np.maximum(net, 0.0))
+            if d > 0 and not to_fund and others.sum() > 0:
+                entitlement += d * others / others.sum()
         top = lam.max()
         scale = alpha + (1 - alpha) * (lam / top if top > 0 else np.zeros_like(lam))
         pays = entitlement >= 1
@@ -377,7 +394,7 @@ def _check_year(
         overrun = ~ok & ~surplus & (paid >= rule["overrun_floor"] * charges)
         want = np.where(surplus, charges + rule["surplus_keep"] * (paid - charges), paid)
         need = np.where(overrun, rule["overrun_share"] * (charges - paid), 0.0)
-        fund = max(money - want.sum(), 0.0) + spare
+        fund = max(money - kept_deductions - want.sum(), 0.0) + spare
         want = want + (need if need.sum() <= fund else need * fund / need.sum())
         edge = np.isclose(paid, charges, rtol=1e-9, atol=2.0) | np.isclose(
             paid, rule["overrun_floor"] * charges, rtol=1e-9, atol=2.0

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import import_table
+from conftest import NO_AUDIT, import_table
 
 import drgsim
 from drgsim.cases import ACT_BITS
@@ -97,7 +97,7 @@ def market() -> Result:
     return drgsim.run(
         small(
             replications=3,
-            audit={"sample_rate": 0},
+            audit=NO_AUDIT,
             variants={"zero": ZERO_ACTS, "upcoding": {"hospitals.SW01.upcoding.rate": 0.3}},
         )
     )
@@ -183,7 +183,7 @@ def inflated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Result, Result]:
     Patient payments are 0, so PV = B / points; no special-review quota (its floor(quota × n)
     would let the doubled city nominate more than twice as many cases) and no audit.
     """
-    rules = {"audit": {"sample_rate": 0}, "special_review": {"quota": 0}}
+    rules = {"audit": NO_AUDIT, "special_review": {"quota": 0}}
     c = drgsim.run(small(**rules), cases=True).cases
     table = import_table(c, without=("year", "oop_yuan")).assign(
         patient_id=lambda t: t["patient_id"].astype(str), oop_yuan=0.0
@@ -289,7 +289,7 @@ def splits() -> Result:
     split = {"hospitals.SW03.splitting.rate": 0.3, "hospitals.SW03.splitting.evade": 0.0}
     return drgsim.run(
         small(
-            audit={"sample_rate": 0},
+            audit=NO_AUDIT,
             variants={
                 "split": split,
                 "split_factor_1": {**split, "readmission.factor": 1.0},
@@ -484,7 +484,7 @@ def shifting() -> Result:
     refuse = {"rate": 0.3, "loss_threshold": 0.1}
     return drgsim.run(
         small(
-            audit={"sample_rate": 0},
+            audit=NO_AUDIT,
             variants={
                 "sw01_shifts": {f"hospitals.SW01.shifting.{k}": v for k, v in refuse.items()},
                 "tier3_shifts": {f"tiers.3.shifting.{k}": v for k, v in refuse.items()},
@@ -601,7 +601,7 @@ def adapting() -> Result:
     """
     scn = small(
         years=3,
-        audit={"sample_rate": 0},
+        audit=NO_AUDIT,
         adaptation={"enabled": True, "step": 0.02, "max_rate": 0.5},
         variants={
             "caught": {

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from conftest import NO_AUDIT
 
 import drgsim
 from drgsim.errors import DrgsimError
@@ -65,7 +66,7 @@ def scenario(source: Path) -> dict[str, Any]:
         "hospitals": {h: {"name": h, "tier": t} for h, t in zip(HOSPITALS, (3, 2, 1), strict=True)},
         "other_hospitals": {"count": {2: 0, 1: 0}},
         "budget": {"annual": 150000},
-        "audit": {"sample_rate": 0},
+        "audit": NO_AUDIT,
     }
 
 

@@ -3,8 +3,8 @@
 The oracle settles a year of priced claims (the case table drgsim writes) with pandas group-bys
 and its own largest remainder; drgsim's final payments must equal its answer to the fen. The
 benchmark suite times the same two; here it is a correctness test on small cities with every
-act and the audit on (readmission factor 1, so the case table's points are exactly what the
-engine settled month by month).
+act and the audit on (readmission factor 1 and no targeted inspection, so the case table's points
+are exactly what the engine settled month by month).
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ CITY: dict[str, Any] = {
     },
     "other_hospitals": {"count": {3: 0, 2: 0, 1: 0}},
     "readmission": {"factor": 1.0},
-    "audit": {"sample_rate": 0.1},
+    # no targeted inspection: it reprices earlier months' claims in its quarter's last month
+    "audit": {"sample_rate": 0.1, "targeted": {"count": 0}},
     "budget": {"reserve_use": "keep"},  # the oracle settles the available budget (v1 reserve)
 }
 
@@ -47,7 +48,13 @@ SETTINGS = {
     "pool, every coefficient 0": {"incentive": {"min": 0.0, "max": 0.0}},
     "pool, true-up": {"settlement": {"true_up": True}},
     "pool, true-up, prepay 0": {"settlement": {"true_up": True, "prepay_share": 0.0}},
-    "pool, deductions to the fund": {"audit": {"sample_rate": 0.1, "deductions_to": "fund"}},
+    "pool, deductions to the fund": {
+        "audit": {"sample_rate": 0.1, "targeted": {"count": 0}, "deductions_to": "fund"}
+    },
+    "clearing, deductions to the fund": {
+        "settlement": {"mode": "clearing"},
+        "audit": {"sample_rate": 0.1, "targeted": {"count": 0}, "deductions_to": "fund"},
+    },
     "repricing (clearing's old name), prepay 0.85": {
         "settlement": {"mode": "repricing", "prepay_share": 0.85}
     },

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import import_table
+from conftest import NO_AUDIT, import_table
 
 import drgsim
 from drgsim.population.hospitals import hospital_table
@@ -31,7 +31,7 @@ def city(**extra: Any) -> dict[str, Any]:
         # the synthetic run forecasts its months from its seasonality, a replay from its table's
         # months: written shares make both runs' month budgets the same
         "budget": {"annual": 8.0e7, "month_shares": list(SHANWEI_SEASONALITY)},
-        "audit": {"sample_rate": 0},
+        "audit": NO_AUDIT,
     }
     scn.update(extra)
     return scn

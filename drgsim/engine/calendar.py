@@ -14,6 +14,7 @@ from drgsim.acts import RECODED_BITS
 from drgsim.cases import CaseBatch
 from drgsim.engine import rows
 from drgsim.engine.books import YearBooks
+from drgsim.engine.inspection import Inspections
 from drgsim.engine.readmission import ReadmissionWindow
 from drgsim.engine.rows import Tables
 from drgsim.engine.year_totals import PricedBatch, YearTotals
@@ -28,6 +29,7 @@ from drgsim.rules.growth import budget_growth
 from drgsim.rules.money import grown_fen, share_fen, split_exact
 from drgsim.rules.pricing import Rules, billed_drg, formula_points, price
 from drgsim.rules.settlement import YearClaims, YearResult, settle_month, settle_year
+from drgsim.rules.suspension import suspend
 from drgsim.rules.tariff import Reference, Tariff, first_tariff, pool_years, tariff_from_history
 from drgsim.scenario.schema import Scenario
 
@@ -119,6 +121,9 @@ class Simulation:
         self.previous_tariff: Tariff | None = None
         self.published_tariff = first_tariff(cat, scn, hospitals)
         self.published_pv = self.published_tariff.mean_cost / scn.base_points  # over the funds
+        self.inspections = Inspections(
+            scn.audit, hospitals.n, len(self.funds), scn.readmission.factor
+        )
 
     # --- the calendar -------------------------------------------------------------------
     def run(self) -> Tables:
@@ -208,6 +213,7 @@ class Simulation:
         n_h, n_f = self.hospitals.n, len(self.funds)
         claims = self._price(year, m, batch)
         adjust = year.window.match(claims)
+        adjust += self.inspections.month(year.index, m, claims, year.tariff.rw, year.totals)
         final = claims.final_points(self.scn.readmission.factor)
         row = batch.fund.astype(np.int64) * n_h + batch.hospital
         sums = sum_by_group(row, (final, batch.oop), n_f * n_h)
@@ -281,16 +287,10 @@ class Simulation:
             true_points[recoded] = formula_points(
                 batch.take(recoded), batch.drg_true[recoded], year.tariff, self.rules
             )
-        audited = audit.sample(batch.hospital, batch.case_id, self.scn.audit.sample_rate, key, n_h)
-        found = audit.review(
-            batch.acts,
-            audited,
-            batch.case_id,
-            points,
-            true_points,
-            self.scn.audit,
-            key,  # the sample and the detections are draws of different kinds (rng.Draw)
+        done = audit.audit_month(  # screening, sample and detections: draws of their own kinds
+            batch.acts, batch.hospital, batch.case_id, points, true_points, self.scn.audit, key, n_h
         )
+        found = done.found
         return PricedBatch(
             batch,
             drg,
@@ -298,10 +298,11 @@ class Simulation:
             found.points,
             true_points,
             np.zeros(batch.n, dtype=bool),
-            found.audited,
+            done.reviewed,
             found.caught,
             found.deducted,
             special,
+            done,
         )
 
     # --- year end ------------------------------------------------------------------------------
@@ -330,6 +331,8 @@ class Simulation:
                 scn.clearing,
                 scn.audit.deductions_to,
             )
+            net = fsums["points"] - fsums["deducted"]
+            res = suspend(res, sums["caught"], sums["audited"], net, scn.audit)
             fund.books.book(res.transfers)
             retained = fund.books.close(res)
             results.append(res)
@@ -366,6 +369,9 @@ class Simulation:
                 paid,
                 self._act_rates(),
             )
+        )
+        self.tables.audit.append(
+            rows.audit_rows(cal, self.hospitals, year.totals.tally, paid.deduction_fen)
         )
         self.history.append(year.totals.history())
         self.last_month_points = [fund.month_points.copy() for fund in year.funds]

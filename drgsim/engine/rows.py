@@ -8,10 +8,11 @@ from typing import Any
 import numpy as np
 
 from drgsim.cases import DISCHARGE_TYPES, act_names
-from drgsim.engine.year_totals import PricedBatch
+from drgsim.engine.year_totals import TALLY_COLUMNS, TALLY_ROWS, PricedBatch
 from drgsim.kernels.price import CLASS_NAMES
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules.catalogue import Catalogue
+from drgsim.rules.money import apportion
 from drgsim.rules.pricing import SPECIAL_STATUS
 from drgsim.rules.settlement import MonthResult, YearResult
 from drgsim.rules.tariff import Tariff
@@ -30,6 +31,7 @@ class Tables:
     fund_settlement: Rows = field(default_factory=list)  # only with several funds
     catalogue: Rows = field(default_factory=list)
     cases: Rows = field(default_factory=list)
+    audit: Rows = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,36 @@ def region_year_row(
     }
 
 
+def audit_rows(
+    year: int, hospitals: HospitalTable, tally: np.ndarray, deduction_fen: np.ndarray
+) -> dict[str, Any]:
+    """Each hospital's year of audit by act (spec §10): claims, reviews, confirmations, deductions.
+
+    A hospital's deduction in money is split among its acts by their deducted points, in whole
+    fen by largest remainder, so its acts' `recovered_fen` add up to its `deduction_fen`.
+    """
+    n_h, n_rows = tally.shape[0], len(TALLY_ROWS)
+    points = tally[:, :, TALLY_COLUMNS.index("deducted_points")]
+    recovered = np.zeros((n_h, n_rows), dtype=np.int64)
+    for h in range(n_h):
+        total = float(points[h].sum())
+        if total > 0:
+            recovered[h] = apportion(int(deduction_fen[h]), points[h] / total * deduction_fen[h])
+    counts = {
+        name: tally[:, :, k].reshape(-1).astype(np.int64)
+        for k, name in enumerate(TALLY_COLUMNS)
+        if name != "deducted_points"
+    }
+    return {
+        "year": np.full(n_h * n_rows, year),
+        "hospital": np.repeat(np.asarray(hospitals.ids, dtype=object), n_rows),
+        "act": np.tile(np.asarray(TALLY_ROWS, dtype=object), n_h),
+        **counts,
+        "deducted_points": points.reshape(-1),
+        "recovered_fen": recovered.reshape(-1),
+    }
+
+
 def catalogue_rows(year: int, cat: Catalogue, tariff: Tariff) -> dict[str, Any]:
     """The year's catalogue: weights, base points and stability of each DRG."""
     return {
@@ -254,6 +286,9 @@ def case_rows(
         "record_row": c.record_row,
         "record_id": record_id,
         "audited": claims.audited,
+        "screened": claims.review.screened,
+        "sampled": claims.review.sampled,
+        "inspected": claims.review.inspected,
         "caught": claims.caught,
         "deducted_points": claims.deducted,
     }

@@ -6,16 +6,30 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from drgsim.acts import ACTS, UNBORNE_BITS
+from drgsim.acts import ACT, ACTS, AUDITED, UNBORNE_BITS
 from drgsim.cases import CaseBatch
 from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, aggregate
 from drgsim.kernels.price import CLASS_NAMES
 from drgsim.population.behaviour import ActRecord
+from drgsim.rules.audit import Review
 from drgsim.rules.tariff import Reference, Tariff
 
 #: Acts whose gain is counted from their claims (the others' from what they saved, or not at all).
 CLAIM_GAINS = tuple(a for a in ACTS if a.gain not in (None, "saved_yuan"))
 N_CLASSES = len(CLASS_NAMES)
+#: The rows of the audit's tally per hospital: the claims carrying each act, then those carrying
+#: none (a claim with several acts counts in each of their rows).
+TALLY_ROWS = (*(a.name for a in ACTS), "none")
+#: The columns of the audit's tally: claims, why they were reviewed, acts confirmed, points deducted.
+TALLY_COLUMNS = (
+    "claims",
+    "screened",
+    "sampled",
+    "inspected",
+    "reviewed",
+    "confirmed",
+    "deducted_points",
+)
 
 
 @dataclass
@@ -32,6 +46,7 @@ class PricedBatch:
     caught: np.ndarray
     deducted: np.ndarray
     special: np.ndarray  # int8: standing in special review (rules.pricing.SPECIAL_STATUS)
+    review: Review  # how the audit reviewed these claims (points, audited, caught, deducted)
 
     def final_points(self, factor: float) -> np.ndarray:
         """Points after the readmission rule."""
@@ -55,6 +70,7 @@ class YearTotals:
     act_points: dict[str, np.ndarray] = field(init=False)
     act_yuan: dict[str, np.ndarray] = field(init=False)
     reference: list[Reference] = field(default_factory=list)
+    tally: np.ndarray = field(init=False)  # [hospital, TALLY_ROWS, TALLY_COLUMNS]
 
     def __post_init__(self) -> None:
         self.sums = {k: np.zeros(self.n_hosp) for k in SUM_COLUMNS}
@@ -63,6 +79,7 @@ class YearTotals:
         self.classes = np.zeros((self.n_hosp, N_CLASSES), dtype=np.int64)
         self.act_points = {a.name: np.zeros(self.n_hosp) for a in CLAIM_GAINS}
         self.act_yuan = {a.name: np.zeros(self.n_hosp) for a in CLAIM_GAINS}
+        self.tally = np.zeros((self.n_hosp, len(TALLY_ROWS), len(TALLY_COLUMNS)))
 
     def add(
         self,
@@ -109,6 +126,7 @@ class YearTotals:
         for k, name in enumerate(CELL_COLUMNS):
             self.cells[name] += cells[:, k]
         self._add_acts(claims, final)
+        self.tally += audit_tally(c.hospital, c.acts, claims.review, self.n_hosp)
         self.reference.append(Reference(c.hospital.copy(), claims.drg.copy(), c.cost.copy()))
 
     def fund(self, f: int) -> dict[str, np.ndarray]:
@@ -116,7 +134,35 @@ class YearTotals:
         rows = slice(f * self.n_hosp, (f + 1) * self.n_hosp)
         return {k: v[rows] for k, v in self.fund_sums.items()}
 
-    def _add_acts(self, claims: PricedBatch, final: np.ndarray) -> None:
+    def amend(
+        self, before: PricedBatch, after: PricedBatch, final_before: np.ndarray, final: np.ndarray
+    ) -> None:
+        """Replace an earlier month's audit by a later review of its claims (a targeted inspection).
+
+        The change of the claims' points is booked as an adjustment of the month it happens in
+        (like the readmission rule's), so only the audit's own sums change here.
+        """
+        h, n = after.cases.hospital, self.n_hosp
+        row = after.cases.fund.astype(np.int64) * n + h
+
+        for name, new, old in (
+            ("deducted", after.deducted, before.deducted),
+            ("audited", after.audited, before.audited),
+            ("caught", after.caught != 0, before.caught != 0),
+        ):
+            change = np.bincount(
+                row, weights=new.astype(np.float64) - old, minlength=self.n_fund * n
+            )
+            self.fund_sums[name] += change
+            self.sums[name] += change.reshape(self.n_fund, n).sum(axis=0)
+        self._add_acts(before, final_before, sign=-1.0)
+        self._add_acts(after, final)
+        c = after.cases
+        self.tally += audit_tally(h, c.acts, after.review, n) - audit_tally(
+            h, c.acts, before.review, n
+        )
+
+    def _add_acts(self, claims: PricedBatch, final: np.ndarray, sign: float = 1.0) -> None:
         """Points and money each act brought its hospital this month (for adaptation)."""
         c = claims.cases
         if not c.acts.any():
@@ -125,7 +171,7 @@ class YearTotals:
         net = final - claims.deducted
 
         def total(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
-            return np.bincount(h[mask], weights=values[mask], minlength=n)
+            return sign * np.bincount(h[mask], weights=values[mask], minlength=n)
 
         for act in CLAIM_GAINS:
             mine = (c.acts & act.bit) != 0
@@ -201,3 +247,27 @@ class YearTotals:
                 for k in ("hospital", "drg", "cost")
             )
         )
+
+
+def audit_tally(hospital: np.ndarray, acts: np.ndarray, review: Review, n_hosp: int) -> np.ndarray:
+    """Per hospital, for the claims carrying each act (TALLY_ROWS): the TALLY_COLUMNS counts."""
+    out = np.zeros((n_hosp, len(TALLY_ROWS), len(TALLY_COLUMNS)))
+    found = review.found
+    by_act = {a.name: k for k, a in enumerate(AUDITED)}
+    columns = [review.screened, review.sampled, review.inspected, review.reviewed]
+    for r, name in enumerate(TALLY_ROWS):
+        bit = ACT[name].bit if name in ACT else 0
+        mine = np.flatnonzero((acts & bit) != 0 if bit else acts == 0)
+        if mine.size == 0:
+            continue
+        h = hospital[mine]
+        out[:, r, 0] = np.bincount(h, minlength=n_hosp)
+        for k, flag in enumerate(columns, start=1):
+            out[:, r, k] = np.bincount(h, weights=flag[mine], minlength=n_hosp)
+        if name in by_act:
+            hit = (found.caught[mine] & bit) != 0
+            out[:, r, 5] = np.bincount(h, weights=hit, minlength=n_hosp)
+            out[:, r, 6] = np.bincount(
+                h, weights=found.deducted_by_act[mine, by_act[name]], minlength=n_hosp
+            )
+    return out

@@ -60,6 +60,14 @@ class Draw(IntEnum):
     DETECT_SPLITTING = 42
     DETECT_PHANTOM = 43
     DETECT_UNDERSERVICE = 44
+    # smart screening (智能审核) of every claim: one draw per act the claim carries, and one for
+    # a false alarm on an honest claim; the quarter's targeted inspection's choice of claims
+    SCREEN_UPCODING = 45
+    SCREEN_SPLITTING = 46
+    SCREEN_PHANTOM = 47
+    SCREEN_UNDERSERVICE = 48
+    SCREEN_FALSE_ALARM = 49
+    TARGETED = 51
     # the special-review panel (rules/pricing.py), per nominated claim by case id
     SPECIAL_APPROVAL = 50
 

@@ -15,7 +15,7 @@ from drgsim.errors import DrgsimError
 from drgsim.records.outdir import staged
 from drgsim.scenario.schema import Scenario
 
-TABLES = ("catalogue", "hospital_month", "settlement", "region_year")
+TABLES = ("catalogue", "hospital_month", "settlement", "region_year", "audit")
 #: Tables a run writes when it has them (cases asked for, variants, a replay, several funds).
 EXTRA_TABLES = ("cases", "comparison", "rejected", "fund_settlement")
 
@@ -41,6 +41,7 @@ class Result:
     comparison: pd.DataFrame | None = None
     case_parts: list[tuple[str, str, int, str]] = field(default_factory=list)
     rejected: pd.DataFrame | None = None
+    audit: pd.DataFrame = field(default_factory=pd.DataFrame)
     tables: tuple[str, ...] = TABLES
     fund_settlement: pd.DataFrame | None = None  # fund × hospital × year, with several funds
 

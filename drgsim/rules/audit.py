@@ -1,15 +1,22 @@
-"""The monthly audit (spec §5): sample each hospital's claims, catch acts, reprice and deduct."""
+"""The audit (spec §5): screen every claim, sample and inspect some, confirm acts, reprice, deduct.
+
+A claim is reviewed when the screening rules flag it, when it falls in its hospital's monthly
+random sample, or when its hospital is inspected that quarter and the claim is among those the
+inspectors take. A reviewed claim's acts are confirmed each with its own draw; the outcome of a
+review depends on the claim alone (every draw is keyed by case id), so reviewing a claim twice
+finds what reviewing it once does.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from drgsim.acts import AUDITED
 from drgsim.kernels.rng import Draw, uniform_np
 from drgsim.kernels.sample import select_per_group
-from drgsim.scenario.schema import Audit
+from drgsim.scenario.schema import Audit, Screening
 
 #: The kind of each audited act's detection draw.
 DETECTION_DRAW = {
@@ -18,16 +25,67 @@ DETECTION_DRAW = {
     "phantom": Draw.DETECT_PHANTOM,
     "underservice": Draw.DETECT_UNDERSERVICE,
 }
+#: The kind of each audited act's screening draw.
+SCREEN_DRAW = {
+    "upcoding": Draw.SCREEN_UPCODING,
+    "splitting": Draw.SCREEN_SPLITTING,
+    "phantom": Draw.SCREEN_PHANTOM,
+    "underservice": Draw.SCREEN_UNDERSERVICE,
+}
+#: The bits of the acts an audit can find (a claim without any of them is honest to the audit).
+AUDITED_BITS = sum(a.bit for a in AUDITED)
 
 
 @dataclass(frozen=True)
 class Findings:
-    """What the audit of one batch found: reviewed and caught claims, new points, deductions."""
+    """What reviewing claims found: the acts caught, the points after repricing, deductions."""
 
-    audited: np.ndarray  # bool
     caught: np.ndarray  # uint8 bits of the acts caught
     points: np.ndarray  # float64 points after repricing caught claims
-    deducted: np.ndarray  # float64 penalty points per claim
+    deducted_by_act: np.ndarray  # float64 [claim, AUDITED] penalty points of each act
+
+    @property
+    def deducted(self) -> np.ndarray:
+        """Penalty points per claim, all acts together."""
+        total = np.zeros(self.points.shape[0])
+        for k in range(self.deducted_by_act.shape[1]):
+            total += self.deducted_by_act[:, k]
+        return total
+
+
+@dataclass(frozen=True)
+class Review:
+    """How the audit reviewed one month's claims: why each was reviewed and what it found."""
+
+    key: int  # the month's audit stream: its draws are keyed by case id
+    billed: np.ndarray  # points as priced, before the audit
+    screened: np.ndarray  # bool: flagged by the screening rules
+    sampled: np.ndarray  # bool: in its hospital's random sample of the month
+    inspected: np.ndarray  # bool: taken by a quarter's targeted inspection
+    found: Findings
+
+    @property
+    def reviewed(self) -> np.ndarray:
+        """Claims reviewed by any of the three routes."""
+        return self.screened | self.sampled | self.inspected
+
+
+def screen(acts: np.ndarray, case_id: np.ndarray, cfg: Screening, key: int) -> np.ndarray:
+    """Claims the screening rules flag: each act it carries with its recall, an honest one falsely.
+
+    A claim carrying an audited act is flagged when any of its acts' draws falls under that
+    act's `recall`; a claim carrying none is flagged with `false_alarm`.
+    """
+    hit = np.zeros(acts.shape[0], dtype=bool)
+    for act in AUDITED:
+        rows = np.flatnonzero((acts & act.bit) != 0)
+        recall = cfg.recall.get(str(act.audit_key), 0.0)
+        if rows.size and recall > 0:
+            hit[rows] |= uniform_np(key, SCREEN_DRAW[act.name], case_id[rows]) < recall
+    honest = np.flatnonzero((acts & AUDITED_BITS) == 0)
+    if honest.size and cfg.false_alarm > 0:
+        hit[honest] = uniform_np(key, Draw.SCREEN_FALSE_ALARM, case_id[honest]) < cfg.false_alarm
+    return hit
 
 
 def sample(
@@ -62,14 +120,47 @@ def review(
             hit = u < cfg.detection.get(str(act.audit_key), 0.0)
             caught[rows[hit]] |= act.bit
     new = points.copy()
-    deducted = np.zeros(points.shape[0])
-    for act in AUDITED:
+    deducted = np.zeros((points.shape[0], len(AUDITED)))
+    for k, act in enumerate(AUDITED):
         hit = (caught & act.bit) != 0
         penalty = cfg.penalty.get(act.penalty_key, 0.0) if act.penalty_key else 0.0
         if act.caught == "reprice":
-            deducted[hit] += penalty * np.maximum(points[hit] - true_points[hit], 0.0)
+            deducted[hit, k] = penalty * np.maximum(points[hit] - true_points[hit], 0.0)
             new[hit] = np.minimum(new[hit], true_points[hit])
         elif act.caught == "void":
-            deducted[hit] += penalty * points[hit]
+            deducted[hit, k] = penalty * points[hit]
             new[hit] = 0.0
-    return Findings(audited, caught, new, deducted)
+    return Findings(caught, new, deducted)
+
+
+def audit_month(
+    acts: np.ndarray,
+    hospital: np.ndarray,
+    case_id: np.ndarray,
+    points: np.ndarray,
+    true_points: np.ndarray,
+    cfg: Audit,
+    key: int,
+    n_hosp: int,
+) -> Review:
+    """A month's audit of its claims as priced: screening and random sampling, then review."""
+    screened = screen(acts, case_id, cfg.screening, key)
+    sampled = sample(hospital, case_id, cfg.sample_rate, key, n_hosp)
+    inspected = np.zeros(acts.shape[0], dtype=bool)
+    found = review(acts, screened | sampled, case_id, points, true_points, cfg, key)
+    return Review(key, points, screened, sampled, inspected, found)
+
+
+def inspect(
+    done: Review,
+    acts: np.ndarray,
+    case_id: np.ndarray,
+    true_points: np.ndarray,
+    taken: np.ndarray,
+    cfg: Audit,
+) -> Review:
+    """The month's review once a targeted inspection has taken the claims `taken` as well."""
+    inspected = done.inspected | taken
+    reviewed = done.screened | done.sampled | inspected
+    found = review(acts, reviewed, case_id, done.billed, true_points, cfg, done.key)
+    return replace(done, inspected=inspected, found=found)

@@ -133,7 +133,7 @@ def settle_year(
     """The year-end settlement in the scenario's mode (spec §6)."""
     if cfg.mode == "pool":
         return settle_year_pool(year, cfg.true_up, deductions_to)
-    return settle_year_clearing(year, cfg.prepay_share, clearing or Clearing())
+    return settle_year_clearing(year, cfg.prepay_share, clearing or Clearing(), deductions_to)
 
 
 def settle_year_pool(
@@ -236,9 +236,18 @@ def _split(total_fen: int, exact: np.ndarray) -> np.ndarray:
 
 
 def settle_year_clearing(
-    year: YearClaims, prepay_share: float, clearing: Clearing | None = None
+    year: YearClaims,
+    prepay_share: float,
+    clearing: Clearing | None = None,
+    deductions_to: str = "others",
 ) -> YearResult:
     """Clearing mode (spec §6): entitlement at the year's point value, withheld part by λ/max λ.
+
+    Here the year's point value pays the points, so it counts them before deductions: a point
+    value over the points net of deductions would spend every deducted point's money on all the
+    hospitals' points, the offender's too. Each hospital's deduction at that value goes to the
+    other hospitals by their net points, or with `deductions_to: fund` stays with the fund:
+    never back to the offender (spec §5).
 
     Then each hospital's payment F' is set against its fund-eligible charges C (charges less
     patient payments): above them it keeps `surplus_keep` of the surplus; between
@@ -254,15 +263,22 @@ def settle_year_clearing(
     deducted = np.asarray(year.deducted, dtype=np.float64)
     oop = np.asarray(year.oop_yuan, dtype=np.float64)
     net = points - deducted
-    money = year.money(float(net.sum()), year.available_fen + year.reserve_fen)  # no limit
+    money = year.money(float(points.sum()), year.available_fen + year.reserve_fen)  # no limit
     available = money.money_fen
-    pv = point_value(available, float(oop.sum()), float(net.sum()))
+    pv = point_value(available, float(oop.sum()), float(points.sum()))
     need = np.zeros_like(prepaid)
+    kept = 0
     if not np.isfinite(pv):
         final = np.zeros_like(prepaid)
         deduction = np.zeros_like(prepaid)
     else:
-        entitlement = apportion(available, (pv * net - oop) * FEN_PER_YUAN)
+        deduction = to_fen(pv * deducted)
+        shared = deduction if deductions_to == "others" else np.zeros_like(deduction)
+        takers = np.maximum(net, 0.0)
+        placed, shares = pool_shares(0, shared, takers, takers)
+        kept = int(deduction.sum()) - placed
+        exact = (pv * net - oop) * FEN_PER_YUAN + shares
+        entitlement = apportion(available - kept, exact)
         top = Fraction(float(np.max(coefficient))) if coefficient.size else Fraction(1)
         alpha = written(prepay_share)
         scale = [
@@ -271,9 +287,8 @@ def settle_year_clearing(
         # a claw-back (negative entitlement) is recovered in full; only payments are scaled
         final = np.where(entitlement > 0, scale_fen(entitlement, scale), entitlement)
         final, need = against_charges(final, year, rules)
-        deduction = to_fen(pv * deducted)
     # overrun sharing: from the year's unpaid money, then the ceiling surplus and the reserve
-    unpaid = max(available - int(final.sum()), 0)
+    unpaid = max(available - kept - int(final.sum()), 0)
     overrun = share_overrun(need, unpaid + money.spare_fen(year.reserve_use))
     spent = int(overrun.sum())
     money = money.spend_on_overrun(max(spent - unpaid, 0), year.reserve_use)
@@ -286,8 +301,8 @@ def settle_year_clearing(
         Transfer.of(POOL, FUND, int(year.withheld_fen.sum()), "pool back to the fund"),
         Transfer.of(FUND, HOSPITALS, top_up, "top-up"),
     )
-    retained = money.surplus_fen + unpaid
-    return YearResult(pv, deduction, top_up, final, retained, transfers, money, unpaid, 0, spent)
+    retained = money.surplus_fen + unpaid + kept
+    return YearResult(pv, deduction, top_up, final, retained, transfers, money, unpaid, kept, spent)
 
 
 def against_charges(

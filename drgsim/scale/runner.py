@@ -205,6 +205,7 @@ def run(
         [(r, v, i, str(f)) for r, v, i, f in parts],
         rejected,
         fund_settlement=_frame(collected, "fund_settlement", multi) if len(scn.funds) > 1 else None,
+        audit=frames["audit"],
     )
 
 

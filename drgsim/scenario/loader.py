@@ -9,6 +9,7 @@ import re
 import types
 import typing
 from collections.abc import Mapping
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Literal
 
@@ -564,8 +565,12 @@ def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool =
     total = sum(ind.weight for ind in inc.indicators.values())
     if inc.indicators and abs(total - 1.0) > 1e-9:
         fail("incentive.indicators", round(total, 6), "indicator weights must sum to 1")
-    for table, allowed in (("detection", DETECTION_KEYS), ("penalty", PENALTY_KEYS)):
-        for act in getattr(scn.audit, table):
+    for table, allowed in (
+        ("detection", DETECTION_KEYS),
+        ("penalty", PENALTY_KEYS),
+        ("screening.recall", DETECTION_KEYS),
+    ):
+        for act in attrgetter(table)(scn.audit):
             if act not in allowed:
                 fail(f"audit.{table}.{act}", act, _unknown(act, list(allowed)))
     by_tier = {

@@ -738,8 +738,63 @@ class Clearing:
 
 
 @dataclass(frozen=True)
+class Screening:
+    """Smart screening 智能审核 of every claim by rules (spec §5)."""
+
+    recall: dict[str, float] = key(
+        factory=_fd({"upcoding": 0.3, "split": 0.4, "phantom": 0.2, "underservice": 0.05}),
+        ge=0,
+        le=1,
+        doc="chance that the rules flag a claim carrying the act (a hit is sent to review)",
+        source=f"{SPEC} §5 [default]",
+    )
+    false_alarm: float = key(
+        0.005,
+        ge=0,
+        le=1,
+        doc="chance that the rules flag an honest claim (reviewed, then cleared)",
+        source=f"{SPEC} §5 [default]",
+    )
+
+
+@dataclass(frozen=True)
+class Targeted:
+    """Quarterly targeted inspection of the hospitals with the highest risk score (spec §5)."""
+
+    count: int = key(2, ge=0, doc="hospitals inspected each quarter", source=f"{SPEC} §5 [default]")
+    rate: float = key(
+        0.3,
+        ge=0,
+        le=1,
+        doc="share of an inspected hospital's quarter's claims reviewed",
+        source=f"{SPEC} §5 [default]",
+    )
+
+
+@dataclass(frozen=True)
+class Suspension:
+    """Loss of the year-end incentive for a hospital caught too often (spec §5)."""
+
+    threshold: float | None = key(
+        None,
+        ge=0,
+        le=1,
+        doc="caught claims / reviewed claims in a year above which the incentive is cut; "
+        "null: never",
+        source=f"{SPEC} §5 [default]",
+    )
+    share: float = key(
+        1.0,
+        ge=0,
+        le=1,
+        doc="share of its year-end incentive a suspended hospital loses",
+        source="[default]",
+    )
+
+
+@dataclass(frozen=True)
 class Audit:
-    """Monthly audit sampling, detection and penalties (spec §5)."""
+    """The audit: screening, sampling, targeted inspection, detection, penalties (spec §5)."""
 
     sample_rate: float = key(
         0.05, ge=0, le=1, doc="share of each hospital's cases reviewed", source="[default]"
@@ -763,6 +818,9 @@ class Audit:
         doc="deducted money shared among the other hospitals (pool) or kept by the fund",
         source=f"{SPEC} §5",
     )
+    screening: Screening = key(factory=Screening)
+    targeted: Targeted = key(factory=Targeted)
+    suspension: Suspension = key(factory=Suspension)
 
 
 @dataclass(frozen=True)
