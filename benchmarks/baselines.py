@@ -232,15 +232,15 @@ def _pandas_clearing(work: SettlementInput, year: pd.DataFrame) -> np.ndarray:
     pv = (work.available_fen / 100 + year["oop_yuan"].sum()) / year["points"].sum()
     year["deduction"] = np.rint(pv * year["deducted_points"] * 100).astype(np.int64)
     year["exact"] = (pv * year["net"] - year["oop_yuan"]) * 100
-    kept = int(year["deduction"].sum())
+    kept_deductions = int(year["deduction"].sum())
     if work.deductions_to == "others":  # each deduction to the others by their net points
         takers = year["net"].clip(lower=0)
         for h, d in zip(year.index, year["deduction"], strict=True):
             rest = takers.drop(h)
             if d > 0 and rest.sum() > 0:
                 year.loc[rest.index, "exact"] += d * rest / rest.sum()
-                kept -= int(d)
-    year["available"] = work.available_fen - kept
+                kept_deductions -= int(d)
+    year["available"] = work.available_fen - kept_deductions
     year["one"] = 0
     entitlement = _pd_apportion(year, "one", "available", "exact")
     top = work.coefficient.max()
@@ -261,7 +261,7 @@ def _pandas_clearing(work: SettlementInput, year: pd.DataFrame) -> np.ndarray:
     year["after"] = np.where(surplus, kept, f) if keep != 1 else f
     need = [round(share * (int(y) - int(x))) for x, y in zip(f, c, strict=True)]
     year["need"] = np.where(overrun, need, 0) if share else 0
-    fund = max(work.available_fen - kept - int(year["after"].sum()), 0)
+    fund = max(work.available_fen - kept_deductions - int(year["after"].sum()), 0)
     if int(year["need"].sum()) <= fund:
         return (year["after"] + year["need"]).to_numpy(np.int64)
     year["fund"] = fund

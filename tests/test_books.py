@@ -67,8 +67,10 @@ def test_with_prepay_share_1_repricing_pays_every_entitlement_in_full() -> None:
     st = result.settlement.set_index("hospital")
     ry = result.region_year.iloc[0]
     assert st["deduction_fen"]["A"] > 0
-    # E_h = PV_y × (points − deducted) − oop, whole fen summing to the available budget
+    # E_h = PV_y × (points − deducted) − oop, plus A's deduction for B (spec v2 §5: never back
+    # to the offender), whole fen summing to the available budget
     exact = (ry["point_value"] * (st["points"] - st["deducted_points"]) - st["oop_yuan"]) * 100
+    exact["B"] += st["deduction_fen"]["A"]
     assert np.all(np.abs(st["final_fen"] - exact) <= 1.0)
     assert int(st["final_fen"].sum()) == int(ry["available_fen"])
     assert int(ry["retained_fen"]) == 0

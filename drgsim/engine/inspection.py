@@ -48,7 +48,8 @@ class Inspections:
         """
         if year != self.year:
             if self.year >= 0:
-                self.last_cmi = np.where(self.grouped > 0, self.rw / self.grouped, np.nan)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    self.last_cmi = np.where(self.grouped > 0, self.rw / self.grouped, np.nan)
             self.year, self.held = year, []
             self.rw, self.grouped = np.zeros(self.n_hosp), np.zeros(self.n_hosp)
         self.held.append(claims)
