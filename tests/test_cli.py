@@ -25,7 +25,7 @@ other_hospitals:
 variants:
   repricing: {settlement.mode: repricing}
 """
-TABLES = ["catalogue", "hospital_month", "settlement", "region_year"]
+TABLES = ["catalogue", "hospital_month", "settlement", "region_year", "audit"]
 LISTED = {
     "SW01": "汕尾市人民医院",
     "SW02": "汕尾市第二人民医院",
@@ -94,7 +94,7 @@ def test_money_in_fen_is_int64(first_run, table: str) -> None:
     df = pd.read_parquet(out / f"{table}.parquet")
     fen = [c for c in df.columns if c.endswith("_fen")]
     assert all(df[c].dtype == "int64" for c in fen), df[fen].dtypes.to_dict()
-    if table in ("hospital_month", "settlement", "region_year"):
+    if table in ("hospital_month", "settlement", "region_year", "audit"):
         assert fen
 
 

@@ -362,10 +362,20 @@ def test_repricing_mode_pays_entitlements_scaled_by_the_coefficient(year: Year) 
     _books_close(year, res)
     np.testing.assert_array_equal(res.final_fen, y.prepaid_fen + res.incentive_fen)
     top = y.coefficient.max()
+    # E_h = PV_y (over all points) × net points − oop, plus the other hospitals' deductions by
+    # net points (spec v2 §5: never its own); a deduction no other hospital can take is kept
+    net = y.points - y.deducted
+    entitlement = (res.point_value * net - y.oop_yuan) * 100
+    kept = 0
+    for h, d in enumerate(res.deduction_fen.tolist()):
+        others = np.where(np.arange(len(net)) == h, 0.0, np.maximum(net, 0.0))
+        if d > 0 and others.sum() > 0:
+            entitlement += d * others / others.sum()
+        else:
+            kept += d
     if (np.ptp(y.coefficient) == 0 and top > 0) or year.alpha == 1.0:  # everyone paid in full
-        assert res.retained_fen == 0
+        assert res.retained_fen == kept
     assert res.retained_fen >= 0  # the global budget caps what the fund pays
-    entitlement = (res.point_value * (y.points - y.deducted) - y.oop_yuan) * 100
     owes = entitlement <= -1.0  # a claw-back is recovered in full, never scaled
     slack = 1.0 + 1e-9 * y.available_fen
     assert np.all(np.abs(res.final_fen[owes] - entitlement[owes]) <= slack)

@@ -155,7 +155,7 @@ def settle_year_pool(
     oop = np.asarray(year.oop_yuan, dtype=np.float64)
     unallocated = year.available_fen - int(prepaid.sum() + withheld.sum())
     planned = year.reserve_fen if year.reserve_use == "release" else 0
-    # spec §6: PV_y over all the year's claims after deductions, as in clearing; where the
+    # spec §6: PV_y over all the year's claims after deductions; where the
     # deductions take every point, over the points before them, so the deductions have a price
     after = float(np.sum(points - deducted))
     after = after if after > 0 else float(np.sum(points))
