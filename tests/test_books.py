@@ -14,13 +14,14 @@ import pytest
 
 import drgsim
 
-#: Two hospitals, A upcoding three in ten of its cases, every claim reviewed.
+#: Two hospitals, A upcoding three in ten of its cases, every claim reviewed (A expects no audit:
+#: one that knew would not upcode).
 CITY: dict[str, Any] = {
     "seed": 3,
     "years": 1,
     "region": {"admissions": 2000},
     "hospitals": {
-        "A": {"tier": 3, "beds": 800, "upcoding": {"rate": 0.3}},
+        "A": {"tier": 3, "beds": 800, "upcoding": {"rate": 0.3, "perceived_risk": 0.0}},
         "B": {"tier": 2, "beds": 300},
     },
     "other_hospitals": {"count": {3: 0, 2: 0, 1: 0}},
