@@ -38,6 +38,7 @@ RULE_SECTIONS = (
     "incentive",
     "behaviour",
     "adaptation",
+    "cost",
 )
 
 

@@ -24,6 +24,7 @@ from drgsim.population.generator import month_days
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules import audit, indicators
 from drgsim.rules.catalogue import Catalogue, adrg_mask
+from drgsim.rules.costs import fixed_cost_yuan
 from drgsim.rules.funds import fund_names
 from drgsim.rules.growth import budget_growth
 from drgsim.rules.money import grown_fen, share_fen, split_exact
@@ -48,6 +49,10 @@ class CaseSource(Protocol):
 
     def month_shares(self) -> np.ndarray:
         """Year one's forecast share of the year's points in each month (12 values, sum 1)."""
+        ...
+
+    def expected_charges(self, year_index: int) -> np.ndarray:
+        """Each hospital's charges in year `year_index` at baseline behaviour, yuan (spec §8)."""
         ...
 
 
@@ -99,8 +104,14 @@ class Simulation:
         behaviours: Behaviours | None = None,
         keep_cases: bool = False,
         case_sink: Callable[[dict[str, Any]], None] | None = None,
+        baseline_charges: np.ndarray | None = None,
     ) -> None:
+        """`baseline_charges` [year, hospital]: the baseline's expected charges that set each
+        year's fixed cost (spec §8); without it, those of `source`."""
         self.scn, self.cat, self.hospitals, self.source = scn, cat, hospitals, source
+        if baseline_charges is None:
+            baseline_charges = np.array([source.expected_charges(y) for y in range(scn.years)])
+        self.baseline_charges = np.asarray(baseline_charges, dtype=np.float64)
         self.funds = fund_names(scn)
         budgets = (
             (annual_budget,) if isinstance(annual_budget, int | float) else tuple(annual_budget)
@@ -368,6 +379,8 @@ class Simulation:
                 paid.withheld_fen,
                 paid,
                 self._act_rates(),
+                fixed_cost_yuan(self.baseline_charges[year.index], scn.cost.variable_share),
+                scn.cost.variable_share,
             )
         )
         self.tables.audit.append(

@@ -11,6 +11,7 @@ from drgsim.cases import DISCHARGE_TYPES, act_names
 from drgsim.engine.year_totals import TALLY_COLUMNS, TALLY_ROWS, PricedBatch
 from drgsim.kernels.price import CLASS_NAMES
 from drgsim.population.hospitals import HospitalTable
+from drgsim.rules import costs
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.money import apportion
 from drgsim.rules.pricing import SPECIAL_STATUS
@@ -99,10 +100,14 @@ def settlement_rows(
     withheld_fen: np.ndarray,
     res: Paid,
     rates: dict[str, np.ndarray],
+    fixed_cost: np.ndarray,
+    variable_share: float,
 ) -> dict[str, Any]:
-    """Each hospital's year over every fund: claims, indicators, coefficient, money and margin."""
+    """Each hospital's year over every fund: claims, indicators, coefficient, money, cost and
+    margin (spec §8)."""
     n_h = hospitals.n
-    oop, true_cost = sums["oop"], sums["true_cost"]
+    oop, true_cost = sums["oop"], sums["true_cost"]  # true cost: charges of the cases treated
+    variable_cost = costs.variable_cost_yuan(true_cost, variable_share)
     return {
         "year": np.full(n_h, year),
         "hospital": np.asarray(hospitals.ids, dtype=object),
@@ -126,7 +131,10 @@ def settlement_rows(
         "true_cost_yuan": true_cost,
         "charges_yuan": sums["charges"],  # billed, every claim's (clearing's C_h adds − oop)
         "oop_yuan": oop,
-        "margin_yuan": res.final_fen / 100.0 + oop - true_cost,
+        "fixed_cost_yuan": np.asarray(fixed_cost, dtype=np.float64),
+        "variable_cost_yuan": variable_cost,
+        "margin_yuan": costs.margin_yuan(res.final_fen, oop, fixed_cost, variable_cost),
+        "settlement_ratio": costs.settlement_ratio(res.final_fen, sums["charges"], oop),
         **{f"cases_{name}": classes[:, k] for k, name in enumerate(CLASS_NAMES)},
         **{f"rate_{act}": r for act, r in rates.items()},
     }

@@ -13,14 +13,14 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Monthly point value by variant (band: min–max over {reps} replications)",
     ),
     "title.payment": (
-        "{year}年各医院结算额与真实成本：预付、奖励与扣减（基线，{reps}次重复均值）",
-        "Payment against true cost by hospital, {year}: pre-paid, incentive and deductions "
+        "{year}年各医院结算额与成本：预付、奖励与扣减（基线，{reps}次重复均值）",
+        "Payment against cost by hospital, {year}: pre-paid, incentive and deductions "
         "(baseline, mean of {reps} replications)",
     ),
     "title.who_pays": (
-        "谁为违规行为买单：各方案下结算额相对基线的变化（{year}年，95%区间）",
-        "Who pays for the gaming: change in final payment against the baseline, {year} "
-        "(95% intervals)",
+        "谁获益、谁买单：各方案下结算额与盈亏相对基线的变化（{year}年，95%区间）",
+        "Who gains and who pays: change in final payment and in margin against the baseline, "
+        "{year} (95% intervals)",
     ),
     "title.coefficients": (
         "{year}年鼓励系数及其背后的指标（基线，{reps}次重复均值）",
@@ -41,7 +41,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "axis.year": ("年份", "Year"),
     "axis.point_value": ("点值（元/点）", "Point value (yuan per point)"),
     "axis.amount": ("金额（万元）", "Amount (10,000 yuan)"),
-    "axis.change": ("结算额变化（万元）", "Change in final payment (10,000 yuan)"),
+    "axis.change": ("相对基线的变化（万元）", "Change against the baseline (10,000 yuan)"),
     "axis.share": ("病例占比（%）", "Share of cases (%)"),
     "axis.cmi": ("病例组合指数 CMI（无单位）", "Case-mix index, CMI (unitless)"),
     "axis.rate": ("行为发生率（病例%）", "Act rate (% of cases)"),
@@ -49,8 +49,16 @@ _TEXT: dict[str, tuple[str, str]] = {
     "legend.prepaid": ("月度预付", "Pre-paid monthly"),
     "legend.incentive": ("年终奖励（鼓励系数）", "Year-end incentive"),
     "legend.deduction": ("审核扣减", "Audit deductions"),
-    "legend.fund_cost": ("基金应担真实成本（扣除个人自付）", "True cost less patient share"),
+    "legend.fund_cost": (
+        "医院成本（固定+变动）减个人自付",
+        "Hospital cost (fixed + variable) less patient share",
+    ),
     "legend.margin": ("盈亏 {margin:+,.0f} 万元", "margin {margin:+,.0f}"),
+    "legend.payment_change": ("结算额变化", "Change in final payment"),
+    "legend.margin_change": (
+        "盈亏变化（收入−固定与变动成本）",
+        "Change in margin (income − fixed and variable cost)",
+    ),
     "legend.gain": ("获益", "gains"),
     "legend.loss": ("受损", "pays"),
     # Indicators behind the incentive coefficient.
@@ -125,9 +133,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "report.all_hospitals": ("全部医院", "All hospitals"),
     "report.comparison": (
-        "方案比较：结算额相对基线的变化（万元，均值 [95%区间]）",
-        "Variants against the baseline: change in final payment (10,000 yuan, mean [95% interval])",
+        "方案比较：结算额与盈亏相对基线的变化（万元，均值 [95%区间]）",
+        "Variants against the baseline: change in final payment and in margin "
+        "(10,000 yuan, mean [95% interval])",
     ),
+    "report.payment_short": ("结算", "payment"),
+    "report.margin_short": ("盈亏", "margin"),
     "report.comparison_hospitals": ("逐家医院（万元）", "Hospital by hospital (10,000 yuan)"),
     "report.no_variants": (
         "本次运行只有基线，没有可比较的方案。",

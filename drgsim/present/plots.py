@@ -34,6 +34,8 @@ SUM_COLS = (
     "incentive_fen",
     "final_fen",
     "true_cost_yuan",
+    "fixed_cost_yuan",
+    "variable_cost_yuan",
     "oop_yuan",
     "margin_yuan",
 )
@@ -48,6 +50,7 @@ INDICATORS = (
 )
 CLASSES = ("normal", "low", "high", "special")
 CLASS_COLOURS = ("#8da0cb", "#66c2a5", "#fc8d62", "#e78ac3")
+CHANGE_COLOURS = {"payment": "#4c72b0", "margin_": "#dd8452"}
 MONEY_COLOURS = {"prepaid": "#4c72b0", "incentive": "#55a868", "deduction": "#c44e52"}
 _ACT_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")
 _THOUSANDS = matplotlib.ticker.StrMethodFormatter("{x:,.0f}")
@@ -151,7 +154,7 @@ def payment_figure(tables: Tables, lang: str) -> Figure:
         label=_t("legend.incentive", lang),
     )
     ax.barh(y, -deduction, color=MONEY_COLOURS["deduction"], label=_t("legend.deduction", lang))
-    fund_cost = (base["true_cost_yuan"] - base["oop_yuan"]) / WAN_YUAN
+    fund_cost = (hospital_cost(base) - base["oop_yuan"]) / WAN_YUAN  # payment − this = margin
     ax.plot(
         fund_cost,
         y,
@@ -174,36 +177,74 @@ def payment_figure(tables: Tables, lang: str) -> Figure:
     return fig
 
 
+def hospital_cost(st: pd.DataFrame) -> pd.Series:
+    """Each row's cost to its hospital, fixed + variable (spec §8); tables of runs before costs
+    existed: the charges of the cases treated."""
+    if "fixed_cost_yuan" in st.columns:
+        return st["fixed_cost_yuan"] + st["variable_cost_yuan"]
+    return st["true_cost_yuan"]
+
+
 @_styled
 def who_pays_figure(tables: Tables, lang: str) -> Figure | None:
-    """Per variant, each hospital group's change in final payment with its 95% interval."""
+    """Per variant, each hospital group's change in final payment and, beside it, in margin,
+    each with its 95% interval and its value written at the bar's end."""
     names = variants(tables)[1:]
     if not names:
         return None
     change = who_pays(tables, lang)
     ncols = min(4, len(names))
     nrows = math.ceil(len(names) / ncols)
-    size = (max(10.0, 3.4 * ncols + 2.2), 0.35 * len(change) / len(names) * nrows + 2.2 * nrows)
+    per_panel = len(change) / len(names)
+    size = (max(10.0, 3.6 * ncols + 2.2), 0.6 * per_panel * nrows + 2.4 * nrows)
     fig = _base_figure(tables, lang, "who_pays", size)
     axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False)
     first = change[change["variant"] == names[0]]
-    y = np.arange(len(first))[::-1]
+    y = np.arange(len(first))[::-1].astype(float)
     for k, ax in enumerate(axes.flat):
         if k >= len(names):
             ax.remove()
             continue
         part = change[change["variant"] == names[k]]
-        colours = ["#55a868" if m >= 0 else "#c44e52" for m in part["mean"]]
-        err = np.vstack([part["mean"] - part["lo"], part["hi"] - part["mean"]])
-        err = np.nan_to_num(err, nan=0.0)
-        ax.barh(y, part["mean"], xerr=err, color=colours, ecolor="#333333", capsize=2)
+        for prefix, offset, key in (
+            ("", 0.2, "legend.payment_change"),
+            ("margin_", -0.2, "legend.margin_change"),
+        ):
+            mean = part[f"{prefix}mean"].to_numpy(float)
+            err = np.vstack([mean - part[f"{prefix}lo"], part[f"{prefix}hi"] - mean])
+            ax.barh(
+                y + offset,
+                mean,
+                height=0.4,
+                xerr=np.nan_to_num(err, nan=0.0),
+                color=CHANGE_COLOURS[prefix or "payment"],
+                ecolor="#333333",
+                capsize=2,
+                label=_t(key, lang),
+            )
+            ends = np.where(mean >= 0, part[f"{prefix}hi"], part[f"{prefix}lo"])
+            ends = np.where(np.isfinite(ends), ends, mean)  # past the interval, where there is one
+            for yi, m, end in zip(y + offset, mean, ends, strict=True):
+                if np.isfinite(m):
+                    ax.annotate(
+                        f"{m:+,.0f}",
+                        (end, yi),
+                        xytext=(3 if m >= 0 else -3, 0),
+                        textcoords="offset points",
+                        ha="left" if m >= 0 else "right",
+                        va="center",
+                        fontsize=6.5,
+                    )
         ax.axvline(0, color="black", lw=0.6)
+        ax.margins(x=0.25)
         ax.set_title(labels.variant(names[k], lang), fontsize=10)
         ax.grid(axis="x", alpha=0.3)
         if k % ncols == 0:
             ax.set_yticks(y, first["label"])
         if k // ncols == nrows - 1 or k + ncols >= len(names):
             ax.set_xlabel(_t("axis.change", lang))
+    handles, texts = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, texts, loc="outside lower right", ncols=2, fontsize=8)
     return fig
 
 
@@ -373,36 +414,49 @@ def grouped(st: pd.DataFrame, lang: str) -> pd.DataFrame:
     return agg.sort_values(["variant", "replication", "year", "order"], kind="stable")
 
 
+#: What "who gains and who pays" compares (spec §8): the final payment and the margin, each
+#: with the divisor that turns it into 万元.
+CHANGES = (("final_fen", WAN_FEN), ("margin_yuan", WAN_YUAN))
+CHANGE_COLUMNS = ["mean", "lo", "hi", "margin_mean", "margin_lo", "margin_hi"]
+
+
 def who_pays(tables: Tables, lang: str) -> pd.DataFrame:
-    """Per variant and hospital group: mean change in final payment (万元) and its 95% interval."""
+    """Per variant and hospital group: mean change in final payment and in margin (万元), each
+    with its 95% interval (mean ± t(0.975, n − 1) × sd / √n of the paired differences)."""
     year = last_year(tables)
     g = grouped(tables["settlement"], lang)
     g = g[g["year"] == year]
-    base = g[g["variant"] == BASELINE].set_index(["replication", "group"])["final_fen"]
+    columns = [c for c, _ in CHANGES if c in g.columns]
+    base = g[g["variant"] == BASELINE].set_index(["replication", "group"])[columns]
     rows = []
     for name in variants(tables)[1:]:
-        part = g[g["variant"] == name]
-        diff = (part.set_index(["replication", "group"])["final_fen"] - base).dropna() / WAN_FEN
-        by_group = {k: v.to_numpy(dtype=float) for k, v in diff.groupby(level="group")}
+        part = g[g["variant"] == name].set_index(["replication", "group"])[columns]
+        diff = (part - base).dropna()
+        by_group = {k: v for k, v in diff.groupby(level="group")}
         for key, label in _group_order(tables["settlement"], lang).items():
-            d = by_group.get(key, np.zeros(0))
-            n = len(d)
-            mean = float(np.mean(d)) if n else math.nan
-            half = t975(n - 1) * float(np.std(d, ddof=1)) / math.sqrt(n) if n > 1 else math.nan
-            rows.append(
-                {
-                    "variant": name,
-                    "group": key,
-                    "label": label,
-                    "replications": n,
-                    "mean": mean,
-                    "lo": mean - half,
-                    "hi": mean + half,
-                }
-            )
+            d = by_group.get(key, diff.iloc[:0])
+            row: dict[str, Any] = {
+                "variant": name,
+                "group": key,
+                "label": label,
+                "replications": len(d),
+            }
+            for (column, unit), prefix in zip(CHANGES, ("", "margin_"), strict=True):
+                values = d[column].to_numpy(float) / unit if column in d else np.zeros(0)
+                mean, lo, hi = mean_interval(values)
+                row |= {f"{prefix}mean": mean, f"{prefix}lo": lo, f"{prefix}hi": hi}
+            rows.append(row)
     return pd.DataFrame(
-        rows, columns=["variant", "group", "label", "replications", "mean", "lo", "hi"]
+        rows, columns=["variant", "group", "label", "replications", *CHANGE_COLUMNS]
     )
+
+
+def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean and 95% interval (Student's t) of paired differences; NaN where undefined."""
+    n = len(values)
+    mean = float(np.mean(values)) if n else math.nan
+    half = t975(n - 1) * float(np.std(values, ddof=1)) / math.sqrt(n) if n > 1 else math.nan
+    return mean, mean - half, mean + half
 
 
 def _group_key(hospital: str, tier: object) -> str:

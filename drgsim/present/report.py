@@ -27,6 +27,8 @@ FONT_NAME = "drgsim CJK"
 FEN_PER_YI = 1e10
 FEN_PER_WAN = 1e6
 FEN_PER_MILLION = 1e8
+YUAN_PER_WAN = 1e4
+SIDES = ("mean", "lo", "hi")
 
 CSS = """
 body{font-family:"drgsim CJK","Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",
@@ -251,7 +253,8 @@ def budget_table(tables: dict[str, Any], lang: str) -> str:
 
 
 def comparison_tables(tables: dict[str, Any], lang: str) -> str:
-    """Each variant's change in final payment by hospital group, and by hospital in a fold."""
+    """Each variant's change in final payment and in margin by hospital group, and by hospital
+    in a fold."""
     names = plots.variants(tables)[1:]
     if not names:
         return f"<p>{_e(_t('report.no_variants', lang))}</p>"
@@ -263,7 +266,7 @@ def comparison_tables(tables: dict[str, Any], lang: str) -> str:
         cells = [_e(label)]
         for v in names:
             r = change[(change["label"] == label) & (change["variant"] == v)].iloc[0]
-            cells.append(_interval(r["mean"], r["lo"], r["hi"]))
+            cells.append(_both([r[s] for s in SIDES], [r[f"margin_{s}"] for s in SIDES], lang))
         rows.append(cells)
     out = _table(head, rows, numeric_from=1)
     comparison = tables.get("comparison")
@@ -280,11 +283,10 @@ def comparison_tables(tables: dict[str, Any], lang: str) -> str:
             for v in names:
                 r = c[(c["hospital"] == h) & (c["variant"] == v)]
                 cells.append(
-                    _interval(
-                        *(
-                            r[f"final_fen_change_{s}"].iloc[0] / FEN_PER_WAN
-                            for s in ("mean", "lo", "hi")
-                        )
+                    _both(
+                        [r[f"final_fen_change_{s}"].iloc[0] / FEN_PER_WAN for s in SIDES],
+                        [r[f"margin_yuan_change_{s}"].iloc[0] / YUAN_PER_WAN for s in SIDES],
+                        lang,
                     )
                     if len(r)
                     else ""
@@ -420,6 +422,14 @@ def _table(
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
+
+
+def _both(payment: Iterable[float], margin: Iterable[float], lang: str) -> str:
+    """A cell of "who gains": the change in final payment and, below it, in margin (HTML)."""
+    return (
+        f"{_e(_t('report.payment_short', lang))} {_interval(*payment)}<br>"
+        f"{_e(_t('report.margin_short', lang))} {_interval(*margin)}"
+    )
 
 
 def _interval(mean: float, lo: float, hi: float) -> str:

@@ -75,29 +75,40 @@ def _budget_line(ry: pd.DataFrame) -> str:
     )
 
 
+#: What "who gains and who pays" sets side by side (spec §8): payment and margin, in 万元.
+CHANGES = (("payment", "final_fen", WAN), ("margin", "margin_yuan", 1e4))
+
+
 def _variant_lines(st: pd.DataFrame, year: int, variants: list[str], listed: set[str]) -> str:
-    """Who gains and who pays: change in final payment against the baseline (万元, ± 95%)."""
+    """Who gains and who pays: each variant's change in final payment and, beside it, in margin
+    against the baseline (万元, mean ± 95% interval), one column per hospital group."""
     last = st[st["year"] == year].assign(
         group=lambda d: [
             h if h in listed else f"other tier {t}"
             for h, t in zip(d["hospital"], d["tier"], strict=True)
         ]
     )
-    totals = last.groupby(["variant", "replication", "group"], sort=False)["final_fen"].sum()
+    columns = [column for _, column, _ in CHANGES]
+    totals = last.groupby(["variant", "replication", "group"], sort=False)[columns].sum()
     base = totals.loc["baseline"]
-    cells: dict[str, list[str]] = {}
     groups = list(base.index.get_level_values("group").unique())
+    rows: dict[tuple[str, str], list[str]] = {}
     for v in variants:
-        diff = (totals.loc[v] - base).dropna() / WAN
-        cells[v] = []
-        for g in groups:
-            d = diff.xs(g, level="group").to_numpy()
-            half = t975(len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)) if len(d) > 1 else 0.0
-            cells[v].append(f"{d.mean():+.1f} ±{half:.1f}" if len(d) > 1 else f"{d.mean():+.1f}")
-    table = pd.DataFrame(cells, index=pd.Index(groups, name="hospital"))
+        diff = (totals.loc[v] - base).dropna()
+        for what, column, unit in CHANGES:
+            cells = rows.setdefault((v, what), [])
+            for g in groups:
+                d = diff.xs(g, level="group")[column].to_numpy() / unit
+                half = t975(len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)) if len(d) > 1 else 0
+                cells.append(f"{d.mean():+.1f} ±{half:.1f}" if len(d) > 1 else f"{d.mean():+.1f}")
+    table = pd.DataFrame(
+        list(rows.values()),
+        index=pd.MultiIndex.from_tuples(list(rows), names=["variant", "change in"]),
+        columns=pd.Index(groups, name=None),
+    )
     return (
-        "change in final payment against baseline (万元, mean ± 95% interval): "
-        "who gains and who pays\n" + table.to_string()
+        "who gains and who pays: change against baseline in final payment and in margin "
+        "(万元, mean ± 95% interval)\n" + table.to_string()
     )
 
 

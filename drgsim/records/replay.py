@@ -47,6 +47,7 @@ class TableSource:
         fund = case_funds(imported, funds) if funds is not None else None
         self.batches = monthly_batches(imported.cases, cat, start_year, fund)
         self.record_ids = record_ids(imported.cases)
+        self.n_hospitals = len(imported.cases["hospital"].cat.categories)
 
     @classmethod
     def read(
@@ -124,6 +125,15 @@ class TableSource:
             if y == 0:
                 charges[m - 1] += float(b.cost.sum())
         return charges / charges.sum() if charges.sum() > 0 else np.full(12, 1 / 12)
+
+    def expected_charges(self, year_index: int) -> np.ndarray:
+        """Each hospital's charges in the table's year `year_index`, yuan: the replayed cases as
+        recorded are that year's baseline, and they set the hospital's fixed cost (spec §8)."""
+        out = np.zeros(self.n_hospitals)
+        for (y, _), b in self.batches.items():
+            if y == year_index:
+                out += np.bincount(b.hospital, weights=b.cost, minlength=self.n_hospitals)
+        return out
 
     def fund_cost(self, year_index: int = 0, n_funds: int = 1) -> np.ndarray:
         """Fund part (cost − patient-paid) of the table's cases in a year in each fund, yuan."""

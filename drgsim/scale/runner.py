@@ -8,7 +8,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -86,6 +86,18 @@ def annual_budgets(
     return fund_budgets(scn, neutral)
 
 
+def baseline_charges(
+    scn: Scenario, cat: Catalogue, table: TableSource | None = None, years: int | None = None
+) -> np.ndarray:
+    """Each year's expected charges per hospital [year, hospital] at the baseline's behaviour.
+
+    They set the hospitals' fixed costs (spec §8) in every variant, as the baseline's budget
+    sets the variants' budget: a variant that adds volume adds variable cost only.
+    """
+    source = case_source(scn, cat, hospital_table(scn), table)
+    return np.array([source.expected_charges(y) for y in range(years or scn.years)])
+
+
 @dataclass(frozen=True)
 class Job:
     """One simulation to run: a variant's scenario and one replication."""
@@ -99,6 +111,8 @@ class Job:
     region: str = ""
     case_file: str | None = None  # stream the case rows to this Parquet file
     table: TableSource | None = None  # the imported case table the scenario replays
+    # the baseline's expected charges [year, hospital] (fixed costs); None: the job's own
+    charges: np.ndarray | None = field(default=None, compare=False)
 
 
 def simulate(job: Job) -> Tables:
@@ -116,6 +130,7 @@ def simulate(job: Job) -> Tables:
             behaviours=Behaviours(scn, cat, hospitals, resolve(scn, hospitals)),
             keep_cases=job.keep_cases,
             case_sink=sink.write if job.case_file else None,
+            baseline_charges=job.charges,
         )
         return sim.run()
 
@@ -162,6 +177,7 @@ def run(
             vtable = replay_table(vscn, vcat, imported)
             vneutral = _same_funds(vscn, rscn, neutral)
             vbudget = annual_budgets(vscn, vcat, vtable, vneutral)
+            charges = baseline_charges(rscn, cat, rtable, vscn.years)
             for r in range(reps):
                 part = None
                 if stream:
@@ -172,7 +188,7 @@ def run(
                         / f"replication={r}.parquet"
                     )
                 keep = cases and not stream
-                jobs.append(Job(name, vscn, vcat, vbudget, r, keep, region, part, vtable))
+                jobs.append(Job(name, vscn, vcat, vbudget, r, keep, region, part, vtable, charges))
     tables = _run_jobs(jobs, workers, progress, scheduler)
     collected = [(job, t) for job, t in zip(jobs, tables, strict=True)]
     frames = {key: _frame(collected, key, multi) for key in TABLES}

@@ -24,7 +24,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,6 +58,8 @@ class Task:
     annual_budget: tuple[float, ...]  # per fund
     catalogue: Catalogue | None  # None: the sweep's shared catalogue
     table: TableSource | None = None  # the imported case table the point replays
+    # the swept scenario's expected charges [year, hospital]: the fixed costs
+    charges: Any = field(default=None, compare=False)
 
 
 def part_path(out: str | Path, table: str, point: int, replication: int) -> Path:
@@ -78,6 +80,7 @@ def run_task(task: Task, catalogue: Catalogue) -> dict[str, Any]:
         task.replication,
         False,
         table=task.table,
+        charges=task.charges,
     )
     tables = simulate(job)
     for name in TABLES:
@@ -161,6 +164,7 @@ def sweep(
     from drgsim.rules.funds import needs_expected_cost
     from drgsim.scale.runner import (
         annual_budgets,
+        baseline_charges,
         expected_fund_cost,
         load_catalogue,
         replay_table,
@@ -212,8 +216,9 @@ def sweep(
         ptable = replay_table(pscn, pcat or cat, imported)
         pneutral = neutral if pscn.funds == scn.funds else None
         pbudget = annual_budgets(pscn, pcat or cat, ptable, pneutral)
+        charges = baseline_charges(scn, cat, replayed, pscn.years)  # as the budget: the swept one's
         tasks += [
-            Task(str(out), i, r, variant, pscn, pbudget, pcat, ptable)
+            Task(str(out), i, r, variant, pscn, pbudget, pcat, ptable, charges)
             for r in range(reps)
             if not _done(out, i, r)
         ]
