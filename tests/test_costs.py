@@ -13,6 +13,7 @@ from conftest import import_table
 
 import drgsim
 from drgsim.cases import ACT_BITS
+from drgsim.errors import ScenarioError
 from drgsim.population.hospitals import hospital_table
 from drgsim.rules import costs
 from drgsim.scale.runner import Result, baseline_charges, load_catalogue
@@ -187,3 +188,24 @@ def test_a_budget_neutral_shanwei_baseline_has_margins_near_zero_every_year() ->
     for year, d in st.groupby("year"):
         payment = d["final_fen"].sum() / 100 + d["oop_yuan"].sum()
         assert abs(d["margin_yuan"].sum()) < 0.01 * payment, year
+
+
+def test_a_variable_share_outside_0_to_1_is_refused_in_one_line() -> None:
+    with pytest.raises(ScenarioError, match=r"cost\.variable_share: got 1\.5; allowed: >= 0"):
+        load_scenario(small(cost={"variable_share": 1.5}))
+
+
+def test_a_variable_share_of_1_makes_the_margin_payment_less_the_charges_treated(
+    acts: Result,
+) -> None:
+    """With no fixed part a hospital's cost is the charges of the cases it treated (v1's margin)."""
+    one = drgsim.run(small(audit={"sample_rate": 0}, cost={"variable_share": 1.0}))
+    st = one.settlement
+    assert (st["fixed_cost_yuan"] == 0).all()
+    want = st["final_fen"] / 100 + st["oop_yuan"] - st["true_cost_yuan"]
+    np.testing.assert_allclose(st["margin_yuan"], want, rtol=1e-12, atol=1e-6)
+    # the payments do not depend on the cost model: the same fen as at 0.6
+    base = rows(acts, "baseline")
+    np.testing.assert_array_equal(
+        st.set_index(KEYS).sort_index()["final_fen"].to_numpy(), base["final_fen"].to_numpy()
+    )

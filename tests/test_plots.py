@@ -99,11 +99,11 @@ def test_payment_stacks_prepaid_incentive_and_deductions_per_hospital(
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_who_pays_has_a_bar_and_interval_per_hospital_group(one_year: dict, lang: str) -> None:
+def test_who_pays_has_two_bars_and_intervals_per_hospital_group(one_year: dict, lang: str) -> None:
     fig = build(plots.who_pays_figure, one_year, lang)
     (ax,) = visible_axes(fig)
-    assert len(ax.patches) == GROUPS
-    assert any(isinstance(c, ErrorbarContainer) for c in ax.containers)
+    assert len(ax.patches) == 2 * GROUPS  # the change in payment and, beside it, in margin
+    assert sum(isinstance(c, ErrorbarContainer) for c in ax.containers) == 2
     assert ax.get_title() == labels.variant("upcoding", lang)
     assert ax.get_xlabel() == labels.text("axis.change", lang)
     check_frame(fig, "who_pays", one_year, lang)
