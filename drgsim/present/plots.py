@@ -432,7 +432,7 @@ def who_pays(tables: Tables, lang: str) -> pd.DataFrame:
     for name in variants(tables)[1:]:
         part = g[g["variant"] == name].set_index(["replication", "group"])[columns]
         diff = (part - base).dropna()
-        by_group = {k: v for k, v in diff.groupby(level="group")}
+        by_group: dict[Any, pd.DataFrame] = dict(list(diff.groupby(level="group")))
         for key, label in _group_order(tables["settlement"], lang).items():
             d = by_group.get(key, diff.iloc[:0])
             row: dict[str, Any] = {

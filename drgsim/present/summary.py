@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from drgsim.present.comparison import t975
@@ -98,7 +99,7 @@ def _variant_lines(st: pd.DataFrame, year: int, variants: list[str], listed: set
         for what, column, unit in CHANGES:
             cells = rows.setdefault((v, what), [])
             for g in groups:
-                d = diff.xs(g, level="group")[column].to_numpy() / unit
+                d = np.asarray(diff.xs(g, level="group")[column], dtype=np.float64) / unit
                 half = t975(len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)) if len(d) > 1 else 0
                 cells.append(f"{d.mean():+.1f} ±{half:.1f}" if len(d) > 1 else f"{d.mean():+.1f}")
     table = pd.DataFrame(
