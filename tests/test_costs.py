@@ -136,16 +136,24 @@ def test_margin_is_payment_plus_patient_payments_less_fixed_and_variable_cost(
 
 
 def test_a_hospital_cutting_service_is_paid_less_and_earns_more(acts: Result) -> None:
-    """SW04 cuts every case's charges by 30%: its points barely move, so its payment falls a
-    little (low-cost cases) while its cost falls by 0.6 × the charges it no longer spends."""
+    """SW04 cuts every case's charges by 30% (and some of its patients come back: readmissions
+    the cut causes, spec §8): its payment falls a little (low-cost cases) while its variable cost
+    falls by 0.6 × 0.3 × its baseline charges, less 0.6 × the readmissions' charges."""
     base = rows(acts, "baseline").xs("SW04", level="hospital").iloc[0]
     cut = rows(acts, "underservice").xs("SW04", level="hospital").iloc[0]
-    assert cut["final_fen"] < base["final_fen"]
-    assert cut["charges_yuan"] == pytest.approx(0.7 * base["charges_yuan"], rel=1e-9)
-    saved = 0.6 * 0.3 * base["charges_yuan"]  # variable cost no longer spent
-    lost = (base["final_fen"] - cut["final_fen"]) / 100 + 0.3 * base["oop_yuan"]
-    assert cut["margin_yuan"] - base["margin_yuan"] == pytest.approx(saved - lost, rel=1e-9)
-    assert cut["margin_yuan"] > base["margin_yuan"]
+    c = acts.cases[acts.cases["hospital"] == "SW04"]
+    was = c[c["variant"] == "baseline"].set_index("case_id")["cost_yuan"]
+    now = c[c["variant"] == "underservice"]
+    kept = now[now["origin_kind"] == ""].set_index("case_id")["cost_yuan"]
+    np.testing.assert_allclose(kept, 0.7 * was.loc[kept.index], rtol=1e-12)
+    assert len(kept) == len(was)
+    added = now.loc[now["origin_kind"] == "underservice", "cost_yuan"].sum()
+    variable = 0.6 * (0.7 * was.sum() + added)  # the cut cases and the readmissions they cause
+    assert cut["variable_cost_yuan"] == pytest.approx(variable, rel=1e-9)
+    paid = (cut["final_fen"] - base["final_fen"]) / 100 + cut["oop_yuan"] - base["oop_yuan"]
+    change = paid - (variable - 0.6 * was.sum())  # the fixed cost does not move
+    assert cut["margin_yuan"] - base["margin_yuan"] == pytest.approx(change, rel=1e-9)
+    assert cut["final_fen"] < base["final_fen"] and cut["margin_yuan"] > base["margin_yuan"]
 
 
 def test_adding_billed_only_cases_gains_their_whole_payment(acts: Result) -> None:
