@@ -92,6 +92,11 @@ def test_reviewing_a_claim_again_by_inspection_finds_what_its_first_review_found
     np.testing.assert_array_equal(again.found.caught[was], first.found.caught[was])
     np.testing.assert_array_equal(again.found.points[was], first.found.points[was])
     assert (again.reviewed == (was | taken)).all()
+    # the same as one review of every claim reviewed by any route
+    full = audit.review(acts, was | taken, case_id, points, true_points, cfg, KEY)
+    np.testing.assert_array_equal(again.found.caught, full.caught)
+    np.testing.assert_array_equal(again.found.points, full.points)
+    np.testing.assert_array_equal(again.found.deducted, full.deducted)
     # a claim only the inspection reviewed is confirmed as often as detection says (upcoding 0.6)
     new = taken & ~was & (acts == UP)
     assert within_binomial(int((again.found.caught[new] == UP).sum()), int(new.sum()), 0.6)

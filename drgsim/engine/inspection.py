@@ -84,7 +84,7 @@ class Inspections:
             self._review(batch, part)
             if batch is not claims:
                 final = batch.final_points(self.factor)
-                totals.amend(before, batch, final_before, final)
+                totals.amend(before, batch, final_before, final, part)
                 row = batch.cases.fund.astype(np.int64) * n + batch.cases.hospital
                 adjust += np.bincount(
                     row, weights=final - final_before, minlength=self.n_fund * n

@@ -135,9 +135,14 @@ class YearTotals:
         return {k: v[rows] for k, v in self.fund_sums.items()}
 
     def amend(
-        self, before: PricedBatch, after: PricedBatch, final_before: np.ndarray, final: np.ndarray
+        self,
+        before: PricedBatch,
+        after: PricedBatch,
+        final_before: np.ndarray,
+        final: np.ndarray,
+        rows: np.ndarray,
     ) -> None:
-        """Replace an earlier month's audit by a later review of its claims (a targeted inspection).
+        """Replace an earlier month's audit by a later review of its claims `rows` (bool).
 
         The change of the claims' points is booked as an adjustment of the month it happens in
         (like the readmission rule's), so only the audit's own sums change here.
@@ -155,15 +160,25 @@ class YearTotals:
             )
             self.fund_sums[name] += change
             self.sums[name] += change.reshape(self.n_fund, n).sum(axis=0)
-        self._add_acts(before, final_before, sign=-1.0)
-        self._add_acts(after, final)
+        self._add_acts(before, final_before, sign=-1.0, rows=rows)
+        self._add_acts(after, final, rows=rows)
         c = after.cases
-        self.tally += audit_tally(h, c.acts, after.review, n) - audit_tally(
-            h, c.acts, before.review, n
+        self.tally += audit_tally(h, c.acts, after.review, n, rows) - audit_tally(
+            h, c.acts, before.review, n, rows
         )
 
-    def _add_acts(self, claims: PricedBatch, final: np.ndarray, sign: float = 1.0) -> None:
-        """Points and money each act brought its hospital this month (for adaptation)."""
+    def _add_acts(
+        self,
+        claims: PricedBatch,
+        final: np.ndarray,
+        sign: float = 1.0,
+        rows: np.ndarray | None = None,
+    ) -> None:
+        """Points and money each act brought its hospital this month (for adaptation).
+
+        With `rows` (bool), only those claims' points and money are counted (split pairs are
+        still matched over the whole month).
+        """
         c = claims.cases
         if not c.acts.any():
             return
@@ -171,6 +186,7 @@ class YearTotals:
         net = final - claims.deducted
 
         def total(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+            mask = mask if rows is None else mask & rows
             return sign * np.bincount(h[mask], weights=values[mask], minlength=n)
 
         for act in CLAIM_GAINS:
@@ -249,15 +265,25 @@ class YearTotals:
         )
 
 
-def audit_tally(hospital: np.ndarray, acts: np.ndarray, review: Review, n_hosp: int) -> np.ndarray:
-    """Per hospital, for the claims carrying each act (TALLY_ROWS): the TALLY_COLUMNS counts."""
+def audit_tally(
+    hospital: np.ndarray,
+    acts: np.ndarray,
+    review: Review,
+    n_hosp: int,
+    rows: np.ndarray | None = None,
+) -> np.ndarray:
+    """Per hospital, for the claims carrying each act (TALLY_ROWS): the TALLY_COLUMNS counts.
+
+    With `rows` (bool), only those claims are counted.
+    """
     out = np.zeros((n_hosp, len(TALLY_ROWS), len(TALLY_COLUMNS)))
     found = review.found
     by_act = {a.name: k for k, a in enumerate(AUDITED)}
     columns = [review.screened, review.sampled, review.inspected, review.reviewed]
     for r, name in enumerate(TALLY_ROWS):
         bit = ACT[name].bit if name in ACT else 0
-        mine = np.flatnonzero((acts & bit) != 0 if bit else acts == 0)
+        carry = (acts & bit) != 0 if bit else acts == 0
+        mine = np.flatnonzero(carry if rows is None else carry & rows)
         if mine.size == 0:
             continue
         h = hospital[mine]

@@ -159,8 +159,25 @@ def inspect(
     taken: np.ndarray,
     cfg: Audit,
 ) -> Review:
-    """The month's review once a targeted inspection has taken the claims `taken` as well."""
-    inspected = done.inspected | taken
-    reviewed = done.screened | done.sampled | inspected
-    found = review(acts, reviewed, case_id, done.billed, true_points, cfg, done.key)
-    return replace(done, inspected=inspected, found=found)
+    """The month's review once a targeted inspection has taken the claims `taken` as well.
+
+    Only claims no route had reviewed yet are reviewed now: a review's outcome depends on the
+    claim alone, so the others' findings stand as they are.
+    """
+    new = np.flatnonzero(taken & ~done.reviewed)
+    found = done.found
+    if new.size:
+        part = review(
+            acts[new],
+            np.ones(new.size, dtype=bool),
+            case_id[new],
+            done.billed[new],
+            true_points[new],
+            cfg,
+            done.key,
+        )
+        caught, points = found.caught.copy(), found.points.copy()
+        by_act = found.deducted_by_act.copy()
+        caught[new], points[new], by_act[new] = part.caught, part.points, part.deducted_by_act
+        found = Findings(caught, points, by_act)
+    return replace(done, inspected=done.inspected | taken, found=found)
