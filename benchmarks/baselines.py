@@ -182,14 +182,11 @@ def pandas_settle(work: SettlementInput) -> np.ndarray:
     year = year.join(totals.reindex(range(n), fill_value=0.0))
     if work.mode == "clearing":
         return _pandas_clearing(work, year.reset_index())
-    # the year's point value over the claims after deductions (spec §6)
-    after = (year["points"] - year["deducted_points"]).sum()
-    after = after if after > 0 else year["points"].sum()  # deductions took every point
-    pv = (work.available_fen / 100 + year["oop_yuan"].sum()) / after
+    pv = (work.available_fen / 100 + year["oop_yuan"].sum()) / year["points"].sum()
     year["deduction"] = np.rint(pv * year["deducted_points"] * 100).astype(np.int64)
     year["net"] = (year["points"] - year["deducted_points"]).clip(lower=0)
-    if work.true_up:  # outstanding entitlement max(E_h − prepaid_h, 0) × λ_h
-        entitled = (pv * (year["points"] - year["deducted_points"]) - year["oop_yuan"]) * 100
+    if work.true_up:  # outstanding entitlement before the deduction, max(… − prepaid_h, 0) × λ_h
+        entitled = (pv * year["points"] - year["oop_yuan"]) * 100
         year["weight"] = (entitled - year["prepaid"]).clip(lower=0) * work.coefficient
     else:
         year["weight"] = year["withheld"].clip(lower=0) * work.coefficient

@@ -278,9 +278,7 @@ def _check_year(
     assert np.isnan(pv_ref) or pv_ref > 0 or ref_money / 100 + oop.sum() <= 0
     # spec §3: the year's money, the ceiling's surplus and the floor's top-up from the reserve
     floor, ceiling = city["point_value"]["floor"], city["point_value"]["ceiling"]
-    base = (points - deducted).sum()  # spec §6: pool's PV_y over the claims after deductions
-    if mode != "pool" or base <= 0:  # clearing's pays the points: over them (spec §5), as pool
-        base = points.sum()  # does where deductions took every point
+    base = points.sum()  # PV_y prices the points; deductions are taken in money (spec §5, §6)
     limit = planned + max(int(withheld.sum()), 0) if mode == "pool" else ref_money
     limit = min(limit, ref_money)
     surplus = topup = 0
@@ -327,19 +325,20 @@ def _check_year(
     assert int(final.sum()) + kept + surplus + unpaid + other == budget_fen
     assert retained == surplus + unpaid + other
     if mode == "pool":
-        # spec §6: PV_y over the points after deductions; deductions in money at PV_y; the pool
-        # (withheld money + deductions) by withheld × λ, or by net points when no weight
+        # spec §6: PV_y over all points; deductions in money at PV_y; the pool (withheld money
+        # + deductions) by withheld × λ, or by net points when no hospital has that weight
         total = base
         pv = (money / 100 + oop.sum()) / total if total > 0 else np.nan
         if total > 0:
             assert _near(deduction, pv * deducted * 100, 0.5 + 1e-6)
         else:
             assert not deduction.any()
-        # the weights: W_h λ_h, or with true-up the outstanding entitlement × λ_h; the withheld
-        # money by them (net points if no weight); each deduction among the other hospitals by
-        # the same rule (spec §5), or kept by the fund with deductions_to: fund
+        # the weights: W_h λ_h, or with true-up the outstanding entitlement before the deduction
+        # (taken from the final payment) × λ_h; the withheld money by them (net points if no
+        # weight); each deduction among the other hospitals by the same rule (spec §5), or kept
+        # by the fund with deductions_to: fund
         if rules["true_up"] and total > 0:
-            outstanding = (pv * (points - deducted) - oop) * 100 - prepaid
+            outstanding = (pv * points - oop) * 100 - prepaid
             weights = np.maximum(outstanding, 0.0) * lam
         else:
             weights = np.maximum(withheld, 0) * lam

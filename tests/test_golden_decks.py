@@ -97,11 +97,8 @@ CAUGHT = {
 # prepaid and withheld as in tests/test_golden.py POOL_YEAR.
 A_PREPAID = [7576234 + 1834616, 1761975 + 2743269, 921791 + 2262115]
 A_WITHHELD = [841804 + 203846, 195775 + 304808, 102421 + 251346]  # 1045650, 500583, 353767
-# PV_y over the year's claims after deductions (spec §6): (B/100 + Σ oop) / (Σ points − 90)
-# = 259250 / 1987.5 = 130.440…; H2's 90 deducted points at PV_y:
-# 259250 × 9000 / 1987.5 = 1 173 962.26… → 1 173 962 (over all points, 124.789…, it was 1 123 105)
-A_PV = F(190000 + 69250) / (F(20775, 10) - 90)
-A_DEDUCTION = [0, fen(A_PV * 90 * 100), 0]
+A_PV = F(190000 + 69250) / F(20775, 10)  # (B/100 + Σ oop) / Σ points = 124.789…
+A_DEDUCTION = [0, fen(A_PV * 90 * 100), 0]  # 2 333 250 000 / 2077.5 = 1 123 104.69 → 1 123 105
 
 # Indicators by billed DRG (ungroupable case 12 left out). ES23 now holds H2's two upcoded
 # stays: H1 6000/1d, 40000/10d; H2 9000/4d, 1500/5d, 5000/7d; H3 9000/2d → mean cost
@@ -122,7 +119,7 @@ A_TEI = [
 ]
 A_VIOLATION = [F(0), F(2, 6), F(0)]  # H2: 2 caught of 6 reviewed claims
 A_LAMBDA = [coefficient(c, t, v) for c, t, v in zip(A_CEI, A_TEI, A_VIOLATION, strict=True)]
-# pool Π = 1 900 000 withheld + 1 173 962 deducted = 3 073 962: the withheld money shared by
+# pool Π = 1 900 000 withheld + 1 123 105 deducted = 3 023 105: the withheld money shared by
 # W_h × λ_h among all three, H2's deduction among H1 and H3 only (spec v2 §5: an offender never
 # gets back a share of its own deduction; v1 shared all of Π by W_h × λ_h)
 A_POOL = sum(A_WITHHELD) + sum(A_DEDUCTION)
@@ -140,17 +137,16 @@ A_FINAL = [p + i - d for p, i, d in zip(A_PREPAID, A_INCENTIVE, A_DEDUCTION, str
 
 def test_deck_a_has_the_hand_computed_pool_numbers() -> None:
     """The literals a reader can check against the comments above."""
-    assert A_DEDUCTION == [0, 1_173_962, 0]
-    assert A_POOL == 3_073_962
+    assert A_DEDUCTION == [0, 1_123_105, 0]
+    assert A_POOL == 3_023_105
     # λ: H1 CEI 1.434 and TEI 1.142 → S 0 + 20 × 0.145 + 30 + 10; H2 loses its 30 violation
     # points; H3 0.897 / 0.864 → 40 × 0.758 + 20 × 0.839 + 40
     assert [round(float(x), 6) for x in A_LAMBDA] == [0.971574, 1.046717, 1.148489]
-    # exact shares (W·λ of 1 900 000, plus H2's deduction by W·λ of H1 and H3) 1830400.93…,
-    # 511532.19…, 732028.88… → floors 3 073 960, the 2 missing fen to .93 (H1) and .88 (H3).
-    # v1 (H2 sharing in its own deduction, PV over all points) paid 1 578 082, 813 903, 631 120.
-    assert A_INCENTIVE == [1_830_401, 511_532, 732_029]
-    # H1 9 410 850 + 1 830 401; H2 4 505 244 + 511 532 − 1 173 962; H3 3 183 906 + 732 029
-    assert A_FINAL == [11_241_251, 3_842_814, 3_915_935]  # Σ 19 000 000: nothing retained
+    # exact shares (W·λ of 1 900 000, plus H2's deduction by W·λ of H1 and H3) 1794072.63…,
+    # 511532.19…, 717500.17… → floors 3 023 104, the missing fen to .63 (H1). v1 (H2 sharing in
+    # its own deduction) paid 1 578 082, 813 903, 631 120.
+    assert A_INCENTIVE == [1_794_073, 511_532, 717_500]
+    assert A_FINAL == [11_204_923, 3_893_671, 3_901_406]  # Σ 19 000 000: nothing retained
     assert sum(A_FINAL) == 19_000_000
 
 

@@ -300,13 +300,12 @@ def test_pool_mode_shares_deductions_by_net_points_when_nothing_is_withheld() ->
         np.array([0.9, 1.1]),
     )
     res = settle_year_pool(claims)
-    # PV = 1000 yuan / (400 − 60) points after deductions = 2.941… yuan; A's deduction
-    # 60 × 1000/340 = 176.47… yuan = 17 647 fen; the pool of 17 647 fen goes by net points to
-    # the hospitals other than the offender A (spec v2 §5: it never gets back a share of its
-    # own deduction; v1 gave A a share): all to B
-    assert res.deduction_fen.tolist() == [17_647, 0]
-    assert res.incentive_fen.tolist() == [0, 17_647]
-    assert res.final_fen.tolist() == [75_000 + 0 - 17_647, 25_000 + 17_647]
+    # PV = 1000 yuan / 400 points = 2.5 yuan; A's deduction 60 × 2.5 = 150 yuan = 15 000 fen;
+    # the pool of 15 000 fen goes by net points to the hospitals other than the offender A
+    # (spec v2 §5: it never gets back a share of its own deduction; v1 gave A 10 588): all to B
+    assert res.deduction_fen.tolist() == [15_000, 0]
+    assert res.incentive_fen.tolist() == [0, 15_000]
+    assert res.final_fen.tolist() == [75_000 + 0 - 15_000, 25_000 + 15_000]
     assert res.retained_fen == 0
     _books_close(Year(claims, 1.0, months), res)
 
@@ -324,8 +323,7 @@ def test_pool_mode_gives_the_pool_back_to_the_fund_when_no_hospital_has_net_poin
         np.ones(2),
     )
     res = settle_year_pool(claims)
-    # no points left after deductions: PV over the points before them, 1000 / 400 = 2.5 yuan;
-    # deductions 750 and 500 yuan, back in the fund
+    # PV 2.5 yuan: deductions 750 and 500 yuan, back in the fund
     assert res.deduction_fen.tolist() == [75_000, 50_000]
     assert res.incentive_fen.tolist() == [0, 0]
     assert res.retained_fen == 125_000

@@ -102,27 +102,40 @@ def test_true_up_gives_no_weight_to_a_hospital_already_paid_its_entitlement() ->
 def test_an_offenders_deduction_is_shared_among_the_other_hospitals_only() -> None:
     year = claims([1.0, 1.0, 1.0], deducted=[50.0, 0.0, 0.0])
     res = settle_year(year, Settlement(mode="pool"))
-    # PV_y over the claims after deductions (spec §6): 1000 yuan / (500 − 50) points = 20/9
-    # yuan; A's deduction 50 × 20/9 = 111.11… yuan = 11 111.1… fen → 11 111.
-    # Withheld 20 000 by W λ 9 000 : 5 000 : 6 000 → 9 000, 5 000, 6 000; A's 11 111 among B and
-    # C by 5 000 : 6 000 → 5 050.45…, 6 060.54…; totals 9 000, 10 050.45…, 12 060.54… → floors
-    # 31 110, the missing fen to .54 (C). (v1 gave A 9/20 of its own deduction back; before
-    # the point value counted deductions, 50 × 1000/500 = 10 000 fen was deducted.)
-    assert res.point_value == pytest.approx(20 / 9, rel=1e-12)
-    assert res.deduction_fen.tolist() == [11_111, 0, 0]
-    assert res.incentive_fen.tolist() == [9_000, 10_050, 12_061]
-    assert res.final_fen.tolist() == [45_000 + 9_000 - 11_111, 18_000 + 10_050, 17_000 + 12_061]
+    # PV = 1000 yuan / 500 points = 2 yuan; A's deduction 50 × 2 = 100 yuan = 10 000 fen.
+    # Withheld 20 000 by W λ 9 000 : 5 000 : 6 000 → 9 000, 5 000, 6 000; A's 10 000 among B and
+    # C by 5 000 : 6 000 → 4 545.45…, 5 454.54…; totals 9 000, 9 545.45…, 11 454.54… → floors
+    # 29 999, the missing fen to .54 (C). (v1 gave A 9/20 of its own deduction back.)
+    assert res.deduction_fen.tolist() == [10_000, 0, 0]
+    assert res.incentive_fen.tolist() == [9_000, 9_545, 11_455]
+    assert res.final_fen.tolist() == [45_000 + 9_000 - 10_000, 18_000 + 9_545, 17_000 + 11_455]
+    assert closed(year, res) == 0
+
+
+def test_with_true_up_an_offenders_deduction_is_taken_once() -> None:
+    year = claims([1.0, 1.0, 1.0], deducted=[50.0, 0.0, 0.0])
+    res = settle_year(year, Settlement(mode="pool", true_up=True))
+    # PV_y = 1000 yuan / 500 points = 2 yuan; A's deduction 50 × 2 = 100 yuan = 10 000 fen.
+    # Outstanding before the deduction: A 300 × 2 × 100 − 45 000 = 15 000, B 20 000 − 18 000 =
+    # 2 000, C 20 000 − 17 000 = 3 000 (Σ 20 000, the withheld money): 15 000, 2 000, 3 000;
+    # A's 10 000 among B and C by 2 000 : 3 000 → 4 000, 6 000.
+    assert res.deduction_fen.tolist() == [10_000, 0, 0]
+    assert res.incentive_fen.tolist() == [15_000, 6_000, 9_000]
+    # A ends at PV_y × (300 − 50) = 500 yuan: its 50 points taken once. (Weighted by the
+    # entitlement net of the deduction, 5 000 : 2 000 : 3 000, A got 10 000 from the pool and
+    # ended at 45 000 fen: its deduction taken one and a half times.)
+    assert res.final_fen.tolist() == [50_000, 20_000 + 4_000, 20_000 + 6_000]
     assert closed(year, res) == 0
 
 
 def test_with_deductions_to_fund_the_fund_keeps_the_deducted_money() -> None:
     year = claims([1.0, 1.0, 1.0], deducted=[50.0, 0.0, 0.0])
     res = settle_year(year, Settlement(mode="pool"), deductions_to="fund")
-    # the pool is the withheld 20 000 only: 9 000, 5 000, 6 000; A pays its 11 111 to the fund
+    # the pool is the withheld 20 000 only: 9 000, 5 000, 6 000; A pays its 10 000 to the fund
     assert res.incentive_fen.tolist() == [9_000, 5_000, 6_000]
-    assert res.final_fen.tolist() == [45_000 + 9_000 - 11_111, 23_000, 23_000]
-    assert res.retained_fen == 11_111
-    assert closed(year, res) == 11_111  # 88 889 paid + 11 111 kept = 100 000
+    assert res.final_fen.tolist() == [45_000 + 9_000 - 10_000, 23_000, 23_000]
+    assert res.retained_fen == 10_000
+    assert closed(year, res) == 10_000  # 90 000 paid + 10 000 kept = 100 000
 
 
 def test_a_lone_offender_gets_nothing_back_and_the_fund_keeps_its_deduction() -> None:
@@ -136,14 +149,14 @@ def test_a_lone_offender_gets_nothing_back_and_the_fund_keeps_its_deduction() ->
         np.array([1.0]),
     )
     res = settle_year(year, Settlement(mode="pool"))
-    # PV 1000 / (500 − 50) = 20/9 yuan → deduction 11 111 fen; no other hospital to take it
+    # PV 1000 / 500 = 2 yuan → deduction 10 000 fen; no other hospital to take it: kept
     assert res.incentive_fen.tolist() == [10_000]
-    assert res.final_fen.tolist() == [90_000 + 10_000 - 11_111]
+    assert res.final_fen.tolist() == [90_000 + 10_000 - 10_000]
     books = YearBooks(2021, AVAILABLE, 0, 1)
     books.book([Transfer.of(FUND, HOSPITALS, year.prepaid_fen, "p")])
     books.book([Transfer.of(FUND, POOL, 10_000, "w")])
     books.book(res.transfers)
-    assert books.close(res) == 11_111
+    assert books.close(res) == 10_000
 
 
 # --- clearing: surplus retention and overrun sharing ----------------------------------------------

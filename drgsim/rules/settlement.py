@@ -141,10 +141,14 @@ def settle_year_pool(
 ) -> YearResult:
     """Pool mode (spec §6): withheld money plus deductions shared by weight × coefficient.
 
-    The year's point value prices the points net of deductions, so the entitlements
-    E_h = PV_y × (points_h − deducted_h) − o_h share out exactly the year's money. The weight is the hospital's withholding, or with `true_up` its outstanding entitlement
-    max(E_h − prepaid_h, 0). A hospital's own deduction is shared among the other hospitals
-    only (spec §5), or with `deductions_to: fund` kept by the fund. Where no hospital has a
+    As in clearing, the year's point value prices the points before deductions: the monthly
+    payments paid every point, and a deduction takes its points' money from the offender once,
+    at that value. The weight is the hospital's withholding, or with `true_up` its outstanding
+    entitlement before its deduction, max(PV_y × points_h − o_h − prepaid_h, 0): those add up
+    to the pool's withheld money, and the deduction is taken from the final payment, so an
+    offender ends at PV_y × (points_h − deducted_h) − o_h, its deduction taken once. A
+    hospital's own deduction is shared among the other hospitals only (spec §5), or with
+    `deductions_to: fund` kept by the fund. Where no hospital has a
     weight (nothing withheld, as with prepay_share 1 or a budget too small to withhold a fen, or
     every coefficient 0), money is shared by points net of deductions, as spec §6 says; only
     when no hospital has net points either does it go back to the fund, which keeps it.
@@ -155,18 +159,15 @@ def settle_year_pool(
     oop = np.asarray(year.oop_yuan, dtype=np.float64)
     unallocated = year.available_fen - int(prepaid.sum() + withheld.sum())
     planned = year.reserve_fen if year.reserve_use == "release" else 0
-    # spec §6: PV_y over all the year's claims after deductions; where the
-    # deductions take every point, over the points before them, so the deductions have a price
-    after = float(np.sum(points - deducted))
-    after = after if after > 0 else float(np.sum(points))
-    money = year.money(after, planned + max(int(withheld.sum()), 0))
+    money = year.money(float(np.sum(points)), planned + max(int(withheld.sum()), 0))
     from_reserve = money.released_fen + money.topup_fen
     to_fund = money.surplus_from_budget_fen()
-    pv = point_value(money.money_fen, float(np.sum(oop)), after)
+    pv = point_value(money.money_fen, float(np.sum(oop)), float(np.sum(points)))
     deduction = to_fen(pv * deducted) if np.isfinite(pv) else np.zeros_like(prepaid)
     net = np.maximum(points - deducted, 0.0)
     if true_up and np.isfinite(pv):
-        outstanding = (pv * (points - deducted) - oop) * FEN_PER_YUAN - prepaid
+        # owed before the deduction, which the final payment takes: taken once, not twice
+        outstanding = (pv * points - oop) * FEN_PER_YUAN - prepaid
         weights = np.maximum(outstanding, 0.0) * year.coefficient
     else:
         # a hospital that owes a claw-back (negative withholding) has no share of the pool
