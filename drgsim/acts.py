@@ -14,13 +14,14 @@ from typing import Literal
 #: points; or only count it as a violation.
 Caught = Literal["reprice", "void", "count"]
 
-#: How an act's yearly gain to its hospital is counted, for adaptation (spec §8):
+#: How an act's yearly gain to its hospital's margin is counted, for adaptation (spec §8; points
+#: at the year's point value, a case's variable cost = cost.variable_share × its charges):
 #: `upcoded_points` points above what the true DRG earns, less deductions; `split_stays` the
 #: second stays' points less deductions, less what their first stays lose to the readmission
 #: rule; `net_points` the act's cases' points less deductions; `net_points_less_cost` the same
-#: less their cost in yuan; `saved_yuan` what the act saved when it was done (cost cut, losses
-#: avoided).
-Gain = Literal["upcoded_points", "split_stays", "net_points", "net_points_less_cost", "saved_yuan"]
+#: less their variable cost; `saved_cost` the variable cost the act saved when it was done
+#: (cases refused, charges cut) less the points it gave up.
+Gain = Literal["upcoded_points", "split_stays", "net_points", "net_points_less_cost", "saved_cost"]
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,11 @@ class ActSpec:
 #: Every act, in the order the audit numbers its draws and the tables list them.
 ACTS: tuple[ActSpec, ...] = (
     ActSpec("upcoding", 1, "upcoding", "reprice", "upcoded_points"),
-    ActSpec("shifting", 2, None, None, "saved_yuan"),
+    ActSpec("shifting", 2, None, None, "saved_cost"),
     ActSpec("splitting", 4, "split", "void", "split_stays"),
     ActSpec("induced", 8, None, None, "net_points_less_cost"),
     ActSpec("phantom", 16, "phantom", "void", "net_points", borne=False),
-    ActSpec("underservice", 32, "underservice", "count", "saved_yuan", needs="cut"),
+    ActSpec("underservice", 32, "underservice", "count", "saved_cost", needs="cut"),
     ActSpec("referral_down", 64, None, None, None),
 )
 ACT = {a.name: a for a in ACTS}

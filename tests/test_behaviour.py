@@ -406,7 +406,9 @@ def test_shifting_counts_refused_high_weight_cases_and_the_losses_avoided(acts, 
     )
     a.apply(batch)
     assert a.b.record.refused_high.tolist() == [0, 2, 0, 0]
-    assert a.b.record.saved_yuan["shifting"][B] == pytest.approx(16000.0)
+    # what adaptation weighs (spec §8): the charges no longer borne, the points given up
+    assert a.b.record.saved_charges["shifting"][B] == pytest.approx(12500.0 + 30000 + 37500)
+    assert a.b.record.lost_points["shifting"][B] == pytest.approx(100.0 + 240 + 300)
 
 
 # --- split admission 分解住院 -------------------------------------------------------------------
@@ -683,7 +685,17 @@ def test_underservice_cuts_cost_and_patient_payment_by_the_cut(acts, cat) -> Non
     np.testing.assert_allclose(out.cost, [8500.0, 8000.0], rtol=1e-12)
     np.testing.assert_allclose(out.oop, [1700.0, 2400.0], rtol=1e-12)
     assert bits(out) == [ACT_BITS["underservice"], 0]
-    assert a.b.record.saved_yuan["underservice"][A] == pytest.approx(1500.0)
+    assert a.b.record.saved_charges["underservice"][A] == pytest.approx(1500.0)
+
+
+def test_underservice_records_the_points_a_cut_loses_below_the_low_cost_line(acts, cat) -> None:
+    # ES15 (reference 10 000, 100 points): 10 000 → 8 500 stays normal (100 points); 4 400 →
+    # 3 740 falls below 0.4 × 10 000 and is paid 100 × 3 740 / 10 000 = 37.4 points
+    a = acts({"hospitals.A.underservice.cut": 0.15})
+    a.apply(cases(cat, {"cost": 10000.0}, {"cost": 4400.0}))
+    assert a.b.record.saved_charges["underservice"][A] == pytest.approx(1500.0 + 660.0)
+    assert a.b.record.lost_points["underservice"][A] == pytest.approx(100.0 - 37.4)
+    assert a.b.record.lost_points["underservice"][[B, C, D]].tolist() == [0, 0, 0]
 
 
 def test_a_cut_stay_is_readmitted_with_the_uplift_probability(acts, cat) -> None:

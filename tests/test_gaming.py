@@ -597,7 +597,9 @@ def test_when_every_tier_three_hospital_shifts_referral_out_high_counts_its_own_
 def adapting() -> Result:
     """Three years; SW01 upcodes 10% and adapts by 0.02 a year, unaudited or always caught.
 
-    A third variant adds SW04's under-service, which always gains (it saves cost).
+    A third variant adds SW05's billed-only cases at 0.6, above max_rate, which always gain
+    (no cost, no audit). (Under-service need not gain by margin: it saves the variable share of
+    the charges it cuts and loses the points of cases paid by their charges.)
     """
     scn = small(
         years=3,
@@ -616,8 +618,7 @@ def adapting() -> Result:
                 "audit.penalty.upcoding": 3,
                 "hospitals.SW01.upcoding.perceived_risk": 0,
             },
-            # SW04 cuts 15% of the cost of every case (under-service rate: 1 by default)
-            "underservice": {"hospitals.SW04.underservice.cut": 0.15},
+            "phantom": {"hospitals.SW05.phantom.rate": 0.6},
         },
     )
     return drgsim.run(with_overrides(load_scenario(scn), {"hospitals.SW01.upcoding.rate": 0.1}))
@@ -650,7 +651,7 @@ def test_an_upcoder_that_misjudges_the_audit_and_is_always_caught_lowers_its_rat
 
 def test_acts_at_rate_zero_stay_at_zero_while_hospitals_adapt(adapting) -> None:
     s = adapting.settlement
-    s = s[s["variant"] != "underservice"]
+    s = s[s["variant"] != "phantom"]
     cols = [c for c in s.columns if c.startswith("rate_")]
     assert len(cols) == 7
     others = s[cols].copy()
@@ -658,10 +659,39 @@ def test_acts_at_rate_zero_stay_at_zero_while_hospitals_adapt(adapting) -> None:
     assert (others.to_numpy() == 0.0).all()
 
 
-def test_an_act_that_gains_never_lowers_its_rate(adapting) -> None:
-    got = rates(adapting, "underservice", "SW04", "underservice")
-    assert got[0] == 1.0
-    assert got == sorted(got), got
+def test_an_act_that_gains_above_the_highest_rate_keeps_its_rate(adapting) -> None:
+    # adaptation raises a gainer's rate up to max_rate (0.5) and never lowers one above it
+    assert rates(adapting, "phantom", "SW05", "phantom") == pytest.approx([0.6, 0.6, 0.6])
+
+
+@pytest.fixture(scope="module")
+def dear_volume() -> Result:
+    """Two years; SW02 adds 5% cases dearer than their group (1.3 × its mean), adapting."""
+    induced = {"rate": 0.05, "charge_ratio": 1.3, "los_ratio": 1.0}
+    scn = small(
+        years=2,
+        budget={"annual": 1.2e8},
+        audit={"sample_rate": 0},
+        adaptation={"enabled": True, "step": 0.02, "max_rate": 0.5},
+        hospitals={"SW02": {"induced": induced}},
+    )
+    return drgsim.run(scn, cases=True)
+
+
+def test_added_volume_paid_under_its_charges_but_above_its_variable_cost_grows(
+    dear_volume,
+) -> None:
+    # spec §8: adaptation weighs the margin, and a case costs its hospital only the variable
+    # share of its charges (the fixed cost is paid whatever it does)
+    c = dear_volume.cases
+    assert c is not None
+    first = c[(c["year"] == c["year"].min()) & ((c["acts"] & ACT_BITS["induced"]) != 0)]
+    assert set(first["hospital"]) == {"SW02"}
+    pv = float(dear_volume.region_year["point_value"].iloc[0])
+    paid, charges = pv * first["points"].sum(), first["cost_yuan"].sum()
+    share = load_scenario(small()).cost.variable_share
+    assert share * charges < paid < charges  # a loss by charges, a gain by margin
+    assert rates(dear_volume, "baseline", "SW02", "induced") == pytest.approx([0.05, 0.07])
 
 
 # --- every shipped scenario adds up ----------------------------------------------------------

@@ -390,7 +390,8 @@ class Simulation:
         self.last_month_points = [fund.month_points.copy() for fund in year.funds]
         self.previous_tariff = year.tariff
         if self.behaviours is not None and scn.adaptation.enabled:
-            gains = year.totals.gains(self._year_point_value(year, results), record)
+            pv = self._year_point_value(year, results)
+            gains = year.totals.gains(pv, record, scn.cost.variable_share)
             self.behaviours.adapt(gains, scn.adaptation.step, scn.adaptation.max_rate)
 
     def _year_point_value(self, year: YearState, results: list[YearResult]) -> float:

@@ -15,7 +15,7 @@ from drgsim.rules.audit import Review
 from drgsim.rules.tariff import Reference, Tariff
 
 #: Acts whose gain is counted from their claims (the others' from what they saved, or not at all).
-CLAIM_GAINS = tuple(a for a in ACTS if a.gain not in (None, "saved_yuan"))
+CLAIM_GAINS = tuple(a for a in ACTS if a.gain not in (None, "saved_cost"))
 N_CLASSES = len(CLASS_NAMES)
 #: The rows of the audit's tally per hospital: the claims carrying each act, then those carrying
 #: none (a claim with several acts counts in each of their rows).
@@ -68,7 +68,7 @@ class YearTotals:
     fund_sums: dict[str, np.ndarray] = field(init=False)
     cells: dict[str, np.ndarray] = field(init=False)
     act_points: dict[str, np.ndarray] = field(init=False)
-    act_yuan: dict[str, np.ndarray] = field(init=False)
+    act_charges: dict[str, np.ndarray] = field(init=False)  # charges borne by the act's cases
     reference: list[Reference] = field(default_factory=list)
     tally: np.ndarray = field(init=False)  # [hospital, TALLY_ROWS, TALLY_COLUMNS]
 
@@ -78,7 +78,7 @@ class YearTotals:
         self.cells = {k: np.zeros(self.n_hosp * self.n_drg) for k in CELL_COLUMNS}
         self.classes = np.zeros((self.n_hosp, N_CLASSES), dtype=np.int64)
         self.act_points = {a.name: np.zeros(self.n_hosp) for a in CLAIM_GAINS}
-        self.act_yuan = {a.name: np.zeros(self.n_hosp) for a in CLAIM_GAINS}
+        self.act_charges = {a.name: np.zeros(self.n_hosp) for a in CLAIM_GAINS}
         self.tally = np.zeros((self.n_hosp, len(TALLY_ROWS), len(TALLY_COLUMNS)))
 
     def add(
@@ -202,7 +202,7 @@ class YearTotals:
             else:  # net_points, net_points_less_cost
                 self.act_points[act.name] += total(mine, net)
                 if act.gain == "net_points_less_cost":
-                    self.act_yuan[act.name] -= total(mine, c.cost)
+                    self.act_charges[act.name] += total(mine, c.cost)
 
     def indicators(
         self, refused_high: np.ndarray, peers: np.ndarray | None = None
@@ -242,15 +242,22 @@ class YearTotals:
             n_h = n.sum(axis=1)
             return np.where(n_h > 0, (n * ratio).sum(axis=1) / n_h, np.nan)
 
-    def gains(self, point_value: float, record: ActRecord) -> dict[str, np.ndarray]:
-        """Each hospital's net gain in yuan from each act that adapts, counted as its `gain` says.
+    def gains(
+        self, point_value: float, record: ActRecord, variable_share: float
+    ) -> dict[str, np.ndarray]:
+        """Each hospital's margin gained in yuan from each act that adapts (spec §8).
 
-        (drgsim.acts.Gain: points gained less penalties at the year's point value, less cost, or
-        what the act saved.)
+        Points (gained less penalties, or given up) at the year's point value, less the
+        variable cost (`variable_share` × charges) the act's cases bore, or plus what it saved;
+        fixed cost is paid whatever the hospital does (drgsim.acts.Gain says what each counts).
         """
         pv = point_value if np.isfinite(point_value) else 0.0
-        out = {k: pv * self.act_points[k] + self.act_yuan[k] for k in self.act_points}
-        out.update({k: v.copy() for k, v in record.saved_yuan.items()})
+        out = {
+            k: pv * self.act_points[k] - variable_share * self.act_charges[k]
+            for k in self.act_points
+        }
+        for k, saved in record.saved_charges.items():
+            out[k] = variable_share * saved - pv * record.lost_points[k]
         return out
 
     def history(self) -> Reference:

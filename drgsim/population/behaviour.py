@@ -96,14 +96,24 @@ class ActRecord:
     """What the acts of a year did, per hospital, for indicators and adaptation."""
 
     refused_high: np.ndarray
-    #: act → yuan it saved each hospital outside the claims (losses avoided, cost cut)
-    saved_yuan: dict[str, np.ndarray]
+    #: act → charges each hospital no longer bore by it (cases refused, charges cut), yuan
+    saved_charges: dict[str, np.ndarray]
+    #: act → points each hospital gave up by it (the refused cases', those the cut lost)
+    lost_points: dict[str, np.ndarray]
 
     @staticmethod
     def zeros(n: int) -> ActRecord:
         """An empty record for `n` hospitals."""
-        saved = {a.name: np.zeros(n) for a in ACTS if a.gain == "saved_yuan"}
-        return ActRecord(np.zeros(n), saved)
+        names = [a.name for a in ACTS if a.gain == "saved_cost"]
+        return ActRecord(
+            np.zeros(n), {k: np.zeros(n) for k in names}, {k: np.zeros(n) for k in names}
+        )
+
+    def add(self, act: str, hospital: np.ndarray, charges: np.ndarray, points: np.ndarray) -> None:
+        """Count the charges `act` saved and the points it gave up on cases of `hospital`."""
+        n = self.refused_high.size
+        self.saved_charges[act] += np.bincount(hospital, weights=charges, minlength=n)
+        self.lost_points[act] += np.bincount(hospital, weights=points, minlength=n)
 
 
 @dataclass
@@ -165,7 +175,7 @@ class Behaviours:
         batch = batch.copy()  # the acts below change this private copy in place
         batch = self.shift(batch, key, view, year)
         batch = self.refer_down(batch, key, view)
-        batch = self.underserve(batch, key, year, year_end)
+        batch = self.underserve(batch, key, view, year, year_end)
         batch = self.split(batch, key, view, year)
         batch = self.add_cases(batch, key, ACT["induced"], year)
         batch = self.add_cases(batch, key, ACT["phantom"], year)
@@ -296,16 +306,13 @@ class Behaviours:
         return out
 
     def _count_refusals(self, batch: CaseBatch, rows: np.ndarray, view: View) -> None:
-        """Record the refused high-weight cases and the losses the refusals avoided."""
+        """Record the refused high-weight cases, and the charges and points the refusals gave up."""
         src = batch.hospital[rows]
         drg = billed_drg(batch.take(rows), self.cat)
         high = view.tariff.rw[np.maximum(drg, 0)] >= self.scn.incentive.high_weight_rw
-        n = self.hospitals.n
-        self.record.refused_high += np.bincount(src[high], minlength=n)
-        paid = formula_points(batch.take(rows), drg, view.tariff, self.rules) * view.point_value
-        self.record.saved_yuan["shifting"] += np.bincount(
-            src, weights=batch.cost[rows] - paid, minlength=n
-        )
+        self.record.refused_high += np.bincount(src[high], minlength=self.hospitals.n)
+        points = formula_points(batch.take(rows), drg, view.tariff, self.rules)
+        self.record.add("shifting", src, batch.cost[rows], points)
 
     def refer_down(self, batch: CaseBatch, key: int, view: View) -> CaseBatch:
         """Tier-3 hospitals send low-weight cases to tier 1–2 hospitals."""
@@ -324,8 +331,13 @@ class Behaviours:
             self._move(batch, rows, targets, ACT["referral_down"])
         return batch
 
-    def underserve(self, batch: CaseBatch, key: int, year: int, year_end: int) -> CaseBatch:
+    def underserve(
+        self, batch: CaseBatch, key: int, view: View, year: int, year_end: int
+    ) -> CaseBatch:
         """Cut the charges of a share of each hospital's cases; some come back as readmissions.
+
+        The record counts the charges cut and the points the cut loses (a case whose charges
+        fall below the low-cost line is paid by its charges).
 
         A cut stay is followed, with probability `readmit_uplift`, by a stay of the same
         patient, hospital and group at its uncut charges, admitted 1 … window days after the
@@ -348,11 +360,13 @@ class Behaviours:
             gap = 1 + np.floor(u_gap * max(window, 1)).astype(np.int64)
             self._later(self._stays_after(batch, back, gap, ACT["underservice"], year_end), year)
         saved = batch.cost[rows] * cut[h[rows]]
-        self.record.saved_yuan["underservice"] += np.bincount(
-            h[rows], weights=saved, minlength=self.hospitals.n
-        )
+        served = batch.take(rows)
+        drg = billed_drg(served, self.cat)
+        before = formula_points(served, drg, view.tariff, self.rules)
         batch.cost[rows] -= saved
         batch.oop[rows] *= 1.0 - cut[h[rows]]
+        after = formula_points(batch.take(rows), drg, view.tariff, self.rules)
+        self.record.add("underservice", h[rows], saved, before - after)
         batch.acts[rows] |= ACT["underservice"].bit
         return batch
 
