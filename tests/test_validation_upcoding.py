@@ -34,11 +34,15 @@ def _cases(result: drgsim.Result, variant: str) -> pd.DataFrame:
     return c[c["variant"] == variant].set_index("case_id")
 
 
-def measured(result: drgsim.Result) -> dict[str, float]:
-    """drgsim's figures: audited records upcoded, payment gain on them, point value, honest loss."""
-    base, up = _cases(result, "baseline"), _cases(result, "upcoding")
+def measured(result: drgsim.Result, variant: str = "upcoding") -> dict[str, float]:
+    """drgsim's figures: sampled records upcoded, payment gain on them, point value, honest loss.
+
+    Zhou et al.'s records are a random sample re-abstracted: drgsim's random audit sample
+    (`sampled`), not the claims screening or inspection sent to review.
+    """
+    base, up = _cases(result, "baseline"), _cases(result, variant)
     upcoded = (up["acts"] & ACT_BITS["upcoding"]) != 0
-    audited = up["audited"].astype(bool)
+    audited = up["sampled"].astype(bool)
     kept = upcoded & ~up["caught"].astype(bool)
     gain = up.loc[kept, "points"].sum() / base.loc[up.index[kept], "points"].sum() - 1
     ry = result.region_year.set_index("variant")["point_value"]
@@ -48,9 +52,9 @@ def measured(result: drgsim.Result) -> dict[str, float]:
         "audited": float(audited.sum()),
         "share": float(upcoded[audited].mean()),
         "gain": float(gain),
-        "pv_drop": float(1 - ry["upcoding"] / ry["baseline"]),
+        "pv_drop": float(1 - ry[variant] / ry["baseline"]),
         "honest_loss_yuan": float(
-            (honest.loc["baseline", "final_fen"] - honest.loc["upcoding", "final_fen"]) / 100
+            (honest.loc["baseline", "final_fen"] - honest.loc[variant, "final_fen"]) / 100
         ),
         "honest_base_yuan": float(honest.loc["baseline", "final_fen"] / 100),
     }
@@ -61,7 +65,7 @@ def test_upcoding_reaches_the_published_magnitude_and_the_honest_hospitals_pay(r
     print(
         f"\nupcoding (Zhou et al. 2025) — drgsim beside published:\n"
         f"  audited records upcoded   {m['share']:7.2%}  (published 12.91% ± 2 points; "
-        f"{m['audited']:.0f} records audited)\n"
+        f"{m['audited']:.0f} records in the random sample)\n"
         f"  payment on those records  {m['gain']:+7.2%}  (published +45.27% ± 10%)\n"
         f"  point value               {-m['pv_drop']:+7.2%}\n"
         f"  honest (tier-1) hospitals {-m['honest_loss_yuan'] / 1e4:+,.1f} 万元 "
@@ -83,3 +87,18 @@ def test_upcoding_reaches_the_published_magnitude_and_the_honest_hospitals_pay(r
     expected_fen = (base["points"] * (base["point_value"] - up["point_value"])).sum() * 100
     got_fen = (base["allocation_fen"] - up["allocation_fen"]).sum()
     assert abs(got_fen - expected_fen) <= len(base)  # one fen of rounding per row at most
+
+
+def test_screening_and_inspection_leave_the_honest_hospitals_better_off(result) -> None:
+    """Spec §5: screening and targeted inspection confirm more upcoded claims, reprice them and
+    deduct penalties that go to the other hospitals: the honest hospitals lose less (or gain)."""
+    sampled, screened = measured(result), measured(result, "upcoding_screened")
+    print(
+        f"\nwith screening and targeted inspection: point value {-screened['pv_drop']:+.2%}, "
+        f"honest hospitals {-screened['honest_loss_yuan'] / 1e4:+,.1f} 万元 "
+        f"(random sample only: {-sampled['honest_loss_yuan'] / 1e4:+,.1f} 万元)"
+    )
+    assert screened["honest_loss_yuan"] < sampled["honest_loss_yuan"]
+    s = result.settlement
+    caught = s.groupby("variant")["deducted_points"].sum()
+    assert caught["upcoding_screened"] > caught["upcoding"] > 0
