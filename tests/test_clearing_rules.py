@@ -16,17 +16,33 @@ from drgsim.present.summary import BUDGET_PARTS, budget_parts
 from drgsim.scenario.loader import load_scenario, with_overrides
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "clearing_rules.yaml"
-KEYS = ["replication", "year", "hospital"]
+KEYS = ["fund", "replication", "year", "hospital"]
+#: The funds of the city as shipped, and two funds (职工, 居民), each settled on its own
+FUNDS = {
+    "as shipped": {},
+    "two funds": {"funds": {"职工": {"share": 0.25}, "居民": {"share": 0.75}}},
+}
 
 
-@pytest.fixture(scope="module")
-def result() -> drgsim.Result:
-    scn = with_overrides(load_scenario(SCENARIO), {"region.admissions": 20000, "replications": 2})
-    return drgsim.run(scn)
+@pytest.fixture(scope="module", params=list(FUNDS))
+def result(request: pytest.FixtureRequest) -> drgsim.Result:
+    small = {"region.admissions": 20000, "replications": 2, **FUNDS[request.param]}
+    return drgsim.run(with_overrides(load_scenario(SCENARIO), small))
+
+
+def _by_fund(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table with a `fund` column (one fund, `all`, when the scenario has only one)."""
+    return frame if "fund" in frame else frame.assign(fund="all")
+
+
+def _settled(result: drgsim.Result) -> pd.DataFrame:
+    """Each hospital's year in each fund: each fund settles on its own (spec §3)."""
+    return _by_fund(result.settlement if result.fund_settlement is None else result.fund_settlement)
 
 
 def _of(frame: pd.DataFrame, variant: str) -> pd.DataFrame:
-    """A variant's rows indexed by replication, year (and hospital where the table has one)."""
+    """A variant's rows indexed by fund, replication, year (and hospital where there is one)."""
+    frame = _by_fund(frame)
     return frame[frame["variant"] == variant].set_index([k for k in KEYS if k in frame])
 
 
@@ -34,16 +50,17 @@ def test_the_scenario_compares_the_designs_on_the_same_patients(result) -> None:
     variants = ["baseline", "pool_true_up", "clearing", "clearing_shared", "clearing_reserve"]
     assert list(load_scenario(SCENARIO).variants) == [*variants[1:], "floor"]
     st = result.settlement
-    cases = st.pivot_table(index=KEYS, columns="variant", values="cases")
+    cases = st.pivot_table(index=KEYS[1:], columns="variant", values="cases")
     assert (cases.to_numpy() == cases[["baseline"]].to_numpy()).all()  # common random numbers
 
 
 def test_every_design_settles_every_fen_of_its_budget(result) -> None:
-    ry = budget_parts(result.region_year)
+    ry = _by_fund(budget_parts(result.region_year))
     assert (ry[list(BUDGET_PARTS)].sum(axis=1) == ry["budget_fen"]).all()
     assert (ry[list(BUDGET_PARTS)] >= 0).all().all()
-    paid = result.settlement.groupby(["variant", "replication", "year"])["final_fen"].sum()
-    by_year = ry.set_index(["variant", "replication", "year"])["paid_fen"]
+    keys = ["variant", "fund", "replication", "year"]
+    paid = _settled(result).groupby(keys)["final_fen"].sum()
+    by_year = ry.set_index(keys)["paid_fen"]
     assert (by_year.sort_index() == paid.sort_index()).all()
     # the pools pay out the whole budget (reserve released, every month has claims)
     for v in ("baseline", "pool_true_up"):
@@ -60,7 +77,7 @@ def test_surplus_retention_and_overrun_sharing_move_money_as_spec_6_says(result)
     """clearing pays F' (keep all, share none); clearing_shared has the same F' (same patients,
     coefficients and point value) and keeps half of a surplus above fund-eligible charges C for
     the hospital, and pays at most half an overrun above 0.85 C on top."""
-    st = result.settlement
+    st = _settled(result)
     plain, shared = _of(st, "clearing"), _of(st, "clearing_shared")
     f = plain["final_fen"].to_numpy()
     got = shared.loc[plain.index, "final_fen"].to_numpy()
@@ -82,7 +99,7 @@ def test_surplus_retention_and_overrun_sharing_move_money_as_spec_6_says(result)
 def test_holding_the_reserve_for_overrun_sharing_spends_it_on_hospitals_under_their_charges(
     result,
 ) -> None:
-    ry = result.region_year
+    ry = _by_fund(result.region_year).sort_values(["fund", "replication", "year"])
     held = ry[ry["variant"] == "clearing_reserve"]
     released = ry[ry["variant"] == "clearing_shared"]
     assert (held["reserve_released_fen"] == 0).all()
