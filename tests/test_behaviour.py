@@ -290,19 +290,28 @@ def test_upcoding_rate_is_the_share_of_the_hospitals_claims_upcoded(acts, cat) -
 
 
 @pytest.mark.parametrize(
-    ("sample_rate", "perceived", "upcoded"),
-    [(0.4, 1.0, 1), (0.5, 1.0, 0), (0.9, 1.0, 0), (0.9, 0.0, 1), (0.2, 2.5, 0)],
+    ("sample_rate", "recall", "perceived", "upcoded"),
+    [
+        (0.4, 0.0, 1.0, 1),  # p = 0.4: 1 − 0.8 of the gain kept
+        (0.5, 0.0, 1.0, 0),  # p = 0.5: nothing kept
+        (0.9, 0.0, 1.0, 0),
+        (0.9, 0.0, 0.0, 1),  # it expects no audit
+        (0.2, 0.0, 3.0, 0),  # p = 3 × 0.2 = 0.6
+        (0.2, 0.25, 1.0, 1),  # reviewed unless neither sampled nor flagged: 1 − 0.8 × 0.75 = 0.4
+        (0.2, 0.4, 1.0, 0),  # 1 − 0.8 × 0.6 = 0.52
+    ],
 )
 def test_a_hospital_upcodes_only_while_the_audit_it_expects_leaves_a_gain(
-    acts, cat, sample_rate, perceived, upcoded
+    acts, cat, sample_rate, recall, perceived, upcoded
 ) -> None:
-    # confirmed with certainty when sampled, penalty 1: the gain kept is 1 − p × (1 + 1),
-    # p = perceived_risk × sample_rate (0.2 × 2.5 = 0.5: nothing kept)
+    # confirmed with certainty when reviewed, penalty 1: the gain kept is 1 − p × (1 + 1),
+    # p = perceived_risk × the chance of a review (sampled or flagged by the screening rules)
     a = acts(
         {
             "hospitals.A.upcoding.rate": 1.0,
             "hospitals.A.upcoding.perceived_risk": perceived,
             "audit.sample_rate": sample_rate,
+            "audit.screening.recall.upcoding": recall,
             "audit.detection.upcoding": 1.0,
             "audit.penalty.upcoding": 1.0,
         }

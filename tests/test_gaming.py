@@ -229,7 +229,7 @@ def audited() -> Result:
     never = {"upcoding": 0, "split": 0, "phantom": 0, "underservice": 0}
     up, ph = {"hospitals.SW01.upcoding.rate": 0.3}, {"hospitals.SW05.phantom.rate": 0.05}
     # an upcoder weighs the audit it expects (spec §8): at a 20% sample it still upcodes
-    sampled = {**up, "audit.sample_rate": 0.2}
+    sampled = {**up, "audit.sample_rate": 0.2, "audit.screening.recall.upcoding": 0}
     return drgsim.run(
         small(
             audit={"sample_rate": 1, "detection": full},

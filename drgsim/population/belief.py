@@ -81,5 +81,8 @@ def expected_points(
 
 
 def caught_probability(audit: Audit, audit_key: str) -> float:
-    """The chance a hospital puts on one claim of an act being reviewed and confirmed (spec §5)."""
-    return audit.sample_rate * float(audit.detection.get(audit_key, 0.0))
+    """The chance a hospital puts on one claim of an act being reviewed and confirmed (spec §5):
+    flagged by the screening rules or sampled, then confirmed. A quarter's targeted inspection
+    is not foreseen (it falls on the hospitals the regulator's risk score picks afterwards)."""
+    missed = (1.0 - audit.sample_rate) * (1.0 - float(audit.screening.recall.get(audit_key, 0.0)))
+    return (1.0 - missed) * float(audit.detection.get(audit_key, 0.0))

@@ -205,7 +205,7 @@ class UpcodingAct:
         ge=0,
         le=10,
         doc="the chance the hospital puts on an upcoded claim being confirmed, as a multiple of "
-        "audit.sample_rate × audit.detection.upcoding (1: it knows the audit; 0: it expects none)",
+        "the audit's (sampled or screened, then detected; 1: it knows the audit; 0: none)",
         source=f"{ACTS_SOURCE} [default]: the scenario's audit rates are the hospital's belief",
     )
 
