@@ -8,12 +8,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import drgsim
 from drgsim.acts import ACT
 from drgsim.engine.books import YearBooks
 from drgsim.rules import audit, risk
-from drgsim.rules.money import FUND, HOSPITALS, POOL, Transfer
+from drgsim.rules.money import FUND, HOSPITALS, POOL, Transfer, share_fen
 from drgsim.rules.settlement import YearClaims, settle_year
 from drgsim.rules.suspension import suspend, suspended
 from drgsim.scenario.loader import load_scenario
@@ -351,3 +353,53 @@ def test_suspension_in_a_run_cuts_the_offenders_payment_and_the_books_close() ->
         s.loc["suspended"].drop("SW01")["final_fen"] - s.loc["baseline"].drop("SW01")["final_fen"]
     )
     assert int(others.sum()) == lost and (others >= 0).all()
+
+
+@st.composite
+def suspensions(draw: st.DrawFn) -> tuple[YearClaims, Settlement, Audit, np.ndarray, np.ndarray]:
+    """A year of 2–5 hospitals, a settlement mode, an audit with suspension, caught and reviewed."""
+    n = draw(st.integers(2, 5))
+    ints = st.lists(st.integers(0, 10**7), min_size=n, max_size=n)
+    floats = st.lists(st.floats(0.0, 5000.0), min_size=n, max_size=n)
+    prepaid, withheld = np.array(draw(ints)), np.array(draw(ints))
+    points = np.array(draw(floats))
+    deducted = points * np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n)))
+    year = YearClaims(
+        int(prepaid.sum() + withheld.sum()),
+        points,
+        deducted,
+        np.zeros(n),
+        prepaid,
+        withheld,
+        np.array(draw(st.lists(st.floats(0.8, 1.2), min_size=n, max_size=n))),
+    )
+    mode = Settlement(mode=draw(st.sampled_from(["pool", "clearing"])), prepay_share=0.9)
+    cfg = Audit(
+        deductions_to=draw(st.sampled_from(["others", "fund"])),
+        suspension=Suspension(threshold=draw(st.floats(0.0, 0.5)), share=draw(st.floats(0, 1))),
+    )
+    reviewed = np.array(draw(st.lists(st.integers(0, 100), min_size=n, max_size=n)))
+    caught = np.minimum(reviewed, draw(st.lists(st.integers(0, 50), min_size=n, max_size=n)))
+    return year, mode, cfg, caught, reviewed
+
+
+@settings(max_examples=200, deadline=None)
+@given(case=suspensions())
+def test_suspension_moves_only_the_forfeit_and_the_books_close(case: Any) -> None:
+    year, mode, cfg, caught, reviewed = case
+    res = settle_year(year, mode, deductions_to=cfg.deductions_to)
+    after = suspend(res, caught, reviewed, year.points - year.deducted, cfg)
+    out = suspended(caught, reviewed, cfg.suspension.threshold)
+    # a suspended hospital loses exactly its share of a positive incentive, in whole fen
+    lost = [share_fen(max(int(i), 0), cfg.suspension.share) for i in res.incentive_fen]
+    for h in np.flatnonzero(out):
+        assert after.final_fen[h] == res.final_fen[h] - lost[h]
+    # the others only gain (with `fund`, nothing), and every fen stays paid or retained
+    gained = after.final_fen[~out] - res.final_fen[~out]
+    assert (gained >= 0).all() and (cfg.deductions_to == "others" or not gained.any())
+    assert after.final_fen.sum() + after.retained_fen == res.final_fen.sum() + res.retained_fen
+    books = YearBooks(2021, year.available_fen, 0, len(year.points))
+    books.book([Transfer.of(FUND, HOSPITALS, year.prepaid_fen, "prepay")])
+    books.book([Transfer.of(FUND, POOL, int(year.withheld_fen.sum()), "withhold")])
+    books.book(after.transfers)
+    assert books.close(after) == after.retained_fen
