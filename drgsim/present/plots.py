@@ -111,7 +111,12 @@ def _styled(build: F) -> F:
 def point_value_figure(tables: Tables, lang: str) -> Figure:
     """Monthly point value per variant, the line at the mean and a band over replications."""
     hm = tables["hospital_month"]
-    pv = hm.groupby(["variant", "replication", "year", "month"], sort=False)["point_value"].first()
+    keys = ["variant", "replication", "year", "month"]
+    if "fund" in hm.columns:  # several funds: yuan per point over the funds, by their points
+        rows = hm.assign(money=hm["point_value"] * hm["points"]).groupby(keys, sort=False)
+        pv = rows["money"].sum() / rows["points"].sum()
+    else:
+        pv = hm.groupby(keys, sort=False)["point_value"].first()
     fig, ax = _figure(tables, lang, "point_value", (10, 5.5))
     y0 = int(hm["year"].min())
     for i, name in enumerate(variants(tables)):
@@ -335,7 +340,7 @@ def years_figure(tables: Tables, lang: str) -> Figure | None:
         colour = _colour(i)
         label = labels.variant(name, lang)
         pv = ry[ry["variant"] == name].pivot_table(
-            index="year", columns="replication", values="point_value"
+            index="year", columns="replication", values="point_value", aggfunc="mean"
         )
         _band(ax_pv, pv, colour, label)
         part = per_rep.loc[name]

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from drgsim.present import fonts, labels, plots
-from drgsim.present.summary import BUDGET_PARTS, budget_parts
+from drgsim.present.summary import BUDGET_PARTS, budget_parts, over_funds
 from drgsim.records.results import read
 from drgsim.scenario.loader import load_scenario, to_dict
 from drgsim.scenario.schema import Scenario
@@ -180,15 +180,19 @@ def sentence(tables: dict[str, Any], scn: Scenario, lang: str) -> str:
 def key_numbers(tables: dict[str, Any], lang: str) -> str:
     """Budget, reserve, point value, paid and retained of the baseline's last year."""
     ry = tables["region_year"]
-    base = ry[(ry["variant"] == plots.BASELINE) & (ry["year"] == plots.last_year(tables))]
-    pv = base["point_value"]
+    each = ry[(ry["variant"] == plots.BASELINE) & (ry["year"] == plots.last_year(tables))]
+    base = over_funds(each)
+    funds = each.groupby("fund", sort=False) if "fund" in each.columns else [("", each)]
+    pv_text = "; ".join(
+        (f"{fund}: " if fund else "")
+        + _t("report.pv", lang, value=g["point_value"].mean(), lo=g["point_value"].min(),
+             hi=g["point_value"].max())
+        for fund, g in funds
+    )  # fmt: skip
     rows = [
         ("report.budget", _big(base["budget_fen"].mean(), lang)),
         ("report.reserve", _big(base["reserve_fen"].mean(), lang)),
-        (
-            "report.point_value",
-            _t("report.pv", lang, value=pv.mean(), lo=pv.min(), hi=pv.max()),
-        ),
+        ("report.point_value", pv_text),
         ("report.paid", _big(base["paid_fen"].mean(), lang)),
         ("report.retained", _small(base["retained_fen"].mean(), lang)),
     ]
@@ -475,7 +479,7 @@ def _small(fen: float, lang: str) -> str:
 
 def _first_year_cases(tables: dict[str, Any]) -> float:
     """The baseline's admissions in the run's first year, mean over replications."""
-    ry = tables["region_year"]
+    ry = over_funds(tables["region_year"])
     base = ry[(ry["variant"] == plots.BASELINE) & (ry["year"] == ry["year"].min())]
     return float(base["cases"].mean())
 

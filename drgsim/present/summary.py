@@ -33,16 +33,15 @@ def summary_text(result: Result) -> str:
     reps = int(base["replication"].nunique())
     table = _hospital_rows(base, set(result.scenario.hospitals))
     ry_base = ry[(ry["variant"] == "baseline") & (ry["year"] == year)]
-    pv = ry_base["point_value"]
+    money = over_funds(ry_base)
     reps_note = f", mean of {reps} replications" if reps > 1 else ""
     lines = [
         f"{result.scenario.name}: year {year}, baseline{reps_note}",
         table.to_string(index=False),
-        f"point value 点值 {pv.mean():.4f} yuan/point"
-        + (f" (range {pv.min():.4f}–{pv.max():.4f})" if reps > 1 else "")
-        + f"; budget {ry_base['budget_fen'].mean() / WAN / 1e4:.2f} 亿元; "
-        + f"paid {ry_base['paid_fen'].mean() / WAN / 1e4:.2f} 亿元; "
-        + f"retained {ry_base['retained_fen'].mean() / WAN:.1f} 万元",
+        _point_value_text(ry_base, reps)
+        + f"; budget {money['budget_fen'].mean() / WAN / 1e4:.2f} 亿元; "
+        + f"paid {money['paid_fen'].mean() / WAN / 1e4:.2f} 亿元; "
+        + f"retained {money['retained_fen'].mean() / WAN:.1f} 万元",
         _budget_line(ry_base),
     ]
     variants = [v for v in st["variant"].unique() if v != "baseline"]
@@ -51,12 +50,37 @@ def summary_text(result: Result) -> str:
     return "\n".join(lines)
 
 
+def over_funds(ry: pd.DataFrame) -> pd.DataFrame:
+    """region_year's money summed over the funds (one row per variant, replication and year)."""
+    if "fund" not in ry.columns:
+        return ry
+    keys = [k for k in ("region", "variant", "replication", "year") if k in ry.columns]
+    money = [c for c in ry.columns if c.endswith("_fen") or c in ("cases", "points")]
+    return ry.groupby(keys, sort=False)[money].sum().reset_index()
+
+
+def _point_value_text(ry: pd.DataFrame, reps: int) -> str:
+    """The year's point value (each fund's, where there are several), mean and range."""
+    groups = ry.groupby("fund", sort=False) if "fund" in ry.columns else [("", ry)]
+    parts = []
+    for fund, rows in groups:
+        pv = rows["point_value"]
+        parts.append(
+            (f"{fund} " if fund else "")
+            + f"{pv.mean():.4f}"
+            + (f" (range {pv.min():.4f}–{pv.max():.4f})" if reps > 1 else "")
+        )
+    return "point value 点值 " + ", ".join(parts) + " yuan/point"
+
+
 def budget_parts(ry: pd.DataFrame) -> pd.DataFrame:
     """region_year with `other_retained_fen`, so its BUDGET_PARTS add up to budget_fen row by row.
 
     Other retained is what the fund keeps besides the ceiling surplus and the unpaid
-    withholding: the budget of months without points, and deductions kept by the fund.
+    withholding: the budget of months without points, and deductions kept by the fund. With
+    several funds, their money is summed first: the parts of the whole budget.
     """
+    ry = over_funds(ry)
     other = ry["retained_fen"] - ry["ceiling_surplus_fen"] - ry["unpaid_withholding_fen"]
     return ry.assign(other_retained_fen=other)
 
