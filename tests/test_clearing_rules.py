@@ -67,7 +67,7 @@ def test_every_design_settles_every_fen_of_its_budget(result) -> None:
         mine = ry[ry["variant"] == v]
         assert (mine["paid_fen"] == mine["budget_fen"]).all()
     # the floor is not reached with these patients: the fund keeps the reserve, pays B
-    floor = ry[ry["variant"] == "floor"]
+    floor = result.region_year[result.region_year["variant"] == "floor"]  # each fund's row
     assert (floor["floor_topup_fen"] == 0).all()
     assert (floor["reserve_kept_fen"] == floor["reserve_fen"]).all()
     assert (floor["paid_fen"] == floor["available_fen"]).all()

@@ -67,6 +67,7 @@ def test_a_run_exits_0_and_writes_the_manifest_and_every_table(first_run) -> Non
     assert "Traceback" not in proc.stderr
     names = sorted(p.name for p in out.iterdir())
     expected = ["manifest.json", "cases.parquet", "comparison.parquet", "plots", "report.html"]
+    expected.append("fund_settlement.parquet")  # Shanwei settles two funds
     assert names == sorted([*expected, *(f"{t}.parquet" for t in TABLES)])
 
 
@@ -78,7 +79,7 @@ def test_the_summary_names_every_listed_hospital_and_the_point_value(first_run) 
     assert "point value" in proc.stdout
 
 
-@pytest.mark.parametrize("table", [*TABLES, "cases"])
+@pytest.mark.parametrize("table", [*TABLES, "cases", "fund_settlement"])
 def test_every_table_is_keyed_by_variant_replication_and_year(first_run, table: str) -> None:
     _, out = first_run
     df = pd.read_parquet(out / f"{table}.parquet")
@@ -88,13 +89,13 @@ def test_every_table_is_keyed_by_variant_replication_and_year(first_run, table: 
     assert set(df["year"]) == {2021}
 
 
-@pytest.mark.parametrize("table", [*TABLES, "cases"])
+@pytest.mark.parametrize("table", [*TABLES, "cases", "fund_settlement"])
 def test_money_in_fen_is_int64(first_run, table: str) -> None:
     _, out = first_run
     df = pd.read_parquet(out / f"{table}.parquet")
     fen = [c for c in df.columns if c.endswith("_fen")]
     assert all(df[c].dtype == "int64" for c in fen), df[fen].dtypes.to_dict()
-    if table in ("hospital_month", "settlement", "region_year", "audit"):
+    if table in ("hospital_month", "settlement", "region_year", "audit", "fund_settlement"):
         assert fen
 
 
@@ -143,7 +144,8 @@ def test_force_replaces_the_output_directory_and_seed_overrides_the_scenario(
     )
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["manifest.json", "comparison.parquet", *(f"{t}.parquet" for t in TABLES)]
+        ["manifest.json", "comparison.parquet", "fund_settlement.parquet"]
+        + [f"{t}.parquet" for t in TABLES]
     )
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["seed"] == 99
     new = pd.read_parquet(out / "settlement.parquet")

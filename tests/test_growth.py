@@ -33,7 +33,7 @@ def three_years() -> drgsim.Result:
 
 
 def test_budget_grows_by_the_neutral_rate_to_the_fen(three_years: drgsim.Result) -> None:
-    budgets = three_years.region_year.sort_values("year")["budget_fen"].tolist()
+    budgets = three_years.region_year.groupby("year")["budget_fen"].sum().sort_index().tolist()
     # year one's budget of each fund is its budget-neutral default in yuan; each year grows it,
     # unrounded, and rounds each fund's budget to the fen
     scn = three_years.scenario

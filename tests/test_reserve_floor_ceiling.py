@@ -303,11 +303,16 @@ def test_a_budget_neutral_shanwei_year_pays_the_fund_eligible_charges_within_one
     assert scn.budget.reserve_use == "release" and scn.budget.annual is None
     result = drgsim.run(scn, replications=1, variants=["baseline"])
     st, ry = result.settlement, result.region_year
-    assert set(st["variant"]) == {"baseline"} and len(ry) == 1
+    assert set(st["variant"]) == {"baseline"} and len(ry) == len(scn.funds) == 2
     assert int(st["final_fen"].sum()) == int(ry["budget_fen"].sum())  # every fen paid out
     eligible = float((st["charges_yuan"] - st["oop_yuan"]).sum())
     paid = int(st["final_fen"].sum()) / 100
     assert paid == pytest.approx(eligible, rel=0.01)
+    # and each fund its own patients' fund-eligible charges: 职工 and 居民 are budgeted apart
+    fs = result.fund_settlement.groupby("fund")[["final_fen", "charges_yuan", "oop_yuan"]].sum()
+    for fund, row in fs.iterrows():
+        eligible_f = row["charges_yuan"] - row["oop_yuan"]
+        assert row["final_fen"] / 100 == pytest.approx(eligible_f, rel=0.01), fund
 
 
 def test_the_books_refuse_a_year_whose_split_of_the_retained_money_is_wrong() -> None:
