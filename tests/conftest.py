@@ -43,13 +43,13 @@ _FROM_CASES = {
 
 
 def import_table(cases: pd.DataFrame, *, without: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A run's case table as a bureau would hand it over, in drgsim's import column names."""
+    """A run's case table as a bureau would hand it over, in drgsim's import column names.
+
+    With several funds it names each case's fund (险种类型), as a bureau's table does.
+    """
+    columns = {**_FROM_CASES, **({"fund": "fund"} if "fund" in cases.columns else {})}
     return pd.DataFrame(
-        {
-            name: cases[source].to_numpy()
-            for name, source in _FROM_CASES.items()
-            if name not in without
-        }
+        {name: cases[source].to_numpy() for name, source in columns.items() if name not in without}
     )
 
 

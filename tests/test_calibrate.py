@@ -51,6 +51,8 @@ CITY: dict[str, Any] = {
     "generator": {"transfer": 0.04, "death": 0.02, "against_advice": 0.03},
     "budget": {"annual": 3.0e8},
     "audit": NO_AUDIT,
+    # one fund: its patients pay generator.oop_share, the tier shares calibrate recovers
+    "funds": {"all": {"share": 1.0}},
 }
 
 

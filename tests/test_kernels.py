@@ -676,7 +676,9 @@ def test_expected_charges_and_patient_share_are_what_the_generator_draws() -> No
         "oop_share": {3: 0.9, 2: 0.9, 1: 0.9},
         "oop_sd": 0.2,
     }
-    _, _, hospitals, source, batch = _month_of({"generator": gen})
+    # one fund whose patients pay the generator's oop_share (Shanwei's own funds set theirs)
+    one_fund = {"funds": {"all": {"share": 1.0}}}
+    _, _, hospitals, source, batch = _month_of({"generator": gen, **one_fund})
     yearly = np.sum([source.expected_counts(0, m) for m in range(1, 13)], axis=0)
     per_case = source.expected_charges(0) / yearly
     n_h = np.bincount(batch.hospital, minlength=hospitals.n)

@@ -482,7 +482,9 @@ def _check_month_budgets(result: drgsim.scale.runner.Result, scn: dict) -> None:
     """Each month allocates its forecast share of the year's money (spec §4)."""
     season = np.asarray(drgsim.load_scenario(scn).region.seasonality, dtype=np.float64)
     ry, hm = result.region_year, result.hospital_month
-    keys = ["variant", "replication", "year"]
+    # each fund's months (where there are several) share that fund's budget
+    funds = ["fund"] if "fund" in ry.columns else []
+    keys = ["variant", "replication", *funds, "year"]
     year = ry.set_index(keys)
     month = hm.groupby([*keys, "month"]).agg(
         allocation=("allocation_fen", "sum"), points=("points", "sum")
@@ -493,7 +495,8 @@ def _check_month_budgets(result: drgsim.scale.runner.Result, scn: dict) -> None:
             assert int(grp["allocation"].sum()) == available
         # each month gets its forecast share of the year: in year one the generator's expected
         # admissions (its seasonality), then last year's points
-        prev = month.loc[(key[0], key[1], key[2] - 1)] if key[2] > ry["year"].min() else None
+        last = (*key[:-1], key[-1] - 1)
+        prev = month.loc[last] if key[-1] > ry["year"].min() else None
         shares = season / season.sum() if prev is None else prev["points"] / prev["points"].sum()
         budget_m = available * np.asarray(shares)
         paid_m = grp["allocation"].to_numpy()

@@ -58,16 +58,18 @@ def multi() -> drgsim.scale.runner.Result:
 def test_every_table_carries_the_region_and_each_region_settles_its_own_budget(multi) -> None:
     ry = multi.region_year
     assert sorted(ry["region"].unique()) == sorted(["汕尾市", "R001", "R002", "R003"])
+    # Shanwei's two funds: each region's rows are its funds' books, each adding up alone
+    assert set(ry["fund"]) == {"职工", "居民"}
     kept = ry["reserve_kept_fen"]  # spec §3: paid + reserve kept + retained = budget
     assert (ry["paid_fen"] + ry["retained_fen"] + kept == ry["budget_fen"]).all()
     assert (ry["reserve_fen"] + ry["available_fen"] == ry["budget_fen"]).all()
     paid = multi.settlement.groupby(["region", "variant", "replication", "year"])["final_fen"].sum()
     pd.testing.assert_series_equal(
         paid.sort_index(),
-        ry.set_index(["region", "variant", "replication", "year"])["paid_fen"].sort_index(),
+        ry.groupby(["region", "variant", "replication", "year"])["paid_fen"].sum().sort_index(),
         check_names=False,
     )
-    assert len(ry["budget_fen"].unique()) == 4  # budget-neutral per region: all different
+    assert len(ry["budget_fen"].unique()) == 8  # budget-neutral per region and fund: all differ
 
 
 def test_the_comparison_is_per_region(multi) -> None:
@@ -76,7 +78,8 @@ def test_the_comparison_is_per_region(multi) -> None:
     sums = comp.groupby("region")["final_fen_change_mean"].sum()
     # zero-sum inside each region, except what the fund keeps: a region of one hospital keeps
     # that hospital's deductions (spec v2 §5: an offender never gets its own deduction back)
-    kept = multi.region_year.groupby(["region", "variant"])["retained_fen"].mean().unstack()
+    ry = multi.region_year.groupby(["region", "variant", "replication"])["retained_fen"].sum()
+    kept = ry.groupby(["region", "variant"]).mean().unstack()  # summed over the funds
     change = (kept["upcoding"] - kept["baseline"]).loc[sums.index]
     assert np.allclose(sums.to_numpy(), -change.to_numpy(), atol=1e-6)
     assert sums["汕尾市"] == pytest.approx(0.0, abs=1e-6)  # many hospitals: all paid out

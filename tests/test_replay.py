@@ -19,6 +19,10 @@ from drgsim.scenario.loader import load_scenario
 SHANWEI_SEASONALITY = load_scenario({"extends": "shanwei"}).region.seasonality
 
 
+EMPLOYEE = {3: 0.165, 2: 0.126, 1: 0.106}
+RESIDENT = {3: 0.368, 2: 0.276, 1: 0.192}
+
+
 def city(**extra: Any) -> dict[str, Any]:
     """A small city over two years: 12 000 admissions a year, 7 hospitals, a fixed budget."""
     scn: dict[str, Any] = {
@@ -30,7 +34,13 @@ def city(**extra: Any) -> dict[str, Any]:
         "other_hospitals": {"count": {2: 1, 1: 1}},
         # the synthetic run forecasts its months from its seasonality, a replay from its table's
         # months: written shares make both runs' month budgets the same
-        "budget": {"annual": 8.0e7, "month_shares": list(SHANWEI_SEASONALITY)},
+        "budget": {"month_shares": list(SHANWEI_SEASONALITY)},
+        # Shanwei's two funds with budgets written: a synthetic run would split a total by its
+        # expected fund cost, a replay by its table's (each case's fund is in its table)
+        "funds": {
+            "职工": {"share": 0.25, "patient_share_tiers": EMPLOYEE, "budget": 2.0e7},
+            "居民": {"share": 0.75, "patient_share_tiers": RESIDENT, "budget": 6.0e7},
+        },
         "audit": NO_AUDIT,
     }
     scn.update(extra)

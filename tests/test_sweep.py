@@ -97,7 +97,8 @@ def test_one_and_two_dask_workers_write_identical_tables(tmp_path: Path) -> None
 def test_grid_points_share_patients_so_case_counts_match(tmp_path: Path) -> None:
     sweep(SMALL, GRID, out=tmp_path, workers=0, plots=False)
     ry = read_sweep(tmp_path)["region_year"]
-    by_rep = ry.groupby("replication")["cases"].nunique()
+    keys = ["replication", *(["fund"] if "fund" in ry.columns else [])]  # each fund's patients
+    by_rep = ry.groupby(keys)["cases"].nunique()
     assert (by_rep == 1).all()  # the same patients at every grid point of a replication
 
 
@@ -138,7 +139,7 @@ def test_the_yaml_sweep_section_and_the_command_line(tmp_path: Path, capsys) -> 
     assert {p.name for p in (out / "plots").iterdir()} == {f"{k}.png" for k in GRID}
     summary = tables["summary"]
     assert set(summary["metric"]) >= {"point_value", "final_fen"}
-    assert set(summary["entity"]) >= {"region", "SW01"}
+    assert set(summary["entity"]) >= {"region 职工", "region 居民", "SW01"}  # Shanwei's funds
     args = [
         "sweep",
         str(path),

@@ -66,7 +66,7 @@ def _point_value_text(ry: pd.DataFrame, reps: int) -> str:
     for fund, rows in groups:
         pv = rows["point_value"]
         parts.append(
-            (f"{fund} " if fund else "")
+            (f"{fund!s} " if fund else "")
             + f"{pv.mean():.4f}"
             + (f" (range {pv.min():.4f}–{pv.max():.4f})" if reps > 1 else "")
         )

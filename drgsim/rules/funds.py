@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from drgsim.kernels.rng import Draw, stream_key, uniform_np
+from drgsim.kernels.rng import CASES, Draw, stream_key, uniform_np
 from drgsim.scenario.schema import Scenario
 
 #: The spawn key of the stream that says which fund each patient of a city belongs to.
@@ -34,7 +34,9 @@ def fund_of(key: int, patients: np.ndarray, cum: np.ndarray) -> np.ndarray:
     patients = np.asarray(patients, dtype=np.int64)
     if cum.shape[0] == 1:
         return np.zeros(patients.shape[0], dtype=np.int8)
-    u = uniform_np(int(key), int(Draw.FUND), patients)
+    # a replayed patient's number is a 64-bit pseudonym: its low CASE_BITS bits number the draw
+    number = patients.view(np.uint64) & np.uint64(CASES - 1)
+    u = uniform_np(int(key), int(Draw.FUND), number)
     return np.minimum(np.searchsorted(cum, u, side="right"), cum.shape[0] - 1).astype(np.int8)
 
 

@@ -379,13 +379,15 @@ def read_sweep(out: str | Path) -> dict[str, Any]:
 
 
 def summary(tables: Mapping[str, Any], scn: Scenario) -> pd.DataFrame:
-    """Per point × year: mean and 95% interval of the point value, the region's payments and each
-    listed (pilot) hospital's final payment and margin, over the replications."""
+    """Per point × year: mean and 95% interval of the point value, the region's payments (each
+    fund's, with several) and each listed hospital's final payment and margin, over replications."""
     import pandas as pd
 
     from drgsim.present.comparison import t975
 
-    region = tables["region_year"].assign(entity="region")
+    ry = tables["region_year"]
+    # the region's books, or each fund's where there are several (their point values differ)
+    region = ry.assign(entity="region" if "fund" not in ry.columns else "region " + ry["fund"])
     pilots = tables["settlement"][tables["settlement"]["hospital"].isin(list(scn.hospitals))]
     pilots = pilots.rename(columns={"hospital": "entity"})
     parts = []

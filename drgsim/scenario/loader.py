@@ -103,6 +103,11 @@ def shipped_scenarios() -> Path:
     return package.parent / "scenarios"
 
 
+#: Mappings a file states whole when it states them: a scenario that names its funds names all of
+#: them (merged with a preset's, 职工 and 居民 plus a file's `all` would be three funds).
+REPLACED_WHOLE = ("funds",)
+
+
 def _extend(
     raw: Mapping[str, Any], base_dir: Path, ctx: _Context, seen: tuple[Path, ...]
 ) -> dict[str, Any]:
@@ -146,6 +151,9 @@ def _extend(
             parent[section] = {**parent[section], name: str((path.parent / value).resolve())}
     for name in NOT_INHERITED:
         parent.pop(name, None)
+    for name in REPLACED_WHOLE:
+        if name in out:
+            parent.pop(name, None)
     return _merge(parent, out)
 
 

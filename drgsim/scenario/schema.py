@@ -925,7 +925,8 @@ class Scenario:
     extends: str | None = key(
         None,
         doc="a city preset whose keys are this file's defaults: a shipped scenario's name "
-        "(e.g. shanwei) or a YAML file relative to this one; mappings merge key by key, and "
+        "(e.g. shanwei) or a YAML file relative to this one; mappings merge key by key (but a "
+        "file that names `funds` names all of them), and "
         "what a study says of itself (name, description, seed, years, start_year, "
         "replications, variants, sweep) is not inherited",
     )
