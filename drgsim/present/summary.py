@@ -78,16 +78,15 @@ def budget_parts(ry: pd.DataFrame) -> pd.DataFrame:
 
     Other retained is what the fund keeps besides the ceiling surplus and the unpaid
     withholding: the budget of months without points, and deductions kept by the fund. With
-    several funds, their money is summed first: the parts of the whole budget.
+    several funds each fund's row adds up to its budget (over_funds sums them).
     """
-    ry = over_funds(ry)
     other = ry["retained_fen"] - ry["ceiling_surplus_fen"] - ry["unpaid_withholding_fen"]
     return ry.assign(other_retained_fen=other)
 
 
 def _budget_line(ry: pd.DataFrame) -> str:
     """Where every fen of the budget went: the parts add up to it (spec §6, region_year)."""
-    parts = budget_parts(ry)
+    parts = budget_parts(over_funds(ry))
     mean = {c: float(parts[c].mean()) / WAN for c in parts.columns if c.endswith("_fen")}
     return (
         f"budget {mean['budget_fen']:.1f} 万元 = paid {mean['paid_fen']:.1f}"
