@@ -20,6 +20,19 @@ N_CLASSES = len(CLASS_NAMES)
 #: The rows of the audit's tally per hospital: the claims carrying each act, then those carrying
 #: none (a claim with several acts counts in each of their rows).
 TALLY_ROWS = (*(a.name for a in ACTS), "none")
+#: The values a claim's `acts` byte can take.
+ACT_PATTERNS = 256
+#: Whether claims of each `acts` byte (columns) count in each tally row (rows): those carrying
+#: the row's act, or for "none" those carrying no act.
+TALLY_CARRIES = np.array(
+    [
+        [(p & ACT[name].bit) != 0 if name in ACT else p == 0 for p in range(ACT_PATTERNS)]
+        for name in TALLY_ROWS
+    ],
+    dtype=np.float64,
+)
+#: The route patterns (screened 1, sampled 2, inspected 4) that include each route.
+ROUTE_SCREENED, ROUTE_SAMPLED, ROUTE_INSPECTED = ([p for p in range(8) if p & b] for b in (1, 2, 4))
 #: The columns of the audit's tally: claims, why they were reviewed, acts confirmed, points deducted.
 TALLY_COLUMNS = (
     "claims",
@@ -182,27 +195,31 @@ class YearTotals:
         c = claims.cases
         if not c.acts.any():
             return
-        h, n = c.hospital, self.n_hosp
-        net = final - claims.deducted
+        take = None if rows is None else np.flatnonzero(rows)
+
+        def pick(values: np.ndarray) -> np.ndarray:
+            return values if take is None else values[take]
+
+        h, acts, n = pick(c.hospital), pick(c.acts), self.n_hosp
+        final, points = pick(final), pick(claims.points)
+        deducted, true_points = pick(claims.deducted), pick(claims.true_points)
+        net = final - deducted
 
         def total(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
-            mask = mask if rows is None else mask & rows
             return sign * np.bincount(h[mask], weights=values[mask], minlength=n)
 
         for act in CLAIM_GAINS:
-            mine = (c.acts & act.bit) != 0
+            mine = (acts & act.bit) != 0
             if act.gain == "upcoded_points":
-                self.act_points[act.name] += total(
-                    mine, final - claims.true_points - claims.deducted
-                )
+                self.act_points[act.name] += total(mine, final - true_points - deducted)
             elif act.gain == "split_stays":  # less what the first stays lose to readmission
-                made = mine & (c.origin_act == act.bit)
-                firsts = np.isin(c.case_id, c.origin_id[made]) & ~made
-                self.act_points[act.name] += total(mine, net) - total(firsts, claims.points - final)
+                made_split = ((c.acts & act.bit) != 0) & (c.origin_act == act.bit)
+                firsts = _member(pick(c.case_id), c.origin_id[made_split]) & ~pick(made_split)
+                self.act_points[act.name] += total(mine, net) - total(firsts, points - final)
             else:  # net_points, net_points_less_cost
                 self.act_points[act.name] += total(mine, net)
                 if act.gain == "net_points_less_cost":
-                    self.act_charges[act.name] += total(mine, c.cost)
+                    self.act_charges[act.name] += total(mine, pick(c.cost))
 
     def indicators(
         self, refused_high: np.ndarray, peers: np.ndarray | None = None
@@ -283,24 +300,46 @@ def audit_tally(
 
     With `rows` (bool), only those claims are counted.
     """
-    out = np.zeros((n_hosp, len(TALLY_ROWS), len(TALLY_COLUMNS)))
     found = review.found
-    by_act = {a.name: k for k, a in enumerate(AUDITED)}
-    columns = [review.screened, review.sampled, review.inspected, review.reviewed]
-    for r, name in enumerate(TALLY_ROWS):
-        bit = ACT[name].bit if name in ACT else 0
-        carry = (acts & bit) != 0 if bit else acts == 0
-        mine = np.flatnonzero(carry if rows is None else carry & rows)
-        if mine.size == 0:
-            continue
-        h = hospital[mine]
-        out[:, r, 0] = np.bincount(h, minlength=n_hosp)
-        for k, flag in enumerate(columns, start=1):
-            out[:, r, k] = np.bincount(h, weights=flag[mine], minlength=n_hosp)
-        if name in by_act:
-            hit = (found.caught[mine] & bit) != 0
-            out[:, r, 5] = np.bincount(h, weights=hit, minlength=n_hosp)
-            out[:, r, 6] = np.bincount(
-                h, weights=found.deducted_by_act[mine, by_act[name]], minlength=n_hosp
-            )
+    # Each claim's routes as three bits (screened 1, sampled 2, inspected 4).
+    screened, sampled, inspected = (
+        np.asarray(f, dtype=bool).view(np.uint8)
+        for f in (review.screened, review.sampled, review.inspected)
+    )
+    routes = screened | (sampled << 1) | (inspected << 2)
+    caught, deducted = found.caught, found.deducted_by_act
+    if rows is not None:
+        take = np.flatnonzero(rows)
+        hospital, acts, routes = hospital[take], acts[take], routes[take]
+        caught, deducted = caught[take], deducted[take]
+    h = hospital.astype(np.int64)
+    # Claims per act pattern (the acts byte), hospital and route pattern, counted once; each
+    # tally row sums the patterns carrying its act (whole numbers, so the sums are exact).
+    code = (acts.astype(np.int64) * n_hosp + h) * 8 + routes
+    cells = np.bincount(code, minlength=ACT_PATTERNS * n_hosp * 8)
+    cells = cells.reshape(ACT_PATTERNS, n_hosp * 8)
+    present = np.flatnonzero(cells.any(axis=1))
+    per_row = TALLY_CARRIES[:, present] @ cells[present].astype(np.float64)
+    per_row = per_row.reshape(len(TALLY_ROWS), n_hosp, 8)
+    out = np.zeros((n_hosp, len(TALLY_ROWS), len(TALLY_COLUMNS)))
+    out[:, :, 0] = per_row.sum(axis=2).T
+    out[:, :, 1] = per_row[:, :, ROUTE_SCREENED].sum(axis=2).T
+    out[:, :, 2] = per_row[:, :, ROUTE_SAMPLED].sum(axis=2).T
+    out[:, :, 3] = per_row[:, :, ROUTE_INSPECTED].sum(axis=2).T
+    out[:, :, 4] = out[:, :, 0] - per_row[:, :, 0].T
+    for k, act in enumerate(AUDITED):
+        r = TALLY_ROWS.index(act.name)
+        mine = np.flatnonzero((acts & act.bit) != 0)
+        hit = (caught[mine] & act.bit) != 0
+        out[:, r, 5] = np.bincount(h[mine], weights=hit, minlength=n_hosp)
+        out[:, r, 6] = np.bincount(h[mine], weights=deducted[mine, k], minlength=n_hosp)
     return out
+
+
+def _member(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """Whether each of `values` is in `pool` (np.isin by a sorted search: pool is small)."""
+    if pool.size == 0:
+        return np.zeros(values.shape[0], dtype=bool)
+    pool = np.sort(pool)
+    at = np.minimum(np.searchsorted(pool, values), pool.size - 1)
+    return pool[at] == values

@@ -264,8 +264,9 @@ class Behaviours:
         settings = self.params.settings["shifting"]
         active = np.flatnonzero((rate[h] > 0) & ~batch.ungroupable)
         u = self._u(key, batch, Draw.SHIFT, rate)[active]
-        loss = self.predicted_loss(batch, active, view, year)
-        refuse = active[(u < rate[h[active]]) & (loss > settings["loss_threshold"][h[active]])]
+        drawn = active[u < rate[h[active]]]  # the loss is predicted only where it can matter
+        loss = self.predicted_loss(batch, drawn, view, year)
+        refuse = drawn[loss > settings["loss_threshold"][h[drawn]]]
         if refuse.size == 0:
             return batch
         u_tier = uniform_np(key, Draw.SHIFT_TIER, batch.case_id[refuse])
@@ -470,7 +471,7 @@ class Behaviours:
         new_h = np.repeat(np.arange(self.hospitals.n), extra)
         k = np.arange(total, dtype=np.uint64)
         order = np.argsort(batch.hospital, kind="stable")
-        start = np.searchsorted(batch.hospital[order], new_h)
+        start = (np.cumsum(n_h) - n_h)[new_h]  # where each hospital's cases begin in `order`
         pick = np.floor(uniform_np(key, template_draw, k) * n_h[new_h]).astype(np.int64)
         new = batch.take(order[start + pick])
         new.origin_id = new.case_id
@@ -572,15 +573,12 @@ class Behaviours:
 
     def _procedure_options(self, adrg: np.ndarray, severity: np.ndarray) -> list[np.ndarray]:
         """For each medical claim, the DRG of each procedure ADRG of its MDC at its level."""
-        level = severity.astype(np.int64)
-        options = []
-        for k in range(self.procedure_of.shape[1]):
-            a = self.procedure_of[adrg, k]
-            has = a >= 0
-            drg = np.full(adrg.size, -1, dtype=np.int64)
-            drg[has] = self.cat.group_table[a[has], level[has]]
-            options.append(drg)
-        return options
+        a = self.procedure_of[adrg]  # claim × procedure ADRG of its MDC (-1 none)
+        level = np.broadcast_to(severity.astype(np.int64)[:, None], a.shape)
+        has = a >= 0
+        drg = np.full(a.shape, -1, dtype=np.int64)
+        drg[has] = self.cat.group_table[a[has], level[has]]
+        return list(drg.T)
 
     def _gains(
         self,

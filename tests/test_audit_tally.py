@@ -1,0 +1,74 @@
+"""The audit's tally per hospital and act, against a claim-by-claim count written from its rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from drgsim.acts import ACT, ACTS, AUDITED
+from drgsim.engine.year_totals import TALLY_COLUMNS, TALLY_ROWS, _member, audit_tally
+from drgsim.rules.audit import Findings, Review
+
+
+def _random_review(rng: np.random.Generator, n: int) -> tuple[np.ndarray, Review]:
+    acts = np.zeros(n, np.uint8)
+    for a in ACTS:  # several acts on a claim now and then
+        acts |= (rng.random(n) < 0.2).astype(np.uint8) * np.uint8(a.bit)
+    caught = acts & (rng.random(n) < 0.4).astype(np.uint8) * np.uint8(255)
+    deducted = rng.normal(size=(n, len(AUDITED))) * (rng.random((n, len(AUDITED))) < 0.3)
+    review = Review(
+        key=1,
+        billed=np.zeros(n),
+        screened=rng.random(n) < 0.3,
+        sampled=rng.random(n) < 0.2,
+        inspected=rng.random(n) < 0.1,
+        found=Findings(caught=caught, points=np.zeros(n), deducted_by_act=deducted),
+    )
+    return acts, review
+
+
+def _by_claim(hospital, acts, review, n_hosp, rows) -> np.ndarray:
+    """Each claim adds 1 to the rows of the acts it carries (or to "none"), per route it took."""
+    out = np.zeros((n_hosp, len(TALLY_ROWS), len(TALLY_COLUMNS)))
+    audited = {a.name: k for k, a in enumerate(AUDITED)}
+    for i in range(hospital.size):
+        if rows is not None and not rows[i]:
+            continue
+        names = [a.name for a in ACTS if acts[i] & a.bit] or ["none"]
+        routes = [review.screened[i], review.sampled[i], review.inspected[i]]
+        for name in names:
+            cell = out[hospital[i], TALLY_ROWS.index(name)]
+            cell[0] += 1
+            cell[1:4] += routes
+            cell[4] += any(routes)
+            if name in audited:
+                cell[5] += bool(review.found.caught[i] & ACT[name].bit)
+                cell[6] += review.found.deducted_by_act[i, audited[name]]
+    return out
+
+
+@pytest.mark.parametrize("with_rows", [False, True])
+def test_tally_counts_each_claim_in_the_rows_of_its_acts(with_rows: bool) -> None:
+    rng = np.random.default_rng(7)
+    n, n_hosp = 600, 7
+    acts, review = _random_review(rng, n)
+    hospital = rng.integers(0, n_hosp, n).astype(np.int32)
+    rows = rng.random(n) < 0.5 if with_rows else None
+    got = audit_tally(hospital, acts, review, n_hosp, rows)
+    np.testing.assert_allclose(got, _by_claim(hospital, acts, review, n_hosp, rows), atol=1e-9)
+    # counts are whole numbers, exactly
+    assert np.array_equal(got[:, :, :5], np.round(got[:, :, :5]))
+
+
+def test_tally_of_no_claims_is_zero() -> None:
+    acts, review = _random_review(np.random.default_rng(1), 0)
+    assert not audit_tally(np.zeros(0, np.int32), acts, review, 3).any()
+
+
+def test_member_is_set_membership() -> None:
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 50, 200)
+    for size in (0, 1, 5, 40):
+        pool = rng.integers(0, 60, size)
+        expected = np.array([v in set(pool.tolist()) for v in values.tolist()], dtype=bool)
+        assert np.array_equal(_member(values, pool), expected)
