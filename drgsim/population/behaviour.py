@@ -415,10 +415,9 @@ class Behaviours:
         year_end = self._month(year, view.first_day)[2]
         fits = first_day[rows] + gap + (los[rows] - first_los[rows]) <= year_end
         rows, other, gap = rows[fits], other[fits], gap[fits]
-        share = np.median(
-            np.stack([uniform_np(key, Draw.SPLIT_SHARE, batch.case_id[rows], k) for k in range(3)]),
-            axis=0,
-        )  # the median of three uniforms is Beta(2, 2)
+        a, b, c = (uniform_np(key, Draw.SPLIT_SHARE, batch.case_id[rows], k) for k in range(3))
+        share = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
+        # the median of three uniforms is Beta(2, 2)
         second = batch.take(rows)
         cost, oop = batch.cost[rows].copy(), batch.oop[rows].copy()
         batch.cost[rows] = cost * share
