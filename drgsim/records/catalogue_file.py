@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -146,8 +148,12 @@ def _data_dir() -> Path:
     return package.parent / "data"
 
 
+@functools.cache
 def builtin() -> Catalogue:
-    """The shipped synthetic catalogue (data/catalogue.csv and data/case_mix.csv)."""
+    """The shipped synthetic catalogue (data/catalogue.csv and data/case_mix.csv).
+
+    Read once per process: its arrays are read-only, so no run can change another's catalogue.
+    """
     d = _data_dir()
     codes, row0 = _read(d / "catalogue.csv")
     mix, _ = _read(d / "case_mix.csv")
@@ -157,9 +163,14 @@ def builtin() -> Catalogue:
     for col in ("ref_mean_cost_yuan", "mean_los_days"):
         if col not in codes:
             raise _fail(d / "catalogue.csv", 1, col, "missing", "a cost and LOS per DRG")
-    return _build(
+    cat = _build(
         _prepare(codes, d / "catalogue.csv", row0), mix, d / "catalogue.csv", row0, "builtin"
     )
+    for f in dataclasses.fields(cat):
+        value = getattr(cat, f.name)
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return cat
 
 
 def load(path: str | Path, *, seed: int = 11) -> Catalogue:
