@@ -201,6 +201,8 @@ class Simulation:
         available = budget_fen - reserve_fen
         # spec §4: last year's monthly points; in year one the shares written, else the forecast
         last = None if self.last_month_points is None else self.last_month_points[f]
+        if last is not None:  # corrections booked in a month (audit, readmissions) can make
+            last = np.maximum(last, 0.0)  # its points negative: a share is never below 0
         if last is not None and last.sum() > 0:
             shares: Any = last
         elif budget.month_shares is not None:
