@@ -57,9 +57,17 @@ def settlement_work() -> Any:
     import drgsim
     from drgsim.scenario.loader import load_scenario, variant_scenario, with_overrides
 
-    # the baselines settle the v1 year end: the reserve kept by the fund
+    # the baselines settle the v1 year end: the reserve kept by the fund, one fund (one pool),
+    # each case's points in its own month
     scn = with_overrides(
-        load_scenario(SHANWEI), {"readmission.factor": 1.0, "budget.reserve_use": "keep"}
+        load_scenario(SHANWEI),
+        {
+            "readmission.factor": 1.0,
+            "budget.reserve_use": "keep",
+            "funds": {"all": {"share": 1.0}},
+            # a quarter's inspection books its corrections in a later month than the case's
+            "audit.targeted.count": 0,
+        },
     )
     result = drgsim.run(
         variant_scenario(scn, "all_gaming"), cases=True, replications=1, variants=["baseline"]
