@@ -25,7 +25,7 @@ from drgsim.population.hospitals import HospitalTable
 from drgsim.rules import audit, indicators
 from drgsim.rules.catalogue import Catalogue, adrg_mask
 from drgsim.rules.costs import fixed_cost_yuan
-from drgsim.rules.funds import fund_names
+from drgsim.rules.funds import fund_names, points_weighted_pv
 from drgsim.rules.growth import budget_growth
 from drgsim.rules.money import grown_fen, share_fen, split_exact
 from drgsim.rules.pricing import Rules, billed_drg, formula_points, price
@@ -249,17 +249,15 @@ class Simulation:
             fund.month_points[m - 1] = points[f].sum()
             mine = claims.true_points if n_f == 1 else claims.true_points[batch.fund == f]
             fund.baseline_points += float(mine.sum())
-            if np.isfinite(res.point_value):
-                values.append(res.point_value)
-                weights.append(points[f].sum())
+            values.append(res.point_value)
+            weights.append(points[f].sum())
             block = rows.hospital_month_rows(
                 cal, m, self.hospitals, cases[f], points[f], oop[f], res
             )
             self.tables.hospital_month.append(self._with_fund(block, f))
-        if len(values) == 1:  # what the hospitals see: the month's point value (over the funds)
-            self.published_pv = values[0]
-        elif values:
-            self.published_pv = float(np.average(values, weights=weights))
+        published = points_weighted_pv(values, weights)  # what the hospitals see
+        if np.isfinite(published):
+            self.published_pv = published
         year.totals.add(claims, final, adjust, year.tariff, self.scn.incentive.high_weight_rw)
         for done in year.window.add(claims):
             self._write_cases(year, done)
@@ -398,17 +396,8 @@ class Simulation:
 
     def _year_point_value(self, year: YearState, results: list[YearResult]) -> float:
         """The year's point value as a hospital sees it: over the funds, by their points."""
-        if len(results) == 1:
-            return results[0].point_value
-        pts = [float(year.totals.fund(f)["points"].sum()) for f in range(len(results))]
-        pvs = [
-            (r.point_value, p)
-            for r, p in zip(results, pts, strict=True)
-            if np.isfinite(r.point_value)
-        ]
-        if not pvs:
-            return float("nan")
-        return float(np.average([v for v, _ in pvs], weights=[p for _, p in pvs]))
+        points = [float(year.totals.fund(f)["points"].sum()) for f in range(len(results))]
+        return points_weighted_pv([r.point_value for r in results], points)
 
     def _year_claims(
         self, fund: FundYear, sums: dict[str, np.ndarray], lam: np.ndarray

@@ -91,3 +91,14 @@ def fund_budgets(scn: Scenario, neutral: np.ndarray | None = None) -> tuple[floa
         else:
             out[i] = max(rest, 0.0) / len(open_funds)
     return tuple(out)
+
+
+def points_weighted_pv(values: list[float], points: list[float]) -> float:
+    """Yuan per point over the funds, as a hospital sees it: the funds' finite point values
+    weighted by their points (one fund's value as it is; NaN when none is finite)."""
+    pairs = [(v, p) for v, p in zip(values, points, strict=True) if np.isfinite(v)]
+    if len(pairs) == 1:
+        return float(pairs[0][0])
+    if not pairs:
+        return float("nan")
+    return float(np.average([v for v, _ in pairs], weights=[p for _, p in pairs]))
