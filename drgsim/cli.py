@@ -238,6 +238,16 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
     validate.set_defaults(func=_cmd_validate)
+
+    keys = sub.add_parser(
+        "keys",
+        help="list the scenario keys: default, allowed values, meaning, source",
+        description="List every scenario key (or those under PREFIX) from the schema; "
+        "--markdown prints docs/keys.md.",
+    )
+    keys.add_argument("prefix", nargs="?", default="", help="e.g. budget or hospitals.SW01")
+    keys.add_argument("--markdown", action="store_true", help="print Markdown tables")
+    keys.set_defaults(func=_cmd_keys)
     return parser
 
 
@@ -504,6 +514,13 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     for key in ("rows", "cases", "rejected", "hospitals", "groups_with_cases", "stable_groups"):
         if key in summary:
             print(f"  {key}: {summary[key]}")
+    return 0
+
+
+def _cmd_keys(args: argparse.Namespace) -> int:
+    from drgsim.scenario.keys import listing
+
+    sys.stdout.write(listing(args.prefix, markdown=args.markdown))
     return 0
 
 
