@@ -147,9 +147,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--lang",
-        choices=("zh", "en"),
+        choices=("zh", "en", "both"),
         default=None,
-        help="language of plots and report (default: zh for a Chinese region name)",
+        help="language of plots and report: zh writes report.html, en report.en.html, both "
+        "writes the two (default: zh for a Chinese region name)",
     )
     run.add_argument(
         "--scheduler",
@@ -168,8 +169,9 @@ def _parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser(
         "report",
-        help="rebuild plots and report.html from a run's tables",
-        description="Rebuild OUTDIR/plots and OUTDIR/report.html.",
+        help="rebuild plots and the report from a run's tables",
+        description="Rebuild OUTDIR/report.html and OUTDIR/plots/ (--lang zh), or "
+        "OUTDIR/report.en.html and OUTDIR/plots/en/ (--lang en); the other language's are kept.",
     )
     report.add_argument("outdir", type=Path, help="an output directory of drgsim run")
     report.add_argument("--lang", choices=("zh", "en"), default="zh", help="language")
@@ -424,7 +426,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if not args.no_report:
             from drgsim.present.report import build_report
 
-            build_report(stage, args.lang or default_lang(scn.region.name))
+            lang = args.lang or default_lang(scn.region.name)
+            for one in ("zh", "en") if lang == "both" else (lang,):
+                build_report(stage, one)
     try:
         if "rejected" in result.manifest:
             counts = result.manifest["rejected"]
@@ -530,7 +534,7 @@ def default_lang(region_name: str) -> str:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from drgsim.present.report import build_report
+    from drgsim.present.report import PAGES, build_report
 
     try:
         path = build_report(args.outdir, args.lang)
@@ -539,7 +543,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             f"{args.outdir}: {exc.filename or 'writing'}: {exc.strerror or exc}; "
             "expected an output directory of drgsim run that you can write"
         ) from None
-    print(f"wrote {path} and {args.outdir / 'plots'}/")
+    print(f"wrote {path} and {args.outdir / PAGES[args.lang][1]}/")
     return 0
 
 

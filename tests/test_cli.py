@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -325,3 +326,15 @@ def test_the_console_script_runs_the_same_command() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "shanwei.yaml: ok" in proc.stdout
+
+
+def test_report_in_english_keeps_the_chinese_report(first_run, tmp_path: Path) -> None:
+    _, out = first_run
+    mine = tmp_path / "out"
+    shutil.copytree(out, mine)
+    zh = (mine / "report.html").read_bytes()
+    proc = drgsim("report", mine, "--lang", "en")
+    assert proc.returncode == 0, proc.stderr
+    assert (mine / "report.html").read_bytes() == zh
+    assert "<html lang='en'>" in (mine / "report.en.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in (mine / "plots" / "en").glob("*.png"))

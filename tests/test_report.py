@@ -80,6 +80,17 @@ def test_rebuilding_from_the_same_directory_gives_the_same_bytes(
     assert (run_dir / "report.html").read_bytes() == zh_report
 
 
+def test_the_english_report_sits_beside_the_chinese_one(run_dir: Path, zh_report: bytes) -> None:
+    zh_figures = {p.name: p.read_bytes() for p in (run_dir / "plots").glob("*.png")}
+    en = build_report(run_dir, "en")
+    assert en == run_dir / "report.en.html"
+    assert (run_dir / "report.html").read_bytes() == zh_report
+    assert {p.name: p.read_bytes() for p in (run_dir / "plots").glob("*.png")} == zh_figures
+    en_figures = {p.name for p in (run_dir / "plots" / "en").glob("*.png")}
+    assert en_figures == set(zh_figures)
+    assert "<html lang='en'>" in en.read_text(encoding="utf-8")
+
+
 def test_english_report_names_hospitals_in_english(run_dir: Path) -> None:
     first = build_report(run_dir, "en").read_bytes()
     page = first.decode("utf-8")

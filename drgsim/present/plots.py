@@ -58,10 +58,10 @@ Tables = dict[str, Any]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def make_figures(tables: Tables, out_dir: Path, lang: str) -> list[Path]:
-    """Build every figure the tables allow and write each as PNG and SVG into `out_dir/plots/`."""
+def make_figures(tables: Tables, out_dir: Path, lang: str, folder: str = "plots") -> list[Path]:
+    """Build every figure the tables allow and write each as PNG and SVG into `out_dir/folder/`."""
     labels.check_lang(lang)
-    plots = Path(out_dir) / "plots"
+    plots = Path(out_dir) / folder
     plots.mkdir(parents=True, exist_ok=True)
     written = []
     with matplotlib.rc_context(fonts.rc()):

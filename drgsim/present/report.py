@@ -70,15 +70,26 @@ class Parameter:
     source: str
 
 
+#: Where each language's report and figures go in a run's directory: side by side, so that
+#: building one language never overwrites the other's.
+PAGES = {"zh": ("report.html", "plots"), "en": ("report.en.html", "plots/en")}
+
+
+def report_name(lang: str) -> str:
+    """The report file of `lang` in a run's directory (report.html, report.en.html)."""
+    return PAGES[labels.check_lang(lang)][0]
+
+
 def build_report(out_dir: Path, lang: str = "zh") -> Path:
-    """Read a run's tables from `out_dir`, draw its figures and write `out_dir/report.html`."""
-    labels.check_lang(lang)
+    """Read a run's tables from `out_dir`, draw its figures and write the report of `lang`
+    (`report.html` in Chinese with `plots/`, `report.en.html` in English with `plots/en/`)."""
+    name, folder = PAGES[labels.check_lang(lang)]
     out_dir = Path(out_dir)
     tables = read(out_dir)
-    paths = plots.make_figures(tables, out_dir, lang)
+    paths = plots.make_figures(tables, out_dir, lang, folder)
     page = render(tables, [p for p in paths if p.suffix == ".png"], lang)
-    target = out_dir / "report.html"
-    tmp = out_dir / ".report.html.tmp"
+    target = out_dir / name
+    tmp = out_dir / f".{name}.tmp"
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, target)
     return target
