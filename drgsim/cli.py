@@ -86,7 +86,9 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line, like every other drgsim error."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"drgsim: error: {self.prog}: {message} (see {self.prog} --help)\n")
+        command = self.prog.removeprefix("drgsim").strip()  # "run" of "drgsim run", else ""
+        where = f"{command}: " if command else ""
+        self.exit(2, f"drgsim: error: {where}{message} (see {self.prog} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -237,7 +239,12 @@ def _parser() -> argparse.ArgumentParser:
     calib.add_argument("--force", action="store_true", help="replace a non-empty --out")
     calib.set_defaults(func=_cmd_calibrate)
 
-    validate = sub.add_parser("validate", help="check scenario files without running them")
+    validate = sub.add_parser(
+        "validate",
+        help="check scenario files without running them",
+        description="Check scenario files, their variants and the files they name, without "
+        "running them; one line per problem.",
+    )
     validate.add_argument("scenarios", type=Path, nargs="+", help="scenario YAML files")
     validate.set_defaults(func=_cmd_validate)
 
@@ -295,8 +302,31 @@ def _overrides(pairs: list[str]) -> dict[str, Any]:
         key, sep, text = pair.partition("=")
         if not sep or not key.strip():
             raise DrgsimError(f"--set {pair}: expected KEY=VALUE, e.g. settlement.mode=clearing")
-        out[key.strip()] = parse_value(text, f"--set {key.strip()}")
+        out[key.strip()] = parse_value(text, f"--set {pair}")
     return out
+
+
+def _with_flags(scn: Any, overrides: dict[str, Any], flags: dict[str, str]) -> Any:
+    """The scenario with the flags' overrides; a problem names the flag as typed (`--set K=V`)."""
+    from drgsim.errors import ScenarioError
+    from drgsim.scenario.loader import with_overrides
+
+    try:
+        return with_overrides(scn, overrides, label="--set")
+    except ScenarioError as exc:
+        raise ScenarioError([_name_flag(line, flags) for line in exc.problems]) from None
+
+
+def _name_flag(problem: str, flags: dict[str, str]) -> str:
+    """`--set: budget.annual: got -5; …` → `--set budget.annual=-5: got -5; …`."""
+    rest = problem.removeprefix("--set: ")
+    path, _, tail = rest.partition(": ")
+    for key in sorted(flags, key=len, reverse=True):  # the most specific flag first
+        if path == key:
+            return f"{flags[key]}: {tail}"
+        if path.startswith(f"{key}.") or key.startswith(f"{path}."):
+            return f"{flags[key]}: {rest}"
+    return problem
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -375,16 +405,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     import os
     import shutil
 
-    from drgsim.scenario.loader import load_scenario, variant_names, with_overrides
+    from drgsim.scenario.loader import load_scenario, variant_names
 
     scn = load_scenario(args.scenario)
     overrides = _overrides(args.set)
+    flags = {pair.partition("=")[0].strip(): f"--set {pair}" for pair in args.set}
     if args.seed is not None:
-        overrides["seed"] = args.seed
+        overrides["seed"], flags["seed"] = args.seed, f"--seed {args.seed}"
     if args.strict:
-        overrides["cases.strict"] = True
+        overrides["cases.strict"], flags["cases.strict"] = True, "--strict"
     if overrides:
-        scn = with_overrides(scn, overrides, label="--set")
+        scn = _with_flags(scn, overrides, flags)
     names = None
     if args.variant:
         known = variant_names(scn)
