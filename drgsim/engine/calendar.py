@@ -29,7 +29,13 @@ from drgsim.rules.funds import fund_names, points_weighted_pv
 from drgsim.rules.growth import budget_growth
 from drgsim.rules.money import grown_fen, share_fen, split_exact
 from drgsim.rules.pricing import Rules, billed_drg, formula_points, price
-from drgsim.rules.settlement import YearClaims, YearResult, settle_month, settle_year
+from drgsim.rules.settlement import (
+    YearClaims,
+    YearResult,
+    net_points,
+    settle_month,
+    settle_year,
+)
 from drgsim.rules.suspension import suspend
 from drgsim.rules.tariff import Reference, Tariff, first_tariff, pool_years, tariff_from_history
 from drgsim.scenario.schema import Scenario
@@ -342,7 +348,7 @@ class Simulation:
                 scn.clearing,
                 scn.audit.deductions_to,
             )
-            net = fsums["points"] - fsums["deducted"]
+            net = net_points(fsums["points"], fsums["deducted"])
             res = suspend(res, sums["caught"], sums["audited"], net, scn.audit)
             fund.books.book(res.transfers)
             retained = fund.books.close(res)

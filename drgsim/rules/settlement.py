@@ -29,6 +29,8 @@ from drgsim.rules.money import (
 from drgsim.rules.reserve import YearMoney, year_money
 from drgsim.scenario.schema import Clearing, Settlement
 
+NET_POINTS_RESIDUE = 1e-9  # net points below this share of the points are rounding, not points
+
 
 def point_value(money_fen: int, oop_yuan: float, points: float) -> float:
     """Yuan per point: (money + patient-paid) / points (spec §3); NaN without points."""
@@ -164,7 +166,7 @@ def settle_year_pool(
     to_fund = money.surplus_from_budget_fen()
     pv = point_value(money.money_fen, float(np.sum(oop)), float(np.sum(points)))
     deduction = to_fen(pv * deducted) if np.isfinite(pv) else np.zeros_like(prepaid)
-    net = np.maximum(points - deducted, 0.0)
+    net = np.maximum(net_points(points, deducted), 0.0)
     if true_up and np.isfinite(pv):
         # owed before the deduction, which the final payment takes: taken once, not twice
         outstanding = (pv * points - oop) * FEN_PER_YUAN - prepaid
@@ -194,6 +196,18 @@ def settle_year_pool(
     return YearResult(pv, deduction, incentive, final, retained, transfers, money, left, other)
 
 
+def net_points(points: np.ndarray, deducted: np.ndarray) -> np.ndarray:
+    """Points net of deductions, a fully deducted hospital's rounding residue read as 0.
+
+    Deducted points are summed in another order than the points they take, so a hospital that
+    lost every point can keep 1e-83 of one; read as a weight, that residue would take another
+    hospital's whole deduction.
+    """
+    points = np.asarray(points, dtype=np.float64)
+    net = points - np.asarray(deducted, dtype=np.float64)
+    return np.where(np.abs(net) <= NET_POINTS_RESIDUE * np.abs(points), 0.0, net)
+
+
 def pool_shares(
     withheld_fen: int, deduction_fen: np.ndarray, weights: np.ndarray, fallback: np.ndarray
 ) -> tuple[int, np.ndarray]:
@@ -221,7 +235,8 @@ def pool_shares(
         others = int(np.count_nonzero(w > 0)) - (w > 0).astype(np.int64)
         here = todo & (others > 0)
         if here.any():
-            rest = np.where(here, total - w, 1.0)
+            # the others' weight summed as such: total − w_h cancels to 0 beside a tiny weight
+            rest = np.array([np.sum(np.delete(w, h)) if here[h] else 1.0 for h in range(n)])
             per = np.where(here, owed / rest, 0.0)
             exact += w * (per.sum() - per)
             placed += int(deduction_fen[here].sum())
@@ -263,7 +278,7 @@ def settle_year_clearing(
     points = np.asarray(year.points, dtype=np.float64)
     deducted = np.asarray(year.deducted, dtype=np.float64)
     oop = np.asarray(year.oop_yuan, dtype=np.float64)
-    net = points - deducted
+    net = net_points(points, deducted)
     money = year.money(float(points.sum()), year.available_fen + year.reserve_fen)  # no limit
     available = money.money_fen
     pv = point_value(available, float(oop.sum()), float(points.sum()))
