@@ -586,7 +586,7 @@ def test_set_with_a_typo_d_hospital_id_is_one_line_with_a_did_you_mean(tmp_path:
     proc = _cli("run", REPO / "scenarios" / "shanwei.yaml", *args)
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
-        "drgsim: error: --set: hospitals.SW1.upcoding.rate: got 'SW1'; no such hospital; "
+        "drgsim: error: --set hospitals.SW1.upcoding.rate=0.1: got 'SW1'; no such hospital; "
         "did you mean 'SW01'? allowed: SW01, SW02, SW03, SW04, SW05 "
         "(a variant or --set changes hospitals; a new one is declared in the baseline)"
     ]
