@@ -29,6 +29,8 @@ def test_a_run_and_a_sweep_record_the_installed_versions(
         raise provenance.PackageNotFoundError(name)
 
     monkeypatch.setattr(provenance, "version", version)
+    # looked up once per process: read them afresh while `version` is replaced
+    monkeypatch.setattr(provenance, "_versions", provenance._versions.__wrapped__)
     manifest = drgsim.run(TINY).manifest
     sweep(TINY, {"settlement.prepay_share": [0.9]}, out=tmp_path, workers=0, plots=False)
     swept = read_sweep(tmp_path)["manifest"]["versions"]

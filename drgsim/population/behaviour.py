@@ -134,8 +134,8 @@ class Behaviours:
         rates = self.params.rates
         self.learns = bool(np.any(rates["shifting"] > 0) or np.any(rates["upcoding"] > 0))
         self.pending: tuple[int, CaseBatch] | None = None  # (year, stays discharged later)
-        self.procedure_of = self._procedure_table()
-        self.other_of, self.other_cdf = self._other_adrg_table()
+        (self.procedure_of,) = self.cat.derived("procedure_of", lambda: (self._procedure_table(),))
+        self.other_of, self.other_cdf = self.cat.derived("other_adrg", self._other_adrg_table)
 
     def _procedure_table(self) -> np.ndarray:
         """[A, k]: for a medical ADRG, the procedure ADRGs (K–Q) of its MDC (-1 pads)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
@@ -19,7 +20,13 @@ from drgsim.scenario.schema import Scenario
 
 def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Walker/Vose alias table (acceptance probability, alias index) for a discrete draw."""
-    w = np.asarray(weights, dtype=np.float64)
+    return _alias_table(np.ascontiguousarray(weights, dtype=np.float64).tobytes())
+
+
+@lru_cache(maxsize=64)
+def _alias_table(weights: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """The alias table of float64 `weights`, built once per process for each distinct mix."""
+    w = np.frombuffer(weights, dtype=np.float64)
     n = w.shape[0]
     scaled = w / w.sum() * n
     prob = np.ones(n)
@@ -31,6 +38,8 @@ def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         prob[s], alias[s] = scaled[s], g
         scaled[g] -= 1.0 - scaled[s]
         (small if scaled[g] < 1.0 else large).append(g)
+    prob.setflags(write=False)
+    alias.setflags(write=False)
     return prob, alias
 
 

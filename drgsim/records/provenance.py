@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import platform
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 
 #: Libraries whose version a result records (absent ones are recorded as "absent").
 PACKAGES = ("numpy", "numba", "pandas", "pyarrow", "dask", "distributed")
 
 
-def versions() -> dict[str, str]:
-    """drgsim's, Python's and each library's version, by name (without importing the libraries)."""
+@cache
+def _versions() -> tuple[tuple[str, str], ...]:
+    """The versions, looked up once per process (importlib.metadata reads every dist-info)."""
     from drgsim.version import __version__
 
     out = {"drgsim": __version__, "python": platform.python_version()}
@@ -19,4 +21,9 @@ def versions() -> dict[str, str]:
             out[name] = version(name)
         except PackageNotFoundError:
             out[name] = "absent"
-    return out
+    return tuple(out.items())
+
+
+def versions() -> dict[str, str]:
+    """drgsim's, Python's and each library's version, by name (without importing the libraries)."""
+    return dict(_versions())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,6 +28,20 @@ class Catalogue:
     adrg_share: np.ndarray  # float64 [A] share of cases (sums to 1)
     level_prob: np.ndarray  # float64 [A, L] probability of each true level (rows sum to 1)
     source: str  # "builtin" or the path
+    _derived: dict[str, tuple[np.ndarray, ...]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    def derived(
+        self, name: str, build: Callable[[], tuple[np.ndarray, ...]]
+    ) -> tuple[np.ndarray, ...]:
+        """Arrays built from this catalogue once, read-only: `build()` on the first call."""
+        if name not in self._derived:
+            arrays = build()
+            for a in arrays:
+                a.setflags(write=False)
+            self._derived[name] = arrays
+        return self._derived[name]
 
     @property
     def n_drg(self) -> int:
@@ -49,6 +64,9 @@ class Catalogue:
     def drg_level(self) -> np.ndarray:
         """The true level [G] that bills each DRG: its suffix's level where that level bills it,
         else the highest of MCC, CC, none that does, else its own local level."""
+        return self.derived("drg_level", lambda: (self._drg_level(),))[0]
+
+    def _drg_level(self) -> np.ndarray:
         level = np.full(self.n_drg, -1, dtype=np.int8)
         for row in self.group_table:
             for k, g in enumerate(row):
@@ -73,6 +91,9 @@ class Catalogue:
 
         A local suffix's DRG (a level of its own) has no level above it and stays itself.
         """
+        return self.derived("upcode_target", lambda: (self._upcode_target(),))[0]
+
+    def _upcode_target(self) -> np.ndarray:
         out = np.arange(self.n_drg, dtype=np.int32)
         for mcc, cc, none in self.group_table[:, :3]:
             if cc != none:
