@@ -155,3 +155,34 @@ def test_the_report_says_where_every_fen_of_the_budget_went(run_dir: Path, lang:
         assert shown[0] == round(mine["paid_fen"].mean() / 1e6, 1)
         released = round(mine["reserve_released_fen"].mean() / 1e6, 1)
         assert numbers[6] == released > 0  # the reserve is released by default, inside "paid"
+
+
+@pytest.fixture(scope="module")
+def en_report(run_dir: Path) -> bytes:
+    """The English report of the small run."""
+    return build_report(run_dir, "en").read_bytes()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_audit_table_sums_audit_parquet_over_hospitals(
+    run_dir: Path, lang: str, request: pytest.FixtureRequest
+) -> None:
+    page = request.getfixturevalue(f"{lang}_report").decode("utf-8")
+    table = page.split("id='audit'", 1)[1].split("</table>", 1)[0]
+    rows = {}
+    for row in re.findall(r"<tr><td>(.*?)</tr>", table):
+        variant, act, *cells = re.findall(r"(?:^|<td(?: class='n')?>)([^<]*)</td>", row)
+        rows[html.unescape(variant), html.unescape(act)] = [
+            float(c.replace(",", "")) for c in cells
+        ]
+    a = pd.read_parquet(run_dir / "audit.parquet")
+    mine = a[(a["variant"] == "upcoding") & (a["act"] == "upcoding")]
+    shown = rows[labels.variant("upcoding", lang), labels.act("upcoding", lang)]
+    counts = ["claims", "screened", "sampled", "inspected", "reviewed", "confirmed"]
+    expected = [mine[c].sum() / 2 for c in counts]  # two replications
+    expected += [mine["deducted_points"].sum() / 2, mine["recovered_fen"].sum() / 2 / 1e6]
+    assert shown == pytest.approx(expected, abs=0.05)
+    assert expected[5] > 0  # the audit caught some of the upcoding
+    # the baseline carries no act: its only row holds the honest claims reviewed and cleared
+    base = [k for k in rows if k[0] == labels.variant("baseline", lang)]
+    assert base == [(labels.variant("baseline", lang), labels.text("report.audit_no_act", lang))]

@@ -218,6 +218,102 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Case-class chart: the output has no cases.parquet (run with --cases to draw it).",
     ),
     "skip.years": ("逐年图：本次运行只有一年。", "Over-the-years chart: the run covers one year."),
+    # Findings: sentences written from the run's numbers (present/findings.py).
+    "report.findings": (
+        "主要发现（{year}年，{reps}次重复均值）",
+        "Findings ({year}, mean of {reps} replications)",
+    ),
+    "report.findings_baseline": ("基线", "Baseline"),
+    "report.findings_variant": ("{variant}（相对基线）", "{variant}, against the baseline"),
+    "finding.baseline_loss": (
+        "基线下{who}入不敷出：盈亏{margin_yuan}，为其成本的{margin_share}。",
+        "At baseline the margin of {who} is negative: {margin_yuan}, {margin_share} of cost.",
+    ),
+    "finding.baseline_covered": (
+        "基线下每家医院（及各级别医院合计）的收入都覆盖了成本，盈亏均不为负。",
+        "At baseline every hospital (and tier group) covers its cost: no margin is negative.",
+    ),
+    "finding.gain": (
+        "{measure}增加最多的是{who}：{change_yuan}{interval}。",
+        "Largest rise in {measure}: {who}, {change_yuan}{interval}.",
+    ),
+    "finding.loss": (
+        "{measure}减少最多的是{who}：{change_yuan}{interval}。",
+        "Largest fall in {measure}: {who}, {change_yuan}{interval}.",
+    ),
+    "finding.no_gain": ("没有医院的{measure}增加。", "No hospital gains in {measure}."),
+    "finding.no_loss": ("没有医院的{measure}减少。", "No hospital loses in {measure}."),
+    "finding.same": ("各医院的{measure}都没有变化。", "No change in {measure} for any hospital."),
+    "finding.interval": ("（95%区间 {lo} 至 {hi}）", " (95% interval {lo} to {hi})"),
+    "finding.unsure": (
+        "（95%区间 {lo} 至 {hi}，含0，可能只是随机波动）",
+        " (95% interval {lo} to {hi}: it includes 0, so this may be chance)",
+    ),
+    "finding.no_interval": ("（仅1次重复，无区间）", " (one replication: no interval)"),
+    "measure.margin": ("盈亏", "margin"),
+    "measure.payment": ("结算额", "final payment"),
+    "measure.both": ("盈亏和结算额", "margin and final payment"),
+    "finding.point_value": (
+        "{fund}点值：基线{base_pv}元/点，本方案{variant_pv}元/点（{change_share}）。",
+        "Point value{fund}: {base_pv} yuan per point at baseline, {variant_pv} here ({change_share}).",
+    ),
+    "finding.point_value_regions": (
+        "{fund}点值（各统筹区均值）：基线{base_pv}元/点，本方案{variant_pv}元/点（{change_share}）。",
+        "Point value{fund}, mean over the regions: {base_pv} yuan per point at baseline, "
+        "{variant_pv} here ({change_share}).",
+    ),
+    "finding.fund": ("{fund}基金", " of fund {fund}"),
+    "finding.audit": (
+        "审核：{done:,.0f}例病例带有违规行为，其中{reviewed:,.0f}例被复核、{caught:,.0f}例查实"
+        "（占违规病例的{caught_share}），追回{recovered_yuan}；另有{cleared:,.0f}例无违规病例"
+        "被复核后澄清。",
+        "Audit: {done:,.0f} claims carried an act; {reviewed:,.0f} of them were reviewed and "
+        "{caught:,.0f} caught ({caught_share} of them), and {recovered_yuan} was recovered; "
+        "{cleared:,.0f} honest claims were reviewed and cleared.",
+    ),
+    "finding.audit_no_acts": (
+        "审核：没有病例带有违规行为；{cleared:,.0f}例病例被复核后澄清，未追回资金。",
+        "Audit: no claim carried an act; {cleared:,.0f} claims were reviewed and cleared, "
+        "and nothing was recovered.",
+    ),
+    "finding.budget": (
+        "预算{budget_yuan}：{paid_yuan}（{paid_share}）支付给医院，{kept_yuan}留在基金（{kept}）。",
+        "Budget {budget_yuan}: {paid_yuan} ({paid_share}) paid to hospitals, {kept_yuan} kept "
+        "by the fund ({kept}).",
+    ),
+    "finding.budget_all_paid": (
+        "预算{budget_yuan}全部支付给医院。",
+        "The whole budget, {budget_yuan}, was paid to hospitals.",
+    ),
+    "finding.wan": ("{wan:,.1f} 万元", "{million:,.2f} million yuan"),
+    "finding.wan_signed": ("{wan:+,.1f} 万元", "{million:+,.2f} million yuan"),
+    "report.audit": (
+        "审核结果（{year}年，各医院合计，{reps}次重复均值）",
+        "What the audit did ({year}, summed over hospitals, mean of {reps} replications)",
+    ),
+    "report.audit_note": (
+        "每行一种违规行为：带有该行为的病例数，其中被智能审核标记、随机抽查、专项检查、复核（任一途径）"
+        "和查实的病例数，扣减点数及追回金额（万元）。“无违规”一行是被复核后澄清的误报。"
+        "既无病例也未被复核的行为不列出。",
+        "One row per act: the claims carrying it, and of them those flagged by the screening, "
+        "sampled, inspected, reviewed (by any route) and caught, the points deducted and the "
+        "money recovered (10,000 yuan). The “no act” row holds false alarms, reviewed and "
+        "cleared. Acts no claim carried and no review reached are left out.",
+    ),
+    "report.audit_none": (
+        "输出目录没有 audit.parquet。",
+        "The output has no audit.parquet.",
+    ),
+    "report.audit_no_act": ("无违规", "no act"),
+    "col.act": ("行为", "act"),
+    "col.audit_claims": ("带该行为的病例", "claims with the act"),
+    "col.audit_screened": ("智能审核标记", "screened"),
+    "col.audit_sampled": ("随机抽查", "sampled"),
+    "col.audit_inspected": ("专项检查", "inspected"),
+    "col.audit_reviewed": ("复核", "reviewed"),
+    "col.audit_confirmed": ("查实", "caught"),
+    "col.audit_deducted_points": ("扣减点数", "points deducted"),
+    "col.audit_recovered_fen": ("追回（万元）", "recovered (10k yuan)"),
     "yes": ("是", "yes"),
     "no": ("", ""),
 }
@@ -314,6 +410,16 @@ def all_strings(lang: str) -> list[str]:
         "yi": 14.15,
         "wan": 12.5,
         "million": 1415.5,
+        "who": "汕尾市人民医院",
+        "measure": "盈亏",
+        "variant": "套高病组",
+        "fund": "职工",
+        "interval": "（95%区间）",
+        "kept": "调剂金留存",
+        **{k: "+1.0 万元" for k in ("margin_yuan", "change_yuan", "recovered_yuan")},
+        **{k: "1.0 万元" for k in ("budget_yuan", "paid_yuan", "kept_yuan")},
+        **{k: "+1.0%" for k in ("margin_share", "change_share", "caught_share", "paid_share")},
+        **{k: 1.5 for k in ("base_pv", "variant_pv", "done", "reviewed", "caught", "cleared")},
     }
     out = [text(key, lang, **sample) for key in _TEXT]
     if lang == "zh":

@@ -16,7 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from drgsim.present import fonts, labels, plots
+from drgsim.present import findings, fonts, labels, plots
+from drgsim.present.findings_text import sentence as finding_sentence
 from drgsim.present.summary import BUDGET_PARTS, budget_parts, over_funds
 from drgsim.records.results import read
 from drgsim.scenario.loader import load_scenario, to_dict
@@ -108,6 +109,8 @@ def render(tables: dict[str, Any], pngs: list[Path], lang: str) -> str:
     if scn.description:
         body.append(f"<p>{_e(scn.description)}</p>")
     body += [f"<p class='note'>{_e(n)}</p>" for n in notes]
+    body.append(f"<h2 id='findings'>{_e(_t('report.findings', lang, year=year, reps=reps))}</h2>")
+    body.append(findings_html(tables, lang))
     body.append(f"<h2>{_e(_t('report.key_numbers', lang, year=year, reps=reps))}</h2>")
     body.append(key_numbers(tables, lang))
     body.append(f"<h2>{_e(_t('report.figures', lang))}</h2>")
@@ -122,6 +125,8 @@ def render(tables: dict[str, Any], pngs: list[Path], lang: str) -> str:
     body.append(settlement_tables(tables, lang))
     body.append(f"<h2>{_e(_t('report.budget_parts', lang, year=year, reps=reps))}</h2>")
     body.append(budget_table(tables, lang))
+    body.append(f"<h2 id='audit'>{_e(_t('report.audit', lang, year=year, reps=reps))}</h2>")
+    body.append(audit_table(tables, lang))
     body.append(f"<h2>{_e(_t('report.comparison', lang))}</h2>")
     body.append(comparison_tables(tables, lang))
     body.append(f"<h2>{_e(_t('report.variants', lang))}</h2>")
@@ -209,6 +214,65 @@ def key_numbers(tables: dict[str, Any], lang: str) -> str:
     ]
     items = "".join(f"<dt>{_e(_t(k, lang))}</dt><dd>{_e(v)}</dd>" for k, v in rows)
     return f"<dl class='key'>{items}</dl>"
+
+
+def findings_html(tables: dict[str, Any], lang: str) -> str:
+    """The run's findings as lists of sentences, the baseline's first, then each variant's."""
+    by_topic: dict[str, list[str]] = {}
+    for f in findings.findings(tables):
+        by_topic.setdefault(f.topic, []).append(finding_sentence(f, lang))
+    out = []
+    for topic, sentences in by_topic.items():
+        head = (
+            _t("report.findings_baseline", lang)
+            if topic == plots.BASELINE
+            else _t("report.findings_variant", lang, variant=labels.variant(topic, lang))
+        )
+        items = "".join(f"<li>{_e(s)}</li>" for s in sentences)
+        out.append(f"<h3>{_e(head)}</h3><ul class='findings'>{items}</ul>")
+    return "".join(out)
+
+
+#: The audit table's columns: audit.parquet's counts, deducted points and money recovered.
+AUDIT_COUNTS = ("claims", "screened", "sampled", "inspected", "reviewed", "confirmed")
+
+
+def audit_table(tables: dict[str, Any], lang: str) -> str:
+    """What the audit did per variant and act in the last year: claims carrying the act,
+    screened, sampled, inspected, reviewed, caught, points deducted and money recovered (万元);
+    summed over hospitals, means over replications. Acts no claim carried and no route reached
+    are left out."""
+    a = tables.get("audit")
+    if a is None or a.empty:
+        return f"<p>{_e(_t('report.audit_none', lang))}</p>"
+    a = a[a["year"] == plots.last_year(tables)]
+    shown = [*AUDIT_COUNTS, "deducted_points", "recovered_fen"]
+    per_rep = a.groupby(["variant", "act", "replication"], sort=False)[shown].sum()
+    mean = per_rep.groupby(level=["variant", "act"], sort=False).mean()
+    head = [
+        _t("col.variant", lang),
+        _t("col.act", lang),
+        *(_t(f"col.audit_{c}", lang) for c in shown),
+    ]
+    rows = []
+    for v in plots.variants(tables):
+        if v not in mean.index.get_level_values("variant"):
+            continue
+        for act, r in mean.loc[v].iterrows():
+            if not r.any():
+                continue
+            name = _t("report.audit_no_act", lang) if act == "none" else labels.act(str(act), lang)
+            rows.append(
+                [
+                    _e(labels.variant(v, lang)),
+                    _e(name),
+                    *(f"{r[c]:,.1f}" for c in AUDIT_COUNTS),
+                    f"{r['deducted_points']:,.1f}",
+                    f"{r['recovered_fen'] / FEN_PER_WAN:,.2f}",
+                ]
+            )
+    note = f"<p>{_e(_t('report.audit_note', lang))}</p>"
+    return note + _table(head, rows, numeric_from=2)
 
 
 def figure(png: Path, caption: str) -> str:

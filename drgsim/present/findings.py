@@ -1,0 +1,244 @@
+"""The findings of a run in numbers: who gains and loses, the point value, the audit, the budget.
+
+Each finding is a sentence's label key and the numbers it states, computed from the run's tables
+(the last year, means over replications); present/report.py renders them in zh or en. Value
+names say their unit: `*_yuan` money in yuan, `*_share` a fraction, `*_pv` a point value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from drgsim.present import labels
+from drgsim.present.summary import BUDGET_PARTS, budget_parts
+
+BASELINE = "baseline"
+#: Changes smaller than half a fen are no change (margins are floats in yuan).
+ZERO_YUAN = 0.005
+#: What a variant moves, each with its column in comparison.parquet and the yuan per unit.
+MEASURES = (("margin", "margin_yuan", 1.0), ("payment", "final_fen", 0.01))
+
+
+@dataclasses.dataclass(frozen=True)
+class Who:
+    """A hospital (`count` 0) or the generated hospitals of one tier taken together."""
+
+    hospital: str
+    name: str
+    tier: int
+    count: int = 0
+    region: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One sentence: its topic (the baseline or a variant), label key and the numbers it states."""
+
+    topic: str
+    key: str
+    values: Mapping[str, Any]
+
+
+def findings(tables: Mapping[str, Any]) -> list[Finding]:
+    """Every finding of a run: the baseline's, then each variant's against it."""
+    names = variants(tables)
+    out = baseline_margins(tables) + audit(tables, BASELINE) + budget(tables, BASELINE)
+    for v in names[1:]:
+        out += changes(tables, v) + point_values(tables, v) + audit(tables, v) + budget(tables, v)
+    return out
+
+
+def changes(tables: Mapping[str, Any], variant: str) -> list[Finding]:
+    """Who gains and who loses most by margin and by payment; one set of sentences
+    (`measure` "both") where the payment's extremes are the margin's, hospital and amount."""
+    margin, payment = extremes(tables, variant, "margin"), extremes(tables, variant, "payment")
+    if len(margin) == len(payment) and all(
+        m.key == p.key
+        and m.values.get("who") == p.values.get("who")
+        and abs(m.values.get("change_yuan", 0.0) - p.values.get("change_yuan", 0.0)) < ZERO_YUAN
+        for m, p in zip(margin, payment, strict=True)
+    ):
+        return [dataclasses.replace(m, values={**m.values, "measure": "both"}) for m in margin]
+    return margin + payment
+
+
+def variants(tables: Mapping[str, Any]) -> list[str]:
+    """The run's variants, the baseline first."""
+    listed = tables.get("manifest", {}).get("variants") or []
+    present = list(dict.fromkeys(tables["region_year"]["variant"]))
+    names = [n for n in listed if n in present] or present
+    return [BASELINE, *[n for n in names if n != BASELINE]] if BASELINE in present else names
+
+
+def last_year(tables: Mapping[str, Any]) -> int:
+    """The run's last year: the one the findings speak of."""
+    return int(tables["region_year"]["year"].max())
+
+
+def baseline_margins(tables: Mapping[str, Any]) -> list[Finding]:
+    """Hospital groups whose margin is negative at baseline (their loss and its share of their
+    cost), or a finding that every group covers its cost."""
+    st = tables["settlement"]
+    st = st[(st["variant"] == BASELINE) & (st["year"] == last_year(tables))]
+    if st.empty:
+        return []
+    st = st.assign(
+        group=[_group(h, t) for h, t in zip(st["hospital"], st["tier"], strict=True)],
+        cost_yuan=st["fixed_cost_yuan"] + st["variable_cost_yuan"],
+    )
+    per_rep = st.groupby(["group", "replication"], sort=False)[["margin_yuan", "cost_yuan"]].sum()
+    mean = per_rep.groupby(level="group", sort=False).mean()
+    out = []
+    for group, row in mean.iterrows():
+        if row["margin_yuan"] < -ZERO_YUAN:
+            out.append(
+                Finding(
+                    BASELINE,
+                    "finding.baseline_loss",
+                    {
+                        "who": _who_of_group(st, str(group)),
+                        "margin_yuan": float(row["margin_yuan"]),
+                        "margin_share": float(row["margin_yuan"] / row["cost_yuan"]),
+                    },
+                )
+            )
+    return out or [Finding(BASELINE, "finding.baseline_covered", {})]
+
+
+def extremes(tables: Mapping[str, Any], variant: str, measure: str) -> list[Finding]:
+    """The hospital whose `measure` (margin or payment) gains most and the one that loses most
+    against the baseline, with 95% intervals (comparison.parquet, the last year)."""
+    column, unit = next((c, u) for m, c, u in MEASURES if m == measure)
+    c = tables.get("comparison")
+    if c is None or c.empty:
+        return []
+    c = c[(c["variant"] == variant) & (c["year"] == last_year(tables))].reset_index(drop=True)
+    if c.empty:
+        return []
+    change = c[f"{column}_change_mean"] * unit
+    out = []
+    top, bottom = int(change.idxmax()), int(change.idxmin())
+    for key, i, moved in (
+        ("finding.gain", top, change[top] > ZERO_YUAN),
+        ("finding.loss", bottom, change[bottom] < -ZERO_YUAN),
+    ):
+        if moved:
+            lo = float(c.loc[i, f"{column}_change_lo"] * unit)
+            hi = float(c.loc[i, f"{column}_change_hi"] * unit)
+            sure = lo > 0 if key == "finding.gain" else hi < 0
+            values = {
+                "measure": measure,
+                "who": _who_of_row(tables, c.loc[i]),
+                "change_yuan": float(change[i]),
+                "lo_yuan": lo,
+                "hi_yuan": hi,
+                "sure": sure,
+            }
+            out.append(Finding(variant, key, values))
+    if not out:
+        return [Finding(variant, "finding.same", {"measure": measure})]
+    if len(out) == 1:
+        alone = "finding.no_loss" if out[0].key == "finding.gain" else "finding.no_gain"
+        out.append(Finding(variant, alone, {"measure": measure}))
+    return out
+
+
+def point_values(tables: Mapping[str, Any], variant: str) -> list[Finding]:
+    """Each fund's year-end point value at baseline and in the variant (mean over replications
+    and regions), and its change as a share."""
+    ry = tables["region_year"]
+    ry = ry[ry["year"] == last_year(tables)]
+    funds = list(dict.fromkeys(ry["fund"])) if "fund" in ry.columns else [""]
+    key = "finding.point_value_regions" if "region" in ry.columns else "finding.point_value"
+    out = []
+    for fund in funds:
+        rows = ry[ry["fund"] == fund] if fund else ry
+        base = float(rows.loc[rows["variant"] == BASELINE, "point_value"].mean())
+        pv = float(rows.loc[rows["variant"] == variant, "point_value"].mean())
+        out.append(
+            Finding(
+                variant,
+                key,
+                {"fund": fund, "base_pv": base, "variant_pv": pv, "change_share": pv / base - 1},
+            )
+        )
+    return out
+
+
+def audit(tables: Mapping[str, Any], variant: str) -> list[Finding]:
+    """What the audit found: claims carrying an act, reviewed, caught, money recovered, and the
+    honest claims it reviewed and cleared (sums over hospitals, means over replications)."""
+    a = tables.get("audit")
+    if a is None or a.empty:
+        return []
+    a = a[(a["variant"] == variant) & (a["year"] == last_year(tables))]
+    if a.empty:
+        return []
+    acts = a[a["act"] != "none"]
+    reps = max(a["replication"].nunique(), 1)
+    done = float(acts["claims"].sum()) / reps
+    values = {
+        "done": done,
+        "reviewed": float(acts["reviewed"].sum()) / reps,
+        "caught": float(acts["confirmed"].sum()) / reps,
+        "caught_share": float(acts["confirmed"].sum() / acts["claims"].sum()) if done else 0.0,
+        "recovered_yuan": float(a["recovered_fen"].sum()) / reps / 100,
+        "cleared": float(a.loc[a["act"] == "none", "reviewed"].sum()) / reps,
+    }
+    return [Finding(variant, "finding.audit" if done else "finding.audit_no_acts", values)]
+
+
+def budget(tables: Mapping[str, Any], variant: str) -> list[Finding]:
+    """Where the variant's budget went: paid to hospitals and each part the fund kept (summed
+    over funds and regions, means over replications)."""
+    ry = tables["region_year"]
+    ry = budget_parts(ry[(ry["variant"] == variant) & (ry["year"] == last_year(tables))])
+    if ry.empty:
+        return []
+    shown = ["budget_fen", *BUDGET_PARTS]
+    mean = ry.groupby("replication")[shown].sum().mean() / 100
+    total = float(mean["budget_fen"])
+    kept = tuple(
+        (part.removesuffix("_fen"), float(mean[part]))
+        for part in BUDGET_PARTS[1:]
+        if abs(mean[part]) >= ZERO_YUAN
+    )
+    values = {
+        "budget_yuan": total,
+        "paid_yuan": float(mean["paid_fen"]),
+        "paid_share": float(mean["paid_fen"]) / total if total else math.nan,
+        "kept_yuan": total - float(mean["paid_fen"]),
+        "kept": kept,
+    }
+    return [Finding(variant, "finding.budget" if kept else "finding.budget_all_paid", values)]
+
+
+def _group(hospital: object, tier: object) -> str:
+    """A listed hospital's id, or `T<tier>` for the generated hospitals of a tier."""
+    return f"T{int(str(tier))}" if labels.is_generated(str(hospital)) else str(hospital)
+
+
+def _who_of_group(st: pd.DataFrame, group: str) -> Who:
+    """The hospital or tier group `group` of settlement rows (one replication's count)."""
+    rows = st[st["group"] == group]
+    first = rows.iloc[0]
+    if group.startswith("T") and group[1:].isdigit():
+        one = rows[rows["replication"] == first["replication"]]
+        return Who("", "", int(group[1:]), count=len(one))
+    return Who(str(first["hospital"]), str(first["name"]), int(first["tier"]))
+
+
+def _who_of_row(tables: Mapping[str, Any], row: pd.Series) -> Who:
+    """The hospital of a comparison row, its name and tier from the settlement table."""
+    st = tables["settlement"]
+    where = st["hospital"] == row["hospital"]
+    region = str(row["region"]) if "region" in row.index else ""
+    if region:
+        where &= st["region"] == region
+    first = st[where].iloc[0]
+    return Who(str(row["hospital"]), str(first["name"]), int(first["tier"]), region=region)
