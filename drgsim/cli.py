@@ -403,7 +403,6 @@ def _open_region_inputs(region: Any, opened: set[tuple[object, ...]]) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     import os
-    import shutil
 
     from drgsim.scenario.loader import load_scenario, variant_names
 
@@ -428,10 +427,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out = args.out or Path("out") / args.scenario.stem
     check_out(out, args.force)
 
+    from drgsim.present.outputs import write
     from drgsim.present.progress import Progress
     from drgsim.present.summary import summary_text
-    from drgsim.records import results
-    from drgsim.scale.runner import run, scenario_hash
+    from drgsim.scale.front import note_source
+    from drgsim.scale.runner import run
 
     progress = None if args.quiet else Progress("simulation")
     workers = args.workers or os.cpu_count() or 1
@@ -448,18 +448,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
         if progress is not None:
             progress.close()
-        result.manifest["scenario_file"] = str(args.scenario.resolve())
-        result.manifest["scenario_sha256"] = scenario_hash(args.scenario)
-        if overrides:
-            result.manifest["overrides"] = {k: repr(v) for k, v in overrides.items()}
-        results.write_tables(result, stage)
-        shutil.rmtree(stage / ".parts", ignore_errors=True)
-        if not args.no_report:
-            from drgsim.present.report import build_report
-
-            lang = args.lang or default_lang(scn.region.name)
-            for one in ("zh", "en") if lang == "both" else (lang,):
-                build_report(stage, one)
+        note_source(result, args.scenario, overrides)  # as drgsim.run(..., out=) does
+        write(result, stage, lang=args.lang, report=not args.no_report)
     try:
         if "rejected" in result.manifest:
             counts = result.manifest["rejected"]
@@ -557,11 +547,6 @@ def _cmd_keys(args: argparse.Namespace) -> int:
 
     sys.stdout.write(listing(args.prefix, markdown=args.markdown))
     return 0
-
-
-def default_lang(region_name: str) -> str:
-    """Chinese for a region with a Chinese name, English otherwise."""
-    return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in region_name) else "en"
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import pytest
 
 import drgsim
@@ -22,9 +23,13 @@ def blocks(language: str) -> list[str]:
     return re.findall(rf"^```{language}\n(.*?)^```", README, flags=re.M | re.S)
 
 
-def test_the_python_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every ```python block runs in one namespace, in order, from the repository's root."""
-    monkeypatch.chdir(REPO)
+def test_the_python_examples_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every ```python block runs in one namespace, in order, in a folder like the repository's
+    root (its scenarios/ linked in), so that what the examples write lands in a temporary one."""
+    import matplotlib.pyplot as plt
+
+    (tmp_path / "scenarios").symlink_to(REPO / "scenarios")
+    monkeypatch.chdir(tmp_path)
     real_run = drgsim.run
 
     def one_replication(scenario: Any, **kw: Any) -> Any:
@@ -34,10 +39,16 @@ def test_the_python_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
     code = blocks("python")
     assert len(code) >= 2
     namespace: dict[str, Any] = {}
-    for block in code:
-        exec(compile(block, "README.md", "exec"), namespace)
+    with matplotlib.rc_context():
+        for block in code:
+            exec(compile(block, "README.md", "exec"), namespace)
+        plt.close("all")
     result = namespace["result"]
-    assert len(result.settlement) > 0 and result.region_year["year"].nunique() == 3
+    assert len(result.settlement) > 0
+    assert sorted(result.region_year["variant"].unique()) == ["baseline", "upcoding"]
+    assert (tmp_path / "out" / "upcoding" / "settlement.parquet").is_file()
+    assert any((tmp_path / "out" / "upcoding").glob("report*.html"))
+    assert any((tmp_path / "out" / "figures" / "plots").glob("*.png"))
 
 
 def drgsim_commands() -> list[list[str]]:
