@@ -105,10 +105,10 @@ def test_result_report_and_plots_write_what_the_command_writes(tmp_path: Path) -
         )
 
     written = result.plots(plots_out, lang="en")
-    cli_plots = sorted(p.name for p in (cli_out / "plots").iterdir())
-    assert sorted(p.name for p in written) == cli_plots
+    cli_plots = sorted(p.relative_to(cli_out) for p in (cli_out / "plots" / "en").iterdir())
+    assert sorted(p.relative_to(plots_out) for p in written) == cli_plots
     for name in cli_plots:
-        assert (plots_out / "plots" / name).read_bytes() == (cli_out / "plots" / name).read_bytes()
+        assert (plots_out / name).read_bytes() == (cli_out / name).read_bytes()
 
     with pytest.raises(DrgsimError, match="not empty"):
         result.report(py_out)

@@ -28,8 +28,9 @@ class Result(results.Result):
         ----------
         out : str or Path
             The output directory; it is built whole beside itself and swapped in at once.
-        lang : {"zh", "en"}, optional
-            The report's language (default: Chinese for a region with a Chinese name).
+        lang : {"zh", "en", "both"}, optional
+            The report's language: "zh" writes report.html with plots/, "en" report.en.html
+            with plots/en/, "both" the two (default: Chinese for a region with a Chinese name).
         force : bool
             Replace a non-empty `out`.
 
@@ -47,17 +48,18 @@ class Result(results.Result):
         return out
 
     def plots(self, out: str | Path, lang: str | None = None) -> list[Path]:
-        """Draw the run's figures into `out/plots/` (PNG and SVG), as `drgsim run` does.
+        """Draw the run's figures (PNG and SVG) into `out/plots/` in Chinese or `out/plots/en/` in
+        English, as `drgsim run` does; return the paths written.
 
-        Returns the paths written; `lang` is "zh" or "en" (default as for `report`).
+        `lang` is "zh" or "en" (default: Chinese for a region with a Chinese name).
         """
         from drgsim.present.plots import make_figures
+        from drgsim.present.report import PAGES
 
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        return make_figures(
-            self.tables_dict(), out, lang or default_lang(self.scenario.region.name)
-        )
+        lang = lang or default_lang(self.scenario.region.name)
+        return make_figures(self.tables_dict(), out, lang, PAGES[lang][1])
 
 
 def as_result(base: results.Result) -> Result:
@@ -84,4 +86,6 @@ def write(
     if report:
         from drgsim.present.report import build_report
 
-        build_report(directory, lang or default_lang(result.scenario.region.name))
+        lang = lang or default_lang(result.scenario.region.name)
+        for one in ("zh", "en") if lang == "both" else (lang,):
+            build_report(directory, one)

@@ -65,8 +65,9 @@ def run(
         built whole beside itself and swapped in at once.
     force : bool
         With `out`: replace a non-empty directory.
-    lang : {"zh", "en"}, optional
-        With `out`: the report's language (default: Chinese for a region with a Chinese name).
+    lang : {"zh", "en", "both"}, optional
+        With `out`: the report's language, as ``drgsim run --lang`` (default: Chinese for a
+        region with a Chinese name).
     report : bool
         With `out`: also draw the figures and write the report (``--no-report`` when False).
 
