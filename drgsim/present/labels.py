@@ -314,6 +314,23 @@ _TEXT: dict[str, tuple[str, str]] = {
     "col.audit_confirmed": ("查实", "caught"),
     "col.audit_deducted_points": ("扣减点数", "points deducted"),
     "col.audit_recovered_fen": ("追回（万元）", "recovered (10k yuan)"),
+    "report.regions": (
+        "各统筹区（{year}年，基线，{reps}次重复均值）",
+        "Pooling regions ({year}, baseline, mean of {reps} replications)",
+    ),
+    "report.regions_note": (
+        "{count}个统筹区各自有预算、点值和结算；合计行是各统筹区之和（点值列为各区点值的范围）。"
+        "金额单位：万元。",
+        "Each of the {count} regions has its own budget, point value and settlement; the "
+        "total row is the sum over the regions (its point value column the range of theirs). "
+        "Money in 10,000 yuan.",
+    ),
+    "report.national": ("全部统筹区合计", "All regions together"),
+    "report.regions_each": ("逐个统筹区（{count}个）", "Region by region ({count})"),
+    "col.region": ("统筹区", "region"),
+    "col.hospitals": ("医院数", "hospitals"),
+    "col.retained": ("基金结余", "retained"),
+    "col.point_value": ("点值（元/点）", "point value (yuan per point)"),
     "yes": ("是", "yes"),
     "no": ("", ""),
 }

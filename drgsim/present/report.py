@@ -18,7 +18,7 @@ import pandas as pd
 
 from drgsim.present import findings, fonts, labels, plots
 from drgsim.present.findings_text import sentence as finding_sentence
-from drgsim.present.summary import BUDGET_PARTS, budget_parts, over_funds
+from drgsim.present.summary import BUDGET_PARTS, budget_parts, per_region, totals
 from drgsim.records.results import read
 from drgsim.scenario.loader import load_scenario, to_dict
 from drgsim.scenario.schema import Scenario
@@ -113,6 +113,9 @@ def render(tables: dict[str, Any], pngs: list[Path], lang: str) -> str:
     body.append(findings_html(tables, lang))
     body.append(f"<h2>{_e(_t('report.key_numbers', lang, year=year, reps=reps))}</h2>")
     body.append(key_numbers(tables, lang))
+    if "region" in tables["region_year"].columns:
+        body.append(f"<h2 id='regions'>{_e(_t('report.regions', lang, year=year, reps=reps))}</h2>")
+        body.append(region_tables(tables, lang))
     body.append(f"<h2>{_e(_t('report.figures', lang))}</h2>")
     for png in pngs:
         body.append(figure(png, plots.title(png.stem, tables, lang)))
@@ -197,7 +200,7 @@ def key_numbers(tables: dict[str, Any], lang: str) -> str:
     """Budget, reserve, point value, paid and retained of the baseline's last year."""
     ry = tables["region_year"]
     each = ry[(ry["variant"] == plots.BASELINE) & (ry["year"] == plots.last_year(tables))]
-    base = over_funds(each)
+    base = totals(each)
     funds = each.groupby("fund", sort=False) if "fund" in each.columns else [("", each)]
     pv_text = "; ".join(
         (f"{fund}: " if fund else "")
@@ -214,6 +217,54 @@ def key_numbers(tables: dict[str, Any], lang: str) -> str:
     ]
     items = "".join(f"<dt>{_e(_t(k, lang))}</dt><dd>{_e(v)}</dd>" for k, v in rows)
     return f"<dl class='key'>{items}</dl>"
+
+
+def region_tables(tables: dict[str, Any], lang: str) -> str:
+    """A many-region run's baseline in its last year: all regions together, then region by
+    region (hospitals, cases, budget, paid, retained in 万元 and each fund's point value)."""
+    ry = tables["region_year"]
+    ry = ry[(ry["variant"] == plots.BASELINE) & (ry["year"] == plots.last_year(tables))]
+    st = tables["settlement"]
+    st = st[(st["variant"] == plots.BASELINE) & (st["year"] == plots.last_year(tables))]
+    first = st[st["replication"] == st["replication"].min()]
+    hospitals = first.groupby("region", sort=False)["hospital"].size()
+    each = per_region(ry)
+    funds = ry.groupby("fund", sort=False) if "fund" in ry.columns else [("", ry)]
+    pv = {
+        str(fund): rows.groupby("region", sort=False)["point_value"].mean() for fund, rows in funds
+    }
+    head = [
+        _t("col.region", lang),
+        _t("col.hospitals", lang),
+        _t("col.cases", lang),
+        _t("col.budget", lang),
+        _t("col.paid", lang),
+        _t("col.retained", lang),
+        _t("col.point_value", lang),
+    ]
+
+    def row(name: str, count: float, money: pd.Series, value: str) -> list[str]:
+        return [
+            _e(name),
+            f"{count:,.0f}",
+            f"{money['cases']:,.0f}",
+            *(f"{money[c] / FEN_PER_WAN:,.1f}" for c in ("budget_fen", "paid_fen", "retained_fen")),
+            _e(value),
+        ]
+
+    def values(region: str) -> str:
+        return " / ".join(f"{f + ' ' if f else ''}{v[region]:.4f}" for f, v in pv.items())
+
+    spread = " / ".join(f"{f + ' ' if f else ''}{v.min():.4f}–{v.max():.4f}" for f, v in pv.items())
+    total = [row(_t("report.national", lang), hospitals.sum(), each.sum(), spread)]
+    rows = [row(str(r), hospitals.get(r, 0), each.loc[r], values(str(r))) for r in each.index]
+    return (
+        f"<p>{_e(_t('report.regions_note', lang, count=len(each)))}</p>"
+        + _table(head, total, numeric_from=1, css="national")
+        + f"<details><summary>{_e(_t('report.regions_each', lang, count=len(each)))}</summary>"
+        + _table(head, rows, numeric_from=1, css="regions")
+        + "</details>"
+    )
 
 
 def findings_html(tables: dict[str, Any], lang: str) -> str:
@@ -292,12 +343,14 @@ def settlement_tables(tables: dict[str, Any], lang: str) -> str:
     per_group = g.groupby(["order", "label"], sort=True).mean(numeric_only=True).reset_index()
     st = tables["settlement"]
     st = st[(st["variant"] == plots.BASELINE) & (st["year"] == year)]
+    where = ["region"] if "region" in st.columns else []
     per_hospital = (
-        st.groupby(["hospital", "name"], sort=False).mean(numeric_only=True).reset_index()
+        st.groupby([*where, "hospital", "name"], sort=False).mean(numeric_only=True).reset_index()
     )
+    regions = per_hospital["region"] if where else [""] * len(per_hospital)
     per_hospital["label"] = [
-        f"{h} · {labels.hospital(h, n, lang)}"
-        for h, n in zip(per_hospital["hospital"], per_hospital["name"], strict=True)
+        f"{r + ' · ' if r else ''}{h} · {labels.hospital(h, n, lang)}"
+        for r, h, n in zip(regions, per_hospital["hospital"], per_hospital["name"], strict=True)
     ]
     return (
         _settlement_html(per_group, lang)
@@ -352,15 +405,16 @@ def comparison_tables(tables: dict[str, Any], lang: str) -> str:
     if comparison is not None and len(comparison):
         year = plots.last_year(tables)
         c = comparison[comparison["year"] == year]
-        names_of = dict(
-            zip(tables["settlement"]["hospital"], tables["settlement"]["name"], strict=False)
-        )
-        hospitals = list(dict.fromkeys(c["hospital"]))
+        st = tables["settlement"]
+        regions = c["region"] if "region" in c.columns else pd.Series("", index=c.index)
+        st_regions = st["region"] if "region" in st.columns else [""] * len(st)
+        names_of = dict(zip(zip(st_regions, st["hospital"], strict=True), st["name"], strict=True))
         rows = []
-        for h in hospitals:
-            cells = [_e(f"{h} · {labels.hospital(h, str(names_of.get(h, '')), lang)}")]
+        for region, h in dict.fromkeys(zip(regions, c["hospital"], strict=True)):
+            name = labels.hospital(h, str(names_of.get((region, h), "")), lang)
+            cells = [_e(f"{region + ' · ' if region else ''}{h} · {name}")]
             for v in names:
-                r = c[(c["hospital"] == h) & (c["variant"] == v)]
+                r = c[(c["hospital"] == h) & (c["variant"] == v) & (regions == region)]
                 cells.append(
                     _both(
                         [r[f"final_fen_change_{s}"].iloc[0] / FEN_PER_WAN for s in SIDES],
@@ -554,7 +608,7 @@ def _small(fen: float, lang: str) -> str:
 
 def _first_year_cases(tables: dict[str, Any]) -> float:
     """The baseline's admissions in the run's first year, mean over replications."""
-    ry = over_funds(tables["region_year"])
+    ry = totals(tables["region_year"])
     base = ry[(ry["variant"] == plots.BASELINE) & (ry["year"] == ry["year"].min())]
     return float(base["cases"].mean())
 

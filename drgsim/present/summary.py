@@ -33,10 +33,12 @@ def summary_text(result: Result) -> str:
     reps = int(base["replication"].nunique())
     table = _hospital_rows(base, set(result.scenario.hospitals))
     ry_base = ry[(ry["variant"] == "baseline") & (ry["year"] == year)]
-    money = over_funds(ry_base)
+    money = totals(ry_base)
     reps_note = f", mean of {reps} replications" if reps > 1 else ""
+    regions = int(ry["region"].nunique()) if "region" in ry.columns else 0
+    where = f"{regions} regions together, " if regions else ""
     lines = [
-        f"{result.scenario.name}: year {year}, baseline{reps_note}",
+        f"{result.scenario.name}: year {year}, {where}baseline{reps_note}",
         table.to_string(index=False),
         _point_value_text(ry_base, reps)
         + f"; budget {money['budget_fen'].mean() / WAN / 1e4:.2f} 亿元; "
@@ -44,33 +46,54 @@ def summary_text(result: Result) -> str:
         + f"retained {money['retained_fen'].mean() / WAN:.1f} 万元",
         _budget_line(ry_base),
     ]
+    if regions:
+        lines.append(_region_line(ry_base))
     variants = [v for v in st["variant"].unique() if v != "baseline"]
     if variants:
         lines.append(_variant_lines(st, year, variants, set(result.scenario.hospitals)))
     return "\n".join(lines)
 
 
-def over_funds(ry: pd.DataFrame) -> pd.DataFrame:
-    """region_year's money summed over the funds (one row per variant, replication and year)."""
-    if "fund" not in ry.columns:
-        return ry
-    keys = [k for k in ("region", "variant", "replication", "year") if k in ry.columns]
+def totals(ry: pd.DataFrame) -> pd.DataFrame:
+    """region_year's money summed over the funds and the regions: one row per variant,
+    replication and year (a many-region run's national totals)."""
+    keys = [k for k in ("variant", "replication", "year") if k in ry.columns]
     money = [c for c in ry.columns if c.endswith("_fen") or c in ("cases", "points")]
     return ry.groupby(keys, sort=False)[money].sum().reset_index()
 
 
+def per_region(ry: pd.DataFrame) -> pd.DataFrame:
+    """region_year's money summed over the funds per region, then the mean over replications
+    (one row per region, in the run's order)."""
+    money = [c for c in ry.columns if c.endswith("_fen") or c in ("cases", "points")]
+    summed = ry.groupby(["region", "replication"], sort=False)[money].sum()
+    return summed.groupby(level="region", sort=False).mean()
+
+
 def _point_value_text(ry: pd.DataFrame, reps: int) -> str:
-    """The year's point value (each fund's, where there are several), mean and range."""
+    """The year's point value (each fund's, where there are several), mean and range (over the
+    replications, and the regions of a many-region run)."""
     groups = ry.groupby("fund", sort=False) if "fund" in ry.columns else [("", ry)]
+    regions = "region" in ry.columns
     parts = []
     for fund, rows in groups:
         pv = rows["point_value"]
         parts.append(
             (f"{fund!s} " if fund else "")
             + f"{pv.mean():.4f}"
-            + (f" (range {pv.min():.4f}–{pv.max():.4f})" if reps > 1 else "")
+            + (f" (range {pv.min():.4f}–{pv.max():.4f})" if reps > 1 or regions else "")
         )
-    return "point value 点值 " + ", ".join(parts) + " yuan/point"
+    where = " (mean over the regions)" if regions else ""
+    return f"point value 点值{where} " + ", ".join(parts) + " yuan/point"
+
+
+def _region_line(ry: pd.DataFrame) -> str:
+    """How the budget spreads over the regions: the smallest, median and largest (万元)."""
+    budget = per_region(ry)["budget_fen"] / WAN
+    return (
+        f"{len(budget)} regions: budget per region {budget.min():.1f} to {budget.max():.1f} 万元"
+        f" (median {budget.median():.1f}); the budget above is their sum"
+    )
 
 
 def budget_parts(ry: pd.DataFrame) -> pd.DataFrame:
@@ -78,7 +101,7 @@ def budget_parts(ry: pd.DataFrame) -> pd.DataFrame:
 
     Other retained is what the fund keeps besides the ceiling surplus and the unpaid
     withholding: the budget of months without points, and deductions kept by the fund. With
-    several funds each fund's row adds up to its budget (over_funds sums them).
+    several funds (or regions) each row adds up to its budget (`totals` sums them).
     """
     other = ry["retained_fen"] - ry["ceiling_surplus_fen"] - ry["unpaid_withholding_fen"]
     return ry.assign(other_retained_fen=other)
@@ -86,7 +109,7 @@ def budget_parts(ry: pd.DataFrame) -> pd.DataFrame:
 
 def _budget_line(ry: pd.DataFrame) -> str:
     """Where every fen of the budget went: the parts add up to it (spec §6, region_year)."""
-    parts = budget_parts(over_funds(ry))
+    parts = budget_parts(totals(ry))
     mean = {c: float(parts[c].mean()) / WAN for c in parts.columns if c.endswith("_fen")}
     return (
         f"budget {mean['budget_fen']:.1f} 万元 = paid {mean['paid_fen']:.1f}"
