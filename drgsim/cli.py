@@ -239,6 +239,31 @@ def _parser() -> argparse.ArgumentParser:
     calib.add_argument("--force", action="store_true", help="replace a non-empty --out")
     calib.set_defaults(func=_cmd_calibrate)
 
+    explain = sub.add_parser(
+        "explain",
+        help="why a claim got its points and money, or why a hospital's payment changed",
+        description="Trace one claim through the rules (--case), or decompose a hospital's "
+        "change in payment and margin against the baseline (--hospital); docs/explain.md.",
+    )
+    explain.add_argument("outdir", type=Path, help="an output directory of drgsim run")
+    what = explain.add_mutually_exclusive_group(required=True)
+    what.add_argument("--case", type=_non_negative_int, metavar="ID", help="a case_id of the run")
+    what.add_argument("--hospital", metavar="ID", help="a hospital id, e.g. SW01")
+    explain.add_argument(
+        "--variant",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="the variant (--case: default baseline; --hospital: default every variant)",
+    )
+    explain.add_argument("--replication", type=_non_negative_int, default=0, metavar="R")
+    explain.add_argument("--year", type=_non_negative_int, default=None, metavar="YEAR")
+    explain.add_argument(
+        "--scenario", type=Path, default=None, help="the run's scenario file, if moved"
+    )
+    explain.add_argument("--json", action="store_true", help="answer as JSON")
+    explain.set_defaults(func=_cmd_explain)
+
     validate = sub.add_parser(
         "validate",
         help="check scenario files without running them",
@@ -546,6 +571,27 @@ def _cmd_keys(args: argparse.Namespace) -> int:
     from drgsim.scenario.keys import listing
 
     sys.stdout.write(listing(args.prefix, markdown=args.markdown))
+    return 0
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    import json
+
+    from drgsim.present import explain_case, explain_hospital
+    from drgsim.scale import explain
+
+    where = {"scenario": args.scenario, "replication": args.replication, "year": args.year}
+    if args.case is not None:
+        if args.variant and len(args.variant) > 1:
+            raise DrgsimError("--variant: explain --case takes one variant")
+        variant = args.variant[0] if args.variant else "baseline"
+        steps, header = explain.case(args.outdir, args.case, variant=variant, **where)
+        answer: Any = explain_case.as_json(steps, header)
+        text = explain_case.as_text(steps, header)
+    else:
+        answer = explain.hospital(args.outdir, args.hospital, variants=args.variant, **where)
+        text = "\n\n".join(explain_hospital.as_text(r) for r in answer)
+    print(json.dumps(answer, ensure_ascii=False, indent=2) if args.json else text)
     return 0
 
 

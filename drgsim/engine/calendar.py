@@ -137,6 +137,7 @@ class Simulation:
         self.year: YearState | None = None
         self.previous_tariff: Tariff | None = None
         self.published_tariff = first_tariff(cat, scn, hospitals)
+        self.tariffs: list[Tariff] = []  # each year's tariff as it opened (drgsim explain reads it)
         self.published_pv = self.published_tariff.mean_cost / scn.base_points  # over the funds
         self.inspections = Inspections(
             scn.audit, hospitals.n, len(self.funds), scn.readmission.factor
@@ -190,6 +191,7 @@ class Simulation:
                 self.cat, self.scn, self.hospitals, ref, self.previous_tariff
             )
         self.published_tariff = tariff
+        self.tariffs.append(tariff)
         n_h, n_f = self.hospitals.n, len(self.funds)
         funds = [self._open_fund(y, f) for f in range(n_f)]
         self.tables.catalogue.append(rows.catalogue_rows(self._calendar_year(y), self.cat, tariff))

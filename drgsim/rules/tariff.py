@@ -101,6 +101,24 @@ def tariff_from_history(
     return _finish(cat, scn, hospitals, ref_cost, mean_cost, stable, counts, history)
 
 
+def tariff_from_weights(
+    cat: Catalogue,
+    scn: Scenario,
+    hospitals: HospitalTable,
+    ref_cost: np.ndarray,
+    mean_cost: float,
+    stable: np.ndarray,
+) -> Tariff:
+    """A year's tariff from its published group means, ā and stability (not `blend` mode's K).
+
+    In `uniform` and `tier` mode this is the tariff the year was priced with; `blend` needs
+    the year's reference claims as well (`tariff_from_history`).
+    """
+    ref_cases = np.full(cat.n_drg, -1, dtype=np.int64)
+    ref = np.asarray(ref_cost, dtype=np.float64).copy()
+    return _finish(cat, scn, hospitals, ref, mean_cost, np.asarray(stable), ref_cases, None)
+
+
 def trim_mask(
     drg: np.ndarray, cost: np.ndarray, quantiles: tuple[float, float], n_drg: int
 ) -> np.ndarray:

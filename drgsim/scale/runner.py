@@ -117,22 +117,26 @@ class Job:
 
 def simulate(job: Job) -> Tables:
     """Run one variant × replication; a pure function of the job, so any worker may run it."""
+    with CaseWriter(job.case_file) as sink:
+        return simulation(job, sink.write if job.case_file else None).run()
+
+
+def simulation(job: Job, case_sink: Callable[[dict[str, Any]], None] | None = None) -> Simulation:
+    """The simulation of one job, ready to run (its case rows to `case_sink` if given)."""
     scn, cat = job.scenario, job.catalogue
     hospitals = hospital_table(scn)
-    with CaseWriter(job.case_file) as sink:
-        sim = Simulation(
-            scn,
-            cat,
-            hospitals,
-            case_source(scn, cat, hospitals, job.table),
-            annual_budget=job.annual_budget,
-            replication=job.replication,
-            behaviours=Behaviours(scn, cat, hospitals, resolve(scn, hospitals)),
-            keep_cases=job.keep_cases,
-            case_sink=sink.write if job.case_file else None,
-            baseline_charges=job.charges,
-        )
-        return sim.run()
+    return Simulation(
+        scn,
+        cat,
+        hospitals,
+        case_source(scn, cat, hospitals, job.table),
+        annual_budget=job.annual_budget,
+        replication=job.replication,
+        behaviours=Behaviours(scn, cat, hospitals, resolve(scn, hospitals)),
+        keep_cases=job.keep_cases,
+        case_sink=case_sink,
+        baseline_charges=job.charges,
+    )
 
 
 def run(
@@ -164,31 +168,8 @@ def run(
     regions = region_scenarios(scn)
     multi = is_multi_region(scn)
     stream = cases and (multi or case_dir is not None)
-    jobs, budgets = [], {}
     imported: dict[tuple[Any, ...], TableSource] = {}  # each case table read once per run
-    for region, rscn in regions:
-        rtable = replay_table(rscn, cat, imported)
-        neutral = expected_fund_cost(rscn, cat, rtable) if needs_expected_cost(rscn) else None
-        budget = annual_budgets(rscn, cat, rtable, neutral)
-        budgets[region] = sum(budget)
-        for name in names:
-            vscn = variant_scenario(rscn, name)
-            vcat = cat if vscn.catalogue == scn.catalogue else load_catalogue(vscn)
-            vtable = replay_table(vscn, vcat, imported)
-            vneutral = _same_funds(vscn, rscn, neutral)
-            vbudget = annual_budgets(vscn, vcat, vtable, vneutral)
-            charges = baseline_charges(rscn, cat, rtable, vscn.years)
-            for r in range(reps):
-                part = None
-                if stream:
-                    part = str(
-                        Path(case_dir or "cases")
-                        / f"region={region}"
-                        / f"variant={name}"
-                        / f"replication={r}.parquet"
-                    )
-                keep = cases and not stream
-                jobs.append(Job(name, vscn, vcat, vbudget, r, keep, region, part, vtable, charges))
+    jobs, budgets = plan_jobs(scn, cat, names, range(reps), cases, stream, case_dir, imported)
     tables = _run_jobs(jobs, workers, progress, scheduler)
     collected = [(job, t) for job, t in zip(jobs, tables, strict=True)]
     frames = {key: _frame(collected, key, multi) for key in TABLES}
@@ -223,6 +204,44 @@ def run(
         fund_settlement=_frame(collected, "fund_settlement", multi) if len(scn.funds) > 1 else None,
         audit=frames["audit"],
     )
+
+
+def plan_jobs(
+    scn: Scenario,
+    cat: Catalogue,
+    names: list[str],
+    replications: range,
+    cases: bool,
+    stream: bool,
+    case_dir: str | Path | None,
+    imported: dict[tuple[Any, ...], TableSource],
+) -> tuple[list[Job], dict[str, float]]:
+    """The jobs of a run (region × variant × replication) and each region's year-one budget."""
+    jobs, budgets = [], {}
+    for region, rscn in region_scenarios(scn):
+        rtable = replay_table(rscn, cat, imported)
+        neutral = expected_fund_cost(rscn, cat, rtable) if needs_expected_cost(rscn) else None
+        budget = annual_budgets(rscn, cat, rtable, neutral)
+        budgets[region] = sum(budget)
+        for name in names:
+            vscn = variant_scenario(rscn, name)
+            vcat = cat if vscn.catalogue == scn.catalogue else load_catalogue(vscn)
+            vtable = replay_table(vscn, vcat, imported)
+            vneutral = _same_funds(vscn, rscn, neutral)
+            vbudget = annual_budgets(vscn, vcat, vtable, vneutral)
+            charges = baseline_charges(rscn, cat, rtable, vscn.years)
+            for r in replications:
+                part = None
+                if stream:
+                    part = str(
+                        Path(case_dir or "cases")
+                        / f"region={region}"
+                        / f"variant={name}"
+                        / f"replication={r}.parquet"
+                    )
+                keep = cases and not stream
+                jobs.append(Job(name, vscn, vcat, vbudget, r, keep, region, part, vtable, charges))
+    return jobs, budgets
 
 
 def _same_funds(
