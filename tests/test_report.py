@@ -14,7 +14,8 @@ import pytest
 
 import drgsim
 from drgsim.present import labels
-from drgsim.present.report import build_report, parameters, scenario_of
+from drgsim.present.parameters import parameters
+from drgsim.present.report import build_report, scenario_of
 from drgsim.records.results import write
 
 SCENARIO = """\
@@ -186,3 +187,20 @@ def test_the_audit_table_sums_audit_parquet_over_hospitals(
     # the baseline carries no act: its only row holds the honest claims reviewed and cleared
     base = [k for k in rows if k[0] == labels.variant("baseline", lang)]
     assert base == [(labels.variant("baseline", lang), labels.text("report.audit_no_act", lang))]
+
+
+def test_the_chinese_parameter_table_has_chinese_meanings_and_no_json(
+    run_dir: Path, zh_report: bytes
+) -> None:
+    page = zh_report.decode("utf-8")
+    table = page.split("<table class='params'>", 1)[1].split("</table>", 1)[0]
+    scn, _, set_keys = scenario_of({"scenario_file": str(run_dir.parent / "small.yaml")}, "zh")
+    params = parameters(scn, set_keys)
+    assert all(p.doc_zh for p in params if p.doc)
+    english = [p.key for p in params if p.doc and f"<td>{html.escape(p.doc)}</td>" in table]
+    assert english == []
+    assert all(f"<td>{html.escape(p.doc_zh)}</td>" in table for p in params if p.doc_zh)
+    values = re.findall(r"</code></td><td>(.*?)</td><td>(.*?)</td>", table)
+    assert values and not any("{" in v or "&quot;" in v for pair in values for v in pair)
+    hospitals = next(v for k, v in zip(params, values, strict=True) if k.key == "hospitals")[0]
+    assert hospitals.split("<br>")[0] == "SW01: name 汕尾市人民医院, tier 3, beds 1200"

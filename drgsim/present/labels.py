@@ -149,7 +149,8 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Parameters used and where each default comes from",
     ),
     "report.param_note": (
-        "“情景设定”表示该值由情景文件给出，否则为默认值；说明与来源取自 drgsim/scenario/schema.py。",
+        "“情景设定”表示该值由情景文件给出，否则为默认值；说明取自 drgsim/scenario/meanings_zh.py"
+        "（与 schema.py 的英文说明对应），默认值来源取自 drgsim/scenario/schema.py。",
         "“set” marks values the scenario file gives; the others are defaults. "
         "Meaning and source come from drgsim/scenario/schema.py.",
     ),

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import html
-import json
 import math
 import os
 import re
@@ -18,9 +16,10 @@ import pandas as pd
 
 from drgsim.present import findings, fonts, labels, plots
 from drgsim.present.findings_text import sentence as finding_sentence
+from drgsim.present.parameters import as_text, parameter_table, parameters
 from drgsim.present.summary import BUDGET_PARTS, budget_parts, per_region, totals
 from drgsim.records.results import read
-from drgsim.scenario.loader import load_scenario, to_dict
+from drgsim.scenario.loader import load_scenario
 from drgsim.scenario.schema import Scenario
 from drgsim.scenario.yamlio import read_yaml
 
@@ -57,18 +56,6 @@ LOAD_SCRIPT = (
     "for(var i=0;i<m.length;i++){if(m[i].complete&&m[i].naturalWidth>0){n++;}}"
     "document.body.dataset.loaded=String(n);document.body.dataset.figures=String(m.length);});"
 )
-
-
-@dataclasses.dataclass(frozen=True)
-class Parameter:
-    """One scenario key: its value, default, whether the file set it, meaning and source."""
-
-    key: str
-    value: str
-    default: str
-    set: bool
-    doc: str
-    source: str
 
 
 #: Where each language's report and figures go in a run's directory: side by side, so that
@@ -440,73 +427,17 @@ def variant_table(scn: Scenario, lang: str) -> str:
     rows = [
         [
             _e(f"{name} · {labels.variant(name, lang)}"),
-            "<br>".join(_e(f"{k}: {_fmt(v)}") for k, v in overrides.items()),
+            "<br>".join(_e(f"{k}: {as_text(v)}") for k, v in overrides.items()),
         ]
         for name, overrides in scn.variants.items()
     ]
     return _table([_t("col.variant", lang), _t("col.overrides", lang)], rows)
 
 
-def parameters(scn: Scenario, set_keys: set[str]) -> list[Parameter]:
-    """Every scenario key with its value, default, meaning and source, walking the dataclasses."""
-    return list(_walk(scn, Scenario(), "", set_keys))
-
-
-def parameter_table(params: list[Parameter], lang: str) -> str:
-    """The parameters as an HTML table, the ones the scenario set marked."""
-    head = [
-        _t("col.key", lang),
-        _t("col.value", lang),
-        _t("col.default", lang),
-        _t("col.set", lang),
-        _t("col.doc", lang),
-        _t("col.source", lang),
-    ]
-    rows = []
-    for p in params:
-        mark = _t("yes", lang) if p.set else ""
-        rows.append(
-            [
-                f"<code>{_e(p.key)}</code>",
-                _e(p.value),
-                _e(p.default),
-                f"<span class='set'>{_e(mark)}</span>" if p.set else "",
-                _e(p.doc),
-                _e(p.source),
-            ]
-        )
-    return _table(head, rows, css="params")
-
-
 def run_table(manifest: Mapping[str, Any]) -> str:
     """The manifest of the run, key by key."""
-    rows = [[_e(str(k)), _e(_fmt(v))] for k, v in manifest.items()]
+    rows = [[_e(str(k)), _e(as_text(v))] for k, v in manifest.items()]
     return _table(["manifest.json", ""], rows)
-
-
-def _walk(obj: Any, default: Any, prefix: str, set_keys: set[str]) -> Iterable[Parameter]:
-    """The leaf keys of a scenario dataclass, recursing into nested dataclasses."""
-    for f in dataclasses.fields(obj):
-        if f.name == "variants":
-            continue
-        key = f"{prefix}{f.name}"
-        value = getattr(obj, f.name)
-        base = getattr(default, f.name, None)
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            yield from _walk(value, base, f"{key}.", set_keys)
-            continue
-        if "fallback" in f.metadata:  # an act's key: null takes the schema's fallback at last
-            value = f.metadata["fallback"] if value is None else value
-            base = f.metadata["fallback"] if base is None else base
-        was_set = key in set_keys or any(k.startswith(f"{key}.") for k in set_keys)
-        yield Parameter(
-            key,
-            _fmt(value),
-            _fmt(base),
-            was_set,
-            str(f.metadata.get("doc", "")),
-            str(f.metadata.get("source", "")),
-        )
 
 
 def _settlement_html(df: pd.DataFrame, lang: str) -> str:
@@ -572,28 +503,6 @@ def _interval(mean: float, lo: float, hi: float) -> str:
     if math.isnan(lo) or math.isnan(hi):
         return f"{mean:+,.1f}"
     return f"{mean:+,.1f} [{lo:+,.1f}, {hi:+,.1f}]"
-
-
-def _fmt(value: Any) -> str:
-    """A scenario value as compact text: null, numbers, and JSON for mappings and lists."""
-    plain = _prune(to_dict(value))
-    if plain is None:
-        return "null"
-    if isinstance(plain, str):
-        return plain
-    if isinstance(plain, bool | int | float):
-        return json.dumps(plain)
-    return json.dumps(plain, ensure_ascii=False, separators=(", ", ": "), default=str)
-
-
-def _prune(value: Any) -> Any:
-    """A plain value with null entries of mappings removed, so hospitals read briefly."""
-    if isinstance(value, dict):
-        out = {str(k): _prune(v) for k, v in value.items() if v is not None}
-        return {k: v for k, v in out.items() if v != {}}
-    if isinstance(value, list):
-        return [_prune(v) for v in value]
-    return value
 
 
 def _big(fen: float, lang: str) -> str:
