@@ -167,6 +167,7 @@ def _parser() -> argparse.ArgumentParser:
         help="replay: fail on the first unusable case row instead of rejecting it",
     )
     run.add_argument("--quiet", action="store_true", help="print no summary or progress")
+    run.add_argument("--progress", action="store_true", help=PROGRESS_HELP)
     run.set_defaults(func=_cmd_run)
 
     report = sub.add_parser(
@@ -210,6 +211,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--force", action="store_true", help="replace another sweep in --out")
     sweep.add_argument("--no-plots", action="store_true", help="write no response plots")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.add_argument("--progress", action="store_true", help=PROGRESS_HELP)
     sweep.set_defaults(func=_cmd_sweep)
 
     calib = sub.add_parser(
@@ -286,6 +288,30 @@ def _parser() -> argparse.ArgumentParser:
 
 
 MAX_WORKERS = 1024  # processes on one machine; more than any machine has cores
+PROGRESS_HELP = "show the progress bar even when stderr is not a terminal (a log)"
+
+
+def _compile_notice(quiet: bool) -> None:
+    """Say that a first run compiles the kernels, and for about how long; later runs say nothing."""
+    from drgsim.kernels import jit
+
+    if quiet or jit.compiled_before():
+        return
+    later = (
+        f"once: later runs load them from {jit.cache_dir()}"
+        if jit.CACHE
+        else "every run, as DRGSIM_NUMBA_CACHE=0 keeps no cache"
+    )
+    print(
+        f"drgsim: compiling the simulation kernels first, about {jit.COMPILE_SECONDS} s ({later})",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _show_progress(args: argparse.Namespace) -> bool | None:
+    """--quiet: never; --progress: always; else on a terminal only."""
+    return False if args.quiet else (True if args.progress else None)
 
 
 def _whole(low: int, high: int | None = None) -> Any:
@@ -452,15 +478,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out = args.out or Path("out") / args.scenario.stem
     check_out(out, args.force)
 
+    from drgsim.kernels.jit import mark_compiled
     from drgsim.present.outputs import write
     from drgsim.present.progress import Progress
     from drgsim.present.summary import summary_text
     from drgsim.scale.front import note_source
     from drgsim.scale.runner import run
 
-    progress = None if args.quiet else Progress("simulation")
+    progress = Progress("simulation", show=_show_progress(args))
     workers = args.workers or os.cpu_count() or 1
-    with staged(out, args.force) as stage:  # everything is built here, then swapped in at once
+    _compile_notice(args.quiet)
+    with progress, staged(out, args.force) as stage:  # built here, then swapped in at once
         result = run(
             scn,
             cases=args.cases,
@@ -471,8 +499,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             case_dir=stage / ".parts",
             scheduler=args.scheduler,
         )
-        if progress is not None:
-            progress.close()
+        progress.close()
+        mark_compiled()
         note_source(result, args.scenario, overrides)  # as drgsim.run(..., out=) does
         write(result, stage, lang=args.lang, report=not args.no_report)
     try:
@@ -494,6 +522,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
+    from drgsim.kernels.jit import mark_compiled
     from drgsim.present.progress import Progress
     from drgsim.scale.sweep import sweep, validate
     from drgsim.scenario import grid as grid_mod
@@ -513,7 +542,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         )
     validate(variant_scenario(scn, args.variant), grid, where)
     out = args.out or Path("out") / f"{args.scenario.stem}-sweep"
-    progress = None if args.quiet else Progress("task")
+    progress = Progress("task", show=_show_progress(args))
+    _compile_notice(args.quiet)
     try:
         table = sweep(
             args.scenario,
@@ -528,8 +558,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             plots=not args.no_plots,
         )
     finally:
-        if progress is not None:
-            progress.close()
+        progress.close()
+    mark_compiled()
     if not args.quiet:
         print(f"wrote {out}/ ({table.attrs['tasks_run']} task(s) run)")
     return 0

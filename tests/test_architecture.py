@@ -38,6 +38,7 @@ EDGES = (
     "pyarrow",
     "fontTools",
     "noto_cjk_sans_otc",
+    "tqdm",
 )
 KERNELS_MAY_USE = ("numpy", "numba", "drgsim.kernels")
 # The layers, bottom up: each part of drgsim imports only from the layers below it (or its own).

@@ -1,26 +1,17 @@
-"""The one progress display of `drgsim run` and `drgsim sweep`, and the one way to reach Dask."""
+"""The one progress display (tqdm) of `drgsim run` and `drgsim sweep`, and the one way to reach Dask."""
 
 from __future__ import annotations
 
 import io
 import sys
+from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from drgsim.errors import DrgsimError
 from drgsim.present.progress import Progress
 from drgsim.scale.cluster import dask_client
-
-
-class Clock:
-    """A clock that moves on by `step` seconds each time it is read."""
-
-    def __init__(self, step: float) -> None:
-        self.now, self.step = 100.0, step
-
-    def __call__(self) -> float:
-        self.now += self.step
-        return self.now
 
 
 class Terminal(io.StringIO):
@@ -28,39 +19,67 @@ class Terminal(io.StringIO):
         return True
 
 
-def test_a_log_gets_a_line_every_tenth_with_elapsed_time_and_eta() -> None:
-    out = io.StringIO()
-    show = Progress("task", stream=out, clock=Clock(1.5))
-    show(0, 20, "2 Dask worker(s)")  # the clock starts here
-    for done in range(1, 21):
-        show(done, 20, f"point {done}")
-    lines = out.getvalue().splitlines()
-    assert lines[0] == "20 tasks to run (2 Dask worker(s))"
-    assert len(lines) == 1 + 10  # done = 2, 4, …, 20
-    # at done = 10 the clock has been read 10 times since the start: 15 s, 1.5 s a task, 10 to go
-    assert lines[5] == "[10/20] point 10  15.0s elapsed, ETA 15.0s"
-    assert lines[-1] == "[20/20] point 20  30.0s elapsed, ETA 0.0s"
+def feed(show: Progress, total: int, stop: int | None = None) -> None:
+    """Announce `total` parts, then finish them one by one (up to `stop`)."""
+    show(0, total, "2 workers")
+    for done in range(1, (total if stop is None else stop) + 1):
+        show(done, total, f"point {done}")
+
+
+def test_a_terminal_shows_the_bar_until_the_total_is_reached_and_then_ends_its_line() -> None:
+    out = Terminal()
+    show = Progress("task", stream=out)
+    feed(show, 20)
+    assert (show.done, show.total) == (20, 20)
+    assert show.bar is None  # closed by reaching the total
+    text = out.getvalue()
+    assert "20/20" in text and "point 20" in text and text.endswith("\n")
+
+
+def test_a_log_gets_nothing_unless_asked_and_a_count_when_asked() -> None:
+    log = io.StringIO()
+    feed(Progress("task", stream=log), 20)
+    assert log.getvalue() == ""
+    asked = Progress("task", stream=log, show=True)
+    feed(asked, 20)
+    assert "20/20" in log.getvalue()
+    assert (asked.done, asked.total) == (20, 20)
+
+
+def test_quiet_shows_nothing_even_on_a_terminal() -> None:
+    out = Terminal()
+    show = Progress("task", stream=out, show=False)
+    feed(show, 20)
+    assert out.getvalue() == "" and show.done == 20
 
 
 def test_a_job_of_one_part_shows_nothing() -> None:
-    out = io.StringIO()
-    show = Progress("simulation", stream=out, clock=Clock(1.0))
+    out = Terminal()
+    show = Progress("simulation", stream=out)
+    show(0, 1, "1 process(es)")
     show(1, 1, "baseline #0")
     assert out.getvalue() == ""
 
 
-def test_a_terminal_line_is_redrawn_in_place_and_closed_once() -> None:
+def test_a_bar_stopped_before_its_total_is_ended_once_by_close() -> None:
     out = Terminal()
-    show = Progress("simulation", stream=out, clock=Clock(2.0))
-    show(1, 3, "baseline #0")
-    show(2, 3, "upcoding #0")
-    assert out.getvalue().count("\n") == 0 and out.getvalue().count("\r") == 2
-    show.close()  # stopped before the last part: the open line is ended
+    with Progress("simulation", stream=out) as show:
+        feed(show, 10, stop=4)
+        assert show.bar is not None and show.bar.n == 4
+    assert show.bar is None and out.getvalue().endswith("\n")
+    written = out.getvalue()
     show.close()
-    assert out.getvalue().count("\n") == 1
-    show(3, 3, "upcoding #1")
-    show.close()
-    assert out.getvalue().endswith("[3/3] upcoding #1  6.0s elapsed, ETA 0.0s\x1b[K\n")
+    assert out.getvalue() == written
+
+
+def test_the_announcement_restarts_the_count() -> None:
+    out = Terminal()
+    show = Progress("task", stream=out)
+    feed(show, 10, stop=3)
+    show(0, 6, "the Dask cluster")  # the work is announced anew: a fresh bar of 6
+    assert show.bar is not None and (show.bar.n, show.bar.total) == (0, 6)
+    show(6, 6, "point 6")
+    assert show.bar is None and show.done == 6
 
 
 def test_without_dask_the_error_is_one_line_that_says_how_to_install_it(
@@ -70,3 +89,18 @@ def test_without_dask_the_error_is_one_line_that_says_how_to_install_it(
     with pytest.raises(DrgsimError) as err, dask_client(None, needed_by="drgsim sweep"):
         pass
     assert str(err.value) == "drgsim sweep needs Dask: pip install 'drgsim[cluster]'"
+
+
+def test_the_command_shows_the_bar_in_a_log_only_when_asked(tmp_path: Path) -> None:
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(
+        "extends: shanwei\nname: tiny\nyears: 1\nreplications: 3\nregion: {admissions: 2000}\n",
+        encoding="utf-8",
+    )
+    flags = ("--variant", "baseline", "--no-report", "--workers", "1")
+    plain = run_cli("run", scenario, "--out", tmp_path / "plain", *flags, timeout=600)
+    asked = run_cli("run", scenario, "--out", tmp_path / "asked", *flags, "--progress", timeout=600)
+    assert plain.returncode == 0 and asked.returncode == 0, plain.stderr + asked.stderr
+    notice = "drgsim: compiling"  # a cold cache's one line; nothing else in a log
+    assert [line for line in plain.stderr.splitlines() if not line.startswith(notice)] == []
+    assert "3/3" in asked.stderr  # the three simulations counted to the end

@@ -1,53 +1,60 @@
-"""The progress line of long commands: done of total, time elapsed and an ETA, on stderr."""
+"""The progress bar of long commands (tqdm): done of total, elapsed time and an ETA, on stderr."""
 
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
+from types import TracebackType
 from typing import TextIO
+
+from tqdm import tqdm
 
 
 class Progress:
-    """Reports `(done, total, label)` calls: redrawn in place on a terminal, else a line a tenth.
+    """Shows `(done, total, label)` calls as a bar; on a terminal only, unless `show` is True.
 
-    A call with `done == 0` announces the work and starts the clock, so the ETA counts from the
-    first task rather than from setting up; a job of one part shows nothing.
+    `show`: None for a terminal only, True always (a log gets tqdm's lines), False never
+    (`--quiet`). A call with `done == 0` announces the work and starts the clock, so the ETA
+    counts from the first task rather than from setting up; a job of one part shows nothing.
     """
 
-    def __init__(
-        self,
-        unit: str = "task",
-        stream: TextIO | None = None,
-        clock: Callable[[], float] = time.perf_counter,
-    ) -> None:
+    def __init__(self, unit: str = "task", stream: TextIO | None = None, show: bool | None = None):
         self.unit = unit
         self.stream = stream if stream is not None else sys.stderr
-        self.clock = clock
-        self.start = clock()
-        self.drawn = False
+        self.show = show
+        self.done = 0
+        self.total = 0
+        self.bar: tqdm | None = None
 
     def __call__(self, done: int, total: int, label: str) -> None:
         """Show that `done` of `total` parts are finished, the last one being `label`."""
-        if done == 0:
-            self.start = self.clock()
-            print(f"{total} {self.unit}s to run ({label})", file=self.stream, flush=True)
+        self.done, self.total = done, total
+        if self.show is False or total < 2:
             return
-        if total < 2:
-            return
-        elapsed = self.clock() - self.start
-        eta = elapsed / done * (total - done)
-        text = f"[{done}/{total}] {label}  {elapsed:.1f}s elapsed, ETA {eta:.1f}s"
-        if self.stream.isatty():
-            print(
-                f"\r{text}\x1b[K", end="\n" if done == total else "", file=self.stream, flush=True
+        if self.bar is None or done == 0:
+            self.close()
+            self.bar = tqdm(
+                total=total,
+                unit=self.unit,
+                file=self.stream,
+                disable=None if self.show is None else False,  # None: on a terminal only
+                dynamic_ncols=True,
+                mininterval=0.5,
             )
-            self.drawn = done != total
-        elif done == total or done % max(1, total // 10) == 0:
-            print(text, file=self.stream, flush=True)
+        self.bar.update(done - self.bar.n)
+        self.bar.set_postfix_str(label, refresh=done == total)
+        if done >= total:
+            self.close()
 
     def close(self) -> None:
-        """End a line left open on a terminal (a run stopped before its last part)."""
-        if self.drawn:
-            print(file=self.stream, flush=True)
-            self.drawn = False
+        """End the bar (also when a run stopped before its last part); closing twice is harmless."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -275,6 +275,8 @@ def _run_jobs(
 ) -> list[Tables]:
     """Run the jobs, in this process, a pool of worker processes or a Dask cluster."""
     done = 0
+    if progress is not None:  # the clock starts here, not at the first finished job
+        progress(0, len(jobs), "on Dask" if scheduler else f"{min(workers, len(jobs))} process(es)")
 
     def report(job: Job) -> None:
         nonlocal done
