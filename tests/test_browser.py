@@ -90,3 +90,25 @@ def test_the_console_check_sees_a_page_error(tmp_path: Path) -> None:
     page.write_text("<html><body><script>console.error('boom')</script></body></html>")
     done = chromium(page, tmp_path / "profile", "--dump-dom")
     assert any("boom" in line for line in console(done.stderr))
+
+
+@pytest.fixture(scope="module")
+def report_en_beside(report: Path) -> Path:
+    """The English report of the same run, written beside the Chinese one."""
+    return build_report(report.parent, "en")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_findings_and_the_audit_table_show_in_both_languages(
+    lang: str, report: Path, report_en_beside: Path, tmp_path: Path
+) -> None:
+    page = report if lang == "zh" else report_en_beside
+    done = chromium(page, tmp_path / "profile", "--dump-dom")
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = done.stdout
+    findings = dom.split('id="findings"', 1)[1].split("<h2", 1)[0]
+    assert findings.count("<li>") >= 4  # the baseline's and the upcoding variant's
+    audit = dom.split('id="audit"', 1)[1].split("</table>", 1)[0]
+    assert audit.count("<tr>") >= 3  # the header, the baseline's false alarms, the upcoding
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", dom)
+    assert console(done.stderr) == []
