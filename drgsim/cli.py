@@ -238,6 +238,21 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="groups with fewer reference cases are unstable (default 5)",
     )
+    calib.add_argument(
+        "--tiers",
+        action="append",
+        default=[],
+        metavar="H=T,…|infer",
+        help="each hospital's tier 1–3 (repeatable), when the tables have no tier column; "
+        "'infer': the others from beds (tier 3 from 500, tier 2 from 100), with a note",
+    )
+    calib.add_argument(
+        "--beds",
+        action="append",
+        default=[],
+        metavar="H=N,…",
+        help="each hospital's beds (repeatable); else assumed yearly cases / 30, with a note",
+    )
     calib.add_argument("--force", action="store_true", help="replace a non-empty --out")
     calib.set_defaults(func=_cmd_calibrate)
 
@@ -565,6 +580,21 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _id_values(items: list[str], flag: str, low: int, high: int | None) -> dict[str, int]:
+    """`H1=3,H2=2` (repeatable) as {hospital: whole number from low to high}."""
+    out: dict[str, int] = {}
+    for item in items:
+        for pair in item.split(","):
+            hid, sep, text = pair.partition("=")
+            if not sep or not hid.strip():
+                raise DrgsimError(f"{flag} {item}: expected HOSPITAL=NUMBER, e.g. SW01=3")
+            try:
+                out[hid.strip()] = _whole(low, high)(text.strip())
+            except argparse.ArgumentTypeError as exc:
+                raise DrgsimError(f"{flag} {item}: {hid.strip()}: {exc}") from None
+    return out
+
+
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from drgsim.records.calibrate import calibrate
     from drgsim.records.catalogue_file import load_catalogue
@@ -579,6 +609,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         if not sep or not source or not column:
             raise DrgsimError(f"--column-map {pair}: expected SOURCE=COLUMN, e.g. 出院日期=date")
         column_map[source] = column
+    tiers = _id_values([t for t in args.tiers if t != "infer"], "--tiers", 1, 3)
+    beds = _id_values(args.beds, "--beds", 1, None)
     cat = load_catalogue(args.catalogue)
     with staged(args.out, args.force) as stage:  # written whole, then swapped in
         summary = calibrate(
@@ -589,7 +621,12 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
             encoding=args.encoding,
             strict=args.strict,
             min_cases=args.min_cases,
+            tiers=tiers,
+            infer_tiers="infer" in args.tiers,
+            beds=beds,
         )
+    for note in summary["notes"]:
+        print(f"drgsim: note: {note}", file=sys.stderr)
     print(f"wrote {args.out}/ ({', '.join(sorted(p.name for p in args.out.iterdir()))})")
     for key in ("rows", "cases", "rejected", "hospitals", "groups_with_cases", "stable_groups"):
         if key in summary:

@@ -22,6 +22,7 @@ import yaml
 from pandas.api.types import union_categoricals
 
 from drgsim.cases import DISCHARGE_TYPES, CaseBatch
+from drgsim.errors import DrgsimError
 from drgsim.kernels.rng import stream_key
 from drgsim.population.hospitals import HospitalTable
 from drgsim.records.importing import Imported, import_cases
@@ -33,6 +34,11 @@ from drgsim.scenario.schema import Coefficient, Generator, Scenario, Weights
 
 History = str | Path | pd.DataFrame
 TIERS = (3, 2, 1)
+#: Yearly admissions per bed that sizes a hospital whose beds are not given (about the
+#: generator's default for tier 2), and the beds from which a hospital counts as tier 3 or 2
+#: (医疗机构基本标准: 三级综合医院 500 张床以上, 二级 100–499 张) when tiers are inferred.
+ADMISSIONS_PER_BED = 30
+TIER_BEDS = ((3, 500), (2, 100))
 
 
 def calibrate(
@@ -41,6 +47,7 @@ def calibrate(
     *,
     out_dir: str | Path,
     tiers: Mapping[str, int] | None = None,
+    infer_tiers: bool = False,
     beds: Mapping[str, int] | None = None,
     column_map: Mapping[str, str] | None = None,
     encoding: str | None = None,
@@ -51,8 +58,11 @@ def calibrate(
 ) -> dict[str, Any]:
     """Calibrate from case tables (paths or DataFrames) and write the tables; returns the summary.
 
-    `tiers` (hospital id → 1–3) falls back to a `tier` column, then tier 2; `beds` (hospital
-    id → beds) sizes the hospitals of the fragment (else beds = yearly cases / 30).
+    `tiers` (hospital id → 1–3) falls back to a `tier` column; a hospital in neither is an
+    error, unless `infer_tiers`, which infers it from the hospital's beds (`infer_tier`).
+    `beds` (hospital id → beds) sizes the hospitals of the fragment; a hospital without is
+    assumed to have yearly cases / ADMISSIONS_PER_BED beds. What was inferred or assumed is
+    listed in the summary's `notes` (and `assumed`) and in the fragment's header.
     """
     t0 = time.perf_counter()
     sources = [history] if isinstance(history, str | Path | pd.DataFrame) else list(history)
@@ -69,7 +79,7 @@ def calibrate(
         for s in sources
     ]
     cases = _combine(imports)
-    hosp = _hospitals(cases, tiers, beds)
+    hosp, assumed, notes = _hospitals(cases, tiers, infer_tiers, beds, [i.source for i in imports])
     scn = Scenario(
         weights=Weights(trim_quantiles=trim_quantiles, min_cases=min_cases),
         coefficient=Coefficient(mode="blend"),
@@ -100,6 +110,7 @@ def calibrate(
     fragment = _fragment(gen, hosp, levels, shares, trim_quantiles, min_cases)
     (out / "scenario_fragment.yaml").write_text(
         "# drgsim calibrate: merge into a scenario (paths relative to this file)\n"
+        + "".join(f"# {note}\n" for note in notes)
         + yaml.safe_dump(fragment, allow_unicode=True, sort_keys=False),
         encoding="utf-8",
     )
@@ -116,6 +127,8 @@ def calibrate(
         "mean_cost_yuan": tariff.mean_cost,
         "base_points": base_points,
         "generator": gen,
+        "assumed": assumed,
+        "notes": notes,
         "wall_seconds": round(time.perf_counter() - t0, 3),
     }
     (out / "calibration.json").write_text(
@@ -143,34 +156,78 @@ def _sum_counts(imports: list[Imported]) -> dict[str, int]:
 
 
 def _hospitals(
-    cases: pd.DataFrame, tiers: Mapping[str, int] | None, beds: Mapping[str, int] | None
-) -> HospitalTable:
-    """A hospital table of the history's hospitals with their tiers (and beds when known)."""
+    cases: pd.DataFrame,
+    tiers: Mapping[str, int] | None,
+    infer_tiers: bool,
+    beds: Mapping[str, int] | None,
+    sources: list[str],
+) -> tuple[HospitalTable, dict[str, dict[str, int]], list[str]]:
+    """The history's hospitals with their tiers and beds; what was inferred or assumed; notes."""
     ids = [str(h) for h in cases["hospital"].cat.categories]
-    col_tier: dict[Any, int] = {}
-    if "tier" in cases:
-        col_tier = (
-            cases.groupby("hospital", observed=True)["tier"]
-            .agg(lambda s: int(s.mode().iloc[0]))
-            .to_dict()
-        )
-    tier = np.array(
-        [int((tiers or {}).get(h, col_tier.get(h, 2)) or 2) for h in ids], dtype=np.int8
-    )
+    given = dict(tiers or {})
+    if "tier" in cases:  # a hospital's most frequent tier of 1–3 (0: empty or not a number)
+        valid = cases[cases["tier"].between(1, 3)]
+        column = valid.groupby("hospital", observed=True)["tier"].agg(lambda s: s.mode().iloc[0])
+        given = {**{str(h): int(t) for h, t in column.items()}, **given}
     n = np.bincount(cases["hospital"].cat.codes.to_numpy(), minlength=len(ids))
-    n_years = max(cases["year"].nunique(), 1)
-    bed = np.array(
-        [int((beds or {}).get(h, max(1, round(n[i] / n_years / 30)))) for i, h in enumerate(ids)]
-    )
-    return HospitalTable(
+    yearly = n / max(cases["year"].nunique(), 1)
+    bed = {
+        h: int((beds or {}).get(h, max(1, round(yearly[i] / ADMISSIONS_PER_BED))))
+        for i, h in enumerate(ids)
+    }
+    assumed_beds = {h: bed[h] for h in ids if h not in (beds or {})}
+    for name, mapping in (("tiers", tiers), ("beds", beds)):
+        unknown = sorted(set(mapping or {}) - set(ids))
+        if unknown:
+            raise DrgsimError(
+                f"{name} {_some(unknown)}: no such hospital in {', '.join(sources)}; "
+                f"allowed: {_some(ids)}"
+            )
+    missing = [h for h in ids if h not in given]
+    if missing and not infer_tiers:
+        raise DrgsimError(
+            f"{', '.join(sources)}: no tier for hospital(s) {_some(missing)}: no tier column "
+            f"(医院等级) gives it; give every hospital's tier 1–3 (--tiers {missing[0]}=3,…), "
+            "or infer tiers from beds or yearly cases (--tiers infer)"
+        )
+    inferred = {h: infer_tier(bed[h]) for h in missing}
+    notes = []
+    if inferred:
+        shown = ", ".join(f"{h} {t}" for h, t in list(inferred.items())[:12])
+        more = f" and {len(inferred) - 12} more" if len(inferred) > 12 else ""
+        notes.append(
+            "tiers inferred from beds, given or assumed ("
+            f"{', '.join(f'tier {t} from {b}' for t, b in TIER_BEDS)}, else tier 1): {shown}{more}"
+        )
+    if assumed_beds:
+        shown = ", ".join(f"{h} {b}" for h, b in list(assumed_beds.items())[:12])
+        more = f" and {len(assumed_beds) - 12} more" if len(assumed_beds) > 12 else ""
+        notes.append(
+            f"beds not given: assumed yearly cases / {ADMISSIONS_PER_BED} ({shown}{more}), so "
+            f"their admissions per bed are {ADMISSIONS_PER_BED} by assumption "
+            "(generator.admissions_per_bed); give --beds H=N to calibrate it"
+        )
+    tier = np.array([given.get(h, inferred.get(h, 0)) for h in ids], dtype=np.int8)
+    table = HospitalTable(
         tuple(ids),
         tuple(ids),
         tier,
-        bed.astype(np.int64),
+        np.array([bed[h] for h in ids], dtype=np.int64),
         np.ones(len(ids)),
         np.zeros(len(ids)),
         n / max(n.sum(), 1),
     )
+    return table, {"tiers": inferred, "beds": assumed_beds}, notes
+
+
+def infer_tier(beds: int) -> int:
+    """The tier of a hospital with `beds` beds, by the bed thresholds of TIER_BEDS."""
+    return next((tier for tier, least in TIER_BEDS if beds >= least), 1)
+
+
+def _some(ids: list[str]) -> str:
+    """Up to five ids, and how many more."""
+    return ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
 
 
 def _weights(
