@@ -23,6 +23,7 @@ from drgsim.kernels.rng import (
     normal_pair_np,
     uniform,
     uniform_np,
+    uniform_reference,
 )
 from drgsim.population.generator import (
     SyntheticSource,
@@ -81,8 +82,9 @@ def test_jitted_uniform_equals_numpy_uniform_bit_for_bit(
 ) -> None:
     c = np.array(cases, dtype=np.int64)
     jit = _jit_uniform(np.uint64(key), kind, c, k)
-    ref = uniform_np(key, kind, c, k)
+    ref = uniform_reference(key, kind, c, k)
     assert jit.tobytes() == ref.tobytes()
+    assert uniform_np(key, kind, c, k).tobytes() == ref.tobytes()  # the array kernel's front
     assert np.all((ref >= 0.0) & (ref < 1.0))
 
 
@@ -104,6 +106,8 @@ def test_draws_outside_the_case_range_are_refused() -> None:
         uniform_np(1, Draw.COST, np.array([-1]))
     with pytest.raises(ValueError, match="case numbers"):
         uniform_np(1, Draw.COST, np.array([2**52], dtype=np.uint64))
+    with pytest.raises(ValueError, match="case numbers"):
+        uniform_reference(1, Draw.COST, np.array([-1]))
 
 
 # --- group -----------------------------------------------------------------------------------

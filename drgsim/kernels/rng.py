@@ -12,7 +12,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from drgsim.kernels.jit import inline
+from drgsim.kernels.jit import inline, kernel
 
 
 class Draw(IntEnum):
@@ -122,17 +122,42 @@ def normal(key: np.uint64, kind: int, case: int) -> float:
     return normal_pair(key, kind, case)[0]
 
 
+@kernel
+def uniforms(key, kind, cases, k):  # pragma: no cover - jitted
+    """Draw k of `kind` for each case of `cases` (int64): `uniform` over an array."""
+    out = np.empty(cases.shape[0], np.float64)
+    for i in range(cases.shape[0]):
+        out[i] = uniform(key, kind, cases[i], k)
+    return out
+
+
 def uniform_np(key: int, kind: int, cases: np.ndarray, k: int = 0) -> np.ndarray:
-    """Vectorised `uniform` in plain numpy: draw k of `kind` for each case of `cases`."""
-    c = np.asarray(cases)
-    if c.size and (c.min() < 0 or c.max() >= CASES):
-        raise ValueError(f"case numbers must lie in 0 … 2**{CASE_BITS} − 1 for random draws")
-    if not 0 <= kind < KINDS or not 0 <= k < DRAWS:
-        raise ValueError(f"draw kind {kind} or number {k} out of range")
+    """Draw k of `kind` for each case of `cases`: the checked front of the `uniforms` kernel."""
+    c = _checked_cases(key, kind, cases, k)
+    return uniforms(np.uint64(key), kind, c, k)
+
+
+def uniform_reference(key: int, kind: int, cases: np.ndarray, k: int = 0) -> np.ndarray:
+    """Vectorised `uniform` in plain numpy: the `uniforms` kernel's reference."""
+    c = _checked_cases(key, kind, cases, k)
     counter = (np.uint64(kind * DRAWS + k) << _SCASE) | c.astype(np.uint64)
     with np.errstate(over="ignore"):
         z = _mix_np(np.uint64(key) + counter * _GOLDEN)
     return (z >> _S11).astype(np.float64) * _INV53
+
+
+def _checked_cases(key: int, kind: int, cases: np.ndarray, k: int) -> np.ndarray:
+    """`cases` as int64 after checking the numbers, the kind and the draw are in range."""
+    c = np.ascontiguousarray(cases, dtype=np.int64)
+    if c.ndim != 1:
+        raise ValueError(f"case numbers must be one-dimensional, got shape {c.shape}")
+    if c.size and (c.min() < 0 or c.max() >= CASES):
+        raise ValueError(f"case numbers must lie in 0 … 2**{CASE_BITS} − 1 for random draws")
+    if not 0 <= kind < KINDS or not 0 <= k < DRAWS:
+        raise ValueError(f"draw kind {kind} or number {k} out of range")
+    if not 0 <= int(key) < 1 << 64:
+        raise ValueError(f"stream key {key} must be a 64-bit unsigned integer")
+    return c
 
 
 def normal_pair_np(key: int, kind: int, cases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
