@@ -26,7 +26,7 @@ other_hospitals:
 variants:
   repricing: {settlement.mode: repricing}
 """
-TABLES = ["catalogue", "hospital_month", "settlement", "region_year", "audit"]
+TABLES = ["catalogue", "hospital_month", "settlement", "region_year", "audit", "drg_margin"]
 LISTED = {
     "SW01": "汕尾市人民医院",
     "SW02": "汕尾市第二人民医院",

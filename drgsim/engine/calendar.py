@@ -14,6 +14,7 @@ from drgsim.acts import RECODED_BITS
 from drgsim.cases import CaseBatch
 from drgsim.engine import rows
 from drgsim.engine.books import YearBooks
+from drgsim.engine.drg_totals import DrgTotals
 from drgsim.engine.inspection import Inspections
 from drgsim.engine.readmission import ReadmissionWindow
 from drgsim.engine.rows import Tables
@@ -93,6 +94,7 @@ class YearState:
     tariff: Tariff
     totals: YearTotals
     window: ReadmissionWindow
+    drg: DrgTotals  # the final claims per fund × hospital × DRG (profit and loss by DRG)
 
 
 class Simulation:
@@ -199,7 +201,8 @@ class Simulation:
         window = ReadmissionWindow(
             self.scn.readmission.window_days, self.scn.readmission.factor, n_h, self.exempt, n_f
         )
-        return YearState(y, funds, tariff, totals, window)
+        drg = DrgTotals(n_f, n_h, self.cat.n_drg)
+        return YearState(y, funds, tariff, totals, window, drg)
 
     def _open_fund(self, y: int, f: int) -> FundYear:
         """Fund f's budget, reserve and month budgets in year y (spec §3, §4)."""
@@ -278,9 +281,11 @@ class Simulation:
         return {"fund": np.full(n, self.funds[f], dtype=object), **block}
 
     def _write_cases(self, year: YearState, claims: PricedBatch) -> None:
-        """A month has left the readmission window: its case rows are final and can be written."""
+        """A month has left the readmission window: its claims are final, summed per DRG, and
+        its case rows can be written."""
+        final = claims.final_points(self.scn.readmission.factor)
+        year.drg.add(claims, final)
         if self.keep_cases:
-            final = claims.final_points(self.scn.readmission.factor)
             cal = self._calendar_year(year.index)
             block = rows.case_rows(
                 cal, claims, final, self.cat, self.hospitals, self.source.record_ids
@@ -374,6 +379,7 @@ class Simulation:
         paid = rows.Paid.over(
             results, [f.prepaid for f in year.funds], [f.withheld for f in year.funds]
         )
+        fixed_cost = fixed_cost_yuan(self.baseline_charges[year.index], scn.cost.variable_share)
         self.tables.settlement.append(
             rows.settlement_rows(
                 cal,
@@ -387,7 +393,18 @@ class Simulation:
                 paid.withheld_fen,
                 paid,
                 self._act_rates(),
-                fixed_cost_yuan(self.baseline_charges[year.index], scn.cost.variable_share),
+                fixed_cost,
+                scn.cost.variable_share,
+            )
+        )
+        self.tables.drg_margin.append(
+            rows.drg_margin_rows(
+                cal,
+                self.hospitals,
+                self.cat,
+                year.drg,
+                [r.final_fen for r in results],
+                fixed_cost,
                 scn.cost.variable_share,
             )
         )

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from drgsim.cases import DISCHARGE_TYPES, act_names
+from drgsim.engine.drg_totals import DrgTotals
 from drgsim.engine.year_totals import TALLY_COLUMNS, TALLY_ROWS, PricedBatch
 from drgsim.kernels.price import CLASS_NAMES
 from drgsim.population.hospitals import HospitalTable
@@ -33,6 +34,7 @@ class Tables:
     catalogue: Rows = field(default_factory=list)
     cases: Rows = field(default_factory=list)
     audit: Rows = field(default_factory=list)
+    drg_margin: Rows = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -300,3 +302,85 @@ def case_rows(
         "caught": claims.caught,
         "deducted_points": claims.deducted,
     }
+
+
+#: The DRG column of a hospital's row without claims in a year (its fixed cost, any payment).
+NO_CLAIMS = "-"
+
+
+def drg_margin_rows(
+    year: int,
+    hospitals: HospitalTable,
+    cat: Catalogue,
+    totals: DrgTotals,
+    final_fen: list[np.ndarray],
+    fixed_cost: np.ndarray,
+    variable_share: float,
+) -> dict[str, Any]:
+    """Profit and loss by DRG 病组盈亏: each hospital's year by billed DRG, over every fund.
+
+    Cases, charges and patient payments are the DRG's claims'. Its fund payment is, in each
+    fund, its share of the hospital's final payment there by points (costs.payment_by_points_fen),
+    summed over the funds, so the rows add up to settlement.parquet's `final_fen` to the fen.
+    Its cost is the variable cost of the cases it treated plus its share of the hospital's fixed
+    cost by their charges (costs.fixed_by_charges_yuan). A hospital without claims in a fund
+    that pays it anything, or without claims at all, has a row with DRG `-` that carries that
+    payment or its fixed cost. `final_fen` holds each fund's payments per hospital.
+    """
+    n_h, n_g = hospitals.n, cat.n_drg
+    fund, hosp, drg, sums = totals.cells()
+    paid = np.asarray(final_fen, dtype=np.int64).reshape(-1, n_h)
+    has = np.zeros(paid.shape, dtype=bool)
+    has[fund, hosp] = True
+    first = (np.arange(paid.shape[0]) == 0)[:, None]
+    extra_f, extra_h = np.nonzero((~has & (paid != 0)) | (~has.any(axis=0) & first))
+    fund, hosp = np.append(fund, extra_f), np.append(hosp, extra_h)
+    drg = np.append(drg, np.full(extra_f.size, n_g + 1))
+    sums = np.vstack([sums, np.zeros((extra_f.size, sums.shape[1]))])
+    charges, oop, points, deducted = sums[:, 1], sums[:, 3], sums[:, 4], sums[:, 5]
+    final = np.zeros(fund.size, dtype=np.int64)
+    for rows_of in _groups(fund * n_h + hosp):  # each fund's payment to a hospital, by points
+        f, h = int(fund[rows_of[0]]), int(hosp[rows_of[0]])
+        final[rows_of] = costs.payment_by_points_fen(
+            int(paid[f, h]), oop[rows_of], points[rows_of], deducted[rows_of], charges[rows_of]
+        )
+    # the funds' rows of a hospital and DRG become one
+    cell, at = np.unique(hosp * (n_g + 2) + drg, return_inverse=True)
+    merged = np.stack(
+        [np.bincount(at, weights=sums[:, k], minlength=cell.size) for k in range(sums.shape[1])],
+        axis=1,
+    )
+    paid_fen = np.zeros(cell.size, dtype=np.int64)
+    np.add.at(paid_fen, at, final)
+    hosp, drg = cell // (n_g + 2), cell % (n_g + 2)
+    cases, charges, borne, oop, points, deducted = (merged[:, k] for k in range(merged.shape[1]))
+    fixed = np.zeros(cell.size)
+    for rows_of in _groups(hosp):
+        fixed[rows_of] = costs.fixed_by_charges_yuan(
+            float(fixed_cost[hosp[rows_of[0]]]), borne[rows_of], cases[rows_of]
+        )
+    payment = paid_fen / 100.0 + oop
+    cost = costs.variable_cost_yuan(borne, variable_share) + fixed
+    codes = np.concatenate([cat.drg, ["0000", NO_CLAIMS]]).astype(object)
+    return {
+        "year": np.full(cell.size, year),
+        "hospital": np.asarray(hospitals.ids, dtype=object)[hosp],
+        "drg": codes[drg],
+        "cases": np.rint(cases).astype(np.int64),
+        "charges_yuan": charges,
+        "oop_yuan": oop,
+        "net_points": points - deducted,
+        "final_fen": paid_fen,
+        "payment_yuan": payment,
+        "fixed_cost_yuan": fixed,
+        "cost_yuan": cost,
+        "margin_yuan": payment - cost,
+    }
+
+
+def _groups(key: np.ndarray) -> list[np.ndarray]:
+    """The row indices of each value of `key`, in the order of the values."""
+    if key.size == 0:
+        return []
+    order = np.argsort(key, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(key[order])) + 1)

@@ -36,6 +36,13 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Point value, case-mix index and act rates over the years (band: range over "
         "{reps} replications)",
     ),
+    "title.drg_losses": (
+        "{year}年各试点医院亏损最多的病组（病组盈亏，基线，{reps}次重复均值，95%区间）",
+        "DRGs that lose most in each pilot hospital, {year} (margin by DRG, baseline, mean of "
+        "{reps} replications, 95% intervals)",
+    ),
+    "axis.drg_margin": ("病组盈亏（万元）", "Margin of the DRG (10,000 yuan)"),
+    "drg.bar": ("{drg}（{cases:.0f}例）", "{drg} ({cases:.0f} cases)"),
     # Axis labels, with units.
     "axis.month": ("月份", "Month"),
     "axis.year": ("年份", "Year"),
@@ -438,6 +445,8 @@ def all_strings(lang: str) -> list[str]:
         **{k: "1.0 万元" for k in ("budget_yuan", "paid_yuan", "kept_yuan")},
         **{k: "+1.0%" for k in ("margin_share", "change_share", "caught_share", "paid_share")},
         **{k: 1.5 for k in ("base_pv", "variant_pv", "done", "reviewed", "caught", "cleared")},
+        "drg": "FM19",
+        "cases": 12.0,
     }
     out = [text(key, lang, **sample) for key in _TEXT]
     if lang == "zh":

@@ -15,7 +15,7 @@ from drgsim.errors import DrgsimError
 from drgsim.records.outdir import staged
 from drgsim.scenario.schema import Scenario
 
-TABLES = ("catalogue", "hospital_month", "settlement", "region_year", "audit")
+TABLES = ("catalogue", "hospital_month", "settlement", "region_year", "audit", "drg_margin")
 #: Tables a run writes when it has them (cases asked for, variants, a replay, several funds).
 EXTRA_TABLES = ("cases", "comparison", "rejected", "fund_settlement")
 
@@ -44,6 +44,7 @@ class Result:
     audit: pd.DataFrame = field(default_factory=pd.DataFrame)
     tables: tuple[str, ...] = TABLES
     fund_settlement: pd.DataFrame | None = None  # fund × hospital × year, with several funds
+    drg_margin: pd.DataFrame = field(default_factory=pd.DataFrame)  # hospital × DRG 病组盈亏
 
     def __repr__(self) -> str:
         ry = self.region_year

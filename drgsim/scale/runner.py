@@ -203,6 +203,7 @@ def run(
         rejected,
         fund_settlement=_frame(collected, "fund_settlement", multi) if len(scn.funds) > 1 else None,
         audit=frames["audit"],
+        drg_margin=frames["drg_margin"],
     )
 
 
