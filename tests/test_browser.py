@@ -68,7 +68,7 @@ def test_every_figure_loads_with_no_console_errors(report: Path, tmp_path: Path)
     body = re.search(r"<body([^>]*)>", done.stdout)
     assert body is not None
     figures = len(list((report.parent / "plots").glob("*.png")))
-    assert figures == 5
+    assert figures == 6  # the five of plots.FIGURES and the DRGs that lose most
     assert f'data-figures="{figures}"' in body.group(1)
     assert f'data-loaded="{figures}"' in body.group(1)
     assert console(done.stderr) == []
