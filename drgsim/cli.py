@@ -176,7 +176,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Rebuild OUTDIR/report.html and OUTDIR/plots/ (--lang zh), or "
         "OUTDIR/report.en.html and OUTDIR/plots/en/ (--lang en); the other language's are kept.",
     )
-    report.add_argument("outdir", type=Path, help="an output directory of drgsim run")
+    report.add_argument(
+        "outdir", type=Path, help="an output directory of drgsim run or drgsim sweep"
+    )
     report.add_argument("--lang", choices=("zh", "en"), default="zh", help="language")
     report.set_defaults(func=_cmd_report)
 
@@ -576,6 +578,9 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         progress.close()
     mark_compiled()
     if not args.quiet:
+        from drgsim.present.response_table import response_text
+
+        print(response_text(table, list(grid)))
         print(f"wrote {out}/ ({table.attrs['tasks_run']} task(s) run)")
     return 0
 
@@ -664,9 +669,11 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from drgsim.present.report import PAGES, build_report
+    from drgsim.present.sweep_report import build_sweep_report, is_sweep
 
+    build = build_sweep_report if is_sweep(args.outdir) else build_report
     try:
-        path = build_report(args.outdir, args.lang)
+        path = build(args.outdir, args.lang)
     except OSError as exc:
         raise DrgsimError(
             f"{args.outdir}: {exc.filename or 'writing'}: {exc.strerror or exc}; "

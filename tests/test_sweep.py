@@ -136,10 +136,12 @@ def test_the_yaml_sweep_section_and_the_command_line(tmp_path: Path, capsys) -> 
     assert tables["manifest"]["grid"] == GRID
     assert tables["points"].shape == (4, 3)
     assert len(tables["settlement"]) == 4 * 2 * 7
-    assert {p.name for p in (out / "plots").iterdir()} == {f"{k}.png" for k in GRID}
+    figures = {f"{k}.{m}.png" for k in GRID for m in ("point_value", "final_fen", "margin_yuan")}
+    assert {p.name for p in (out / "plots").glob("*.png")} == figures
+    assert {p.name for p in (out / "plots" / "en").glob("*.png")} == figures
     summary = tables["summary"]
     assert set(summary["metric"]) >= {"point_value", "final_fen"}
-    assert set(summary["entity"]) >= {"region 职工", "region 居民", "SW01"}  # Shanwei's funds
+    assert set(summary["entity"]) >= {"region 职工", "region 居民", "SW01", "T1", "T2"}
     args = [
         "sweep",
         str(path),
@@ -153,3 +155,104 @@ def test_the_yaml_sweep_section_and_the_command_line(tmp_path: Path, capsys) -> 
     assert main(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("drgsim: error: --grid audit.sample_rate=2")
+
+
+T975_1 = 12.706204736174698  # Student's t, 97.5th percentile, 1 degree of freedom (tables)
+
+
+def test_the_response_table_is_the_mean_of_the_parts_per_hospital_group(tmp_path: Path) -> None:
+    """Each cell of the response table against means computed here from the Parquet parts:
+    a listed hospital's own payment, the generated hospitals of a tier summed, each fund's
+    point value; bounds at mean ± t × sd / √n."""
+    import math
+
+    from drgsim.present.response_table import response_table
+
+    table = sweep(SMALL, GRID, out=tmp_path, workers=0, plots=False)
+    got = response_table(table, list(GRID))
+    points = pd.read_parquet(tmp_path / "points.parquet")
+    assert len(got) == len(points) == 4
+    for _, point in points.iterrows():
+        i = int(point["point"])
+        row = got.loc[(point["settlement.prepay_share"], point["audit.sample_rate"])]
+        st = pd.concat(
+            pd.read_parquet(tmp_path / "settlement" / f"point={i}" / f"rep={r}.parquet")
+            for r in range(2)
+        )
+        ry = pd.concat(
+            pd.read_parquet(tmp_path / "region_year" / f"point={i}" / f"rep={r}.parquet")
+            for r in range(2)
+        )
+        tier1 = st[st["hospital"].str.startswith("T1-")].groupby("replication")["final_fen"].sum()
+        sw01 = st[st["hospital"] == "SW01"].set_index("replication")["margin_yuan"]
+        pv = ry[ry["fund"] == "居民"].set_index("replication")["point_value"]
+        for metric, entity, values, unit in (
+            ("final_fen", "T1", tier1, 1e6),
+            ("margin_yuan", "SW01", sw01, 1e4),
+            ("point_value", "region 居民", pv, 1.0),
+        ):
+            a, b = (float(v) / unit for v in values.sort_index())
+            mean, sd = (a + b) / 2, abs(a - b) / math.sqrt(2)
+            assert row[(metric, entity, "mean")] == pytest.approx(mean, rel=1e-12)
+            half = T975_1 * sd / math.sqrt(2)  # drgsim's table of t has 5 significant digits
+            assert row[(metric, entity, "hi")] - mean == pytest.approx(half, rel=1e-4, abs=1e-9)
+            assert mean - row[(metric, entity, "lo")] == pytest.approx(half, rel=1e-4, abs=1e-9)
+    tiers = {e for _, e, _ in got.columns if e.startswith("T")}
+    assert tiers == {"T1", "T2"}  # every hospital group: listed hospitals and the tiers' others
+
+
+def test_a_sweep_prints_its_response_and_reports_it_in_both_languages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import re
+    from html.parser import HTMLParser
+
+    path = tmp_path / "small.yaml"
+    path.write_text(YAML.split("sweep:")[0], encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["sweep", str(path), "--out", str(out), "--workers", "0"]
+    assert main([*args, "--grid", "audit.sample_rate=0.01,0.3"]) == 0
+    printed = capsys.readouterr().out
+    assert "Sweep response, 2021" in printed and "SW01" in printed and "居民 fund" in printed
+    assert re.search(r"^0\.30?\s+\S", printed, re.M)  # a row per grid point
+
+    class Page(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.images: list[str] = []
+            self.tables = 0
+            self.cells: list[str] = []
+            self.lang = ""
+            self._in_cell = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = dict(attrs)
+            self.lang = a.get("lang") or self.lang if tag == "html" else self.lang
+            self.images += [a.get("src") or ""] if tag == "img" else []
+            self.tables += tag == "table"
+            self._in_cell = tag == "td"
+
+        def handle_data(self, data: str) -> None:
+            if self._in_cell:
+                self.cells.append(data)
+
+    summary = pd.read_parquet(out / "summary.parquet")
+    sw01 = summary[(summary["entity"] == "SW01") & (summary["metric"] == "final_fen")]
+    for name, folder, lang in (
+        ("report.html", "plots", "zh-CN"),
+        ("report.en.html", "plots/en", "en"),
+    ):
+        page = Page()
+        text = (out / name).read_text("utf-8")
+        page.feed(text)
+        assert page.lang == lang
+        assert len(page.images) == len(list((out / folder).glob("*.png"))) == 3
+        assert all(src.startswith("data:image/png;base64,") for src in page.images)
+        assert page.tables >= 4  # the grid and a response table per metric
+        for mean in sw01["mean"] / 1e6:
+            assert any(c.startswith(f"{mean:,.1f} [") for c in page.cells)
+        assert "http://" not in text and "https://" not in text
+    (out / "report.en.html").unlink()
+    assert main(["report", str(out), "--lang", "en"]) == 0
+    assert (out / "report.en.html").is_file()
+    assert "report.en.html" in capsys.readouterr().out

@@ -105,6 +105,38 @@ _TEXT: dict[str, tuple[str, str]] = {
     # Hospital groups.
     "group.other_tier": ("其他{tier_zh}医院（{count}家）", "Other tier-{tier} hospitals ({count})"),
     "group.generated": ("{tier_zh}医院{num}", "Tier-{tier} hospital {num}"),
+    # A sweep's response table, figures and page.
+    "sweep.region": ("全市", "Region"),
+    "sweep.fund": ("{fund}基金", "{fund} fund"),
+    "sweep.table_title": (
+        "参数扫描响应表：{year}年，均值 ±95%区间半宽（{reps}次重复）",
+        "Sweep response, {year}: mean ±95% half-interval over {reps} replications",
+    ),
+    "sweep.metric.point_value": ("年终点值（元/点）", "Year-end point value (yuan per point)"),
+    "sweep.metric.final_fen": (
+        "各医院组结算额（万元）",
+        "Final payment by hospital group (10,000 yuan)",
+    ),
+    "sweep.metric.margin_yuan": ("各医院组盈亏（万元）", "Margin by hospital group (10,000 yuan)"),
+    "sweep.title": (
+        "{metric}随 {swept} 的变化（{year}年，均值与95%区间，{reps}次重复）",
+        "{metric} against {swept}, {year} (mean and 95% interval, {reps} replications)",
+    ),
+    "sweep.held": ("其余参数固定：{held}", "other keys held at {held}"),
+    "sweep.page_title": ("参数扫描：{scenario}", "Sweep: {scenario}"),
+    "sweep.lead": (
+        "情景 {scenario} 的方案“{variant}”，在 {points} 个参数组合上各运行 {reps} 次重复；"
+        "同一重复在各组合下病人相同，差异来自参数本身。",
+        "Variant '{variant}' of scenario {scenario}, run at {points} grid points with {reps} "
+        "replications each; a replication sees the same patients at every point, so the "
+        "differences are the keys' doing.",
+    ),
+    "sweep.grid": ("扫描的参数", "Swept keys"),
+    "sweep.figures": ("响应图", "Response figures"),
+    "sweep.tables": ("响应表", "Response tables"),
+    "sweep.run": ("运行信息", "Run"),
+    "sweep.col.key": ("参数", "key"),
+    "sweep.col.values": ("取值", "values"),
     "footer": (
         "情景 {scenario} · 随机种子 {seed} · {reps}次重复 · drgsim {version}",
         "scenario {scenario} · seed {seed} · {reps} replications · drgsim {version}",
@@ -441,6 +473,10 @@ def all_strings(lang: str) -> list[str]:
         "fund": "职工",
         "interval": "（95%区间）",
         "kept": "调剂金留存",
+        "swept": "audit.sample_rate",
+        "metric": "年终点值",
+        "held": "audit.penalty.upcoding=2",
+        "points": 15,
         **{k: "+1.0 万元" for k in ("margin_yuan", "change_yuan", "recovered_yuan")},
         **{k: "1.0 万元" for k in ("budget_yuan", "paid_yuan", "kept_yuan")},
         **{k: "+1.0%" for k in ("margin_share", "change_share", "caught_share", "paid_share")},

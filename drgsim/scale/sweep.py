@@ -6,7 +6,8 @@ Layout of a sweep directory `OUT`::
     points.parquet                              one row per grid point: point, each key's value
     <table>/point=<i>/rep=<r>.parquet           one part per task, for table in TABLES
     summary.parquet                             means and 95% intervals per point (long format)
-    plots/<key>.png                             one response plot per swept key
+    plots/<key>.<metric>.png, plots/en/…        response figures per swept key, zh and en
+    report.html, report.en.html                 the sweep's report page, zh and en
 
 Seeding: a task is `simulate(Job)` for the grid point's scenario and replication `r`. drgsim draws
 every random stream from `SeedSequence(seed, spawn_key=(r, year, month, stream))`, which does not
@@ -229,12 +230,8 @@ def sweep(
         else:
             _run_dask(tasks, cat, n_workers, scheduler, progress)
     tables = read_sweep(out)
-    table = summary(tables, scn)
+    table = summary(tables)
     table.to_parquet(out / "summary.parquet", index=False)
-    if plots:
-        from drgsim.present.response import plot
-
-        plot(table, grid, out / "plots")
     manifest |= {
         "status": "complete",
         "tasks_total": len(pts) * reps,
@@ -244,6 +241,11 @@ def sweep(
         "wall_seconds": round(time.perf_counter() - t0, 3),
     }
     _write_json(out / MANIFEST, manifest)
+    if plots:  # the response figures and the report page, in Chinese and in English
+        from drgsim.present.sweep_report import build_sweep_report
+
+        for lang in ("zh", "en"):
+            build_sweep_report(out, lang)
     table.attrs["tasks_run"] = len(tasks)
     return table
 
@@ -378,28 +380,47 @@ def read_sweep(out: str | Path) -> dict[str, Any]:
     return result
 
 
-def summary(tables: Mapping[str, Any], scn: Scenario) -> pd.DataFrame:
-    """Per point × year: mean and 95% interval of the point value, the region's payments (each
-    fund's, with several) and each listed hospital's final payment and margin, over replications."""
+def summary(tables: Mapping[str, Any]) -> pd.DataFrame:
+    """Per point × year: mean and 95% interval over replications of the point value and the
+    region's payments (each fund's, with several), and of each hospital group's final payment
+    and margin: every listed hospital on its own, the generated ones summed per tier."""
     import pandas as pd
 
     from drgsim.present.comparison import t975
+    from drgsim.present.labels import is_generated
 
     ry = tables["region_year"]
     # the region's books, or each fund's where there are several (their point values differ)
     region = ry.assign(entity="region" if "fund" not in ry.columns else "region " + ry["fund"])
-    pilots = tables["settlement"][tables["settlement"]["hospital"].isin(list(scn.hospitals))]
-    pilots = pilots.rename(columns={"hospital": "entity"})
+    st = tables["settlement"]
+    groups = pd.DataFrame()
+    if not st.empty:
+        key = [
+            f"T{t}" if is_generated(str(h)) else str(h)
+            for h, t in zip(st["hospital"], st["tier"], strict=True)
+        ]
+        groups = (
+            st.assign(entity=key)
+            .groupby(["point", "replication", "year", "entity"], sort=False)
+            .agg(
+                final_fen=("final_fen", "sum"),
+                margin_yuan=("margin_yuan", "sum"),
+                name=("name", "first"),
+                tier=("tier", "first"),
+                hospitals=("hospital", "nunique"),
+            )
+            .reset_index()
+        )
     parts = []
     for frame, metrics in (
         (region, ("point_value", "paid_fen", "retained_fen")),
-        (pilots, ("final_fen", "margin_yuan")),
+        (groups, ("final_fen", "margin_yuan")),
     ):
         if frame.empty:
             continue
         for metric in metrics:
-            g = frame.groupby(["point", "year", "entity"], sort=True)[metric]
-            stats = g.agg(["count", "mean", "std"]).reset_index()
+            g = frame.groupby(["point", "year", "entity"], sort=False)
+            stats = g[metric].agg(["count", "mean", "std"]).reset_index()
             half = [
                 t975(int(n) - 1) * s / math.sqrt(n) if n > 1 else math.nan
                 for n, s in zip(stats["count"], stats["std"], strict=True)
@@ -407,6 +428,9 @@ def summary(tables: Mapping[str, Any], scn: Scenario) -> pd.DataFrame:
             stats["lo"] = stats["mean"] - half
             stats["hi"] = stats["mean"] + half
             stats.insert(3, "metric", metric)
+            if frame is groups:  # what the labels need: a hospital's name, a group's tier and size
+                about = g[["name", "tier", "hospitals"]].first().reset_index()
+                stats = stats.merge(about, on=["point", "year", "entity"])
             parts.append(stats.drop(columns="std").rename(columns={"count": "replications"}))
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     points = tables["points"]
