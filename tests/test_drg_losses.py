@@ -97,3 +97,25 @@ def test_the_report_embeds_the_figure(run_dir: Path) -> None:
     page = build_report(run_dir, "zh").read_text(encoding="utf-8")
     assert "id='fig-drg_losses'" in page
     assert (run_dir / "plots" / "drg_losses.svg").is_file()
+
+
+def test_many_regions_count_each_region_s_generated_hospitals_in_their_tier_s_label() -> None:
+    st = pd.DataFrame(
+        {"region": ["A", "B", "B"], "hospital": ["T2-01", "T2-01", "T2-02"], "tier": [2, 2, 2]}
+    )
+    dm = pd.DataFrame(
+        {
+            "region": ["A", "B"],
+            "variant": "baseline",
+            "replication": 0,
+            "year": 2021,
+            "hospital": ["T2-01", "T2-02"],
+            "drg": "AA11",
+            "cases": 3,
+            "margin_yuan": [-4.0, -6.0],
+        }
+    )
+    ry = pd.DataFrame({"variant": ["baseline"], "replication": [0], "year": [2021]})
+    out = group_losses({"settlement": st, "drg_margin": dm, "region_year": ry}, "en")
+    assert out["label"].tolist() == [labels.other_tier(2, 3, "en")]
+    assert out["margin"].tolist() == [-10.0]

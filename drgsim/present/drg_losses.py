@@ -105,9 +105,10 @@ def write(tables: dict[str, Any], folder: Path, lang: str) -> list[Path]:
 
 def _groups(st: pd.DataFrame, lang: str) -> dict[str, tuple[str, str]]:
     """Each hospital's group key and label: a listed hospital on its own, generated ones by tier."""
-    names = st.drop_duplicates("hospital").set_index("hospital")
-    generated = [h for h in names.index if labels.is_generated(str(h))]
-    per_tier = names.loc[generated, "tier"].value_counts() if generated else pd.Series(dtype=int)
+    each = st.drop_duplicates([c for c in ("region", "hospital") if c in st.columns])
+    generated = each[[labels.is_generated(str(h)) for h in each["hospital"]]]
+    per_tier = generated["tier"].value_counts()  # hospitals, in every region
+    names = each.drop_duplicates("hospital").set_index("hospital")
     out = {}
     for h, row in names.iterrows():
         tier = int(row["tier"])
