@@ -519,7 +519,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         progress.close()
         mark_compiled()
         note_source(result, args.scenario, overrides)  # as drgsim.run(..., out=) does
-        write(result, stage, lang=args.lang, report=not args.no_report)
+        from drgsim.scale.explain import write_waterfall
+
+        write(result, stage, lang=args.lang, report=not args.no_report, explain=write_waterfall)
     try:
         if "rejected" in result.manifest:
             counts = result.manifest["rejected"]
@@ -670,9 +672,13 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from drgsim.present.report import PAGES, build_report
     from drgsim.present.sweep_report import build_sweep_report, is_sweep
+    from drgsim.scale.explain import write_waterfall
 
     build = build_sweep_report if is_sweep(args.outdir) else build_report
     try:
+        have = (args.outdir / "manifest.json").is_file() and not is_sweep(args.outdir)
+        if have and not (args.outdir / "explain.json").is_file():  # a run without the waterfall
+            write_waterfall(args.outdir)
         path = build(args.outdir, args.lang)
     except OSError as exc:
         raise DrgsimError(

@@ -69,6 +69,7 @@ def test_a_run_exits_0_and_writes_the_manifest_and_every_table(first_run) -> Non
     names = sorted(p.name for p in out.iterdir())
     expected = ["manifest.json", "cases.parquet", "comparison.parquet", "plots", "report.html"]
     expected.append("fund_settlement.parquet")  # Shanwei settles two funds
+    expected.append("explain.json")  # the report's waterfall (drgsim explain --hospital)
     assert names == sorted([*expected, *(f"{t}.parquet" for t in TABLES)])
 
 

@@ -43,6 +43,25 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "axis.drg_margin": ("病组盈亏（万元）", "Margin of the DRG (10,000 yuan)"),
     "drg.bar": ("{drg}（{cases:.0f}例）", "{drg} ({cases:.0f} cases)"),
+    "title.waterfall": (
+        "结算额与盈亏为何变化：变化最大的医院相对基线的逐项分解（{year}年，第1次重复）",
+        "Why payment and margin moved: the hospital that changed most, against the baseline, "
+        "part by part ({year}, replication 1)",
+    ),
+    # drgsim explain --hospital: the parts of a change (docs/explain.md).
+    "explain.volume": ("病例数量", "Volume"),
+    "explain.case_mix": ("病例组合", "Case mix"),
+    "explain.cost_per_case": ("例均成本", "Cost per case"),
+    "explain.coding": ("编码（套高）", "Coding (upcoding)"),
+    "explain.point_value": ("点值", "Point value"),
+    "explain.deductions": ("审核扣减", "Deductions"),
+    "explain.incentive": ("鼓励系数", "Incentive coefficient"),
+    "explain.reserve": ("调剂金", "Reserve"),
+    "explain.fixed_cost": ("固定成本", "Fixed cost"),
+    "explain.total": ("合计", "Total"),
+    "explain.payment": ("结算额变化", "Change in payment"),
+    "explain.margin": ("盈亏变化", "Change in margin"),
+    "explain.subject": ("{who}：{variant}方案相对基线", "{who}: {variant} against the baseline"),
     # Axis labels, with units.
     "axis.month": ("月份", "Month"),
     "axis.year": ("年份", "Year"),

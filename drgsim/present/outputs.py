@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,12 +79,22 @@ def default_lang(region_name: str) -> str:
 
 
 def write(
-    result: results.Result, directory: Path, *, lang: str | None, report: bool = True
+    result: results.Result,
+    directory: Path,
+    *,
+    lang: str | None,
+    report: bool = True,
+    explain: Callable[[Path], Any] | None = None,
 ) -> None:
-    """Write manifest.json, the tables and (with `report`) the figures and report into `directory`."""
+    """Write manifest.json, the tables and (with `report`) the figures and report into `directory`.
+
+    `explain` (drgsim.scale.explain.write_waterfall) writes the report's waterfall data first.
+    """
     results.write_tables(result, directory)
     shutil.rmtree(directory / ".parts", ignore_errors=True)  # streamed case parts, now collected
     if report:
+        if explain is not None:
+            explain(directory)
         from drgsim.present.report import build_report
 
         lang = lang or default_lang(result.scenario.region.name)

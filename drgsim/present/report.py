@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from drgsim.present import drg_losses, findings, fonts, labels, plots
+from drgsim.present import drg_losses, findings, fonts, labels, plots, waterfall
 from drgsim.present.findings_text import sentence as finding_sentence
 from drgsim.present.parameters import as_text, parameter_table, parameters
 from drgsim.present.summary import BUDGET_PARTS, budget_parts, per_region, totals
@@ -76,6 +76,7 @@ def build_report(out_dir: Path, lang: str = "zh") -> Path:
     tables = read(out_dir)
     paths = plots.make_figures(tables, out_dir, lang, folder)
     paths += drg_losses.write(tables, out_dir / folder, lang)
+    paths += waterfall.make_figure(tables, out_dir, lang, folder)  # explain.json's, if written
     page = render(tables, [p for p in paths if p.suffix == ".png"], lang)
     target = out_dir / name
     tmp = out_dir / f".{name}.tmp"

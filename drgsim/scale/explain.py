@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Any
 
 from drgsim.errors import DrgsimError
-from drgsim.present import explain_case, explain_hospital
+from drgsim.present import explain_case, explain_hospital, waterfall
 from drgsim.scale.evidence import claims, open_run
 
 
@@ -78,3 +80,41 @@ def _some(names: list[str], most: int = 12) -> str:
     """A list of names, cut after `most`."""
     shown = ", ".join(names[:most])
     return shown + (f", … ({len(names)} in all)" if len(names) > most else "")
+
+
+def write_waterfall(out: Path) -> Path:
+    """explain.json in `out`: the decomposition of the hospital whose payment moved most.
+
+    That is, of every variant's hospitals in replication 0 and the last year, the one whose
+    final payment differs most from the baseline's; the report draws it as a waterfall
+    (drgsim.present.waterfall). When the run cannot be explained (one variant only, many
+    regions, its scenario gone) the file says why instead.
+    """
+    target = Path(out) / waterfall.FILE
+    try:
+        pick = _most_moved(open_run(Path(out)))
+        answer: dict[str, Any] = (
+            {"skipped": "the run has no variant"}
+            if pick is None
+            else hospital(Path(out), pick[0], variants=[pick[1]], year=pick[2])[0]
+        )
+    except DrgsimError as exc:
+        answer = {"skipped": str(exc).splitlines()[0]}
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(json.dumps(answer, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+def _most_moved(run: Any) -> tuple[str, str, int] | None:
+    """(hospital, variant, year) of the largest change in final payment, replication 0."""
+    st = run.tables["settlement"]
+    year = int(st["year"].max())
+    last = st[(st["replication"] == 0) & (st["year"] == year)]
+    base = last[last["variant"] == "baseline"].set_index("hospital")["final_fen"]
+    others = last[last["variant"] != "baseline"]
+    if others.empty:
+        return None
+    change = (others["final_fen"] - others["hospital"].map(base)).abs()
+    row = others.loc[change.idxmax()]
+    return str(row["hospital"]), str(row["variant"]), year

@@ -126,13 +126,14 @@ def run(
             note_source(result, scenario, changes)
             return result
         from drgsim.records.outdir import check_out, staged
+        from drgsim.scale.explain import write_waterfall
 
         out = Path(out)
         check_out(out, force, flag="out")
         with staged(out, force) as stage:
             result = as_result(runner.run(scn, case_dir=stage / ".parts", **options))
             note_source(result, scenario, changes)
-            write(result, stage, lang=lang, report=report)
+            write(result, stage, lang=lang, report=report, explain=write_waterfall)
         return result
     finally:
         close = getattr(show, "close", None)

@@ -1,0 +1,67 @@
+"""The report's waterfall: explain.json written with the report, drawn as one step per part."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from drgsim.cli import main
+from drgsim.present.waterfall import steps
+
+CATALOGUE = str(Path(__file__).resolve().parent / "golden" / "catalogue.csv")
+
+
+def _city(variants: dict[str, object]) -> dict[str, object]:
+    return {
+        "name": "waterfall",
+        "seed": 4,
+        "years": 1,
+        "replications": 1,
+        "catalogue": {"source": CATALOGUE},
+        "weights": {"overrides": {"ES25": 0.5, "FM19": 2.0, "IB19": 4.0}},
+        "region": {"admissions": 150},
+        "hospitals": {"H0": {"tier": 3, "beds": 300}, "H1": {"tier": 2, "beds": 100}},
+        "other_hospitals": {"count": {3: 0, 2: 0, 1: 0}},
+        "variants": variants,
+    }
+
+
+def _run(city: dict[str, object], tmp: Path) -> Path:
+    scenario = tmp / "city.yaml"
+    scenario.write_text(yaml.safe_dump(city), encoding="utf-8")
+    out = tmp / "out"
+    assert main(["run", str(scenario), "--out", str(out), "--quiet", "--workers", "1"]) == 0
+    return out
+
+
+def test_each_bar_starts_where_the_parts_before_it_end_and_the_last_is_the_total() -> None:
+    parts = [{"payment_fen": 2_000_000}, {"payment_fen": -3_500_000}, {"payment_fen": 0}]
+    assert steps(parts, "payment_fen") == [(0.0, 2.0), (2.0, -3.5), (-1.5, 0.0), (0.0, -1.5)]
+
+
+def test_a_run_with_a_variant_writes_the_decomposition_and_draws_its_waterfall(
+    tmp_path: Path,
+) -> None:
+    out = _run(_city({"up": {"hospitals.H0.upcoding.rate": 1.0}}), tmp_path)
+    answer = json.loads((out / "explain.json").read_text(encoding="utf-8"))
+    assert answer["variant"] == "up" and answer["hospital"] in ("H0", "H1")
+    assert sum(p["payment_fen"] for p in answer["parts"]) == answer["payment_change_fen"]
+    assert len(list(out.glob("plots/**/waterfall.png"))) == 1  # in the run's language
+    (page,) = out.glob("report*.html")
+    assert "id='fig-waterfall'" in page.read_text(encoding="utf-8")
+
+
+def test_a_run_without_variants_says_why_it_has_no_waterfall(tmp_path: Path) -> None:
+    out = _run(_city({}), tmp_path)
+    assert json.loads((out / "explain.json").read_text()) == {"skipped": "the run has no variant"}
+    assert not list(out.glob("plots/**/waterfall.png"))
+
+
+def test_drgsim_report_draws_the_waterfall_in_either_language(tmp_path: Path) -> None:
+    out = _run(_city({"v": {"hospitals.H1.induced.rate": 0.3}}), tmp_path)
+    for lang, folder in (("zh", out / "plots"), ("en", out / "plots" / "en")):
+        (out / "explain.json").unlink()  # as a run made before the waterfall existed
+        assert main(["report", str(out), "--lang", lang]) == 0
+        assert (out / "explain.json").is_file() and (folder / "waterfall.png").is_file()
