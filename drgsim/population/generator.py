@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import calendar
+import hashlib
 from functools import lru_cache
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 
@@ -112,18 +114,13 @@ class SyntheticSource:
         counts = np.array([self.expected_counts(0, m).sum() for m in range(1, 13)])
         return counts / counts.sum()
 
-    def month(self, year_index: int, month: int, seed: np.random.SeedSequence) -> CaseBatch:
-        """The cases discharged in one month, drawn from the month's seed."""
-        counts_seed, case_seed = seed.spawn(2)
-        rng = np.random.Generator(np.random.PCG64(counts_seed))
-        counts = rng.poisson(self.expected_counts(year_index, month))
-        hospital = np.repeat(np.arange(self.hospitals.n, dtype=np.int32), counts)
+    def month_inputs(self, year_index: int, month: int) -> tuple[np.ndarray, tuple[Any, ...]]:
+        """What a month's cases are drawn from besides its seed: the hospitals' expected cases
+        and the generation kernel's arguments after the key and the cases' hospitals."""
         year = self.scn.start_year + year_index
         first, days = month_days(year, month)
         cat = self.cat
-        out = generate_cases(
-            np.uint64(stream_key(case_seed)),
-            hospital,
+        return self.expected_counts(year_index, month), (
             self.hosp_tier,
             self.hospitals.cost_level * charge_factor(self.scn, year_index),
             self.patient_share,
@@ -140,6 +137,26 @@ class SyntheticSource:
             days,
             self.scn.region.population,
         )
+
+    def month_key(self, year_index: int, month: int, seed: np.random.SeedSequence) -> bytes:
+        """A digest of everything `month` draws from: equal keys, equal cases (common numbers)."""
+        expected, args = self.month_inputs(year_index, month)
+        digest = hashlib.blake2b(digest_size=20)
+        digest.update(repr((month, seed.entropy, tuple(seed.spawn_key))).encode())
+        for value in (expected, *args):
+            a = np.asarray(value)
+            digest.update(repr((a.dtype.str, a.shape)).encode())
+            digest.update(np.ascontiguousarray(a).tobytes())
+        return digest.digest()
+
+    def month(self, year_index: int, month: int, seed: np.random.SeedSequence) -> CaseBatch:
+        """The cases discharged in one month, drawn from the month's seed."""
+        counts_seed, case_seed = seed.spawn(2)
+        rng = np.random.Generator(np.random.PCG64(counts_seed))
+        expected, args = self.month_inputs(year_index, month)
+        counts = rng.poisson(expected)
+        hospital = np.repeat(np.arange(self.hospitals.n, dtype=np.int32), counts)
+        out = generate_cases(np.uint64(stream_key(case_seed)), hospital, *args)
         patient, adrg, severity, drg_true, cost, oop, los, admit, day, discharge, ungroup, fund = (
             out
         )

@@ -29,8 +29,10 @@ from drgsim.records.replay import TableSource, import_key
 from drgsim.records.results import TABLES, Result, frame
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.funds import fund_budgets, needs_expected_cost
+from drgsim.scale import shared_months
 from drgsim.scale.cluster import dask_client, map_in_order
 from drgsim.scale.regions import is_multi_region, region_scenarios
+from drgsim.scale.shared_months import SharedMonths
 from drgsim.scenario.loader import load_scenario, variant_names, variant_scenario
 from drgsim.scenario.schema import Scenario
 
@@ -113,6 +115,7 @@ class Job:
     table: TableSource | None = None  # the imported case table the scenario replays
     # the baseline's expected charges [year, hospital] (fixed costs); None: the job's own
     charges: np.ndarray | None = field(default=None, compare=False)
+    share_months: bool = False  # draw each month once per process for all variants (CRN)
 
 
 def simulate(job: Job) -> Tables:
@@ -125,11 +128,14 @@ def simulation(job: Job, case_sink: Callable[[dict[str, Any]], None] | None = No
     """The simulation of one job, ready to run (its case rows to `case_sink` if given)."""
     scn, cat = job.scenario, job.catalogue
     hospitals = hospital_table(scn)
+    source = case_source(scn, cat, hospitals, job.table)
+    if job.share_months and isinstance(source, SyntheticSource):
+        source = SharedMonths(source)
     return Simulation(
         scn,
         cat,
         hospitals,
-        case_source(scn, cat, hospitals, job.table),
+        source,
         annual_budget=job.annual_budget,
         replication=job.replication,
         behaviours=Behaviours(scn, cat, hospitals, resolve(scn, hospitals)),
@@ -241,7 +247,10 @@ def plan_jobs(
                         / f"replication={r}.parquet"
                     )
                 keep = cases and not stream
-                jobs.append(Job(name, vscn, vcat, vbudget, r, keep, region, part, vtable, charges))
+                share = len(names) > 1
+                jobs.append(
+                    Job(name, vscn, vcat, vbudget, r, keep, region, part, vtable, charges, share)
+                )
     return jobs, budgets
 
 
@@ -287,15 +296,19 @@ def _run_jobs(
 
     if scheduler is not None:
         return _run_on_dask(jobs, scheduler, report)
+    # a replication's variants one after another: each process draws its months once
+    order = sorted(range(len(jobs)), key=lambda i: (jobs[i].region, jobs[i].replication))
+    results: dict[int, Tables] = {}
     if workers <= 1 or len(jobs) < 2:
-        out = []
-        for job in jobs:
-            out.append(simulate(job))
-            report(job)
-        return out
+        try:
+            for i in order:
+                results[i] = simulate(jobs[i])
+                report(jobs[i])
+        finally:
+            shared_months.STORE.clear()  # a notebook keeps no months after its run
+        return [results[i] for i in range(len(jobs))]
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    results: dict[int, Tables] = {}
     with ProcessPoolExecutor(
         min(workers, len(jobs)),
         mp_context=context,
@@ -303,7 +316,7 @@ def _run_jobs(
         initargs=(os.getpid(),),
     ) as pool:
         try:
-            futures = {pool.submit(simulate, job): i for i, job in enumerate(jobs)}
+            futures = {pool.submit(simulate, jobs[i]): i for i in order}
             for future in as_completed(futures):
                 i = futures[future]
                 results[i] = future.result()

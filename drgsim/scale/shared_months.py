@@ -1,0 +1,81 @@
+"""Common random numbers, drawn once: a replication's months shared by every variant of a process.
+
+Every variant of a replication sees the same patients, so a month that one variant drew is
+the month the next one would draw. A worker process keeps the months it drew, keyed by a
+digest of everything they are drawn from (`SyntheticSource.month_key`): the seed, the
+hospitals' expected cases and every table the generator reads. A variant that changes any of
+those (more admissions, another case mix) has another key and draws its own. Each variant
+gets its own copy, which its behaviours may change.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+
+from drgsim.cases import CaseBatch
+from drgsim.population.generator import SyntheticSource
+
+#: Cases kept per process (about 80 bytes each, 160 MB): Shanwei's replications of three years.
+LIMIT_CASES = 2_000_000
+
+
+class MonthStore:
+    """The months a process drew, least recently used first, up to `limit` cases."""
+
+    def __init__(self, limit: int = LIMIT_CASES) -> None:
+        self.limit = limit
+        self.months: OrderedDict[bytes, CaseBatch] = OrderedDict()
+        self.cases = 0
+        self.drawn = 0  # months drawn (for tests and benchmarks)
+        self.shared = 0  # months served from the store
+
+    def get(
+        self, source: SyntheticSource, year: int, month: int, seed: np.random.SeedSequence
+    ) -> CaseBatch:
+        """The month's cases: drawn by `source`, or a copy of the same month drawn before."""
+        key = source.month_key(year, month, seed)
+        batch = self.months.get(key)
+        if batch is None:
+            batch = source.month(year, month, seed)
+            self.drawn += 1
+            if batch.n <= self.limit:
+                self.months[key] = batch
+                self.cases += batch.n
+                while self.cases > self.limit:
+                    _, old = self.months.popitem(last=False)
+                    self.cases -= old.n
+        else:
+            self.months.move_to_end(key)
+            self.shared += 1
+        return batch.copy()
+
+    def clear(self) -> None:
+        """Forget every month (the counters stay)."""
+        self.months.clear()
+        self.cases = 0
+
+
+#: The store of this process (each worker process has its own).
+STORE = MonthStore()
+
+
+class SharedMonths:
+    """A synthetic source whose months come from the process's store (CaseSource)."""
+
+    def __init__(self, source: SyntheticSource, store: MonthStore | None = None) -> None:
+        self.source, self.store = source, store if store is not None else STORE
+        self.record_ids = source.record_ids
+
+    def month(self, year_index: int, month: int, seed: np.random.SeedSequence) -> CaseBatch:
+        """The cases discharged in `month` of year `year_index`, drawn once per process."""
+        return self.store.get(self.source, year_index, month, seed)
+
+    def month_shares(self) -> np.ndarray:
+        """Year one's forecast share of the year's points in each month."""
+        return self.source.month_shares()
+
+    def expected_charges(self, year_index: int) -> np.ndarray:
+        """Each hospital's expected charges in year `year_index` at baseline behaviour."""
+        return self.source.expected_charges(year_index)
