@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 #: A small city with one variant: the run the plot, report and browser tests draw from.
 SMALL_WITH_VARIANT = {
@@ -64,3 +66,21 @@ def run_cli(
         timeout=timeout,
         cwd=cwd,
     )
+
+
+@pytest.fixture
+def no_chinese_font(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A system without any Chinese font: none in matplotlib's list, none among its files."""
+    from matplotlib import font_manager
+
+    from drgsim.present import fonts
+
+    latin = [e for e in font_manager.fontManager.ttflist if e.name not in fonts.FAMILIES]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", latin)
+    monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
+    monkeypatch.delenv(fonts.ENV, raising=False)
+    fonts.find.cache_clear()
+    fonts.warn_once.cache_clear()
+    yield
+    fonts.find.cache_clear()
+    fonts.warn_once.cache_clear()

@@ -37,7 +37,6 @@ EDGES = (
     "pandas",
     "pyarrow",
     "fontTools",
-    "noto_cjk_sans_otc",
     "tqdm",
 )
 KERNELS_MAY_USE = ("numpy", "numba", "drgsim.kernels")

@@ -205,3 +205,14 @@ def test_the_glyph_check_catches_a_font_without_chinese() -> None:
         warnings.simplefilter("always")
         fig.canvas.draw()
     assert any("missing from font" in str(w.message) for w in caught)
+
+
+def test_without_a_chinese_font_chinese_figures_are_drawn_with_english_labels(
+    one_year: dict, no_chinese_font: None
+) -> None:
+    figures = [build(fn, one_year, "zh") for _, fn in plots.FIGURES[:5]]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for fig in figures:
+            fig.canvas.draw()
+    assert [str(w.message) for w in caught if "missing from font" in str(w.message)] == []

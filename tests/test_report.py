@@ -204,3 +204,16 @@ def test_the_chinese_parameter_table_has_chinese_meanings_and_no_json(
     assert values and not any("{" in v or "&quot;" in v for pair in values for v in pair)
     hospitals = next(v for k, v in zip(params, values, strict=True) if k.key == "hospitals")[0]
     assert hospitals.split("<br>")[0] == "SW01: name 汕尾市人民医院, tier 3, beds 1200"
+
+
+def test_without_a_chinese_font_the_report_embeds_none_and_names_the_readers_fonts(
+    run_dir: Path, tmp_path: Path, no_chinese_font: None
+) -> None:
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    page = build_report(copy, "zh").read_text(encoding="utf-8")
+    assert "@font-face" not in page and "data:font" not in page
+    assert '"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei"' in page
+    assert "汕尾" in page  # the words stay Chinese; only the figures' labels fall back

@@ -1,10 +1,10 @@
-"""One call that lets matplotlib draw Chinese in a user's own figures, with drgsim's CJK font."""
+"""One call that lets matplotlib draw Chinese in a user's own figures, with the system's CJK font."""
 
 from __future__ import annotations
 
 
 def use_chinese_font() -> str:
-    """Put drgsim's CJK font first in matplotlib's sans-serif fonts; return its family name.
+    """Put the CJK font drgsim draws with first in matplotlib's sans-serif fonts; return its family.
 
     After the call, Chinese text in any matplotlib figure (titles, labels, legends) renders
     without missing glyphs; Latin text keeps a matching face. Undo it with

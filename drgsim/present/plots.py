@@ -61,6 +61,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def make_figures(tables: Tables, out_dir: Path, lang: str, folder: str = "plots") -> list[Path]:
     """Build every figure the tables allow and write each as PNG and SVG into `out_dir/folder/`."""
     labels.check_lang(lang)
+    lang = fonts.figure_lang(lang)  # English labels when the system has no Chinese font
     plots = Path(out_dir) / folder
     plots.mkdir(parents=True, exist_ok=True)
     written = []
@@ -102,7 +103,7 @@ def _styled(build: F) -> F:
     def wrapper(tables: Tables, lang: str) -> Any:
         labels.check_lang(lang)
         with matplotlib.rc_context(fonts.rc()):
-            return build(tables, lang)
+            return build(tables, fonts.figure_lang(lang))
 
     return cast(F, wrapper)
 

@@ -133,9 +133,11 @@ def render(tables: dict[str, Any], pngs: list[Path], lang: str) -> str:
         "\n".join(body) + f"\n<footer>drgsim {_e(str(manifest.get('drgsim_version', '')))}</footer>"
     )
     font = base64.b64encode(fonts.subset_otf(title + _visible(content))).decode("ascii")
-    face = (
+    face = (  # none without a Chinese font that may be embedded: the reader's own then
         f"@font-face{{font-family:'{FONT_NAME}';"
         f"src:url(data:font/otf;base64,{font}) format('opentype');}}"
+        if font
+        else ""
     )
     return (
         "<!DOCTYPE html>\n"
