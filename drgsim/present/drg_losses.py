@@ -62,6 +62,7 @@ def group_losses(tables: dict[str, Any], lang: str, top: int = TOP) -> pd.DataFr
 def drg_losses_figure(tables: dict[str, Any], lang: str) -> Figure | None:
     """One panel per hospital group: its DRGs that lose most, margin in 万元 with 95% intervals."""
     labels.check_lang(lang)
+    lang = fonts.figure_lang(lang)  # English labels when the system has no Chinese font
     losses = group_losses(tables, lang)
     if losses.empty:
         return None

@@ -28,6 +28,7 @@ def plot(
     are held at their middle value. Bands are 95% intervals of the mean over replications.
     """
     labels.check_lang(lang)
+    lang = fonts.figure_lang(lang)  # English labels when the system has no Chinese font
     folder.mkdir(parents=True, exist_ok=True)
     if summary.empty:
         return []

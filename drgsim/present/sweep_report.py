@@ -107,9 +107,11 @@ def render(manifest: dict[str, Any], summary: pd.DataFrame, pngs: list[Path], la
     body.append(run_table({k: v for k, v in manifest.items() if k not in ("points", "grid")}))
     content = "\n".join(body) + f"\n<footer>drgsim {_e(_version(manifest))}</footer>"
     font = base64.b64encode(fonts.subset_otf(title + _visible(content))).decode("ascii")
-    face = (
+    face = (  # none without a Chinese font that may be embedded: the reader's own then
         f"@font-face{{font-family:'{FONT_NAME}';"
         f"src:url(data:font/otf;base64,{font}) format('opentype');}}"
+        if font
+        else ""
     )
     return (
         "<!DOCTYPE html>\n"

@@ -32,7 +32,7 @@ def make_figure(tables: dict[str, Any], out_dir: Path, lang: str, folder: str) -
     if "parts" not in data:
         return []
     with matplotlib.rc_context(fonts.rc()):
-        fig = waterfall_figure(data, tables, lang)
+        fig = waterfall_figure(data, tables, fonts.figure_lang(lang))
     return plots.save(fig, Path(out_dir) / folder / "waterfall")
 
 
