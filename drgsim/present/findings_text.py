@@ -55,6 +55,7 @@ def who(w: Who, lang: str) -> str:
     """A hospital's or a tier group's name, with its region in a many-region run."""
     if w.count:
         name = labels.other_tier(w.tier, w.count, lang)
+        name = name[:1].lower() + name[1:]  # inside a sentence: "the other tier-1 hospitals"
     else:
         name = labels.hospital(w.hospital, w.name, lang)
         if not labels.is_generated(w.hospital) and lang == "zh":
