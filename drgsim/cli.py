@@ -211,7 +211,9 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT")
     sweep.add_argument("--variant", default="baseline", help="sweep this variant's scenario")
     sweep.add_argument("--force", action="store_true", help="replace another sweep in --out")
-    sweep.add_argument("--no-plots", action="store_true", help="write no response figures or report page")
+    sweep.add_argument(
+        "--no-plots", action="store_true", help="write no response figures or report page"
+    )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.add_argument("--progress", action="store_true", help=PROGRESS_HELP)
     sweep.set_defaults(func=_cmd_sweep)
