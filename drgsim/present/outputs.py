@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -10,17 +11,12 @@ from typing import Any
 from drgsim.records import results
 
 
+@dataclasses.dataclass(repr=False)
 class Result(results.Result):
     """A run's tables as pandas DataFrames, with methods that write what `drgsim run` writes."""
 
-    def tables_dict(self) -> dict[str, Any]:
-        """The manifest and every table the run has, keyed as `drgsim report` reads them."""
-        out: dict[str, Any] = {"manifest": dict(self.manifest)}
-        for name in (*results.TABLES, *results.EXTRA_TABLES):
-            table = getattr(self, name)
-            if table is not None:
-                out[name] = table
-        return out
+    # writes the report's waterfall data (drgsim.scale.explain.write_waterfall, set by drgsim.run)
+    explain: Callable[[Path], Any] | None = dataclasses.field(default=None, compare=False)
 
     def report(self, out: str | Path, lang: str | None = None, *, force: bool = False) -> Path:
         """Write the tables, figures and report into `out`, as `drgsim run --out OUT` does.
@@ -45,31 +41,39 @@ class Result(results.Result):
         out = Path(out)
         check_out(out, force, flag="out")
         with staged(out, force) as stage:
-            write(self, stage, lang=lang)
+            write(self, stage, lang=lang, explain=self.explain)
         return out
 
     def plots(self, out: str | Path, lang: str | None = None) -> list[Path]:
         """Draw the run's figures (PNG and SVG) into `out/plots/` in Chinese or `out/plots/en/` in
         English, as `drgsim run` does; return the paths written.
 
-        `lang` is "zh" or "en" (default: Chinese for a region with a Chinese name).
+        `lang` is "zh" or "en" (default: Chinese for a region with a Chinese name). The run is
+        written to a temporary directory first, as `drgsim run` writes it, so that figures drawn
+        from its files (the waterfall of explain.json) are the command's too.
         """
-        from drgsim.present.plots import make_figures
+        import tempfile
+
         from drgsim.present.report import PAGES
 
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
         lang = lang or default_lang(self.scenario.region.name)
-        return make_figures(self.tables_dict(), out, lang, PAGES[lang][1])
+        folder = PAGES[lang][1]
+        target = Path(out) / folder
+        target.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".drgsim-plots-", dir=Path(out)) as tmp:
+            write(self, Path(tmp), lang=lang, explain=self.explain)
+            written = []
+            for path in sorted((Path(tmp) / folder).iterdir()):
+                if path.is_file():
+                    shutil.copyfile(path, target / path.name)
+                    written.append(target / path.name)
+        return written
 
 
-def as_result(base: results.Result) -> Result:
+def as_result(base: results.Result, explain: Callable[[Path], Any] | None = None) -> Result:
     """The same run's tables, with the methods that write its outputs."""
-    import dataclasses
-
-    if isinstance(base, Result):
-        return base
-    return Result(**{f.name: getattr(base, f.name) for f in dataclasses.fields(base)})
+    fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(results.Result)}
+    return Result(**fields, explain=explain)
 
 
 def default_lang(region_name: str) -> str:

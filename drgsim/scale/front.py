@@ -92,6 +92,7 @@ def run(
     """
     from drgsim.present.outputs import as_result, write
     from drgsim.scale import runner
+    from drgsim.scale.explain import write_waterfall
     from drgsim.scenario.loader import load_scenario, variant_names, with_overrides
 
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -122,16 +123,17 @@ def run(
     }
     try:
         if out is None:
-            result = as_result(runner.run(scn, **options))
+            result = as_result(runner.run(scn, **options), write_waterfall)
             note_source(result, scenario, changes)
             return result
         from drgsim.records.outdir import check_out, staged
-        from drgsim.scale.explain import write_waterfall
 
         out = Path(out)
         check_out(out, force, flag="out")
         with staged(out, force) as stage:
-            result = as_result(runner.run(scn, case_dir=stage / ".parts", **options))
+            result = as_result(
+                runner.run(scn, case_dir=stage / ".parts", **options), write_waterfall
+            )
             note_source(result, scenario, changes)
             write(result, stage, lang=lang, report=report, explain=write_waterfall)
         return result
