@@ -199,8 +199,12 @@ def test_a_single_replication_states_no_interval() -> None:
         },
     )
     assert sentence(f, "en") == (
-        "Largest rise in margin: Shanwei People's Hospital, +0.01 million yuan"
+        "Largest rise in margin: Shanwei People's Hospital, +12,000 yuan"
         + labels.text("finding.no_interval", "en")
         + "."
     )
     assert "+1.2 万元" in sentence(f, "zh")
+    small = Finding("x", f.key, {**f.values, "change_yuan": 345.0})
+    assert "+345 元" in sentence(small, "zh") and "+345 yuan" in sentence(small, "en")
+    big = Finding("x", f.key, {**f.values, "change_yuan": -2_345_678.0})
+    assert "-234.6 万元" in sentence(big, "zh") and "-2.35 million yuan" in sentence(big, "en")

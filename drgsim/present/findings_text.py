@@ -66,9 +66,10 @@ def who(w: Who, lang: str) -> str:
 
 
 def money(yuan: float, lang: str, *, signed: bool = False) -> str:
-    """An amount in 万元 (zh) or million yuan (en)."""
-    key = "finding.wan_signed" if signed else "finding.wan"
-    return labels.text(key, lang, wan=yuan / 1e4, million=yuan / 1e6)
+    """An amount in 万元 (zh) or million yuan (en), or in yuan where it is smaller than one."""
+    small = abs(yuan) < (1e4 if lang == "zh" else 1e6)
+    key = ("finding.yuan" if small else "finding.wan") + ("_signed" if signed else "")
+    return labels.text(key, lang, yuan=yuan, wan=yuan / 1e4, million=yuan / 1e6)
 
 
 def share(fraction: float, *, signed: bool = False) -> str:

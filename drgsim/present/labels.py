@@ -346,6 +346,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "finding.wan": ("{wan:,.1f} 万元", "{million:,.2f} million yuan"),
     "finding.wan_signed": ("{wan:+,.1f} 万元", "{million:+,.2f} million yuan"),
+    "finding.yuan": ("{yuan:,.0f} 元", "{yuan:,.0f} yuan"),
+    "finding.yuan_signed": ("{yuan:+,.0f} 元", "{yuan:+,.0f} yuan"),
     "report.audit": (
         "审核结果（{year}年，各医院合计，{reps}次重复均值）",
         "What the audit did ({year}, summed over hospitals, mean of {reps} replications)",
@@ -486,6 +488,7 @@ def all_strings(lang: str) -> list[str]:
         "yi": 14.15,
         "wan": 12.5,
         "million": 1415.5,
+        "yuan": 1234.0,
         "who": "汕尾市人民医院",
         "measure": "盈亏",
         "variant": "套高病组",
