@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from fractions import Fraction as F
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -765,8 +766,15 @@ def test_deck_g_literals() -> None:
 
 
 @pytest.fixture(scope="module")
-def review() -> drgsim.Result:
-    return drgsim.run(GOLDEN / "golden.yaml", cases=True, variants=["review"])
+def review() -> SimpleNamespace:
+    """The `review` variant's tables (the baseline runs beside it)."""
+    result = drgsim.run(GOLDEN / "golden.yaml", cases=True, variants=["review"])
+    return SimpleNamespace(
+        **{
+            name: getattr(result, name)[getattr(result, name)["variant"] == "review"]
+            for name in ("cases", "settlement", "hospital_month")
+        }
+    )
 
 
 def test_an_approved_and_a_rejected_nomination_settle_to_the_fen(review) -> None:
