@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -14,6 +15,7 @@ import pytest
 from conftest import SMALL_WITH_VARIANT
 
 import drgsim
+from drgsim.present import labels
 from drgsim.present.report import build_report
 from drgsim.records.results import write
 
@@ -68,15 +70,35 @@ def test_every_figure_loads_with_no_console_errors(report: Path, tmp_path: Path)
     body = re.search(r"<body([^>]*)>", done.stdout)
     assert body is not None
     figures = len(list((report.parent / "plots").glob("*.png")))
-    assert figures == 6  # the five of plots.FIGURES and the DRGs that lose most
+    # point value, payment, who pays, audit, coefficients, case classes; DRGs that lose most
+    assert figures == 7
     assert f'data-figures="{figures}"' in body.group(1)
     assert f'data-loaded="{figures}"' in body.group(1)
     assert console(done.stderr) == []
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_figures_are_in_both_reports_and_nothing_is_fetched(
+    lang: str, report: Path, report_en_beside: Path, tmp_path: Path
+) -> None:
+    page = report if lang == "zh" else report_en_beside
+    done = chromium(page, tmp_path / "profile", "--dump-dom")
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = done.stdout
+    for slug in ("point_value", "who_pays", "audit", "payment", "coefficients"):
+        assert f'id="fig-{slug}"' in dom, slug
+    caption = labels.text("caption.point_value", lang)[:30]
+    assert html.escape(caption, quote=False) in dom or caption in dom
+    # nothing external: every src, href and url() is inline data or an in-page anchor
+    refs = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']|url\(\s*['"]?([^'")]*)""", dom)
+    targets = [a or b for a, b in refs]
+    assert targets and all(t.startswith(("data:", "#")) for t in targets), targets[:5]
+    assert console(done.stderr) == []
+
+
 def test_a_screenshot_shows_the_figures(report: Path, tmp_path: Path) -> None:
     shot = tmp_path / "shot.png"
-    done = chromium(report, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1280,2000")
+    done = chromium(report, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1280,4000")
     assert done.returncode == 0 and shot.is_file(), done.stderr[-2000:]
     pixels = matplotlib.image.imread(shot)[:, :, :3]
     prepaid_blue = np.array([0x4C, 0x72, 0xB0]) / 255  # the pre-paid bars of the payment chart

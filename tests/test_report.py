@@ -28,7 +28,15 @@ region: {admissions: 20000}
 variants:
   upcoding: {hospitals.SW01.upcoding.rate: 0.15}
 """
-FIGURES = ["point_value", "payment", "who_pays", "coefficients", "case_classes", "drg_losses"]
+FIGURES = [
+    "point_value",
+    "payment",
+    "who_pays",
+    "audit",
+    "coefficients",
+    "case_classes",
+    "drg_losses",
+]
 
 
 @pytest.fixture(scope="module")

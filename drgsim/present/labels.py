@@ -9,8 +9,19 @@ LANGS = ("zh", "en")
 _TEXT: dict[str, tuple[str, str]] = {
     # Figure titles: each states its finding's subject.
     "title.point_value": (
-        "各方案月度点值（阴影：{reps}次重复的最小–最大范围）",
-        "Monthly point value by variant (band: min–max over {reps} replications)",
+        "点值：基线各月点值、各方案相对基线的变化与每RW单位金额（{reps}次重复）",
+        "Point value: the baseline's months, each variant's change against it, and money per "
+        "RW unit ({reps} replications)",
+    ),
+    "title.audit": (
+        "{year}年审核按行为：发生、智能审核命中、抽查、检查、查实与追回（{reps}次重复均值）",
+        "The audit by act, {year}: claims that carried it, screened, sampled, inspected, caught "
+        "and money recovered (mean of {reps} replications)",
+    ),
+    "title.regions": (
+        "{year}年各统筹区的点值与医院盈亏分布（每点一个统筹区，{reps}次重复均值）",
+        "Point value and hospitals' margin across the pooling regions, {year} (a dot per region, "
+        "mean of {reps} replications)",
     ),
     "title.payment": (
         "{year}年各医院结算额与成本：预付、奖励与扣减（基线，{reps}次重复均值）",
@@ -71,6 +82,26 @@ _TEXT: dict[str, tuple[str, str]] = {
     "axis.share": ("病例占比（%）", "Share of cases (%)"),
     "axis.cmi": ("病例组合指数 CMI（无单位）", "Case-mix index, CMI (unitless)"),
     "axis.rate": ("行为发生率（病例%）", "Act rate (% of cases)"),
+    "axis.pv_change": ("点值相对基线的变化（元/点）", "Change in point value (yuan per point)"),
+    "axis.money_per_rw": ("{year}年每RW单位金额（元）", "Money per RW unit, {year} (yuan)"),
+    "axis.claims": ("病例数", "Claims"),
+    "axis.pv_ratio": (
+        "{year}年年终点值 ÷ 计划点值",
+        "Year-end point value ÷ planned point value, {year}",
+    ),
+    "axis.margin_pct": (
+        "{year}年医院盈亏占收入（%）",
+        "Hospitals' margin, % of their income, {year}",
+    ),
+    # Audit stages, in the order a claim meets them.
+    "stage.done": ("发生", "done"),
+    "stage.screened": ("智能审核命中", "screened"),
+    "stage.sampled": ("抽查", "sampled"),
+    "stage.inspected": ("检查", "inspected"),
+    "stage.caught": ("查实", "caught"),
+    # Funds.
+    "fund.职工": ("职工医保", "Employees' fund (职工)"),
+    "fund.居民": ("居民医保", "Residents' fund (居民)"),
     # Legend entries.
     "legend.prepaid": ("月度预付", "Pre-paid monthly"),
     "legend.incentive": ("年终奖励（鼓励系数）", "Year-end incentive"),
@@ -86,6 +117,68 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Change in margin (income − fixed and variable cost)",
     ),
     "legend.gain": ("获益", "gains"),
+    "legend.month_pv": ("基线月度点值", "Baseline, monthly"),
+    "legend.year_end_pv": ("基线年终点值", "Baseline, year end"),
+    "legend.recovered": ("追回 {wan:,.1f} 万元", "recovered {wan:,.1f} ×10,000 yuan"),
+    "note.all_zero": (
+        "各医院均为0、未绘制：{names}",
+        "Zero for every hospital, not drawn: {names}",
+    ),
+    # Captions: how to read each figure, after its title.
+    "caption.point_value": (
+        "上行：基线各月点值（线为均值，阴影为各次重复的最小–最大范围），虚线为年终点值——它按全年的钱计算，"
+        "含年终返还的调剂金，月度点值只分配扣除调剂金后的月度预算。月度预算按预测的各月点数占比分配，"
+        "2月（春节）病例少、预算也少，点值因此没有季节性跳动。中行：各方案月度点值减去同一重复中基线的点值"
+        "（阴影为95%区间）。下行：每RW单位金额（元，95%区间）——点数基准或权重重设时点值会重新标定，"
+        "每RW单位金额才反映价格。",
+        "Top: the baseline's monthly point value (line: mean; band: min–max over replications); "
+        "dashed: the year-end point value, which prices the whole year's money including the "
+        "reserve released at year end, while a month shares out only its part of the budget net "
+        "of the reserve. Month budgets follow the forecast share of points of each month, so "
+        "February (Spring Festival: fewer cases, a smaller budget) shows no seasonal jump. Middle: "
+        "each variant's monthly point value minus the baseline's in the same replication (band: "
+        "95% interval). Bottom: money per RW unit (yuan, 95% interval) — a point value rebases "
+        "when base points or weights are re-set; money per RW unit is the price.",
+    ),
+    "caption.payment": (
+        "条形为各医院组结算额的构成，菱形为医院成本减个人自付，两者之差即盈亏（右侧数字）。",
+        "Bars: the parts of each hospital group's payment; diamonds: its cost less patient "
+        "payments; the difference is its margin (the number on the right).",
+    ),
+    "caption.who_pays": (
+        "每组两根条：蓝色为结算额变化，橙色为盈亏变化（收入减固定与变动成本），误差线为配对差的95%区间。"
+        "减少服务等行为会降低结算额却提高盈亏，两者须同时看。",
+        "Two bars per group: blue, the change in final payment; orange, the change in margin "
+        "(income less fixed and variable cost); whiskers: 95% intervals of the paired differences. "
+        "Acts like under-service lower the payment and raise the margin: read both.",
+    ),
+    "caption.audit": (
+        "每种行为一幅小图：带有该行为的病例数（发生），以及其中被智能审核命中、被抽查、被检查和查实的例数，"
+        "图例给出追回金额。只画发生了该行为的方案。",
+        "A panel per act: the claims that carried it (done), and how many of them the audit "
+        "screened, sampled, inspected and caught; the legend gives the money recovered. Only the "
+        "variants in which the act was done are drawn.",
+    ),
+    "caption.regions": (
+        "每点为一个统筹区：左为年终点值与计划点值之比（1 = 按计划），右为该区医院盈亏占其收入的百分比；"
+        "统筹区不少于5个时加箱线图（中位数与四分位距）。",
+        "A dot per pooling region: left, the year-end point value against the planned one "
+        "(1 = as planned); right, its hospitals' margin as a percentage of their income; a box "
+        "(median and quartiles) where there are five regions or more.",
+    ),
+    "caption.coefficients": (
+        "虚线为参考值1.0；各医院均为0的指标不画，图下注明。",
+        "Dashed: the reference value 1.0; indicators that are zero for every hospital are not "
+        "drawn and are named below the figure.",
+    ),
+    "caption.case_classes": (
+        "各医院组病例按正常、费用极低、费用极高与特病单议分类的占比。",
+        "Each hospital group's cases by class: normal, low-cost, high-cost and special review.",
+    ),
+    "caption.years": (
+        "逐年的点值、病例组合指数与各行为发生率；阴影为各次重复的范围。",
+        "Point value, case-mix index and act rates year by year; bands: range over replications.",
+    ),
     "legend.loss": ("受损", "pays"),
     # Indicators behind the incentive coefficient.
     "ind.coefficient": ("鼓励系数", "Incentive coefficient"),
@@ -272,6 +365,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "“谁买单”图：本次运行没有基线以外的方案。",
         "Who-pays chart: the run has no variant besides the baseline.",
     ),
+    "skip.audit": (
+        "审核图：本次运行没有带行为的病例，或输出目录没有 audit.parquet。",
+        "Audit chart: no claim carried an act, or the output has no audit.parquet.",
+    ),
     "skip.case_classes": (
         "病例类型图：输出目录没有 cases.parquet（运行时加 --cases 即可生成）。",
         "Case-class chart: the output has no cases.parquet (run with --cases to draw it).",
@@ -423,6 +520,11 @@ def text(key: str, lang: str, **values: object) -> str:
     return template.format(tier_zh=TIER_ZH.get(_int(values.get("tier")), ""), **values)
 
 
+def has(key: str) -> bool:
+    """Whether there is a label `key`."""
+    return key in _TEXT
+
+
 def act(name: str, lang: str) -> str:
     """The name of a hospital act (upcoding 套高病组 …)."""
     return text(f"act.{name}", lang) if f"act.{name}" in _TEXT else name
@@ -434,6 +536,11 @@ def variant(name: str, lang: str) -> str:
         if key in _TEXT:
             return text(key, lang)
     return name
+
+
+def fund(name: str, lang: str) -> str:
+    """The label of a fund: a known one (职工, 居民), or its name."""
+    return text(f"fund.{name}", lang) if f"fund.{name}" in _TEXT else name
 
 
 def case_class(name: str, lang: str) -> str:
@@ -505,6 +612,7 @@ def all_strings(lang: str) -> list[str]:
         **{k: 1.5 for k in ("base_pv", "variant_pv", "done", "reviewed", "caught", "cleared")},
         "drg": "FM19",
         "cases": 12.0,
+        "names": "违规率",
     }
     out = [text(key, lang, **sample) for key in _TEXT]
     if lang == "zh":

@@ -107,7 +107,7 @@ def render(tables: dict[str, Any], pngs: list[Path], lang: str) -> str:
         body.append(region_tables(tables, lang))
     body.append(f"<h2>{_e(_t('report.figures', lang))}</h2>")
     for png in pngs:
-        body.append(figure(png, plots.title(png.stem, tables, lang)))
+        body.append(figure(png, plots.caption(png.stem, tables, lang)))
     skipped = plots.skipped(tables)
     if skipped:
         body.append(f"<h3>{_e(_t('report.skipped', lang))}</h3><ul>")

@@ -1,0 +1,1 @@
+"""The figures of a run, one module per subject; `drgsim.present.plots` lists and writes them."""

@@ -1,0 +1,153 @@
+"""Hospitals taken in groups (each listed hospital, the generated ones by tier) and the change
+of each group's payment and margin against the baseline."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from drgsim.present import labels
+from drgsim.present.comparison import t975
+from drgsim.present.figures.frame import BASELINE, WAN_FEN, WAN_YUAN, Tables, last_year, variants
+
+SUM_COLS = (
+    "cases",
+    "points",
+    "deducted_points",
+    "prepaid_fen",
+    "withheld_fen",
+    "deduction_fen",
+    "incentive_fen",
+    "final_fen",
+    "true_cost_yuan",
+    "fixed_cost_yuan",
+    "variable_cost_yuan",
+    "oop_yuan",
+    "margin_yuan",
+)
+MEAN_COLS = ("cmi", "cei", "tei", "violation_rate", "referral_out_high", "score", "coefficient")
+
+
+def hospital_cost(st: pd.DataFrame) -> pd.Series:
+    """Each row's cost to its hospital, fixed + variable (spec §8); tables of runs before costs
+    existed: the charges of the cases treated."""
+    if "fixed_cost_yuan" in st.columns:
+        return st["fixed_cost_yuan"] + st["variable_cost_yuan"]
+    return st["true_cost_yuan"]
+
+
+def grouped(st: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Settlement rows summed per listed hospital and per tier of generated hospitals.
+
+    Money and counts are summed; indicators, coefficients and act rates are case-weighted means.
+    """
+    means = [c for c in (*MEAN_COLS, *[c for c in st.columns if c.startswith("rate_")]) if c in st]
+    sums = [c for c in SUM_COLS if c in st]
+    w = st["cases"].astype(float)
+    df = st.assign(
+        group=[group_key(h, t) for h, t in zip(st["hospital"], st["tier"], strict=True)],
+        **{f"{c}_x": st[c] * w for c in means},
+    )
+    agg = df.groupby(["variant", "replication", "year", "group"], sort=False).agg(
+        hospitals=("hospital", "size"),
+        tier=("tier", "first"),
+        **{c: (c, "sum") for c in sums},
+        **{f"{c}_x": (f"{c}_x", "sum") for c in means},
+    )
+    for c in means:
+        agg[c] = agg.pop(f"{c}_x") / agg["cases"].where(agg["cases"] > 0)
+    agg = agg.reset_index()
+    order = group_order(st, lang)
+    agg["label"] = agg["group"].map(order)
+    agg["order"] = agg["group"].map({k: i for i, k in enumerate(order)})
+    return agg.sort_values(["variant", "replication", "year", "order"], kind="stable")
+
+
+#: What "who gains and who pays" compares (spec §8): the final payment and the margin, each
+#: with the divisor that turns it into 万元.
+CHANGES = (("final_fen", WAN_FEN), ("margin_yuan", WAN_YUAN))
+CHANGE_COLUMNS = ["mean", "lo", "hi", "margin_mean", "margin_lo", "margin_hi"]
+
+
+def who_pays(tables: Tables, lang: str) -> pd.DataFrame:
+    """Per variant and hospital group: mean change in final payment and in margin (万元), each
+    with its 95% interval (mean ± t(0.975, n − 1) × sd / √n of the paired differences)."""
+    year = last_year(tables)
+    g = grouped(tables["settlement"], lang)
+    g = g[g["year"] == year]
+    columns = [c for c, _ in CHANGES if c in g.columns]
+    base = g[g["variant"] == BASELINE].set_index(["replication", "group"])[columns]
+    rows = []
+    for name in variants(tables)[1:]:
+        part = g[g["variant"] == name].set_index(["replication", "group"])[columns]
+        diff = (part - base).dropna()
+        by_group: dict[Any, pd.DataFrame] = dict(list(diff.groupby(level="group")))
+        for key, label in group_order(tables["settlement"], lang).items():
+            d = by_group.get(key, diff.iloc[:0])
+            row: dict[str, Any] = {
+                "variant": name,
+                "group": key,
+                "label": label,
+                "replications": len(d),
+            }
+            for (column, unit), prefix in zip(CHANGES, ("", "margin_"), strict=True):
+                values = d[column].to_numpy(float) / unit if column in d else np.zeros(0)
+                mean, lo, hi = mean_interval(values)
+                row |= {f"{prefix}mean": mean, f"{prefix}lo": lo, f"{prefix}hi": hi}
+            rows.append(row)
+    return pd.DataFrame(
+        rows, columns=["variant", "group", "label", "replications", *CHANGE_COLUMNS]
+    )
+
+
+def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean and 95% interval (Student's t) of paired differences; NaN where undefined."""
+    n = len(values)
+    mean = float(np.mean(values)) if n else math.nan
+    half = t975(n - 1) * float(np.std(values, ddof=1)) / math.sqrt(n) if n > 1 else math.nan
+    return mean, mean - half, mean + half
+
+
+def group_key(hospital: str, tier: object) -> str:
+    """A listed hospital's own id, or `T<tier>` for a generated one."""
+    return f"T{int(str(tier))}" if labels.is_generated(str(hospital)) else str(hospital)
+
+
+def group_order(st: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Group keys in table order (listed hospitals, then tiers) mapped to their labels."""
+    first = st[
+        (st["variant"] == st["variant"].iloc[0]) & (st["replication"] == st["replication"].iloc[0])
+    ]
+    first = first[first["year"] == first["year"].iloc[0]]
+    out: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for h, name, tier in zip(first["hospital"], first["name"], first["tier"], strict=True):
+        key = group_key(h, tier)
+        counts[key] = counts.get(key, 0) + 1
+        if key not in out:
+            out[key] = labels.hospital(str(h), str(name), lang)
+    for key, count in counts.items():
+        if key.startswith("T") and key[1:].isdigit():
+            out[key] = labels.other_tier(int(key[1:]), count, lang)
+    return out
+
+
+def hospital_names(st: pd.DataFrame) -> dict[str, tuple[str, int]]:
+    """Each hospital id's name and tier."""
+    rows = st.drop_duplicates("hospital")
+    return {
+        str(h): (str(n), int(t))
+        for h, n, t in zip(rows["hospital"], rows["name"], rows["tier"], strict=True)
+    }
+
+
+def mean_over_reps(g: pd.DataFrame) -> pd.DataFrame:
+    """Grouped rows averaged over replications, in group order."""
+    numeric = [
+        c for c in g.columns if c not in ("variant", "replication", "year", "group", "label")
+    ]
+    out = g.groupby(["group", "label"], sort=False)[numeric].mean().reset_index()
+    return out.sort_values("order", kind="stable").reset_index(drop=True)

@@ -1,0 +1,186 @@
+"""The point value per fund: the baseline's months, each variant's change against it, and the
+money per RW unit, which a rebased point value does not change."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from drgsim.present import labels
+from drgsim.present.figures.frame import (
+    BASELINE,
+    Tables,
+    base_figure,
+    colour,
+    funds,
+    styled,
+    t,
+    variants,
+)
+from drgsim.present.figures.groups import mean_interval
+
+KEYS = ["variant", "replication", "year", "month"]
+
+
+def monthly_point_value(hm: pd.DataFrame) -> pd.Series:
+    """Each fund's point value per variant, replication and month: points-weighted over the
+    hospitals (and regions) of the month, so one region's value is its own exactly."""
+    keys = [*KEYS, "fund"] if "fund" in hm.columns else KEYS
+    w = hm["points"].clip(lower=0.0)
+    rows = hm.assign(pv_x=hm["point_value"] * w, w=w).groupby(keys, sort=False)
+    sums = rows[["pv_x", "w"]].sum()
+    pv = sums["pv_x"] / sums["w"].where(sums["w"] > 0)
+    if "fund" not in hm.columns:
+        pv = pv.to_frame("pv").assign(fund="").set_index("fund", append=True)["pv"]
+    return pv.sort_index()
+
+
+def change_against_baseline(pv: pd.Series, name: str) -> pd.DataFrame:
+    """Variant `name`'s paired change in point value per fund and month: mean and 95% interval
+    over replications (columns mean, lo, hi; index fund, year, month)."""
+    diff = (pv.loc[name] - pv.loc[BASELINE]).dropna()
+    rows = {
+        key: mean_interval(d.to_numpy(float))
+        for key, d in diff.groupby(level=["fund", "year", "month"], sort=True)
+    }
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=["mean", "lo", "hi"])
+    out.index = pd.MultiIndex.from_tuples(out.index, names=["fund", "year", "month"])
+    return out
+
+
+def year_values(tables: Tables, column: str) -> pd.Series:
+    """A region_year column per variant, replication, year and fund, points-weighted over regions."""
+    ry = tables["region_year"]
+    keys = ["variant", "replication", "year", *(["fund"] if "fund" in ry.columns else [])]
+    w = ry["points"].clip(lower=0.0)
+    sums = ry.assign(x=ry[column] * w, w=w).groupby(keys, sort=False)[["x", "w"]].sum()
+    out = sums["x"] / sums["w"].where(sums["w"] > 0)
+    if "fund" not in ry.columns:
+        out = out.to_frame("v").assign(fund="").set_index("fund", append=True)["v"]
+    return out.sort_index()
+
+
+@styled
+def point_value_figure(tables: Tables, lang: str) -> Figure:
+    """Per fund: the baseline's monthly point value with the year-end value; each variant's
+    change against it by month (95% intervals); each variant's money per RW unit."""
+    hm = tables["hospital_month"]
+    pv = monthly_point_value(hm)
+    names = variants(tables)
+    fund_names = funds(hm)
+    year_end = year_values(tables, "point_value")
+    per_rw = year_values(tables, "money_per_rw_yuan")
+    rows = 3 if names[1:] else 2
+    heights = [3.0, 3.4, 0.32 * len(names) + 1.1] if rows == 3 else [3.0, 1.6]
+    fig = base_figure(
+        tables, lang, "point_value", (6.4 * len(fund_names) + 1.6, sum(heights) + 1.6)
+    )
+    axes = fig.subplots(rows, len(fund_names), squeeze=False, height_ratios=heights)
+    y0 = int(hm["year"].min())
+    for j, fund in enumerate(fund_names):
+        level, money = axes[0, j], axes[-1, j]
+        _baseline_months(level, pv, fund, year_end, y0, lang)
+        if fund:
+            level.set_title(labels.fund(fund, lang), fontsize=11)
+        if rows == 3:
+            _changes(axes[1, j], pv, names, fund, y0, lang)
+        _money_per_rw(money, per_rw, names, fund, lang)
+        if j > 0:  # the first column names the axes
+            for ax in axes[:-1, j]:
+                ax.set_ylabel("")
+    return fig
+
+
+def _month_x(index: pd.Index, y0: int) -> np.ndarray:
+    """Months counted from the run's first January: (year, month) → 1, 2, …"""
+    return np.array([(int(y) - y0) * 12 + int(m) for y, m in index], dtype=float)
+
+
+def _month_axis(ax: Axes, x: np.ndarray, y0: int, lang: str) -> None:
+    """Month ticks: 1–12 for one year, each January's date for several."""
+    if x.max() <= 12:
+        ax.set_xticks(range(1, 13))
+    else:
+        starts = [v for v in range(1, int(x.max()) + 1, 12)]
+        ax.set_xticks(starts, [f"{y0 + (v - 1) // 12}-01" for v in starts])
+    ax.set_xlabel(t("axis.month", lang))
+    ax.grid(alpha=0.3)
+
+
+def _baseline_months(
+    ax: Axes, pv: pd.Series, fund: str, year_end: pd.Series, y0: int, lang: str
+) -> None:
+    """The baseline's monthly point value of one fund (mean and min–max over replications),
+    and each year's year-end point value as a dashed step."""
+    wide = pv.loc[BASELINE].xs(fund, level="fund").unstack("replication").sort_index()
+    x = _month_x(wide.index, y0)
+    ax.plot(x, wide.mean(axis=1), color=colour(0), lw=1.6, marker="o", ms=3,
+            label=t("legend.month_pv", lang))  # fmt: skip
+    if wide.shape[1] > 1:
+        ax.fill_between(x, wide.min(axis=1), wide.max(axis=1), color=colour(0), alpha=0.15, lw=0)
+    end = year_end.loc[BASELINE].xs(fund, level="fund").groupby(level="year").mean()
+    for k, (year, value) in enumerate(end.items()):
+        start = (int(year) - y0) * 12 + 0.5
+        ax.hlines(value, start, start + 12, color="#c44e52", ls="--", lw=1.2,
+                  label=t("legend.year_end_pv", lang) if k == 0 else "_nolegend_")  # fmt: skip
+    ax.set_ylabel(t("axis.point_value", lang))
+    _month_axis(ax, x, y0, lang)
+    ax.legend(fontsize=8, loc="lower right")
+
+
+def _changes(ax: Axes, pv: pd.Series, names: list[str], fund: str, y0: int, lang: str) -> None:
+    """Each variant's change in one fund's monthly point value against the baseline, its line
+    labelled at its end, with the 95% interval as a faint band."""
+    ends = []
+    for i, name in enumerate(names[1:], start=1):
+        change = change_against_baseline(pv, name).xs(fund, level="fund")
+        x = _month_x(change.index, y0)
+        shade = colour(i)
+        ax.plot(x, change["mean"], color=shade, lw=1.4, label=labels.variant(name, lang))
+        if change["lo"].notna().any():
+            ax.fill_between(x, change["lo"], change["hi"], color=shade, alpha=0.10, lw=0)
+        ends.append((float(change["mean"].iloc[-1]), x[-1], shade, labels.variant(name, lang)))
+    _label_ends(ax, ends)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_ylabel(t("axis.pv_change", lang))
+    _month_axis(ax, x, y0, lang)
+    ax.set_xlim(right=x.max() + 0.22 * (x.max() - x.min() + 1))
+
+
+def _label_ends(ax: Axes, ends: list[tuple[float, float, str, str]]) -> None:
+    """Name each line at its right end, nudged apart so the names do not overlap."""
+    if not ends:
+        return
+    ends.sort()
+    values = [e[0] for e in ends]
+    span = max(values) - min(values)
+    gap = max(span, 1e-9) / max(len(ends) * 1.6, 1.0)
+    placed: list[float] = []
+    for value, x, shade, name in ends:
+        y = value if not placed else max(value, placed[-1] + gap)
+        placed.append(y)
+        ax.annotate(name, (x, value), xytext=(x + 0.3, y), color=shade, fontsize=7.5,
+                    va="center", annotation_clip=False)  # fmt: skip
+
+
+def _money_per_rw(ax: Axes, per_rw: pd.Series, names: list[str], fund: str, lang: str) -> None:
+    """Each variant's money per RW unit in the last year (mean and 95% interval over
+    replications), the baseline's as a dashed line."""
+    year = int(per_rw.index.get_level_values("year").max())
+    y = np.arange(len(names))[::-1].astype(float)
+    for yi, (i, name) in zip(y, enumerate(names), strict=True):
+        values = per_rw.loc[name].xs((year, fund), level=("year", "fund")).to_numpy(float)
+        mean, lo, hi = mean_interval(values)
+        err = None if np.isnan(lo) else [[mean - lo], [hi - mean]]
+        ax.errorbar(mean, yi, xerr=err, fmt="o", color=colour(i), ecolor=colour(i), capsize=2)
+        ax.annotate(f"{mean:,.0f}", (mean, yi), xytext=(0, 5), textcoords="offset points",
+                    ha="center", fontsize=7)  # fmt: skip
+        if name == BASELINE:
+            ax.axvline(mean, color=colour(0), ls="--", lw=0.8)
+    ax.set_yticks(y, [labels.variant(n, lang) for n in names])
+    ax.set_ylim(y.min() - 0.7, y.max() + 0.9)
+    ax.margins(x=0.15)
+    ax.set_xlabel(t("axis.money_per_rw", lang, year=year))
+    ax.grid(axis="x", alpha=0.3)
