@@ -16,6 +16,7 @@ from drgsim.present.figures.frame import (
     base_figure,
     colour,
     last_year,
+    note,
     styled,
     t,
     variants,
@@ -77,8 +78,7 @@ def audit_figure(tables: Tables, lang: str) -> Figure | None:
             ax.barh(y + offset, counts, height=height_each, color=colour(order.index(name)),
                     label=f"{labels.variant(name, lang)} · {money}")  # fmt: skip
             for yi, c in zip(y + offset, counts, strict=True):
-                ax.annotate(f"{c:,.0f}", (c, yi), xytext=(2, 0), textcoords="offset points",
-                            va="center", fontsize=6.5)  # fmt: skip
+                note(ax, c, yi, f"{c:,.0f}", dx=2, va="center", fontsize=6.5)
         ax.set_yticks(y, [t(f"stage.{s}", lang) for s, _ in STAGES])
         ax.set_title(labels.act(acts[k], lang), fontsize=10)
         ax.margins(x=0.22)

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 
 import matplotlib
 import matplotlib.ticker
+import matplotlib.transforms
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -124,3 +125,12 @@ def colour(i: int) -> str:
         return "#222222"
     rgba = matplotlib.colormaps["tab10"]((i - 1) % 10)
     return matplotlib.colors.to_hex(rgba)
+
+
+def note(ax: Axes, x: float, y: float, text: str, dx: float = 0, dy: float = 0, **kw: Any) -> None:
+    """Text at data point (x, y), moved by (dx, dy) points: a plain Text, which lays out
+    faster than an annotation."""
+    fig = ax.get_figure(root=True)
+    assert isinstance(fig, Figure)
+    shift = matplotlib.transforms.offset_copy(ax.transData, fig=fig, x=dx, y=dy, units="points")
+    ax.text(x, y, text, transform=shift, **kw)

@@ -16,6 +16,7 @@ from drgsim.present.figures.frame import (
     Tables,
     base_figure,
     last_year,
+    note,
     one_axes,
     styled,
     t,
@@ -111,11 +112,12 @@ def who_pays_figure(tables: Tables, lang: str) -> Figure | None:
             ends = np.where(np.isfinite(ends), ends, mean)  # past the interval, where there is one
             for yi, m, end in zip(y + offset, mean, ends, strict=True):
                 if np.isfinite(m):
-                    ax.annotate(
+                    note(
+                        ax,
+                        end,
+                        yi,
                         f"{m:+,.0f}",
-                        (end, yi),
-                        xytext=(3 if m >= 0 else -3, 0),
-                        textcoords="offset points",
+                        dx=3 if m >= 0 else -3,
                         ha="left" if m >= 0 else "right",
                         va="center",
                         fontsize=6.5,

@@ -9,12 +9,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from drgsim.present import labels
+from drgsim.present.comparison import t975
 from drgsim.present.figures.frame import (
     BASELINE,
     Tables,
     base_figure,
     colour,
     funds,
+    note,
     styled,
     t,
     variants,
@@ -39,15 +41,16 @@ def monthly_point_value(hm: pd.DataFrame) -> pd.Series:
 
 def change_against_baseline(pv: pd.Series, name: str) -> pd.DataFrame:
     """Variant `name`'s paired change in point value per fund and month: mean and 95% interval
-    over replications (columns mean, lo, hi; index fund, year, month)."""
+    over replications, mean ± t(0.975, n − 1) × sd / √n (columns mean, lo, hi; index fund,
+    year, month)."""
     diff = (pv.loc[name] - pv.loc[BASELINE]).dropna()
-    rows = {
-        key: mean_interval(d.to_numpy(float))
-        for key, d in diff.groupby(level=["fund", "year", "month"], sort=True)
-    }
-    out = pd.DataFrame.from_dict(rows, orient="index", columns=["mean", "lo", "hi"])
-    out.index = pd.MultiIndex.from_tuples(out.index, names=["fund", "year", "month"])
-    return out
+    wide = diff.unstack("replication").reorder_levels(["fund", "year", "month"]).sort_index()
+    n = wide.count(axis=1).to_numpy()
+    mean = wide.mean(axis=1).to_numpy(float)
+    sd = wide.std(axis=1, ddof=1).to_numpy(float)
+    q = np.array([t975(int(k) - 1) for k in n])
+    half = q * sd / np.sqrt(np.maximum(n, 1))
+    return pd.DataFrame({"mean": mean, "lo": mean - half, "hi": mean + half}, index=wide.index)
 
 
 def year_values(tables: Tables, column: str) -> pd.Series:
@@ -161,8 +164,7 @@ def _label_ends(ax: Axes, ends: list[tuple[float, float, str, str]]) -> None:
     for value, x, shade, name in ends:
         y = value if not placed else max(value, placed[-1] + gap)
         placed.append(y)
-        ax.annotate(name, (x, value), xytext=(x + 0.3, y), color=shade, fontsize=7.5,
-                    va="center", annotation_clip=False)  # fmt: skip
+        note(ax, x + 0.3, y, name, color=shade, fontsize=7.5, va="center", clip_on=False)
 
 
 def _money_per_rw(ax: Axes, per_rw: pd.Series, names: list[str], fund: str, lang: str) -> None:
@@ -175,8 +177,7 @@ def _money_per_rw(ax: Axes, per_rw: pd.Series, names: list[str], fund: str, lang
         mean, lo, hi = mean_interval(values)
         err = None if np.isnan(lo) else [[mean - lo], [hi - mean]]
         ax.errorbar(mean, yi, xerr=err, fmt="o", color=colour(i), ecolor=colour(i), capsize=2)
-        ax.annotate(f"{mean:,.0f}", (mean, yi), xytext=(0, 5), textcoords="offset points",
-                    ha="center", fontsize=7)  # fmt: skip
+        note(ax, mean, yi, f"{mean:,.0f}", dy=5, ha="center", fontsize=7)
         if name == BASELINE:
             ax.axvline(mean, color=colour(0), ls="--", lw=0.8)
     ax.set_yticks(y, [labels.variant(n, lang) for n in names])
