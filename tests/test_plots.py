@@ -353,15 +353,18 @@ def test_audit_draws_each_act_done_at_each_stage(one_year: dict, lang: str) -> N
     done = mean[mean["claims"] > 0]
     (ax,) = visible_axes(fig)  # the small run's one act: SW01's upcoding, in its variant
     assert list(done.index) == [("upcoding", "upcoding")]
-    assert ax.get_title() == labels.act("upcoding", lang)
+    act, recovered = ax.get_title().split("\n")
+    assert act == labels.act("upcoding", lang)
     row = done.loc[("upcoding", "upcoding")]
     widths = [p.get_width() for p in ax.patches]
     assert widths == pytest.approx(
         [row["claims"], row["screened"], row["sampled"], row["inspected"], row["confirmed"]]
     )
     assert row["claims"] > 0 and row["screened"] == 0  # unaudited: done, never screened
-    legend = ax.get_legend().get_texts()[0].get_text()
-    assert labels.text("legend.recovered", lang, wan=row["recovered_fen"] / 1e6) in legend
+    wan = f"{row['recovered_fen'] / 1e6:,.1f}"
+    assert recovered == labels.text("legend.recovered", lang, wan=wan)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == [labels.variant("upcoding", lang)]
 
 
 def test_audit_draws_every_act_of_the_all_gaming_variant() -> None:
@@ -385,11 +388,11 @@ def test_audit_draws_every_act_of_the_all_gaming_variant() -> None:
     ry = pd.DataFrame({"variant": ["baseline", "g"], "replication": 0, "year": 2021})
     tables = {"audit": audit, "region_year": ry, "manifest": {"variants": ["baseline", "g"]}}
     fig = build(plots.audit_figure, tables, "en")
-    titles = [ax.get_title() for ax in visible_axes(fig)]
+    titles = [ax.get_title().split("\n")[0] for ax in visible_axes(fig)]
     assert titles == [labels.act("upcoding", "en"), labels.act("phantom", "en")]  # not shifting
     phantom = visible_axes(fig)[1]
     assert [p.get_width() for p in phantom.patches] == [4, 1, 1, 0, 1]
-    assert "recovered 0.2" in phantom.get_legend().get_texts()[0].get_text()
+    assert phantom.get_title().endswith("recovered 0.2 ×10,000 yuan")
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -119,7 +119,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "legend.gain": ("获益", "gains"),
     "legend.month_pv": ("基线月度点值", "Baseline, monthly"),
     "legend.year_end_pv": ("基线年终点值", "Baseline, year end"),
-    "legend.recovered": ("追回 {wan:,.1f} 万元", "recovered {wan:,.1f} ×10,000 yuan"),
+    "legend.recovered": ("追回 {wan} 万元", "recovered {wan} ×10,000 yuan"),
     "note.all_zero": (
         "各医院均为0、未绘制：{names}",
         "Zero for every hospital, not drawn: {names}",
@@ -154,10 +154,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "caption.audit": (
         "每种行为一幅小图：带有该行为的病例数（发生），以及其中被智能审核命中、被抽查、被检查和查实的例数，"
-        "图例给出追回金额。只画发生了该行为的方案。",
+        "小图标题下为追回金额（多个方案时按图例顺序以“/”分隔）。只画发生了该行为的方案。",
         "A panel per act: the claims that carried it (done), and how many of them the audit "
-        "screened, sampled, inspected and caught; the legend gives the money recovered. Only the "
-        "variants in which the act was done are drawn.",
+        "screened, sampled, inspected and caught; under each panel's title, the money recovered "
+        "(several variants: in the legend's order, split by “/”). Only the variants in which the "
+        "act was done are drawn.",
     ),
     "caption.regions": (
         "每点为一个统筹区：左为年终点值与计划点值之比（1 = 按计划），右为该区医院盈亏占其收入的百分比；"

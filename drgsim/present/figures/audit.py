@@ -4,6 +4,7 @@ money recovered (audit.parquet, last year, mean over replications)."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,6 @@ from drgsim.present.figures.frame import (
     base_figure,
     colour,
     last_year,
-    note,
     styled,
     t,
     variants,
@@ -60,9 +60,10 @@ def audit_figure(tables: Tables, lang: str) -> Figure | None:
     nrows = math.ceil(len(acts) / ncols)
     per_panel = max(len(table.loc[a]) for a in acts)
     height = (0.24 * len(STAGES) * per_panel + 1.4) * nrows + 1.0
-    fig = base_figure(tables, lang, "audit", (3.9 * ncols + 1.2, height))
-    axes = fig.subplots(nrows, ncols, squeeze=False)
+    fig = base_figure(tables, lang, "audit", (3.6 * ncols + 1.4, height))
+    axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
     y = np.arange(len(STAGES))[::-1].astype(float)
+    drawn: dict[str, Any] = {}
     for k, ax in enumerate(axes.flat):
         if k >= len(acts):
             ax.remove()  # no empty panel
@@ -70,20 +71,24 @@ def audit_figure(tables: Tables, lang: str) -> Figure | None:
         part = table.loc[acts[k]]
         names = [v for v in order if v in part.index]
         height_each = 0.8 / len(names)
+        recovered = []
         for n, name in enumerate(names):
             row = part.loc[name]
             counts = np.array([row[c] for _, c in STAGES], dtype=float)
             offset = (len(names) - 1) / 2 * height_each - n * height_each
-            money = t("legend.recovered", lang, wan=row["recovered_fen"] / WAN_FEN)
-            ax.barh(y + offset, counts, height=height_each, color=colour(order.index(name)),
-                    label=f"{labels.variant(name, lang)} · {money}")  # fmt: skip
-            for yi, c in zip(y + offset, counts, strict=True):
-                note(ax, c, yi, f"{c:,.0f}", dx=2, va="center", fontsize=6.5)
-        ax.set_yticks(y, [t(f"stage.{s}", lang) for s, _ in STAGES])
-        ax.set_title(labels.act(acts[k], lang), fontsize=10)
-        ax.margins(x=0.22)
+            drawn[name] = ax.barh(
+                y + offset, counts, height=height_each, color=colour(order.index(name))
+            )
+            recovered.append(row["recovered_fen"] / WAN_FEN)
+        money = " / ".join(f"{w:,.1f}" for w in recovered)
+        ax.set_title(f"{labels.act(acts[k], lang)}\n{t('legend.recovered', lang, wan=money)}",
+                     fontsize=9.5)  # fmt: skip
+        if k % ncols == 0:
+            ax.set_yticks(y, [t(f"stage.{s}", lang) for s, _ in STAGES])
         ax.set_xlim(left=0)
         ax.grid(axis="x", alpha=0.3)
         ax.set_xlabel(t("axis.claims", lang))
-        ax.legend(fontsize=7, loc="lower right")
+    names = [v for v in order if v in drawn]
+    fig.legend([drawn[v] for v in names], [labels.variant(v, lang) for v in names],
+               loc="outside lower right", ncols=min(len(names), 5), fontsize=8)  # fmt: skip
     return fig
