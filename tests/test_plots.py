@@ -323,10 +323,10 @@ def test_point_value_draws_each_fund_its_months_changes_and_money_per_rw(
         expected = (variant.loc[fund] - base.loc[fund]).mean(axis=1)
         np.testing.assert_allclose(diff.get_ydata(), expected, rtol=1e-9, atol=1e-12)
         # money per RW unit of each variant: the mean over replications of region_year's
+        dots = np.asarray(money.collections[-1].get_offsets())  # (x, y) per variant
         for name, y in (("baseline", 1.0), ("upcoding", 0.0)):
             want = ry[(ry["variant"] == name) & (ry["fund"] == fund)]["money_per_rw_yuan"].mean()
-            dots = [ln for ln in money.get_lines() if np.allclose(ln.get_ydata(), [y])]
-            assert any(np.allclose(d.get_xdata(), [want], rtol=1e-12) for d in dots)
+            assert dots[dots[:, 1] == y, 0] == pytest.approx([want], rel=1e-12)
         assert money.get_xlabel() == labels.text("axis.money_per_rw", lang, year=2021)
 
 
@@ -337,7 +337,7 @@ def test_point_value_of_a_baseline_alone_has_no_change_row(baseline_only: dict) 
     want = hm.groupby(["month", "replication"])["point_value"].first().groupby("month").mean()
     np.testing.assert_allclose(level.get_lines()[0].get_ydata(), want, rtol=1e-12)
     per_rw = baseline_only["region_year"]["money_per_rw_yuan"].mean()
-    assert np.allclose(money.get_lines()[0].get_xdata(), [per_rw], rtol=1e-12)
+    assert np.asarray(money.collections[-1].get_offsets())[:, 0] == pytest.approx([per_rw])
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

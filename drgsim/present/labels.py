@@ -100,8 +100,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "stage.inspected": ("检查", "inspected"),
     "stage.caught": ("查实", "caught"),
     # Funds.
-    "fund.职工": ("职工医保", "Employees' fund (职工)"),
-    "fund.居民": ("居民医保", "Residents' fund (居民)"),
+    "fund.职工": ("职工医保", "Employees' fund"),
+    "fund.居民": ("居民医保", "Residents' fund"),
     # Legend entries.
     "legend.prepaid": ("月度预付", "Pre-paid monthly"),
     "legend.incentive": ("年终奖励（鼓励系数）", "Year-end incentive"),

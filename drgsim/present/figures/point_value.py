@@ -89,6 +89,8 @@ def point_value_figure(tables: Tables, lang: str) -> Figure:
             level.set_title(labels.fund(fund, lang), fontsize=11)
         if rows == 3:
             _changes(axes[1, j], pv, names, fund, y0, lang)
+            level.tick_params(labelbottom=False)  # the months are named under the changes
+            level.set_xlabel("")
         _money_per_rw(money, per_rw, names, fund, lang)
         if j > 0:  # the first column names the axes
             for ax in axes[:-1, j]:
@@ -172,14 +174,18 @@ def _money_per_rw(ax: Axes, per_rw: pd.Series, names: list[str], fund: str, lang
     replications), the baseline's as a dashed line."""
     year = int(per_rw.index.get_level_values("year").max())
     y = np.arange(len(names))[::-1].astype(float)
-    for yi, (i, name) in zip(y, enumerate(names), strict=True):
-        values = per_rw.loc[name].xs((year, fund), level=("year", "fund")).to_numpy(float)
-        mean, lo, hi = mean_interval(values)
-        err = None if np.isnan(lo) else [[mean - lo], [hi - mean]]
-        ax.errorbar(mean, yi, xerr=err, fmt="o", color=colour(i), ecolor=colour(i), capsize=2)
+    stats = np.array(
+        [
+            mean_interval(per_rw.loc[n].xs((year, fund), level=("year", "fund")).to_numpy(float))
+            for n in names
+        ]
+    )
+    shades = [colour(i) for i in range(len(names))]
+    ax.hlines(y, stats[:, 1], stats[:, 2], colors=shades, lw=1.2)  # NaN where one replication
+    ax.scatter(stats[:, 0], y, c=shades, s=28, zorder=3)
+    for yi, mean in zip(y, stats[:, 0], strict=True):
         note(ax, mean, yi, f"{mean:,.0f}", dy=5, ha="center", fontsize=7)
-        if name == BASELINE:
-            ax.axvline(mean, color=colour(0), ls="--", lw=0.8)
+    ax.axvline(stats[0, 0], color=colour(0), ls="--", lw=0.8)  # the baseline's
     ax.set_yticks(y, [labels.variant(n, lang) for n in names])
     ax.set_ylim(y.min() - 0.7, y.max() + 0.9)
     ax.margins(x=0.15)
