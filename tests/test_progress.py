@@ -104,3 +104,16 @@ def test_the_command_shows_the_bar_in_a_log_only_when_asked(tmp_path: Path) -> N
     notice = "drgsim: compiling"  # a cold cache's one line; nothing else in a log
     assert [line for line in plain.stderr.splitlines() if not line.startswith(notice)] == []
     assert "3/3" in asked.stderr  # the three simulations counted to the end
+
+
+def test_a_pseudo_terminal_that_reports_no_size_still_gets_the_bar() -> None:
+    import os
+    import pty
+
+    master, replica = pty.openpty()  # a new pty reports 0 × 0, as some do
+    with os.fdopen(replica, "w", encoding="utf-8") as terminal:
+        assert terminal.isatty() and os.get_terminal_size(replica).columns == 0
+        feed(Progress("task", stream=terminal), 3)
+    seen = os.read(master, 65536).decode("utf-8", "replace")
+    os.close(master)
+    assert "3/3" in seen and "point 3" in seen

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 from types import TracebackType
 from typing import TextIO
@@ -32,12 +34,15 @@ class Progress:
             return
         if self.bar is None or done == 0:
             self.close()
+            size = _fixed_size(self.stream)
             self.bar = tqdm(
                 total=total,
                 unit=self.unit,
                 file=self.stream,
                 disable=None if self.show is None else False,  # None: on a terminal only
-                dynamic_ncols=True,
+                ncols=size and size[0],
+                nrows=size and size[1],
+                dynamic_ncols=size is None,
                 mininterval=0.5,
             )
         self.bar.update(done - self.bar.n)
@@ -58,3 +63,12 @@ class Progress:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _fixed_size(stream: TextIO) -> tuple[int, int] | None:
+    """80 × 24 for a terminal that reports no size (tqdm would draw nothing), else None."""
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return None if size.columns > 0 and size.lines > 0 else (80, 24)
