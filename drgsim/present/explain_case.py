@@ -294,7 +294,7 @@ def _audit(
     acts, caught = int(row["acts"]), int(row["caught"])
     routes = [r for r in ("screened", "sampled", "inspected") if bool(row[r])]
     points, deducted = priced, 0.0
-    found = []
+    found, notes = [], []
     for act in AUDITED:
         if not caught & act.bit:
             continue
@@ -304,6 +304,11 @@ def _audit(
             g_true = index.get(str(row["drg_true"]), -1)
             true_pts = _formula(x, g_true, h, float(row["cost_yuan"]))[1]
             deducted += penalty * max(priced - true_pts, 0.0)
+            if true_pts >= priced:
+                notes.append(
+                    f"its true group {row['drg_true']} would earn {true_pts:.4f} points, not less: "
+                    "a caught claim keeps the lesser of the two, so nothing is deducted"
+                )
             points = min(points, true_pts)
         elif act.caught == "void":
             deducted += penalty * priced
@@ -322,6 +327,7 @@ def _audit(
         text = "not reviewed" + (f": {', '.join(carried)} not caught" if carried else "")
     if found:
         text += f"; points {priced:.4f} → {points:.4f}, {deducted:.4f} points deducted"
+        text += "".join(f" ({note})" for note in notes)
     keys = (
         "audit.screening.recall",
         "audit.sample_rate",
