@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from drgsim.cli import main
@@ -65,3 +66,21 @@ def test_drgsim_report_draws_the_waterfall_in_either_language(tmp_path: Path) ->
         (out / "explain.json").unlink()  # as a run made before the waterfall existed
         assert main(["report", str(out), "--lang", lang]) == 0
         assert (out / "explain.json").is_file() and (folder / "waterfall.png").is_file()
+
+
+def test_why_there_is_no_waterfall_names_no_staging_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from drgsim.errors import DrgsimError
+    from drgsim.scale import explain
+
+    staging = tmp_path / ".out.staging.x1"
+    staging.mkdir()
+
+    def refuse(out: Path) -> None:
+        raise DrgsimError(f"{out}: a many-region run; explain reads one-region runs")
+
+    monkeypatch.setattr(explain, "open_run", refuse)
+    explain.write_waterfall(staging)
+    answer = json.loads((staging / "explain.json").read_text(encoding="utf-8"))
+    assert answer == {"skipped": "a many-region run; explain reads one-region runs"}

@@ -99,7 +99,8 @@ def write_waterfall(out: Path) -> Path:
             else hospital(Path(out), pick[0], variants=[pick[1]], year=pick[2])[0]
         )
     except DrgsimError as exc:
-        answer = {"skipped": str(exc).splitlines()[0]}
+        # the message names the run's folder: here a staging folder the run then renames
+        answer = {"skipped": str(exc).splitlines()[0].replace(f"{Path(out)}: ", "", 1)}
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(json.dumps(answer, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, target)
