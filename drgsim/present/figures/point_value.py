@@ -27,16 +27,28 @@ KEYS = ["variant", "replication", "year", "month"]
 
 
 def monthly_point_value(hm: pd.DataFrame) -> pd.Series:
-    """Each fund's point value per variant, replication and month: points-weighted over the
-    hospitals (and regions) of the month, so one region's value is its own exactly."""
+    """Each fund's point value per variant, replication and month: the month's own value, or
+    over several regions their values weighted by the regions' points (in region order, so the
+    figure does not depend on the rows' order)."""
     keys = [*KEYS, "fund"] if "fund" in hm.columns else KEYS
-    w = hm["points"].clip(lower=0.0)
-    rows = hm.assign(pv_x=hm["point_value"] * w, w=w).groupby(keys, sort=False)
-    sums = rows[["pv_x", "w"]].sum()
-    pv = sums["pv_x"] / sums["w"].where(sums["w"] > 0)
+    pv = _over_regions(hm, keys, hm["point_value"], hm["points"].clip(lower=0.0))
     if "fund" not in hm.columns:
         pv = pv.to_frame("pv").assign(fund="").set_index("fund", append=True)["pv"]
     return pv.sort_index()
+
+
+def _over_regions(
+    table: pd.DataFrame, keys: list[str], value: pd.Series, weight: pd.Series
+) -> pd.Series:
+    """`value`, one per group of `keys` (and region): each region's own value, weighted by
+    the region's summed `weight` where a group holds several regions."""
+    by = [*keys, "region"] if "region" in table.columns else keys
+    frame = table.assign(_v=value, _w=weight).groupby(by, sort=True)
+    per = frame["_v"].first().to_frame("v").assign(w=frame["_w"].sum())
+    if "region" not in table.columns:
+        return per["v"]
+    sums = per.assign(x=per["v"] * per["w"]).groupby(level=keys, sort=True)[["x", "w"]].sum()
+    return sums["x"] / sums["w"].where(sums["w"] > 0)
 
 
 def change_against_baseline(pv: pd.Series, name: str) -> pd.DataFrame:
@@ -54,12 +66,11 @@ def change_against_baseline(pv: pd.Series, name: str) -> pd.DataFrame:
 
 
 def year_values(tables: Tables, column: str) -> pd.Series:
-    """A region_year column per variant, replication, year and fund, points-weighted over regions."""
+    """A region_year column per variant, replication, year and fund (points-weighted over
+    regions)."""
     ry = tables["region_year"]
     keys = ["variant", "replication", "year", *(["fund"] if "fund" in ry.columns else [])]
-    w = ry["points"].clip(lower=0.0)
-    sums = ry.assign(x=ry[column] * w, w=w).groupby(keys, sort=False)[["x", "w"]].sum()
-    out = sums["x"] / sums["w"].where(sums["w"] > 0)
+    out = _over_regions(ry, keys, ry[column], ry["points"].clip(lower=0.0))
     if "fund" not in ry.columns:
         out = out.to_frame("v").assign(fund="").set_index("fund", append=True)["v"]
     return out.sort_index()
