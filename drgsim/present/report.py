@@ -132,6 +132,11 @@ def render(tables: dict[str, Any], pngs: list[Path], lang: str) -> str:
     content = (
         "\n".join(body) + f"\n<footer>drgsim {_e(str(manifest.get('drgsim_version', '')))}</footer>"
     )
+    return page(title, content, lang)
+
+
+def page(title: str, content: str, lang: str) -> str:
+    """A self-contained HTML page: `title` (escaped) and `content` with the subset font inline."""
     font = base64.b64encode(fonts.subset_otf(title + _visible(content))).decode("ascii")
     face = (  # none without a Chinese font that may be embedded: the reader's own then
         f"@font-face{{font-family:'{FONT_NAME}';"

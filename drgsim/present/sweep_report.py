@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 from pathlib import Path
@@ -11,16 +10,13 @@ from typing import Any
 import pandas as pd
 
 from drgsim.errors import DrgsimError
-from drgsim.present import fonts, labels, response
+from drgsim.present import labels, response
 from drgsim.present.report import (
-    CSS,
-    FONT_NAME,
-    LOAD_SCRIPT,
     PAGES,
     _e,
     _table,
-    _visible,
     figure,
+    page,
     run_table,
 )
 from drgsim.present.response_table import (
@@ -106,22 +102,7 @@ def render(manifest: dict[str, Any], summary: pd.DataFrame, pngs: list[Path], la
     body.append(f"<h2>{_e(labels.text('sweep.run', lang))}</h2>")
     body.append(run_table({k: v for k, v in manifest.items() if k not in ("points", "grid")}))
     content = "\n".join(body) + f"\n<footer>drgsim {_e(_version(manifest))}</footer>"
-    font = base64.b64encode(fonts.subset_otf(title + _visible(content))).decode("ascii")
-    face = (  # none without a Chinese font that may be embedded: the reader's own then
-        f"@font-face{{font-family:'{FONT_NAME}';"
-        f"src:url(data:font/otf;base64,{font}) format('opentype');}}"
-        if font
-        else ""
-    )
-    return (
-        "<!DOCTYPE html>\n"
-        f"<html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{_e(title)}</title>"
-        f"<style>{face}{CSS}</style><script>{LOAD_SCRIPT}</script></head>\n<body>\n"
-        + content
-        + "\n</body></html>\n"
-    )
+    return page(_e(title), content, lang)
 
 
 def tables_html(summary: pd.DataFrame, keys: list[str], lang: str) -> str:
