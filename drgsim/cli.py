@@ -174,12 +174,18 @@ def _parser() -> argparse.ArgumentParser:
         "report",
         help="rebuild plots and the report from a run's tables",
         description="Rebuild OUTDIR/report.html and OUTDIR/plots/ (--lang zh), or "
-        "OUTDIR/report.en.html and OUTDIR/plots/en/ (--lang en); the other language's are kept.",
+        "OUTDIR/report.en.html and OUTDIR/plots/en/ (--lang en), or both (--lang both); "
+        "the other language's are kept.",
     )
     report.add_argument(
         "outdir", type=Path, help="an output directory of drgsim run or drgsim sweep"
     )
-    report.add_argument("--lang", choices=("zh", "en"), default="zh", help="language")
+    report.add_argument(
+        "--lang",
+        choices=("zh", "en", "both"),
+        default="zh",
+        help="language: zh writes report.html, en report.en.html, both the two (default: zh)",
+    )
     report.set_defaults(func=_cmd_report)
 
     sweep = sub.add_parser(
@@ -676,18 +682,23 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from drgsim.present.sweep_report import build_sweep_report, is_sweep
     from drgsim.scale.explain import write_waterfall
 
-    build = build_sweep_report if is_sweep(args.outdir) else build_report
+    sweep = is_sweep(args.outdir)
+    build = build_sweep_report if sweep else build_report
+    written = []
     try:
-        have = (args.outdir / "manifest.json").is_file() and not is_sweep(args.outdir)
+        have = (args.outdir / "manifest.json").is_file() and not sweep
         if have and not (args.outdir / "explain.json").is_file():  # a run without the waterfall
             write_waterfall(args.outdir)
-        path = build(args.outdir, args.lang)
+        for lang in ("zh", "en") if args.lang == "both" else (args.lang,):
+            written.append((build(args.outdir, lang), args.outdir / PAGES[lang][1]))
     except OSError as exc:
         raise DrgsimError(
             f"{args.outdir}: {exc.filename or 'writing'}: {exc.strerror or exc}; "
-            "expected an output directory of drgsim run that you can write"
+            f"expected an output directory of drgsim {'sweep' if sweep else 'run'} that you can "
+            "write"
         ) from None
-    print(f"wrote {path} and {args.outdir / PAGES[args.lang][1]}/")
+    for page, folder in written:
+        print(f"wrote {page} and {folder}/")
     return 0
 
 

@@ -100,6 +100,27 @@ def test_the_english_report_sits_beside_the_chinese_one(run_dir: Path, zh_report
     assert "<html lang='en'>" in en.read_text(encoding="utf-8")
 
 
+def test_the_report_command_writes_both_languages_and_says_where(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from drgsim.cli import main
+
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    for page in ("report.html", "report.en.html"):
+        (copy / page).unlink(missing_ok=True)
+    assert main(["report", str(copy), "--lang", "both"]) == 0
+    said = capsys.readouterr().out.splitlines()
+    assert said == [
+        f"wrote {copy / 'report.html'} and {copy / 'plots'}/",
+        f"wrote {copy / 'report.en.html'} and {copy / 'plots' / 'en'}/",
+    ]
+    assert "<html lang='zh-CN'>" in (copy / "report.html").read_text(encoding="utf-8")
+    assert "<html lang='en'>" in (copy / "report.en.html").read_text(encoding="utf-8")
+
+
 def test_english_report_names_hospitals_in_english(run_dir: Path) -> None:
     first = build_report(run_dir, "en").read_bytes()
     page = first.decode("utf-8")

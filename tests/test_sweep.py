@@ -255,4 +255,12 @@ def test_a_sweep_prints_its_response_and_reports_it_in_both_languages(
     (out / "report.en.html").unlink()
     assert main(["report", str(out), "--lang", "en"]) == 0
     assert (out / "report.en.html").is_file()
-    assert "report.en.html" in capsys.readouterr().out
+    assert capsys.readouterr().out == f"wrote {out / 'report.en.html'} and {out / 'plots/en'}/\n"
+    for page in ("report.html", "report.en.html"):
+        (out / page).unlink()
+    assert main(["report", str(out), "--lang", "both"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"wrote {out / 'report.html'} and {out / 'plots'}/",
+        f"wrote {out / 'report.en.html'} and {out / 'plots/en'}/",
+    ]
+    assert (out / "report.html").is_file() and (out / "report.en.html").is_file()
