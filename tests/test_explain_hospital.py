@@ -172,6 +172,54 @@ def test_upcoding_shows_as_coding_and_its_caught_claims_as_deductions(tmp_path: 
     assert {p["part"]: p["payment_fen"] for p in h1["parts"]}["coding"] == 0
 
 
+def test_special_review_approvals_lost_to_recoding_count_as_coding_not_case_mix(
+    tmp_path: Path,
+) -> None:
+    """Issue 12: a recoded claim's true points are what the same claim earned at baseline.
+
+    Special review approves many claims at baseline; recoding lowers their charges' ratio to the
+    billed group's mean, so they lose approval. The variant's patients are the baseline's (same
+    ids, true DRGs, charges), so the case mix part is only the change of patient payments, and
+    all the points recoding moved are coding, paid at the baseline's point value.
+    """
+    city = {
+        "name": "explain-special-review",
+        "seed": 11,
+        "years": 1,
+        "catalogue": {"source": CATALOGUE},
+        "weights": WEIGHTS,
+        "region": {"admissions": 300},
+        "hospitals": {"H0": {"tier": 3, "beds": 300}, "H1": {"tier": 2, "beds": 200}},
+        "other_hospitals": {"count": {3: 0, 2: 0, 1: 0}},
+        "special_review": {"quota": 0.5, "min_ratio": 1.2, "approval": 1.0},
+        "audit": {"sample_rate": 0.0},
+        "variants": {"up": {"hospitals.H0.upcoding.rate": 1.0}},
+    }
+    out = _run(city, tmp_path)
+    cases = pd.read_parquet(out / "cases.parquet").set_index(["variant", "case_id"])
+    base, up = cases.loc["baseline"], cases.loc["up"]
+    assert sorted(base.index) == sorted(up.index)  # the same patients ...
+    same = ["hospital", "drg_true", "cost_yuan", "los", "discharge", "readmission"]
+    assert base[same].equals(up.loc[base.index, same])  # ... only their billed codes differ
+    lost = (base["special"] == "approved") & (up.loc[base.index, "special"] != "approved")
+    assert lost.sum() >= 5  # approvals the recoding cost
+
+    table = pd.read_parquet(out / "settlement.parquet").set_index(["variant", "hospital"])
+    b, v = table.loc[("baseline", "H0")], table.loc[("up", "H0")]
+    (answer,) = explain.hospital(out, "H0")
+    parts = {p["part"]: p for p in answer["parts"]}
+    oop_change_fen = (float(v["oop_yuan"]) - float(b["oop_yuan"])) * 100
+    assert abs(parts["case_mix"]["payment_fen"] + oop_change_fen) <= 1
+    assert abs(parts["case_mix"]["margin_fen"]) <= 1
+    # the baseline's point value: (F(λ ≡ 1, no reserve) + O + D) / P
+    before = answer["before"]
+    core = before["final_fen"] - before["incentive_part_fen"] - before["reserve_part_fen"]
+    pv = (core + float(b["oop_yuan"]) * 100 + int(b["deduction_fen"])) / float(b["points"])
+    coding = pv * (float(v["points"]) - float(b["points"]))
+    assert abs(parts["coding"]["payment_fen"] - coding) <= 1
+    assert abs(parts["coding"]["margin_fen"] - coding) <= 1
+
+
 def test_bad_input_is_one_line_with_exit_status_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

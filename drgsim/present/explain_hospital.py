@@ -5,8 +5,9 @@ A hospital's year-end payment F (spec §6) is written, in each of the two runs, 
     F = N · (PV · c · u − ō) − D + Λ + R
 
 N cases; c = T / N points per case at the true DRGs (case mix, classes, coefficient K,
-readmission cuts); u = P / T the coding factor (points paid P over true points T: above 1 by
-upcoding the audit did not catch); ō patient payments per case; D the deduction (spec §5); Λ
+readmission cuts; a recoded claim counts the points the same claim earned at baseline); u = P / T
+the coding factor (points paid P over true points T: above 1 by upcoding the audit did not
+catch, below it by special review approvals recoding lost); ō patient payments per case; D the deduction (spec §5); Λ
 what the incentive coefficient did, F − F(λ ≡ 1); R what the reserve paid, F(λ ≡ 1) − F(λ ≡ 1,
 no reserve); PV the point value the hospital was in effect paid at, (F(λ ≡ 1, no reserve) + O +
 D) / P — the months' and the year's point values, the pool's withheld money and the others'
@@ -165,39 +166,76 @@ def resettle(ry: RunYear, *, neutral_coefficient: bool, reserve: bool) -> np.nda
     return total
 
 
-def coding_gain(ry: RunYear, hospital_ids: list[str]) -> np.ndarray:
-    """Points each hospital's recoded claims were paid above what their true DRGs earn.
+#: What makes a claim of a variant the same claim as one of the baseline, its billed DRG aside.
+SAME_CLAIM = ("case_id", "hospital", "drg_true", "cost_yuan", "los", "discharge", "readmission")
 
-    A recoded claim earns its billed DRG's points if the audit missed it, and the lesser of
-    billed and true if it caught it; its true DRG's formula (spec §2, readmission cut included)
-    is what it would have earned uncoded. An approved special review prices the charges, not
-    the group, and so gains nothing by the code.
+
+def true_points(ry: RunYear, baseline: RunYear | None = None) -> np.ndarray:
+    """Each claim's true points: what it would have earned had it not been recoded.
+
+    A claim no act recoded was paid its true points. A recoded claim's true points are those the
+    same claim (SAME_CLAIM: common random numbers give the variants the baseline's patients)
+    had at `baseline`, so that all recoding changed, special review approvals it lost included,
+    counts as coding. Without such a claim they are its true DRG's formula points (spec §2,
+    readmission cut included), or, when approved in special review, its own: an approved
+    special review prices the charges, not the group.
     """
     c = ry.cases
-    recoded = (
-        ((c["acts"].to_numpy(np.int64) & RECODED_BITS) != 0)
-        & (c["drg_true"].to_numpy(str) != c["drg_billed"].to_numpy(str))
-        & (c["special"].to_numpy(str) != "approved")
-    )
-    gain = np.zeros(len(hospital_ids))
+    points = c["points"].to_numpy(np.float64)
+    recoded = _recoded(c)
+    true = points.copy()
     if not recoded.any():
-        return gain
-    mine = c[recoded]
-    where = {h: i for i, h in enumerate(hospital_ids)}
-    hosp = np.array([where[h] for h in mine["hospital"]], dtype=np.int64)
-    drg = np.array([ry.drg_index.get(str(d), -1) for d in mine["drg_true"]], dtype=np.int64)
-    kinds = {name: i for i, name in enumerate(DISCHARGE_TYPES)}
+        return true
+    rows = np.flatnonzero(recoded)
+    if baseline is not None:
+        base = baseline.cases[list(SAME_CLAIM)].assign(_true=true_points(baseline))
+        base = base[~base.duplicated(list(SAME_CLAIM), keep=False)]
+        mine = c.iloc[rows][list(SAME_CLAIM)].reset_index(drop=True)
+        found = mine.merge(base, on=list(SAME_CLAIM), how="left")["_true"].to_numpy(np.float64)
+        matched = ~np.isnan(found)
+        true[rows[matched]] = found[matched]
+        rows = rows[~matched]
+    rows = rows[c["special"].to_numpy(str)[rows] != "approved"]
+    if rows.size:
+        true[rows] = _formula_points(ry, c.iloc[rows])
+    return true
 
+
+def _recoded(c: pd.DataFrame) -> np.ndarray:
+    """Claims an act billed under another DRG than their true one."""
+    return ((c["acts"].to_numpy(np.int64) & RECODED_BITS) != 0) & (
+        c["drg_true"].to_numpy(str) != c["drg_billed"].to_numpy(str)
+    )
+
+
+def _formula_points(ry: RunYear, mine: pd.DataFrame) -> np.ndarray:
+    """The points claims earn at their true DRGs by the formula, readmission cut included."""
+    where = {h: i for i, h in enumerate(ry.settlement.index)}
+    hosp = np.array([where[h] for h in mine["hospital"]], dtype=np.int32)
+    drg = np.array([ry.drg_index.get(str(d), -1) for d in mine["drg_true"]], dtype=np.int16)
+    kinds = {name: i for i, name in enumerate(DISCHARGE_TYPES)}
     stays = _Stays(
-        hosp.astype(np.int32),
+        hosp,
         mine["cost_yuan"].to_numpy(np.float64),
         np.array([kinds[d] for d in mine["discharge"]], dtype=np.int8),
         mine["los"].to_numpy(np.int16),
     )
-    true = formula_points(stays, drg.astype(np.int16), ry.tariff, Rules.from_scenario(ry.scenario))
+    true = formula_points(stays, drg, ry.tariff, Rules.from_scenario(ry.scenario))
     factor = ry.scenario.readmission.factor
-    true = np.where(mine["readmission"].to_numpy(bool), true * factor, true)
-    np.add.at(gain, hosp, mine["points"].to_numpy(np.float64) - true)
+    return np.where(mine["readmission"].to_numpy(bool), true * factor, true)
+
+
+def coding_gain(
+    ry: RunYear, hospital_ids: list[str], baseline: RunYear | None = None
+) -> np.ndarray:
+    """Points each hospital's claims were paid above their true points (`true_points`)."""
+    gain = np.zeros(len(hospital_ids))
+    c = ry.cases
+    if c.empty:
+        return gain
+    where = {h: i for i, h in enumerate(hospital_ids)}
+    hosp = np.array([where[h] for h in c["hospital"]], dtype=np.int64)
+    np.add.at(gain, hosp, c["points"].to_numpy(np.float64) - true_points(ry, baseline))
     return gain
 
 
@@ -211,8 +249,12 @@ class _Stays:
     los: np.ndarray
 
 
-def hospital_year(ry: RunYear, hospital: str, where: str) -> Year:
-    """One hospital's factors in one run, after checking the settlement reproduces its payment."""
+def hospital_year(ry: RunYear, hospital: str, where: str, baseline: RunYear | None = None) -> Year:
+    """One hospital's factors in one run, after checking the settlement reproduces its payment.
+
+    `baseline` is the run the change is taken against: its claims price recoded claims' true
+    points (`true_points`).
+    """
     ids = list(ry.settlement.index)
     h = ids.index(hospital)
     stored = ry.settlement["final_fen"].to_numpy(np.int64)
@@ -228,7 +270,7 @@ def hospital_year(ry: RunYear, hospital: str, where: str) -> Year:
     bare = resettle(ry, neutral_coefficient=True, reserve=False)
     row: pd.Series = ry.settlement.iloc[h]
     points = float(row["points"])
-    true = points - float(coding_gain(ry, ids)[h])
+    true = points - float(coding_gain(ry, ids, baseline)[h])
     margin = float(row["margin_yuan"])
     year = Year(
         float(row["cases"]),

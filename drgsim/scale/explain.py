@@ -69,7 +69,7 @@ def hospital(
     for name in names:
         found = base if name == "baseline" else claims(run, name, replication)
         ry = explain_hospital.run_year(run.tables, found, name, replication, y)
-        after = explain_hospital.hospital_year(ry, hospital_id, f"{out}: {name}")
+        after = explain_hospital.hospital_year(ry, hospital_id, f"{out}: {name}", base_year)
         result = explain_hospital.decompose(before, after)
         header = {"hospital": hospital_id, "variant": name, "replication": replication, "year": y}
         results.append({**header, "source": found.source, **result})
