@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import matplotlib.image
 import numpy as np
@@ -16,7 +17,7 @@ from conftest import SMALL_WITH_VARIANT
 
 import drgsim
 from drgsim.present import labels
-from drgsim.present.report import build_report
+from drgsim.present.report import PAGES, build_report
 from drgsim.records.results import write
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -134,3 +135,95 @@ def test_the_findings_and_the_audit_table_show_in_both_languages(
     assert audit.count("<tr>") >= 3  # the header, the baseline's false alarms, the upcoding
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", dom)
     assert console(done.stderr) == []
+
+
+#: A small sweep of two keys (a line per value of the other key in every panel).
+SWEEP_GRID = {"audit.sample_rate": [0.01, 0.3], "settlement.prepay_share": [0.85, 0.95]}
+SWEEP_CITY = {
+    "extends": "shanwei",
+    "name": "small",
+    "region": {"admissions": 5000},
+    "other_hospitals": {"count": {2: 1, 1: 1}},
+    "replications": 2,
+}
+
+
+@pytest.fixture(scope="module")
+def sweep_pages(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, list[Any]]]:
+    """A small sweep's directory with both its pages, and the figures drawn for each language."""
+    from drgsim.present import response
+    from drgsim.present.sweep_report import build_sweep_report
+    from drgsim.scale.sweep import sweep
+
+    out = tmp_path_factory.mktemp("sweep") / "out"
+    sweep(SWEEP_CITY, SWEEP_GRID, out=out, workers=0, plots=False)
+    drawn: dict[str, list[Any]] = {"zh": [], "en": []}
+    save = response._save
+    for lang in ("zh", "en"):
+
+        def keep(fig: Any, folder: Path, name: str, mine: list[Any] = drawn[lang]) -> list[Path]:
+            mine.append(fig)
+            return save(fig, folder, name)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(response, "_save", keep)
+            build_sweep_report(out, lang)
+    return out, drawn
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_sweep_page_shows_every_figure_with_its_caption_and_fetches_nothing(
+    lang: str, sweep_pages: tuple[Path, dict[str, list[Any]]], tmp_path: Path
+) -> None:
+    out, _ = sweep_pages
+    name, folder = PAGES[lang]
+    done = chromium(out / name, tmp_path / "profile", "--dump-dom")
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = done.stdout
+    body = re.search(r"<body([^>]*)>", dom)
+    assert body is not None
+    pngs = sorted((out / folder).glob("*.png"))
+    assert len(pngs) == 2 * 3  # each swept key × point value, payment, margin
+    assert f'data-figures="{len(pngs)}"' in body.group(1)
+    assert f'data-loaded="{len(pngs)}"' in body.group(1)
+    captions = [html.unescape(c) for c in re.findall(r"<figcaption>(.*?)</figcaption>", dom)]
+    expected = [
+        labels.text(
+            "sweep.title",
+            lang,
+            metric=labels.text(f"sweep.metric.{p.stem.rpartition('.')[2]}", lang),
+            swept=p.stem.rpartition(".")[0],
+            year=2021,
+            reps=2,
+        )
+        for p in pngs
+    ]
+    assert sorted(captions) == sorted(expected)
+    refs = re.findall(r"""(?:src|href)\s*=\s*["']([^"']*)["']|url\(\s*['"]?([^'")]*)""", dom)
+    targets = [a or b for a, b in refs]
+    assert targets and all(t.startswith(("data:", "#")) for t in targets), targets[:5]
+    assert console(done.stderr) == []
+    # the run information is a table in the page's language, not the manifest's raw keys
+    run = dom.split('id="run"', 1)[1].split("</table>", 1)[0]
+    cells = [html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", run)]
+    for key in ("scenario", "grid", "replications", "seed", "started", "wall_seconds"):
+        assert labels.text(f"sweep.info.{key}", lang) in cells, key
+    assert not {"wall_seconds", "scenario_sha256", "tasks_total", "versions"} & set(cells)
+    assert labels.text("sweep.info.replications_value", lang, reps=2) in cells
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_no_panel_of_a_sweep_figure_is_empty(
+    lang: str, sweep_pages: tuple[Path, dict[str, list[Any]]]
+) -> None:
+    from test_plots import draws_data, visible_axes
+
+    figures = sweep_pages[1][lang]
+    assert len(figures) == 2 * 3
+    for fig in figures:
+        panels = visible_axes(fig)
+        assert len(panels) >= 2  # each fund's point value, or the hospital groups
+        if lang == "en":  # every panel named in English: funds and hospitals too
+            assert not re.search(r"[\u4e00-\u9fff]", "".join(ax.get_title() for ax in panels))
+        for ax in panels:
+            assert draws_data(ax), f"{fig.get_suptitle()!r}: panel {ax.get_title()!r} is empty"

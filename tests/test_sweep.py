@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -213,7 +214,7 @@ def test_a_sweep_prints_its_response_and_reports_it_in_both_languages(
     args = ["sweep", str(path), "--out", str(out), "--workers", "0"]
     assert main([*args, "--grid", "audit.sample_rate=0.01,0.3"]) == 0
     printed = capsys.readouterr().out
-    assert "Sweep response, 2021" in printed and "SW01" in printed and "居民 fund" in printed
+    assert "Sweep response, 2021" in printed and "SW01" in printed and "Residents' fund" in printed
     assert re.search(r"^0\.30?\s+\S", printed, re.M)  # a row per grid point
 
     class Page(HTMLParser):
@@ -264,3 +265,77 @@ def test_a_sweep_prints_its_response_and_reports_it_in_both_languages(
         f"wrote {out / 'report.en.html'} and {out / 'plots/en'}/",
     ]
     assert (out / "report.html").is_file() and (out / "report.en.html").is_file()
+
+
+#: A sweep's manifest as drgsim writes it, with one key a later version might add.
+MANIFEST = {
+    "scenario": "small",
+    "scenario_file": "/data/small.yaml",
+    "scenario_sha256": "ab" * 32,
+    "identity": "cd" * 32,
+    "seed": 7,
+    "variant": "upcoding",
+    "grid": {"audit.sample_rate": [0.05, 0.2], "audit.penalty.upcoding": [1, 2, 3]},
+    "points": [{"point": i} for i in range(6)],
+    "replications": 3,
+    "years": 1,
+    "annual_budget_yuan": 2.5e9,
+    "tables": ["hospital_month", "settlement", "region_year"],
+    "layout": "<table>/point=<i>/rep=<r>.parquet",
+    "seeding": "SeedSequence(seed, spawn_key=(replication, year, month, stream)): grid points "
+    "share each replication's patients (common random numbers)",
+    "versions": {"drgsim": "9.9", "numpy": "2.0"},
+    "started": "2026-01-02T03:04:05+00:00",
+    "status": "complete",
+    "tasks_total": 18,
+    "tasks_run": 5,
+    "workers": 0,
+    "scheduler": None,
+    "wall_seconds": 75.25,
+    "future_key": [1, 2],
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_sweep_pages_run_information_is_labelled_in_its_language(lang: str) -> None:
+    from drgsim.present import labels
+    from drgsim.present.sweep_run import run_information
+
+    rows = dict(run_information(MANIFEST, lang))
+    raw = set(MANIFEST) - {"future_key"}
+    assert not raw & set(rows)  # no manifest key stands as a label, only the unknown one
+    assert rows["future_key"] == "1, 2"
+
+    def t(key: str, **values: object) -> str:
+        return labels.text(f"sweep.info.{key}", lang, **values)
+
+    zh = lang == "zh"
+    assert rows[t("scenario")] == "small"
+    assert (
+        rows[t("scenario_file")].startswith("/data/small.yaml")
+        and "abababab" in rows[t("scenario_file")]
+    )
+    assert rows[t("variant")] == labels.variant("upcoding", lang)
+    assert rows[t("grid")] == (
+        "6个组合：audit.sample_rate（2个取值） × audit.penalty.upcoding（3个取值）"
+        if zh
+        else "6 points: audit.sample_rate (2 values) × audit.penalty.upcoding (3 values)"
+    )
+    assert rows[t("replications")] == ("每个组合3次" if zh else "3 at each grid point")
+    assert "18" in rows[t("tasks_total")] and "5" in rows[t("tasks_total")]
+    assert rows[t("seed")] == "7"
+    assert rows[t("annual_budget_yuan")] == ("25.00 亿元" if zh else "2,500.0 million yuan")
+    assert rows[t("started")] == "2026-01-02 03:04:05 UTC"
+    assert rows[t("wall_seconds")] == ("75.2 秒" if zh else "75.2 s")
+    assert rows[t("status")] == ("已完成" if zh else "complete")
+    assert rows[t("versions")] == "drgsim 9.9, numpy 2.0"
+    assert ("共同随机数" in rows[t("seeding")]) == zh
+    assert t("scheduler") not in rows  # none was used
+    page = "".join(f"{k}{v}" for k, v in rows.items())
+    if zh:  # nothing English in the Chinese rows but names, paths, code and versions
+        words = set(re.findall(r"[A-Za-z_]{3,}", page))
+        assert words <= {
+            "small", "data", "yaml", "SHA", "audit", "sample_rate", "penalty", "upcoding",
+            "drgsim", "numpy", "hospital_month", "settlement", "region_year", "table", "point",
+            "rep", "parquet", "SeedSequence", "spawn_key", "future_key", "UTC", "ab" * 6, "cd" * 6,
+        }, words  # fmt: skip

@@ -48,7 +48,9 @@ def entity_label(entity: str, about: Mapping[str, Any], lang: str, *, short: boo
     if entity == "region":
         return labels.text("sweep.region", lang)
     if entity.startswith("region "):
-        return labels.text("sweep.fund", lang, fund=entity.removeprefix("region "))
+        fund = entity.removeprefix("region ")
+        known = labels.fund(fund, lang) != fund  # 职工, 居民: named in the page's language
+        return labels.fund(fund, lang) if known else labels.text("sweep.fund", lang, fund=fund)
     if entity.startswith("T") and entity[1:].isdigit():
         return labels.other_tier(int(entity[1:]), int(about.get("hospitals", 0)), lang)
     if short:

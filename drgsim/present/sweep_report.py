@@ -17,7 +17,6 @@ from drgsim.present.report import (
     _table,
     figure,
     page,
-    run_table,
 )
 from drgsim.present.response_table import (
     METRICS,
@@ -27,6 +26,7 @@ from drgsim.present.response_table import (
     metric_entities,
     response_table,
 )
+from drgsim.present.sweep_run import run_information
 
 MANIFEST = "sweep.json"
 
@@ -58,7 +58,7 @@ def build_sweep_report(out: Path, lang: str = "zh") -> Path:
 
 
 def render(manifest: dict[str, Any], summary: pd.DataFrame, pngs: list[Path], lang: str) -> str:
-    """The page's HTML: what was swept, the figures, the response tables, the manifest."""
+    """The page's HTML: what was swept, the figures, the response tables, how it was run."""
     grid = {str(k): list(v) for k, v in manifest["grid"].items()}
     year = int(summary["year"].max()) if not summary.empty else manifest.get("years", "")
     reps = int(manifest["replications"])
@@ -99,8 +99,10 @@ def render(manifest: dict[str, Any], summary: pd.DataFrame, pngs: list[Path], la
     body.append(f"<h2>{_e(labels.text('sweep.tables', lang))}</h2>")
     body.append(f"<p>{_e(labels.text('sweep.table_title', lang, year=year, reps=reps))}</p>")
     body.append(tables_html(summary, list(grid), lang))
-    body.append(f"<h2>{_e(labels.text('sweep.run', lang))}</h2>")
-    body.append(run_table({k: v for k, v in manifest.items() if k not in ("points", "grid")}))
+    body.append(f"<h2 id='run'>{_e(labels.text('sweep.run', lang))}</h2>")
+    head = [labels.text("sweep.info.item", lang), labels.text("sweep.info.value", lang)]
+    rows = [[_e(label), _e(value)] for label, value in run_information(manifest, lang)]
+    body.append(_table(head, rows, css="run"))
     content = "\n".join(body) + f"\n<footer>drgsim {_e(_version(manifest))}</footer>"
     return page(_e(title), content, lang)
 
