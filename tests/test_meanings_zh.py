@@ -28,3 +28,24 @@ def test_real_names_find_the_meaning_of_their_placeholder() -> None:
     weight = MEANINGS["incentive.indicators.<indicator>.weight"]
     assert meaning_zh("incentive.indicators.cei.weight") == weight
     assert meaning_zh("no.such.key") == ""
+
+
+#: Latin words a Chinese source may keep: documents, an author citation, catalogue and method
+#: names, and scenario values written as code.
+CITATION_WORDS = {
+    "docs", "rules", "md", "Wang", "et", "al", "CHS", "DRG", "DIP", "v1", "v2", "360docs",
+    "drgsim", "calibrate", "pool", "true", "false",
+}  # fmt: skip
+
+
+def test_every_source_of_the_schema_reads_in_chinese_but_its_citations() -> None:
+    from drgsim.scenario.sources_zh import SOURCES, source_zh
+
+    sources = {k.source for k in scenario_keys() if k.source}
+    english = {
+        s: words
+        for s in sources
+        if (words := set(re.findall(r"[A-Za-z][A-Za-z0-9]*", source_zh(s))) - CITATION_WORDS)
+    }
+    assert english == {}
+    assert sorted(set(SOURCES) - sources) == []  # no translation of a source no key has

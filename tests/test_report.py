@@ -75,7 +75,7 @@ def test_report_answers_at_a_glance_in_chinese(zh_report: bytes) -> None:
         assert labels.text(key, "zh") in page
     assert "汕尾市人民医院" in page and "小规模测试情景" in page
     assert "settlement.prepay_share" in page
-    assert "Zhejiang floor 0.85" in page  # where the default comes from
+    assert "浙江下限 0.85" in page  # where the default comes from
     assert "hospitals.SW01.upcoding.rate: 0.15" in page
     assert labels.text("skip.years", "zh") in page
     assert "@font-face" in page  # the Chinese text carries its own glyphs
@@ -233,6 +233,21 @@ def test_the_chinese_parameter_table_has_chinese_meanings_and_no_json(
     assert values and not any("{" in v or "&quot;" in v for pair in values for v in pair)
     hospitals = next(v for k, v in zip(params, values, strict=True) if k.key == "hospitals")[0]
     assert hospitals.split("<br>")[0] == "SW01: name 汕尾市人民医院, tier 3, beds 1200"
+
+
+def test_the_chinese_parameter_table_gives_its_sources_in_chinese(
+    run_dir: Path, zh_report: bytes
+) -> None:
+    from test_meanings_zh import CITATION_WORDS
+
+    page = zh_report.decode("utf-8")
+    table = page.split("<table class='params'>", 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1])
+    sources = [html.unescape(re.findall(r"<td>(.*?)</td>", r)[5]) for r in rows]
+    assert sum(1 for s in sources if s) >= 50
+    english = {s for s in sources if set(re.findall(r"[A-Za-z][A-Za-z0-9]*", s)) - CITATION_WORDS}
+    assert english == set()
+    assert "浙江下限 0.85 [有据]；0.90 [默认值]" in sources  # settlement.prepay_share's
 
 
 def test_without_a_chinese_font_the_report_embeds_none_and_names_the_readers_fonts(

@@ -349,7 +349,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "report.param_note": (
         "“情景设定”表示该值由情景文件给出，否则为默认值；说明取自 drgsim/scenario/meanings_zh.py"
-        "（与 schema.py 的英文说明对应），默认值来源取自 drgsim/scenario/schema.py。",
+        "（与 schema.py 的英文说明对应），默认值来源取自 drgsim/scenario/sources_zh.py。"
+        "来源标记：[有据] 经公开来源核实；[据文献] 已发布的规则或数字，尚未核实出处；"
+        "[推算] 由公开数字推算；[默认值] 引擎选定的合理默认值，并非已发布的规则（docs/rules.md）。",
         "“set” marks values the scenario file gives; the others are defaults. "
         "Meaning and source come from drgsim/scenario/schema.py.",
     ),

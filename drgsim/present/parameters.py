@@ -11,6 +11,7 @@ from drgsim.present import labels
 from drgsim.scenario.loader import to_dict
 from drgsim.scenario.meanings_zh import meaning_zh
 from drgsim.scenario.schema import Scenario
+from drgsim.scenario.sources_zh import source_zh
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +29,10 @@ class Parameter:
     def meaning(self, lang: str) -> str:
         """The key's meaning in `lang`: the Chinese text where there is one, else the schema's."""
         return self.doc_zh if lang == "zh" and self.doc_zh else self.doc
+
+    def source_in(self, lang: str) -> str:
+        """Where the default comes from, in `lang` (citations kept, marks and words translated)."""
+        return source_zh(self.source) if lang == "zh" else self.source
 
 
 def parameters(scn: Scenario, set_keys: set[str]) -> list[Parameter]:
@@ -51,7 +56,7 @@ def parameter_table(params: list[Parameter], lang: str) -> str:
                     _lines(p.default),
                     f"<span class='set'>{_e(mark)}</span>" if p.set else "",
                     _e(p.meaning(lang)),
-                    _e(p.source),
+                    _e(p.source_in(lang)),
                 )
             )
             + "</tr>"
