@@ -110,3 +110,49 @@ def test_findings_name_each_hospital_with_its_region(out: Path) -> None:
         unit = 1.0 if column == "margin_yuan" else 0.01
         assert row[f"{column}_change_mean"].iloc[0] * unit == pytest.approx(f.values["change_yuan"])
     assert any(f.key == "finding.point_value_regions" for f in found)
+
+
+def _point_value_ranges(ry: pd.DataFrame) -> dict[str, tuple[float, float, float, float, float]]:
+    """Each fund's baseline point value in the last year: the mean, the range over regions ×
+    replications and the range over the regions' means (over replications)."""
+    base = ry[(ry["variant"] == "baseline") & (ry["year"] == ry["year"].max())]
+    out = {}
+    for fund, rows in base.groupby("fund", sort=False):
+        pv = rows["point_value"]
+        means = rows.groupby("region")["point_value"].mean()
+        out[str(fund)] = (pv.mean(), pv.min(), pv.max(), means.min(), means.max())
+    return out
+
+
+def test_the_terminal_names_each_point_value_range(result: Result) -> None:
+    text = summary_text(result)
+    ranges = _point_value_ranges(result.region_year)
+    assert len(ranges) == 2  # 职工, 居民
+    for fund, (mean, lo, hi, mean_lo, mean_hi) in ranges.items():
+        assert mean_lo > lo or mean_hi < hi  # the two ranges differ, so a label matters
+        said = (
+            f"{fund} {mean:.4f} (range over regions × replications {lo:.4f}–{hi:.4f}, "
+            f"over region means {mean_lo:.4f}–{mean_hi:.4f})"
+        )
+        assert said in text
+    assert "point value 点值 (mean over regions × replications)" in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_report_names_each_point_value_range(out: Path, lang: str) -> None:
+    page = html.unescape(build_report(out, lang).read_text(encoding="utf-8"))
+    ranges = _point_value_ranges(read(out)["region_year"])
+    key = page.split(labels.text("report.point_value", lang), 1)[1].split("</dd>", 1)[0]
+    national = page.split("class='national'", 1)[1].split("</table>", 1)[0]
+    zh = lang == "zh"
+    for fund, (mean, lo, hi, mean_lo, mean_hi) in ranges.items():
+        assert (
+            f"{fund}: {mean:.4f} 元/点，各统筹区×各次重复的均值（各统筹区×各次重复的范围 "
+            f"{lo:.4f}–{hi:.4f}；各统筹区均值的范围 {mean_lo:.4f}–{mean_hi:.4f}）"
+            if zh
+            else f"{fund}: {mean:.4f} yuan per point, mean over regions × replications (range "
+            f"over regions × replications {lo:.4f}–{hi:.4f}; over region means "
+            f"{mean_lo:.4f}–{mean_hi:.4f})"
+        ) in key
+        means = f"{'各统筹区均值' if zh else 'region means'} {mean_lo:.4f}–{mean_hi:.4f}"
+        assert f"{fund} {means}" in national

@@ -322,8 +322,18 @@ _TEXT: dict[str, tuple[str, str]] = {
     "report.big": ("{yi:,.2f} 亿元", "{million:,.1f} million yuan"),
     "report.small": ("{wan:,.1f} 万元", "{million:,.2f} million yuan"),
     "report.pv": (
-        "{value:.4f} 元/点（范围 {lo:.4f}–{hi:.4f}）",
-        "{value:.4f} yuan per point (range {lo:.4f}–{hi:.4f})",
+        "{value:.4f} 元/点（各次重复的范围 {lo:.4f}–{hi:.4f}）",
+        "{value:.4f} yuan per point (range over replications {lo:.4f}–{hi:.4f})",
+    ),
+    "report.pv_regions": (
+        "{value:.4f} 元/点，各统筹区×各次重复的均值（各统筹区×各次重复的范围 {lo:.4f}–{hi:.4f}；"
+        "各统筹区均值的范围 {mean_lo:.4f}–{mean_hi:.4f}）",
+        "{value:.4f} yuan per point, mean over regions × replications (range over regions × "
+        "replications {lo:.4f}–{hi:.4f}; over region means {mean_lo:.4f}–{mean_hi:.4f})",
+    ),
+    "report.pv_region_means": (
+        "各统筹区均值 {lo:.4f}–{hi:.4f}",
+        "region means {lo:.4f}–{hi:.4f}",
     ),
     "report.figures": ("图表", "Figures"),
     "report.settlement": (
@@ -527,10 +537,11 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Pooling regions ({year}, baseline, mean of {reps} replications)",
     ),
     "report.regions_note": (
-        "{count}个统筹区各自有预算、点值和结算；合计行是各统筹区之和（点值列为各区点值的范围）。"
+        "{count}个统筹区各自有预算、点值和结算；合计行是各统筹区之和（点值列为各统筹区均值的范围）。"
         "金额单位：万元。",
         "Each of the {count} regions has its own budget, point value and settlement; the "
-        "total row is the sum over the regions (its point value column the range of theirs). "
+        "total row is the sum over the regions (its point value column the range of the "
+        "regions' means). "
         "Money in 10,000 yuan.",
     ),
     "report.national": ("全部统筹区合计", "All regions together"),

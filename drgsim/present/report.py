@@ -198,12 +198,7 @@ def key_numbers(tables: dict[str, Any], lang: str) -> str:
     each = ry[(ry["variant"] == plots.BASELINE) & (ry["year"] == plots.last_year(tables))]
     base = totals(each)
     funds = each.groupby("fund", sort=False) if "fund" in each.columns else [("", each)]
-    pv_text = "; ".join(
-        (f"{fund}: " if fund else "")
-        + _t("report.pv", lang, value=g["point_value"].mean(), lo=g["point_value"].min(),
-             hi=g["point_value"].max())
-        for fund, g in funds
-    )  # fmt: skip
+    pv_text = "; ".join((f"{fund}: " if fund else "") + _pv(g, lang) for fund, g in funds)
     rows = [
         ("report.budget", _big(base["budget_fen"].mean(), lang)),
         ("report.reserve", _big(base["reserve_fen"].mean(), lang)),
@@ -213,6 +208,24 @@ def key_numbers(tables: dict[str, Any], lang: str) -> str:
     ]
     items = "".join(f"<dt>{_e(_t(k, lang))}</dt><dd>{_e(v)}</dd>" for k, v in rows)
     return f"<dl class='key'>{items}</dl>"
+
+
+def _pv(rows: pd.DataFrame, lang: str) -> str:
+    """A fund's point value: the mean with its range over the replications, and in a
+    many-region run over regions × replications and over the regions' means, each named."""
+    pv = rows["point_value"]
+    if "region" not in rows.columns:
+        return _t("report.pv", lang, value=pv.mean(), lo=pv.min(), hi=pv.max())
+    means = rows.groupby("region", sort=False)["point_value"].mean()
+    return _t(
+        "report.pv_regions",
+        lang,
+        value=pv.mean(),
+        lo=pv.min(),
+        hi=pv.max(),
+        mean_lo=means.min(),
+        mean_hi=means.max(),
+    )
 
 
 def region_tables(tables: dict[str, Any], lang: str) -> str:
@@ -251,7 +264,10 @@ def region_tables(tables: dict[str, Any], lang: str) -> str:
     def values(region: str) -> str:
         return " / ".join(f"{f + ' ' if f else ''}{v[region]:.4f}" for f, v in pv.items())
 
-    spread = " / ".join(f"{f + ' ' if f else ''}{v.min():.4f}–{v.max():.4f}" for f, v in pv.items())
+    spread = " / ".join(
+        f"{f + ' ' if f else ''}" + _t("report.pv_region_means", lang, lo=v.min(), hi=v.max())
+        for f, v in pv.items()
+    )
     total = [row(_t("report.national", lang), hospitals.sum(), each.sum(), spread)]
     rows = [row(str(r), hospitals.get(r, 0), each.loc[r], values(str(r))) for r in each.index]
     return (

@@ -71,19 +71,27 @@ def per_region(ry: pd.DataFrame) -> pd.DataFrame:
 
 
 def _point_value_text(ry: pd.DataFrame, reps: int) -> str:
-    """The year's point value (each fund's, where there are several), mean and range (over the
-    replications, and the regions of a many-region run)."""
+    """The year's point value (each fund's, where there are several), mean and range over the
+    replications; a many-region run's mean over regions × replications, with two ranges named:
+    over regions × replications, and over the regions' means."""
     groups = ry.groupby("fund", sort=False) if "fund" in ry.columns else [("", ry)]
     regions = "region" in ry.columns
     parts = []
     for fund, rows in groups:
         pv = rows["point_value"]
+        spread = f"{pv.min():.4f}–{pv.max():.4f}"
+        if regions:
+            means = rows.groupby("region", sort=False)["point_value"].mean()
+            spread = (
+                f"range over regions × replications {spread}, "
+                f"over region means {means.min():.4f}–{means.max():.4f}"
+            )
         parts.append(
             (f"{fund!s} " if fund else "")
             + f"{pv.mean():.4f}"
-            + (f" (range {pv.min():.4f}–{pv.max():.4f})" if reps > 1 or regions else "")
+            + (f" ({'' if regions else 'range '}{spread})" if reps > 1 or regions else "")
         )
-    where = " (mean over the regions)" if regions else ""
+    where = " (mean over regions × replications)" if regions else ""
     return f"point value 点值{where} " + ", ".join(parts) + " yuan/point"
 
 
