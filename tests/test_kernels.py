@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drgsim.kernels.generate import N_PARAMS, generate_cases
+from drgsim.kernels.generate import CHUNK, N_PARAMS, generate_cases
 from drgsim.kernels.group import group_cases
 from drgsim.kernels.price import HIGH, LOW, NORMAL, SPECIAL, price_cases
 from drgsim.kernels.rng import (
@@ -581,6 +581,63 @@ def test_generate_cases_makes_readmissions_when_asked() -> None:
     assert np.all((gap >= 1) & (gap <= 3))
     assert np.all(adrg[1:][follows] == adrg[:-1][follows])
     assert np.all(day <= 31)
+
+
+def _long_runs(seed: int) -> tuple:
+    """Two hospitals with runs several parallel pieces long, and many readmissions."""
+    rng = np.random.default_rng(seed)
+    n_adrg, n_drg, n_level = 5, 9, 3
+    counts = [2 * CHUNK + 700, CHUNK + 3]
+    hospital = np.repeat(np.arange(2, dtype=np.int32), counts)
+    params = np.array([0.5, 0.4, 0.05, 0.05, 0.02, 0.03, 2.0, 0.3, 15.0, 0.02])
+    return (
+        np.uint64(seed * 7919 + 1),
+        hospital,
+        np.array([0, 1]),
+        np.array([1.1, 0.9]),
+        rng.uniform(0.1, 0.4, (2, 2)),
+        np.uint64(seed),
+        np.array([0.3, 1.0]),
+        rng.uniform(0.0, 1.0, (2, n_adrg)),
+        rng.integers(0, n_adrg, (2, n_adrg)).astype(np.int32),
+        rng.dirichlet(np.ones(n_level), n_adrg),
+        rng.integers(0, n_drg, (n_adrg, n_level)).astype(np.int32),
+        rng.uniform(500.0, 50_000.0, n_drg),
+        rng.uniform(1.0, 20.0, n_drg),
+        params,
+        1,
+        30,
+        50_000,
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_generate_cases_cut_into_parallel_pieces_follows_the_rule(seed: int) -> None:
+    """Runs longer than a piece give the cases of one pass (readmission pairs included)."""
+    inputs = _long_runs(seed)
+    got = generate_cases(*inputs)
+    ref = generate_reference(int(inputs[0]), *inputs[1:])
+    for k, (g, r) in enumerate(zip(got, ref, strict=True)):
+        if g.dtype == np.float64:
+            np.testing.assert_allclose(g, r, rtol=1e-12, err_msg=str(k))
+        else:
+            np.testing.assert_array_equal(g, r.astype(g.dtype), err_msg=str(k))
+    patient = got[0]
+    assert (patient[1:] == patient[:-1]).sum() > 1000  # readmission pairs span the cuts
+
+
+def test_generate_cases_do_not_depend_on_the_thread_count() -> None:
+    inputs = _long_runs(3)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = generate_cases(*inputs)
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        many = generate_cases(*inputs)
+    finally:
+        numba.set_num_threads(before)
+    for a, b in zip(one, many, strict=True):
+        assert a.tobytes() == b.tobytes()
 
 
 # --- the generator on the built-in catalogue -------------------------------------------------

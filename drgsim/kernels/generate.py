@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
 from drgsim.kernels import checks
 from drgsim.kernels.group import group_one
-from drgsim.kernels.jit import inline, kernel
+from drgsim.kernels.jit import inline, parallel_kernel
 from drgsim.kernels.rng import Draw, normal, normal_pair, uniform
 
 #: The kinds of draw a case is made of (rng.Draw), as plain ints for the kernel.
@@ -23,6 +24,8 @@ N_PARAMS = 10
 SHORT_SHARE = 0.5
 #: The patient-paid share of a case is its fund's mean plus noise, clipped to [0, SHARE_MAX].
 SHARE_MAX = 0.95
+#: Cases per piece drawn in parallel (about: a piece starts at a case that follows no stay).
+CHUNK = 4096
 
 
 @inline
@@ -117,7 +120,7 @@ def _check(
 
 
 @checks.front(_check)
-@kernel
+@parallel_kernel
 def generate_cases(
     key,
     hospital,
@@ -149,6 +152,8 @@ def generate_cases(
     discharged in the month) with probability readmit_rate / (1 − readmit_rate), so that
     readmit_rate of all stays are followed by a readmission (at most every other stay).
     Case j's draws are draws of its position j in the batch, one kind (rng.Draw) per quantity.
+    Pieces of the hospitals' runs are drawn in parallel; each case's draws are its own, so
+    the cases do not depend on the thread count.
     """
     n = hospital.shape[0]
     cost_sigma, los_sigma, oop_sd = params[0], params[1], params[2]
@@ -168,19 +173,37 @@ def generate_cases(
     ungroupable = np.empty(n, np.bool_)
     fund = np.zeros(n, np.int8)
     n_fund = fund_cum.shape[0]
-    # each hospital's run of cases is drawn in order (a readmission follows its first stay)
-    bounds = np.empty(n + 1, np.int64)
-    n_seg = 0
-    for j in range(n):
-        if j == 0 or hospital[j] != hospital[j - 1]:
-            bounds[n_seg] = j
-            n_seg += 1
-    bounds[n_seg] = n
     follow = readmit_rate / (1.0 - readmit_rate) if readmit_rate < 1.0 else 2.0
-    for seg in range(n_seg):
-        end = bounds[seg + 1]
+    # each hospital's run of cases is drawn in order (a readmission follows its first stay),
+    # cut into pieces of about CHUNK cases, each starting at a case whose READMIT draw says it
+    # follows no stay: pieces are drawn in parallel, every case as in one pass over the run
+    starts = np.empty(n + 1, np.int64)  # first case of each piece
+    ends = np.empty(n + 1, np.int64)  # end of its hospital's run
+    n_piece = 0
+    run_start = 0
+    while run_start < n:
+        run_end = run_start + 1
+        while run_end < n and hospital[run_end] == hospital[run_start]:
+            run_end += 1
+        starts[n_piece] = run_start
+        ends[n_piece] = run_end
+        n_piece += 1
+        cut = run_start + CHUNK
+        while cut < run_end:
+            if uniform(key, D_READMIT, cut, 0) >= follow:
+                starts[n_piece] = cut
+                ends[n_piece] = run_end
+                n_piece += 1
+                cut += CHUNK
+            else:
+                cut += 1
+        run_start = run_end
+    starts[n_piece] = n
+    for piece in numba.prange(n_piece):
+        end = ends[piece]
+        stop = starts[piece + 1]
         span = 0  # days from the previous case's discharge to this one's, if it readmits it
-        for j in range(bounds[seg], end):
+        for j in range(starts[piece], stop):
             h = hospital[j]
             dtype = discharge_type(key, j, p_tr, p_de, p_ama)
             if span > 0:  # the readmission of case j − 1

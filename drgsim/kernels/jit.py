@@ -15,6 +15,9 @@ from numba.core import caching
 #: Set DRGSIM_NUMBA_CACHE=0 to compile in memory only (cached kernels have crashed cluster
 #: workers elsewhere).
 CACHE = os.environ.get("DRGSIM_NUMBA_CACHE", "1").lower() not in ("0", "false", "no", "off")
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    # parallel kernels run in processes the runner forks (GNU OpenMP aborts on fork)
+    numba.config.THREADING_LAYER = "forksafe"  # type: ignore[attr-defined]
 
 
 def cache_dir() -> Path:
@@ -85,6 +88,15 @@ def kernel(fn: Callable[..., Any]) -> Any:
     dispatcher: Any = numba.njit(nogil=True)(fn)
     if CACHE:
         # what `cache=True` does, with this kernel's own cache instead of numba's global one
+        dispatcher._cache = _KernelCache(fn)
+    return dispatcher
+
+
+def parallel_kernel(fn: Callable[..., Any]) -> Any:
+    """`kernel` with `numba.prange` loops run on numba's threads (each iteration's result must
+    not depend on which thread runs it, so results do not depend on the thread count)."""
+    dispatcher: Any = numba.njit(nogil=True, parallel=True)(fn)
+    if CACHE:
         dispatcher._cache = _KernelCache(fn)
     return dispatcher
 

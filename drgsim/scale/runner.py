@@ -312,7 +312,7 @@ def _run_jobs(
     with ProcessPoolExecutor(
         min(workers, len(jobs)),
         mp_context=context,
-        initializer=die_with_parent,
+        initializer=start_worker,
         initargs=(os.getpid(),),
     ) as pool:
         try:
@@ -325,6 +325,15 @@ def _run_jobs(
             _stop(pool)  # interrupted or failed: don't wait for the other simulations
             raise
     return [results[i] for i in range(len(jobs))]
+
+
+def start_worker(parent: int) -> None:
+    """Set up a worker process: it dies with `parent` and runs kernels on one thread (the
+    processes share the cores)."""
+    import numba
+
+    die_with_parent(parent)
+    numba.set_num_threads(1)
 
 
 def die_with_parent(parent: int) -> None:
