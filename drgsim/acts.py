@@ -30,7 +30,9 @@ class ActSpec:
 
     name: str  # its scenario key (hospitals.<id>.<name>), settlement column rate_<name>, label
     bit: int  # its bit in a case's `acts` column
-    audit_key: str | None  # its key in audit.detection and audit.penalty; None: never found
+    audit_key: (
+        str | None
+    )  # its key in audit.detection and audit.penalty (its name); None: never found
     caught: Caught | None  # what a confirmed claim suffers (None: the audit cannot find it)
     gain: Gain | None  # how its gain is counted; None: the act does not adapt
     needs: str | None = None  # a key of the act that must be above 0 for the act to be done
@@ -46,7 +48,7 @@ class ActSpec:
 ACTS: tuple[ActSpec, ...] = (
     ActSpec("upcoding", 1, "upcoding", "reprice", "upcoded_points"),
     ActSpec("shifting", 2, None, None, "saved_cost"),
-    ActSpec("splitting", 4, "split", "void", "split_stays"),
+    ActSpec("splitting", 4, "splitting", "void", "split_stays"),
     ActSpec("induced", 8, None, None, "net_points_less_cost"),
     ActSpec("phantom", 16, "phantom", "void", "net_points", borne=False),
     ActSpec("underservice", 32, "underservice", "count", "saved_cost", needs="cut"),
@@ -59,6 +61,9 @@ UNBORNE_BITS = sum(a.bit for a in ACTS if not a.borne)
 RECODED_BITS = sum(a.bit for a in ACTS if a.caught == "reprice")
 #: The acts an audit can confirm.
 AUDITED = tuple(a for a in ACTS if a.audit_key is not None)
+#: Old names of acts in audit.detection, audit.penalty and audit.screening.recall, read as the
+#: act's name: scenario files written before the tables took the registry's names keep working.
+OLD_AUDIT_KEYS = {"split": "splitting"}
 #: Allowed keys of audit.detection and of audit.penalty.
 DETECTION_KEYS = tuple(a.audit_key for a in AUDITED if a.audit_key is not None)
 PENALTY_KEYS = tuple(a.penalty_key for a in AUDITED if a.penalty_key is not None)

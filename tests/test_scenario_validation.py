@@ -384,11 +384,11 @@ def test_a_mapping_gives_the_defaults_of_the_payment_spec_and_no_city() -> None:
     assert s.audit.sample_rate == 0.05
     assert dict(s.audit.detection) == {
         "upcoding": 0.6,
-        "split": 0.5,
+        "splitting": 0.5,
         "phantom": 0.8,
         "underservice": 0.2,
     }
-    assert dict(s.audit.penalty) == {"upcoding": 2.0, "split": 1.0, "phantom": 3.0}
+    assert dict(s.audit.penalty) == {"upcoding": 2.0, "splitting": 1.0, "phantom": 3.0}
     assert (s.incentive.min, s.incentive.max) == (0.8, 1.2)
     indicators = {
         name: (ind.weight, ind.best, ind.worst) for name, ind in s.incentive.indicators.items()
@@ -591,3 +591,40 @@ def test_set_with_a_typo_d_hospital_id_is_one_line_with_a_did_you_mean(tmp_path:
         "(a variant or --set changes hospitals; a new one is declared in the baseline)"
     ]
     assert not (tmp_path / "out").exists()
+
+
+def test_the_audit_tables_name_the_acts_as_the_act_registry_does() -> None:
+    from drgsim.acts import ACTS, AUDITED
+
+    names = {a.name for a in ACTS}
+    assert all(a.audit_key == a.name for a in AUDITED)
+    audit = load_scenario(REPO / "scenarios" / "shanwei.yaml").audit
+    for table in (audit.detection, audit.penalty, audit.screening.recall):
+        assert set(table) <= names, sorted(table)
+
+
+OLD_NAMES = """\
+extends: shanwei
+audit:
+  detection: {split: 0.9}
+  penalty: {split: 4}
+  screening: {recall: {split: 0.7}}
+variants:
+  strict: {audit.penalty.split: 5}
+"""
+
+
+def test_an_old_scenario_naming_split_reads_as_splitting(tmp_path: Path) -> None:
+    old = tmp_path / "old.yaml"
+    old.write_text(OLD_NAMES, encoding="utf-8")
+    new = tmp_path / "new.yaml"
+    new.write_text(OLD_NAMES.replace("split:", "splitting:"), encoding="utf-8")
+    a, b = load_scenario(old), load_scenario(new)
+    assert a.audit.detection["splitting"] == 0.9 and "split" not in a.audit.detection
+    assert a.audit.penalty["splitting"] == 4 and a.audit.screening.recall["splitting"] == 0.7
+    assert dataclasses.replace(a, variants={}) == dataclasses.replace(b, variants={})
+    assert variant_scenario(a, "strict").audit.penalty["splitting"] == 5
+    for key in ("audit.penalty.split", "audit.penalty.splitting"):
+        assert with_overrides(a, {key: 6}).audit.penalty["splitting"] == 6
+    with pytest.raises(ScenarioError, match="splitt"):  # only the audit tables read the old name
+        with_overrides(a, {"hospitals.SW01.split.rate": 0.1})

@@ -13,7 +13,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, Literal
 
-from drgsim.acts import DETECTION_KEYS, PENALTY_KEYS
+from drgsim.acts import DETECTION_KEYS, OLD_AUDIT_KEYS, PENALTY_KEYS
 from drgsim.errors import ScenarioError, problem
 from drgsim.scenario.schema import (
     FEN_HEADROOM,
@@ -157,13 +157,16 @@ def _extend(
     return _merge(parent, out)
 
 
-def _merge(under: Mapping[Any, Any], over: Mapping[Any, Any]) -> dict[Any, Any]:
-    """`over` laid on `under`: mappings merge key by key, any other value replaces."""
+def _merge(
+    under: Mapping[Any, Any], over: Mapping[Any, Any], where: tuple[str, ...] = ()
+) -> dict[Any, Any]:
+    """`over` laid on `under` (at `where` in the scenario): mappings merge key by key, any other
+    value replaces."""
     out = dict(under)
     for key, value in over.items():
-        below = _match_key(out, str(key))
+        below = _match_key(out, str(key), where)
         if isinstance(value, Mapping) and isinstance(out.get(below), Mapping):
-            out[below] = _merge(out[below], value)
+            out[below] = _merge(out[below], value, (*where, str(key)))
         else:
             out.pop(below, None)
             out[key] = value
@@ -277,21 +280,31 @@ def to_dict(obj: Any) -> Any:
 def _set_dotted(raw: dict[str, Any], parts: list[str], value: Any) -> None:
     """Set raw[a][b][c] = value for parts [a, b, c], creating mappings on the way."""
     node = raw
-    for part in parts[:-1]:
-        key: Any = _match_key(node, part)
+    for depth, part in enumerate(parts[:-1]):
+        key: Any = _match_key(node, part, tuple(parts[:depth]))
         nxt = node.get(key)
         if not isinstance(nxt, dict):
             nxt = {}
             node[key] = nxt
         node = nxt
-    node[_match_key(node, parts[-1])] = value
+    node[_match_key(node, parts[-1], tuple(parts[:-1]))] = value
 
 
-def _match_key(node: dict[Any, Any], part: str) -> Any:
-    """The existing key that a dotted part names (`3` matches the integer key 3)."""
+#: The audit tables keyed by act, where an act's old name (OLD_AUDIT_KEYS) still reads.
+AUDIT_TABLES = (("audit", "detection"), ("audit", "penalty"), ("audit", "screening", "recall"))
+
+
+def _match_key(node: dict[Any, Any], part: str, where: tuple[str, ...] = ()) -> Any:
+    """The existing key that a dotted part names (`3` matches the integer key 3); in an audit
+    table at `where`, an act's old name (`split`) matches its name (`splitting`) and back."""
     for k in node:
         if str(k) == part:
             return k
+    if where in AUDIT_TABLES:
+        for old, new in OLD_AUDIT_KEYS.items():
+            other = new if part == old else old if part == new else None
+            if other is not None and other in node:
+                return other
     return part
 
 

@@ -5,8 +5,11 @@ The rules these keys set, and the sources cited here, are explained in docs/rule
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from drgsim.acts import OLD_AUDIT_KEYS
 
 SPEC = "docs/rules.md"
 
@@ -47,6 +50,20 @@ def key(
 
 def _fd(d: dict[Any, Any]) -> Any:
     return lambda: FrozenDict(d)
+
+
+def _act_names(table: Any) -> Any:
+    """An audit table with old act names read as the act registry's (split → splitting), in
+    place; where a table writes both names, the registry's wins."""
+    if not isinstance(table, Mapping) or not any(k in OLD_AUDIT_KEYS for k in table):
+        return table
+    return FrozenDict(
+        {
+            OLD_AUDIT_KEYS.get(k, k): v
+            for k, v in table.items()
+            if not (k in OLD_AUDIT_KEYS and OLD_AUDIT_KEYS[k] in table)
+        }
+    )
 
 
 # Sizes a run can hold.  A region's busiest month is generated, priced and settled at once, at
@@ -756,7 +773,7 @@ class Screening:
     """Smart screening 智能审核 of every claim by rules (spec §5)."""
 
     recall: dict[str, float] = key(
-        factory=_fd({"upcoding": 0.3, "split": 0.4, "phantom": 0.2, "underservice": 0.05}),
+        factory=_fd({"upcoding": 0.3, "splitting": 0.4, "phantom": 0.2, "underservice": 0.05}),
         ge=0,
         le=1,
         doc="chance that the rules flag a claim carrying the act (a hit is sent to review)",
@@ -769,6 +786,9 @@ class Screening:
         doc="chance that the rules flag an honest claim (reviewed, then cleared)",
         source=f"{SPEC} §5 [default]",
     )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "recall", _act_names(self.recall))  # split: an old name
 
 
 @dataclass(frozen=True)
@@ -814,14 +834,14 @@ class Audit:
         0.05, ge=0, le=1, doc="share of each hospital's cases reviewed", source="[default]"
     )
     detection: dict[str, float] = key(
-        factory=_fd({"upcoding": 0.6, "split": 0.5, "phantom": 0.8, "underservice": 0.2}),
+        factory=_fd({"upcoding": 0.6, "splitting": 0.5, "phantom": 0.8, "underservice": 0.2}),
         ge=0,
         le=1,
         doc="probability that a reviewed act is caught",
         source="[default]",
     )
     penalty: dict[str, float] = key(
-        factory=_fd({"upcoding": 2.0, "split": 1.0, "phantom": 3.0}),
+        factory=_fd({"upcoding": 2.0, "splitting": 1.0, "phantom": 3.0}),
         ge=0,
         le=10,
         doc="points deducted as a multiple",
@@ -835,6 +855,10 @@ class Audit:
     screening: Screening = key(factory=Screening)
     targeted: Targeted = key(factory=Targeted)
     suspension: Suspension = key(factory=Suspension)
+
+    def __post_init__(self) -> None:
+        for name in ("detection", "penalty"):  # split: splitting's old name
+            object.__setattr__(self, name, _act_names(getattr(self, name)))
 
 
 @dataclass(frozen=True)
