@@ -382,22 +382,48 @@ def _run_on_dask(jobs: list[Job], scheduler: str, report: Callable[[Job], None])
 
 
 def _frame(collected: list[tuple[Job, Tables]], key: str, with_region: bool) -> pd.DataFrame:
-    """One tidy table from every simulation, keyed by (region,) variant, replication, year."""
+    """One tidy table from every simulation, keyed by (region,) variant, replication, year.
+
+    Built in one go (each column concatenated over every simulation's blocks) where all
+    blocks have the same columns; else frame by frame (`_frame_by_parts`), the same table.
+    """
     keys = (["region"] if with_region else []) + KEYS
-    parts = []
-    for job, tables in collected:
-        rows = getattr(tables, key)
-        if not rows:
-            continue
+    parts = [(job, getattr(tables, key)) for job, tables in collected if getattr(tables, key)]
+    if not parts:
+        return pd.DataFrame(columns=keys)
+    names = list(parts[0][1][0])
+    if any(list(block) != names for _, rows in parts for block in rows):
+        return _frame_by_parts(parts, keys, with_region)
+    lengths = np.array([sum(len(block[names[0]]) for block in rows) for _, rows in parts])
+    label_columns = {
+        "region": [job.region for job, _ in parts],
+        "variant": [job.variant for job, _ in parts],
+        "replication": [job.replication for job, _ in parts],
+    }
+    columns = {}
+    for name in keys:
+        if name in label_columns:
+            labels = label_columns[name]
+            dtype = np.int64 if name == "replication" else object
+            columns[name] = np.repeat(np.array(labels, dtype=dtype), lengths)
+    for name in names:
+        columns[name] = np.concatenate([block[name] for _, rows in parts for block in rows])
+    return pd.DataFrame({k: columns[k] for k in keys + [n for n in names if n not in keys]})
+
+
+def _frame_by_parts(
+    parts: list[tuple[Job, list[dict[str, Any]]]], keys: list[str], with_region: bool
+) -> pd.DataFrame:
+    """`_frame` one simulation at a time, for blocks whose columns differ (missing ones NaN)."""
+    frames = []
+    for job, rows in parts:
         df = frame(rows)
         df.insert(0, "replication", job.replication)
         df.insert(0, "variant", job.variant)
         if with_region:
             df.insert(0, "region", job.region)
-        parts.append(df)
-    if not parts:
-        return pd.DataFrame(columns=keys)
-    out = pd.concat(parts, ignore_index=True)
+        frames.append(df)
+    out = pd.concat(frames, ignore_index=True)
     return out[keys + [c for c in out.columns if c not in keys]]
 
 
