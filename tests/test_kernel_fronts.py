@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from conftest import run_cli
 
+from drgsim.engine.year_totals import AUDITED_BITS, AUDITED_ROWS, TALLY_CARRIES
 from drgsim.kernels.aggregate import aggregate, sum_by_group, sum_by_month_hospital
 from drgsim.kernels.checks import KernelInputError
 from drgsim.kernels.generate import N_PARAMS, generate_cases
@@ -18,6 +19,7 @@ from drgsim.kernels.price import price_cases
 from drgsim.kernels.readmit import earlier_stays
 from drgsim.kernels.rng import Draw
 from drgsim.kernels.sample import select_per_group
+from drgsim.kernels.tally import audit_tally
 
 CATALOGUE_HEADER = "drg,mdc,adrg,adrg_type,suffix,name,ref_mean_cost_yuan,mean_los_days\n"
 
@@ -106,6 +108,25 @@ def _generate_args(**change: object) -> tuple:
     return tuple(args.values())
 
 
+def _tally_args(**change: np.ndarray) -> tuple:
+    """Two claims of hospitals 0 and 1 (of 3) for the audit tally, with `change` applied."""
+    n_audited = len(AUDITED_BITS)
+    args = {
+        "hospital": _i32(0, 1),
+        "acts": np.zeros(2, np.uint8),
+        "routes": np.zeros(2, np.uint8),
+        "caught": np.zeros(2, np.uint8),
+        "deducted": np.zeros((2, n_audited)),
+        "take": np.arange(2),
+        "carries": TALLY_CARRIES,
+        "audited_bits": AUDITED_BITS,
+        "audited_row": AUDITED_ROWS,
+        "n_hosp": 3,
+    }
+    args.update(change)
+    return tuple(args.values())
+
+
 CASES = {
     "price: DRG past the tariff": (price_cases, _price_args(_i32(0, 0), _i32(0, 2)), "drg"),
     "price: DRG below -1": (price_cases, _price_args(_i32(0, 0), _i32(-2, 0)), "drg"),
@@ -160,6 +181,9 @@ CASES = {
         ),
         "order",
     ),
+    "audit_tally: hospital": (audit_tally, _tally_args(hospital=_i32(0, 3)), "hospital"),
+    "audit_tally: take": (audit_tally, _tally_args(take=np.array([0, 2])), "take"),
+    "audit_tally: deducted": (audit_tally, _tally_args(deducted=np.zeros((2, 9))), "deducted"),
     "select_per_group: group": (
         select_per_group,
         (_i32(0, 2), np.arange(2), np.ones(2, np.int64), np.uint64(1), int(Draw.AUDIT_SAMPLE)),
@@ -214,6 +238,8 @@ def test_the_fronts_pass_good_input_to_the_kernels() -> None:
     assert points.shape == (2,) and klass[1] == 3  # the ungroupable case goes to special review
     patient, *_ = generate_cases(*_generate_args())
     assert patient.shape == (3,)
+    tally = audit_tally(*_tally_args())
+    assert tally.shape == (3, TALLY_CARRIES.shape[0], 7) and tally[:, -1, 0].tolist() == [1, 1, 0]
 
 
 def test_a_kernel_front_refusal_reaching_the_cli_is_one_line(monkeypatch, capsys) -> None:

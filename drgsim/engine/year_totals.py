@@ -10,6 +10,7 @@ from drgsim.acts import ACT, ACTS, AUDITED, UNBORNE_BITS
 from drgsim.cases import CaseBatch
 from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, aggregate
 from drgsim.kernels.price import CLASS_NAMES
+from drgsim.kernels.tally import audit_tally as tally_kernel
 from drgsim.population.behaviour import ActRecord
 from drgsim.rules.audit import Review
 from drgsim.rules.tariff import Reference, Tariff
@@ -31,8 +32,9 @@ TALLY_CARRIES = np.array(
     ],
     dtype=np.float64,
 )
-#: The route patterns (screened 1, sampled 2, inspected 4) that include each route.
-ROUTE_SCREENED, ROUTE_SAMPLED, ROUTE_INSPECTED = ([p for p in range(8) if p & b] for b in (1, 2, 4))
+#: Each audited act's bit and its row of the tally.
+AUDITED_BITS = np.array([a.bit for a in AUDITED], dtype=np.int64)
+AUDITED_ROWS = np.array([TALLY_ROWS.index(a.name) for a in AUDITED], dtype=np.int64)
 #: The columns of the audit's tally: claims, why they were reviewed, acts confirmed, points deducted.
 TALLY_COLUMNS = (
     "claims",
@@ -307,33 +309,19 @@ def audit_tally(
         for f in (review.screened, review.sampled, review.inspected)
     )
     routes = screened | (sampled << 1) | (inspected << 2)
-    caught, deducted = found.caught, found.deducted_by_act
-    if rows is not None:
-        take = np.flatnonzero(rows)
-        hospital, acts, routes = hospital[take], acts[take], routes[take]
-        caught, deducted = caught[take], deducted[take]
-    h = hospital.astype(np.int64)
-    # Claims per act pattern (the acts byte), hospital and route pattern, counted once; each
-    # tally row sums the patterns carrying its act (whole numbers, so the sums are exact).
-    code = (acts.astype(np.int64) * n_hosp + h) * 8 + routes
-    cells = np.bincount(code, minlength=ACT_PATTERNS * n_hosp * 8)
-    cells = cells.reshape(ACT_PATTERNS, n_hosp * 8)
-    present = np.flatnonzero(cells.any(axis=1))
-    per_row = TALLY_CARRIES[:, present] @ cells[present].astype(np.float64)
-    per_row = per_row.reshape(len(TALLY_ROWS), n_hosp, 8)
-    out = np.zeros((n_hosp, len(TALLY_ROWS), len(TALLY_COLUMNS)))
-    out[:, :, 0] = per_row.sum(axis=2).T
-    out[:, :, 1] = per_row[:, :, ROUTE_SCREENED].sum(axis=2).T
-    out[:, :, 2] = per_row[:, :, ROUTE_SAMPLED].sum(axis=2).T
-    out[:, :, 3] = per_row[:, :, ROUTE_INSPECTED].sum(axis=2).T
-    out[:, :, 4] = out[:, :, 0] - per_row[:, :, 0].T
-    for k, act in enumerate(AUDITED):
-        r = TALLY_ROWS.index(act.name)
-        mine = np.flatnonzero((acts & act.bit) != 0)
-        hit = (caught[mine] & act.bit) != 0
-        out[:, r, 5] = np.bincount(h[mine], weights=hit, minlength=n_hosp)
-        out[:, r, 6] = np.bincount(h[mine], weights=deducted[mine, k], minlength=n_hosp)
-    return out
+    take = np.arange(hospital.shape[0]) if rows is None else np.flatnonzero(rows)
+    return tally_kernel(
+        hospital,
+        acts,
+        routes,
+        np.asarray(found.caught),
+        np.asarray(found.deducted_by_act, dtype=np.float64),
+        take,
+        TALLY_CARRIES,
+        AUDITED_BITS,
+        AUDITED_ROWS,
+        n_hosp,
+    )
 
 
 def _member(values: np.ndarray, pool: np.ndarray) -> np.ndarray:

@@ -1,0 +1,77 @@
+"""Kernel that tallies the audit's month per hospital and act: claims, routes, findings."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from drgsim.kernels import checks
+from drgsim.kernels.jit import kernel
+
+#: The tally's columns (engine.year_totals.TALLY_COLUMNS), by position.
+CLAIMS, SCREENED, SAMPLED, INSPECTED, REVIEWED, CONFIRMED, DEDUCTED = range(7)
+#: A claim's routes as bits: screened, sampled, inspected.
+ROUTE_SCREENED, ROUTE_SAMPLED, ROUTE_INSPECTED = 1, 2, 4
+
+
+def _check(hospital, acts, routes, caught, deducted, take, carries, audited_bits, audited_row, n):
+    """Claims' arrays have one length; hospitals, rows and acts index the tally."""
+    name = "audit_tally"
+    m = hospital.shape[0]
+    checks.same_length(name, m, acts=acts, routes=routes, caught=caught)
+    checks.shape(name, "deducted", deducted, (m, audited_bits.shape[0]))
+    checks.shape(name, "carries", carries, (None, 256))
+    checks.same_length(name, audited_bits.shape[0], audited_row=audited_row)
+    checks.shape(name, "take", take, (None,))
+    checks.index(name, "hospital", hospital, 0, n, "the hospitals")
+    checks.index(name, "take", take, 0, m, "the claims")
+    checks.index(name, "audited_row", audited_row, 0, carries.shape[0], "the tally's rows")
+
+
+@checks.front(_check)
+@kernel
+def audit_tally(
+    hospital, acts, routes, caught, deducted, take, carries, audited_bits, audited_row, n_hosp
+):  # pragma: no cover - jitted
+    """The tally [n_hosp, rows, 7] of the claims `take` (in that order).
+
+    A claim counts in every row whose `carries[row, acts]` is 1: in its claims, in each of its
+    routes (`routes` bits) and, reviewed by any route, in the reviewed. For each audited act
+    k (bit `audited_bits[k]`, row `audited_row[k]`), a claim carrying it counts as confirmed
+    where `caught` has the bit, and adds `deducted[claim, k]` to the row's deducted points.
+    """
+    n_rows = carries.shape[0]
+    # the rows each acts byte counts in, listed once: rows_of[first[a]:first[a + 1]]
+    first = np.zeros(257, np.int64)
+    rows_of = np.empty(256 * n_rows, np.int64)
+    for a in range(256):
+        first[a + 1] = first[a]
+        for row in range(n_rows):
+            if carries[row, a] != 0.0:
+                rows_of[first[a + 1]] = row
+                first[a + 1] += 1
+    out = np.zeros((n_hosp, n_rows, 7))
+    for t in range(take.shape[0]):
+        j = take[t]
+        h = hospital[j]
+        a = acts[j]
+        r = routes[j]
+        for i in range(first[a], first[a + 1]):
+            row = rows_of[i]
+            out[h, row, CLAIMS] += 1.0
+            if r & ROUTE_SCREENED:
+                out[h, row, SCREENED] += 1.0
+            if r & ROUTE_SAMPLED:
+                out[h, row, SAMPLED] += 1.0
+            if r & ROUTE_INSPECTED:
+                out[h, row, INSPECTED] += 1.0
+            if r != 0:
+                out[h, row, REVIEWED] += 1.0
+        if a == 0:
+            continue
+        for k in range(audited_bits.shape[0]):
+            if a & audited_bits[k]:
+                row = audited_row[k]
+                if caught[j] & audited_bits[k]:
+                    out[h, row, CONFIRMED] += 1.0
+                out[h, row, DEDUCTED] += deducted[j, k]
+    return out
