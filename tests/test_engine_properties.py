@@ -198,6 +198,24 @@ NEGATIVE_MONTH: dict[str, Any] = {
     "readmission": {"factor": 0.0, "window_days": 0},
 }
 
+#: Pool mode, deductions to the others, and no other hospital to take them: every λ is 0 (no
+#: weight) and every hospital's caught phantom cases cost it more points than it earned (no net
+#: points). The fund keeps those deductions (other retained), not as unpaid withholding.
+DEDUCTION_WITHOUT_TAKER: dict[str, Any] = {
+    **HALF_FEN_RESERVE,
+    "hospitals": {
+        "H0": {"tier": 3, "beds": 300, "phantom": {"rate": 1.0}},
+        "H1": {"tier": 2, "beds": 200, "phantom": {"rate": 1.0}},
+    },
+    "audit": {
+        **NEGATIVE_MONTH["audit"],
+        "sample_rate": 1.0,
+        "penalty": {"upcoding": 0.0, "split": 0.0, "phantom": 5.0},
+        "targeted": {"count": 0, "rate": 0.0},
+    },
+    "incentive": {"min": 0.0, "max": 0.0, "peers": "tier"},
+}
+
 _CATALOGUE: dict[str, Any] = {}
 
 
@@ -349,25 +367,11 @@ def _check_year(
     assert int(ry["reserve_released_fen"]) == planned - min(surplus, planned)
     spare = surplus + (kept if use == "cover" else 0)  # before overrun sharing spent any
     surplus, kept = surplus - spent_surplus, kept - spent_reserve
-    # spec §3/§6: paid + reserve kept + ceiling surplus + unpaid withholding + other retained
-    # (the budget of months without points, deductions kept by the fund) is the budget
-    unpaid = int(ry["unpaid_withholding_fen"])
-    if mode == "pool":
-        other = available - int(allocated.sum()) + (int(deduction.sum()) if to_fund else 0)
-    else:
-        other = kept_deductions
-    assert unpaid >= 0
-    assert int(final.sum()) + kept + surplus + unpaid + other == budget_fen
-    assert retained == surplus + unpaid + other
     if mode == "pool":
         # spec §6: PV_y over all points; deductions in money at PV_y; the pool (withheld money
         # + deductions) by withheld × λ, or by net points when no hospital has that weight
         total = base
         pv = (money / 100 + oop.sum()) / total if total > 0 else np.nan
-        if total > 0:
-            assert _near(deduction, pv * deducted * 100, 0.5 + 1e-6)
-        else:
-            assert not deduction.any()
         # the weights: W_h λ_h, or with true-up the outstanding entitlement before the deduction
         # (taken from the final payment) × λ_h; the withheld money by them (net points if no
         # weight); each deduction among the other hospitals by the same rule (spec §5), or kept
@@ -379,6 +383,27 @@ def _check_year(
             weights = np.maximum(withheld, 0) * lam
         net = np.maximum(points - deducted, 0.0)
         shared = deduction if city["audit"]["deductions_to"] == "others" else 0 * deduction
+        # spec §5: an offender never takes back its own deduction, so one that no other
+        # hospital can take (none has a weight, none has net points) stays with the fund
+        untaken = 0
+        for h, d in enumerate(shared.tolist()):
+            alone = all(np.delete(layer, h).sum() <= 0 for layer in (weights, net))
+            untaken += d if d > 0 and alone else 0
+    # spec §3/§6: paid + reserve kept + ceiling surplus + unpaid withholding + other retained
+    # (the budget of months without points, deductions kept by the fund) is the budget
+    unpaid = int(ry["unpaid_withholding_fen"])
+    if mode == "pool":
+        other = available - int(allocated.sum()) + int(deduction.sum() - shared.sum()) + untaken
+    else:
+        other = kept_deductions
+    assert unpaid >= 0
+    assert int(final.sum()) + kept + surplus + unpaid + other == budget_fen
+    assert retained == surplus + unpaid + other
+    if mode == "pool":
+        if total > 0:
+            assert _near(deduction, pv * deducted * 100, 0.5 + 1e-6)
+        else:
+            assert not deduction.any()
         exact, placed = np.zeros(len(net)), 0
         # the year's money in the pool: withheld + released reserve + floor top-up − surplus
         money_in = int(withheld.sum()) + money - available
@@ -398,8 +423,8 @@ def _check_year(
         assert int(incentive.sum()) == placed
         assert _near(incentive, exact, 1.0 + 1e-9 * pool)
         assert (final == prepaid + incentive - deduction).all()
-        # the fund keeps only the budget of months without points and an unshared pool
-        assert unpaid == pool - placed
+        # unpaid: the pool's money without a taker, less the deductions the fund kept
+        assert unpaid == pool - placed - untaken
     else:
         # spec §6 (clearing): E_h = PV_y × (points − deducted) − oop, PV_y over all points, plus
         # the other hospitals' deductions by net points (spec §5: never the offender's own), paid
@@ -447,6 +472,7 @@ def _check_year(
 @example(city=HALF_FEN_RESERVE)
 @example(city=HALF_FEN_GROWN_BUDGET)
 @example(city=NEGATIVE_MONTH)
+@example(city=DEDUCTION_WITHOUT_TAKER)
 def test_every_year_of_a_random_city_follows_the_settlement_rules_to_the_fen(city: dict) -> None:
     t = _tables(city)
     hm, st_, ry = t["hospital_month"], t["settlement"], t["region_year"]

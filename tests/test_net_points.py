@@ -24,8 +24,10 @@ def test_a_deduction_with_one_tiny_other_weight_goes_to_it_without_nan() -> None
     fallback = np.array([4.44645394e-83, 455.958303])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        placed, exact = pool_shares(9999999, np.array([0, 5567065]), weights, fallback)
-    assert placed == 9999999 + 5567065
+        placed, exact, from_deductions = pool_shares(
+            9999999, np.array([0, 5567065]), weights, fallback
+        )
+    assert placed == 9999999 + 5567065 and from_deductions == 5567065
     # withheld money by weight (all to hospital 1), its deduction to the only other taker
     np.testing.assert_allclose(exact, [5567065.0, 9999999.0])
 
@@ -50,4 +52,25 @@ def test_a_fully_deducted_hospital_takes_no_other_hospital_s_deduction() -> None
     # the withheld money by weight, and hospital 0's deduction to hospital 1, not the reverse
     assert res.incentive_fen.tolist() == [0, 10_000 + deduction[0]]
     assert res.final_fen[0] <= 0  # hospital 0 is paid nothing of hospital 1's deduction
+    assert int(res.final_fen.sum()) + res.retained_fen == 100_000
+
+
+def test_a_deduction_no_other_hospital_can_take_is_kept_not_unpaid_withholding() -> None:
+    # one hospital (a region of one): its deduction has no taker; the fund keeps it as a
+    # deduction, and the withheld money, which it can take, is paid as its incentive
+    year = YearClaims(
+        available_fen=100_000,
+        points=np.array([100.0]),
+        deducted=np.array([10.0]),
+        oop_yuan=np.zeros(1),
+        prepaid_fen=np.array([90_000]),
+        withheld_fen=np.array([10_000]),
+        coefficient=np.ones(1),
+    )
+    res = settle_year_pool(year)
+    deduction = round(100_000 / 100 / 100.0 * 10.0 * 100)  # PV 10 yuan/point × 10 points, fen
+    assert res.deduction_fen.tolist() == [deduction]
+    assert res.incentive_fen.tolist() == [10_000]
+    assert res.unpaid_fen == 0  # no withholding went unpaid
+    assert res.other_fen == deduction  # the deduction, kept by the fund
     assert int(res.final_fen.sum()) + res.retained_fen == 100_000

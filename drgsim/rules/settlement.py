@@ -177,12 +177,16 @@ def settle_year_pool(
     shared = deduction if deductions_to == "others" else np.zeros_like(deduction)
     money_in = int(withheld.sum()) + from_reserve - to_fund  # the year's money in the pool
     pool = money_in + int(shared.sum())
-    placed, exact = pool_shares(money_in, shared, weights, net)
+    placed, exact, from_deductions = pool_shares(money_in, shared, weights, net)
     incentive = _split(placed, exact)
     left = pool - int(incentive.sum())
     final = prepaid + incentive - deduction
+    # a deduction no other hospital could take is kept by the fund, as with `deductions_to:
+    # fund`; the rest of what is left is withholding the year end did not pay
+    unplaced = int(shared.sum()) - from_deductions
+    left -= unplaced
     # months without points left their budget with the fund; the unshared pool joins it
-    kept = int(deduction.sum() - shared.sum())
+    kept = int(deduction.sum() - shared.sum()) + unplaced
     transfers = (
         Transfer.of(RESERVE, POOL, from_reserve, "reserve released and floor top-up"),
         Transfer.of(POOL, FUND, to_fund, "ceiling surplus"),
@@ -190,6 +194,7 @@ def settle_year_pool(
         Transfer.of(HOSPITALS, FUND, deduction - shared, "deduction kept by the fund"),
         Transfer.of(POOL, HOSPITALS, incentive, "incentive"),
         Transfer.of(POOL, FUND, left, "pool left to the fund"),
+        Transfer.of(POOL, FUND, unplaced, "deduction without another hospital to take it"),
     )
     other = unallocated + kept
     retained = money.surplus_fen + left + other
@@ -210,8 +215,9 @@ def net_points(points: np.ndarray, deducted: np.ndarray) -> np.ndarray:
 
 def pool_shares(
     withheld_fen: int, deduction_fen: np.ndarray, weights: np.ndarray, fallback: np.ndarray
-) -> tuple[int, np.ndarray]:
-    """The pool's money that has takers, and each hospital's exact share of it (fen, float).
+) -> tuple[int, np.ndarray, int]:
+    """The pool's money that has takers, each hospital's exact share of it (fen, float), and
+    how much of it is deductions.
 
     The withheld money goes by `weights`, or by `fallback` (net points) where every weight is 0;
     hospital h's deduction goes to the other hospitals by the same rule with h's own weight
@@ -219,7 +225,7 @@ def pool_shares(
     pool and goes back to the fund.
     """
     n = weights.shape[0]
-    placed = 0
+    placed = from_deductions = 0
     exact = np.zeros(n, dtype=np.float64)
     owed = np.asarray(deduction_fen, dtype=np.float64)
     layers = (np.asarray(weights, dtype=np.float64), np.asarray(fallback, dtype=np.float64))
@@ -240,8 +246,9 @@ def pool_shares(
             per = np.where(here, owed / rest, 0.0)
             exact += w * (per.sum() - per)
             placed += int(deduction_fen[here].sum())
+            from_deductions += int(deduction_fen[here].sum())
             todo &= ~here
-    return placed, exact
+    return placed, exact, from_deductions
 
 
 def _split(total_fen: int, exact: np.ndarray) -> np.ndarray:
@@ -291,7 +298,7 @@ def settle_year_clearing(
         deduction = to_fen(pv * deducted)
         shared = deduction if deductions_to == "others" else np.zeros_like(deduction)
         takers = np.maximum(net, 0.0)
-        placed, shares = pool_shares(0, shared, takers, takers)
+        placed, shares, _ = pool_shares(0, shared, takers, takers)
         kept = int(deduction.sum()) - placed
         exact = (pv * net - oop) * FEN_PER_YUAN + shares
         entitlement = apportion(available - kept, exact)
