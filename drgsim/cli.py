@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from drgsim.errors import DrgsimError
-from drgsim.records.outdir import check_out, staged
+from drgsim.records.outdir import check_out, require_dir, staged
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -657,6 +657,7 @@ def _cmd_keys(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
+    require_dir(args.outdir)  # before the imports below, which take seconds
     import json
 
     from drgsim.present import explain_case, explain_hospital
@@ -678,6 +679,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    require_dir(args.outdir, "drgsim run or drgsim sweep")  # before the imports, which take seconds
     from drgsim.present.report import PAGES, build_report
     from drgsim.present.sweep_report import build_sweep_report, is_sweep
     from drgsim.scale.explain import write_waterfall

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class DrgsimError(ValueError):
     """Raised for bad user input; its message is meant to be shown as it is, without a traceback."""
@@ -30,3 +33,9 @@ def problem(file: str | None, line: int | None, path: str, value: object, allowe
     if len(shown) > 60:
         shown = shown[:57] + "..."
     return f"{where}: {key}got {shown}; {allowed}"
+
+
+def did_you_mean(given: object, known: Iterable[object], cutoff: float = 0.6) -> str:
+    """A "did you mean 'X'? " naming the known value closest to `given`; empty if none is close."""
+    close = difflib.get_close_matches(str(given), [str(k) for k in known], n=1, cutoff=cutoff)
+    return f"did you mean '{close[0]}'? " if close else ""

@@ -11,6 +11,7 @@ cost or of a factor that did not move are 0.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -244,16 +245,43 @@ def test_bad_input_is_one_line_with_exit_status_2(
         ([str(tmp_path / "nowhere"), "--case", "1"], "not a directory"),
         ([str(out), "--case", "1", "--replication", "3"], "--replication 3"),
     ]
+    # issue 12: a near miss gets a "did you mean", still on the one line
+    ids = pd.read_parquet(out / "cases.parquet", columns=["case_id"])["case_id"]
+    near = int(str(int(ids.iloc[len(ids) // 2])) + "7")
+    near = near if near not in set(ids) else near * 10 + 7  # not a case id itself
+    cases += [
+        ([str(out), "--hospital", "H00"], "--hospital H00: not a hospital"),
+        ([str(out), "--hospital", "H00"], "did you mean 'H0'?"),
+        ([str(out), "--hospital", "H0", "--variant", "vv"], "did you mean 'v'?"),
+        ([str(out), "--case", str(near)], "did you mean '"),
+    ]
     for args, message in cases:
         assert main(["explain", *args]) == 2, args
         err = capsys.readouterr().err
         lines = err.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], (args, err)
+        if "NOPE" in args or "nope" in args:
+            assert "did you mean" not in lines[0]  # nothing close: no guess
+    meant = re.search(r"did you mean '(\d+)'", lines[0])  # the --case near miss, last
+    assert meant is not None and int(meant.group(1)) in set(ids)
     # a scenario file changed since the run: one line saying what explain needs
     scenario = tmp_path / "city.yaml"
     scenario.write_text(scenario.read_text().replace("seed: 5", "seed: 6"), encoding="utf-8")
     with pytest.raises(DrgsimError, match="explain needs the scenario this run was made from"):
         explain.hospital(out, "H0")
+
+
+def test_a_missing_run_directory_is_refused_before_the_heavy_imports() -> None:
+    # issue 12: explain and report on a mistyped path took ~8 s of pandas, matplotlib and numba
+    code = (
+        "import sys; from drgsim.cli import main; "
+        "rcs = [main(['explain', 'no/such/run', '--case', '1']), main(['report', 'no/such/run'])]; "
+        "print(rcs, sorted(m for m in ('pandas', 'matplotlib', 'numba') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[0] == "[2, 2] []"
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 2 and all("no/such/run: not a directory" in line for line in lines)
 
 
 def test_the_hospital_answer_as_json_has_the_parts(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,19 @@ def test_a_run_with_a_variant_writes_the_decomposition_and_draws_its_waterfall(
     assert len(list(out.glob("plots/**/waterfall.png"))) == 1  # in the run's language
     (page,) = out.glob("report*.html")
     assert "id='fig-waterfall'" in page.read_text(encoding="utf-8")
+
+
+def test_the_waterfall_numbers_its_replication_as_explain_does(tmp_path: Path) -> None:
+    # issue 12: the title said "replication 1" of what `drgsim explain --replication 0` shows
+    out = _run(_city({"up": {"hospitals.H0.upcoding.rate": 1.0}}), tmp_path)
+    rep = json.loads((out / "explain.json").read_text(encoding="utf-8"))["replication"]
+    assert main(["report", str(out), "--lang", "both"]) == 0
+    en = (out / "report.en.html").read_text(encoding="utf-8")
+    zh = (out / "report.html").read_text(encoding="utf-8")
+    caption = re.search(r"id='fig-waterfall'.*?<figcaption>(.*?)</figcaption>", en, re.S)
+    assert caption is not None and f"replication {rep})" in caption.group(1)
+    caption = re.search(r"id='fig-waterfall'.*?<figcaption>(.*?)</figcaption>", zh, re.S)
+    assert caption is not None and f"重复 {rep}）" in caption.group(1)
 
 
 def test_a_run_without_variants_says_why_it_has_no_waterfall(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from drgsim.acts import ACTS, AUDITED
 from drgsim.engine.calendar import STREAM_AUDIT, stream_seed
-from drgsim.errors import DrgsimError
+from drgsim.errors import DrgsimError, did_you_mean
 from drgsim.kernels.rng import Draw, uniform_np
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.funds import fund_names
@@ -504,10 +504,12 @@ def case_inputs(
         mine = mine[mine["year"] == year]
     if mine.empty:
         years = sorted(int(y) for y in cases["year"].unique())
+        ids = (cases if year is None else cases[cases["year"] == year])["case_id"].unique()
         raise DrgsimError(
             f"--case {case_id}: no such claim in variant {variant}, replication {replication}"
             + (f", year {year}" if year is not None else "")
-            + f"; case ids are those of cases.parquet's case_id (years {', '.join(map(str, years))})"
+            + f"; {did_you_mean(case_id, ids, 0.8)}case ids are those of "
+            + f"cases.parquet's case_id (years {', '.join(map(str, years))})"
         )
     if len(mine) > 1:
         listed = ", ".join(str(int(y)) for y in mine["year"])

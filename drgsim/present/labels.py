@@ -55,9 +55,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "axis.drg_margin": ("病组盈亏（万元）", "Margin of the DRG (10,000 yuan)"),
     "drg.bar": ("{drg}（{cases:.0f}例）", "{drg} ({cases:.0f} cases)"),
     "title.waterfall": (
-        "结算额与盈亏为何变化：变化最大的医院相对基线的逐项分解（{year}年，第1次重复）",
+        # replication 0 as `drgsim explain --replication` numbers it: scale.explain.write_waterfall
+        "结算额与盈亏为何变化：变化最大的医院相对基线的逐项分解（{year}年，重复 0）",
         "Why payment and margin moved: the hospital that changed most, against the baseline, "
-        "part by part ({year}, replication 1)",
+        "part by part ({year}, replication 0)",
     ),
     # drgsim explain --hospital: the parts of a change (docs/explain.md).
     "explain.volume": ("病例数量", "Volume"),

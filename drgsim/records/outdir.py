@@ -28,6 +28,13 @@ _RENAME_EXCHANGE = 2  # renameat2 flag: swap two paths atomically (Linux ≥ 3.1
 _AT_FDCWD = -100
 
 
+def require_dir(out: Path, made_by: str = "drgsim run") -> Path:
+    """`out` if it is a directory, or one line saying it is not the output directory expected."""
+    if not Path(out).is_dir():
+        raise DrgsimError(f"{out}: not a directory; expected the output directory of {made_by}")
+    return Path(out)
+
+
 def check_out(out: Path, force: bool, flag: str = "--out") -> None:
     """Refuse an output path that cannot be a directory, or a non-empty one without `force`."""
     if out.name in ("", ".", ".."):

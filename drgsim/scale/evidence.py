@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from drgsim.errors import DrgsimError
+from drgsim.errors import DrgsimError, did_you_mean
 from drgsim.population.hospitals import HospitalTable, hospital_table
+from drgsim.records.outdir import require_dir
 from drgsim.records.results import frame
 from drgsim.records.run_scenario import run_scenario
 from drgsim.rules.catalogue import Catalogue
@@ -50,7 +51,8 @@ class Run:
         ran = list(self.manifest.get("variants", []))
         if name not in ran:
             raise DrgsimError(
-                f"--variant {name}: not a variant of {self.out}; known: {', '.join(ran)}"
+                f"--variant {name}: not a variant of {self.out}; "
+                f"{did_you_mean(name, ran)}known: {', '.join(ran)}"
             )
         return variant_scenario(self.scenario, name)
 
@@ -69,8 +71,7 @@ class Claims:
 
 def open_run(out: Path, scenario: Path | None = None) -> Run:
     """The run in `out`, or one line saying why it is not one explain can read."""
-    if not out.is_dir():
-        raise DrgsimError(f"{out}: not a directory; expected the output directory of drgsim run")
+    require_dir(out)
     if not (out / "manifest.json").is_file():
         raise DrgsimError(f"{out}: no manifest.json; expected the output directory of drgsim run")
     tables: dict[str, Any] = {"manifest": json.loads((out / "manifest.json").read_text("utf-8"))}

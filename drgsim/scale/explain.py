@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from drgsim.errors import DrgsimError
+from drgsim.errors import DrgsimError, did_you_mean
 from drgsim.present import explain_case, explain_hospital, waterfall
 from drgsim.scale.evidence import claims, open_run
 
@@ -56,7 +56,8 @@ def hospital(
     known = list(dict.fromkeys(str(h) for h in settlement["hospital"]))
     if hospital_id not in known:
         raise DrgsimError(
-            f"--hospital {hospital_id}: not a hospital of {out}; known: {_some(known)}"
+            f"--hospital {hospital_id}: not a hospital of {out}; "
+            f"{did_you_mean(hospital_id, known)}known: {_some(known)}"
         )
     years = sorted(int(y) for y in settlement["year"].unique())
     y = years[-1] if year is None else year
