@@ -478,12 +478,15 @@ def test_replayed_cases_keep_the_tables_own_id_as_their_record_id(every_act) -> 
 def shifting() -> Result:
     """SW01 alone refuses 30% of the cases it predicts to lose; or every tier-3 hospital does.
 
-    In year one a tier-3 hospital predicts a loss of cost level 1.18 / K 1.0 − 1 = 0.18 on every
-    case (spec §8: the tariff's reference × its cost level), above the 0.1 threshold.
+    The budget is neutral: at the small city's fixed 150 M yuan the forecast point value pays a
+    tier-3 hospital more than its own charges of every group, and nobody refuses. At a neutral
+    budget, the groups whose charges at SW01 (cost level 1.18) exceed their expected payment
+    (most of its cases) are predicted to lose (spec §8).
     """
-    refuse = {"rate": 0.3, "loss_threshold": 0.1}
+    refuse = {"rate": 0.3, "loss_threshold": 0.0}
     return drgsim.run(
         small(
+            budget={"annual": None},
             audit=NO_AUDIT,
             variants={
                 "sw01_shifts": {f"hospitals.SW01.shifting.{k}": v for k, v in refuse.items()},

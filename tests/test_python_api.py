@@ -150,5 +150,8 @@ def test_use_chinese_font_lets_a_users_own_figure_draw_chinese() -> None:
 
 
 def _coarse(svg: str) -> str:
-    """An SVG's text with every decimal number rounded to 3 places."""
+    """An SVG's text with every decimal number rounded to 3 places and its clip-path ids
+    numbered in order (matplotlib names a clip path by a hash of its exact coordinates)."""
+    ids: dict[str, str] = {}
+    svg = re.sub(r"\bp[0-9a-f]{10}\b", lambda m: ids.setdefault(m.group(), f"clip{len(ids)}"), svg)
     return re.sub(r"-?\d+\.\d+", lambda m: f"{float(m.group()):.3f}", svg)

@@ -34,11 +34,19 @@ from drgsim.rules.settlement import (
     YearClaims,
     YearResult,
     net_points,
+    point_value,
     settle_month,
     settle_year,
 )
 from drgsim.rules.suspension import suspend
-from drgsim.rules.tariff import Reference, Tariff, first_tariff, pool_years, tariff_from_history
+from drgsim.rules.tariff import (
+    Reference,
+    Tariff,
+    expected_points,
+    first_tariff,
+    pool_years,
+    tariff_from_history,
+)
 from drgsim.scenario.schema import Scenario
 
 STREAM_PATIENTS, STREAM_BEHAVIOUR, STREAM_AUDIT = 0, 1, 2
@@ -60,6 +68,14 @@ class CaseSource(Protocol):
 
     def expected_charges(self, year_index: int) -> np.ndarray:
         """Each hospital's charges in year `year_index` at baseline behaviour, yuan (spec §8)."""
+        ...
+
+    def expected_drg_cases(self, year_index: int) -> np.ndarray:
+        """Each hospital's (rows) grouped cases in each true DRG (columns) in a year, expected."""
+        ...
+
+    def expected_patient_paid(self, year_index: int) -> np.ndarray:
+        """Each hospital's patient payments in year `year_index`, expected, yuan."""
         ...
 
 
@@ -140,10 +156,24 @@ class Simulation:
         self.previous_tariff: Tariff | None = None
         self.published_tariff = first_tariff(cat, scn, hospitals)
         self.tariffs: list[Tariff] = []  # each year's tariff as it opened (drgsim explain reads it)
-        self.published_pv = self.published_tariff.mean_cost / scn.base_points  # over the funds
+        self.published_pv = self._forecast_pv()  # over the funds; then last month's value
         self.inspections = Inspections(
             scn.audit, hospitals.n, len(self.funds), scn.readmission.factor
         )
+
+    def _forecast_pv(self) -> float:
+        """The point value hospitals see before any month is settled (spec §3, §8): the bureau's
+        forecast of a month's value, year one's money for the months (the available budget)
+        plus the expected patient payments over the expected points of the year's cases."""
+        money = sum(self._available_fen(0, f) for f in range(len(self.funds)))
+        points = expected_points(self.published_tariff, self.source.expected_drg_cases(0))
+        pv = point_value(money, float(self.source.expected_patient_paid(0).sum()), points)
+        return pv if np.isfinite(pv) else self.published_tariff.mean_cost / self.scn.base_points
+
+    def _available_fen(self, y: int, f: int) -> int:
+        """Fund f's budget less its reserve in year y (spec §3): the money of its months."""
+        budget_fen = grown_fen(self.budgets[f], budget_growth(self.scn), y)
+        return budget_fen - share_fen(budget_fen, self.scn.budget.reserve)
 
     # --- the calendar -------------------------------------------------------------------
     def run(self) -> Tables:

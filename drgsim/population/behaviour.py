@@ -125,12 +125,17 @@ class Behaviours:
     hospitals: HospitalTable
     params: ActParams
     records: dict[int, ActRecord] = field(default_factory=dict)
+    #: each hospital's (rows) mean charges per DRG (columns) in the year before year one: what
+    #: its own records tell it before the first year (None: the tariff's reference × cost level)
+    prior_charges: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.rules = Rules.from_scenario(self.scn)
         self.level_of = self.cat.drg_level()
         self.upcode_to = self.cat.upcode_target()
-        self.history = ChargeHistory(self.hospitals.n, self.cat.n_drg, self.hospitals.cost_level)
+        self.history = ChargeHistory(
+            self.hospitals.n, self.cat.n_drg, self.hospitals.cost_level, self.prior_charges
+        )
         rates = self.params.rates
         self.learns = bool(np.any(rates["shifting"] > 0) or np.any(rates["upcoding"] > 0))
         self.pending: tuple[int, CaseBatch] | None = None  # (year, stays discharged later)

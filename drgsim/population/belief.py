@@ -18,13 +18,14 @@ class ChargeHistory:
     """Each hospital's charges per true DRG, year by year: what it knows of its own costs.
 
     A hospital expects a case of DRG g to cost what its own cases of g cost on average last
-    year; where it treated none (and in year one) it expects the published tariff's reference
-    cost of g × its cost level (spec §8).
+    year; in year one, what they cost in the year before (`prior`, [hospital, DRG]); where it
+    knows neither, the published tariff's reference cost of g × its cost level (spec §8).
     """
 
     n_hosp: int
     n_drg: int
     cost_level: np.ndarray
+    prior: np.ndarray | None = None
     years: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def remember(self, batch: CaseBatch, year: int) -> None:
@@ -47,6 +48,9 @@ class ChargeHistory:
         """Expected charges of cases of `drg` at `hospital` in `year` (last year's mean)."""
         g = np.maximum(drg, 0)
         out = tariff.ref_cost[g] * self.cost_level[hospital]
+        if year - 1 not in self.years and self.prior is not None:
+            known = self.prior[hospital, g]
+            out = np.where(np.isfinite(known) & (known > 0), known, out)
         if year - 1 in self.years:
             sums, counts = self.years[year - 1]
             cell = hospital.astype(np.int64) * self.n_drg + g

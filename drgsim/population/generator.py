@@ -233,6 +233,32 @@ class SyntheticSource:
         mean_cost = self.mixes[self.hosp_tier] @ adrg_cost
         return yearly * hosp.cost_level * charge_factor(self.scn, year_index) * mean_cost
 
+    def expected_drg_cases(self, year_index: int = 0) -> np.ndarray:
+        """Expected grouped cases of each hospital (rows) in each DRG (columns) in a year.
+
+        The year's expected admissions × the tier's ADRG mix × each ADRG's severity levels,
+        less the ungroupable records (a readmission's DRG is drawn from the same mix).
+        """
+        yearly = np.sum([self.expected_counts(year_index, m) for m in range(1, 13)], axis=0)
+        drg_share = np.stack([self.cat.group_probs(mix) for mix in self.mixes])
+        grouped = yearly * (1.0 - self.scn.generator.ungroupable_rate)
+        return grouped[:, None] * drg_share[self.hosp_tier]
+
+    def expected_case_charges(self, year_index: int = 0) -> np.ndarray:
+        """Mean charges of a case of each hospital (rows) in each DRG (columns) in year
+        `year_index` (0-based; -1 the year before year one), yuan: the DRG's full-stay cost ×
+        its stay scale × the hospital's cost level × the year's charge growth."""
+        drg_cost = self.draw_cost * self.stay_scale()
+        level = self.hospitals.cost_level * charge_factor(self.scn, year_index)
+        return level[:, None] * drg_cost[None, :]
+
+    def expected_patient_paid(self, year_index: int = 0) -> np.ndarray:
+        """Expected patient payments at each hospital in a year, yuan: its expected charges ×
+        each fund's share of patients × that fund's expected clipped patient share there."""
+        share = expected_patient_share(self.patient_share, self.scn.generator.oop_sd)
+        patients = np.diff(self.fund_cum, prepend=0.0)[:, None]
+        return self.expected_charges(year_index) * (patients * share).sum(axis=0)
+
     def expected_fund_cost(self) -> np.ndarray:
         """Expected fund part (charges − patient-paid) of year one's cases in each fund, in yuan.
 

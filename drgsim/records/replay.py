@@ -48,6 +48,7 @@ class TableSource:
         self.batches = monthly_batches(imported.cases, cat, start_year, fund)
         self.record_ids = record_ids(imported.cases)
         self.n_hospitals = len(imported.cases["hospital"].cat.categories)
+        self.n_drg = cat.n_drg
 
     @classmethod
     def read(
@@ -133,6 +134,23 @@ class TableSource:
         for (y, _), b in self.batches.items():
             if y == year_index:
                 out += np.bincount(b.hospital, weights=b.cost, minlength=self.n_hospitals)
+        return out
+
+    def expected_drg_cases(self, year_index: int = 0) -> np.ndarray:
+        """Grouped cases of each hospital (rows) in each true DRG (columns) in the table's year."""
+        out = np.zeros((self.n_hospitals, self.n_drg))
+        for (y, _), b in self.batches.items():
+            ok = (b.drg_true >= 0) & ~b.ungroupable
+            if y == year_index and ok.any():
+                np.add.at(out, (b.hospital[ok], b.drg_true[ok]), 1.0)
+        return out
+
+    def expected_patient_paid(self, year_index: int = 0) -> np.ndarray:
+        """Patient payments at each hospital in the table's year, yuan."""
+        out = np.zeros(self.n_hospitals)
+        for (y, _), b in self.batches.items():
+            if y == year_index:
+                out += np.bincount(b.hospital, weights=b.oop, minlength=self.n_hospitals)
         return out
 
     def fund_cost(self, year_index: int = 0, n_funds: int = 1) -> np.ndarray:

@@ -53,12 +53,12 @@ class Catalogue:
         """Number of ADRGs."""
         return len(self.adrg)
 
-    def group_probs(self) -> np.ndarray:
-        """Probability [G] that a case is billed to each DRG, from ADRG shares and level mix."""
+    def group_probs(self, adrg_share: np.ndarray | None = None) -> np.ndarray:
+        """Probability [G] that a case is billed to each DRG, from ADRG shares (the
+        catalogue's, or a case mix's) and the level mix."""
+        share = self.adrg_share if adrg_share is None else adrg_share
         prob = np.zeros(self.n_drg)
-        np.add.at(
-            prob, self.group_table.ravel(), (self.adrg_share[:, None] * self.level_prob).ravel()
-        )
+        np.add.at(prob, self.group_table.ravel(), (share[:, None] * self.level_prob).ravel())
         return prob
 
     def drg_level(self) -> np.ndarray:

@@ -60,6 +60,12 @@ def pool_years(years: list[Reference], year_weights: tuple[float, ...] | None) -
     return Reference(parts["hospital"], parts["drg"], parts["cost"], weight)
 
 
+def expected_points(tariff: Tariff, drg_cases: np.ndarray) -> float:
+    """Points the cases [hospital, DRG] earn at the tariff's base points × coefficients, as a
+    bureau forecasts them (every case a normal case of its true DRG)."""
+    return float((np.asarray(drg_cases, dtype=np.float64) * tariff.coef * tariff.base_pts).sum())
+
+
 def first_tariff(cat: Catalogue, scn: Scenario, hospitals: HospitalTable) -> Tariff:
     """Year one's tariff from the catalogue's shipped reference costs."""
     mean_cost = cat.mean_cost()

@@ -129,6 +129,7 @@ def simulation(job: Job, case_sink: Callable[[dict[str, Any]], None] | None = No
     scn, cat = job.scenario, job.catalogue
     hospitals = hospital_table(scn)
     source = case_source(scn, cat, hospitals, job.table)
+    prior = source.expected_case_charges(-1) if isinstance(source, SyntheticSource) else None
     if job.share_months and isinstance(source, SyntheticSource):
         source = SharedMonths(source)
     return Simulation(
@@ -138,7 +139,7 @@ def simulation(job: Job, case_sink: Callable[[dict[str, Any]], None] | None = No
         source,
         annual_budget=job.annual_budget,
         replication=job.replication,
-        behaviours=Behaviours(scn, cat, hospitals, resolve(scn, hospitals)),
+        behaviours=Behaviours(scn, cat, hospitals, resolve(scn, hospitals), prior_charges=prior),
         keep_cases=job.keep_cases,
         case_sink=case_sink,
         baseline_charges=job.charges,

@@ -79,3 +79,11 @@ class SharedMonths:
     def expected_charges(self, year_index: int) -> np.ndarray:
         """Each hospital's expected charges in year `year_index` at baseline behaviour."""
         return self.source.expected_charges(year_index)
+
+    def expected_drg_cases(self, year_index: int) -> np.ndarray:
+        """Each hospital's expected grouped cases in each DRG in year `year_index`."""
+        return self.source.expected_drg_cases(year_index)
+
+    def expected_patient_paid(self, year_index: int) -> np.ndarray:
+        """Each hospital's expected patient payments in year `year_index`, yuan."""
+        return self.source.expected_patient_paid(year_index)
