@@ -962,3 +962,39 @@ def test_group_sums_match_bincount(n, width, seed) -> None:
     ref12 = np.stack([np.bincount(cell, weights=v, minlength=60) for v in values], axis=1)
     got12 = sum_by_month_hospital(month, hospital, 5, values)
     np.testing.assert_allclose(got12.reshape(60, width), ref12, rtol=1e-12, atol=1e-9)
+
+
+def _slot_reference(patient: np.ndarray, size_bits: int) -> np.ndarray:
+    """A patient's bitmap slot by the rule: the top size_bits bits of patient × the golden ratio."""
+    with np.errstate(over="ignore"):
+        mixed = patient.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    return (mixed >> np.uint64(64 - size_bits)).astype(np.int64)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(0, 400),
+    m=st.integers(0, 400),
+    patients=st.integers(1, 10**9),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_patient_bitmap_and_rows_maybe_seen_follow_the_rule(n, m, patients, seed) -> None:
+    from drgsim.kernels.readmit import bitmap_bits, patient_bits, rows_maybe_seen
+
+    rng = np.random.default_rng(seed)
+    batch = rng.integers(0, patients, n)
+    again = rng.choice(batch, m // 2) if n else np.zeros(0, np.int64)  # patients of the batch
+    earlier = np.concatenate([again, rng.integers(0, patients, m - m // 2)])
+    day = rng.integers(-30, 366, earlier.size).astype(np.int16)
+    start = int(rng.integers(-40, 370))
+    size_bits = bitmap_bits(n)
+    assert 1 << size_bits >= max(16 * n, 1 << 16)
+    bits = patient_bits(batch, size_bits)
+    want_bits = np.zeros(1 << size_bits, dtype=bool)
+    want_bits[_slot_reference(batch, size_bits)] = True
+    assert np.array_equal(bits, want_bits)
+    rows = rows_maybe_seen(earlier, day, start, bits, size_bits)
+    want = np.flatnonzero((day >= start) & want_bits[_slot_reference(earlier, size_bits)])
+    assert rows.dtype == np.int64 and np.array_equal(rows, want)
+    # no row of a patient of the batch discharged on `start` or later is missed
+    assert set(np.flatnonzero((day >= start) & np.isin(earlier, batch))) <= set(rows.tolist())

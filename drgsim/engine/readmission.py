@@ -7,6 +7,7 @@ from collections import deque
 import numpy as np
 
 from drgsim.engine.year_totals import PricedBatch
+from drgsim.kernels.readmit import bitmap_bits, patient_bits, rows_maybe_seen
 from drgsim.rules.pricing import readmission_earlier
 
 #: Months of claims kept for the readmission rule: a later stay is matched with earlier stays
@@ -37,9 +38,10 @@ class ReadmissionWindow:
         start = int(claims.cases.admit_day.min()) - window if claims.cases.n else 0
         # a pair's later stay is in this batch, so only earlier stays discharged late enough
         # whose patient has a stay in this batch can be its earlier stay
-        seen = _patient_bits(claims.cases.patient)
+        size_bits = bitmap_bits(claims.cases.n)
+        seen = patient_bits(claims.cases.patient, size_bits)
         recent = [
-            (c, np.flatnonzero((c.cases.day >= start) & _has_bit(seen, c.cases.patient)))
+            (c, rows_maybe_seen(c.cases.patient, c.cases.day, start, seen, size_bits))
             for c in self.recent
         ]
         recent = [(c, rows) for c, rows in recent if rows.size]
@@ -87,21 +89,3 @@ class ReadmissionWindow:
         out = list(self.recent)
         self.recent.clear()
         return out
-
-
-def _patient_bits(patient: np.ndarray) -> np.ndarray:
-    """A Bloom-style bitmap of the patients of a batch (one hash, about 16 slots a patient)."""
-    bits = np.zeros(1 << max(16, int(16 * patient.shape[0]).bit_length()), dtype=bool)
-    bits[_slot(patient, bits.shape[0])] = True
-    return bits
-
-
-def _has_bit(bits: np.ndarray, patient: np.ndarray) -> np.ndarray:
-    """Whether each patient may be in the bitmap (false positives possible, no misses)."""
-    return bits[_slot(patient, bits.shape[0])]
-
-
-def _slot(patient: np.ndarray, size: int) -> np.ndarray:
-    """A patient's position in a bitmap of `size` (a power of two; multiplicative hash)."""
-    mixed = patient.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    return (mixed >> np.uint64(64 - size.bit_length() + 1)).astype(np.int64)

@@ -79,3 +79,48 @@ def earlier_stays(
         keys[slot] = k
         last[slot] = j
     return out
+
+
+def bitmap_bits(n_patients: int) -> int:
+    """log2 of a patient bitmap's size for `n_patients`: about 16 slots a patient, at least 2**16."""
+    return max(16, int(16 * n_patients).bit_length())
+
+
+def _check_bits(patient, size_bits):
+    """Patients are one-dimensional and the bitmap has 1 … 63 bits of address."""
+    checks.shape("patient_bits", "patient", patient, (None,))
+    if not 1 <= size_bits <= 63:
+        raise checks.KernelInputError(f"patient_bits: size_bits {size_bits}; allowed 1 … 63")
+
+
+@checks.front(_check_bits)
+@kernel
+def patient_bits(patient, size_bits):  # pragma: no cover - jitted
+    """A Bloom-style bitmap of 2**size_bits slots marking each patient's slot (one hash: the
+    top size_bits bits of patient × 0x9E3779B97F4A7C15)."""
+    bits = np.zeros(1 << size_bits, np.bool_)
+    shift = np.uint64(64 - size_bits)
+    for j in range(patient.shape[0]):
+        bits[np.int64((np.uint64(patient[j]) * _MIX) >> shift)] = True
+    return bits
+
+
+def _check_rows(patient, day, start, bits, size_bits):
+    """Patients and days have one length; the bitmap has 2**size_bits slots."""
+    checks.same_length("rows_maybe_seen", patient.shape[0], day=day)
+    checks.shape("rows_maybe_seen", "bits", bits, (1 << size_bits,))
+
+
+@checks.front(_check_rows)
+@kernel
+def rows_maybe_seen(patient, day, start, bits, size_bits):  # pragma: no cover - jitted
+    """The rows discharged on `start` or later whose patient's slot is marked in `bits`
+    (a superset of the rows whose patient is in the bitmap's batch), in row order."""
+    shift = np.uint64(64 - size_bits)
+    out = np.empty(patient.shape[0], np.int64)
+    k = 0
+    for j in range(patient.shape[0]):
+        if day[j] >= start and bits[np.int64((np.uint64(patient[j]) * _MIX) >> shift)]:
+            out[k] = j
+            k += 1
+    return out[:k].copy()
