@@ -542,9 +542,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(summary_text(result))
             print(f"wrote {out}/ ({', '.join(sorted(p.name for p in out.iterdir()))})")
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print(f"drgsim: interrupted; {out} was written in full", file=sys.stderr)
-        return 130
+        return 128 + (exc.signal if isinstance(exc, _Terminated) else signal.SIGINT)
     return 0
 
 
