@@ -675,6 +675,8 @@ def all_strings(lang: str) -> list[str]:
         "drg": "FM19",
         "cases": 12.0,
         "names": "违规率",
+        **{k: "0123456789ab" for k in ("sha", "name", "keys")},
+        **{"n": 3, "total": 18, "run": 5, "seconds": 75.2, "mean_lo": 1.0, "mean_hi": 2.0},
     }
     out = [text(key, lang, **sample) for key in _TEXT]
     if lang == "zh":
