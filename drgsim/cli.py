@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import functools
 import signal
 import sys
 import threading
@@ -161,6 +162,7 @@ def _parser() -> argparse.ArgumentParser:
         help="run on an existing Dask cluster, e.g. tcp://HOST:8786",
     )
     run.add_argument("--no-report", action="store_true", help="write the tables only")
+    run.add_argument("--svg", action="store_true", help=SVG_HELP)
     run.add_argument(
         "--strict",
         action="store_true",
@@ -186,6 +188,7 @@ def _parser() -> argparse.ArgumentParser:
         default="zh",
         help="language: zh writes report.html, en report.en.html, both the two (default: zh)",
     )
+    report.add_argument("--svg", action="store_true", help=SVG_HELP + " (a run's, not a sweep's)")
     report.set_defaults(func=_cmd_report)
 
     sweep = sub.add_parser(
@@ -314,6 +317,7 @@ def _parser() -> argparse.ArgumentParser:
 
 MAX_WORKERS = 1024  # processes on one machine; more than any machine has cores
 PROGRESS_HELP = "show the progress bar even when stderr is not a terminal (a log)"
+SVG_HELP = "also write each figure as SVG beside its PNG"
 
 
 def _compile_notice(quiet: bool) -> None:
@@ -529,7 +533,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         note_source(result, args.scenario, overrides)  # as drgsim.run(..., out=) does
         from drgsim.scale.explain import write_waterfall
 
-        write(result, stage, lang=args.lang, report=not args.no_report, explain=write_waterfall)
+        report = not args.no_report
+        write(result, stage, lang=args.lang, report=report, explain=write_waterfall, svg=args.svg)
     try:
         if "rejected" in result.manifest:
             counts = result.manifest["rejected"]
@@ -685,7 +690,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from drgsim.scale.explain import write_waterfall
 
     sweep = is_sweep(args.outdir)
-    build = build_sweep_report if sweep else build_report
+    if sweep and args.svg:
+        raise DrgsimError(f"--svg: {args.outdir} is a sweep, whose figures are PNG only")
+    build = build_sweep_report if sweep else functools.partial(build_report, svg=args.svg)
     written = []
     try:
         have = (args.outdir / "manifest.json").is_file() and not sweep

@@ -98,7 +98,7 @@ def test_a_panel_per_hospital_group_none_empty(run_dir: Path, lang: str) -> None
 def test_the_report_embeds_the_figure(run_dir: Path) -> None:
     page = build_report(run_dir, "zh").read_text(encoding="utf-8")
     assert "id='fig-drg_losses'" in page
-    assert (run_dir / "plots" / "drg_losses.svg").is_file()
+    assert (run_dir / "plots" / "drg_losses.png").is_file()
 
 
 def test_many_regions_count_each_region_s_generated_hospitals_in_their_tier_s_label() -> None:

@@ -91,10 +91,11 @@ def test_result_report_and_plots_write_what_the_command_writes(tmp_path: Path) -
     scenario = tmp_path / "small.yaml"
     scenario.write_text(SMALL, encoding="utf-8")
     cli_out, py_out, plots_out = tmp_path / "cli", tmp_path / "py", tmp_path / "plots"
-    assert main(["run", str(scenario), "--out", str(cli_out), "--quiet", "--lang", "en"]) == 0
+    args = ["--out", str(cli_out), "--quiet", "--lang", "en", "--svg"]
+    assert main(["run", str(scenario), *args]) == 0
 
     result = drgsim.run(scenario)
-    assert result.report(py_out, lang="en") == py_out
+    assert result.report(py_out, lang="en", svg=True) == py_out
     assert _files(py_out) == _files(cli_out)
     assert _manifest(py_out) == _manifest(cli_out)
     for table in cli_out.glob("*.parquet"):
@@ -104,9 +105,12 @@ def test_result_report_and_plots_write_what_the_command_writes(tmp_path: Path) -
             (cli_out / page).read_text("utf-8")
         )
 
-    written = result.plots(plots_out, lang="en")
+    written = result.plots(plots_out, lang="en", svg=True)
     cli_plots = sorted(p.relative_to(cli_out) for p in (cli_out / "plots" / "en").iterdir())
     assert sorted(p.relative_to(plots_out) for p in written) == cli_plots
+    pngs = result.plots(tmp_path / "pngs", lang="en")  # PNG only unless SVG is asked for
+    assert sorted(p.name for p in pngs) == sorted(p.name for p in cli_plots if p.suffix == ".png")
+    assert all(p.read_bytes() == (cli_out / "plots" / "en" / p.name).read_bytes() for p in pngs)
     for name in cli_plots:
         if name.suffix == ".svg":  # the same drawing: coordinates may differ in their last digit
             assert _coarse((plots_out / name).read_text()) == _coarse((cli_out / name).read_text())

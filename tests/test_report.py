@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 import drgsim
-from drgsim.present import labels
+from drgsim.present import drawing, labels
 from drgsim.present.parameters import parameters
 from drgsim.present.report import build_report, scenario_of
-from drgsim.records.results import write
+from drgsim.records.results import read, write
 
 SCENARIO = """\
 extends: shanwei
@@ -62,7 +62,7 @@ def test_report_is_self_contained_and_embeds_every_figure(run_dir: Path, zh_repo
     assert "<link" not in page and "@import" not in page
     pngs = sorted((run_dir / "plots").glob("*.png"))
     assert sorted(p.stem for p in pngs) == sorted(FIGURES)
-    assert all((run_dir / "plots" / f"{s}.svg").is_file() for s in FIGURES)
+    assert not list((run_dir / "plots").glob("*.svg"))  # SVG only when asked for
     embedded = re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", page)
     assert len(embedded) == len(FIGURES)
     assert {base64.b64decode(e) for e in embedded} == {p.read_bytes() for p in pngs}
@@ -87,6 +87,44 @@ def test_rebuilding_from_the_same_directory_gives_the_same_bytes(
     code = f"from drgsim.present.report import build_report; build_report({str(run_dir)!r}, 'zh')"
     subprocess.run([sys.executable, "-c", code], check=True)
     assert (run_dir / "report.html").read_bytes() == zh_report
+
+
+def test_svg_on_request_and_figures_drawn_in_parallel_are_those_drawn_one_by_one(
+    run_dir: Path, zh_report: bytes, tmp_path: Path
+) -> None:
+    pngs = {p.name: p.read_bytes() for p in (run_dir / "plots").glob("*.png")}
+    tables = read(run_dir)
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    one = drawing.draw(tables, serial, "zh", "plots", svg=True, workers=1)
+    two = drawing.draw(tables, parallel, "zh", "plots", svg=True, workers=2)
+    assert [p.relative_to(serial) for p in one] == [p.relative_to(parallel) for p in two]
+    assert sorted(p.name for p in one) == sorted([*pngs, *(f"{s}.svg" for s in FIGURES)])
+    for path in one:
+        other = parallel / path.relative_to(serial)
+        if path.suffix == ".png":
+            assert path.read_bytes() == other.read_bytes() == pngs[path.name]
+        else:  # the same drawing; a coordinate's last bit may move between processes
+            assert _steady_svg(path.read_text()) == _steady_svg(other.read_text())
+
+
+def _steady_svg(svg: str) -> str:
+    """An SVG with numbers rounded to 3 places and its ids (hashes of the exact coordinates)
+    numbered in the order they first appear."""
+    ids: dict[str, str] = {}
+    svg = re.sub(r"\b([pm])[0-9a-f]{10}\b", lambda m: ids.setdefault(m[0], f"id{len(ids)}"), svg)
+    return re.sub(r"-?\d+\.\d+", lambda m: f"{float(m[0]):.3f}", svg)
+
+
+def test_the_report_drawn_from_tables_in_hand_is_the_report_read_from_files(
+    run_dir: Path, zh_report: bytes, tmp_path: Path
+) -> None:
+    import shutil
+
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    (copy / "report.html").unlink()
+    made = build_report(copy, "zh", tables=read(run_dir)).read_bytes()
+    assert made.replace(str(copy).encode(), str(run_dir).encode()) == zh_report
 
 
 def test_the_english_report_sits_beside_the_chinese_one(run_dir: Path, zh_report: bytes) -> None:
@@ -119,6 +157,32 @@ def test_the_report_command_writes_both_languages_and_says_where(
     ]
     assert "<html lang='zh-CN'>" in (copy / "report.html").read_text(encoding="utf-8")
     assert "<html lang='en'>" in (copy / "report.en.html").read_text(encoding="utf-8")
+
+
+def test_the_report_command_writes_svg_only_on_request(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from drgsim.cli import main
+    from drgsim.present.sweep_report import MANIFEST
+
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    shutil.rmtree(copy / "plots")
+    assert main(["report", str(copy), "--lang", "en"]) == 0
+    assert not list(copy.glob("plots/**/*.svg"))
+    assert main(["report", str(copy), "--lang", "en", "--svg"]) == 0
+    pngs = sorted(p.stem for p in (copy / "plots" / "en").glob("*.png"))
+    assert sorted(p.stem for p in (copy / "plots" / "en").glob("*.svg")) == pngs == sorted(FIGURES)
+
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / MANIFEST).write_text("{}", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["report", str(sweep), "--svg"]) == 2
+    said = capsys.readouterr().err.splitlines()
+    assert said == [f"drgsim: error: --svg: {sweep} is a sweep, whose figures are PNG only"]
 
 
 def test_english_report_names_hospitals_in_english(run_dir: Path) -> None:

@@ -91,7 +91,7 @@ def test_why_there_is_no_waterfall_names_no_staging_folder(
     staging = tmp_path / ".out.staging.x1"
     staging.mkdir()
 
-    def refuse(out: Path) -> None:
+    def refuse(out: Path, *args: object, **kwargs: object) -> None:
         raise DrgsimError(f"{out}: a many-region run; explain reads one-region runs")
 
     monkeypatch.setattr(explain, "open_run", refuse)

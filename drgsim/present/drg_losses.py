@@ -96,12 +96,13 @@ def drg_losses_figure(tables: dict[str, Any], lang: str) -> Figure | None:
     return fig
 
 
-def write(tables: dict[str, Any], folder: Path, lang: str) -> list[Path]:
-    """Draw the figure into `folder` as PNG and SVG (nothing when no DRG loses money)."""
+def write(tables: dict[str, Any], folder: Path, lang: str, *, svg: bool = False) -> list[Path]:
+    """Draw the figure into `folder` as PNG, and with `svg` as SVG too (nothing when no DRG
+    loses money)."""
     fig = drg_losses_figure(tables, lang)
     if fig is None:
         return []
-    return plots.save(fig, Path(folder) / SLUG)
+    return plots.save(fig, Path(folder) / SLUG, svg=svg)
 
 
 def _groups(st: pd.DataFrame, lang: str) -> dict[str, tuple[str, str]]:

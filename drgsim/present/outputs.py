@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -10,15 +11,20 @@ from typing import Any
 
 from drgsim.records import results
 
+#: What writes a run's waterfall data into its directory from its tables (write_waterfall).
+Explain = Callable[[Path, dict[str, Any]], Any]
+
 
 @dataclasses.dataclass(repr=False)
 class Result(results.Result):
     """A run's tables as pandas DataFrames, with methods that write what `drgsim run` writes."""
 
     # writes the report's waterfall data (drgsim.scale.explain.write_waterfall, set by drgsim.run)
-    explain: Callable[[Path], Any] | None = dataclasses.field(default=None, compare=False)
+    explain: Explain | None = dataclasses.field(default=None, compare=False)
 
-    def report(self, out: str | Path, lang: str | None = None, *, force: bool = False) -> Path:
+    def report(
+        self, out: str | Path, lang: str | None = None, *, force: bool = False, svg: bool = False
+    ) -> Path:
         """Write the tables, figures and report into `out`, as `drgsim run --out OUT` does.
 
         Parameters
@@ -30,6 +36,8 @@ class Result(results.Result):
             with plots/en/, "both" the two (default: Chinese for a region with a Chinese name).
         force : bool
             Replace a non-empty `out`.
+        svg : bool
+            Also write each figure as SVG beside its PNG (``drgsim run --svg``).
 
         Returns
         -------
@@ -41,12 +49,12 @@ class Result(results.Result):
         out = Path(out)
         check_out(out, force, flag="out")
         with staged(out, force) as stage:
-            write(self, stage, lang=lang, explain=self.explain)
+            write(self, stage, lang=lang, explain=self.explain, svg=svg)
         return out
 
-    def plots(self, out: str | Path, lang: str | None = None) -> list[Path]:
-        """Draw the run's figures (PNG and SVG) into `out/plots/` in Chinese or `out/plots/en/` in
-        English, as `drgsim run` does; return the paths written.
+    def plots(self, out: str | Path, lang: str | None = None, *, svg: bool = False) -> list[Path]:
+        """Draw the run's figures (PNG, and with `svg` SVG too) into `out/plots/` in Chinese or
+        `out/plots/en/` in English, as `drgsim run` (with `--svg`) does; return the paths written.
 
         `lang` is "zh" or "en" (default: Chinese for a region with a Chinese name). The run is
         written to a temporary directory first, as `drgsim run` writes it, so that figures drawn
@@ -61,7 +69,7 @@ class Result(results.Result):
         target = Path(out) / folder
         target.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".drgsim-plots-", dir=Path(out)) as tmp:
-            write(self, Path(tmp), lang=lang, explain=self.explain)
+            write(self, Path(tmp), lang=lang, explain=self.explain, svg=svg)
             written = []
             for path in sorted((Path(tmp) / folder).iterdir()):
                 if path.is_file():
@@ -70,7 +78,7 @@ class Result(results.Result):
         return written
 
 
-def as_result(base: results.Result, explain: Callable[[Path], Any] | None = None) -> Result:
+def as_result(base: results.Result, explain: Explain | None = None) -> Result:
     """The same run's tables, with the methods that write its outputs."""
     fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(results.Result)}
     return Result(**fields, explain=explain)
@@ -88,19 +96,22 @@ def write(
     *,
     lang: str | None,
     report: bool = True,
-    explain: Callable[[Path], Any] | None = None,
+    explain: Explain | None = None,
+    svg: bool = False,
 ) -> None:
-    """Write manifest.json, the tables and (with `report`) the figures and report into `directory`.
+    """Write manifest.json, the tables and (with `report`) the figures (PNG, with `svg` SVG too)
+    and report into `directory`.
 
-    `explain` (drgsim.scale.explain.write_waterfall) writes the report's waterfall data first.
+    `explain` (drgsim.scale.explain.write_waterfall) writes the report's waterfall data while
+    the other figures are drawn. The report reads the tables as held here, not from the files.
     """
     results.write_tables(result, directory)
     shutil.rmtree(directory / ".parts", ignore_errors=True)  # streamed case parts, now collected
     if report:
-        if explain is not None:
-            explain(directory)
         from drgsim.present.report import build_report
 
+        tables = results.as_tables(result, directory)
         lang = lang or default_lang(result.scenario.region.name)
-        for one in ("zh", "en") if lang == "both" else (lang,):
-            build_report(directory, one)
+        for i, one in enumerate(("zh", "en") if lang == "both" else (lang,)):
+            data = functools.partial(explain, directory, tables) if explain and i == 0 else None
+            build_report(directory, one, svg=svg, tables=tables, explain=data)

@@ -1,4 +1,4 @@
-"""The figures of a run: which there are, and `make_figures`, which writes each as PNG and SVG."""
+"""The figures of a run: which there are, and `make_figures`, which writes each as PNG (and SVG)."""
 
 from __future__ import annotations
 
@@ -85,8 +85,11 @@ FIGURES: tuple[tuple[str, Callable[[Tables, str], Figure | None]], ...] = (
 )
 
 
-def make_figures(tables: Tables, out_dir: Path, lang: str, folder: str = "plots") -> list[Path]:
-    """Build every figure the tables allow and write each as PNG and SVG into `out_dir/folder/`."""
+def make_figures(
+    tables: Tables, out_dir: Path, lang: str, folder: str = "plots", *, svg: bool = False
+) -> list[Path]:
+    """Build every figure the tables allow and write each as PNG (and with `svg` as SVG too)
+    into `out_dir/folder/`."""
     labels.check_lang(lang)
     lang = fonts.figure_lang(lang)  # English labels when the system has no Chinese font
     plots = Path(out_dir) / folder
@@ -97,22 +100,25 @@ def make_figures(tables: Tables, out_dir: Path, lang: str, folder: str = "plots"
             fig = build(tables, lang)
             if fig is None:
                 continue
-            written += save(fig, plots / slug)
+            written += save(fig, plots / slug, svg=svg)
     return written
 
 
-def save(fig: Figure, stem: Path) -> list[Path]:
-    """Write a figure as `stem.png` and `stem.svg`, without dates, so the bytes are repeatable.
+def save(fig: Figure, stem: Path, *, svg: bool = False) -> list[Path]:
+    """Write a figure as `stem.png` (and with `svg` as `stem.svg`), without dates, so the bytes
+    are repeatable.
 
     The layout is worked out once, for the PNG, and kept for the SVG.
     """
     FigureCanvasAgg(fig)
-    png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
+    png, vector = stem.with_suffix(".png"), stem.with_suffix(".svg")
     with matplotlib.rc_context(fonts.rc()):
         fig.savefig(png, format="png", dpi=110, metadata={"Software": None})
+        if not svg:
+            return [png]
         fig.set_layout_engine("none")
-        fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-    return [png, svg]
+        fig.savefig(vector, format="svg", metadata={"Date": None, "Creator": None})
+    return [png, vector]
 
 
 def skipped(tables: Tables) -> list[str]:

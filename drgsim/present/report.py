@@ -8,13 +8,13 @@ import html
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from drgsim.present import drg_losses, findings, fonts, labels, plots, waterfall
+from drgsim.present import drawing, findings, fonts, labels, plots
 from drgsim.present.findings_text import sentence as finding_sentence
 from drgsim.present.parameters import as_text, parameter_table, parameters
 from drgsim.present.summary import BUDGET_PARTS, budget_parts, per_region, totals
@@ -68,15 +68,25 @@ def report_name(lang: str) -> str:
     return PAGES[labels.check_lang(lang)][0]
 
 
-def build_report(out_dir: Path, lang: str = "zh") -> Path:
-    """Read a run's tables from `out_dir`, draw its figures and write the report of `lang`
-    (`report.html` in Chinese with `plots/`, `report.en.html` in English with `plots/en/`)."""
+def build_report(
+    out_dir: Path,
+    lang: str = "zh",
+    *,
+    svg: bool = False,
+    tables: dict[str, Any] | None = None,
+    explain: Callable[[], Any] | None = None,
+) -> Path:
+    """Draw a run's figures and write the report of `lang` into `out_dir` (`report.html` in
+    Chinese with `plots/`, `report.en.html` in English with `plots/en/`).
+
+    The figures are PNG files, and with `svg` SVG files too. `tables` are the run's tables as
+    `read(out_dir)` gives them (read when not given); `explain` writes explain.json while the
+    other figures are drawn, before its waterfall is.
+    """
     name, folder = PAGES[labels.check_lang(lang)]
     out_dir = Path(out_dir)
-    tables = read(out_dir)
-    paths = plots.make_figures(tables, out_dir, lang, folder)
-    paths += drg_losses.write(tables, out_dir / folder, lang)
-    paths += waterfall.make_figure(tables, out_dir, lang, folder)  # explain.json's, if written
+    tables = read(out_dir) if tables is None else tables
+    paths = drawing.draw(tables, out_dir, lang, folder, svg=svg, meanwhile=explain)
     page = render(tables, [p for p in paths if p.suffix == ".png"], lang)
     target = out_dir / name
     tmp = out_dir / f".{name}.tmp"
@@ -405,11 +415,12 @@ def comparison_tables(tables: dict[str, Any], lang: str) -> str:
     change = plots.who_pays(tables, lang)
     groups = list(dict.fromkeys(change["label"]))
     head = [_t("col.hospital", lang), *[labels.variant(v, lang) for v in names]]
+    first = _first_rows(change, ["label", "variant"])
     rows = []
     for label in groups:
         cells = [_e(label)]
         for v in names:
-            r = change[(change["label"] == label) & (change["variant"] == v)].iloc[0]
+            r = first[(label, v)]
             cells.append(_both([r[s] for s in SIDES], [r[f"margin_{s}"] for s in SIDES], lang))
         rows.append(cells)
     out = _table(head, rows, numeric_from=1)
@@ -421,19 +432,22 @@ def comparison_tables(tables: dict[str, Any], lang: str) -> str:
         regions = c["region"] if "region" in c.columns else pd.Series("", index=c.index)
         st_regions = st["region"] if "region" in st.columns else [""] * len(st)
         names_of = dict(zip(zip(st_regions, st["hospital"], strict=True), st["name"], strict=True))
+        found = _first_rows(
+            c.assign(_region=regions.to_numpy()), ["_region", "hospital", "variant"]
+        )
         rows = []
         for region, h in dict.fromkeys(zip(regions, c["hospital"], strict=True)):
             name = labels.hospital(h, str(names_of.get((region, h), "")), lang)
             cells = [_e(f"{region + ' · ' if region else ''}{h} · {name}")]
             for v in names:
-                r = c[(c["hospital"] == h) & (c["variant"] == v) & (regions == region)]
+                one = found.get((region, h, v))
                 cells.append(
                     _both(
-                        [r[f"final_fen_change_{s}"].iloc[0] / FEN_PER_WAN for s in SIDES],
-                        [r[f"margin_yuan_change_{s}"].iloc[0] / YUAN_PER_WAN for s in SIDES],
+                        [one[f"final_fen_change_{s}"] / FEN_PER_WAN for s in SIDES],
+                        [one[f"margin_yuan_change_{s}"] / YUAN_PER_WAN for s in SIDES],
                         lang,
                     )
-                    if len(r)
+                    if one is not None
                     else ""
                 )
             rows.append(cells)
@@ -442,6 +456,14 @@ def comparison_tables(tables: dict[str, Any], lang: str) -> str:
             + _table(head, rows, numeric_from=1)
             + "</details>"
         )
+    return out
+
+
+def _first_rows(df: pd.DataFrame, keys: list[str]) -> dict[tuple[Any, ...], dict[Any, Any]]:
+    """Each key's first row of `df`, as a mapping of column to value."""
+    out: dict[tuple[Any, ...], dict[Any, Any]] = {}
+    for row in df.to_dict("records"):
+        out.setdefault(tuple(row[k] for k in keys), row)
     return out
 
 

@@ -23,8 +23,11 @@ FEN_PER_WAN = 1_000_000  # 万元
 _UP, _DOWN, _TOTAL = "#1b9e77", "#d95f02", "#555555"
 
 
-def make_figure(tables: dict[str, Any], out_dir: Path, lang: str, folder: str) -> list[Path]:
-    """Draw `waterfall.png` and `.svg` into `out_dir/folder/` from explain.json, if it holds parts."""
+def make_figure(
+    tables: dict[str, Any], out_dir: Path, lang: str, folder: str, *, svg: bool = False
+) -> list[Path]:
+    """Draw `waterfall.png` (and with `svg` `.svg`) into `out_dir/folder/` from explain.json, if
+    it holds parts."""
     path = Path(out_dir) / FILE
     if not path.is_file():
         return []
@@ -33,7 +36,7 @@ def make_figure(tables: dict[str, Any], out_dir: Path, lang: str, folder: str) -
         return []
     with matplotlib.rc_context(fonts.rc()):
         fig = waterfall_figure(data, tables, fonts.figure_lang(lang))
-    return plots.save(fig, Path(out_dir) / folder / "waterfall")
+    return plots.save(fig, Path(out_dir) / folder / "waterfall", svg=svg)
 
 
 def steps(parts: list[dict[str, Any]], key: str) -> list[tuple[float, float]]:

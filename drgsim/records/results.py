@@ -124,6 +124,21 @@ def _parquet(frame: pd.DataFrame, path: Path) -> None:
     frame.to_parquet(path, index=False, compression="zstd")
 
 
+def as_tables(result: Result, directory: Path) -> dict[str, Any]:
+    """What `read(directory)` gives after `write_tables(result, directory)`, without reading the
+    tables back: the manifest as written, copies of the frames held in `result` (case rows only
+    if held). Copies, each laid out in memory as a table read back is: a float sum's last bit
+    depends on that, and figures must not depend on what was done with `result` before."""
+    tables: dict[str, Any] = {
+        "manifest": json.loads((Path(directory) / "manifest.json").read_text(encoding="utf-8"))
+    }
+    for name in (*TABLES, *EXTRA_TABLES):
+        frame = getattr(result, name)
+        if frame is not None:
+            tables[name] = frame.copy()
+    return tables
+
+
 def read(out: str | Path) -> dict[str, Any]:
     """The manifest and tables of an output directory, as a dict of DataFrames."""
     out = Path(out)

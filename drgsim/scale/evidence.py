@@ -69,15 +69,21 @@ class Claims:
     source: str  # "cases.parquet" or "re-simulation"
 
 
-def open_run(out: Path, scenario: Path | None = None) -> Run:
-    """The run in `out`, or one line saying why it is not one explain can read."""
+def open_run(out: Path, scenario: Path | None = None, written: dict[str, Any] | None = None) -> Run:
+    """The run in `out`, or one line saying why it is not one explain can read.
+
+    `written` holds the run's manifest and tables as `out` has them (records.results.read),
+    so that they need not be read again.
+    """
     require_dir(out)
     if not (out / "manifest.json").is_file():
         raise DrgsimError(f"{out}: no manifest.json; expected the output directory of drgsim run")
     tables: dict[str, Any] = {"manifest": json.loads((out / "manifest.json").read_text("utf-8"))}
     for name in TABLES_READ:
         path = out / f"{name}.parquet"
-        if path.is_file():
+        if written is not None and name in written:
+            tables[name] = written[name]
+        elif path.is_file():
             tables[name] = pd.read_parquet(path)
         elif name != "fund_settlement":
             raise DrgsimError(

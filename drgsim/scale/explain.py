@@ -9,7 +9,7 @@ from typing import Any
 
 from drgsim.errors import DrgsimError, did_you_mean
 from drgsim.present import explain_case, explain_hospital, waterfall
-from drgsim.scale.evidence import claims, open_run
+from drgsim.scale.evidence import Run, claims, open_run
 
 
 def case(
@@ -43,9 +43,11 @@ def hospital(
     replication: int = 0,
     year: int | None = None,
     scenario: Path | None = None,
+    opened: Run | None = None,
 ) -> list[dict[str, Any]]:
-    """The change of one hospital's payment and margin against the baseline, per variant."""
-    run = open_run(out, scenario)
+    """The change of one hospital's payment and margin against the baseline, per variant
+    (`opened`: the run in `out`, already opened)."""
+    run = opened or open_run(out, scenario)
     ran = list(run.manifest.get("variants", []))
     names = variants or [v for v in ran if v != "baseline"]
     if not names:
@@ -83,21 +85,23 @@ def _some(names: list[str], most: int = 12) -> str:
     return shown + (f", … ({len(names)} in all)" if len(names) > most else "")
 
 
-def write_waterfall(out: Path) -> Path:
+def write_waterfall(out: Path, tables: dict[str, Any] | None = None) -> Path:
     """explain.json in `out`: the decomposition of the hospital whose payment moved most.
 
     That is, of every variant's hospitals in replication 0 and the last year, the one whose
     final payment differs most from the baseline's; the report draws it as a waterfall
     (drgsim.present.waterfall). When the run cannot be explained (one variant only, many
-    regions, its scenario gone) the file says why instead.
+    regions, its scenario gone) the file says why instead. `tables` are the run's tables as
+    `out` has them, if already at hand.
     """
     target = Path(out) / waterfall.FILE
     try:
-        pick = _most_moved(open_run(Path(out)))
+        run = open_run(Path(out), written=tables)
+        pick = _most_moved(run)
         answer: dict[str, Any] = (
             {"skipped": "the run has no variant"}
             if pick is None
-            else hospital(Path(out), pick[0], variants=[pick[1]], year=pick[2])[0]
+            else hospital(Path(out), pick[0], variants=[pick[1]], year=pick[2], opened=run)[0]
         )
     except DrgsimError as exc:
         # the message names the run's folder: here a staging folder the run then renames

@@ -32,6 +32,7 @@ def run(
     force: bool = False,
     lang: str | None = None,
     report: bool = True,
+    svg: bool = False,
 ) -> Result:
     """Run a scenario's baseline and variants, every replication, and return the tables.
 
@@ -70,6 +71,8 @@ def run(
         region with a Chinese name).
     report : bool
         With `out`: also draw the figures and write the report (``--no-report`` when False).
+    svg : bool
+        With `out` and `report`: also write each figure as SVG beside its PNG (``--svg``).
 
     Returns
     -------
@@ -135,7 +138,7 @@ def run(
                 runner.run(scn, case_dir=stage / ".parts", **options), write_waterfall
             )
             note_source(result, scenario, changes)
-            write(result, stage, lang=lang, report=report, explain=write_waterfall)
+            write(result, stage, lang=lang, report=report, explain=write_waterfall, svg=svg)
         return result
     finally:
         close = getattr(show, "close", None)

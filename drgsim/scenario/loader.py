@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import math
 import re
 import types
@@ -11,7 +12,7 @@ import typing
 from collections.abc import Mapping
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from drgsim.acts import DETECTION_KEYS, OLD_AUDIT_KEYS, PENALTY_KEYS
 from drgsim.errors import ScenarioError, problem
@@ -319,7 +320,7 @@ def _check_path(cls: Any, parts: list[str], path: str, ctx: _Context) -> None:
             if part not in names:
                 ctx.fail(here, part, _unknown(part, names))
                 return
-            tp = typing.get_type_hints(tp)[part]
+            tp = _hints(cast(type, tp))[part]
         elif typing.get_origin(tp) is dict:
             tp = typing.get_args(tp)[1]
         else:
@@ -353,7 +354,7 @@ def _build(cls: Any, raw: Any, path: str, ctx: _Context) -> Any:
     if not isinstance(raw, Mapping):
         ctx.fail(path, raw, f"expected a mapping of keys ({', '.join(_names(cls))})")
         return cls()
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     kwargs: dict[str, Any] = {}
     for key, value in raw.items():
@@ -366,6 +367,12 @@ def _build(cls: Any, raw: Any, path: str, ctx: _Context) -> Any:
         return cls(**kwargs)
     except TypeError:
         return cls()
+
+
+@functools.cache
+def _hints(cls: Any) -> dict[str, Any]:
+    """The type hints of a schema dataclass, worked out once per class (they never change)."""
+    return typing.get_type_hints(cls)
 
 
 def _names(cls: Any) -> list[str]:
