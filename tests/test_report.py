@@ -174,7 +174,8 @@ def test_the_report_command_writes_svg_only_on_request(
     assert not list(copy.glob("plots/**/*.svg"))
     assert main(["report", str(copy), "--lang", "en", "--svg"]) == 0
     pngs = sorted(p.stem for p in (copy / "plots" / "en").glob("*.png"))
-    assert sorted(p.stem for p in (copy / "plots" / "en").glob("*.svg")) == pngs == sorted(FIGURES)
+    assert sorted(p.stem for p in (copy / "plots" / "en").glob("*.svg")) == pngs
+    assert set(FIGURES) < set(pngs)  # and the waterfall, whose data the command worked out
 
     sweep = tmp_path / "sweep"
     sweep.mkdir()
