@@ -207,9 +207,9 @@ def test_the_sweep_page_shows_every_figure_with_its_caption_and_fetches_nothing(
     run = dom.split('id="run"', 1)[1].split("</table>", 1)[0]
     cells = [html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", run)]
     for key in ("scenario", "grid", "replications", "seed", "started", "wall_seconds"):
-        assert labels.text(f"sweep.info.{key}", lang) in cells, key
+        assert labels.text(f"info.{key}", lang) in cells, key
     assert not {"wall_seconds", "scenario_sha256", "tasks_total", "versions"} & set(cells)
-    assert labels.text("sweep.info.replications_value", lang, reps=2) in cells
+    assert labels.text("info.replications_value", lang, reps=2) in cells
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

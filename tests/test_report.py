@@ -326,3 +326,52 @@ def test_without_a_chinese_font_the_report_embeds_none_and_names_the_readers_fon
     assert "@font-face" not in page and "data:font" not in page
     assert '"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei"' in page
     assert "汕尾" in page  # the words stay Chinese; only the figures' labels fall back
+
+
+def _run_rows(page: str) -> dict[str, str]:
+    """The run information table of a report: label -> value, as the reader sees them."""
+    table = page.split("id='run'", 1)[1].split("<table class='run'>", 1)[1].split("</table>")[0]
+    cells = re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td></tr>", table, flags=re.S)
+    return {html.unescape(k): html.unescape(v) for k, v in cells}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_reports_run_information_is_labelled_in_its_language(
+    run_dir: Path, lang: str, request: pytest.FixtureRequest
+) -> None:
+    import json
+
+    from drgsim.present.report import run_table
+
+    rows = _run_rows(request.getfixturevalue(f"{lang}_report").decode("utf-8"))
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert not set(manifest) & set(rows)  # no raw manifest key stands as a label
+    zh = lang == "zh"
+    expected = {
+        ("情景", "Scenario"): "small",
+        ("随机种子", "Seed"): "7",
+        ("重复次数", "Replications"): "2",
+        ("模拟年数", "Years simulated"): "1",
+        ("起始年份", "First year"): "2021",
+        ("模拟的方案", "Variants simulated"): "基线, 套高病组" if zh else "Baseline, Upcoding",
+        ("病组目录", "DRG catalogue"): "内置目录" if zh else "built-in",
+        ("预算来源", "Budget from"): (
+            "默认：按基线费用预算中性" if zh else "default: budget-neutral on the baseline's cost"
+        ),
+    }
+    for (zh_label, en_label), value in expected.items():
+        assert rows[zh_label if zh else en_label] == value
+    versions = rows["软件版本" if zh else "Software versions"]
+    assert f"numpy {manifest['numpy_version']}" in versions
+    assert f"drgsim {manifest['drgsim_version']}" in versions
+    scenario_file = rows["情景文件" if zh else "Scenario file"]
+    assert scenario_file.startswith(manifest["scenario_file"])
+    assert manifest["scenario_sha256"][:12] in scenario_file
+    seconds = rows["用时（最近一次运行）" if zh else "Time taken (latest run)"]
+    assert seconds == (f"{manifest['wall_seconds']:,.1f} " + ("秒" if zh else "s"))
+    cjk = [bool(re.search(r"[\u4e00-\u9fff]", label)) for label in rows]
+    assert all(cjk) if zh else not any(cjk)  # every label in the report's language
+    # a key from a later version of drgsim is shown under its own name, its value as text
+    later = _run_rows("id='run'" + run_table({**manifest, "future_key": [1, 2]}, lang))
+    assert later["future_key"] == "1, 2"
+    assert {k: v for k, v in later.items() if k != "future_key"} == rows

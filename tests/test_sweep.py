@@ -299,7 +299,7 @@ MANIFEST = {
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_sweep_pages_run_information_is_labelled_in_its_language(lang: str) -> None:
     from drgsim.present import labels
-    from drgsim.present.sweep_run import run_information
+    from drgsim.present.run_info import run_information
 
     rows = dict(run_information(MANIFEST, lang))
     raw = set(MANIFEST) - {"future_key"}
@@ -307,7 +307,7 @@ def test_the_sweep_pages_run_information_is_labelled_in_its_language(lang: str) 
     assert rows["future_key"] == "1, 2"
 
     def t(key: str, **values: object) -> str:
-        return labels.text(f"sweep.info.{key}", lang, **values)
+        return labels.text(f"info.{key}", lang, **values)
 
     zh = lang == "zh"
     assert rows[t("scenario")] == "small"

@@ -17,6 +17,7 @@ import pandas as pd
 from drgsim.present import drawing, findings, fonts, labels, plots
 from drgsim.present.findings_text import sentence as finding_sentence
 from drgsim.present.parameters import as_text, parameter_table, parameters
+from drgsim.present.run_info import run_information
 from drgsim.present.summary import BUDGET_PARTS, budget_parts, per_region, totals
 from drgsim.records.results import read
 from drgsim.scenario.loader import load_scenario
@@ -136,8 +137,8 @@ def render(tables: dict[str, Any], pngs: list[Path], lang: str) -> str:
     body.append(f"<h2>{_e(_t('report.parameters', lang))}</h2>")
     body.append(f"<p>{_e(_t('report.param_note', lang))}</p>")
     body.append(parameter_table(parameters(scn, set_keys), lang))
-    body.append(f"<h2>{_e(_t('report.run', lang))}</h2>")
-    body.append(run_table(manifest))
+    body.append(f"<h2 id='run'>{_e(_t('report.run', lang))}</h2>")
+    body.append(run_table(manifest, lang))
     title = _e(_t("report.title", lang, scenario=name))
     content = (
         "\n".join(body) + f"\n<footer>drgsim {_e(str(manifest.get('drgsim_version', '')))}</footer>"
@@ -481,10 +482,10 @@ def variant_table(scn: Scenario, lang: str) -> str:
     return _table([_t("col.variant", lang), _t("col.overrides", lang)], rows)
 
 
-def run_table(manifest: Mapping[str, Any]) -> str:
-    """The manifest of the run, key by key."""
-    rows = [[_e(str(k)), _e(as_text(v))] for k, v in manifest.items()]
-    return _table(["manifest.json", ""], rows)
+def run_table(manifest: Mapping[str, Any], lang: str) -> str:
+    """The manifest of the run as labelled rows in `lang`."""
+    rows = [[_e(label), _e(value)] for label, value in run_information(manifest, lang)]
+    return _table([_t("info.item", lang), _t("info.value", lang)], rows, css="run")
 
 
 def _settlement_html(df: pd.DataFrame, lang: str) -> str:

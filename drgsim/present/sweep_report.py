@@ -17,6 +17,7 @@ from drgsim.present.report import (
     _table,
     figure,
     page,
+    run_table,
 )
 from drgsim.present.response_table import (
     METRICS,
@@ -26,7 +27,6 @@ from drgsim.present.response_table import (
     metric_entities,
     response_table,
 )
-from drgsim.present.sweep_run import run_information
 
 MANIFEST = "sweep.json"
 
@@ -100,9 +100,7 @@ def render(manifest: dict[str, Any], summary: pd.DataFrame, pngs: list[Path], la
     body.append(f"<p>{_e(labels.text('sweep.table_title', lang, year=year, reps=reps))}</p>")
     body.append(tables_html(summary, list(grid), lang))
     body.append(f"<h2 id='run'>{_e(labels.text('sweep.run', lang))}</h2>")
-    head = [labels.text("sweep.info.item", lang), labels.text("sweep.info.value", lang)]
-    rows = [[_e(label), _e(value)] for label, value in run_information(manifest, lang)]
-    body.append(_table(head, rows, css="run"))
+    body.append(run_table(manifest, lang))
     content = "\n".join(body) + f"\n<footer>drgsim {_e(_version(manifest))}</footer>"
     return page(_e(title), content, lang)
 
