@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
-from drgsim.errors import DrgsimError
+from drgsim.errors import DrgsimError, WrittenThenInterrupted
 from drgsim.records.outdir import check_out, require_dir, staged
 
 
@@ -30,12 +30,15 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         except KeyboardInterrupt as exc:
             done = (
-                "rerun the same command to resume"
+                f"{exc.out} was written in full"
+                if isinstance(exc, WrittenThenInterrupted)
+                else "rerun the same command to resume"
                 if args.command == "sweep"
-                else ("nothing was written")
+                else "nothing was written"
             )
             print(f"drgsim: interrupted; {done}", file=sys.stderr)
-            return 128 + (exc.signal if isinstance(exc, _Terminated) else signal.SIGINT)
+            signum = exc.signal if isinstance(exc, _Terminated | WrittenThenInterrupted) else 0
+            return 128 + (signum or signal.SIGINT)
         except OSError as exc:  # a path the checks did not foresee: still one line
             where = exc.filename if exc.filename is not None else args.command
             print(

@@ -39,3 +39,11 @@ def did_you_mean(given: object, known: Iterable[object], cutoff: float = 0.6) ->
     """A "did you mean 'X'? " naming the known value closest to `given`; empty if none is close."""
     close = difflib.get_close_matches(str(given), [str(k) for k in known], n=1, cutoff=cutoff)
     return f"did you mean '{close[0]}'? " if close else ""
+
+
+class WrittenThenInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) that came once the new output was in place: it was written in full."""
+
+    def __init__(self, out: object, signum: int) -> None:
+        super().__init__(out)
+        self.out, self.signal = out, signum

@@ -313,3 +313,27 @@ def test_cleaning_up_removes_dead_runs_staging_and_keeps_a_live_ones(tmp_path: P
         assert staging_dirs(out) == [live] and (live / "settlement.parquet").is_file()
     assert (out / "settlement.parquet").read_bytes() == b"new"
     assert beside(out) == []
+
+
+def test_a_signal_during_the_swap_waits_for_it_and_says_the_output_is_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while the old result is being removed after the swap: the new one is in place,
+    so the run must not say "nothing was written" (it did, on a loaded machine)."""
+    from drgsim.errors import WrittenThenInterrupted
+    from drgsim.records import outdir
+
+    out = tmp_path / "out"
+    before = old_result(out)
+    swap = outdir._swap
+
+    def swap_then_interrupted(tmp: Path, where: Path) -> None:
+        swap(tmp, where)
+        os.kill(os.getpid(), signal.SIGINT)  # arrives while the old result is cleared away
+
+    monkeypatch.setattr(outdir, "_swap", swap_then_interrupted)
+    with pytest.raises(WrittenThenInterrupted) as caught, outdir.staged(out, True) as stage:
+        (stage / "settlement.parquet").write_bytes(b"new table")
+    assert caught.value.signal == signal.SIGINT and caught.value.out == out
+    assert snapshot(out) == {"settlement.parquet": b"new table"} != before
+    assert beside(out) == []

@@ -15,13 +15,15 @@ import errno
 import glob
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
-from drgsim.errors import DrgsimError
+from drgsim.errors import DrgsimError, WrittenThenInterrupted
 
 NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
 _RENAME_EXCHANGE = 2  # renameat2 flag: swap two paths atomically (Linux ≥ 3.15)
@@ -91,12 +93,19 @@ def staged(out: str | Path, force: bool = False, flag: str = "--out") -> Iterato
             f"{flag} {out}: cannot write in {out.parent} ({exc.strerror}); "
             "choose a place you can write"
         ) from None
+    swapped = False
     try:
         try:
             tmp.mkdir()
             yield tmp
             check_out(out, force, flag)  # nothing appeared there while the run ran
-            _swap(tmp, out)
+            with _signals_held():  # a signal now waits until the swap and its cleanup are done
+                _swap(tmp, out)
+                swapped = True
+        except KeyboardInterrupt as exc:
+            if not swapped:
+                raise
+            raise WrittenThenInterrupted(out, getattr(exc, "signal", signal.SIGINT)) from None
         except OSError as exc:
             if not str(exc.filename or "").startswith((str(tmp), str(out))):
                 raise  # not the output's own error
@@ -184,6 +193,21 @@ def _stem(out: Path) -> str:
     while len(os.fsencode(name)) > NAME_MAX - 40:
         name = name[:-1]
     return name
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP back while the block runs (main thread, POSIX only)."""
+    kinds = {signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])}
+    hold = (
+        hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+    )
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, kinds) if hold else None
+    try:
+        yield
+    finally:
+        if before is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _swap(tmp: Path, out: Path) -> None:
