@@ -29,6 +29,12 @@ def command(*args: str | Path) -> list[str]:
     return [sys.executable, "-m", "drgsim.cli", *map(str, args)]
 
 
+def ctrl_c_as_on_a_terminal() -> None:
+    """Let the child take Ctrl-C as a user's shell would: a job started in the background of a
+    non-interactive shell (as CI may be) inherits SIGINT ignored, and Python keeps it so."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def drgsim(*args: str | Path) -> subprocess.CompletedProcess[str]:
     """Run drgsim to its end."""
     return subprocess.run(command(*args), capture_output=True, text=True, timeout=300)
@@ -120,6 +126,7 @@ def test_a_run_killed_after_its_tables_leaves_the_old_output_or_nothing(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ctrl_c_as_on_a_terminal,
     )
     try:
         wait_for(lambda: tables_written(out) or run.poll() is not None, "tables in staging")
@@ -332,8 +339,12 @@ def test_a_signal_during_the_swap_waits_for_it_and_says_the_output_is_whole(
         os.kill(os.getpid(), signal.SIGINT)  # arrives while the old result is cleared away
 
     monkeypatch.setattr(outdir, "_swap", swap_then_interrupted)
-    with pytest.raises(WrittenThenInterrupted) as caught, outdir.staged(out, True) as stage:
-        (stage / "settlement.parquet").write_bytes(b"new table")
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # even if run ignoring it
+    try:
+        with pytest.raises(WrittenThenInterrupted) as caught, outdir.staged(out, True) as stage:
+            (stage / "settlement.parquet").write_bytes(b"new table")
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert caught.value.signal == signal.SIGINT and caught.value.out == out
     assert snapshot(out) == {"settlement.parquet": b"new table"} != before
     assert beside(out) == []

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 import drgsim
 from drgsim.cli import main
 from drgsim.errors import DrgsimError
+from drgsim.present import labels
 
 SMALL = """\
 extends: shanwei
@@ -77,8 +78,13 @@ def _files(root: Path) -> list[str]:
 
 
 def _steady(page: str) -> str:
-    """A report without the manifest's rows that say when and how its run ran."""
-    volatile = "|".join(VOLATILE)
+    """A report without the run-information rows that say when and how its run ran (by key,
+    or by the key's label in either language)."""
+    names = [*VOLATILE]
+    for key in VOLATILE:
+        if labels.has(f"info.{key}"):
+            names += [labels.text(f"info.{key}", lang) for lang in ("zh", "en")]
+    volatile = "|".join(re.escape(n) for n in names)
     return re.sub(rf"<tr><td>({volatile})</td><td>[^<]*</td></tr>", "", page)
 
 
