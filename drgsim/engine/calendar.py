@@ -170,10 +170,15 @@ class Simulation:
         pv = point_value(money, float(self.source.expected_patient_paid(0).sum()), points)
         return pv if np.isfinite(pv) else self.published_tariff.mean_cost / self.scn.base_points
 
+    def _budget_and_reserve_fen(self, y: int, f: int) -> tuple[int, int]:
+        """Fund f's budget in year y and the reserve set aside from it (spec §3)."""
+        budget_fen = grown_fen(self.budgets[f], budget_growth(self.scn), y)
+        return budget_fen, share_fen(budget_fen, self.scn.budget.reserve)
+
     def _available_fen(self, y: int, f: int) -> int:
         """Fund f's budget less its reserve in year y (spec §3): the money of its months."""
-        budget_fen = grown_fen(self.budgets[f], budget_growth(self.scn), y)
-        return budget_fen - share_fen(budget_fen, self.scn.budget.reserve)
+        budget_fen, reserve_fen = self._budget_and_reserve_fen(y, f)
+        return budget_fen - reserve_fen
 
     # --- the calendar -------------------------------------------------------------------
     def run(self) -> Tables:
@@ -237,8 +242,7 @@ class Simulation:
     def _open_fund(self, y: int, f: int) -> FundYear:
         """Fund f's budget, reserve and month budgets in year y (spec §3, §4)."""
         budget = self.scn.budget
-        budget_fen = grown_fen(self.budgets[f], budget_growth(self.scn), y)
-        reserve_fen = share_fen(budget_fen, budget.reserve)
+        budget_fen, reserve_fen = self._budget_and_reserve_fen(y, f)
         available = budget_fen - reserve_fen
         # spec §4: last year's monthly points; in year one the shares written, else the forecast
         last = None if self.last_month_points is None else self.last_month_points[f]
