@@ -89,7 +89,7 @@ def test_reviewing_a_claim_again_by_inspection_finds_what_its_first_review_found
     cfg = Audit()
     first = audit.audit_month(acts, hospital, case_id, points, true_points, cfg, KEY, 4)
     taken = rng.random(n) < 0.3
-    again = audit.inspect(first, acts, case_id, true_points, taken, cfg)
+    again = audit.inspect(first, acts, case_id, true_points, np.flatnonzero(taken), cfg)
     was = first.reviewed
     np.testing.assert_array_equal(again.found.caught[was], first.found.caught[was])
     np.testing.assert_array_equal(again.found.points[was], first.found.points[was])

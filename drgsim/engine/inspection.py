@@ -31,6 +31,8 @@ class Inspections:
         self.cfg, self.n_hosp, self.n_fund, self.factor = cfg, n_hosp, n_fund, factor
         self.year = -1
         self.held: list[PricedBatch] = []
+        # per held month, what the regulator's counts take of it that later months cannot change
+        self.held_counts: list[tuple[np.ndarray, ...]] = []
         self.rw = np.zeros(n_hosp)  # this year's Σ RW of billed grouped claims, per hospital
         self.grouped = np.zeros(n_hosp)
         self.last_cmi: np.ndarray | None = None
@@ -50,20 +52,33 @@ class Inspections:
             if self.year >= 0:
                 with np.errstate(invalid="ignore", divide="ignore"):
                     self.last_cmi = np.where(self.grouped > 0, self.rw / self.grouped, np.nan)
-            self.year, self.held = year, []
+            self.year, self.held, self.held_counts = year, [], []
             self.rw, self.grouped = np.zeros(self.n_hosp), np.zeros(self.n_hosp)
         self.held.append(claims)
         h, n = claims.cases.hospital, self.n_hosp
         billed = claims.drg >= 0
-        self.rw += np.bincount(h[billed], weights=rw[claims.drg[billed]], minlength=n)
-        self.grouped += np.bincount(h[billed], minlength=n)
+        h_billed = h[billed]
+        rw_sum = np.bincount(h_billed, weights=rw[claims.drg[billed]], minlength=n)
+        grouped = np.bincount(h_billed, minlength=n)
+        self.rw += rw_sum
+        self.grouped += grouped
+        self.held_counts.append(
+            (
+                np.bincount(h, minlength=n),
+                rw_sum,
+                grouped,
+                np.bincount(h, weights=claims.klass == LOW_COST, minlength=n),
+                np.bincount(h, weights=claims.review.screened, minlength=n),
+            )
+        )
         adjust = np.zeros((self.n_fund, n))
         if month % QUARTER_MONTHS != 0:
             return adjust
         held, self.held = self.held, []
+        held_counts, self.held_counts = self.held_counts, []
         if self.cfg.targeted.count <= 0 or self.cfg.targeted.rate <= 0:
             return adjust
-        chosen = self._choose(held, rw)
+        chosen = self._choose(held, held_counts)
         self.chosen.append((year, month, chosen))
         quarter = self._join(held)
         taken = risk.take(
@@ -77,38 +92,41 @@ class Inspections:
         for batch in held:
             part = taken[start : start + batch.cases.n]
             start += batch.cases.n
-            if not part.any():
+            rows = np.flatnonzero(part)
+            if not rows.size:
                 continue
             before = replace(batch)
-            final_before = batch.final_points(self.factor)
-            self._review(batch, part)
-            if batch is not claims:
-                final = batch.final_points(self.factor)
-                totals.amend(before, batch, final_before, final, part)
-                row = batch.cases.fund.astype(np.int64) * n + batch.cases.hospital
+            self._review(batch, rows)
+            if batch is not claims:  # only the claims reviewed now change
+                final_before = before.final_points(self.factor, rows)
+                final = batch.final_points(self.factor, rows)
+                totals.amend(before, batch, rows, final_before, final)
+                row = batch.cases.fund[rows].astype(np.int64) * n + batch.cases.hospital[rows]
                 adjust += np.bincount(
                     row, weights=final - final_before, minlength=self.n_fund * n
                 ).reshape(self.n_fund, n)
         return adjust
 
-    def _choose(self, held: list[PricedBatch], rw: np.ndarray) -> np.ndarray:
-        """The quarter's riskiest hospitals by what the regulator sees of their claims."""
+    def _choose(
+        self, held: list[PricedBatch], held_counts: list[tuple[np.ndarray, ...]]
+    ) -> np.ndarray:
+        """The quarter's riskiest hospitals by what the regulator sees of their claims.
+
+        `held_counts` are each held month's claims, Σ RW, grouped claims, low-cost claims and
+        screening hits per hospital; its readmitted stays are counted now (later months flag them).
+        """
         n = self.n_hosp
-        counts = np.zeros((5, n))
-        for b in held:
-            h = b.cases.hospital
-            billed = b.drg >= 0
-            counts[0] += np.bincount(h, minlength=n)
-            counts[1] += np.bincount(h[billed], weights=rw[b.drg[billed]], minlength=n)
-            counts[2] += np.bincount(h[billed], minlength=n)
-            counts[3] += np.bincount(h, weights=b.readmit, minlength=n)
-            counts[4] += np.bincount(h, weights=b.klass == LOW_COST, minlength=n)
-        screened = sum(
-            np.bincount(b.cases.hospital, weights=b.review.screened, minlength=n) for b in held
-        )
-        claims, rw_sum, grouped, readmitted, low = counts
+        counts = np.zeros((6, n))
+        for b, (claims, rw_sum, grouped, low, screened) in zip(held, held_counts, strict=True):
+            counts[0] += claims
+            counts[1] += rw_sum
+            counts[2] += grouped
+            counts[3] += np.bincount(b.cases.hospital, weights=b.readmit, minlength=n)
+            counts[4] += low
+            counts[5] += screened
+        claims, rw_sum, grouped, readmitted, low, screened = counts
         values = risk.risk_indicators(
-            claims, rw_sum, grouped, readmitted, low, np.asarray(screened, float), self.last_cmi
+            claims, rw_sum, grouped, readmitted, low, screened, self.last_cmi
         )
         return risk.targets(risk.risk_score(values), counts[0] > 0, self.cfg.targeted.count)
 
@@ -119,11 +137,15 @@ class Inspections:
         }
 
     def _review(self, batch: PricedBatch, taken: np.ndarray) -> None:
-        """Review `taken` claims of a held month as well: its audit's findings replaced."""
+        """Review the claims `taken` (indices) of a held month as well: its audit's findings
+        replaced there."""
         c = batch.cases
         done = audit.inspect(batch.review, c.acts, c.case_id, batch.true_points, taken, self.cfg)
         batch.review = done
         batch.points = done.found.points
-        batch.audited = done.reviewed
+        batch.audited = batch.audited.copy()
+        batch.audited[taken] = True
+        deducted = batch.deducted.copy()
+        deducted[taken] = done.found.deducted_at(taken)
         batch.caught = done.found.caught
-        batch.deducted = done.found.deducted
+        batch.deducted = deducted

@@ -63,9 +63,12 @@ class PricedBatch:
     special: np.ndarray  # int8: standing in special review (rules.pricing.SPECIAL_STATUS)
     review: Review  # how the audit reviewed these claims (points, audited, caught, deducted)
 
-    def final_points(self, factor: float) -> np.ndarray:
-        """Points after the readmission rule."""
-        return np.where(self.readmit, self.points * factor, self.points)
+    def final_points(self, factor: float, rows: np.ndarray | None = None) -> np.ndarray:
+        """Points after the readmission rule (of the claims `rows`, indices, if given)."""
+        if rows is None:
+            return np.where(self.readmit, self.points * factor, self.points)
+        points = self.points[rows]
+        return np.where(self.readmit[rows], points * factor, points)
 
 
 @dataclass
@@ -153,22 +156,23 @@ class YearTotals:
         self,
         before: PricedBatch,
         after: PricedBatch,
+        rows: np.ndarray,
         final_before: np.ndarray,
         final: np.ndarray,
-        rows: np.ndarray,
     ) -> None:
-        """Replace an earlier month's audit by a later review of its claims `rows` (bool).
+        """Replace an earlier month's audit by a later review of its claims `rows` (indices,
+        increasing; `final_before` and `final` their points after the readmission rule).
 
-        The change of the claims' points is booked as an adjustment of the month it happens in
-        (like the readmission rule's), so only the audit's own sums change here.
+        Only those claims change. The change of their points is booked as an adjustment of the
+        month it happens in (like the readmission rule's), so only the audit's own sums change here.
         """
         h, n = after.cases.hospital, self.n_hosp
-        row = after.cases.fund.astype(np.int64) * n + h
+        row = after.cases.fund[rows].astype(np.int64) * n + h[rows]
 
         for name, new, old in (
-            ("deducted", after.deducted, before.deducted),
-            ("audited", after.audited, before.audited),
-            ("caught", after.caught != 0, before.caught != 0),
+            ("deducted", after.deducted[rows], before.deducted[rows]),
+            ("audited", after.audited[rows], before.audited[rows]),
+            ("caught", after.caught[rows] != 0, before.caught[rows] != 0),
         ):
             change = np.bincount(
                 row, weights=new.astype(np.float64) - old, minlength=self.n_fund * n
@@ -191,19 +195,19 @@ class YearTotals:
     ) -> None:
         """Points and money each act brought its hospital this month (for adaptation).
 
-        With `rows` (bool), only those claims' points and money are counted (split pairs are
-        still matched over the whole month).
+        With `rows` (indices), only those claims' points and money are counted, `final` being
+        theirs (split pairs are still matched over the whole month).
         """
         c = claims.cases
         if not c.acts.any():
             return
-        take = None if rows is None else np.flatnonzero(rows)
+        take = rows
 
         def pick(values: np.ndarray) -> np.ndarray:
             return values if take is None else values[take]
 
         h, acts, n = pick(c.hospital), pick(c.acts), self.n_hosp
-        final, points = pick(final), pick(claims.points)
+        points = pick(claims.points)
         deducted, true_points = pick(claims.deducted), pick(claims.true_points)
         net = final - deducted
 
@@ -300,7 +304,7 @@ def audit_tally(
 ) -> np.ndarray:
     """Per hospital, for the claims carrying each act (TALLY_ROWS): the TALLY_COLUMNS counts.
 
-    With `rows` (bool), only those claims are counted.
+    With `rows` (indices or bool), only those claims are counted.
     """
     found = review.found
     # Each claim's routes as three bits (screened 1, sampled 2, inspected 4).
@@ -309,7 +313,12 @@ def audit_tally(
         for f in (review.screened, review.sampled, review.inspected)
     )
     routes = screened | (sampled << 1) | (inspected << 2)
-    take = np.arange(hospital.shape[0]) if rows is None else np.flatnonzero(rows)
+    if rows is None:
+        take = np.arange(hospital.shape[0])
+    elif rows.dtype == bool:
+        take = np.flatnonzero(rows)
+    else:
+        take = np.asarray(rows, dtype=np.int64)
     return tally_kernel(
         hospital,
         acts,

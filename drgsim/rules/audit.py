@@ -47,9 +47,14 @@ class Findings:
     @property
     def deducted(self) -> np.ndarray:
         """Penalty points per claim, all acts together."""
-        total = np.zeros(self.points.shape[0])
-        for k in range(self.deducted_by_act.shape[1]):
-            total += self.deducted_by_act[:, k]
+        return self.deducted_at(slice(None))
+
+    def deducted_at(self, rows: np.ndarray | slice) -> np.ndarray:
+        """Penalty points of the claims `rows`, all acts together."""
+        by_act = self.deducted_by_act[rows]
+        total = np.zeros(by_act.shape[0])
+        for k in range(by_act.shape[1]):
+            total += by_act[:, k]
         return total
 
 
@@ -159,12 +164,13 @@ def inspect(
     taken: np.ndarray,
     cfg: Audit,
 ) -> Review:
-    """The month's review once a targeted inspection has taken the claims `taken` as well.
+    """The month's review once a targeted inspection has taken the claims `taken` (indices) as well.
 
     Only claims no route had reviewed yet are reviewed now: a review's outcome depends on the
     claim alone, so the others' findings stand as they are.
     """
-    new = np.flatnonzero(taken & ~done.reviewed)
+    taken = np.unique(np.asarray(taken, dtype=np.int64))
+    new = taken[~done.reviewed[taken]]
     found = done.found
     if new.size:
         part = review(
@@ -180,4 +186,6 @@ def inspect(
         by_act = found.deducted_by_act.copy()
         caught[new], points[new], by_act[new] = part.caught, part.points, part.deducted_by_act
         found = Findings(caught, points, by_act)
-    return replace(done, inspected=done.inspected | taken, found=found)
+    inspected = done.inspected.copy()
+    inspected[taken] = True
+    return replace(done, inspected=inspected, found=found)
