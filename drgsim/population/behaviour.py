@@ -117,6 +117,30 @@ class ActRecord:
 
 
 @dataclass
+class Claims:
+    """What grouping and the pricing formulas read of some cases of a batch (no full copy)."""
+
+    hospital: np.ndarray
+    cost: np.ndarray
+    discharge: np.ndarray
+    los: np.ndarray
+    adrg: np.ndarray
+    billed_severity: np.ndarray
+    ungroupable: np.ndarray
+
+    @staticmethod
+    def of(batch: CaseBatch, rows: np.ndarray) -> Claims:
+        """The claims of the cases at `rows`."""
+        return Claims(
+            *(getattr(batch, f.name)[rows] for f in dataclasses.fields(Claims))  # type: ignore[arg-type]
+        )
+
+    def billed(self, cat: Catalogue) -> np.ndarray:
+        """The DRG each claim groups to from its coded ADRG and severity (-1: ungroupable)."""
+        return group_cases(self.adrg, self.billed_severity, self.ungroupable, cat.group_table)
+
+
+@dataclass
 class Behaviours:
     """The acts of a scenario's hospitals, applied to each month's cases."""
 
@@ -141,6 +165,9 @@ class Behaviours:
         self.pending: tuple[int, CaseBatch] | None = None  # (year, stays discharged later)
         (self.procedure_of,) = self.cat.derived("procedure_of", lambda: (self._procedure_table(),))
         self.other_of, self.other_cdf = self.cat.derived("other_adrg", self._other_adrg_table)
+        self._destination_tables: dict[int, tuple[np.ndarray | None, list[np.ndarray]]] = {}
+        self._volume_cdfs: dict[bytes, np.ndarray] = {}  # hospitals (their bytes) → volume cdf
+        self._charge_factors: dict[int, float] = {}  # year → charge_factor (spec §9)
 
     def _procedure_table(self) -> np.ndarray:
         """[A, k]: for a medical ADRG, the procedure ADRGs (K–Q) of its MDC (-1 pads)."""
@@ -190,6 +217,12 @@ class Behaviours:
             self.history.remember(batch, year)
         return batch
 
+    def _charge_factor(self, year: int) -> float:
+        """What the generator's charges of `year` are multiplied by (spec §9), worked out once."""
+        if year not in self._charge_factors:
+            self._charge_factors[year] = charge_factor(self.scn, year)
+        return self._charge_factors[year]
+
     def _month(self, year: int, first_day: int) -> tuple[int, int, int]:
         """The month that starts on `first_day` of `year`, its last day and the year's."""
         return _month_of(self.scn.start_year + year, first_day)
@@ -235,8 +268,11 @@ class Behaviours:
 
     def _choose(self, candidates: np.ndarray, u: np.ndarray) -> np.ndarray:
         """A hospital among `candidates` for each draw u, in proportion to their volume."""
-        w = self.hospitals.volume_share[candidates]
-        cdf = np.cumsum(w) / w.sum()
+        known = candidates.tobytes()
+        if known not in self._volume_cdfs:
+            w = self.hospitals.volume_share[candidates]
+            self._volume_cdfs[known] = np.cumsum(w) / w.sum()
+        cdf = self._volume_cdfs[known]
         return candidates[np.minimum(np.searchsorted(cdf, u, side="right"), len(candidates) - 1)]
 
     def predicted_loss(
@@ -292,33 +328,42 @@ class Behaviours:
         Tiers without another hospital drop out and the weights left are rescaled; with no
         tier left (or all weights 0) the patients stay (-1).
         """
-        tier = self.hospitals.tier.astype(np.int64)
-        others = np.arange(self.hospitals.n) != src
-        weights = self.params.settings["shifting"]
-        groups = [
-            (others & (tier == tier[src]), weights["destination.same"][src]),
-            (tier > tier[src], weights["destination.higher"][src]),
-            (tier < tier[src], weights["destination.lower"][src]),
-        ]
-        w = np.array([wt if mask.any() else 0.0 for mask, wt in groups])
         out = np.full(u_tier.size, -1, dtype=np.int64)
-        if w.sum() <= 0:
+        tier_cdf, groups = self._destination_table(src)
+        if tier_cdf is None:
             return out
-        pick = np.minimum(np.searchsorted(np.cumsum(w) / w.sum(), u_tier, side="right"), 2)
-        for k, (mask, _) in enumerate(groups):
+        pick = np.minimum(np.searchsorted(tier_cdf, u_tier, side="right"), 2)
+        for k, candidates in enumerate(groups):
             rows = np.flatnonzero(pick == k)
             if rows.size:
-                out[rows] = self._choose(np.flatnonzero(mask), u_to[rows])
+                out[rows] = self._choose(candidates, u_to[rows])
         return out
+
+    def _destination_table(self, src: int) -> tuple[np.ndarray | None, list[np.ndarray]]:
+        """`src`'s cumulative tier weights (None: its patients stay) and each tier's hospitals
+        (same, higher, lower), worked out once: the shifting settings never change in a run."""
+        if src not in self._destination_tables:
+            tier = self.hospitals.tier.astype(np.int64)
+            others = np.arange(self.hospitals.n) != src
+            weights = self.params.settings["shifting"]
+            groups = [
+                (others & (tier == tier[src]), weights["destination.same"][src]),
+                (tier > tier[src], weights["destination.higher"][src]),
+                (tier < tier[src], weights["destination.lower"][src]),
+            ]
+            w = np.array([wt if mask.any() else 0.0 for mask, wt in groups])
+            cdf = np.cumsum(w) / w.sum() if w.sum() > 0 else None
+            self._destination_tables[src] = (cdf, [np.flatnonzero(mask) for mask, _ in groups])
+        return self._destination_tables[src]
 
     def _count_refusals(self, batch: CaseBatch, rows: np.ndarray, view: View) -> None:
         """Record the refused high-weight cases, and the charges and points the refusals gave up."""
-        src = batch.hospital[rows]
-        drg = billed_drg(batch.take(rows), self.cat)
+        claims = Claims.of(batch, rows)
+        drg = claims.billed(self.cat)
         high = view.tariff.rw[np.maximum(drg, 0)] >= self.scn.incentive.high_weight_rw
-        self.record.refused_high += np.bincount(src[high], minlength=self.hospitals.n)
-        points = formula_points(batch.take(rows), drg, view.tariff, self.rules)
-        self.record.add("shifting", src, batch.cost[rows], points)
+        self.record.refused_high += np.bincount(claims.hospital[high], minlength=self.hospitals.n)
+        points = formula_points(claims, drg, view.tariff, self.rules)
+        self.record.add("shifting", claims.hospital, claims.cost, points)
 
     def refer_down(self, batch: CaseBatch, key: int, view: View) -> CaseBatch:
         """Tier-3 hospitals send low-weight cases to tier 1–2 hospitals."""
@@ -366,12 +411,14 @@ class Behaviours:
             gap = 1 + np.floor(u_gap * max(window, 1)).astype(np.int64)
             self._later(self._stays_after(batch, back, gap, ACT["underservice"], year_end), year)
         saved = batch.cost[rows] * cut[h[rows]]
-        served = batch.take(rows)
-        drg = billed_drg(served, self.cat)
+        served = Claims.of(batch, rows)
+        drg = served.billed(self.cat)
         before = formula_points(served, drg, view.tariff, self.rules)
         batch.cost[rows] -= saved
         batch.oop[rows] *= 1.0 - cut[h[rows]]
-        after = formula_points(batch.take(rows), drg, view.tariff, self.rules)
+        after = formula_points(
+            dataclasses.replace(served, cost=batch.cost[rows]), drg, view.tariff, self.rules
+        )
         self.record.add("underservice", h[rows], saved, before - after)
         batch.acts[rows] |= ACT["underservice"].bit
         return batch
@@ -474,8 +521,11 @@ class Behaviours:
             return batch
         new_h = np.repeat(np.arange(self.hospitals.n), extra)
         k = np.arange(total, dtype=np.uint64)
-        order = np.argsort(batch.hospital, kind="stable")
-        start = (np.cumsum(n_h) - n_h)[new_h]  # where each hospital's cases begin in `order`
+        # the cases of the hospitals that add some, by hospital, each in the batch's order
+        mine = np.flatnonzero(extra[batch.hospital] > 0)
+        order = mine[np.argsort(batch.hospital[mine], kind="stable")]
+        n_mine = np.where(extra > 0, n_h, 0)
+        start = (np.cumsum(n_mine) - n_mine)[new_h]  # where each hospital's begin in `order`
         pick = np.floor(uniform_np(key, template_draw, k) * n_h[new_h]).astype(np.int64)
         new = batch.take(order[start + pick])
         new.origin_id = new.case_id
@@ -493,7 +543,7 @@ class Behaviours:
             new.billed_severity = new.severity.copy()
             g = self.cat.group_table[new.adrg, 2]
             new.drg_true = g.astype(np.int16)
-            level = self.hospitals.cost_level[new_h] * charge_factor(self.scn, year)  # spec §9
+            level = self.hospitals.cost_level[new_h] * self._charge_factor(year)  # spec §9
             sigma = self.scn.generator.cost_sigma
             spread = np.exp(sigma * normal_np(key, Draw.INDUCED_CHARGE, k) - 0.5 * sigma**2)
             new.cost = induced["charge_ratio"][new_h] * self.cat.ref_cost[g] * level * spread
