@@ -55,10 +55,37 @@ def case_source(
     return SyntheticSource(scn, cat, hospitals)
 
 
+#: Figures of synthetic scenarios worked out once per process: (kind, the scenario's repr, the
+#: catalogue's id, …) → (the catalogue, the figure). A scenario is frozen and its repr shows every
+#: key, so an entry can't go stale; holding the catalogue keeps its id from being reused.
+_SETUP: dict[tuple[Any, ...], tuple[Catalogue, np.ndarray]] = {}
+_SETUP_ENTRIES = 64
+
+
+def _once_per_process(
+    kind: str, scn: Scenario, cat: Catalogue, work: Callable[[], np.ndarray], *extra: Any
+) -> np.ndarray:
+    """`work()`'s figure for a synthetic scenario, worked out once per process (a copy each time)."""
+    key = (kind, repr(scn), id(cat), *extra)
+    hit = _SETUP.get(key)
+    if hit is None or hit[0] is not cat:
+        if len(_SETUP) >= _SETUP_ENTRIES:
+            del _SETUP[next(iter(_SETUP))]
+        hit = _SETUP[key] = (cat, np.array(work()))
+    return hit[1].copy()
+
+
 def expected_fund_cost(
     scn: Scenario, cat: Catalogue, table: TableSource | None = None
 ) -> np.ndarray:
     """Each fund's part of year one's expected cost at baseline (spec §3's neutral budget)."""
+    if scn.cases.source is None:
+        return _once_per_process(
+            "fund_cost",
+            scn,
+            cat,
+            lambda: SyntheticSource(scn, cat, hospital_table(scn)).expected_fund_cost(),
+        )
     source = case_source(scn, cat, hospital_table(scn), table)
     if isinstance(source, SyntheticSource):
         return source.expected_fund_cost()
@@ -96,8 +123,15 @@ def baseline_charges(
     They set the hospitals' fixed costs (spec §8) in every variant, as the baseline's budget
     sets the variants' budget: a variant that adds volume adds variable cost only.
     """
-    source = case_source(scn, cat, hospital_table(scn), table)
-    return np.array([source.expected_charges(y) for y in range(years or scn.years)])
+    n_years = years or scn.years
+
+    def work() -> np.ndarray:
+        source = case_source(scn, cat, hospital_table(scn), table)
+        return np.array([source.expected_charges(y) for y in range(n_years)])
+
+    if scn.cases.source is None:
+        return _once_per_process("charges", scn, cat, work, n_years)
+    return work()
 
 
 @dataclass(frozen=True)

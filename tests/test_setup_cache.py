@@ -1,0 +1,49 @@
+"""The runner works out a synthetic scenario's expected charges and fund cost once per process.
+
+The cache is keyed by the whole scenario, so a changed key gets its own figures, and each caller
+gets its own copy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from drgsim.population.generator import SyntheticSource
+from drgsim.population.hospitals import hospital_table
+from drgsim.scale import runner
+from drgsim.scenario.loader import load_scenario
+
+
+def _direct_charges(scn, cat, years):
+    source = SyntheticSource(scn, cat, hospital_table(scn))
+    return np.array([source.expected_charges(y) for y in range(years)])
+
+
+def test_cached_figures_follow_the_scenario_and_are_copies() -> None:
+    scn = load_scenario("scenarios/shanwei.yaml")
+    cat = runner.load_catalogue(scn)
+    bigger = dataclasses.replace(
+        scn, region=dataclasses.replace(scn.region, admissions=scn.region.admissions * 2)
+    )
+    first = runner.baseline_charges(scn, cat, years=2)
+    np.testing.assert_array_equal(first, _direct_charges(scn, cat, 2))
+    first[:] = -1.0  # a caller's copy: changing it changes nothing kept
+    np.testing.assert_array_equal(
+        runner.baseline_charges(scn, cat, years=2), _direct_charges(scn, cat, 2)
+    )
+    # another scenario (twice the admissions) is not served the first one's figures
+    np.testing.assert_array_equal(
+        runner.baseline_charges(bigger, cat, years=2), _direct_charges(bigger, cat, 2)
+    )
+    assert (
+        runner.baseline_charges(bigger, cat, years=2).sum()
+        > 1.5 * _direct_charges(scn, cat, 2).sum()
+    )
+    assert runner.baseline_charges(scn, cat, years=1).shape[0] == 1
+    for s in (scn, bigger):
+        np.testing.assert_array_equal(
+            runner.expected_fund_cost(s, cat),
+            SyntheticSource(s, cat, hospital_table(s)).expected_fund_cost(),
+        )
