@@ -78,6 +78,38 @@ class CaseBatch:
         return CaseBatch(**{k: np.empty(0, dtype=t) for k, t in CASE_DTYPES.items()})
 
 
+class CaseBuffer:
+    """A batch's cases copied once into arrays with room for more: cases appended later are
+    written after them, the cases already in are not copied again (as `CaseBatch.concat` does).
+    """
+
+    def __init__(self, batch: CaseBatch, room: int) -> None:
+        self.n = batch.n
+        self._arrays: dict[str, np.ndarray] = {}
+        for f in dataclasses.fields(batch):
+            a = getattr(batch, f.name)
+            self._arrays[f.name] = np.empty(self.n + max(room, 0), dtype=a.dtype)
+            self._arrays[f.name][: self.n] = a
+
+    @property
+    def batch(self) -> CaseBatch:
+        """The cases in so far (views: an act that changes them changes the buffer)."""
+        return CaseBatch(**{k: a[: self.n] for k, a in self._arrays.items()})
+
+    def append(self, cases: CaseBatch) -> None:
+        """Add `cases` after those in, each column widened as `np.concatenate` would widen it."""
+        end = self.n + cases.n
+        for k, a in self._arrays.items():
+            new = getattr(cases, k)
+            dtype = np.result_type(a, new)
+            if end > a.shape[0] or dtype != a.dtype:  # no room left: grow (half as much again)
+                grown = np.empty(max(end, a.shape[0] + a.shape[0] // 2), dtype=dtype)
+                grown[: self.n] = a[: self.n]
+                self._arrays[k] = a = grown
+            a[self.n : end] = new
+        self.n = end
+
+
 CASE_DTYPES = {
     "case_id": np.int64,
     "patient": np.int64,

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from drgsim.acts import ACT, ACTS, ActSpec
-from drgsim.cases import CaseBatch
+from drgsim.cases import CaseBatch, CaseBuffer
+from drgsim.kernels.acts import drawn_rows
 from drgsim.kernels.group import group_cases
 from drgsim.kernels.rng import Draw, normal_np, stream_key, uniform_np
 from drgsim.population.belief import ChargeHistory, Guess, caught_probability, expected_points
@@ -204,18 +205,37 @@ class Behaviours:
             return batch
         key = stream_key(seed)
         month, month_end, year_end = self._month(year, view.first_day)
-        batch = batch.copy()  # the acts below change this private copy in place
-        batch = self.shift(batch, key, view, year)
-        batch = self.refer_down(batch, key, view)
-        batch = self.underserve(batch, key, view, year, year_end)
-        batch = self.split(batch, key, view, year)
-        batch = self.add_cases(batch, key, ACT["induced"], year)
-        batch = self.add_cases(batch, key, ACT["phantom"], year)
-        batch = self.release(batch, year, month, month_end)
-        batch = self.upcode(batch, key, view, year)
+        # the acts below change this private copy in place; the cases they add go after it
+        buffer = CaseBuffer(batch, self._room(batch.n, year, month_end))
+        batch = buffer.batch
+        self.shift(batch, key, view, year)
+        self.refer_down(batch, key, view)
+        self.underserve(batch, key, view, year, year_end)
+        self.split(batch, key, view, year)
+        for added in (ACT["induced"], ACT["phantom"]):
+            new = self.add_cases(buffer.batch, key, added, year)
+            if new is not None:
+                buffer.append(new)
+        released = self.release(buffer.batch, year, month, month_end)
+        if released is not None:
+            buffer.append(released)
+        batch = buffer.batch
+        self.upcode(batch, key, view, year)
         if self.learns:
             self.history.remember(batch, year)
         return batch
+
+    def _room(self, n: int, year: int, month_end: int) -> int:
+        """At least as many cases as induced and phantom admissions and released stays can add
+        to a month of `n` cases (a hospital adds at most rate × its cases + 1)."""
+        room = 0
+        if self.pending is not None and self.pending[0] == year:
+            room += int(np.count_nonzero(self.pending[1].day <= month_end))
+        for act in ("induced", "phantom"):
+            rate = self.params.rates[act]
+            if np.any(rate > 0):
+                room += int(np.ceil(rate.max() * (n + room))) + self.hospitals.n
+        return room
 
     def _charge_factor(self, year: int) -> float:
         """What the generator's charges of `year` are multiplied by (spec §9), worked out once."""
@@ -227,12 +247,12 @@ class Behaviours:
         """The month that starts on `first_day` of `year`, its last day and the year's."""
         return _month_of(self.scn.start_year + year, first_day)
 
-    def _u(self, key: int, batch: CaseBatch, kind: Draw, rate: np.ndarray) -> np.ndarray:
-        """Each case's draw for an act; 1.0 (never below a rate) where its hospital's rate is 0."""
-        u = np.ones(batch.n)
-        rows = np.flatnonzero(rate[batch.hospital] > 0)
-        u[rows] = uniform_np(key, kind, batch.case_id[rows])
-        return u
+    @staticmethod
+    def _drawn(
+        key: int, batch: CaseBatch, kind: Draw, rate: np.ndarray, eligible: np.ndarray
+    ) -> np.ndarray:
+        """The eligible cases an act's draw falls on: below their hospital's rate (none at 0)."""
+        return drawn_rows(np.uint64(key), int(kind), batch.case_id, batch.hospital, rate, eligible)
 
     def _later(self, stays: CaseBatch, year: int) -> None:
         """Keep stays an act makes now that are discharged in this or a later month of the year."""
@@ -240,20 +260,20 @@ class Behaviours:
             stays = CaseBatch.concat([self.pending[1], stays])
         self.pending = (year, stays)
 
-    def release(self, batch: CaseBatch, year: int, month: int, month_end: int) -> CaseBatch:
-        """Add the kept stays discharged by the end of this month, numbered as this month's."""
+    def release(self, batch: CaseBatch, year: int, month: int, month_end: int) -> CaseBatch | None:
+        """The kept stays discharged by the end of this month, numbered after `batch`'s cases."""
         if self.pending is None or self.pending[0] != year or self.pending[1].n == 0:
-            return batch
+            return None
         stays = self.pending[1]
         due = stays.day <= month_end
         self.pending = (year, stays.take(~due))
         out = stays.take(due)
         if out.n == 0:
-            return batch
+            return None
         out.case_id = batch.new_ids(out.n)
         out.month = np.full(out.n, month, dtype=np.int8)
         out.record_row = np.full(out.n, -1, dtype=np.int64)
-        return CaseBatch.concat([batch, out])
+        return out
 
     def _move(self, batch: CaseBatch, rows: np.ndarray, targets: np.ndarray, act: ActSpec) -> None:
         """Send the cases at `rows` to hospitals `targets`; cost scales with the cost level."""
@@ -296,20 +316,19 @@ class Behaviours:
         pay = formula_points(normal, drg, view.tariff, self.rules) * view.point_value
         return (charges - pay) / np.maximum(pay, 1e-9)
 
-    def shift(self, batch: CaseBatch, key: int, view: View, year: int) -> CaseBatch:
+    def shift(self, batch: CaseBatch, key: int, view: View, year: int) -> None:
         """Refuse cases predicted to lose; each goes to another hospital by tier weights."""
         rate = self.params.rates["shifting"]
         if not np.any(rate > 0):
-            return batch
+            return
         h = batch.hospital.copy()  # each refused case moves once, from the hospital it came to
         settings = self.params.settings["shifting"]
-        active = np.flatnonzero((rate[h] > 0) & ~batch.ungroupable)
-        u = self._u(key, batch, Draw.SHIFT, rate)[active]
-        drawn = active[u < rate[h[active]]]  # the loss is predicted only where it can matter
+        drawn = self._drawn(key, batch, Draw.SHIFT, rate, ~batch.ungroupable)
+        # the loss is predicted only where it can matter
         loss = self.predicted_loss(batch, drawn, view, year)
         refuse = drawn[loss > settings["loss_threshold"][h[drawn]]]
         if refuse.size == 0:
-            return batch
+            return
         u_tier = uniform_np(key, Draw.SHIFT_TIER, batch.case_id[refuse])
         u_to = uniform_np(key, Draw.SHIFT_TO, batch.case_id[refuse])
         targets = np.full(refuse.size, -1, dtype=np.int64)
@@ -320,7 +339,6 @@ class Behaviours:
         targets = targets[targets >= 0]
         self._count_refusals(batch, rows, view)
         self._move(batch, rows, targets.astype(batch.hospital.dtype), ACT["shifting"])
-        return batch
 
     def _destinations(self, src: int, u_tier: np.ndarray, u_to: np.ndarray) -> np.ndarray:
         """Where `src`'s refused patients go: a tier by its weights, then a hospital by volume.
@@ -365,26 +383,23 @@ class Behaviours:
         points = formula_points(claims, drg, view.tariff, self.rules)
         self.record.add("shifting", claims.hospital, claims.cost, points)
 
-    def refer_down(self, batch: CaseBatch, key: int, view: View) -> CaseBatch:
+    def refer_down(self, batch: CaseBatch, key: int, view: View) -> None:
         """Tier-3 hospitals send low-weight cases to tier 1–2 hospitals."""
         rate = self.params.rates["referral_down"] * (self.hospitals.tier == 3)
         lower = np.flatnonzero(self.hospitals.tier < 3)
         if not np.any(rate > 0) or lower.size == 0:
-            return batch
+            return
         h = batch.hospital
         rw = view.tariff.rw[np.maximum(billed_drg(batch, self.cat), 0)]
         max_rw = self.params.settings["referral_down"]["max_rw"]
-        send = (self._u(key, batch, Draw.REFER_DOWN, rate) < rate[h]) & (rw < max_rw[h])
-        send &= ~batch.ungroupable
-        rows = np.flatnonzero(send)
+        eligible = (rw < max_rw[h]) & ~batch.ungroupable
+        rows = self._drawn(key, batch, Draw.REFER_DOWN, rate, eligible)
         if rows.size:
-            targets = self._choose(lower, self._u(key, batch, Draw.REFER_DOWN_TO, rate)[rows])
+            u_to = uniform_np(key, Draw.REFER_DOWN_TO, batch.case_id[rows])
+            targets = self._choose(lower, u_to)
             self._move(batch, rows, targets, ACT["referral_down"])
-        return batch
 
-    def underserve(
-        self, batch: CaseBatch, key: int, view: View, year: int, year_end: int
-    ) -> CaseBatch:
+    def underserve(self, batch: CaseBatch, key: int, view: View, year: int, year_end: int) -> None:
         """Cut the charges of a share of each hospital's cases; some come back as readmissions.
 
         The record counts the charges cut and the points the cut loses (a case whose charges
@@ -397,10 +412,10 @@ class Behaviours:
         """
         settings, rate = self.params.settings["underservice"], self.params.rates["underservice"]
         if not np.any(rate > 0):
-            return batch
+            return
         cut = settings["cut"]
         h = batch.hospital
-        rows = np.flatnonzero(self._u(key, batch, Draw.UNDERSERVE, rate) < rate[h])
+        rows = self._drawn(key, batch, Draw.UNDERSERVE, rate, np.ones(batch.n, dtype=bool))
         back = rows[
             uniform_np(key, Draw.UNDERSERVE_READMIT, batch.case_id[rows])
             < settings["readmit_uplift"][h[rows]]
@@ -421,7 +436,6 @@ class Behaviours:
         )
         self.record.add("underservice", h[rows], saved, before - after)
         batch.acts[rows] |= ACT["underservice"].bit
-        return batch
 
     def _stays_after(
         self, batch: CaseBatch, rows: np.ndarray, gap: np.ndarray, act: ActSpec, year_end: int
@@ -437,7 +451,7 @@ class Behaviours:
         stays.origin_act = np.full(rows.size, act.bit, dtype=np.uint8)
         return stays.take(stays.day.astype(np.int64) <= year_end)
 
-    def split(self, batch: CaseBatch, key: int, view: View, year: int) -> CaseBatch:
+    def split(self, batch: CaseBatch, key: int, view: View, year: int) -> None:
         """Discharge and readmit: two stays, days halved, charges split by a Beta(2, 2) share.
 
         The second stay is admitted `gap_days` after the first discharge (the readmission rule
@@ -446,16 +460,16 @@ class Behaviours:
         """
         rate = self.params.rates["splitting"]
         if not np.any(rate > 0):
-            return batch
+            return
         settings = self.params.settings["splitting"]
         h = batch.hospital
         los = batch.los.astype(np.int64)
         first_los = los // 2
         first_day = batch.admit_day.astype(np.int64) + first_los
         ok = (los >= 2) & (first_day >= view.first_day) & ~batch.ungroupable
-        rows = np.flatnonzero(ok & (self._u(key, batch, Draw.SPLIT, rate) < rate[h]))
+        rows = self._drawn(key, batch, Draw.SPLIT, rate, ok)
         if rows.size == 0:
-            return batch
+            return
         ids = batch.case_id[rows]
         evade = uniform_np(key, Draw.SPLIT_EVADE, ids) < settings["evade"][h[rows]]
         other = np.full(rows.size, -1, dtype=np.int64)
@@ -490,7 +504,6 @@ class Behaviours:
         second.drg_true[moved] = self.cat.group_table[other[moved], level]
         second.billed_severity[moved] = second.severity[moved]
         self._later(second, year)
-        return batch
 
     def _other_adrg(self, adrg: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Another ADRG of each one's MDC and type, drawn by case share (-1 where there is none)."""
@@ -500,7 +513,9 @@ class Behaviours:
         k = np.minimum(k, self.other_of.shape[1] - 1)
         return self.other_of[adrg, k]
 
-    def add_cases(self, batch: CaseBatch, key: int, act: ActSpec, year: int = 0) -> CaseBatch:
+    def add_cases(
+        self, batch: CaseBatch, key: int, act: ActSpec, year: int = 0
+    ) -> CaseBatch | None:
         """Induced (cheap, low-severity) or phantom (billed, never happened) admissions.
 
         Each added case copies a random case of its hospital this month (its template and
@@ -510,7 +525,7 @@ class Behaviours:
         """
         rate = self.params.rates[act.name]
         if not np.any(rate > 0):
-            return batch
+            return None
         count_draw, template_draw, patient_draw = ADDED_DRAWS[act.name]
         n_h = np.bincount(batch.hospital, minlength=self.hospitals.n)
         u_count = uniform_np(key, count_draw, np.arange(self.hospitals.n))
@@ -518,7 +533,7 @@ class Behaviours:
         extra[n_h == 0] = 0
         total = int(extra.sum())
         if total == 0:
-            return batch
+            return None
         new_h = np.repeat(np.arange(self.hospitals.n), extra)
         k = np.arange(total, dtype=np.uint64)
         # the cases of the hospitals that add some, by hospital, each in the batch's order
@@ -553,9 +568,9 @@ class Behaviours:
             new.admit_day = (new.day - new.los).astype(np.int16)
         else:
             new.oop = np.zeros(total)
-        return CaseBatch.concat([batch, new])
+        return new
 
-    def upcode(self, batch: CaseBatch, key: int, view: View, year: int) -> CaseBatch:
+    def upcode(self, batch: CaseBatch, key: int, view: View, year: int) -> None:
         """Bill a `rate` share of each hospital's claims the higher DRG that gains most.
 
         Each claim's options are up to `levels` severity levels up in its ADRG and, for a
@@ -568,7 +583,7 @@ class Behaviours:
         """
         rate = self.params.rates["upcoding"]
         if not np.any(rate > 0):
-            return batch
+            return
         settings = self.params.settings["upcoding"]
         mine = np.flatnonzero(rate[batch.hospital] > 0)
         billed = group_cases(
@@ -579,7 +594,7 @@ class Behaviours:
         )
         rows, billed = mine[billed >= 0], billed[billed >= 0]
         if rows.size == 0:
-            return batch
+            return
         h = batch.hospital[rows]
         charges = self.history.expected(h, batch.drg_true[rows], year, view.tariff)
         levels = settings["levels"][h].astype(np.int64)
@@ -617,7 +632,6 @@ class Behaviours:
         batch.adrg[at] = self.cat.drg_adrg[g]
         batch.billed_severity[at] = self.level_of[g]
         batch.acts[at] |= ACT["upcoding"].bit
-        return batch
 
     def _severity_options(self, billed: np.ndarray, levels: np.ndarray) -> list[np.ndarray]:
         """DRGs one and (where `levels` allows) two severity levels up in each claim's ADRG."""
