@@ -2,7 +2,7 @@
 
 Claims are added once final (when their month leaves the readmission window, after any
 inspection of their quarter), so each cell's points and deductions are those the claims were
-settled with. The sums are kept in one array over every cell (kernels.cells a month) unless
+settled with. The sums are kept in one array over every cell (a few bincounts a month) unless
 the region is so large that this would exceed DENSE_CELLS; then only the cells with claims
 are kept, so memory follows the claims, not hospitals × DRGs.
 """
@@ -15,7 +15,6 @@ import numpy as np
 
 from drgsim.acts import UNBORNE_BITS
 from drgsim.engine.year_totals import PricedBatch
-from drgsim.kernels.cells import cell_sums
 
 #: The sums of each cell: claims, billed charges, charges of the cases treated (a phantom case
 #: is billed, not treated), patient payments, points (after the readmission rule), deductions.
@@ -45,27 +44,15 @@ class DrgTotals:
         c = claims.cases
         if c.n == 0:
             return
-        if self.dense is not None:
-            cells, sums = cell_sums(
-                c.fund,
-                c.hospital,
-                claims.drg,
-                c.acts,
-                c.cost,
-                c.oop,
-                final,
-                claims.deducted,
-                UNBORNE_BITS,
-                self.n_fund,
-                self.n_hosp,
-                self.n_drg,
-            )
-            self.dense[:, cells] += sums.T
-            return
         drg = np.where(claims.drg >= 0, claims.drg, self.n_drg).astype(np.int64)
         cell = (c.fund.astype(np.int64) * self.n_hosp + c.hospital) * (self.n_drg + 1) + drg
         borne = np.where((c.acts & UNBORNE_BITS) != 0, 0.0, c.cost)
         values = (None, c.cost, borne, c.oop, final, claims.deducted)
+        if self.dense is not None:
+            n_cells = self.dense.shape[1]
+            for k, v in enumerate(values):
+                self.dense[k] += np.bincount(cell, weights=v, minlength=n_cells)
+            return
         keys, at = np.unique(cell, return_inverse=True)
         sums = np.stack([np.bincount(at, weights=v, minlength=keys.size) for v in values], axis=1)
         self.parts.append((keys, sums))
