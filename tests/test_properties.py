@@ -12,7 +12,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import drgsim
-from drgsim.rules.money import FUND, POOL, Ledger, apportion, split_by_weights
+from drgsim.rules.money import FUND, POOL, Ledger, apportion, share_fen, split_by_weights
 from drgsim.rules.settlement import (
     MonthResult,
     YearClaims,
@@ -92,6 +92,52 @@ def test_apportion_gives_the_extra_fen_to_the_largest_remainders(
     assume(got_extra.any() and not got_extra.all())
     remainder = exact - floor
     assert remainder[got_extra].min() >= remainder[~got_extra].max()
+
+
+def _apportion_reference(total: int, exact: np.ndarray) -> np.ndarray:
+    """Largest remainder in plain numpy, from the rule: floors, the missing fen spread evenly,
+    the rest one each to the largest (missing > 0) or smallest (< 0) remainders rounded to a
+    millionth of a fen, ties to the lower index."""
+    floor = np.floor(exact).astype(np.int64)
+    missing = total - int(floor.sum())
+    remainder = np.round(exact - floor, 6)
+    order = np.argsort(-remainder if missing >= 0 else remainder, kind="stable")
+    step = 1 if missing >= 0 else -1
+    whole, rest = divmod(abs(missing), exact.shape[0])
+    parts = floor + step * whole
+    parts[order[:rest]] += step
+    return parts
+
+
+@PROPS
+@given(
+    total=MONEY,
+    exact=st.lists(
+        st.one_of(st.floats(-1e11, 1e11), st.integers(-5, 5).map(lambda k: k + 0.5)),
+        min_size=1,
+        max_size=40,
+    ),
+)
+def test_apportion_kernel_matches_its_numpy_reference(total: int, exact: list[float]) -> None:
+    """Half-fen amounts make exact ties, which must go to the lower index in both."""
+    x = np.array(exact)
+    np.testing.assert_array_equal(apportion(total, x), _apportion_reference(total, x))
+
+
+@PROPS
+@given(total=MONEY, share=st.one_of(SHARES, st.fractions(0, 1, max_denominator=64)))
+def test_share_fen_is_the_written_share_of_the_total_rounded_half_to_even(
+    total: int, share: float | Fraction
+) -> None:
+    exact = total * (share if isinstance(share, Fraction) else Fraction(repr(share)))
+    assert share_fen(total, share) == round(exact)  # Fraction rounds half to even
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan, 2.0**63, 2.2e308])
+def test_apportion_refuses_amounts_that_have_no_whole_fen(bad: float) -> None:
+    """Without the check, an infinite point value made a hospital's fen INT64_MIN silently."""
+    with pytest.raises(ValueError, match=r"apportion: an exact amount of .* fen; expected finite"):
+        apportion(10, np.array([1.0, bad, 3.0]))
 
 
 @PROPS

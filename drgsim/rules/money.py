@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
+
+from drgsim.kernels.remainder import largest_remainder
 
 FEN_PER_YUAN = 100
 
@@ -44,7 +47,18 @@ def grown_fen(yuan: float | int | Fraction, growth: float | Fraction, years: int
 
 def share_fen(total_fen: int, share: float | Fraction) -> int:
     """The whole fen of `share` of `total_fen` (a reserve, a pre-paid part): exact, half to even."""
-    return round_fen(int(total_fen) * written(share))
+    num, den = _ratio(share)
+    whole, rest = divmod(int(total_fen) * num, den)
+    if 2 * rest > den or (2 * rest == den and whole % 2):
+        whole += 1
+    return whole
+
+
+@functools.lru_cache(maxsize=256)
+def _ratio(value: float | int | Fraction) -> tuple[int, int]:
+    """`written(value)` as (numerator, denominator > 0), remembered: shares recur every month."""
+    exact = written(value)
+    return exact.numerator, exact.denominator
 
 
 def scale_fen(amount_fen: np.ndarray, factors: Iterable[Fraction]) -> np.ndarray:
@@ -68,21 +82,19 @@ def apportion(total_fen: int, exact_fen: np.ndarray) -> np.ndarray:
 
     Each part is the floor of its exact share; the fen still missing (or in excess, when the
     exact shares do not quite add up) go one each to the largest (or smallest) remainders,
-    ties (remainders equal to a millionth of a fen) to the lower index.
+    ties (remainders equal to a millionth of a fen) to the lower index. An amount that is not
+    finite, or whose fen do not fit in int64, is refused: it would otherwise wrap silently.
     """
-    exact = np.asarray(exact_fen, dtype=np.float64)
-    parts = np.floor(exact).astype(np.int64)
-    n = parts.shape[0]
-    if n == 0:
-        return parts
-    missing = int(total_fen) - int(parts.sum())
-    # remainders equal up to float noise are ties, which go to the lower index
-    remainder = np.round(exact - parts, 6)
-    order = np.argsort(-remainder if missing >= 0 else remainder, kind="stable")
-    step = 1 if missing >= 0 else -1
-    whole, rest = divmod(abs(missing), n)
-    parts += step * whole
-    parts[order[:rest]] += step
+    exact = np.ascontiguousarray(exact_fen, dtype=np.float64)
+    if exact.ndim != 1:
+        raise ValueError(f"apportion: exact amounts have shape {exact.shape}; expected one axis")
+    if exact.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    parts, bad = largest_remainder(int(total_fen), exact)
+    if bad >= 0:
+        raise ValueError(
+            f"apportion: an exact amount of {exact[bad]!r} fen; expected finite fen within ±2**62"
+        )
     return parts
 
 

@@ -1,0 +1,52 @@
+"""Kernel that splits whole fen by largest remainder (the rule is `rules.money.apportion`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from drgsim.kernels.jit import kernel
+
+#: Remainders are compared rounded to this many decimals of a fen (float noise makes ties).
+TIE_DECIMALS = 6
+#: Exact amounts at or beyond this many fen (or not finite) have no whole fen in int64.
+LIMIT_FEN = 2.0**62
+
+
+@kernel
+def largest_remainder(total_fen, exact):  # pragma: no cover - jitted
+    """(parts [n], -1): whole-fen parts of the `exact` fen that sum to `total_fen` (n > 0).
+
+    Each part is the floor of its exact amount; the fen still missing (or in excess) are
+    spread evenly, and the rest go one each to the largest (or smallest) remainders rounded to
+    TIE_DECIMALS, ties to the lower index. An amount not finite or not within ±LIMIT_FEN
+    returns (zeros, its index) instead.
+    """
+    n = exact.shape[0]
+    parts = np.zeros(n, np.int64)
+    floors = np.empty(n)
+    placed = 0
+    for i in range(n):
+        if not abs(exact[i]) < LIMIT_FEN:
+            return np.zeros(n, np.int64), i
+        floors[i] = np.floor(exact[i])
+        parts[i] = np.int64(floors[i])
+        placed += parts[i]
+    missing = total_fen - placed
+    if missing == 0:
+        return parts, -1
+    step = 1 if missing > 0 else -1
+    whole = abs(missing) // n
+    rest = abs(missing) - whole * n
+    if whole:
+        for i in range(n):
+            parts[i] += step * whole
+    if rest:
+        scale = 10.0**TIE_DECIMALS
+        key = np.empty(n)
+        for i in range(n):
+            remainder = np.rint((exact[i] - floors[i]) * scale) / scale
+            key[i] = -remainder if step > 0 else remainder
+        order = np.argsort(key, kind="mergesort")
+        for i in range(rest):
+            parts[order[i]] += step
+    return parts, -1
