@@ -165,8 +165,11 @@ class Behaviours:
         self.learns = bool(np.any(rates["shifting"] > 0) or np.any(rates["upcoding"] > 0))
         self.pending: tuple[int, CaseBatch] | None = None  # (year, stays discharged later)
         (self.procedure_of,) = self.cat.derived("procedure_of", lambda: (self._procedure_table(),))
+        (self.procedure_drg,) = self.cat.derived(
+            "procedure_drg", lambda: (self._procedure_drg_table(),)
+        )
         self.other_of, self.other_cdf = self.cat.derived("other_adrg", self._other_adrg_table)
-        self._destination_tables: dict[int, tuple[np.ndarray | None, list[np.ndarray]]] = {}
+        self._destination_arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._volume_cdfs: dict[bytes, np.ndarray] = {}  # hospitals (their bytes) → volume cdf
         self._charge_factors: dict[int, float] = {}  # year → charge_factor (spec §9)
 
@@ -179,6 +182,17 @@ class Behaviours:
             for a in np.flatnonzero((mdc == m) & (cat.adrg_type == "medical")):
                 rows[a] = procedures
         return _padded(rows)
+
+    def _procedure_drg_table(self) -> np.ndarray:
+        """[A, level, k]: the DRG of each procedure ADRG of a medical ADRG's MDC at each level
+        (-1 where there is none): `_procedure_options` read from one table."""
+        a = self.procedure_of[:, None, :]
+        level = np.arange(self.cat.group_table.shape[1])[None, :, None]
+        a, level = np.broadcast_arrays(a, level)
+        has = a >= 0
+        drg = np.full(a.shape, -1, dtype=np.int64)
+        drg[has] = self.cat.group_table[a[has], level[has]]
+        return drg
 
     def _other_adrg_table(self) -> tuple[np.ndarray, np.ndarray]:
         """[A, k]: the other ADRGs of each one's MDC and type (-1 pads), and their cumulative
@@ -331,48 +345,60 @@ class Behaviours:
             return
         u_tier = uniform_np(key, Draw.SHIFT_TIER, batch.case_id[refuse])
         u_to = uniform_np(key, Draw.SHIFT_TO, batch.case_id[refuse])
-        targets = np.full(refuse.size, -1, dtype=np.int64)
-        for src in np.unique(h[refuse]):
-            mine = np.flatnonzero(h[refuse] == src)
-            targets[mine] = self._destinations(int(src), u_tier[mine], u_to[mine])
+        targets = self._destinations(h[refuse], u_tier, u_to)
         rows = refuse[targets >= 0]
         targets = targets[targets >= 0]
         self._count_refusals(batch, rows, view)
         self._move(batch, rows, targets.astype(batch.hospital.dtype), ACT["shifting"])
 
-    def _destinations(self, src: int, u_tier: np.ndarray, u_to: np.ndarray) -> np.ndarray:
-        """Where `src`'s refused patients go: a tier by its weights, then a hospital by volume.
+    def _destinations(self, src: np.ndarray, u_tier: np.ndarray, u_to: np.ndarray) -> np.ndarray:
+        """Where patients refused by hospitals `src` go: a tier by its weights, then a hospital
+        of that tier by volume (the first cumulative share above each draw).
 
         Tiers without another hospital drop out and the weights left are rescaled; with no
         tier left (or all weights 0) the patients stay (-1).
         """
-        out = np.full(u_tier.size, -1, dtype=np.int64)
-        tier_cdf, groups = self._destination_table(src)
-        if tier_cdf is None:
-            return out
-        pick = np.minimum(np.searchsorted(tier_cdf, u_tier, side="right"), 2)
-        for k, candidates in enumerate(groups):
-            rows = np.flatnonzero(pick == k)
-            if rows.size:
-                out[rows] = self._choose(candidates, u_to[rows])
-        return out
+        tier_cdf, members, member_cdf = self._destination_tables()
+        pick = np.minimum((tier_cdf[src] <= u_tier[:, None]).sum(axis=1), 2)
+        size = (members[src, pick] >= 0).sum(axis=1)
+        k = np.minimum((member_cdf[src, pick] <= u_to[:, None]).sum(axis=1), size - 1)
+        out = members[src, pick, np.maximum(k, 0)]
+        return np.where(np.isnan(tier_cdf[src, 0]) | (size == 0), -1, out)
 
-    def _destination_table(self, src: int) -> tuple[np.ndarray | None, list[np.ndarray]]:
-        """`src`'s cumulative tier weights (None: its patients stay) and each tier's hospitals
-        (same, higher, lower), worked out once: the shifting settings never change in a run."""
-        if src not in self._destination_tables:
+    def _destination_tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each hospital: its cumulative tier weights [H, 3] (same, higher, lower; NaN where
+        its patients stay), the hospitals of each tier [H, 3, m] (-1 pads) and their cumulative
+        volume shares (+inf pads), worked out once: the shifting settings never change."""
+        if self._destination_arrays is None:
+            n = self.hospitals.n
             tier = self.hospitals.tier.astype(np.int64)
-            others = np.arange(self.hospitals.n) != src
             weights = self.params.settings["shifting"]
-            groups = [
-                (others & (tier == tier[src]), weights["destination.same"][src]),
-                (tier > tier[src], weights["destination.higher"][src]),
-                (tier < tier[src], weights["destination.lower"][src]),
-            ]
-            w = np.array([wt if mask.any() else 0.0 for mask, wt in groups])
-            cdf = np.cumsum(w) / w.sum() if w.sum() > 0 else None
-            self._destination_tables[src] = (cdf, [np.flatnonzero(mask) for mask, _ in groups])
-        return self._destination_tables[src]
+            tier_cdf = np.full((n, 3), np.nan)
+            groups = []
+            for src in range(n):
+                masks = [
+                    (np.arange(n) != src) & (tier == tier[src]),
+                    tier > tier[src],
+                    tier < tier[src],
+                ]
+                keys = ("destination.same", "destination.higher", "destination.lower")
+                w = np.array(
+                    [weights[k][src] if m.any() else 0.0 for m, k in zip(masks, keys, strict=True)]
+                )
+                if w.sum() > 0:
+                    tier_cdf[src] = np.cumsum(w) / w.sum()
+                groups.append([np.flatnonzero(m) for m in masks])
+            width = max(1, max(g.size for row in groups for g in row))
+            members = np.full((n, 3, width), -1, dtype=np.int64)
+            member_cdf = np.full((n, 3, width), np.inf)
+            for src, row in enumerate(groups):
+                for k, candidates in enumerate(row):
+                    if candidates.size:
+                        share = self.hospitals.volume_share[candidates]
+                        members[src, k, : candidates.size] = candidates
+                        member_cdf[src, k, : candidates.size] = np.cumsum(share) / share.sum()
+            self._destination_arrays = (tier_cdf, members, member_cdf)
+        return self._destination_arrays
 
     def _count_refusals(self, batch: CaseBatch, rows: np.ndarray, view: View) -> None:
         """Record the refused high-weight cases, and the charges and points the refusals gave up."""
@@ -641,12 +667,7 @@ class Behaviours:
 
     def _procedure_options(self, adrg: np.ndarray, severity: np.ndarray) -> list[np.ndarray]:
         """For each medical claim, the DRG of each procedure ADRG of its MDC at its level."""
-        a = self.procedure_of[adrg]  # claim × procedure ADRG of its MDC (-1 none)
-        level = np.broadcast_to(severity.astype(np.int64)[:, None], a.shape)
-        has = a >= 0
-        drg = np.full(a.shape, -1, dtype=np.int64)
-        drg[has] = self.cat.group_table[a[has], level[has]]
-        return list(drg.T)
+        return list(self.procedure_drg[adrg, severity].T)  # claim × procedure ADRG (-1 none)
 
     def _gains(
         self,
@@ -658,7 +679,7 @@ class Behaviours:
     ) -> np.ndarray:
         """Points each option (a column of DRGs, -1 none) of the claims at `rows` earns over
         column 0's, priced at their expected charges in one call of the formulas (-inf: none)."""
-        row, col = np.nonzero(options >= 0)
+        row, col = np.divmod(np.flatnonzero(options >= 0), options.shape[1])
         pts = np.full(options.shape, -np.inf)
         pts[row, col] = expected_points(
             batch, options[row, col], charges[row], view.tariff, self.rules, rows[row]
