@@ -138,10 +138,73 @@ def plots_and_report(repeat: int) -> dict[str, float]:
     return {"plots_report_s": seconds}
 
 
+def baselines(repeat: int) -> dict[str, float]:
+    """drgsim against plain pandas (a year's settlement) and per-patient SimPy (a year), each
+    measured on the same work in this process."""
+    from baselines import City, drgsim_settle, pandas_settle, simpy_year
+    from conftest import settlement_work
+
+    work, _ = settlement_work.__wrapped__()
+    ours = median_seconds(lambda: drgsim_settle(work), max(repeat, 5))
+    theirs = median_seconds(lambda: pandas_settle(work), repeat)
+    year = shanwei_year(repeat)
+    patients = 50_000
+    simpy_s = median_seconds(lambda: simpy_year(City.shanwei(patients), patients), 1)
+    return {
+        "settle_vs_pandas_x": theirs / ours,
+        "pipeline_vs_simpy_x": year["baseline_cases_per_s"] / (patients / simpy_s),
+    }
+
+
+def replications_on_two_workers(replications: int) -> dict[str, float]:
+    """Shanwei's baseline for `replications` replications on 2 worker processes, scaled to 1,000."""
+    import time
+
+    import drgsim
+
+    drgsim.run(SHANWEI, replications=2, variants=["baseline"], workers=2)  # warm
+    t0 = time.perf_counter()
+    drgsim.run(SHANWEI, replications=replications, variants=["baseline"], workers=2)
+    seconds = time.perf_counter() - t0
+    return {"replications_1000_s": seconds * 1000 / replications}
+
+
+def national_year() -> dict[str, float]:
+    """`drgsim run scenarios/national.yaml --no-report` (300 M admissions) as a user runs it."""
+    import resource
+    import time
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "drgsim.cli", "run", str(ROOT / "scenarios" / "national.yaml")]
+        cmd += ["--out", str(Path(tmp) / "out"), "--no-report", "--quiet"]
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True)
+        seconds = time.perf_counter() - t0
+        cases = pd_cases(Path(tmp) / "out" / "region_year.parquet")
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {
+        "national_year_s": seconds,
+        "national_cases_per_s": cases / seconds,
+        "national_peak_gib": peak_kib / 2**20,
+    }
+
+
+def pd_cases(path: Path) -> int:
+    """The cases a run's region_year table counts."""
+    import pandas as pd
+
+    return int(pd.read_parquet(path, columns=["cases"])["cases"].sum())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument(
+        "--long",
+        action="store_true",
+        help="also the national year (minutes) and 1,000 replications (from 200 on 2 workers)",
+    )
     args = parser.parse_args()
     figures: dict[str, float] = {}
     figures |= shanwei_year(args.repeat)
@@ -153,12 +216,22 @@ def main() -> None:
     figures |= fused_against_pipeline(args.repeat)
     figures |= plots_and_report(max(1, args.repeat // 2))
     figures |= whole_command(max(1, args.repeat // 2))
+    figures |= baselines(args.repeat)
+    if args.long:
+        figures |= replications_on_two_workers(200)
+        figures |= national_year()
     targets = {
         "baseline_year_s": ("<", 0.05),
         "whole_command_s": ("<", 3.0),
         "plots_report_s": ("<", 1.0),
         "gaming_throughput_ratio": (">", 0.667),
         "pipeline_to_fused_ratio": (">", 0.6),
+        "settle_vs_pandas_x": (">", 50),
+        "pipeline_vs_simpy_x": (">", 100),
+        "replications_1000_s": ("<", 30),
+        "national_year_s": ("<", 30),
+        "national_cases_per_s": (">", 10e6),
+        "national_peak_gib": ("<", 2),
     }
     for key, value in figures.items():
         target = targets.get(key)
