@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -29,8 +30,13 @@ def written(value: float | int | Fraction) -> Fraction:
         return value
     if isinstance(value, int | np.integer):
         return Fraction(int(value))
-    number = float(value)
-    if not np.isfinite(number):
+    return _written_float(float(value))
+
+
+@functools.lru_cache(maxsize=1024)
+def _written_float(number: float) -> Fraction:
+    """`written` of a float, remembered: the same shares and rates are read every month."""
+    if not math.isfinite(number):
         raise ValueError(f"not a finite amount: {number!r}")
     return Fraction(repr(number))
 
