@@ -170,6 +170,7 @@ class Behaviours:
         )
         self.other_of, self.other_cdf = self.cat.derived("other_adrg", self._other_adrg_table)
         self._destination_arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._destination_built = np.zeros(0, dtype=bool)  # the sources worked out so far
         self._volume_cdfs: dict[bytes, np.ndarray] = {}  # hospitals (their bytes) → volume cdf
         self._charge_factors: dict[int, float] = {}  # year → charge_factor (spec §9)
 
@@ -311,8 +312,9 @@ class Behaviours:
 
     def predicted_loss(
         self, batch: CaseBatch, rows: np.ndarray, view: View, year: int
-    ) -> np.ndarray:
-        """(expected charges − expected payment) / expected payment of the cases at `rows`.
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(expected charges − expected payment) / expected payment of the cases at `rows`,
+        and the DRG each is billed at.
 
         Known at admission: the case's group and severity, the hospital's own charges for
         them last year (or the tariff's reference × its cost level), the published tariff and
@@ -328,7 +330,7 @@ class Behaviours:
         charges = self.history.expected(hospital, true, year, view.tariff)
         normal = Guess(hospital, charges, np.zeros(rows.size, dtype=np.int8), batch.los[rows])
         pay = formula_points(normal, drg, view.tariff, self.rules) * view.point_value
-        return (charges - pay) / np.maximum(pay, 1e-9)
+        return (charges - pay) / np.maximum(pay, 1e-9), drg
 
     def shift(self, batch: CaseBatch, key: int, view: View, year: int) -> None:
         """Refuse cases predicted to lose; each goes to another hospital by tier weights."""
@@ -339,16 +341,17 @@ class Behaviours:
         settings = self.params.settings["shifting"]
         drawn = self._drawn(key, batch, Draw.SHIFT, rate, ~batch.ungroupable)
         # the loss is predicted only where it can matter
-        loss = self.predicted_loss(batch, drawn, view, year)
-        refuse = drawn[loss > settings["loss_threshold"][h[drawn]]]
+        loss, drg = self.predicted_loss(batch, drawn, view, year)
+        refused = loss > settings["loss_threshold"][h[drawn]]
+        refuse, drg = drawn[refused], drg[refused]
         if refuse.size == 0:
             return
         u_tier = uniform_np(key, Draw.SHIFT_TIER, batch.case_id[refuse])
         u_to = uniform_np(key, Draw.SHIFT_TO, batch.case_id[refuse])
         targets = self._destinations(h[refuse], u_tier, u_to)
         rows = refuse[targets >= 0]
+        self._count_refusals(batch, rows, drg[targets >= 0], view)
         targets = targets[targets >= 0]
-        self._count_refusals(batch, rows, view)
         self._move(batch, rows, targets.astype(batch.hospital.dtype), ACT["shifting"])
 
     def _destinations(self, src: np.ndarray, u_tier: np.ndarray, u_to: np.ndarray) -> np.ndarray:
@@ -358,52 +361,56 @@ class Behaviours:
         Tiers without another hospital drop out and the weights left are rescaled; with no
         tier left (or all weights 0) the patients stay (-1).
         """
-        tier_cdf, members, member_cdf = self._destination_tables()
+        tier_cdf, members, member_cdf = self._destination_tables(np.unique(src))
         pick = np.minimum((tier_cdf[src] <= u_tier[:, None]).sum(axis=1), 2)
         size = (members[src, pick] >= 0).sum(axis=1)
         k = np.minimum((member_cdf[src, pick] <= u_to[:, None]).sum(axis=1), size - 1)
         out = members[src, pick, np.maximum(k, 0)]
         return np.where(np.isnan(tier_cdf[src, 0]) | (size == 0), -1, out)
 
-    def _destination_tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _destination_tables(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For each hospital: its cumulative tier weights [H, 3] (same, higher, lower; NaN where
-        its patients stay), the hospitals of each tier [H, 3, m] (-1 pads) and their cumulative
-        volume shares (+inf pads), worked out once: the shifting settings never change."""
+        its patients stay), the hospitals of each tier [H, 3, H] (-1 pads) and their cumulative
+        volume shares (+inf pads); each of `sources`' rows worked out the first time it is
+        needed (the shifting settings never change)."""
+        n = self.hospitals.n
         if self._destination_arrays is None:
-            n = self.hospitals.n
-            tier = self.hospitals.tier.astype(np.int64)
-            weights = self.params.settings["shifting"]
-            tier_cdf = np.full((n, 3), np.nan)
-            groups = []
-            for src in range(n):
-                masks = [
-                    (np.arange(n) != src) & (tier == tier[src]),
-                    tier > tier[src],
-                    tier < tier[src],
-                ]
-                keys = ("destination.same", "destination.higher", "destination.lower")
-                w = np.array(
-                    [weights[k][src] if m.any() else 0.0 for m, k in zip(masks, keys, strict=True)]
-                )
-                if w.sum() > 0:
-                    tier_cdf[src] = np.cumsum(w) / w.sum()
-                groups.append([np.flatnonzero(m) for m in masks])
-            width = max(1, max(g.size for row in groups for g in row))
-            members = np.full((n, 3, width), -1, dtype=np.int64)
-            member_cdf = np.full((n, 3, width), np.inf)
-            for src, row in enumerate(groups):
-                for k, candidates in enumerate(row):
-                    if candidates.size:
-                        share = self.hospitals.volume_share[candidates]
-                        members[src, k, : candidates.size] = candidates
-                        member_cdf[src, k, : candidates.size] = np.cumsum(share) / share.sum()
-            self._destination_arrays = (tier_cdf, members, member_cdf)
+            self._destination_arrays = (
+                np.full((n, 3), np.nan),
+                np.full((n, 3, n), -1, dtype=np.int64),
+                np.full((n, 3, n), np.inf),
+            )
+            self._destination_built = np.zeros(n, dtype=bool)
+        tier_cdf, members, member_cdf = self._destination_arrays
+        tier = self.hospitals.tier.astype(np.int64)
+        weights = self.params.settings["shifting"]
+        keys = ("destination.same", "destination.higher", "destination.lower")
+        for src in sources[~self._destination_built[sources]]:
+            masks = [
+                (np.arange(n) != src) & (tier == tier[src]),
+                tier > tier[src],
+                tier < tier[src],
+            ]
+            w = np.array(
+                [weights[k][src] if m.any() else 0.0 for m, k in zip(masks, keys, strict=True)]
+            )
+            if w.sum() > 0:
+                tier_cdf[src] = np.cumsum(w) / w.sum()
+            for k, mask in enumerate(masks):
+                candidates = np.flatnonzero(mask)
+                if candidates.size:
+                    share = self.hospitals.volume_share[candidates]
+                    members[src, k, : candidates.size] = candidates
+                    member_cdf[src, k, : candidates.size] = np.cumsum(share) / share.sum()
+            self._destination_built[src] = True
         return self._destination_arrays
 
-    def _count_refusals(self, batch: CaseBatch, rows: np.ndarray, view: View) -> None:
-        """Record the refused high-weight cases, and the charges and points the refusals gave up."""
+    def _count_refusals(
+        self, batch: CaseBatch, rows: np.ndarray, drg: np.ndarray, view: View
+    ) -> None:
+        """Record the refused high-weight cases (billed at `drg`), and the charges and points
+        the refusals gave up."""
         claims = Claims.of(batch, rows)
-        drg = claims.billed(self.cat)
         high = view.tariff.rw[np.maximum(drg, 0)] >= self.scn.incentive.high_weight_rw
         self.record.refused_high += np.bincount(claims.hospital[high], minlength=self.hospitals.n)
         points = formula_points(claims, drg, view.tariff, self.rules)
@@ -489,13 +496,20 @@ class Behaviours:
             return
         settings = self.params.settings["splitting"]
         h = batch.hospital
-        los = batch.los.astype(np.int64)
+        mine = np.flatnonzero(rate[h] > 0)  # the splitting hospitals' cases
+        los = batch.los[mine].astype(np.int64)
         first_los = los // 2
-        first_day = batch.admit_day.astype(np.int64) + first_los
-        ok = (los >= 2) & (first_day >= view.first_day) & ~batch.ungroupable
-        rows = self._drawn(key, batch, Draw.SPLIT, rate, ok)
-        if rows.size == 0:
+        first_day = batch.admit_day[mine].astype(np.int64) + first_los
+        ok = (los >= 2) & (first_day >= view.first_day) & ~batch.ungroupable[mine]
+        drawn = drawn_rows(np.uint64(key), int(Draw.SPLIT), batch.case_id[mine], h[mine], rate, ok)
+        if drawn.size == 0:
             return
+        rows, los, first_los, first_day = (
+            mine[drawn],
+            los[drawn],
+            first_los[drawn],
+            first_day[drawn],
+        )
         ids = batch.case_id[rows]
         evade = uniform_np(key, Draw.SPLIT_EVADE, ids) < settings["evade"][h[rows]]
         other = np.full(rows.size, -1, dtype=np.int64)
@@ -505,8 +519,9 @@ class Behaviours:
         gap = settings["gap_days"][h[rows]].astype(np.int64)
         gap = np.where(evade & (other < 0), self.scn.readmission.window_days + 1, gap)
         year_end = self._month(year, view.first_day)[2]
-        fits = first_day[rows] + gap + (los[rows] - first_los[rows]) <= year_end
+        fits = first_day + gap + (los - first_los) <= year_end
         rows, other, gap = rows[fits], other[fits], gap[fits]
+        los, first_los, first_day = los[fits], first_los[fits], first_day[fits]
         a, b, c = (uniform_np(key, Draw.SPLIT_SHARE, batch.case_id[rows], k) for k in range(3))
         share = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
         # the median of three uniforms is Beta(2, 2)
@@ -514,14 +529,14 @@ class Behaviours:
         cost, oop = batch.cost[rows].copy(), batch.oop[rows].copy()
         batch.cost[rows] = cost * share
         batch.oop[rows] = oop * share
-        batch.los[rows] = first_los[rows]
-        batch.day[rows] = first_day[rows]
+        batch.los[rows] = first_los
+        batch.day[rows] = first_day
         second.origin_id = batch.case_id[rows].copy()
         second.origin_act = np.full(rows.size, ACT["splitting"].bit, dtype=np.uint8)
         second.cost = cost - batch.cost[rows]
         second.oop = oop - batch.oop[rows]
-        second.los = (los[rows] - first_los[rows]).astype(np.int16)
-        second.admit_day = (first_day[rows] + gap).astype(np.int16)
+        second.los = (los - first_los).astype(np.int16)
+        second.admit_day = (first_day + gap).astype(np.int16)
         second.day = (second.admit_day + second.los).astype(np.int16)
         second.acts = second.acts | ACT["splitting"].bit
         moved = other >= 0
