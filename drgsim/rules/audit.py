@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from drgsim.acts import AUDITED
-from drgsim.kernels.rng import Draw, uniform_np
+from drgsim.kernels.review import COUNT, REPRICE, VOID, review_claims, screen_claims
+from drgsim.kernels.rng import Draw
 from drgsim.kernels.sample import select_per_group
 from drgsim.scenario.schema import Audit, Screening
 
@@ -34,6 +35,13 @@ SCREEN_DRAW = {
 }
 #: The bits of the acts an audit can find (a claim without any of them is honest to the audit).
 AUDITED_BITS = sum(a.bit for a in AUDITED)
+#: The audited acts' bits, draw kinds and what a confirmed act does, as the kernels read them.
+AUDITED_BIT_ARRAY = np.array([a.bit for a in AUDITED], dtype=np.int64)
+SCREEN_KINDS = np.array([int(SCREEN_DRAW[a.name]) for a in AUDITED], dtype=np.int64)
+DETECTION_KINDS = np.array([int(DETECTION_DRAW[a.name]) for a in AUDITED], dtype=np.int64)
+CAUGHT_MODES = np.array(
+    [{"reprice": REPRICE, "void": VOID}.get(str(a.caught), COUNT) for a in AUDITED], dtype=np.int64
+)
 
 
 @dataclass(frozen=True)
@@ -81,16 +89,16 @@ def screen(acts: np.ndarray, case_id: np.ndarray, cfg: Screening, key: int) -> n
     A claim carrying an audited act is flagged when any of its acts' draws falls under that
     act's `recall`; a claim carrying none is flagged with `false_alarm`.
     """
-    hit = np.zeros(acts.shape[0], dtype=bool)
-    for act in AUDITED:
-        rows = np.flatnonzero((acts & act.bit) != 0)
-        recall = cfg.recall.get(str(act.audit_key), 0.0)
-        if rows.size and recall > 0:
-            hit[rows] |= uniform_np(key, SCREEN_DRAW[act.name], case_id[rows]) < recall
-    honest = np.flatnonzero((acts & AUDITED_BITS) == 0)
-    if honest.size and cfg.false_alarm > 0:
-        hit[honest] = uniform_np(key, Draw.SCREEN_FALSE_ALARM, case_id[honest]) < cfg.false_alarm
-    return hit
+    return screen_claims(
+        np.asarray(acts, dtype=np.uint8),
+        np.asarray(case_id, dtype=np.int64),
+        np.uint64(key),
+        AUDITED_BIT_ARRAY,
+        SCREEN_KINDS,
+        np.array([cfg.recall.get(str(a.audit_key), 0.0) for a in AUDITED], dtype=np.float64),
+        float(cfg.false_alarm),
+        int(Draw.SCREEN_FALSE_ALARM),
+    )
 
 
 def sample(
@@ -117,24 +125,22 @@ def review(
     bills the true DRG and deducts penalty × the point difference; `void` (split, phantom) pays
     0 and deducts penalty × its points; `count` (under-service) is a violation only.
     """
-    caught = np.zeros(acts.shape[0], dtype=np.uint8)
-    for act in AUDITED:
-        rows = np.flatnonzero(audited & ((acts & act.bit) != 0))
-        if rows.size:
-            u = uniform_np(key, DETECTION_DRAW[act.name], case_id[rows])
-            hit = u < cfg.detection.get(str(act.audit_key), 0.0)
-            caught[rows[hit]] |= act.bit
-    new = points.copy()
-    deducted = np.zeros((points.shape[0], len(AUDITED)))
-    for k, act in enumerate(AUDITED):
-        hit = (caught & act.bit) != 0
-        penalty = cfg.penalty.get(act.penalty_key, 0.0) if act.penalty_key else 0.0
-        if act.caught == "reprice":
-            deducted[hit, k] = penalty * np.maximum(points[hit] - true_points[hit], 0.0)
-            new[hit] = np.minimum(new[hit], true_points[hit])
-        elif act.caught == "void":
-            deducted[hit, k] = penalty * points[hit]
-            new[hit] = 0.0
+    caught, new, deducted = review_claims(
+        np.asarray(acts, dtype=np.uint8),
+        np.asarray(audited, dtype=bool),
+        np.asarray(case_id, dtype=np.int64),
+        np.asarray(points, dtype=np.float64),
+        np.asarray(true_points, dtype=np.float64),
+        np.uint64(key),
+        AUDITED_BIT_ARRAY,
+        DETECTION_KINDS,
+        np.array([cfg.detection.get(str(a.audit_key), 0.0) for a in AUDITED], dtype=np.float64),
+        np.array(
+            [cfg.penalty.get(a.penalty_key, 0.0) if a.penalty_key else 0.0 for a in AUDITED],
+            dtype=np.float64,
+        ),
+        CAUGHT_MODES,
+    )
     return Findings(caught, new, deducted)
 
 

@@ -1,0 +1,103 @@
+"""Kernels of the audit's per-claim rules: screening every claim, and reviewing claims (spec §5)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from drgsim.kernels import checks
+from drgsim.kernels.jit import kernel
+from drgsim.kernels.rng import CASES, KINDS, uniform
+
+#: What a confirmed act does to its claim: nothing but count, reprice at the true DRG, void.
+COUNT, REPRICE, VOID = 0, 1, 2
+
+
+def _check_screen(acts, case_id, key, bits, kinds, recall, false_alarm, false_kind):
+    """Claims' arrays have one length; each audited act has a kind and a recall."""
+    name = "screen_claims"
+    checks.same_length(name, acts.shape[0], case_id=case_id)
+    checks.same_length(name, bits.shape[0], kinds=kinds, recall=recall)
+    checks.index(name, "case_id", case_id, 0, CASES, "case numbers of the random draws")
+    checks.index(name, "kinds", np.append(kinds, false_kind), 0, KINDS, "kinds of random draw")
+
+
+@checks.front(_check_screen)
+@kernel
+def screen_claims(
+    acts, case_id, key, bits, kinds, recall, false_alarm, false_kind
+):  # pragma: no cover - jitted
+    """Whether the screening rules flag each claim.
+
+    A claim carrying an audited act k (bit `bits[k]`) is flagged when draw 0 of `kinds[k]` for
+    its case id falls under `recall[k]` (for any such act whose recall is above 0); a claim
+    carrying none of `bits` is flagged when draw 0 of `false_kind` falls under `false_alarm`
+    (if above 0).
+    """
+    audited = 0
+    for k in range(bits.shape[0]):
+        audited |= bits[k]
+    hit = np.zeros(acts.shape[0], np.bool_)
+    for j in range(acts.shape[0]):
+        a = acts[j]
+        if a & audited == 0:
+            if false_alarm > 0:
+                hit[j] = uniform(key, false_kind, case_id[j], 0) < false_alarm
+            continue
+        for k in range(bits.shape[0]):
+            if a & bits[k] and recall[k] > 0 and uniform(key, kinds[k], case_id[j], 0) < recall[k]:
+                hit[j] = True
+    return hit
+
+
+def _check_review(acts, audited, case_id, points, true_points, key, bits, kinds, detection, *_):
+    """Claims' arrays have one length; each audited act has a kind, a detection and a penalty."""
+    name = "review_claims"
+    checks.same_length(
+        name,
+        acts.shape[0],
+        audited=audited,
+        case_id=case_id,
+        points=points,
+        true_points=true_points,
+    )
+    checks.same_length(
+        name, bits.shape[0], kinds=kinds, detection=detection, penalty=_[0], mode=_[1]
+    )
+    checks.index(name, "case_id", case_id, 0, CASES, "case numbers of the random draws")
+    checks.index(name, "kinds", kinds, 0, KINDS, "kinds of random draw")
+
+
+@checks.front(_check_review)
+@kernel
+def review_claims(
+    acts, audited, case_id, points, true_points, key, bits, kinds, detection, penalty, mode
+):  # pragma: no cover - jitted
+    """Acts caught on the `audited` claims, their points after repricing and each act's deduction.
+
+    Act k of an audited claim carrying it is caught when draw 0 of `kinds[k]` for its case id
+    falls under `detection[k]`. Then, in the acts' order: REPRICE deducts penalty[k] × the
+    points above the true DRG's and pays at most those; VOID deducts penalty[k] × the points
+    and pays 0; COUNT changes nothing.
+    """
+    n = acts.shape[0]
+    caught = np.zeros(n, np.uint8)
+    new = points.copy()
+    deducted = np.zeros((n, bits.shape[0]))
+    for j in range(n):
+        if not audited[j]:
+            continue
+        a = acts[j]
+        c = 0
+        for k in range(bits.shape[0]):
+            if a & bits[k] and uniform(key, kinds[k], case_id[j], 0) < detection[k]:
+                c |= bits[k]
+        caught[j] = c
+        for k in range(bits.shape[0]):
+            if c & bits[k]:
+                if mode[k] == REPRICE:
+                    deducted[j, k] = penalty[k] * max(points[j] - true_points[j], 0.0)
+                    new[j] = min(new[j], true_points[j])
+                elif mode[k] == VOID:
+                    deducted[j, k] = penalty[k] * points[j]
+                    new[j] = 0.0
+    return caught, new, deducted

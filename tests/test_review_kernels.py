@@ -1,0 +1,87 @@
+"""The audit's screening and review kernels against plain-numpy references written from the rule."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from drgsim.acts import AUDITED
+from drgsim.kernels.rng import Draw, uniform_reference
+from drgsim.rules import audit
+from drgsim.scenario.schema import Audit, Screening
+
+
+def screen_reference(acts, case_id, cfg: Screening, key):
+    """Each audited act a claim carries is flagged with its recall; an honest claim falsely."""
+    hit = np.zeros(acts.shape[0], dtype=bool)
+    for act in AUDITED:
+        rows = np.flatnonzero((acts & act.bit) != 0)
+        recall = cfg.recall.get(str(act.audit_key), 0.0)
+        if rows.size and recall > 0:
+            hit[rows] |= uniform_reference(key, audit.SCREEN_DRAW[act.name], case_id[rows]) < recall
+    honest = np.flatnonzero((acts & audit.AUDITED_BITS) == 0)
+    if honest.size and cfg.false_alarm > 0:
+        u = uniform_reference(key, Draw.SCREEN_FALSE_ALARM, case_id[honest])
+        hit[honest] = u < cfg.false_alarm
+    return hit
+
+
+def review_reference(acts, audited, case_id, points, true_points, cfg: Audit, key):
+    """Catch each act of a reviewed claim by its detection; reprice or void, and deduct."""
+    caught = np.zeros(acts.shape[0], dtype=np.uint8)
+    for act in AUDITED:
+        rows = np.flatnonzero(audited & ((acts & act.bit) != 0))
+        if rows.size:
+            u = uniform_reference(key, audit.DETECTION_DRAW[act.name], case_id[rows])
+            caught[rows[u < cfg.detection.get(str(act.audit_key), 0.0)]] |= act.bit
+    new = points.copy()
+    deducted = np.zeros((points.shape[0], len(AUDITED)))
+    for k, act in enumerate(AUDITED):
+        hit = (caught & act.bit) != 0
+        penalty = cfg.penalty.get(act.penalty_key, 0.0) if act.penalty_key else 0.0
+        if act.caught == "reprice":
+            deducted[hit, k] = penalty * np.maximum(points[hit] - true_points[hit], 0.0)
+            new[hit] = np.minimum(new[hit], true_points[hit])
+        elif act.caught == "void":
+            deducted[hit, k] = penalty * points[hit]
+            new[hit] = 0.0
+    return caught, new, deducted
+
+
+PROB = st.floats(0.0, 1.0)
+ACT_BYTES = np.array([0, 1, 2, 4, 8, 16, 32, 64, 5, 17, 33, 21, 63, 127], np.uint8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 300),
+    seed=st.integers(0, 2**32 - 1),
+    key=st.integers(0, 2**64 - 1),
+    recall=st.lists(PROB, min_size=4, max_size=4),
+    false_alarm=PROB,
+    detection=st.lists(PROB, min_size=4, max_size=4),
+    penalty=st.lists(st.floats(0.0, 5.0), min_size=4, max_size=4),
+)
+def test_screening_and_review_equal_their_references(
+    n, seed, key, recall, false_alarm, detection, penalty
+) -> None:
+    rng = np.random.default_rng(seed)
+    acts = rng.choice(ACT_BYTES, n)
+    case_id = rng.choice(2**40, n, replace=False).astype(np.int64)
+    points = rng.uniform(0, 300, n)
+    true_points = points * rng.uniform(0.3, 1.2, n)
+    keys = [str(a.audit_key) for a in AUDITED]
+    screening = Screening(recall=dict(zip(keys, recall, strict=True)), false_alarm=false_alarm)
+    cfg = Audit(
+        detection=dict(zip(keys, detection, strict=True)),
+        penalty=dict(zip(keys, penalty, strict=True)),
+    )
+    np.testing.assert_array_equal(
+        audit.screen(acts, case_id, screening, key), screen_reference(acts, case_id, screening, key)
+    )
+    audited = rng.random(n) < 0.6
+    found = audit.review(acts, audited, case_id, points, true_points, cfg, key)
+    caught, new, deducted = review_reference(acts, audited, case_id, points, true_points, cfg, key)
+    np.testing.assert_array_equal(found.caught, caught)
+    assert np.array_equal(found.points, new) and np.array_equal(found.deducted_by_act, deducted)
