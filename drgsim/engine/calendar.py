@@ -154,7 +154,8 @@ class Simulation:
         self.last_month_points: list[np.ndarray] | None = None  # per fund
         self.year: YearState | None = None
         self.previous_tariff: Tariff | None = None
-        self.published_tariff = first_tariff(cat, scn, hospitals)
+        self.first_tariff = first_tariff(cat, scn, hospitals)  # year one's, from the catalogue
+        self.published_tariff = self.first_tariff
         self.tariffs: list[Tariff] = []  # each year's tariff as it opened (drgsim explain reads it)
         self.published_pv = self._forecast_pv()  # over the funds; then last month's value
         self.inspections = Inspections(
@@ -220,7 +221,7 @@ class Simulation:
     def _open_year(self, y: int) -> YearState:
         """Budgets, month shares and tariff of year y (weights from earlier years' claims)."""
         if y == 0 or not self.history:
-            tariff = first_tariff(self.cat, self.scn, self.hospitals)
+            tariff = self.first_tariff
         else:
             ref = pool_years(list(self.history), self.scn.weights.year_weights)
             assert self.previous_tariff is not None

@@ -158,11 +158,32 @@ def simulate(job: Job) -> Tables:
         return simulation(job, sink.write if job.case_file else None).run()
 
 
+#: Each synthetic scenario's hospitals and source, built once per process: (the scenario's repr,
+#: the catalogue's id) → (the catalogue, hospitals, source). A source keeps no state of a run.
+_SOURCES: dict[tuple[str, int], tuple[Catalogue, HospitalTable, SyntheticSource]] = {}
+
+
+def _hospitals_and_source(
+    scn: Scenario, cat: Catalogue, table: TableSource | None
+) -> tuple[HospitalTable, CaseSource]:
+    """The scenario's hospital table and case source; a synthetic one built once per process."""
+    if scn.cases.source is not None:
+        hospitals = hospital_table(scn)
+        return hospitals, case_source(scn, cat, hospitals, table)
+    key = (repr(scn), id(cat))
+    hit = _SOURCES.get(key)
+    if hit is None or hit[0] is not cat:
+        if len(_SOURCES) >= _SETUP_ENTRIES:
+            del _SOURCES[next(iter(_SOURCES))]
+        hospitals = hospital_table(scn)
+        hit = _SOURCES[key] = (cat, hospitals, SyntheticSource(scn, cat, hospitals))
+    return hit[1], hit[2]
+
+
 def simulation(job: Job, case_sink: Callable[[dict[str, Any]], None] | None = None) -> Simulation:
     """The simulation of one job, ready to run (its case rows to `case_sink` if given)."""
     scn, cat = job.scenario, job.catalogue
-    hospitals = hospital_table(scn)
-    source = case_source(scn, cat, hospitals, job.table)
+    hospitals, source = _hospitals_and_source(scn, cat, job.table)
     prior = source.expected_case_charges(-1) if isinstance(source, SyntheticSource) else None
     if job.share_months and isinstance(source, SyntheticSource):
         source = SharedMonths(source)
