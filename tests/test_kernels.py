@@ -623,7 +623,8 @@ def test_generate_cases_cut_into_parallel_pieces_follows_the_rule(seed: int) -> 
         else:
             np.testing.assert_array_equal(g, r.astype(g.dtype), err_msg=str(k))
     patient = got[0]
-    assert (patient[1:] == patient[:-1]).sum() > 1000  # readmission pairs span the cuts
+    # readmission pairs (about 0.3 of the cases) span the cuts
+    assert (patient[1:] == patient[:-1]).sum() > patient.size // 4
 
 
 def test_generate_cases_do_not_depend_on_the_thread_count() -> None:

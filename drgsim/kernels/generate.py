@@ -25,7 +25,9 @@ SHORT_SHARE = 0.5
 #: The patient-paid share of a case is its fund's mean plus noise, clipped to [0, SHARE_MAX].
 SHARE_MAX = 0.95
 #: Cases per piece drawn in parallel (about: a piece starts at a case that follows no stay).
-CHUNK = 4096
+CHUNK = 1024
+#: Blocks of pieces of about equal numbers of cases that the threads share out.
+BLOCKS = 64
 
 
 @inline
@@ -199,70 +201,79 @@ def generate_cases(
                 cut += 1
         run_start = run_end
     starts[n_piece] = n
-    for piece in numba.prange(n_piece):
-        end = ends[piece]
-        stop = starts[piece + 1]
-        span = 0  # days from the previous case's discharge to this one's, if it readmits it
-        for j in range(starts[piece], stop):
-            h = hospital[j]
-            dtype = discharge_type(key, j, p_tr, p_de, p_ama)
-            if span > 0:  # the readmission of case j − 1
-                a = adrg[j - 1]
-                s = severity[j - 1]
-                pid = patient[j - 1]
-                g = drg_true[j - 1]
-                stay, scale = draw_stay(key, j, mean_los[g], los_sigma, dtype, short_days)
-                d = day[j - 1] + span
-                span = 0
-            else:
-                t = hosp_tier[h]
-                col = int(uniform(key, D_ADRG_COL, j, 0) * n_adrg)
-                a = col
-                if uniform(key, D_ADRG_ACCEPT, j, 0) >= alias_prob[t, col]:
-                    a = alias_idx[t, col]
-                us = uniform(key, D_SEVERITY, j, 0)
-                s = 2  # levels MCC, CC, none, then the ADRG's local suffixes (rules.catalogue)
-                acc = 0.0
-                for k in range(level_prob.shape[1]):
-                    acc += level_prob[a, k]
-                    if us < acc:
-                        s = k
-                        break
-                pid = int(uniform(key, D_PATIENT, j, 0) * population)
-                g = group_one(group_table, a, s)
-                stay, scale = draw_stay(key, j, mean_los[g], los_sigma, dtype, short_days)
-                if j + 1 < end and uniform(key, D_READMIT, j + 1, 0) < follow:
-                    span = readmission_span(
-                        key, j + 1, mean_los[g], los_sigma, short_days, window, days_in_month,
-                        p_tr, p_de, p_ama,
-                    )  # fmt: skip
-                d = first_day + int(uniform(key, D_DAY, j, 0) * (days_in_month - span))
-            z, z_oop = normal_pair(key, D_COST, j)  # cost and patient share
-            c = (
-                ref_cost[g]
-                * hosp_cost_level[h]
-                * scale
-                * math.exp(cost_sigma * z - 0.5 * cost_sigma**2)
-            )
-            f = 0
-            if n_fund > 1:
-                uf = uniform(fund_key, D_FUND, pid, 0)
-                while f < n_fund - 1 and uf >= fund_cum[f]:
-                    f += 1
-            share = patient_share[f, h] + oop_sd * z_oop
-            share = min(max(share, 0.0), 0.95)
-            patient[j] = pid
-            adrg[j] = a
-            severity[j] = s
-            drg_true[j] = g
-            cost[j] = c
-            oop[j] = c * share
-            los[j] = stay
-            day[j] = d
-            admit[j] = d - stay
-            discharge[j] = dtype
-            ungroupable[j] = uniform(key, D_UNGROUP, j, 0) < ungroup_rate
-            fund[j] = f
+    # pieces grouped in blocks of about n / n_block cases (block b: the pieces that start from
+    # case b × n / n_block on), which the threads share out: a month is a few long runs of big
+    # hospitals and many short ones, so equal numbers of pieces are not equal work
+    n_block = min(n_piece, BLOCKS)
+    block_start = np.empty(n_block + 1, np.int64)
+    for b in range(n_block):
+        block_start[b] = np.searchsorted(starts[:n_piece], b * n // n_block)
+    block_start[n_block] = n_piece
+    for block in numba.prange(n_block):
+        for piece in range(block_start[block], block_start[block + 1]):
+            end = ends[piece]
+            stop = starts[piece + 1]
+            span = 0  # days from the previous case's discharge to this one's, if it readmits it
+            for j in range(starts[piece], stop):
+                h = hospital[j]
+                dtype = discharge_type(key, j, p_tr, p_de, p_ama)
+                if span > 0:  # the readmission of case j − 1
+                    a = adrg[j - 1]
+                    s = severity[j - 1]
+                    pid = patient[j - 1]
+                    g = drg_true[j - 1]
+                    stay, scale = draw_stay(key, j, mean_los[g], los_sigma, dtype, short_days)
+                    d = day[j - 1] + span
+                    span = 0
+                else:
+                    t = hosp_tier[h]
+                    col = int(uniform(key, D_ADRG_COL, j, 0) * n_adrg)
+                    a = col
+                    if uniform(key, D_ADRG_ACCEPT, j, 0) >= alias_prob[t, col]:
+                        a = alias_idx[t, col]
+                    us = uniform(key, D_SEVERITY, j, 0)
+                    s = 2  # levels MCC, CC, none, then the ADRG's local suffixes (rules.catalogue)
+                    acc = 0.0
+                    for k in range(level_prob.shape[1]):
+                        acc += level_prob[a, k]
+                        if us < acc:
+                            s = k
+                            break
+                    pid = int(uniform(key, D_PATIENT, j, 0) * population)
+                    g = group_one(group_table, a, s)
+                    stay, scale = draw_stay(key, j, mean_los[g], los_sigma, dtype, short_days)
+                    if j + 1 < end and uniform(key, D_READMIT, j + 1, 0) < follow:
+                        span = readmission_span(
+                            key, j + 1, mean_los[g], los_sigma, short_days, window, days_in_month,
+                            p_tr, p_de, p_ama,
+                        )  # fmt: skip
+                    d = first_day + int(uniform(key, D_DAY, j, 0) * (days_in_month - span))
+                z, z_oop = normal_pair(key, D_COST, j)  # cost and patient share
+                c = (
+                    ref_cost[g]
+                    * hosp_cost_level[h]
+                    * scale
+                    * math.exp(cost_sigma * z - 0.5 * cost_sigma**2)
+                )
+                f = 0
+                if n_fund > 1:
+                    uf = uniform(fund_key, D_FUND, pid, 0)
+                    while f < n_fund - 1 and uf >= fund_cum[f]:
+                        f += 1
+                share = patient_share[f, h] + oop_sd * z_oop
+                share = min(max(share, 0.0), 0.95)
+                patient[j] = pid
+                adrg[j] = a
+                severity[j] = s
+                drg_true[j] = g
+                cost[j] = c
+                oop[j] = c * share
+                los[j] = stay
+                day[j] = d
+                admit[j] = d - stay
+                discharge[j] = dtype
+                ungroupable[j] = uniform(key, D_UNGROUP, j, 0) < ungroup_rate
+                fund[j] = f
     return (
         patient,
         adrg,
