@@ -9,8 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drgsim.engine.year_totals import AUDITED_BITS, AUDITED_ROWS, TALLY_CARRIES
+from drgsim.kernels import checks
 from drgsim.kernels.aggregate import aggregate, sum_by_group, sum_by_month_hospital
 from drgsim.kernels.checks import KernelInputError
 from drgsim.kernels.generate import N_PARAMS, generate_cases
@@ -258,3 +261,26 @@ def test_a_kernel_front_refusal_reaching_the_cli_is_one_line(monkeypatch, capsys
     assert cli.main(["validate", "x.yaml"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("drgsim: error: validate: ") and "bug" in err[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(st.integers(-128, 127), min_size=1, max_size=50),
+    dtype=st.sampled_from([np.int8, np.int16, np.int32, np.int64, np.float64]),
+)
+def test_bounds_kernel_is_the_arrays_min_and_max(values: list[int], dtype: type) -> None:
+    array = np.array(values, dtype=dtype)
+    assert checks.bounds(array) == (array.min(), array.max())
+
+
+@pytest.mark.parametrize("size", [5, 10_000])  # the compiled pass and numpy's
+@pytest.mark.parametrize("bad", [-1, 7])
+def test_index_refuses_a_value_outside_the_table_on_short_and_long_arrays(
+    size: int, bad: int
+) -> None:
+    values = np.zeros(size, dtype=np.int32)
+    values[size // 2] = bad
+    with pytest.raises(KernelInputError, match=f"k: v has value {bad}; allowed 0 … 6 \\(t\\)"):
+        checks.index("k", "v", values, 0, 7, "t")
+    values[size // 2] = 6
+    checks.index("k", "v", values, 0, 7, "t")
