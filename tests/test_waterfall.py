@@ -98,3 +98,59 @@ def test_why_there_is_no_waterfall_names_no_staging_folder(
     explain.write_waterfall(staging)
     answer = json.loads((staging / "explain.json").read_text(encoding="utf-8"))
     assert answer == {"skipped": "a many-region run; explain reads one-region runs"}
+
+
+def _upcoding_run(tmp: Path) -> tuple[Path, object]:
+    """A city whose variant upcodes every claim of H0 it can, run in process (not written)."""
+    import drgsim
+
+    city = _city({"up": {"hospitals.H0.upcoding.rate": 1.0}})
+    city["region"] = {"admissions": 400}
+    scenario = tmp / "city.yaml"
+    scenario.write_text(yaml.safe_dump(city), encoding="utf-8")
+    return scenario, drgsim.run(scenario, workers=1)
+
+
+def _numbers(answer: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in answer.items() if k != "source"}
+
+
+def test_the_report_explains_from_the_claims_the_run_kept_without_simulating_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # issue 13: the report's waterfall simulated the baseline and a variant again
+    from drgsim.scale import evidence, explain, runner
+
+    _, result = _upcoding_run(tmp_path)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the report simulated again")
+
+    with monkeypatch.context() as m:
+        m.setattr(evidence, "resimulate", refuse)
+        m.setattr(runner, "simulation", refuse)
+        m.setattr(runner, "simulate", refuse)
+        out = result.report(tmp_path / "out")  # type: ignore[attr-defined]
+    kept = json.loads((out / "explain.json").read_text(encoding="utf-8"))
+    assert kept["source"] == "kept claims" and kept["variant"] == "up"
+    coding = {p["part"]: p["payment_fen"] for p in kept["parts"]}["coding"]
+    assert coding != 0  # recoded claims were priced at their baseline points
+    (again,) = explain.hospital(out, kept["hospital"], variants=["up"])  # from the files
+    assert again["source"] == "re-simulation"
+    assert _numbers(again) == _numbers(kept)
+
+
+def test_a_variant_recoding_where_the_baseline_kept_too_little_takes_the_baseline_again(
+    tmp_path: Path,
+) -> None:
+    from drgsim.records.results import KeptClaims
+    from drgsim.scale import explain
+
+    _, result = _upcoding_run(tmp_path)
+    kept = result.kept
+    assert kept is not None and "H0" in kept.watched["baseline"]
+    result.kept = KeptClaims(kept.cases, kept.tariffs, {v: frozenset() for v in kept.watched})
+    out = result.report(tmp_path / "out")  # type: ignore[attr-defined]
+    answer = json.loads((out / "explain.json").read_text(encoding="utf-8"))
+    (again,) = explain.hospital(out, answer["hospital"], variants=["up"])
+    assert _numbers(again) == _numbers(answer)

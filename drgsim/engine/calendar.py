@@ -129,9 +129,11 @@ class Simulation:
         keep_cases: bool = False,
         case_sink: Callable[[dict[str, Any]], None] | None = None,
         baseline_charges: np.ndarray | None = None,
+        keep_claims: rows.ClaimPick | None = None,
     ) -> None:
         """`baseline_charges` [year, hospital]: the baseline's expected charges that set each
-        year's fixed cost (spec §8); without it, those of `source`."""
+        year's fixed cost (spec §8); without it, those of `source`. `keep_claims`: the claims
+        to keep in `tables.kept`, with their years' tariffs in `tables.kept_tariffs`."""
         self.scn, self.cat, self.hospitals, self.source = scn, cat, hospitals, source
         if baseline_charges is None:
             baseline_charges = np.array([source.expected_charges(y) for y in range(scn.years)])
@@ -150,6 +152,7 @@ class Simulation:
         self.tables = Tables()
         self.keep_cases = keep_cases or case_sink is not None
         self.case_sink = case_sink or self.tables.cases.append
+        self.keep_claims = keep_claims
         self.history: deque[Reference] = deque(maxlen=scn.weights.reference_years)
         self.last_month_points: list[np.ndarray] | None = None  # per fund
         self.year: YearState | None = None
@@ -320,14 +323,25 @@ class Simulation:
         its case rows can be written."""
         final = claims.final_points(self.scn.readmission.factor)
         year.drg.add(claims, final)
+        cal = self._calendar_year(year.index)
         if self.keep_cases:
-            cal = self._calendar_year(year.index)
-            block = rows.case_rows(
-                cal, claims, final, self.cat, self.hospitals, self.source.record_ids
-            )
-            if len(self.funds) > 1:
-                block["fund"] = np.asarray(self.funds, dtype=object)[claims.cases.fund]
-            self.case_sink(block)
+            self.case_sink(self._case_block(cal, claims, final))
+        picked = None if self.keep_claims is None else self.keep_claims.rows(year.index, claims)
+        if picked is not None:
+            self.tables.kept_tariffs[cal] = year.tariff
+            self.tables.kept.append(self._case_block(cal, claims, final, picked))
+
+    def _case_block(
+        self, cal: int, claims: PricedBatch, final: np.ndarray, keep: np.ndarray | None = None
+    ) -> dict[str, Any]:
+        """The case rows of a month's final claims (with `keep`, of those rows only)."""
+        block = rows.case_rows(
+            cal, claims, final, self.cat, self.hospitals, self.source.record_ids, keep
+        )
+        if len(self.funds) > 1:
+            fund = claims.cases.fund if keep is None else claims.cases.fund[keep]
+            block["fund"] = np.asarray(self.funds, dtype=object)[fund]
+        return block
 
     def _price(self, year: YearState, m: int, batch: CaseBatch) -> PricedBatch:
         """Group, price and audit one batch of claims."""

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from drgsim.acts import RECODED_BITS
 from drgsim.cases import DISCHARGE_TYPES, act_names
 from drgsim.engine.drg_totals import DrgTotals
 from drgsim.engine.year_totals import TALLY_COLUMNS, TALLY_ROWS, PricedBatch
@@ -35,6 +36,25 @@ class Tables:
     cases: Rows = field(default_factory=list)
     audit: Rows = field(default_factory=list)
     drg_margin: Rows = field(default_factory=list)
+    kept: Rows = field(default_factory=list)  # case rows of the claims a ClaimPick keeps
+    kept_tariffs: dict[int, Tariff] = field(default_factory=dict)  # calendar year → its tariff
+
+
+@dataclass(frozen=True)
+class ClaimPick:
+    """The claims a simulation keeps beside its tables, so that a hospital's change can be
+    explained without simulating again: in `years` (0-based), every claim an act recoded and
+    every claim of the hospitals marked in `hospitals`."""
+
+    years: frozenset[int]
+    hospitals: np.ndarray  # bool per hospital
+
+    def rows(self, year_index: int, claims: PricedBatch) -> np.ndarray | None:
+        """The rows of a month's claims to keep, or None in a year it keeps nothing of."""
+        if year_index not in self.years:
+            return None
+        c = claims.cases
+        return np.flatnonzero(self.hospitals[c.hospital] | ((c.acts & RECODED_BITS) != 0))
 
 
 @dataclass(frozen=True)
@@ -265,9 +285,15 @@ def case_rows(
     cat: Catalogue,
     hospitals: HospitalTable,
     record_ids: np.ndarray,
+    keep: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Each claim of a month as the insurer settled it (a replayed case with its table's id)."""
-    c = claims.cases
+    """Each claim of a month as the insurer settled it (a replayed case with its table's id);
+    with `keep`, only the claims at those rows."""
+
+    def at(values: np.ndarray) -> np.ndarray:
+        return values if keep is None else values[keep]
+
+    c = claims.cases if keep is None else claims.cases.take(keep)
     recorded = c.record_row >= 0
     record_id = np.full(c.n, "", dtype=object)
     record_id[recorded] = record_ids[c.record_row[recorded]]
@@ -281,26 +307,26 @@ def case_rows(
         "admit_day": c.admit_day,
         "day": c.day,
         "drg_true": codes[c.drg_true],
-        "drg_billed": codes[claims.drg],
+        "drg_billed": codes[at(claims.drg)],
         "cost_yuan": c.cost,
         "oop_yuan": c.oop,
         "los": c.los,
         "discharge": np.asarray(DISCHARGE_TYPES, dtype=object)[c.discharge],
-        "case_class": np.asarray(CLASS_NAMES, dtype=object)[claims.klass],
-        "special": np.asarray(SPECIAL_STATUS, dtype=object)[claims.special],
-        "points": final,
-        "readmission": claims.readmit,
+        "case_class": np.asarray(CLASS_NAMES, dtype=object)[at(claims.klass)],
+        "special": np.asarray(SPECIAL_STATUS, dtype=object)[at(claims.special)],
+        "points": at(final),
+        "readmission": at(claims.readmit),
         "acts": c.acts,
         "origin_id": c.origin_id,
         "origin_kind": act_names(c.origin_act),
         "record_row": c.record_row,
         "record_id": record_id,
-        "audited": claims.audited,
-        "screened": claims.review.screened,
-        "sampled": claims.review.sampled,
-        "inspected": claims.review.inspected,
-        "caught": claims.caught,
-        "deducted_points": claims.deducted,
+        "audited": at(claims.audited),
+        "screened": at(claims.review.screened),
+        "sampled": at(claims.review.sampled),
+        "inspected": at(claims.review.inspected),
+        "caught": at(claims.caught),
+        "deducted_points": at(claims.deducted),
     }
 
 

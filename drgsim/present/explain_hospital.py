@@ -201,6 +201,11 @@ def true_points(ry: RunYear, baseline: RunYear | None = None) -> np.ndarray:
     return true
 
 
+def recoded_at(c: pd.DataFrame) -> frozenset[str]:
+    """The hospitals of the claims an act billed under another DRG than their true one."""
+    return frozenset(str(h) for h in c.loc[_recoded(c), "hospital"].unique())
+
+
 def _recoded(c: pd.DataFrame) -> np.ndarray:
     """Claims an act billed under another DRG than their true one."""
     return ((c["acts"].to_numpy(np.int64) & RECODED_BITS) != 0) & (
@@ -233,8 +238,10 @@ def coding_gain(
     c = ry.cases
     if c.empty:
         return gain
-    where = {h: i for i, h in enumerate(hospital_ids)}
-    hosp = np.array([where[h] for h in c["hospital"]], dtype=np.int64)
+    names = pd.Index(c["hospital"].to_numpy(object))
+    hosp = pd.Index(hospital_ids).get_indexer(names).astype(np.int64)
+    if (hosp < 0).any():
+        raise KeyError(str(names[hosp < 0][0]))
     np.add.at(gain, hosp, c["points"].to_numpy(np.float64) - true_points(ry, baseline))
     return gain
 

@@ -28,6 +28,18 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 @dataclass
+class KeptClaims:
+    """Claims a run kept, not written, so that its report's waterfall need not simulate again
+    (drgsim.engine.rows.ClaimPick): of each (variant, replication, year) in `tariffs`, every
+    claim an act recoded and every claim of the variant's `watched` hospitals; with the tariff
+    that priced them."""
+
+    cases: pd.DataFrame  # variant, replication, then the case rows (cases.parquet's columns)
+    tariffs: dict[tuple[str, int, int], Any]  # (variant, replication, year) → its Tariff
+    watched: dict[str, frozenset[str]]  # variant → hospitals all of whose claims were kept
+
+
+@dataclass
 class Result:
     """The tables of a run as pandas DataFrames, and its manifest."""
 
@@ -45,6 +57,7 @@ class Result:
     tables: tuple[str, ...] = TABLES
     fund_settlement: pd.DataFrame | None = None  # fund × hospital × year, with several funds
     drg_margin: pd.DataFrame = field(default_factory=pd.DataFrame)  # hospital × DRG 病组盈亏
+    kept: KeptClaims | None = field(default=None, repr=False, compare=False)  # not written
 
     def __repr__(self) -> str:
         ry = self.region_year
@@ -120,15 +133,18 @@ def _collect_cases(result: Result, tmp: Path) -> None:
 
 
 def _parquet(frame: pd.DataFrame, path: Path) -> None:
-    """One table as zstd-compressed Parquet."""
-    frame.to_parquet(path, index=False, compression="zstd")
+    """One table as zstd-compressed Parquet, its text columns dictionary-encoded: trying that on
+    numbers, of hundreds of thousands of distinct values in drg_margin, took most of the time."""
+    text = [str(c) for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    frame.to_parquet(path, index=False, compression="zstd", use_dictionary=text)
 
 
 def as_tables(result: Result, directory: Path) -> dict[str, Any]:
     """What `read(directory)` gives after `write_tables(result, directory)`, without reading the
     tables back: the manifest as written, copies of the frames held in `result` (case rows only
-    if held). Copies, each laid out in memory as a table read back is: a float sum's last bit
-    depends on that, and figures must not depend on what was done with `result` before."""
+    if held), and, in no file, its scenario and the claims it kept for the waterfall (`scenario`,
+    `kept_claims`). Copies, each laid out in memory as a table read back is: a float sum's last
+    bit depends on that, and figures must not depend on what was done with `result` before."""
     tables: dict[str, Any] = {
         "manifest": json.loads((Path(directory) / "manifest.json").read_text(encoding="utf-8"))
     }
@@ -136,6 +152,9 @@ def as_tables(result: Result, directory: Path) -> dict[str, Any]:
         frame = getattr(result, name)
         if frame is not None:
             tables[name] = frame.copy()
+    tables["scenario"] = result.scenario
+    if result.kept is not None:
+        tables["kept_claims"] = result.kept
     return tables
 
 

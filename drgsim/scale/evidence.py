@@ -1,7 +1,8 @@
 """What `drgsim explain` reads of a run: its tables, claims and tariffs, from disk or re-simulated.
 
-A run's claims come from its cases.parquet when it wrote one (`drgsim run --cases`); otherwise
-the variant × replication is simulated again from the scenario, which gives the same claims
+A run's claims come from its cases.parquet when it wrote one (`drgsim run --cases`), or, for
+the report's waterfall, from the claims the run kept in memory (records.results.KeptClaims);
+otherwise the variant × replication is simulated again from the scenario, which gives the same claims
 (common random numbers: every draw is keyed by seed, replication, year, month and case). The
 year's tariff is rebuilt from catalogue.parquet, except in `coefficient.mode: blend`, whose
 coefficients come from the earlier years' claims and so from a re-simulation too.
@@ -20,7 +21,7 @@ import pandas as pd
 from drgsim.errors import DrgsimError, did_you_mean
 from drgsim.population.hospitals import HospitalTable, hospital_table
 from drgsim.records.outdir import require_dir
-from drgsim.records.results import frame
+from drgsim.records.results import KeptClaims, frame
 from drgsim.records.run_scenario import run_scenario
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.tariff import Tariff, tariff_from_weights
@@ -40,6 +41,7 @@ class Run:
     out: Path
     tables: dict[str, Any]
     scenario: Scenario
+    kept: KeptClaims | None = None  # claims the run kept in memory, when it is the run at hand
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -66,14 +68,17 @@ class Claims:
     catalogue: Catalogue
     hospitals: HospitalTable
     scenario: Scenario
-    source: str  # "cases.parquet" or "re-simulation"
+    source: str  # "cases.parquet", "kept claims" or "re-simulation"
+    # the hospitals whose every claim is held (None: all); the others' recoded claims only
+    complete_at: frozenset[str] | None = None
 
 
 def open_run(out: Path, scenario: Path | None = None, written: dict[str, Any] | None = None) -> Run:
     """The run in `out`, or one line saying why it is not one explain can read.
 
     `written` holds the run's manifest and tables as `out` has them (records.results.read),
-    so that they need not be read again.
+    so that they need not be read again, and, when the run is at hand, its scenario
+    (`scenario`) and the claims it kept (`kept_claims`).
     """
     require_dir(out)
     if not (out / "manifest.json").is_file():
@@ -94,20 +99,30 @@ def open_run(out: Path, scenario: Path | None = None, written: dict[str, Any] | 
         raise DrgsimError(
             f"{out}: a many-region run; explain reads one-region runs (run one region's scenario)"
         )
-    scn = run_scenario(out, manifest, scenario)
+    at_hand = None if written is None else written.get("scenario")
+    scn = run_scenario(out, manifest, scenario, at_hand)
     if is_multi_region(scn):
         raise DrgsimError(f"{out}: a many-region scenario; explain reads one-region runs")
-    return Run(out, tables, scn)
+    return Run(out, tables, scn, None if written is None else written.get("kept_claims"))
 
 
-def claims(run: Run, variant: str, replication: int) -> Claims:
-    """The claims and tariffs of one variant × replication of `run`."""
+def claims(run: Run, variant: str, replication: int, year: int | None = None) -> Claims:
+    """The claims and tariffs of one variant × replication of `run` (with `year`, those the
+    run kept of that year will do, if it kept them)."""
     scn = run.variant(variant)
     reps = int(run.manifest.get("replications", 1))
     if not 0 <= replication < reps:
         raise DrgsimError(f"--replication {replication}: {run.out} has replications 0 … {reps - 1}")
     cat = load_catalogue(scn)
     hospitals = hospital_table(scn)
+    kept = run.kept
+    if kept is not None and year is not None and (variant, replication, year) in kept.tariffs:
+        rows = kept.cases[
+            (kept.cases["variant"] == variant) & (kept.cases["replication"] == replication)
+        ]
+        tariffs = {year: kept.tariffs[(variant, replication, year)]}
+        watched = kept.watched[variant]
+        return Claims(rows, tariffs, cat, hospitals, scn, "kept claims", watched)
     stored = _stored_cases(run.out, variant, replication)
     if stored is not None and scn.coefficient.mode != "blend":
         tariffs = _tariffs_from_tables(run, variant, replication, cat, scn, hospitals)

@@ -65,12 +65,18 @@ def hospital(
     y = years[-1] if year is None else year
     if y not in years:
         raise DrgsimError(f"--year {y}: not a year of {out}; years: {', '.join(map(str, years))}")
-    base = claims(run, "baseline", replication)
+    base = claims(run, "baseline", replication, y)
+    found_of = {name: claims(run, name, replication, y) for name in names if name != "baseline"}
+    if base.complete_at is not None and any(
+        not explain_hospital.recoded_at(f.cases[f.cases["year"] == y]) <= base.complete_at
+        for f in found_of.values()
+    ):  # a variant recoded claims at a hospital whose baseline claims were not all kept
+        base = claims(run, "baseline", replication)
     base_year = explain_hospital.run_year(run.tables, base, "baseline", replication, y)
     before = explain_hospital.hospital_year(base_year, hospital_id, f"{out}: baseline")
     results = []
     for name in names:
-        found = base if name == "baseline" else claims(run, name, replication)
+        found = found_of.get(name, base)
         ry = explain_hospital.run_year(run.tables, found, name, replication, y)
         after = explain_hospital.hospital_year(ry, hospital_id, f"{out}: {name}", base_year)
         result = explain_hospital.decompose(before, after)

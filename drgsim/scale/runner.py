@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from drgsim.acts import ACTS, RECODED_BITS
 from drgsim.engine.calendar import CaseSource, Simulation
-from drgsim.engine.rows import Tables
+from drgsim.engine.rows import ClaimPick, Tables
 from drgsim.errors import DrgsimError
 from drgsim.population.behaviour import Behaviours, resolve
 from drgsim.population.generator import SyntheticSource
@@ -26,7 +27,7 @@ from drgsim.present.comparison import compare
 from drgsim.records.catalogue_file import load_catalogue as read_catalogue
 from drgsim.records.provenance import versions
 from drgsim.records.replay import TableSource, import_key
-from drgsim.records.results import TABLES, Result, frame
+from drgsim.records.results import TABLES, KeptClaims, Result, frame
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.funds import fund_budgets, needs_expected_cost
 from drgsim.scale import shared_months
@@ -150,6 +151,7 @@ class Job:
     # the baseline's expected charges [year, hospital] (fixed costs); None: the job's own
     charges: np.ndarray | None = field(default=None, compare=False)
     share_months: bool = False  # draw each month once per process for all variants (CRN)
+    keep_claims: ClaimPick | None = None  # claims kept for the report's waterfall (KeptClaims)
 
 
 def simulate(job: Job) -> Tables:
@@ -198,6 +200,7 @@ def simulation(job: Job, case_sink: Callable[[dict[str, Any]], None] | None = No
         keep_cases=job.keep_cases,
         case_sink=case_sink,
         baseline_charges=job.charges,
+        keep_claims=job.keep_claims,
     )
 
 
@@ -266,7 +269,33 @@ def run(
         fund_settlement=_frame(collected, "fund_settlement", multi) if len(scn.funds) > 1 else None,
         audit=frames["audit"],
         drg_margin=frames["drg_margin"],
+        kept=None if multi else _kept(collected),
     )
+
+
+def _kept(collected: list[tuple[Job, Tables]]) -> KeptClaims | None:
+    """The claims the jobs kept (ClaimPick) and their tariffs, None where none kept any."""
+    picked = [(job, t) for job, t in collected if job.keep_claims is not None]
+    if not picked:
+        return None
+    cases = _frame(picked, "kept", False)
+    tariffs = {
+        (job.variant, job.replication, year): tariff
+        for job, t in picked
+        for year, tariff in t.kept_tariffs.items()
+    }
+    watched = {
+        job.variant: frozenset(
+            str(h)
+            for h, on in zip(
+                hospital_table(job.scenario).ids, job.keep_claims.hospitals, strict=True
+            )
+            if on
+        )
+        for job, _ in picked
+        if job.keep_claims is not None
+    }
+    return KeptClaims(cases, tariffs, watched)
 
 
 def plan_jobs(
@@ -286,6 +315,7 @@ def plan_jobs(
         neutral = expected_fund_cost(rscn, cat, rtable) if needs_expected_cost(rscn) else None
         budget = annual_budgets(rscn, cat, rtable, neutral)
         budgets[region] = sum(budget)
+        picks = _claim_picks(rscn, names, is_multi_region(scn))
         for name in names:
             vscn = variant_scenario(rscn, name)
             vcat = cat if vscn.catalogue == scn.catalogue else load_catalogue(vscn)
@@ -304,10 +334,50 @@ def plan_jobs(
                     )
                 keep = cases and not stream
                 share = len(names) > 1
+                pick = picks.get(name) if r == 0 else None
                 jobs.append(
-                    Job(name, vscn, vcat, vbudget, r, keep, region, part, vtable, charges, share)
+                    Job(
+                        name,
+                        vscn,
+                        vcat,
+                        vbudget,
+                        r,
+                        keep,
+                        region,
+                        part,
+                        vtable,
+                        charges,
+                        share,
+                        pick,
+                    )
                 )
     return jobs, budgets
+
+
+def _claim_picks(scn: Scenario, names: list[str], multi: bool) -> dict[str, ClaimPick]:
+    """What replication 0 of each variant keeps for the report's waterfall, which explains a
+    hospital's change in the last year (drgsim.scale.explain.write_waterfall): the claims an act
+    recoded and, at baseline, every claim of the hospitals a variant may recode, whose true
+    points are those claims' at baseline. Nothing for one variant alone or many regions."""
+    if multi or len(names) < 2 or "baseline" not in names:
+        return {}
+    last = frozenset({scn.years - 1})
+    recoding = [a.name for a in ACTS if a.bit & RECODED_BITS]
+    watched: set[str] = set()
+    for name in names:
+        if name != "baseline":
+            vscn = variant_scenario(scn, name)
+            rates = resolve(vscn, hospital_table(vscn)).rates
+            ids = hospital_table(vscn).ids
+            watched |= {
+                str(h) for act in recoding for h, r in zip(ids, rates[act], strict=True) if r > 0
+            }
+    picks = {}
+    for name in names:
+        ids = hospital_table(variant_scenario(scn, name)).ids
+        mask = np.array([name == "baseline" and str(h) in watched for h in ids], dtype=bool)
+        picks[name] = ClaimPick(last, mask)
+    return picks
 
 
 def _same_funds(
