@@ -57,6 +57,7 @@ def draw(
             meanwhile()
         drawn["waterfall"] = draw_one(job, "waterfall")
     else:
+        _warm(tables, fonts.figure_lang(lang))
         _JOB.update(job)
         try:
             context = multiprocessing.get_context("fork")
@@ -91,6 +92,18 @@ def draw_one(job: dict[str, Any], slug: str) -> list[Path]:
 def _draw_forked(slug: str) -> list[Path]:
     """draw_one in a forked worker, from the job its parent set before forking it."""
     return draw_one(_JOB, slug)
+
+
+def _warm(tables: dict[str, Any], lang: str) -> None:
+    """Work out here, once, the hospital groups' sums and changes that several figures and the
+    report read (plots.grouped, plots.who_pays): the forked workers inherit them."""
+    st = tables.get("settlement")
+    if st is None or st.empty:
+        return
+    if len(plots.variants(tables)) > 1:
+        plots.who_pays(tables, lang)
+    else:
+        plots.grouped(st, lang)
 
 
 def _slowest_first(slug: str) -> int:

@@ -4,6 +4,7 @@ of each group's payment and margin against the baseline."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -39,11 +40,35 @@ def hospital_cost(st: pd.DataFrame) -> pd.Series:
     return st["true_cost_yuan"]
 
 
+#: Results worked out from the tables at hand, so that the figures, findings and report tables
+#: that read them (figures in forked workers too) work each out once: key → (tables, result).
+_MEMO: dict[tuple[Any, ...], tuple[tuple[Any, ...], pd.DataFrame]] = {}
+_MEMO_SIZE = 8
+
+
+def _memo(
+    name: str, tables: tuple[Any, ...], lang: str, work: Callable[[], pd.DataFrame]
+) -> pd.DataFrame:
+    """`work()`, or a copy of what it gave for the same table objects and language (held, so
+    that their ids stay theirs)."""
+    key = (name, lang, *map(id, tables))
+    hit = _MEMO.get(key)
+    if hit is None or any(a is not b for a, b in zip(hit[0], tables, strict=True)):
+        while len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        hit = _MEMO[key] = (tables, work())
+    return hit[1].copy()
+
+
 def grouped(st: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Settlement rows summed per listed hospital and per tier of generated hospitals.
 
     Money and counts are summed; indicators, coefficients and act rates are case-weighted means.
     """
+    return _memo("grouped", (st,), lang, lambda: _grouped(st, lang))
+
+
+def _grouped(st: pd.DataFrame, lang: str) -> pd.DataFrame:
     means = [c for c in (*MEAN_COLS, *[c for c in st.columns if c.startswith("rate_")]) if c in st]
     sums = [c for c in SUM_COLS if c in st]
     w = st["cases"].astype(float)
@@ -75,6 +100,11 @@ CHANGE_COLUMNS = ["mean", "lo", "hi", "margin_mean", "margin_lo", "margin_hi"]
 def who_pays(tables: Tables, lang: str) -> pd.DataFrame:
     """Per variant and hospital group: mean change in final payment and in margin (万元), each
     with its 95% interval (mean ± t(0.975, n − 1) × sd / √n of the paired differences)."""
+    read = (tables["settlement"], tables["region_year"], tables.get("manifest"))
+    return _memo("who_pays", read, lang, lambda: _who_pays(tables, lang))
+
+
+def _who_pays(tables: Tables, lang: str) -> pd.DataFrame:
     year = last_year(tables)
     g = grouped(tables["settlement"], lang)
     g = g[g["year"] == year]
