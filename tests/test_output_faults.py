@@ -348,3 +348,38 @@ def test_a_signal_during_the_swap_waits_for_it_and_says_the_output_is_whole(
     assert caught.value.signal == signal.SIGINT and caught.value.out == out
     assert snapshot(out) == {"settlement.parquet": b"new table"} != before
     assert beside(out) == []
+
+
+def test_a_signal_another_thread_receives_during_the_swap_waits_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kernel gives a process's signal to any thread not blocking it (numba's workers, a
+    pool's manager): holding it back in the main thread alone let it through (CI, issue 13)."""
+    import threading
+
+    from drgsim.errors import WrittenThenInterrupted
+    from drgsim.records import outdir
+
+    out = tmp_path / "out"
+    old_result(out)
+    swap = outdir._swap
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+
+    def swap_then_interrupted(tmp: Path, where: Path) -> None:
+        swap(tmp, where)
+        assert other.ident is not None
+        signal.pthread_kill(other.ident, signal.SIGINT)  # to the other thread, not the main one
+        time.sleep(0.05)  # the main thread runs Python handlers in the meantime
+
+    monkeypatch.setattr(outdir, "_swap", swap_then_interrupted)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(WrittenThenInterrupted), outdir.staged(out, True) as stage:
+            (stage / "settlement.parquet").write_bytes(b"new table")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        stop.set()
+    assert snapshot(out) == {"settlement.parquet": b"new table"}
+    assert beside(out) == []

@@ -197,17 +197,29 @@ def _stem(out: Path) -> str:
 
 @contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold Ctrl-C, SIGTERM and SIGHUP back while the block runs (main thread, POSIX only)."""
-    kinds = {signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])}
-    hold = (
-        hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
-    )
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, kinds) if hold else None
+    """Hold Ctrl-C, SIGTERM and SIGHUP back while the block runs, then act on them (main thread).
+
+    The process's handlers are swapped for one that only notes the signal, so it waits whichever
+    thread the kernel hands it to (numba's and the pools' threads do not block it); a signal
+    noted is raised again once the handlers are back. An ignored signal stays ignored.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    kinds = [signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    noted: list[int] = []
+    previous = {}
+    for kind in kinds:
+        handler = signal.getsignal(kind)
+        if handler not in (signal.SIG_IGN, None):
+            previous[kind] = signal.signal(kind, lambda signum, _frame: noted.append(signum))
     try:
         yield
     finally:
-        if before is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        for kind, handler in previous.items():
+            signal.signal(kind, handler)
+        for signum in dict.fromkeys(noted):
+            signal.raise_signal(signum)
 
 
 def _swap(tmp: Path, out: Path) -> None:
