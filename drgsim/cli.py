@@ -9,7 +9,7 @@ import functools
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -341,6 +341,23 @@ def _compile_notice(quiet: bool) -> None:
     )
 
 
+def _noticed(
+    progress: Callable[[int, int, str], None], quiet: bool
+) -> Callable[[int, int, str], None]:
+    """`progress` that first says the kernels compile (`_compile_notice`) when the work starts,
+    so a scenario, catalogue or case table refused before then is still one line."""
+    said = False
+
+    def call(done: int, total: int, label: str) -> None:
+        nonlocal said
+        if not said:
+            said = True
+            _compile_notice(quiet)
+        progress(done, total, label)
+
+    return call
+
+
 def _show_progress(args: argparse.Namespace) -> bool | None:
     """--quiet: never; --progress: always; else on a terminal only."""
     return False if args.quiet else (True if args.progress else None)
@@ -519,7 +536,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     progress = Progress("simulation", show=_show_progress(args))
     workers = args.workers or os.cpu_count() or 1
-    _compile_notice(args.quiet)
     with progress, staged(out, args.force) as stage:  # built here, then swapped in at once
         result = run(
             scn,
@@ -527,7 +543,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             replications=args.replications,
             variants=names,
             workers=workers,
-            progress=progress,
+            progress=_noticed(progress, args.quiet),
             case_dir=stage / ".parts",
             scheduler=args.scheduler,
         )
@@ -578,7 +594,6 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     validate(variant_scenario(scn, args.variant), grid, where)
     out = args.out or Path("out") / f"{args.scenario.stem}-sweep"
     progress = Progress("task", show=_show_progress(args))
-    _compile_notice(args.quiet)
     try:
         table = sweep(
             args.scenario,
@@ -587,7 +602,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             out=out,
             workers=args.workers,
             scheduler=args.scheduler,
-            progress=progress,
+            progress=_noticed(progress, args.quiet),
             variant=args.variant,
             force=args.force,
             plots=not args.no_plots,

@@ -60,3 +60,15 @@ def test_quiet_says_nothing_and_a_cache_left_unwritten_is_not_taken_as_warm(
     jit.mark_compiled()
     cli._compile_notice(quiet=False)
     assert capsys.readouterr().err == ""
+
+
+def test_a_refused_catalogue_on_a_cold_cache_is_still_one_line(tmp_path: Path) -> None:
+    """The notice waits until the work starts: input refused before then is its one line."""
+    header = "drg,mdc,adrg,adrg_type,suffix,name,ref_mean_cost_yuan,mean_los_days\n"
+    (tmp_path / "codes.csv").write_text(header, encoding="utf-8")
+    scenario = tmp_path / "city.yaml"
+    scenario.write_text(TINY + "catalogue: {source: codes.csv}\n", encoding="utf-8")
+    proc = run(scenario, tmp_path / "out", tmp_path / "cache")  # the cache is empty: cold
+    assert proc.returncode == 2, proc.stderr
+    (line,) = proc.stderr.splitlines()
+    assert "codes.csv" in line and "no DRG rows" in line
