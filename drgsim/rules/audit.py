@@ -9,11 +9,12 @@ finds what reviewing it once does.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from drgsim.acts import AUDITED
+from drgsim.acts import AUDITED, ActSpec
 from drgsim.kernels.review import COUNT, REPRICE, VOID, review_claims, screen_claims
 from drgsim.kernels.rng import Draw
 from drgsim.kernels.sample import select_per_group
@@ -83,6 +84,11 @@ class Review:
         return self.screened | self.sampled | self.inspected
 
 
+def _per_act(values: Mapping[str, float], key: Callable[[ActSpec], str | None]) -> np.ndarray:
+    """A scenario setting per audited act, in AUDITED's order (0 where the act has no key)."""
+    return np.array([values.get(k, 0.0) if (k := key(a)) else 0.0 for a in AUDITED], np.float64)
+
+
 def screen(acts: np.ndarray, case_id: np.ndarray, cfg: Screening, key: int) -> np.ndarray:
     """Claims the screening rules flag: each act it carries with its recall, an honest one falsely.
 
@@ -95,7 +101,7 @@ def screen(acts: np.ndarray, case_id: np.ndarray, cfg: Screening, key: int) -> n
         np.uint64(key),
         AUDITED_BIT_ARRAY,
         SCREEN_KINDS,
-        np.array([cfg.recall.get(str(a.audit_key), 0.0) for a in AUDITED], dtype=np.float64),
+        _per_act(cfg.recall, lambda a: str(a.audit_key)),
         float(cfg.false_alarm),
         int(Draw.SCREEN_FALSE_ALARM),
     )
@@ -134,11 +140,8 @@ def review(
         np.uint64(key),
         AUDITED_BIT_ARRAY,
         DETECTION_KINDS,
-        np.array([cfg.detection.get(str(a.audit_key), 0.0) for a in AUDITED], dtype=np.float64),
-        np.array(
-            [cfg.penalty.get(a.penalty_key, 0.0) if a.penalty_key else 0.0 for a in AUDITED],
-            dtype=np.float64,
-        ),
+        _per_act(cfg.detection, lambda a: str(a.audit_key)),
+        _per_act(cfg.penalty, lambda a: a.penalty_key),
         CAUGHT_MODES,
     )
     return Findings(caught, new, deducted)

@@ -56,40 +56,49 @@ def case_source(
     return SyntheticSource(scn, cat, hospitals)
 
 
-#: Figures of synthetic scenarios worked out once per process: (kind, the scenario's repr, the
-#: catalogue's id, …) → (the catalogue, the figure). A scenario is frozen and its repr shows every
+#: What is worked out for a synthetic scenario once per process: (kind, the scenario's repr, …,
+#: the catalogue's id) → (the catalogue, the value). A scenario is frozen and its repr shows every
 #: key, so an entry can't go stale; holding the catalogue keeps its id from being reused.
-_SETUP: dict[tuple[Any, ...], tuple[Catalogue, np.ndarray]] = {}
+_SETUP: dict[tuple[Any, ...], tuple[Catalogue, Any]] = {}
 _SETUP_ENTRIES = 64
 
 
-def _once_per_process(
-    kind: str, scn: Scenario, cat: Catalogue, work: Callable[[], np.ndarray], *extra: Any
-) -> np.ndarray:
-    """`work()`'s figure for a synthetic scenario, worked out once per process (a copy each time)."""
-    key = (kind, repr(scn), id(cat), *extra)
-    hit = _SETUP.get(key)
+def _once_per_process(key: tuple[Any, ...], cat: Catalogue, build: Callable[[], Any]) -> Any:
+    """`build()` for the synthetic scenario named in `key` with `cat`, built once per process."""
+    full = (*key, id(cat))
+    hit = _SETUP.get(full)
     if hit is None or hit[0] is not cat:
         if len(_SETUP) >= _SETUP_ENTRIES:
             del _SETUP[next(iter(_SETUP))]
-        hit = _SETUP[key] = (cat, np.array(work()))
-    return hit[1].copy()
+        hit = _SETUP[full] = (cat, build())
+    return hit[1]
+
+
+def _hospitals_and_source(
+    scn: Scenario, cat: Catalogue, table: TableSource | None
+) -> tuple[HospitalTable, CaseSource]:
+    """The scenario's hospital table and case source; a synthetic one built once per process
+    (a source keeps no state of a run)."""
+    if scn.cases.source is not None:
+        hospitals = hospital_table(scn)
+        return hospitals, case_source(scn, cat, hospitals, table)
+
+    def build() -> tuple[HospitalTable, SyntheticSource]:
+        hospitals = hospital_table(scn)
+        return hospitals, SyntheticSource(scn, cat, hospitals)
+
+    hospitals, source = _once_per_process(("source", repr(scn)), cat, build)
+    return hospitals, source
 
 
 def expected_fund_cost(
     scn: Scenario, cat: Catalogue, table: TableSource | None = None
 ) -> np.ndarray:
     """Each fund's part of year one's expected cost at baseline (spec §3's neutral budget)."""
-    if scn.cases.source is None:
-        return _once_per_process(
-            "fund_cost",
-            scn,
-            cat,
-            lambda: SyntheticSource(scn, cat, hospital_table(scn)).expected_fund_cost(),
-        )
-    source = case_source(scn, cat, hospital_table(scn), table)
+    source = _hospitals_and_source(scn, cat, table)[1]
     if isinstance(source, SyntheticSource):
-        return source.expected_fund_cost()
+        key = ("fund_cost", repr(scn))
+        return np.array(_once_per_process(key, cat, source.expected_fund_cost))  # a copy
     assert isinstance(source, TableSource)
     if len(source.imported.cases) == 0:
         reasons = ", ".join(f"{k} {v}" for k, v in source.counts.items() if v)
@@ -125,13 +134,13 @@ def baseline_charges(
     sets the variants' budget: a variant that adds volume adds variable cost only.
     """
     n_years = years or scn.years
+    source = _hospitals_and_source(scn, cat, table)[1]
 
     def work() -> np.ndarray:
-        source = case_source(scn, cat, hospital_table(scn), table)
         return np.array([source.expected_charges(y) for y in range(n_years)])
 
-    if scn.cases.source is None:
-        return _once_per_process("charges", scn, cat, work, n_years)
+    if isinstance(source, SyntheticSource):
+        return np.array(_once_per_process(("charges", repr(scn), n_years), cat, work))  # a copy
     return work()
 
 
@@ -158,28 +167,6 @@ def simulate(job: Job) -> Tables:
     """Run one variant × replication; a pure function of the job, so any worker may run it."""
     with CaseWriter(job.case_file) as sink:
         return simulation(job, sink.write if job.case_file else None).run()
-
-
-#: Each synthetic scenario's hospitals and source, built once per process: (the scenario's repr,
-#: the catalogue's id) → (the catalogue, hospitals, source). A source keeps no state of a run.
-_SOURCES: dict[tuple[str, int], tuple[Catalogue, HospitalTable, SyntheticSource]] = {}
-
-
-def _hospitals_and_source(
-    scn: Scenario, cat: Catalogue, table: TableSource | None
-) -> tuple[HospitalTable, CaseSource]:
-    """The scenario's hospital table and case source; a synthetic one built once per process."""
-    if scn.cases.source is not None:
-        hospitals = hospital_table(scn)
-        return hospitals, case_source(scn, cat, hospitals, table)
-    key = (repr(scn), id(cat))
-    hit = _SOURCES.get(key)
-    if hit is None or hit[0] is not cat:
-        if len(_SOURCES) >= _SETUP_ENTRIES:
-            del _SOURCES[next(iter(_SOURCES))]
-        hospitals = hospital_table(scn)
-        hit = _SOURCES[key] = (cat, hospitals, SyntheticSource(scn, cat, hospitals))
-    return hit[1], hit[2]
 
 
 def simulation(job: Job, case_sink: Callable[[dict[str, Any]], None] | None = None) -> Simulation:
