@@ -53,18 +53,12 @@ def grown_fen(yuan: float | int | Fraction, growth: float | Fraction, years: int
 
 def share_fen(total_fen: int, share: float | Fraction) -> int:
     """The whole fen of `share` of `total_fen` (a reserve, a pre-paid part): exact, half to even."""
-    num, den = _ratio(share)
+    exact = written(share)  # remembered per float: shares recur every month
+    num, den = exact.numerator, exact.denominator
     whole, rest = divmod(int(total_fen) * num, den)
     if 2 * rest > den or (2 * rest == den and whole % 2):
         whole += 1
     return whole
-
-
-@functools.lru_cache(maxsize=256)
-def _ratio(value: float | int | Fraction) -> tuple[int, int]:
-    """`written(value)` as (numerator, denominator > 0), remembered: shares recur every month."""
-    exact = written(value)
-    return exact.numerator, exact.denominator
 
 
 def scale_fen(amount_fen: np.ndarray, factors: Iterable[Fraction]) -> np.ndarray:
