@@ -138,21 +138,20 @@ def plots_and_report(repeat: int) -> dict[str, float]:
     return {"plots_report_s": seconds}
 
 
-def baselines(repeat: int) -> dict[str, float]:
-    """drgsim against plain pandas (a year's settlement) and per-patient SimPy (a year), each
-    measured on the same work in this process."""
+def baselines(repeat: int, pipeline_cases_per_s: float) -> dict[str, float]:
+    """drgsim against plain pandas (a year's settlement) and per-patient SimPy (a year, beside
+    the pipeline's cases/s of a Shanwei year measured in this process)."""
     from baselines import City, drgsim_settle, pandas_settle, simpy_year
     from conftest import settlement_work
 
     work, _ = settlement_work.__wrapped__()
     ours = median_seconds(lambda: drgsim_settle(work), max(repeat, 5))
     theirs = median_seconds(lambda: pandas_settle(work), repeat)
-    year = shanwei_year(repeat)
     patients = 50_000
     simpy_s = median_seconds(lambda: simpy_year(City.shanwei(patients), patients), 1)
     return {
         "settle_vs_pandas_x": theirs / ours,
-        "pipeline_vs_simpy_x": year["baseline_cases_per_s"] / (patients / simpy_s),
+        "pipeline_vs_simpy_x": pipeline_cases_per_s / (patients / simpy_s),
     }
 
 
@@ -180,7 +179,7 @@ def national_year() -> dict[str, float]:
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True)
         seconds = time.perf_counter() - t0
-        cases = pd_cases(Path(tmp) / "out" / "region_year.parquet")
+        cases = counted_cases(Path(tmp) / "out" / "region_year.parquet")
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {
         "national_year_s": seconds,
@@ -189,7 +188,7 @@ def national_year() -> dict[str, float]:
     }
 
 
-def pd_cases(path: Path) -> int:
+def counted_cases(path: Path) -> int:
     """The cases a run's region_year table counts."""
     import pandas as pd
 
@@ -216,7 +215,7 @@ def main() -> None:
     figures |= fused_against_pipeline(args.repeat)
     figures |= plots_and_report(max(1, args.repeat // 2))
     figures |= whole_command(max(1, args.repeat // 2))
-    figures |= baselines(args.repeat)
+    figures |= baselines(args.repeat, figures["baseline_cases_per_s"])
     if args.long:
         figures |= replications_on_two_workers(200)
         figures |= national_year()
