@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from drgsim.engine.year_totals import AUDITED_BITS, AUDITED_ROWS, TALLY_CARRIES
 from drgsim.kernels import checks
-from drgsim.kernels.aggregate import aggregate, sum_by_group, sum_by_month_hospital
+from drgsim.kernels.aggregate import month_totals, sum_by_month_hospital
 from drgsim.kernels.checks import KernelInputError
 from drgsim.kernels.generate import N_PARAMS, generate_cases
 from drgsim.kernels.group import group_cases
@@ -72,18 +72,27 @@ def _price_args(hospital: np.ndarray, drg: np.ndarray) -> tuple:
     )
 
 
-def _aggregate_args(hospital: np.ndarray, drg: np.ndarray) -> tuple:
+def _month_totals_args(fund: np.ndarray, hospital: np.ndarray, drg: np.ndarray) -> tuple:
+    """Claims of funds `fund` (of 1), hospitals `hospital` (of 1), DRGs `drg` (of 2)."""
     n = hospital.shape[0]
     zeros = np.zeros(n)
     flags = np.zeros(n, bool)
     return (
+        fund.astype(np.int8),
         hospital,
         drg.astype(np.int16),
-        *(zeros, zeros, zeros, np.zeros(n, np.int16), zeros),
-        *(flags, np.zeros(n, np.uint8), flags),
+        np.zeros(n, np.int8),
+        zeros,
+        flags,
+        0.8,
+        *(zeros, zeros, np.zeros(n, np.int16), zeros),
+        *(flags, np.zeros(n, np.uint8), np.zeros(n, np.uint8)),
+        0,
         np.ones(2),
         1.5,
         1,
+        1,
+        4,
     )
 
 
@@ -134,10 +143,21 @@ CASES = {
     "price: DRG past the tariff": (price_cases, _price_args(_i32(0, 0), _i32(0, 2)), "drg"),
     "price: DRG below -1": (price_cases, _price_args(_i32(0, 0), _i32(-2, 0)), "drg"),
     "price: hospital past coef": (price_cases, _price_args(_i32(0, 1), _i32(0, 1)), "hospital"),
-    "aggregate: hospital": (aggregate, _aggregate_args(_i32(0, 1), _i32(0, 1)), "hospital"),
-    "aggregate: DRG": (aggregate, _aggregate_args(_i32(0, 0), _i32(0, 5)), "drg"),
-    "sum_by_group: group": (sum_by_group, (_i32(0, 3), (np.ones(2),), 3), "group"),
-    "sum_by_group: length": (sum_by_group, (_i32(0, 1), (np.ones(3),), 3), "values[0]"),
+    "month_totals: fund": (
+        month_totals,
+        _month_totals_args(_i32(0, 1), _i32(0, 0), _i32(0, 1)),
+        "fund",
+    ),
+    "month_totals: hospital": (
+        month_totals,
+        _month_totals_args(_i32(0, 0), _i32(0, 1), _i32(0, 1)),
+        "hospital",
+    ),
+    "month_totals: DRG": (
+        month_totals,
+        _month_totals_args(_i32(0, 0), _i32(0, 0), _i32(-2, 1)),
+        "drg",
+    ),
     "sum_by_month_hospital: month 13": (
         sum_by_month_hospital,
         (np.array([1, 13], np.int8), _i32(0, 0), 1, (np.ones(2),)),

@@ -879,86 +879,110 @@ def test_readmission_kernel_matches_the_sorted_pairs_reference(n, patients, wind
     np.testing.assert_array_equal(got, ref)
 
 
-def _aggregate_reference(
-    hospital, drg, final, oop, cost, los, deducted, audited, caught, phantom, rw, high_rw, n_hosp
-):
-    """Per-hospital and per-cell sums with np.bincount."""
-    n_drg = len(rw)
-    grouped = drg >= 0
-    g = np.where(grouped, drg, 0)
+def _claims(rng: np.random.Generator, n: int, n_fund: int, n_hosp: int, n_drg: int) -> dict:
+    """A month of random claims for the sums kernels, some readmitted, phantom or ungroupable."""
+    return {
+        "fund": rng.integers(0, n_fund, n).astype(np.int8),
+        "hospital": rng.integers(0, n_hosp, n).astype(np.int32),
+        "drg": rng.integers(-1, n_drg, n).astype(np.int16),
+        "klass": rng.integers(0, 4, n).astype(np.int8),
+        "points": rng.random(n) * 300,
+        "readmit": rng.random(n) < 0.1,
+        "oop": rng.random(n) * 1000,
+        "cost": rng.random(n) * 5000,
+        "los": rng.integers(0, 30, n).astype(np.int16),
+        "deducted": rng.random(n) * (rng.random(n) < 0.1),
+        "audited": rng.random(n) < 0.05,
+        "caught": (rng.random(n) < 0.02).astype(np.uint8) * 4,
+        "acts": rng.integers(0, 256, n).astype(np.uint8) * (rng.random(n) < 0.2),
+    }
 
-    def by_h(weights):
-        return np.bincount(hospital, weights=weights, minlength=n_hosp)
 
+def _month_totals_reference(c: dict, factor, unborne_bits, rw, high_rw, n_fund, n_hosp):
+    """The month's sums by the rule, with np.bincount (which adds in claim order)."""
+    n, n_drg = len(c["hospital"]), len(rw)
+    final = np.where(c["readmit"], c["points"] * factor, c["points"])
+    row = c["fund"].astype(np.int64) * n_hosp + c["hospital"]
+    n_rows = n_fund * n_hosp
+    grouped = c["drg"] >= 0
+    g = np.where(grouped, c["drg"], 0)
+    borne = (c["acts"] & unborne_bits) == 0
+
+    def by_row(weights, take=slice(None)):
+        return np.bincount(row[take], weights=weights[take], minlength=n_rows)
+
+    # the settlement's sums: each claim in lane j mod 4, lanes then added 0 + 1 + 2 + 3
+    lane = np.arange(n) % 4
+    month = np.zeros((n_rows, 2))
+    for k, v in enumerate((final, c["oop"])):
+        parts = [by_row(v, lane == i) for i in range(4)]
+        month[:, k] = ((parts[0] + parts[1]) + parts[2]) + parts[3]
     sums = np.stack(
         [
-            by_h(np.ones(len(hospital))),
-            by_h(final),
-            by_h(oop),
-            by_h(np.where(phantom, 0.0, cost)),
-            by_h(deducted),
-            by_h(audited.astype(float)),
-            by_h((caught != 0).astype(float)),
-            by_h((grouped & (rw[g] >= high_rw)).astype(float)),
-            by_h(grouped.astype(float)),
-            by_h(np.where(grouped, rw[g], 0.0)),
-            by_h(cost),
+            by_row(np.ones(n)),
+            by_row(final),
+            by_row(c["oop"]),
+            by_row(np.where(borne, c["cost"], 0.0)),
+            by_row(c["deducted"]),
+            by_row(c["audited"].astype(float)),
+            by_row((c["caught"] != 0).astype(float)),
+            by_row((grouped & (rw[g] >= high_rw)).astype(float)),
+            by_row(grouped.astype(float)),
+            by_row(np.where(grouped, rw[g], 0.0)),
+            by_row(c["cost"]),
         ],
         axis=1,
     )
-    cell = (hospital.astype(np.int64) * n_drg + g)[grouped]
-    size = n_hosp * n_drg
+    cell = (row * n_drg + g)[grouped]
+    size = n_rows * n_drg
     cells = np.stack(
         [
             np.bincount(cell, minlength=size).astype(float),
-            np.bincount(cell, weights=cost[grouped], minlength=size),
-            np.bincount(cell, weights=los[grouped].astype(float), minlength=size),
+            np.bincount(cell, weights=c["cost"][grouped], minlength=size),
+            np.bincount(cell, weights=c["los"][grouped].astype(float), minlength=size),
         ],
         axis=1,
     )
-    return sums, cells
+    classes = np.bincount(
+        c["hospital"].astype(np.int64) * 4 + c["klass"], minlength=n_hosp * 4
+    ).reshape(n_hosp, 4)
+    return final, month, sums, cells, classes
 
 
 @settings(max_examples=40, deadline=None)
-@given(n=st.integers(0, 300), seed=st.integers(0, 2**32 - 1))
-def test_aggregate_matches_bincount_sums(n, seed) -> None:
-    from drgsim.kernels.aggregate import aggregate
+@given(n=st.integers(0, 300), n_fund=st.integers(1, 3), seed=st.integers(0, 2**32 - 1))
+def test_month_totals_match_bincount_sums_bit_for_bit(n, n_fund, seed) -> None:
+    from drgsim.kernels.aggregate import month_totals
 
     rng = np.random.default_rng(seed)
-    n_hosp, n_drg = 4, 7
-    args = (
-        rng.integers(0, n_hosp, n).astype(np.int32),
-        rng.integers(-1, n_drg, n).astype(np.int16),
-        rng.random(n) * 300,
-        rng.random(n) * 1000,
-        rng.random(n) * 5000,
-        rng.integers(0, 30, n).astype(np.int16),
-        rng.random(n) * (rng.random(n) < 0.1),
-        rng.random(n) < 0.05,
-        (rng.random(n) < 0.02).astype(np.uint8) * 4,
-        rng.random(n) < 0.03,
-        rng.random(n_drg) * 4,
-        2.0,
+    n_hosp, n_drg, factor, high_rw, unborne = 4, 7, 0.8, 2.0, 0b1010
+    c = _claims(rng, n, n_fund, n_hosp, n_drg)
+    rw = rng.random(n_drg) * 4
+    got = month_totals(
+        *(c[k] for k in ("fund", "hospital", "drg", "klass", "points", "readmit")),
+        factor,
+        *(c[k] for k in ("oop", "cost", "los", "deducted", "audited", "caught", "acts")),
+        unborne,
+        rw,
+        high_rw,
+        n_fund,
         n_hosp,
+        4,
     )
-    got = aggregate(*args)
-    ref = _aggregate_reference(*args)
+    ref = _month_totals_reference(c, factor, unborne, rw, high_rw, n_fund, n_hosp)
     for a, b in zip(got, ref, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9)
+        np.testing.assert_array_equal(a, b)
 
 
 @settings(max_examples=40, deadline=None)
 @given(n=st.integers(0, 500), width=st.integers(1, 3), seed=st.integers(0, 2**32 - 1))
-def test_group_sums_match_bincount(n, width, seed) -> None:
-    from drgsim.kernels.aggregate import sum_by_group, sum_by_month_hospital
+def test_month_hospital_sums_match_bincount(n, width, seed) -> None:
+    from drgsim.kernels.aggregate import sum_by_month_hospital
 
     rng = np.random.default_rng(seed)
     month = rng.integers(1, 13, n).astype(np.int8)
     hospital = rng.integers(0, 5, n).astype(np.int32)
     values = tuple(rng.random(n) * 100 for _ in range(width))
-    got = sum_by_group(hospital, values, 5)
-    ref = np.stack([np.bincount(hospital, weights=v, minlength=5) for v in values], axis=1)
-    np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-9)
     cell = (month.astype(np.int64) - 1) * 5 + hospital
     ref12 = np.stack([np.bincount(cell, weights=v, minlength=60) for v in values], axis=1)
     got12 = sum_by_month_hospital(month, hospital, 5, values)

@@ -18,8 +18,7 @@ from drgsim.engine.drg_totals import DrgTotals
 from drgsim.engine.inspection import Inspections
 from drgsim.engine.readmission import ReadmissionWindow
 from drgsim.engine.rows import Tables
-from drgsim.engine.year_totals import PricedBatch, YearTotals
-from drgsim.kernels.aggregate import sum_by_group
+from drgsim.engine.year_totals import MonthTotals, PricedBatch, YearTotals
 from drgsim.population.behaviour import ActRecord, Behaviours, View
 from drgsim.population.generator import month_days
 from drgsim.population.hospitals import HospitalTable
@@ -276,12 +275,13 @@ class Simulation:
         claims = self._price(year, m, batch)
         adjust = year.window.match(claims)
         adjust += self.inspections.month(year.index, m, claims, year.tariff.rw, year.totals)
-        final = claims.final_points(self.scn.readmission.factor)
-        row = batch.fund.astype(np.int64) * n_h + batch.hospital
-        sums = sum_by_group(row, (final, batch.oop), n_f * n_h)
-        points = sums[:, 0].reshape(n_f, n_h) + adjust
-        oop = sums[:, 1].reshape(n_f, n_h)
-        cases = np.bincount(row, minlength=n_f * n_h).reshape(n_f, n_h)
+        high_rw = self.scn.incentive.high_weight_rw
+        summed = MonthTotals.of(
+            claims, self.scn.readmission.factor, year.tariff.rw, high_rw, n_f, n_h
+        )
+        points = summed.month[:, 0].reshape(n_f, n_h) + adjust
+        oop = summed.month[:, 1].reshape(n_f, n_h)
+        cases = summed.cases.reshape(n_f, n_h)
         cal = self._calendar_year(year.index)
         values, weights = [], []
         for f, fund in enumerate(year.funds):
@@ -307,7 +307,7 @@ class Simulation:
         published = points_weighted_pv(values, weights)  # what the hospitals see
         if np.isfinite(published):
             self.published_pv = published
-        year.totals.add(claims, final, adjust, year.tariff, self.scn.incentive.high_weight_rw)
+        year.totals.add(claims, summed, adjust)
         for done in year.window.add(claims):
             self._write_cases(year, done)
 

@@ -8,12 +8,12 @@ import numpy as np
 
 from drgsim.acts import ACT, ACTS, AUDITED, UNBORNE_BITS
 from drgsim.cases import CaseBatch
-from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, aggregate
+from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, month_totals
 from drgsim.kernels.price import CLASS_NAMES
 from drgsim.kernels.tally import audit_tally as tally_kernel
 from drgsim.population.behaviour import ActRecord
 from drgsim.rules.audit import Review
-from drgsim.rules.tariff import Reference, Tariff
+from drgsim.rules.tariff import Reference
 
 #: Acts whose gain is counted from their claims (the others' from what they saved, or not at all).
 CLAIM_GAINS = tuple(a for a in ACTS if a.gain not in (None, "saved_cost"))
@@ -71,6 +71,59 @@ class PricedBatch:
         return np.where(self.readmit[rows], points * factor, points)
 
 
+@dataclass(frozen=True)
+class MonthTotals:
+    """A month's claims summed in one pass (kernels.aggregate.month_totals)."""
+
+    final: np.ndarray  # each claim's points after the readmission rule
+    month: np.ndarray  # [fund × hospital, 2]: Σ final points and Σ patient payments
+    sums: np.ndarray  # [fund × hospital, SUM_COLUMNS]
+    cells: np.ndarray  # [fund × hospital × DRG, CELL_COLUMNS]
+    classes: np.ndarray  # [hospital, CLASS_NAMES]: claims of each case class
+
+    @property
+    def cases(self) -> np.ndarray:
+        """Claims per fund × hospital."""
+        return self.sums[:, 0].astype(np.int64)
+
+    @staticmethod
+    def of(
+        claims: PricedBatch,
+        factor: float,
+        rw: np.ndarray,
+        high_rw: float,
+        n_fund: int,
+        n_hosp: int,
+    ) -> MonthTotals:
+        """Sum a month's claims, once the readmission rule and inspections have set their
+        points (`factor`: the readmission rule's; `rw`: the year's relative weights)."""
+        c = claims.cases
+        return MonthTotals(
+            *month_totals(
+                c.fund,
+                c.hospital,
+                claims.drg,
+                claims.klass,
+                claims.points,
+                claims.readmit,
+                float(factor),
+                c.oop,
+                c.cost,
+                c.los,
+                claims.deducted,
+                claims.audited,
+                claims.caught,
+                c.acts,
+                UNBORNE_BITS,
+                rw,
+                float(high_rw),
+                n_fund,
+                n_hosp,
+                N_CLASSES,
+            )
+        )
+
+
 @dataclass
 class YearTotals:
     """Per-hospital sums of a year's claims: enough for indicators, settlement and adaptation.
@@ -99,33 +152,11 @@ class YearTotals:
         self.act_charges = {a.name: np.zeros(self.n_hosp) for a in CLAIM_GAINS}
         self.tally = np.zeros((self.n_hosp, len(TALLY_ROWS), len(TALLY_COLUMNS)))
 
-    def add(
-        self,
-        claims: PricedBatch,
-        final: np.ndarray,
-        adjust: np.ndarray,
-        tariff: Tariff,
-        high_rw: float,
-    ) -> None:
-        """Add a month's claims; `adjust` (fund × hospital) moves earlier readmitted stays' points."""
+    def add(self, claims: PricedBatch, month: MonthTotals, adjust: np.ndarray) -> None:
+        """Add a month's claims (`month`: their sums); `adjust` (fund × hospital) moves earlier
+        readmitted stays' points."""
         c = claims.cases
-        unborne = (c.acts & UNBORNE_BITS) != 0
-        n_rows = self.n_fund * self.n_hosp
-        sums, cells = aggregate(
-            c.fund.astype(np.int64) * self.n_hosp + c.hospital,
-            claims.drg,
-            final,
-            c.oop,
-            c.cost,
-            c.los,
-            claims.deducted,
-            claims.audited,
-            claims.caught,
-            unborne,
-            tariff.rw,
-            high_rw,
-            n_rows,
-        )
+        sums, cells = month.sums, month.cells
         by_hospital = (
             sums if self.n_fund == 1 else sums.reshape(self.n_fund, self.n_hosp, -1).sum(0)
         )
@@ -137,13 +168,10 @@ class YearTotals:
         self.sums["points"] += adjust.sum(axis=0)
         if self.n_fund > 1:
             cells = cells.reshape(self.n_fund, self.n_hosp * self.n_drg, -1).sum(axis=0)
-        self.classes += np.bincount(
-            c.hospital.astype(np.int64) * N_CLASSES + claims.klass,
-            minlength=self.n_hosp * N_CLASSES,
-        ).reshape(self.n_hosp, N_CLASSES)
+        self.classes += month.classes
         for k, name in enumerate(CELL_COLUMNS):
             self.cells[name] += cells[:, k]
-        self._add_acts(claims, final)
+        self._add_acts(claims, month.final)
         self.tally += audit_tally(c.hospital, c.acts, claims.review, self.n_hosp)
         self.reference.append(Reference(c.hospital.copy(), claims.drg.copy(), c.cost.copy()))
 

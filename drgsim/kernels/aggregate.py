@@ -1,4 +1,4 @@
-"""Kernel that sums a month's claims per hospital and per (hospital, DRG) cell in one pass."""
+"""Kernels that sum a month's claims (per fund × hospital, per DRG cell, per case class) in one pass."""
 
 from __future__ import annotations
 
@@ -25,96 +25,98 @@ SUM_COLUMNS = (
 CELL_COLUMNS = ("n", "cost", "los")
 
 
-def _check_aggregate(
-    hospital, drg, final, oop, cost, los, deducted, audited, caught, phantom, rw, high_rw, n_hosp
-):
-    """The claims' arrays have one length; hospitals and DRGs index the sums' rows."""
-    name = "aggregate"
+#: Independent partial sums per group, so consecutive rows of one group do not wait on each
+#: other's additions; they are added up in a fixed order, so results never vary.
+LANES = 4  # a power of two
+
+
+def _check_month_totals(
+    fund, hospital, drg, klass, points, readmit, factor, oop, cost, los, deducted, audited,
+    caught, acts, unborne_bits, rw, high_rw, n_fund, n_hosp, n_classes,
+):  # fmt: skip
+    """The claims' arrays have one length; funds, hospitals, DRGs and classes index the sums."""
+    name = "month_totals"
     checks.same_length(
         name,
         hospital.shape[0],
+        fund=fund,
         drg=drg,
-        final=final,
+        klass=klass,
+        points=points,
+        readmit=readmit,
         oop=oop,
         cost=cost,
         los=los,
         deducted=deducted,
         audited=audited,
         caught=caught,
-        phantom=phantom,
+        acts=acts,
     )
     checks.shape(name, "rw", rw, (None,))
+    checks.index(name, "fund", fund, 0, n_fund, "the funds")
     checks.index(name, "hospital", hospital, 0, n_hosp, "the hospitals")
     checks.index(name, "drg", drg, -1, rw.shape[0], "the DRGs of rw, -1 ungroupable")
+    checks.index(name, "klass", klass, 0, n_classes, "the case classes")
 
 
-@checks.front(_check_aggregate)
+@checks.front(_check_month_totals)
 @kernel
-def aggregate(
-    hospital, drg, final, oop, cost, los, deducted, audited, caught, phantom, rw, high_rw, n_hosp
-):  # pragma: no cover - jitted
-    """Per-hospital sums [H, SUM_COLUMNS] and per-cell sums [H × G, CELL_COLUMNS] of a batch.
+def month_totals(
+    fund, hospital, drg, klass, points, readmit, factor, oop, cost, los, deducted, audited,
+    caught, acts, unborne_bits, rw, high_rw, n_fund, n_hosp, n_classes,
+):  # fmt: skip  # pragma: no cover - jitted
+    """A month's claims summed in one pass: each claim's final points, the month's settlement
+    sums, the year's per-row and per-cell sums and each hospital's claims per case class.
 
-    Ungroupable claims (drg < 0) count in the hospital sums but not in any cell; a phantom
-    claim's cost is billed, not borne, so it adds nothing to the true cost but counts in the
-    charges (every claim's billed cost).
+    Rows are fund × n_hosp + hospital. A claim's final points are `points`, × `factor` if it is
+    the earlier stay of a readmission. `month` [rows, 2] holds Σ final points and Σ `oop`, each
+    added in LANES partial sums (claim j in lane j mod LANES), then lanes 0 + 1 + 2 + 3.
+    `sums` [rows, SUM_COLUMNS] and `cells` [rows × G, CELL_COLUMNS] are added in claim order:
+    an ungroupable claim (drg < 0) counts in its row but in no cell; the cost of a claim
+    carrying an act of `unborne_bits` is billed, not borne: it adds to the charges only.
     """
+    n = hospital.shape[0]
     n_drg = rw.shape[0]
-    sums = np.zeros((n_hosp, 11))
-    cells = np.zeros((n_hosp * n_drg, 3))
-    for j in range(hospital.shape[0]):
+    n_rows = n_fund * n_hosp
+    final = np.empty(n)
+    lanes = np.zeros((LANES, n_rows, 2))
+    sums = np.zeros((n_rows, 11))
+    cells = np.zeros((n_rows * n_drg, 3))
+    classes = np.zeros((n_hosp, n_classes), np.int64)
+    for j in range(n):
         h = hospital[j]
+        r = fund[j] * n_hosp + h
         g = drg[j]
-        sums[h, 0] += 1.0
-        sums[h, 1] += final[j]
-        sums[h, 2] += oop[j]
-        if not phantom[j]:
-            sums[h, 3] += cost[j]
-        sums[h, 4] += deducted[j]
-        sums[h, 10] += cost[j]
+        f = points[j] * factor if readmit[j] else points[j]
+        final[j] = f
+        lane = j & (LANES - 1)
+        lanes[lane, r, 0] += f
+        lanes[lane, r, 1] += oop[j]
+        sums[r, 0] += 1.0
+        sums[r, 1] += f
+        sums[r, 2] += oop[j]
+        if (acts[j] & unborne_bits) == 0:
+            sums[r, 3] += cost[j]
+        sums[r, 4] += deducted[j]
+        sums[r, 10] += cost[j]
         if audited[j]:
-            sums[h, 5] += 1.0
+            sums[r, 5] += 1.0
         if caught[j] != 0:
-            sums[h, 6] += 1.0
+            sums[r, 6] += 1.0
         if g >= 0:
             if rw[g] >= high_rw:
-                sums[h, 7] += 1.0
-            sums[h, 8] += 1.0
-            sums[h, 9] += rw[g]
-            cell = h * n_drg + g
+                sums[r, 7] += 1.0
+            sums[r, 8] += 1.0
+            sums[r, 9] += rw[g]
+            cell = r * n_drg + g
             cells[cell, 0] += 1.0
             cells[cell, 1] += cost[j]
             cells[cell, 2] += los[j]
-    return sums, cells
-
-
-#: Independent partial sums per group, so consecutive rows of one group do not wait on each
-#: other's additions; they are added up in a fixed order, so results never vary.
-LANES = 4  # a power of two
-
-
-def _check_sum_by_group(group, values, n_groups):
-    """Every value array has the groups' length; the groups index the sums' rows."""
-    for k, array in enumerate(values):
-        checks.shape("sum_by_group", f"values[{k}]", array, (group.shape[0],))
-    checks.index("sum_by_group", "group", group, 0, n_groups, "the groups")
-
-
-@checks.front(_check_sum_by_group)
-@kernel
-def sum_by_group(group, values, n_groups):  # pragma: no cover - jitted
-    """Sums of each array of the tuple `values` for each group 0..n_groups−1, in one pass."""
-    width = len(values)
-    acc = np.zeros((LANES, n_groups, width))
-    for j in range(group.shape[0]):
-        lane = j & (LANES - 1)
-        g = group[j]
-        for k in range(width):
-            acc[lane, g, k] += values[k][j]
-    out = acc[0].copy()
+        classes[h, klass[j]] += 1
+    month = lanes[0].copy()
     for lane in range(1, LANES):
-        out += acc[lane]
-    return out
+        month += lanes[lane]
+    return final, month, sums, cells, classes
 
 
 def _check_sum_by_month_hospital(month, hospital, n_hosp, values):
