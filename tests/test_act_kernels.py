@@ -1,4 +1,4 @@
-"""The behaviours' kernel and case buffer against plain numpy: same cases, same columns."""
+"""The behaviours' kernels and case buffer against plain numpy: same cases, same columns."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_kernels import price_reference
 
 from drgsim.cases import CASE_DTYPES, CaseBatch, CaseBuffer
 from drgsim.kernels.acts import drawn_rows, drawn_rows_reference
 from drgsim.kernels.checks import KernelInputError
 from drgsim.kernels.rng import Draw, uniform_reference
+from drgsim.kernels.upcode import pick_upcodes_reference, upcode_claims
 
 
 @settings(max_examples=60, deadline=None)
@@ -86,3 +88,124 @@ def test_a_buffer_widens_a_column_as_concatenation_does() -> None:
     want = np.concatenate([first.los, second.los])
     assert buffer.batch.los.dtype == want.dtype == np.int64
     np.testing.assert_array_equal(buffer.batch.los, want)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 200),
+    procedures=st.integers(0, 4),
+    hospitals=st.integers(1, 4),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_upcode_claims_prices_each_option_and_picks_as_the_numpy_rule(
+    n, procedures, hospitals, seed
+) -> None:
+    rng = np.random.default_rng(seed)
+    n_drg, n_adrg, levels, k = 12, 5, 3, 3 + procedures
+    table = rng.integers(-1, n_drg, (2, n_adrg, levels, k)).astype(np.int64)
+    # a few values of weights, so that options tie on gain and the draw breaks the tie
+    tariff = (
+        rng.choice([1.0, 2.0, 4.0], n_drg),  # base points
+        rng.choice([0.5, 1.0, 3.0], n_drg),  # relative weight
+        rng.choice([1000.0, 2000.0], n_drg),  # reference charges
+        rng.random(n_drg) < 0.9,  # stable
+        rng.choice([0.9, 1.0, 1.1], (hospitals, n_drg)),  # coefficients
+        np.array([1.0, np.inf]),
+        np.array([2.0, 3.0]),
+        0.4,
+        bool(seed % 2),
+        0.8,
+        100.0,
+        1500.0,
+        0.9,
+        1,
+    )
+    hospital = rng.integers(0, hospitals, n).astype(np.int32)
+    adrg = rng.integers(0, n_adrg, n).astype(np.int16)
+    severity = rng.integers(0, levels, n).astype(np.int8)
+    deep = rng.integers(0, 2, n).astype(np.int8)
+    charges = rng.choice([100.0, 900.0, 1500.0, 8000.0], n)
+    discharge = (rng.random(n) < 0.2).astype(np.int8)
+    los = rng.integers(1, 4, n).astype(np.int16)
+    money = rng.choice([-1.0, 0.5, 2.0], hospitals)
+    tie = rng.random(n)
+    count = rng.integers(0, max(n // 2, 1) + 1, hospitals).astype(np.int64)
+    n_proc = np.floor(rng.random(hospitals) * count + 0.5).astype(np.int64)
+    got = upcode_claims(
+        hospital,
+        adrg,
+        severity,
+        deep,
+        charges,
+        discharge,
+        los,
+        table,
+        money,
+        tie,
+        n_proc,
+        count,
+        *tariff,
+    )
+    # the rule: each claim's options from the table, each priced by spec §2's numpy formulas at
+    # the claim's charges, the gain over the billed DRG; then the picking rule
+    options = table[deep, adrg, severity]
+    options[options[:, 0] < 0] = -1
+    row, col = np.nonzero(options >= 0)
+    pts = np.full(options.shape, -np.inf)
+    pts[row, col] = price_reference(
+        hospital[row], options[row, col], charges[row], discharge[row], los[row], *tariff
+    )[1]
+    with np.errstate(invalid="ignore"):  # -inf - -inf where the billed DRG is -1
+        gain = pts - pts[:, :1]
+    gain[options[:, 0] < 0] = -np.inf
+    want = pick_upcodes_reference(hospital, options, gain, money[hospital], tie, n_proc, count)
+    np.testing.assert_array_equal(got, want)
+    # never more claims of a hospital than its count, and only options that gain money
+    assert (np.bincount(hospital[got >= 0], minlength=hospitals) <= np.maximum(count, 0)).all()
+    for j in np.flatnonzero(got >= 0):
+        assert got[j] in options[j, 1:]
+        assert (pts[j, list(options[j]).index(got[j])] - pts[j, 0]) * money[hospital[j]] > 0
+
+
+def _hand_upcode(options: np.ndarray, count: int, n_proc: int) -> np.ndarray:
+    """`upcode_claims` of one hospital's claims, claim j of ADRG j at level 0 with `options[j]`,
+    each at its DRG's reference charges (a normal case: points = the DRG's base points)."""
+    base = np.arange(30, dtype=float)
+    base[[11, 12, 13, 14, 20, 21]] = [11, 14, 12, 13, 19, 15]
+    n = options.shape[0]
+    table = np.stack([options[:, None, :], options[:, None, :]])
+    tariff = (base, np.ones(30), np.full(30, 1000.0), np.ones(30, bool), np.ones((1, 30)))
+    rules = (np.array([np.inf]), np.array([2.0]), 0.4, False, 0.8, 100.0, 1000.0, 1.0, 1)
+    return upcode_claims(
+        np.zeros(n, np.int32),
+        np.arange(n, dtype=np.int16),
+        np.zeros(n, np.int8),
+        np.zeros(n, np.int8),
+        np.full(n, 1000.0),
+        np.zeros(n, np.int8),
+        np.full(n, 5, np.int16),
+        table,
+        np.ones(1),
+        np.array([0.1, 0.2, 0.3, 0.4]),
+        np.array([n_proc]),
+        np.array([count]),
+        *tariff,
+        *rules,
+    )
+
+
+def test_upcode_claims_takes_procedures_first_then_levels_then_procedures_again() -> None:
+    # billed DRG 10 (10 points); gains: claim 0 by level 1 (DRG 11), by procedure 9 (DRG 20);
+    # claim 1 only by procedure, 5 (DRG 21); claim 2 by level 2 or 4 (DRGs 13, 12); claim 3 by
+    # level 3 (DRG 14)
+    options = np.array([[10, 11, -1, 20], [10, -1, -1, 21], [10, 13, 12, -1], [10, 14, -1, -1]])
+    # 3 upcoded, 1 by procedure: claim 0 (9 beats 5); then by level the two largest of the rest
+    # (claims 2 and 3, 4 and 3 points); claim 1 is left: the count is spent
+    np.testing.assert_array_equal(_hand_upcode(options, 3, 1), [20, -1, 12, 14])
+    # 4 to upcode and no claim left that gains by level: claim 1 goes by procedure
+    np.testing.assert_array_equal(_hand_upcode(options, 4, 1), [20, 21, 12, 14])
+
+
+def test_upcode_claims_refuses_options_without_the_level_columns() -> None:
+    with pytest.raises(KernelInputError, match="columns"):
+        _hand_upcode(np.full((4, 2), 10), 1, 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from drgsim.kernels import checks
-from drgsim.kernels.jit import kernel
+from drgsim.kernels.jit import inline, kernel
 
 NORMAL, LOW, HIGH, SPECIAL = 0, 1, 2, 3
 CLASS_NAMES = ("normal", "low", "high", "special")
@@ -72,28 +72,66 @@ def price_cases(
     points = np.empty(n, np.float64)
     special = np.empty(n, np.float64)
     for j in range(n):
-        g = drg[j]
-        sp = base_points * cost[j] / mean_cost * pay_ratio
-        special[j] = sp
-        if g < 0 or not stable[g]:
-            klass[j] = SPECIAL
-            points[j] = sp
-            continue
-        bp = base_pts[g]
-        k = coef[hospital[j], g]
-        r = cost[j] / ref_cost[g]
-        b = 0
-        while b < band_up.shape[0] - 1 and rw[g] > band_up[b]:
-            b += 1
-        h = band_ratio[b]
-        incomplete = discharge[j] != 0 and los[j] <= incomplete_days
-        if r < low or incomplete:
-            klass[j] = LOW
-            points[j] = min(bp * r * (k if low_uses_coef else 1.0), bp * k)
-        elif r > h:
-            klass[j] = HIGH
-            points[j] = bp * k + bp * (r - h) * high_factor
-        else:
-            klass[j] = NORMAL
-            points[j] = bp * k
+        klass[j], points[j], special[j] = price_one(
+            hospital[j],
+            drg[j],
+            cost[j],
+            discharge[j],
+            los[j],
+            base_pts,
+            rw,
+            ref_cost,
+            stable,
+            coef,
+            band_up,
+            band_ratio,
+            low,
+            low_uses_coef,
+            high_factor,
+            base_points,
+            mean_cost,
+            pay_ratio,
+            incomplete_days,
+        )
     return klass, points, special
+
+
+@inline
+def price_one(
+    hospital,
+    g,
+    cost,
+    discharge,
+    los,
+    base_pts,
+    rw,
+    ref_cost,
+    stable,
+    coef,
+    band_up,
+    band_ratio,
+    low,
+    low_uses_coef,
+    high_factor,
+    base_points,
+    mean_cost,
+    pay_ratio,
+    incomplete_days,
+):  # pragma: no cover - jitted
+    """Class, points and special-review points of one case of DRG g (spec §2)."""
+    sp = base_points * cost / mean_cost * pay_ratio
+    if g < 0 or not stable[g]:
+        return SPECIAL, sp, sp
+    bp = base_pts[g]
+    k = coef[hospital, g]
+    r = cost / ref_cost[g]
+    b = 0
+    while b < band_up.shape[0] - 1 and rw[g] > band_up[b]:
+        b += 1
+    h = band_ratio[b]
+    incomplete = discharge != 0 and los <= incomplete_days
+    if r < low or incomplete:
+        return LOW, min(bp * r * (k if low_uses_coef else 1.0), bp * k), sp
+    if r > h:
+        return HIGH, bp * k + bp * (r - h) * high_factor, sp
+    return NORMAL, bp * k, sp

@@ -14,12 +14,13 @@ from drgsim.cases import CaseBatch, CaseBuffer
 from drgsim.kernels.acts import drawn_rows
 from drgsim.kernels.group import group_cases
 from drgsim.kernels.rng import Draw, normal_np, stream_key, uniform_np
-from drgsim.population.belief import ChargeHistory, Guess, caught_probability, expected_points
+from drgsim.kernels.upcode import upcode_claims
+from drgsim.population.belief import ChargeHistory, Guess, caught_probability
 from drgsim.population.generator import month_days
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.growth import charge_factor
-from drgsim.rules.pricing import Rules, billed_drg, formula_points
+from drgsim.rules.pricing import Rules, billed_drg, formula_points, tariff_and_rules
 from drgsim.rules.tariff import Tariff
 from drgsim.scenario.schema import Behaviour, Scenario
 
@@ -169,6 +170,9 @@ class Behaviours:
             "procedure_drg", lambda: (self._procedure_drg_table(),)
         )
         self.other_of, self.other_cdf = self.cat.derived("other_adrg", self._other_adrg_table)
+        (self.upcode_options,) = self.cat.derived(
+            "upcode_options", lambda: (self._upcode_option_table(),)
+        )
         self._destination_arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._destination_built = np.zeros(0, dtype=bool)  # the sources worked out so far
         self._volume_cdfs: dict[bytes, np.ndarray] = {}  # hospitals (their bytes) → volume cdf
@@ -626,97 +630,71 @@ class Behaviours:
         if not np.any(rate > 0):
             return
         settings = self.params.settings["upcoding"]
-        mine = np.flatnonzero(rate[batch.hospital] > 0)
-        billed = group_cases(
-            batch.adrg[mine],
-            batch.billed_severity[mine],
-            batch.ungroupable[mine],
-            self.cat.group_table,
-        )
-        rows, billed = mine[billed >= 0], billed[billed >= 0]
-        if rows.size == 0:
+        mine = np.flatnonzero((rate[batch.hospital] > 0) & ~batch.ungroupable)
+        if mine.size == 0:
             return
-        h = batch.hospital[rows]
-        charges = self.history.expected(h, batch.drg_true[rows], year, view.tariff)
-        levels = settings["levels"][h].astype(np.int64)
-        options = np.column_stack(
-            [
-                billed,
-                *self._severity_options(billed, levels),
-                *self._procedure_options(batch.adrg[rows], batch.billed_severity[rows]),
-            ]
-        )
-        gain = self._gains(batch, rows, charges, view, options)
-        up_drg, up_gain = _best(options[:, 1:3], gain[:, 1:3])
-        proc_drg, proc_gain = _best(options[:, 3:], gain[:, 3:])
-        p = caught_probability(self.scn.audit, "upcoding") * settings["perceived_risk"][h]
+        h = batch.hospital[mine]
+        charges = self.history.expected(h, batch.drg_true[mine], year, view.tariff)
+        p = caught_probability(self.scn.audit, "upcoding") * settings["perceived_risk"]
         penalty = float(self.scn.audit.penalty.get("upcoding", 0.0))
         money = view.point_value * (1.0 - np.minimum(p, 1.0) * (1.0 + penalty))
-        up_gain, proc_gain = up_gain * money, proc_gain * money
         n_claims = np.bincount(batch.hospital, minlength=self.hospitals.n)
         u_count = uniform_np(key, Draw.UPCODE_COUNT, np.arange(self.hospitals.n))
         count = np.floor(rate * n_claims + u_count).astype(np.int64)
         n_proc = np.floor(settings["procedure_share"] * count + 0.5).astype(np.int64)
-        tie = uniform_np(key, Draw.UPCODE, batch.case_id[rows])
-        free = np.ones(rows.size, dtype=bool)
-        by_proc = self._top(h, proc_gain, tie, free, n_proc)
-        free &= ~by_proc
-        left = count - np.bincount(h[by_proc], minlength=self.hospitals.n)
-        by_level = self._top(h, up_gain, tie, free, left)
-        free &= ~by_level
-        left -= np.bincount(h[by_level], minlength=self.hospitals.n)
-        by_proc |= self._top(h, proc_gain, tie, free, left)  # too few claims gain by level
-        target = np.where(by_proc, proc_drg, up_drg)
-        chosen = by_proc | by_level
-        at = rows[chosen]
-        g = target[chosen]
+        target = upcode_claims(
+            h,
+            batch.adrg[mine],
+            batch.billed_severity[mine],
+            (settings["levels"][h] >= 2).astype(np.int8),
+            charges,
+            batch.discharge[mine],
+            batch.los[mine],
+            self.upcode_options,
+            money,
+            uniform_np(key, Draw.UPCODE, batch.case_id[mine]),
+            n_proc,
+            count,
+            *tariff_and_rules(view.tariff, self.rules),
+        )
+        chosen = target >= 0
+        at, g = mine[chosen], target[chosen]
         batch.adrg[at] = self.cat.drg_adrg[g]
         batch.billed_severity[at] = self.level_of[g]
         batch.acts[at] |= ACT["upcoding"].bit
 
+    def _upcode_option_table(self) -> np.ndarray:
+        """[deep, A, level, options]: each claim's upcoding options (columns as `pick_upcodes`
+        reads them) by its ADRG and billed level, for one (deep 0) or two (deep 1) levels up."""
+        n_adrg, width = self.cat.group_table.shape
+        adrg, level = np.divmod(np.arange(n_adrg * width), width)
+        billed = group_cases(
+            adrg.astype(np.int16),
+            level.astype(np.int8),
+            np.zeros(adrg.size, dtype=bool),
+            self.cat.group_table,
+        ).astype(np.int64)
+        tables = [
+            np.column_stack(
+                [
+                    billed,
+                    *self._severity_options(billed, np.full(adrg.size, levels)),
+                    *self._procedure_options(adrg, level),
+                ]
+            ).reshape(n_adrg, width, -1)
+            for levels in (1, 2)
+        ]
+        return np.stack(tables)
+
     def _severity_options(self, billed: np.ndarray, levels: np.ndarray) -> list[np.ndarray]:
         """DRGs one and (where `levels` allows) two severity levels up in each claim's ADRG."""
-        one = self.upcode_to[billed]
+        one = self.upcode_to[np.maximum(billed, 0)]
         two = np.where(levels >= 2, self.upcode_to[one], one)
         return [np.where(one != billed, one, -1), np.where(two != one, two, -1)]
 
     def _procedure_options(self, adrg: np.ndarray, severity: np.ndarray) -> list[np.ndarray]:
         """For each medical claim, the DRG of each procedure ADRG of its MDC at its level."""
         return list(self.procedure_drg[adrg, severity].T)  # claim × procedure ADRG (-1 none)
-
-    def _gains(
-        self,
-        batch: CaseBatch,
-        rows: np.ndarray,
-        charges: np.ndarray,
-        view: View,
-        options: np.ndarray,
-    ) -> np.ndarray:
-        """Points each option (a column of DRGs, -1 none) of the claims at `rows` earns over
-        column 0's, priced at their expected charges in one call of the formulas (-inf: none)."""
-        row, col = np.divmod(np.flatnonzero(options >= 0), options.shape[1])
-        pts = np.full(options.shape, -np.inf)
-        pts[row, col] = expected_points(
-            batch, options[row, col], charges[row], view.tariff, self.rules, rows[row]
-        )
-        return pts - pts[:, :1]
-
-    @staticmethod
-    def _top(
-        hospital: np.ndarray, gain: np.ndarray, tie: np.ndarray, free: np.ndarray, count: np.ndarray
-    ) -> np.ndarray:
-        """The `count[h]` free claims of each hospital h with the largest gain above 0 (ties
-        broken by the draw `tie`)."""
-        out = np.zeros(hospital.size, dtype=bool)
-        if not np.any(count > 0):
-            return out
-        cand = np.flatnonzero(free & (gain > 0))
-        order = cand[np.lexsort((tie[cand], -gain[cand], hospital[cand]))]
-        hs = hospital[order]
-        first = np.searchsorted(hs, hs, side="left")
-        rank = np.arange(order.size) - first
-        out[order[rank < count[hs]]] = True
-        return out
 
     def adapt(self, gains: dict[str, np.ndarray], step: float, max_rate: float) -> None:
         """Move each act's rate by `step` toward last year's net gain, within [0, max_rate]."""
@@ -730,17 +708,6 @@ class Behaviours:
     def year_record(self, year: int) -> ActRecord:
         """What the acts did in `year` (and forget it)."""
         return self.records.pop(year, ActRecord.zeros(self.hospitals.n))
-
-
-def _best(options: np.ndarray, gain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's option of largest gain and that gain (-1 and 0 where none gains above 0)."""
-    if options.shape[1] == 0:
-        return np.full(options.shape[0], -1, np.int64), np.zeros(options.shape[0])
-    k = np.argmax(gain, axis=1)
-    rows = np.arange(options.shape[0])
-    best = gain[rows, k]
-    good = best > 0
-    return np.where(good, options[rows, k], -1), np.where(good, best, 0.0)
 
 
 def _padded(rows: list[np.ndarray]) -> np.ndarray:

@@ -8,7 +8,6 @@ import numpy as np
 
 from drgsim.acts import UNBORNE_BITS
 from drgsim.cases import CaseBatch
-from drgsim.rules.pricing import Rules, formula_points
 from drgsim.rules.tariff import Tariff
 from drgsim.scenario.schema import Audit
 
@@ -67,21 +66,6 @@ class Guess:
     cost: np.ndarray
     discharge: np.ndarray
     los: np.ndarray
-
-
-def expected_points(
-    batch: CaseBatch,
-    drg: np.ndarray,
-    charges: np.ndarray,
-    tariff: Tariff,
-    rules: Rules,
-    rows: np.ndarray | None = None,
-) -> np.ndarray:
-    """Points the formula gives each case (of `rows`) billed at `drg` if its charges were
-    `charges`."""
-    pick = slice(None) if rows is None else rows
-    guess = Guess(batch.hospital[pick], charges, batch.discharge[pick], batch.los[pick])
-    return formula_points(guess, drg, tariff, rules)
 
 
 def caught_probability(audit: Audit, audit_key: str) -> float:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -111,6 +111,14 @@ def classify(
         batch.cost,
         batch.discharge,
         batch.los,
+        *tariff_and_rules(tariff, rules),
+    )
+
+
+def tariff_and_rules(tariff: Tariff, rules: Rules) -> tuple[Any, ...]:
+    """The tariff's tables and the rules' figures, as the pricing kernels take them after the
+    cases' arrays."""
+    return (
         tariff.base_pts,
         tariff.rw,
         tariff.ref_cost,

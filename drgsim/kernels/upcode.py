@@ -1,0 +1,273 @@
+"""Kernel that picks the claims a hospital upcodes and the DRG each is billed at instead."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from drgsim.kernels import checks
+from drgsim.kernels.jit import inline, kernel
+from drgsim.kernels.price import price_one
+
+#: Columns of an upcoding options row: the billed DRG, then up to two severity levels up in
+#: its ADRG, then the procedure ADRGs of its MDC (-1 where a claim has no such option).
+BILLED, FIRST_LEVEL, FIRST_PROCEDURE = 0, 1, 3
+
+
+def _check(
+    hospital,
+    adrg,
+    severity,
+    deep,
+    charges,
+    discharge,
+    los,
+    options,
+    money,
+    tie,
+    n_proc,
+    count,
+    base_pts,
+    rw,
+    ref_cost,
+    stable,
+    coef,
+    *_,
+):
+    """Claims' arrays have one length; they index the options table, the counts and the tariff."""
+    name = "upcode_claims"
+    checks.shape(name, "hospital", hospital, (None,))
+    checks.same_length(
+        name,
+        hospital.shape[0],
+        adrg=adrg,
+        severity=severity,
+        deep=deep,
+        charges=charges,
+        discharge=discharge,
+        los=los,
+        tie=tie,
+    )
+    checks.shape(name, "options", options, (2, None, None, None))
+    if options.shape[3] < FIRST_PROCEDURE:
+        raise checks.KernelInputError(
+            f"{name}: options has {options.shape[3]} columns; expected at least {FIRST_PROCEDURE}"
+        )
+    checks.shape(name, "count", count, (None,))
+    checks.same_length(name, count.shape[0], money=money, n_proc=n_proc)
+    checks.same_length(name, base_pts.shape[0], rw=rw, ref_cost=ref_cost, stable=stable)
+    checks.shape(name, "coef", coef, (count.shape[0], base_pts.shape[0]))
+    checks.index(name, "hospital", hospital, 0, count.shape[0], "entries of count")
+    checks.index(name, "adrg", adrg, 0, options.shape[1], "ADRGs of options")
+    checks.index(name, "severity", severity, 0, options.shape[2], "levels of options")
+    checks.index(name, "deep", deep, 0, 2, "one or two levels up")
+    checks.index(name, "options", options, -1, base_pts.shape[0], "the tariff's DRGs, -1 none")
+
+
+@checks.front(_check)
+@kernel
+def upcode_claims(
+    hospital,
+    adrg,
+    severity,
+    deep,
+    charges,
+    discharge,
+    los,
+    options,
+    money,
+    tie,
+    n_proc,
+    count,
+    base_pts,
+    rw,
+    ref_cost,
+    stable,
+    coef,
+    band_up,
+    band_ratio,
+    low,
+    low_uses_coef,
+    high_factor,
+    base_points,
+    mean_cost,
+    pay_ratio,
+    incomplete_days,
+):  # pragma: no cover - jitted
+    """The DRG each claim is upcoded to (-1: not upcoded), from what its hospital expects.
+
+    A claim's options are `options[deep, adrg, severity]` (-1 none; a claim whose billed DRG is
+    -1 is not upcoded). Each is priced by the formulas of spec §2 (`price_one`, the tariff and
+    rules after `count`) at the claim's expected `charges`; its gain is its points over the
+    billed DRG's, worth `money[h]` a point to hospital h. A claim's best severity option and its
+    best procedure option are the first of largest gain among their columns; a gain counts only
+    above 0. Hospital h upcodes `n_proc[h]` claims by procedure (largest money gain first, ties
+    by the smaller `tie`), then up to `count[h]` in all by severity level, then by procedure
+    again where too few claims gain by level.
+    """
+    n, k = hospital.shape[0], options.shape[3]
+    opts = np.full((n, k), -1, np.int64)
+    gain = np.full((n, k), -np.inf)
+    worth = np.empty(n)
+    paid = np.empty(k)
+    for j in range(n):
+        h = hospital[j]
+        worth[j] = money[h]
+        row = options[deep[j], adrg[j], severity[j]]
+        if row[BILLED] < 0:
+            continue
+        for c in range(k):
+            if row[c] < 0:
+                continue
+            opts[j, c] = row[c]
+            paid[c] = price_one(
+                h,
+                row[c],
+                charges[j],
+                discharge[j],
+                los[j],
+                base_pts,
+                rw,
+                ref_cost,
+                stable,
+                coef,
+                band_up,
+                band_ratio,
+                low,
+                low_uses_coef,
+                high_factor,
+                base_points,
+                mean_cost,
+                pay_ratio,
+                incomplete_days,
+            )[1]
+            gain[j, c] = paid[c] - paid[BILLED]
+    return _pick(hospital, opts, gain, worth, tie, n_proc, count)
+
+
+@inline
+def _pick(hospital, options, gain, money, tie, n_proc, count):  # pragma: no cover - jitted
+    """`pick_upcodes_reference` in a few passes (see `upcode_claims`)."""
+    n, k = options.shape
+    n_hosp = count.shape[0]
+    up_drg = np.full(n, -1, np.int64)
+    proc_drg = np.full(n, -1, np.int64)
+    up_gain = np.zeros(n)
+    proc_gain = np.zeros(n)
+    for j in range(n):
+        best, arg = -np.inf, -1
+        for c in range(FIRST_LEVEL, FIRST_PROCEDURE):
+            if arg < 0 or gain[j, c] > best:
+                best, arg = gain[j, c], c
+        if best > 0:
+            up_drg[j], up_gain[j] = options[j, arg], best * money[j]
+        best, arg = -np.inf, -1
+        for c in range(FIRST_PROCEDURE, k):
+            if arg < 0 or gain[j, c] > best:
+                best, arg = gain[j, c], c
+        if arg >= 0 and best > 0:
+            proc_drg[j], proc_gain[j] = options[j, arg], best * money[j]
+    by_proc = _ranked(hospital, proc_gain, tie)
+    by_level = _ranked(hospital, up_gain, tie)
+    how = np.zeros(n, np.int8)  # 0 free, 1 by procedure, 2 by level
+    taken = np.zeros(n_hosp, np.int64)
+    for j in by_proc:
+        if taken[hospital[j]] < n_proc[hospital[j]]:
+            how[j] = 1
+            taken[hospital[j]] += 1
+    left = count - taken
+    taken[:] = 0
+    for j in by_level:
+        if how[j] == 0 and taken[hospital[j]] < left[hospital[j]]:
+            how[j] = 2
+            taken[hospital[j]] += 1
+    left -= taken
+    taken[:] = 0
+    for j in by_proc:
+        if how[j] == 0 and taken[hospital[j]] < left[hospital[j]]:
+            how[j] = 1
+            taken[hospital[j]] += 1
+    out = np.full(n, -1, np.int64)
+    for j in range(n):
+        if how[j] == 1:
+            out[j] = proc_drg[j]
+        elif how[j] == 2:
+            out[j] = up_drg[j]
+    return out
+
+
+@inline
+def _ranked(hospital, gain, tie):  # pragma: no cover - jitted
+    """The claims of gain above 0 by hospital, then largest gain, then smallest tie draw (a
+    merge sort: stable, as `np.lexsort` is)."""
+    order = np.flatnonzero(gain > 0)
+    n = order.shape[0]
+    other = np.empty_like(order)
+    width = 1
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid, hi = min(lo + width, n), min(lo + 2 * width, n)
+            i, j = lo, mid
+            for out in range(lo, hi):
+                if j >= hi or (i < mid and not _before(order[j], order[i], hospital, gain, tie)):
+                    other[out] = order[i]
+                    i += 1
+                else:
+                    other[out] = order[j]
+                    j += 1
+        order, other = other, order
+        width *= 2
+    return order
+
+
+@inline
+def _before(a, b, hospital, gain, tie):  # pragma: no cover - jitted
+    """Whether claim a ranks strictly before claim b."""
+    if hospital[a] != hospital[b]:
+        return hospital[a] < hospital[b]
+    if gain[a] != gain[b]:
+        return gain[a] > gain[b]
+    return tie[a] < tie[b]
+
+
+def pick_upcodes_reference(hospital, options, gain, money, tie, n_proc, count):
+    """`pick_upcodes` from the rule in plain numpy: each claim's best severity and procedure
+    option, then each hospital's claims of largest money gain, by procedure, by level, then by
+    procedure again for what is left."""
+    up_drg, up_gain = _best(options[:, FIRST_LEVEL:FIRST_PROCEDURE], gain[:, 1:FIRST_PROCEDURE])
+    proc_drg, proc_gain = _best(options[:, FIRST_PROCEDURE:], gain[:, FIRST_PROCEDURE:])
+    up_gain, proc_gain = up_gain * money, proc_gain * money
+    n_hosp = count.shape[0]
+    free = np.ones(hospital.size, dtype=bool)
+    by_proc = _top(hospital, proc_gain, tie, free, n_proc)
+    free &= ~by_proc
+    left = count - np.bincount(hospital[by_proc], minlength=n_hosp)
+    by_level = _top(hospital, up_gain, tie, free, left)
+    free &= ~by_level
+    left -= np.bincount(hospital[by_level], minlength=n_hosp)
+    by_proc |= _top(hospital, proc_gain, tie, free, left)  # too few claims gain by level
+    return np.where(by_proc, proc_drg, np.where(by_level, up_drg, -1))
+
+
+def _best(options: np.ndarray, gain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's option of largest gain and that gain (-1 and 0 where none gains above 0)."""
+    if options.shape[1] == 0:
+        return np.full(options.shape[0], -1, np.int64), np.zeros(options.shape[0])
+    k = np.argmax(gain, axis=1)
+    rows = np.arange(options.shape[0])
+    best = gain[rows, k]
+    good = best > 0
+    return np.where(good, options[rows, k], -1), np.where(good, best, 0.0)
+
+
+def _top(
+    hospital: np.ndarray, gain: np.ndarray, tie: np.ndarray, free: np.ndarray, count: np.ndarray
+) -> np.ndarray:
+    """The `count[h]` free claims of each hospital h with the largest gain above 0 (ties
+    broken by the draw `tie`)."""
+    out = np.zeros(hospital.size, dtype=bool)
+    cand = np.flatnonzero(free & (gain > 0))
+    order = cand[np.lexsort((tie[cand], -gain[cand], hospital[cand]))]
+    hs = hospital[order]
+    rank = np.arange(order.size) - np.searchsorted(hs, hs, side="left")
+    out[order[rank < count[hs]]] = True
+    return out
