@@ -14,7 +14,12 @@ from hypothesis import strategies as st
 
 from drgsim.engine.year_totals import AUDITED_BITS, AUDITED_ROWS, TALLY_CARRIES
 from drgsim.kernels import checks
-from drgsim.kernels.aggregate import month_totals, sum_by_month_hospital
+from drgsim.kernels.aggregate import (
+    cell_totals,
+    drg_cell_sums,
+    month_totals,
+    sum_by_month_hospital,
+)
 from drgsim.kernels.checks import KernelInputError
 from drgsim.kernels.generate import N_PARAMS, generate_cases
 from drgsim.kernels.group import group_cases
@@ -96,6 +101,26 @@ def _month_totals_args(fund: np.ndarray, hospital: np.ndarray, drg: np.ndarray) 
     )
 
 
+def _drg_cell_args(fund: np.ndarray, hospital: np.ndarray, drg: np.ndarray) -> tuple:
+    """Claims of funds `fund` (of 1), hospitals `hospital` (of 1), DRGs `drg` (of 2)."""
+    n = hospital.shape[0]
+    zeros = np.zeros(n)
+    return (
+        fund.astype(np.int8),
+        hospital,
+        drg.astype(np.int16),
+        np.zeros(n, np.uint8),
+        *(zeros, zeros, zeros),
+        np.zeros(n, bool),
+        zeros,
+        0.8,
+        0,
+        1,
+        1,
+        2,
+    )
+
+
 def _generate_args(**change: object) -> tuple:
     args = {
         "key": np.uint64(1),
@@ -158,6 +183,23 @@ CASES = {
         _month_totals_args(_i32(0, 0), _i32(0, 0), _i32(-2, 1)),
         "drg",
     ),
+    "drg_cell_sums: fund": (
+        drg_cell_sums,
+        _drg_cell_args(_i32(0, 1), _i32(0, 0), _i32(0, 1)),
+        "fund",
+    ),
+    "drg_cell_sums: hospital": (
+        drg_cell_sums,
+        _drg_cell_args(_i32(0, 0), _i32(-1, 0), _i32(0, 1)),
+        "hospital",
+    ),
+    "drg_cell_sums: DRG": (
+        drg_cell_sums,
+        _drg_cell_args(_i32(0, 0), _i32(0, 0), _i32(0, 2)),
+        "drg",
+    ),
+    "cell_totals: key": (cell_totals, (np.array([0, 3]), np.zeros((2, 6)), 3), "keys"),
+    "cell_totals: sums": (cell_totals, (np.array([0, 1]), np.zeros((3, 6)), 3), "sums"),
     "sum_by_month_hospital: month 13": (
         sum_by_month_hospital,
         (np.array([1, 13], np.int8), _i32(0, 0), 1, (np.ones(2),)),

@@ -975,6 +975,58 @@ def test_month_totals_match_bincount_sums_bit_for_bit(n, n_fund, seed) -> None:
 
 
 @settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 300), n_fund=st.integers(1, 3), seed=st.integers(0, 2**32 - 1))
+def test_drg_cell_sums_match_bincount_sums_bit_for_bit(n, n_fund, seed) -> None:
+    from drgsim.kernels.aggregate import drg_cell_sums
+
+    rng = np.random.default_rng(seed)
+    n_hosp, n_drg, factor, unborne = 3, 5, 0.7, 0b0110
+    c = _claims(rng, n, n_fund, n_hosp, n_drg)
+    keys, sums = drg_cell_sums(
+        *(c[k] for k in ("fund", "hospital", "drg", "acts", "cost", "oop", "points")),
+        c["readmit"],
+        c["deducted"],
+        factor,
+        unborne,
+        n_fund,
+        n_hosp,
+        n_drg,
+    )
+    # by the rule: a claim's cell is (fund, hospital, DRG or n_drg if ungroupable), each cell
+    # listed once, in the order of its first claim, its sums added in claim order
+    drg = np.where(c["drg"] >= 0, c["drg"], n_drg)
+    cell = (c["fund"].astype(np.int64) * n_hosp + c["hospital"]) * (n_drg + 1) + drg
+    _, first = np.unique(cell, return_index=True)
+    want = cell[np.sort(first)]
+    np.testing.assert_array_equal(keys, want)
+    at = np.searchsorted(np.sort(want), cell)
+    order = np.argsort(want)  # each sorted key's row in `want`
+    final = np.where(c["readmit"], c["points"] * factor, c["points"])
+    borne = np.where((c["acts"] & unborne) == 0, c["cost"], 0.0)
+    columns = (np.ones(n), c["cost"], borne, c["oop"], final, c["deducted"])
+    ref = np.zeros((want.size, 6))
+    for k, v in enumerate(columns):
+        ref[order, k] = np.bincount(at, weights=v, minlength=want.size)
+    np.testing.assert_array_equal(sums, ref)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 300), n_cells=st.integers(1, 40), seed=st.integers(0, 2**32 - 1))
+def test_cell_totals_match_bincount_sums_bit_for_bit(n, n_cells, seed) -> None:
+    from drgsim.kernels.aggregate import cell_totals
+
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(0, n_cells, n).astype(np.int64)
+    sums = rng.random((n, 3)) * 100
+    got_keys, got = cell_totals(keys, sums, n_cells)
+    # by the rule: the cells present, increasing, each summing its rows in row order
+    want, at = np.unique(keys, return_inverse=True)
+    ref = np.stack([np.bincount(at, weights=col, minlength=want.size) for col in sums.T], axis=1)
+    np.testing.assert_array_equal(got_keys, want)
+    np.testing.assert_array_equal(got, ref.reshape(want.size, 3))
+
+
+@settings(max_examples=40, deadline=None)
 @given(n=st.integers(0, 500), width=st.integers(1, 3), seed=st.integers(0, 2**32 - 1))
 def test_month_hospital_sums_match_bincount(n, width, seed) -> None:
     from drgsim.kernels.aggregate import sum_by_month_hospital

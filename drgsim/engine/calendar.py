@@ -321,12 +321,15 @@ class Simulation:
     def _write_cases(self, year: YearState, claims: PricedBatch) -> None:
         """A month has left the readmission window: its claims are final, summed per DRG, and
         its case rows can be written."""
-        final = claims.final_points(self.scn.readmission.factor)
-        year.drg.add(claims, final)
+        factor = self.scn.readmission.factor
+        year.drg.add(claims, factor)
         cal = self._calendar_year(year.index)
+        picked = None if self.keep_claims is None else self.keep_claims.rows(year.index, claims)
+        if not self.keep_cases and picked is None:
+            return
+        final = claims.final_points(factor)
         if self.keep_cases:
             self.case_sink(self._case_block(cal, claims, final))
-        picked = None if self.keep_claims is None else self.keep_claims.rows(year.index, claims)
         if picked is not None:
             self.tables.kept_tariffs[cal] = year.tariff
             self.tables.kept.append(self._case_block(cal, claims, final, picked))

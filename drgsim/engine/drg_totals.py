@@ -2,9 +2,11 @@
 
 Claims are added once final (when their month leaves the readmission window, after any
 inspection of their quarter), so each cell's points and deductions are those the claims were
-settled with. The sums are kept in one array over every cell (a few bincounts a month) unless
-the region is so large that this would exceed DENSE_CELLS; then only the cells with claims
-are kept, so memory follows the claims, not hospitals × DRGs.
+settled with. Each month's cells with claims are kept with their sums, and added up at year
+end in month order, so a month costs what its claims do, not hospitals × DRGs. Up to
+DENSE_CELLS cells, a month is summed in one pass through a table of every cell
+(kernels.aggregate.drg_cell_sums) and the year's months added up through one array; a region
+larger than that is summed by sorting its cells, so memory follows the claims.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import numpy as np
 
 from drgsim.acts import UNBORNE_BITS
 from drgsim.engine.year_totals import PricedBatch
+from drgsim.kernels.aggregate import cell_totals, drg_cell_sums
 
 #: The sums of each cell: claims, billed charges, charges of the cases treated (a phantom case
 #: is billed, not treated), patient payments, points (after the readmission rule), deductions.
 DRG_COLUMNS = ("cases", "charges", "borne", "oop", "points", "deducted")
-#: Cells (funds × hospitals × DRGs) up to which the sums are one dense array (48 bytes a cell).
+#: Cells (funds × hospitals × DRGs) up to which the sums go through tables of every cell
+#: (4 bytes a cell a month, 49 at year end).
 DENSE_CELLS = 2_000_000
 
 
@@ -31,28 +35,43 @@ class DrgTotals:
     n_hosp: int
     n_drg: int  # cells per hospital: n_drg DRGs, then one for ungroupable claims
     dense_cells: int = DENSE_CELLS
-    parts: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
-    dense: np.ndarray | None = field(init=False, default=None)  # [DRG_COLUMNS, cells]
+    parts: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # each month's
 
-    def __post_init__(self) -> None:
-        n_cells = self.n_fund * self.n_hosp * (self.n_drg + 1)
-        if n_cells <= self.dense_cells:
-            self.dense = np.zeros((len(DRG_COLUMNS), n_cells))
+    @property
+    def n_cells(self) -> int:
+        """Cells of the year: funds × hospitals × (DRGs + ungroupable)."""
+        return self.n_fund * self.n_hosp * (self.n_drg + 1)
 
-    def add(self, claims: PricedBatch, final: np.ndarray) -> None:
-        """Add a month's final claims (`final`: their points after the readmission rule)."""
+    def add(self, claims: PricedBatch, factor: float) -> None:
+        """Add a month's final claims (`factor`: the readmission rule's, for their final points)."""
         c = claims.cases
         if c.n == 0:
+            return
+        if self.n_cells <= self.dense_cells:
+            self.parts.append(
+                drg_cell_sums(
+                    c.fund,
+                    c.hospital,
+                    claims.drg,
+                    c.acts,
+                    c.cost,
+                    c.oop,
+                    claims.points,
+                    claims.readmit,
+                    claims.deducted,
+                    float(factor),
+                    UNBORNE_BITS,
+                    self.n_fund,
+                    self.n_hosp,
+                    self.n_drg,
+                )
+            )
             return
         drg = np.where(claims.drg >= 0, claims.drg, self.n_drg).astype(np.int64)
         cell = (c.fund.astype(np.int64) * self.n_hosp + c.hospital) * (self.n_drg + 1) + drg
         borne = np.where((c.acts & UNBORNE_BITS) != 0, 0.0, c.cost)
+        final = claims.final_points(factor)
         values = (None, c.cost, borne, c.oop, final, claims.deducted)
-        if self.dense is not None:
-            n_cells = self.dense.shape[1]
-            for k, v in enumerate(values):
-                self.dense[k] += np.bincount(cell, weights=v, minlength=n_cells)
-            return
         keys, at = np.unique(cell, return_inverse=True)
         sums = np.stack([np.bincount(at, weights=v, minlength=keys.size) for v in values], axis=1)
         self.parts.append((keys, sums))
@@ -60,9 +79,12 @@ class DrgTotals:
     def cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The year's cells with claims, in (fund, hospital, DRG) order: fund, hospital, DRG
         (n_drg for ungroupable) and their sums [cells, DRG_COLUMNS]."""
-        if self.dense is not None:
-            keys = np.flatnonzero(self.dense[0] > 0)
-            sums = self.dense[:, keys].T
+        if self.parts and self.n_cells <= self.dense_cells:
+            keys, sums = cell_totals(
+                np.concatenate([k for k, _ in self.parts]),
+                np.concatenate([s for _, s in self.parts]),
+                self.n_cells,
+            )
         elif self.parts:
             keys, at = np.unique(np.concatenate([k for k, _ in self.parts]), return_inverse=True)
             months = np.concatenate([s for _, s in self.parts])

@@ -119,6 +119,97 @@ def month_totals(
     return final, month, sums, cells, classes
 
 
+#: The columns of a DRG cell's sums (engine.drg_totals.DRG_COLUMNS), by position.
+DRG_CELL_COLUMNS = 6
+
+
+def _check_drg_cell_sums(
+    fund, hospital, drg, acts, cost, oop, points, readmit, deducted, factor, unborne_bits,
+    n_fund, n_hosp, n_drg,
+):  # fmt: skip
+    """The claims' arrays have one length; funds, hospitals and DRGs lie in their tables."""
+    name = "drg_cell_sums"
+    checks.same_length(
+        name,
+        hospital.shape[0],
+        fund=fund,
+        drg=drg,
+        acts=acts,
+        cost=cost,
+        oop=oop,
+        points=points,
+        readmit=readmit,
+        deducted=deducted,
+    )
+    checks.index(name, "fund", fund, 0, n_fund, "the funds")
+    checks.index(name, "hospital", hospital, 0, n_hosp, "the hospitals")
+    checks.index(name, "drg", drg, -1, n_drg, "the DRGs, -1 ungroupable")
+
+
+@checks.front(_check_drg_cell_sums)
+@kernel
+def drg_cell_sums(
+    fund, hospital, drg, acts, cost, oop, points, readmit, deducted, factor, unborne_bits,
+    n_fund, n_hosp, n_drg,
+):  # fmt: skip  # pragma: no cover - jitted
+    """The cells a month's claims fall in, in order of their first claim, and each one's sums.
+
+    A claim's cell is (fund × n_hosp + hospital) × (n_drg + 1) + its DRG, n_drg if ungroupable.
+    Each cell's sums [cells, 6], added in claim order: claims, charges (`cost`), charges borne
+    (`cost` unless the claim carries an act of `unborne_bits`), `oop`, final points (`points`,
+    × `factor` for the earlier stay of a readmission) and `deducted`.
+    """
+    n = hospital.shape[0]
+    n_cells = n_fund * n_hosp * (n_drg + 1)
+    slot = np.full(n_cells, -1, np.int32)  # each cell's row in the sums, once it has a claim
+    at = np.empty(n, np.int32)
+    keys = np.empty(min(n, n_cells), np.int64)
+    k = 0
+    for j in range(n):
+        g = drg[j] if drg[j] >= 0 else n_drg
+        cell = (np.int64(fund[j]) * n_hosp + hospital[j]) * (n_drg + 1) + g
+        if slot[cell] < 0:
+            slot[cell] = k
+            keys[k] = cell
+            k += 1
+        at[j] = slot[cell]
+    sums = np.zeros((k, DRG_CELL_COLUMNS))
+    for j in range(n):
+        i = at[j]
+        sums[i, 0] += 1.0
+        sums[i, 1] += cost[j]
+        if (acts[j] & unborne_bits) == 0:
+            sums[i, 2] += cost[j]
+        sums[i, 3] += oop[j]
+        sums[i, 4] += points[j] * factor if readmit[j] else points[j]
+        sums[i, 5] += deducted[j]
+    return keys[:k].copy(), sums
+
+
+def _check_cell_totals(keys, sums, n_cells):
+    """Each key has a row of sums and lies in the cells."""
+    checks.shape("cell_totals", "keys", keys, (None,))
+    checks.shape("cell_totals", "sums", sums, (keys.shape[0], None))
+    checks.index("cell_totals", "keys", keys, 0, n_cells, "the cells")
+
+
+@checks.front(_check_cell_totals)
+@kernel
+def cell_totals(keys, sums, n_cells):  # pragma: no cover - jitted
+    """The cells among `keys` in increasing order, and the sums of each one's rows of `sums`,
+    added in row order."""
+    width = sums.shape[1]
+    total = np.zeros((n_cells, width))
+    seen = np.zeros(n_cells, np.bool_)
+    for i in range(keys.shape[0]):
+        c = keys[i]
+        seen[c] = True
+        for k in range(width):
+            total[c, k] += sums[i, k]
+    out = np.flatnonzero(seen)
+    return out, total[out]
+
+
 def _check_sum_by_month_hospital(month, hospital, n_hosp, values):
     """Months are 1 … 12 and hospitals index the sums; every array has one length."""
     name = "sum_by_month_hospital"
