@@ -933,6 +933,7 @@ def _month_totals_reference(c: dict, factor, unborne_bits, rw, high_rw, n_fund, 
         ],
         axis=1,
     )
+    # each fund's (hospital, DRG) cells, then their sum over the funds in fund order
     cell = (row * n_drg + g)[grouped]
     size = n_rows * n_drg
     cells = np.stack(
@@ -943,10 +944,15 @@ def _month_totals_reference(c: dict, factor, unborne_bits, rw, high_rw, n_fund, 
         ],
         axis=1,
     )
+    cells = cells.reshape(n_fund, n_hosp * n_drg, 3).sum(axis=0)
+    # the cells with claims, in order of their first claim
+    hospital_cell = (c["hospital"].astype(np.int64) * n_drg + g)[grouped]
+    _, first = np.unique(hospital_cell, return_index=True)
+    keys = hospital_cell[np.sort(first)]
     classes = np.bincount(
         c["hospital"].astype(np.int64) * 4 + c["klass"], minlength=n_hosp * 4
     ).reshape(n_hosp, 4)
-    return final, month, sums, cells, classes
+    return final, month, sums, keys, cells[keys], classes
 
 
 @settings(max_examples=40, deadline=None)

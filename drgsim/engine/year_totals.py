@@ -78,7 +78,8 @@ class MonthTotals:
     final: np.ndarray  # each claim's points after the readmission rule
     month: np.ndarray  # [fund × hospital, 2]: Σ final points and Σ patient payments
     sums: np.ndarray  # [fund × hospital, SUM_COLUMNS]
-    cells: np.ndarray  # [fund × hospital × DRG, CELL_COLUMNS]
+    cell_keys: np.ndarray  # the (hospital, DRG) cells with claims: hospital × n_drg + DRG
+    cell_sums: np.ndarray  # [cell_keys, CELL_COLUMNS] over the funds
     classes: np.ndarray  # [hospital, CLASS_NAMES]: claims of each case class
 
     @property
@@ -156,7 +157,7 @@ class YearTotals:
         """Add a month's claims (`month`: their sums); `adjust` (fund × hospital) moves earlier
         readmitted stays' points."""
         c = claims.cases
-        sums, cells = month.sums, month.cells
+        sums = month.sums
         by_hospital = (
             sums if self.n_fund == 1 else sums.reshape(self.n_fund, self.n_hosp, -1).sum(0)
         )
@@ -166,11 +167,9 @@ class YearTotals:
         adjust = np.asarray(adjust, dtype=np.float64).reshape(self.n_fund, self.n_hosp)
         self.fund_sums["points"] += adjust.ravel()
         self.sums["points"] += adjust.sum(axis=0)
-        if self.n_fund > 1:
-            cells = cells.reshape(self.n_fund, self.n_hosp * self.n_drg, -1).sum(axis=0)
         self.classes += month.classes
         for k, name in enumerate(CELL_COLUMNS):
-            self.cells[name] += cells[:, k]
+            self.cells[name][month.cell_keys] += month.cell_sums[:, k]
         self._add_acts(claims, month.final)
         self.tally += audit_tally(c.hospital, c.acts, claims.review, self.n_hosp)
         self.reference.append(Reference(c.hospital.copy(), claims.drg.copy(), c.cost.copy()))

@@ -71,9 +71,11 @@ def month_totals(
     Rows are fund × n_hosp + hospital. A claim's final points are `points`, × `factor` if it is
     the earlier stay of a readmission. `month` [rows, 2] holds Σ final points and Σ `oop`, each
     added in LANES partial sums (claim j in lane j mod LANES), then lanes 0 + 1 + 2 + 3.
-    `sums` [rows, SUM_COLUMNS] and `cells` [rows × G, CELL_COLUMNS] are added in claim order:
-    an ungroupable claim (drg < 0) counts in its row but in no cell; the cost of a claim
-    carrying an act of `unborne_bits` is billed, not borne: it adds to the charges only.
+    `sums` [rows, SUM_COLUMNS] are added in claim order, as are each fund's sums of a
+    (hospital, DRG) cell; `cell_keys` lists the cells with claims (hospital × G + DRG, in order
+    of their first claim) and `cell_sums` [cells, CELL_COLUMNS] their sums over the funds, fund
+    0 + 1 + …. An ungroupable claim (drg < 0) counts in its row but in no cell; the cost of a
+    claim carrying an act of `unborne_bits` is billed, not borne: it adds to the charges only.
     """
     n = hospital.shape[0]
     n_drg = rw.shape[0]
@@ -81,8 +83,22 @@ def month_totals(
     final = np.empty(n)
     lanes = np.zeros((LANES, n_rows, 2))
     sums = np.zeros((n_rows, 11))
-    cells = np.zeros((n_rows * n_drg, 3))
     classes = np.zeros((n_hosp, n_classes), np.int64)
+    # the cells with claims, numbered in order of their first claim (a month touches few of them)
+    n_cells = n_hosp * n_drg
+    slot = np.full(n_cells, -1, np.int32)
+    at = np.empty(n, np.int32)
+    cell_keys = np.empty(min(n, n_cells), np.int64)
+    k = 0
+    for j in range(n):
+        if drg[j] >= 0:
+            cell = np.int64(hospital[j]) * n_drg + drg[j]
+            if slot[cell] < 0:
+                slot[cell] = k
+                cell_keys[k] = cell
+                k += 1
+            at[j] = slot[cell]
+    by_fund = np.zeros((k, n_fund, 3))
     for j in range(n):
         h = hospital[j]
         r = fund[j] * n_hosp + h
@@ -108,15 +124,18 @@ def month_totals(
                 sums[r, 7] += 1.0
             sums[r, 8] += 1.0
             sums[r, 9] += rw[g]
-            cell = r * n_drg + g
-            cells[cell, 0] += 1.0
-            cells[cell, 1] += cost[j]
-            cells[cell, 2] += los[j]
+            i = at[j]
+            by_fund[i, fund[j], 0] += 1.0
+            by_fund[i, fund[j], 1] += cost[j]
+            by_fund[i, fund[j], 2] += los[j]
         classes[h, klass[j]] += 1
     month = lanes[0].copy()
     for lane in range(1, LANES):
         month += lanes[lane]
-    return final, month, sums, cells, classes
+    cell_sums = by_fund[:, 0, :].copy()
+    for f in range(1, n_fund):
+        cell_sums += by_fund[:, f, :]
+    return final, month, sums, cell_keys[:k].copy(), cell_sums, classes
 
 
 #: The columns of a DRG cell's sums (engine.drg_totals.DRG_COLUMNS), by position.
