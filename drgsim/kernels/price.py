@@ -72,66 +72,60 @@ def price_cases(
     points = np.empty(n, np.float64)
     special = np.empty(n, np.float64)
     for j in range(n):
-        klass[j], points[j], special[j] = price_one(
-            hospital[j],
-            drg[j],
+        g = drg[j]
+        special[j] = special_points(cost[j], base_points, mean_cost, pay_ratio)
+        if g < 0 or not stable[g]:
+            klass[j], points[j] = SPECIAL, special[j]
+            continue
+        klass[j], points[j] = price_one(
             cost[j],
-            discharge[j],
-            los[j],
-            base_pts,
-            rw,
-            ref_cost,
-            stable,
-            coef,
-            band_up,
-            band_ratio,
+            base_pts[g],
+            coef[hospital[j], g],
+            ref_cost[g],
+            high_threshold(rw[g], band_up, band_ratio),
+            is_incomplete(discharge[j], los[j], incomplete_days),
             low,
             low_uses_coef,
             high_factor,
-            base_points,
-            mean_cost,
-            pay_ratio,
-            incomplete_days,
         )
     return klass, points, special
 
 
+# The rule of one case in scalar helpers: numba inlines them (a helper taking the tariff's
+# arrays made the loop several times slower).
+
+
 @inline
 def price_one(
-    hospital,
-    g,
-    cost,
-    discharge,
-    los,
-    base_pts,
-    rw,
-    ref_cost,
-    stable,
-    coef,
-    band_up,
-    band_ratio,
-    low,
-    low_uses_coef,
-    high_factor,
-    base_points,
-    mean_cost,
-    pay_ratio,
-    incomplete_days,
+    cost, base_pts, coef, ref_cost, high, incomplete, low, low_uses_coef, high_factor
 ):  # pragma: no cover - jitted
-    """Class, points and special-review points of one case of DRG g (spec §2)."""
-    sp = base_points * cost / mean_cost * pay_ratio
-    if g < 0 or not stable[g]:
-        return SPECIAL, sp, sp
-    bp = base_pts[g]
-    k = coef[hospital, g]
-    r = cost / ref_cost[g]
-    b = 0
-    while b < band_up.shape[0] - 1 and rw[g] > band_up[b]:
-        b += 1
-    h = band_ratio[b]
-    incomplete = discharge != 0 and los <= incomplete_days
+    """Class and points by the formulas of a case of a stable DRG with these base points,
+    coefficient, reference charges and high-cost threshold."""
+    r = cost / ref_cost
     if r < low or incomplete:
-        return LOW, min(bp * r * (k if low_uses_coef else 1.0), bp * k), sp
-    if r > h:
-        return HIGH, bp * k + bp * (r - h) * high_factor, sp
-    return NORMAL, bp * k, sp
+        return LOW, min(base_pts * r * (coef if low_uses_coef else 1.0), base_pts * coef)
+    if r > high:
+        return HIGH, base_pts * coef + base_pts * (r - high) * high_factor
+    return NORMAL, base_pts * coef
+
+
+@inline
+def special_points(cost, base_points, mean_cost, pay_ratio):  # pragma: no cover - jitted
+    """The points special review gives a case of these charges."""
+    return base_points * cost / mean_cost * pay_ratio
+
+
+@inline
+def high_threshold(rw, band_up, band_ratio):  # pragma: no cover - jitted
+    """The high-cost threshold H of a DRG of relative weight rw: its band's (the first whose
+    upper bound is at least rw)."""
+    b = 0
+    while b < band_up.shape[0] - 1 and rw > band_up[b]:
+        b += 1
+    return band_ratio[b]
+
+
+@inline
+def is_incomplete(discharge, los, incomplete_days):  # pragma: no cover - jitted
+    """Whether a stay is incomplete: not a normal discharge, within `incomplete_days`."""
+    return discharge != 0 and los <= incomplete_days

@@ -6,7 +6,7 @@ import numpy as np
 
 from drgsim.kernels import checks
 from drgsim.kernels.jit import inline, kernel
-from drgsim.kernels.price import price_one
+from drgsim.kernels.price import high_threshold, is_incomplete, price_one, special_points
 
 #: Columns of an upcoding options row: the billed DRG, then up to two severity levels up in
 #: its ADRG, then the procedure ADRGs of its MDC (-1 where a claim has no such option).
@@ -112,34 +112,28 @@ def upcode_claims(
     for j in range(n):
         h = hospital[j]
         worth[j] = money[h]
-        row = options[deep[j], adrg[j], severity[j]]
-        if row[BILLED] < 0:
+        d, a, v = deep[j], adrg[j], severity[j]  # indexing the table (a view is slow)
+        if options[d, a, v, BILLED] < 0:
             continue
         for c in range(k):
-            if row[c] < 0:
+            g = options[d, a, v, c]
+            if g < 0:
                 continue
-            opts[j, c] = row[c]
-            paid[c] = price_one(
-                h,
-                row[c],
-                charges[j],
-                discharge[j],
-                los[j],
-                base_pts,
-                rw,
-                ref_cost,
-                stable,
-                coef,
-                band_up,
-                band_ratio,
-                low,
-                low_uses_coef,
-                high_factor,
-                base_points,
-                mean_cost,
-                pay_ratio,
-                incomplete_days,
-            )[1]
+            opts[j, c] = g
+            if not stable[g]:
+                paid[c] = special_points(charges[j], base_points, mean_cost, pay_ratio)
+            else:
+                paid[c] = price_one(
+                    charges[j],
+                    base_pts[g],
+                    coef[h, g],
+                    ref_cost[g],
+                    high_threshold(rw[g], band_up, band_ratio),
+                    is_incomplete(discharge[j], los[j], incomplete_days),
+                    low,
+                    low_uses_coef,
+                    high_factor,
+                )[1]
             gain[j, c] = paid[c] - paid[BILLED]
     return _pick(hospital, opts, gain, worth, tie, n_proc, count)
 
