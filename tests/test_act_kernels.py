@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 from test_kernels import price_reference
 
 from drgsim.cases import CASE_DTYPES, CaseBatch, CaseBuffer
-from drgsim.kernels.acts import drawn_rows, drawn_rows_reference
+from drgsim.kernels.acts import (
+    destinations,
+    destinations_reference,
+    drawn_rows,
+    drawn_rows_reference,
+)
 from drgsim.kernels.checks import KernelInputError
 from drgsim.kernels.rng import Draw, uniform_reference
 from drgsim.kernels.upcode import pick_upcodes_reference, upcode_claims
@@ -209,3 +214,46 @@ def test_upcode_claims_takes_procedures_first_then_levels_then_procedures_again(
 def test_upcode_claims_refuses_options_without_the_level_columns() -> None:
     with pytest.raises(KernelInputError, match="columns"):
         _hand_upcode(np.full((4, 2), 10), 1, 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 200), hospitals=st.integers(1, 7), seed=st.integers(0, 2**32 - 1))
+def test_destinations_agree_with_their_numpy_rule(n, hospitals, seed) -> None:
+    rng = np.random.default_rng(seed)
+    # per source: cumulative tier weights (NaN: its patients stay), each tier's members (-1
+    # pads) and their cumulative shares (+inf pads), some tiers empty
+    w = rng.choice([0.0, 0.2, 1.0], (hospitals, 3))
+    tier_cdf = np.cumsum(w, axis=1) / np.where(w.sum(axis=1) > 0, w.sum(axis=1), np.nan)[:, None]
+    members = np.full((hospitals, 3, hospitals), -1, np.int64)
+    member_cdf = np.full((hospitals, 3, hospitals), np.inf)
+    for s in range(hospitals):
+        for t in range(3):
+            size = rng.integers(0, hospitals + 1)
+            members[s, t, :size] = rng.permutation(hospitals)[:size]
+            share = rng.random(size)
+            member_cdf[s, t, :size] = np.cumsum(share) / share.sum() if size else []
+    src = rng.integers(0, hospitals, n).astype(np.int32)
+    u_tier, u_to = rng.random(n), rng.random(n)
+    args = (src, u_tier, u_to, tier_cdf, members, member_cdf)
+    got = destinations(*args)
+    np.testing.assert_array_equal(got, destinations_reference(*args))
+    # a patient moves only to a member of a tier of its source, and stays where none is drawn
+    for i in np.flatnonzero(got >= 0):
+        assert got[i] in members[src[i]]
+    assert (got[np.isnan(tier_cdf[src, 0])] == -1).all()
+
+
+def test_destinations_take_the_first_cumulative_share_above_the_draw() -> None:
+    # source 0: tiers (same, higher, lower) at cumulative weights 0.5, 1, 1; its same tier has
+    # hospitals 1 and 2 at cumulative shares 0.25 and 1, the higher tier hospital 3
+    tier_cdf = np.full((4, 3), np.nan)
+    tier_cdf[0] = [0.5, 1.0, 1.0]
+    members = np.full((4, 3, 4), -1)
+    member_cdf = np.full((4, 3, 4), np.inf)
+    members[0, 0, :2], member_cdf[0, 0, :2] = [1, 2], [0.25, 1.0]
+    members[0, 1, 0], member_cdf[0, 1, 0] = 3, 1.0
+    src = np.zeros(3, np.int32)
+    got = destinations(
+        src, np.array([0.1, 0.1, 0.7]), np.array([0.1, 0.6, 0.9]), tier_cdf, members, member_cdf
+    )
+    np.testing.assert_array_equal(got, [1, 2, 3])

@@ -1,4 +1,4 @@
-"""Kernel that picks the cases an act's draw falls on: one pass instead of a draw per case."""
+"""Kernels of the acts: the cases an act's draw falls on, and where refused patients go."""
 
 from __future__ import annotations
 
@@ -41,3 +41,56 @@ def drawn_rows_reference(key, kind, case_id, hospital, rate, eligible):
     r = rate[hospital]
     rows = np.flatnonzero(eligible & (r > 0))
     return rows[uniform_reference(int(key), kind, case_id[rows]) < r[rows]]
+
+
+def _check_destinations(src, u_tier, u_to, tier_cdf, members, member_cdf):
+    """Draws one per patient; sources index the tables, whose shapes agree."""
+    name = "destinations"
+    checks.same_length(name, src.shape[0], u_tier=u_tier, u_to=u_to)
+    checks.shape(name, "tier_cdf", tier_cdf, (None, 3))
+    checks.shape(name, "members", members, (tier_cdf.shape[0], 3, None))
+    checks.shape(name, "member_cdf", member_cdf, members.shape)
+    checks.index(name, "src", src, 0, tier_cdf.shape[0], "rows of tier_cdf")
+    checks.index(name, "members", members, -1, tier_cdf.shape[0], "hospitals, -1 pads")
+
+
+@checks.front(_check_destinations)
+@kernel
+def destinations(src, u_tier, u_to, tier_cdf, members, member_cdf):  # pragma: no cover - jitted
+    """Where each patient refused by hospital src[i] goes (-1: stays).
+
+    A tier by the source's cumulative tier weights (the first above u_tier[i]; NaN: its
+    patients stay), then a hospital of that tier by cumulative volume share (the first above
+    u_to[i]; members pad with -1, their shares with +inf); a tier without members: stays.
+    """
+    n, width = src.shape[0], members.shape[2]
+    out = np.full(n, -1, np.int64)
+    for i in range(n):
+        s = src[i]
+        if np.isnan(tier_cdf[s, 0]):
+            continue
+        pick = 0
+        for c in range(3):
+            if tier_cdf[s, c] <= u_tier[i]:
+                pick += 1
+        pick = min(pick, 2)
+        size = 0
+        below = 0
+        for m in range(width):
+            if members[s, pick, m] >= 0:
+                size += 1
+            if member_cdf[s, pick, m] <= u_to[i]:
+                below += 1
+        if size > 0:
+            out[i] = members[s, pick, max(min(below, size - 1), 0)]
+    return out
+
+
+def destinations_reference(src, u_tier, u_to, tier_cdf, members, member_cdf):
+    """`destinations` from the rule in plain numpy: count the cumulative weights at or below
+    each draw."""
+    pick = np.minimum((tier_cdf[src] <= u_tier[:, None]).sum(axis=1), 2)
+    size = (members[src, pick] >= 0).sum(axis=1)
+    k = np.minimum((member_cdf[src, pick] <= u_to[:, None]).sum(axis=1), size - 1)
+    out = members[src, pick, np.maximum(k, 0)]
+    return np.where(np.isnan(tier_cdf[src, 0]) | (size == 0), -1, out)

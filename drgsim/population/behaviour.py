@@ -11,7 +11,7 @@ import numpy as np
 
 from drgsim.acts import ACT, ACTS, ActSpec
 from drgsim.cases import CaseBatch, CaseBuffer
-from drgsim.kernels.acts import drawn_rows
+from drgsim.kernels.acts import destinations, drawn_rows
 from drgsim.kernels.group import group_cases
 from drgsim.kernels.rng import Draw, normal_np, stream_key, uniform_np
 from drgsim.kernels.upcode import upcode_claims
@@ -365,12 +365,7 @@ class Behaviours:
         Tiers without another hospital drop out and the weights left are rescaled; with no
         tier left (or all weights 0) the patients stay (-1).
         """
-        tier_cdf, members, member_cdf = self._destination_tables(np.unique(src))
-        pick = np.minimum((tier_cdf[src] <= u_tier[:, None]).sum(axis=1), 2)
-        size = (members[src, pick] >= 0).sum(axis=1)
-        k = np.minimum((member_cdf[src, pick] <= u_to[:, None]).sum(axis=1), size - 1)
-        out = members[src, pick, np.maximum(k, 0)]
-        return np.where(np.isnan(tier_cdf[src, 0]) | (size == 0), -1, out)
+        return destinations(src, u_tier, u_to, *self._destination_tables(np.unique(src)))
 
     def _destination_tables(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For each hospital: its cumulative tier weights [H, 3] (same, higher, lower; NaN where
