@@ -157,6 +157,16 @@ def test_an_inspection_takes_the_share_of_each_chosen_hospitals_claims_whatever_
     assert set(case_id[order][again]) == set(case_id[taken])
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=60), st.data())
+def test_an_inspection_takes_the_lowest_draws_first_and_equal_draws_in_order(
+    values: list[int], data: st.DataObject
+) -> None:
+    u = np.array(values, dtype=float)  # few values: many equal draws at the cut
+    k = data.draw(st.integers(1, u.size))
+    assert sorted(risk._lowest(u, k).tolist()) == sorted(np.argsort(u, kind="stable")[:k].tolist())
+
+
 def inspection_city(**audit_keys: Any) -> dict[str, Any]:
     """Four hospitals over two years; SW01 upcodes and SW02 induces admissions; no readmission
     window (so the regulator's readmission counts are the same read from the final case rows)."""

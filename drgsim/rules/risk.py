@@ -94,6 +94,15 @@ def take(
         rows = np.flatnonzero(hospital == h)
         k = min(int(np.floor(rate * rows.size + 0.5)), rows.size)
         if k:
-            u = uniform_np(key, Draw.TARGETED, case_id[rows])
-            out[rows[np.argsort(u, kind="stable")[:k]]] = True
+            out[rows[_lowest(uniform_np(key, Draw.TARGETED, case_id[rows]), k)]] = True
     return out
+
+
+def _lowest(u: np.ndarray, k: int) -> np.ndarray:
+    """The positions of the k lowest values of u (1 ≤ k ≤ u.size), equal values by position:
+    those of `np.argsort(u, kind="stable")[:k]`, found without sorting."""
+    if k == u.size:
+        return np.arange(u.size)
+    kth = np.partition(u, k - 1)[k - 1]
+    below = np.flatnonzero(u < kth)
+    return np.concatenate([below, np.flatnonzero(u == kth)[: k - below.size]])
