@@ -16,6 +16,8 @@ from drgsim.kernels.acts import (
     destinations_reference,
     drawn_rows,
     drawn_rows_reference,
+    nth_case_of,
+    nth_case_of_reference,
 )
 from drgsim.kernels.checks import KernelInputError
 from drgsim.kernels.rng import Draw, uniform_reference
@@ -257,3 +259,25 @@ def test_destinations_take_the_first_cumulative_share_above_the_draw() -> None:
         src, np.array([0.1, 0.1, 0.7]), np.array([0.1, 0.6, 0.9]), tier_cdf, members, member_cdf
     )
     np.testing.assert_array_equal(got, [1, 2, 3])
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 300), hospitals=st.integers(1, 6), seed=st.integers(0, 2**32 - 1))
+def test_nth_case_of_a_hospital_is_its_nth_row_in_order(n, hospitals, seed) -> None:
+    rng = np.random.default_rng(seed)
+    hospital = rng.integers(0, hospitals, n).astype(np.int32)
+    counts = np.bincount(hospital, minlength=hospitals)
+    wanted = rng.choice(np.flatnonzero(counts > 0), 50)
+    nth = np.floor(rng.random(50) * counts[wanted]).astype(np.int64)
+    got = nth_case_of(hospital, wanted, nth)
+    np.testing.assert_array_equal(got, nth_case_of_reference(hospital, wanted, nth))
+    assert (hospital[got] == wanted).all()
+
+
+def test_nth_case_of_refuses_a_case_its_hospital_does_not_have() -> None:
+    hospital = np.array([0, 1, 0], np.int32)
+    assert nth_case_of(hospital, np.array([0, 0, 1]), np.array([1, 0, 0])).tolist() == [2, 0, 1]
+    with pytest.raises(KernelInputError, match="fewer cases"):
+        nth_case_of(hospital, np.array([1]), np.array([1]))
+    with pytest.raises(KernelInputError, match="fewer cases"):
+        nth_case_of(hospital, np.array([5]), np.array([0]))

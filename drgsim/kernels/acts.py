@@ -94,3 +94,52 @@ def destinations_reference(src, u_tier, u_to, tier_cdf, members, member_cdf):
     k = np.minimum((member_cdf[src, pick] <= u_to[:, None]).sum(axis=1), size - 1)
     out = members[src, pick, np.maximum(k, 0)]
     return np.where(np.isnan(tier_cdf[src, 0]) | (size == 0), -1, out)
+
+
+def nth_case_of(hospital: np.ndarray, wanted: np.ndarray, nth: np.ndarray) -> np.ndarray:
+    """The row of the nth[i]-th case (from 0, in row order) of hospital wanted[i]: the checked
+    front of `nth_case_rows` (it marks an nth outside its hospital's cases -1)."""
+    name = "nth_case_of"
+    checks.shape(name, "hospital", hospital, (None,))
+    checks.same_length(name, wanted.shape[0], nth=nth)
+    checks.index(name, "hospital", hospital, 0, np.iinfo(np.int32).max, "hospital numbers")
+    checks.index(name, "wanted", wanted, 0, np.iinfo(np.int32).max, "hospital numbers")
+    rows = nth_case_rows(hospital, wanted, nth)
+    if rows.size and rows.min() < 0:
+        i = int(np.argmin(rows))
+        raise checks.KernelInputError(
+            f"{name}: case {nth[i]} of hospital {wanted[i]} asked for; it has fewer cases"
+        )
+    return rows
+
+
+@kernel
+def nth_case_rows(hospital, wanted, nth):  # pragma: no cover - jitted
+    """`nth_case_of` in one counting pass over the cases (-1 where there is no such case)."""
+    n_hosp = 0
+    for h in hospital:
+        n_hosp = max(n_hosp, h + 1)
+    start = np.zeros(n_hosp + 1, np.int64)
+    for h in hospital:
+        start[h + 1] += 1
+    for h in range(n_hosp):
+        start[h + 1] += start[h]
+    rows = np.empty(hospital.shape[0], np.int64)  # rows by hospital, each in row order
+    filled = start[:-1].copy()
+    for j in range(hospital.shape[0]):
+        rows[filled[hospital[j]]] = j
+        filled[hospital[j]] += 1
+    out = np.full(wanted.shape[0], -1, np.int64)
+    for i in range(wanted.shape[0]):
+        h, k = wanted[i], nth[i]
+        if h < n_hosp and 0 <= k < start[h + 1] - start[h]:
+            out[i] = rows[start[h] + k]
+    return out
+
+
+def nth_case_of_reference(hospital, wanted, nth):
+    """`nth_case_of` in plain numpy: the rows of each hospital in row order, then index them."""
+    return np.array(
+        [np.flatnonzero(hospital == h)[k] for h, k in zip(wanted, nth, strict=True)],
+        dtype=np.int64,
+    )

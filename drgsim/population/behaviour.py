@@ -11,7 +11,7 @@ import numpy as np
 
 from drgsim.acts import ACT, ACTS, ActSpec
 from drgsim.cases import CaseBatch, CaseBuffer
-from drgsim.kernels.acts import destinations, drawn_rows
+from drgsim.kernels.acts import destinations, drawn_rows, nth_case_of
 from drgsim.kernels.group import group_cases
 from drgsim.kernels.rng import Draw, normal_np, stream_key, uniform_np
 from drgsim.kernels.upcode import upcode_claims
@@ -576,13 +576,8 @@ class Behaviours:
             return None
         new_h = np.repeat(np.arange(self.hospitals.n), extra)
         k = np.arange(total, dtype=np.uint64)
-        # the cases of the hospitals that add some, by hospital, each in the batch's order
-        mine = np.flatnonzero(extra[batch.hospital] > 0)
-        order = mine[np.argsort(batch.hospital[mine], kind="stable")]
-        n_mine = np.where(extra > 0, n_h, 0)
-        start = (np.cumsum(n_mine) - n_mine)[new_h]  # where each hospital's begin in `order`
         pick = np.floor(uniform_np(key, template_draw, k) * n_h[new_h]).astype(np.int64)
-        new = batch.take(order[start + pick])
+        new = batch.take(nth_case_of(batch.hospital, new_h, pick))
         new.origin_id = new.case_id
         new.origin_act = np.full(total, act.bit, dtype=np.uint8)
         new.record_row = np.full(total, -1, dtype=np.int64)
