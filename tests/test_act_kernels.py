@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from test_kernels import price_reference
 
 from drgsim.cases import CASE_DTYPES, CaseBatch, CaseBuffer
+from drgsim.kernels.act_totals import KINDS, act_totals, act_totals_reference
 from drgsim.kernels.acts import (
     destinations,
     destinations_reference,
@@ -281,3 +282,45 @@ def test_nth_case_of_refuses_a_case_its_hospital_does_not_have() -> None:
         nth_case_of(hospital, np.array([1]), np.array([1]))
     with pytest.raises(KernelInputError, match="fewer cases"):
         nth_case_of(hospital, np.array([5]), np.array([0]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 300), hospitals=st.integers(1, 6), seed=st.integers(0, 2**32 - 1))
+def test_act_totals_agree_with_a_bincount_per_act(n, hospitals, seed) -> None:
+    rng = np.random.default_rng(seed)
+    bits = np.array([1, 2, 4, 8, 16], dtype=np.uint8)
+    kinds = np.array([0, 1, 2, 3, 0])
+    args = (
+        rng.integers(0, hospitals, n).astype(np.int32),
+        rng.integers(0, 32, n).astype(np.uint8),  # several acts on one claim
+        bits,
+        kinds,
+        *(rng.normal(size=n) * 100 for _ in range(5)),  # final, deducted, true, points, cost
+        rng.random(n) < 0.2,
+        hospitals,
+    )
+    for got, want in zip(act_totals(*args), act_totals_reference(*args), strict=True):
+        np.testing.assert_array_equal(got, want)  # summed in the same order: bit for bit
+
+
+def test_act_totals_by_hand() -> None:
+    # two claims of hospital 0: one upcoded (bit 1), one split first stay (bit 2, a first)
+    hospital, acts = np.zeros(2, np.int32), np.array([1, 2], np.uint8)
+    final, deducted, true = np.array([10.0, 6.0]), np.array([1.0, 0.0]), np.array([4.0, 6.0])
+    points, cost = np.array([10.0, 8.0]), np.array([100.0, 50.0])
+    kinds = np.array([KINDS.index("upcoded_points"), KINDS.index("split_stays")])
+    gain, _, lost = act_totals(
+        hospital,
+        acts,
+        np.array([1, 2], np.uint8),
+        kinds,
+        final,
+        deducted,
+        true,
+        points,
+        cost,
+        np.array([False, True]),
+        1,
+    )
+    assert gain[:, 0].tolist() == [10 - 4 - 1, 6 - 0]  # upcoded points; the split's net points
+    assert lost[:, 0].tolist() == [0, 8 - 6]  # what the first stay lost to readmission

@@ -8,6 +8,8 @@ import numpy as np
 
 from drgsim.acts import ACT, ACTS, AUDITED, UNBORNE_BITS
 from drgsim.cases import CaseBatch
+from drgsim.kernels.act_totals import KINDS as GAIN_KINDS
+from drgsim.kernels.act_totals import act_totals
 from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, month_totals
 from drgsim.kernels.price import CLASS_NAMES
 from drgsim.kernels.tally import audit_tally as tally_kernel
@@ -18,6 +20,10 @@ from drgsim.rules.tariff import Reference
 #: Acts whose gain is counted from their claims (the others' from what they saved, or not at all).
 CLAIM_GAINS = tuple(a for a in ACTS if a.gain not in (None, "saved_cost"))
 N_CLASSES = len(CLASS_NAMES)
+_GAIN_BITS = np.array([a.bit for a in CLAIM_GAINS], dtype=np.uint8)
+_GAIN_KINDS = np.array([GAIN_KINDS.index(str(a.gain)) for a in CLAIM_GAINS], dtype=np.int64)
+#: the bit of the act whose gain counts split stays (0: none)
+_SPLIT_BITS = np.uint8(sum(a.bit for a in CLAIM_GAINS if a.gain == "split_stays"))
 #: The rows of the audit's tally per hospital: the claims carrying each act, then those carrying
 #: none (a claim with several acts counts in each of their rows).
 TALLY_ROWS = (*(a.name for a in ACTS), "none")
@@ -233,26 +239,28 @@ class YearTotals:
         def pick(values: np.ndarray) -> np.ndarray:
             return values if take is None else values[take]
 
-        h, acts, n = pick(c.hospital), pick(c.acts), self.n_hosp
-        points = pick(claims.points)
-        deducted, true_points = pick(claims.deducted), pick(claims.true_points)
-        net = final - deducted
-
-        def total(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
-            return sign * np.bincount(h[mask], weights=values[mask], minlength=n)
-
-        for act in CLAIM_GAINS:
-            mine = (acts & act.bit) != 0
-            if act.gain == "upcoded_points":
-                self.act_points[act.name] += total(mine, final - true_points - deducted)
-            elif act.gain == "split_stays":  # less what the first stays lose to readmission
-                made_split = ((c.acts & act.bit) != 0) & (c.origin_act == act.bit)
-                firsts = _member(pick(c.case_id), c.origin_id[made_split]) & ~pick(made_split)
-                self.act_points[act.name] += total(mine, net) - total(firsts, points - final)
-            else:  # net_points, net_points_less_cost
-                self.act_points[act.name] += total(mine, net)
-                if act.gain == "net_points_less_cost":
-                    self.act_charges[act.name] += total(mine, pick(c.cost))
+        made_split = ((c.acts & _SPLIT_BITS) != 0) & (c.origin_act == _SPLIT_BITS)
+        firsts = _member(pick(c.case_id), c.origin_id[made_split]) & ~pick(made_split)
+        gain, charges, lost = act_totals(
+            pick(c.hospital),
+            pick(c.acts),
+            _GAIN_BITS,
+            _GAIN_KINDS,
+            final,
+            pick(claims.deducted),
+            pick(claims.true_points),
+            pick(claims.points),
+            pick(c.cost),
+            firsts,
+            self.n_hosp,
+        )
+        for a, act in enumerate(CLAIM_GAINS):
+            if act.gain == "split_stays":  # less what the first stays lose to readmission
+                self.act_points[act.name] += sign * gain[a] - sign * lost[a]
+            else:
+                self.act_points[act.name] += sign * gain[a]
+            if act.gain == "net_points_less_cost":
+                self.act_charges[act.name] += sign * charges[a]
 
     def indicators(
         self, refused_high: np.ndarray, peers: np.ndarray | None = None
