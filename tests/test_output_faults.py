@@ -194,6 +194,36 @@ def test_killing_a_run_kills_its_worker_processes(
     assert not out.exists()
 
 
+@pytest.mark.skipif(
+    len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True,
+    reason="figures are drawn in worker processes only with two CPUs or more",
+)
+def test_killing_a_run_while_it_draws_kills_its_drawing_processes(
+    scenario: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    run = subprocess.Popen(
+        command("run", scenario, "--out", out, "--quiet"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    drawing: list[int] = []
+    try:
+        started = lambda: any(out.parent.glob(f".{out.name}.*/plots"))  # noqa: E731
+        wait_for(lambda: (started() and len(children(run.pid)) >= 2) or run.poll() is not None,
+                 "figures being drawn")  # fmt: skip
+        drawing = children(run.pid)
+        assert run.poll() is None and len(drawing) >= 2
+        run.kill()
+        run.wait(timeout=60)
+        wait_for(lambda: not any(alive(pid) for pid in drawing), "the drawing workers to die", 20.0)
+    finally:
+        run.kill()
+        for pid in drawing:  # orphans of a failed check: don't leave them running
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
 def one_line(proc: subprocess.CompletedProcess[str], *words: str) -> str:
     """The one error line of a refused command, checked for exit code 2, no traceback, `words`."""
     assert proc.returncode == 2, proc.stderr

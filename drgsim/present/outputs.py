@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -102,16 +101,31 @@ def write(
     """Write manifest.json, the tables and (with `report`) the figures (PNG, with `svg` SVG too)
     and report into `directory`.
 
-    `explain` (drgsim.scale.explain.write_waterfall) writes the report's waterfall data while
-    the other figures are drawn. The report reads the tables as held here, not from the files.
+    The figures are drawn from the tables as held here while the tables are written and
+    `explain` (drgsim.scale.explain.write_waterfall) writes the report's waterfall data; the
+    report then reads the tables as held here, with the manifest as written.
     """
+    if not report:
+        _write_tables(result, directory)
+        return
+    from drgsim.present.report import build_report
+
+    tables = results.as_tables(result)  # the figures need no file: they start at once
+
+    def tables_then_explain() -> None:
+        _write_tables(result, directory)
+        tables["manifest"] = results.written_manifest(directory)
+        if explain is not None:
+            explain(directory, tables)
+
+    lang = lang or default_lang(result.scenario.region.name)
+    for i, one in enumerate(("zh", "en") if lang == "both" else (lang,)):
+        build_report(
+            directory, one, svg=svg, tables=tables, explain=tables_then_explain if i == 0 else None
+        )
+
+
+def _write_tables(result: results.Result, directory: Path) -> None:
+    """Write the tables and manifest.json, with the streamed case parts collected."""
     results.write_tables(result, directory)
     shutil.rmtree(directory / ".parts", ignore_errors=True)  # streamed case parts, now collected
-    if report:
-        from drgsim.present.report import build_report
-
-        tables = results.as_tables(result, directory)
-        lang = lang or default_lang(result.scenario.region.name)
-        for i, one in enumerate(("zh", "en") if lang == "both" else (lang,)):
-            data = functools.partial(explain, directory, tables) if explain and i == 0 else None
-            build_report(directory, one, svg=svg, tables=tables, explain=data)

@@ -81,8 +81,8 @@ def build_report(
     Chinese with `plots/`, `report.en.html` in English with `plots/en/`).
 
     The figures are PNG files, and with `svg` SVG files too. `tables` are the run's tables as
-    `read(out_dir)` gives them (read when not given); `explain` writes explain.json while the
-    other figures are drawn, before its waterfall is.
+    `read(out_dir)` gives them (read when not given); `explain` runs while the other figures are
+    drawn (it writes explain.json, and with `drgsim run` the tables too), before the waterfall is.
     """
     name, folder = PAGES[labels.check_lang(lang)]
     out_dir = Path(out_dir)

@@ -139,15 +139,21 @@ def _parquet(frame: pd.DataFrame, path: Path) -> None:
     frame.to_parquet(path, index=False, compression="zstd", use_dictionary=text)
 
 
-def as_tables(result: Result, directory: Path) -> dict[str, Any]:
+def as_tables(result: Result, directory: Path | None = None) -> dict[str, Any]:
     """What `read(directory)` gives after `write_tables(result, directory)`, without reading the
     tables back: the manifest as written, copies of the frames held in `result` (case rows only
     if held), and, in no file, its scenario and the claims it kept for the waterfall (`scenario`,
     `kept_claims`). Copies, each laid out in memory as a table read back is: a float sum's last
-    bit depends on that, and figures must not depend on what was done with `result` before."""
-    tables: dict[str, Any] = {
-        "manifest": json.loads((Path(directory) / "manifest.json").read_text(encoding="utf-8"))
-    }
+    bit depends on that, and figures must not depend on what was done with `result` before.
+
+    Without `directory` (the tables not written yet), the manifest is the one that will be
+    written, but for its list of the files written (`tables`)."""
+    manifest = (
+        json.loads(json.dumps(result.manifest, ensure_ascii=False))
+        if directory is None
+        else written_manifest(directory)
+    )
+    tables: dict[str, Any] = {"manifest": manifest}
     for name in (*TABLES, *EXTRA_TABLES):
         frame = getattr(result, name)
         if frame is not None:
@@ -156,6 +162,11 @@ def as_tables(result: Result, directory: Path) -> dict[str, Any]:
     if result.kept is not None:
         tables["kept_claims"] = result.kept
     return tables
+
+
+def written_manifest(directory: str | Path) -> dict[str, Any]:
+    """The manifest.json of an output directory."""
+    return dict(json.loads((Path(directory) / "manifest.json").read_text(encoding="utf-8")))
 
 
 def read(out: str | Path) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.funds import fund_budgets, needs_expected_cost
 from drgsim.scale import shared_months
 from drgsim.scale.cluster import dask_client, map_in_order
+from drgsim.scale.preload import preload_kernels
 from drgsim.scale.regions import is_multi_region, region_scenarios
 from drgsim.scale.shared_months import SharedMonths
 from drgsim.scenario.loader import load_scenario, variant_names, variant_scenario
@@ -422,6 +423,8 @@ def _run_jobs(
         return [results[i] for i in range(len(jobs))]
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if "fork" in methods:
+        preload_kernels()  # once here: the forked workers inherit the kernels, loaded
     with ProcessPoolExecutor(
         min(workers, len(jobs)),
         mp_context=context,

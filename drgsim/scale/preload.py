@@ -1,0 +1,60 @@
+"""Load every kernel this version of drgsim has compiled and cached, once, in the process that
+forks the workers: the forked workers inherit them instead of each loading them again."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Any
+
+
+def preload_kernels() -> int:
+    """Load into this process every drgsim kernel overload that is in the disk cache and still
+    fresh; return how many were loaded. Nothing is compiled: an overload the cache cannot give
+    is left for its first call, as without this."""
+    from drgsim.kernels import jit
+
+    if not jit.CACHE:
+        return 0
+    return sum(_load_cached(dispatcher) for dispatcher in cached_kernels())
+
+
+def cached_kernels() -> list[Any]:
+    """Every drgsim kernel cached on disk (numba dispatchers, a front's kernel included)."""
+    import drgsim.kernels
+    from drgsim.kernels import jit
+
+    found: dict[int, Any] = {}
+    for info in pkgutil.iter_modules(drgsim.kernels.__path__):
+        module = importlib.import_module(f"drgsim.kernels.{info.name}")
+        for value in list(vars(module).values()):
+            compiled = getattr(value, "compiled", value)  # a front's kernel, or a kernel
+            if isinstance(getattr(compiled, "_cache", None), jit._KernelCache):
+                found[id(compiled)] = compiled
+    return list(found.values())
+
+
+def _load_cached(dispatcher: Any) -> int:
+    """Load a kernel's cached overloads for this machine and source, as its first call with
+    each signature would (numba's Dispatcher.compile, cache hit); return how many."""
+    from numba.core import sigutils
+    from numba.core.compiler_lock import global_compiler_lock
+
+    cache, context = dispatcher._cache, dispatcher.targetctx
+    loaded = 0
+    with global_compiler_lock:
+        for key in cache._cache_file._load_index():  # {} where the index is stale or missing
+            sig = key[0]
+            if cache._index_key(sig, context.codegen()) != key:
+                continue  # another machine's or another source's entry
+            args, _ = sigutils.normalize_signature(sig)
+            if tuple(args) in dispatcher.overloads:
+                continue  # loaded already
+            cres = cache.load_overload(sig, context)
+            if cres is None or cres.objectmode:
+                continue  # unreadable: its first call loads or compiles it, as without this
+            dispatcher._cache_hits[sig] += 1
+            context.insert_user_function(cres.entry_point, cres.fndesc, [cres.library])
+            dispatcher.add_overload(cres)
+            loaded += 1
+    return loaded
