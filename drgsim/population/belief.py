@@ -26,6 +26,7 @@ class ChargeHistory:
     cost_level: np.ndarray
     prior: np.ndarray | None = None
     years: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    _table: tuple[int, Tariff, np.ndarray] | None = field(default=None, repr=False)
 
     def remember(self, batch: CaseBatch, year: int) -> None:
         """Add the charges of a month's cases the hospitals treated (phantom cases cost none)."""
@@ -38,6 +39,8 @@ class ChargeHistory:
             old_sums, old_counts = self.years[year]
             sums, counts = sums + old_sums, counts + old_counts
         self.years[year] = (sums, counts)
+        if self._table is not None and self._table[0] == year + 1:
+            self._table = None  # a later year's expectations read this year's records
         for old in [y for y in self.years if y < year - 1]:
             del self.years[old]
 
@@ -45,6 +48,21 @@ class ChargeHistory:
         self, hospital: np.ndarray, drg: np.ndarray, year: int, tariff: Tariff
     ) -> np.ndarray:
         """Expected charges of cases of `drg` at `hospital` in `year` (last year's mean)."""
+        return self.table(year, tariff)[hospital, np.maximum(drg, 0)]
+
+    def table(self, year: int, tariff: Tariff) -> np.ndarray:
+        """Expected charges [hospital, DRG] in `year`, worked out once a year (what it reads,
+        last year's records and the tariff, do not change within the year)."""
+        if self._table is None or self._table[0] != year or self._table[1] is not tariff:
+            hospital = np.repeat(np.arange(self.n_hosp), self.n_drg)
+            drg = np.tile(np.arange(self.n_drg), self.n_hosp)
+            values = self._expected(hospital, drg, year, tariff)
+            self._table = (year, tariff, values.reshape(self.n_hosp, self.n_drg))
+        return self._table[2]
+
+    def _expected(
+        self, hospital: np.ndarray, drg: np.ndarray, year: int, tariff: Tariff
+    ) -> np.ndarray:
         g = np.maximum(drg, 0)
         out = tariff.ref_cost[g] * self.cost_level[hospital]
         if year - 1 not in self.years and self.prior is not None:
