@@ -20,6 +20,7 @@ from drgsim.kernels.acts import (
     nth_case_of,
     nth_case_of_reference,
 )
+from drgsim.kernels.charge_sums import charge_sums, charge_sums_reference
 from drgsim.kernels.checks import KernelInputError
 from drgsim.kernels.rng import Draw, uniform_reference
 from drgsim.kernels.upcode import pick_upcodes_reference, upcode_claims
@@ -324,3 +325,24 @@ def test_act_totals_by_hand() -> None:
     )
     assert gain[:, 0].tolist() == [10 - 4 - 1, 6 - 0]  # upcoded points; the split's net points
     assert lost[:, 0].tolist() == [0, 8 - 6]  # what the first stay lost to readmission
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 300), hospitals=st.integers(1, 5), seed=st.integers(0, 2**32 - 1))
+def test_charge_sums_agree_with_bincounts_of_the_treated_cases(n, hospitals, seed) -> None:
+    rng = np.random.default_rng(seed)
+    args = (
+        rng.integers(0, hospitals, n).astype(np.int32),
+        rng.integers(-1, 7, n).astype(np.int16),  # -1: no true DRG
+        rng.integers(0, 8, n).astype(np.uint8),
+        rng.gamma(2.0, 500.0, n),
+        4,  # cases with act bit 4 were never treated
+        hospitals,
+        7,
+    )
+    sums, counts = charge_sums(*args)
+    want_sums, want_counts = charge_sums_reference(*args)
+    np.testing.assert_array_equal(sums, want_sums)  # in case order: bit for bit
+    np.testing.assert_array_equal(counts, want_counts)
+    treated = (args[1] >= 0) & ((args[2] & 4) == 0)
+    assert counts.sum() == treated.sum()

@@ -474,14 +474,17 @@ class Behaviours:
     ) -> CaseBatch:
         """Copies of the stays at `rows`, admitted `gap` days after their discharge; those that
         would end after `year_end` are left out."""
+        admit_day = (batch.day[rows] + gap).astype(np.int16)
+        day = (admit_day + batch.los[rows]).astype(np.int16)
+        fits = day.astype(np.int64) <= year_end
+        rows = rows[fits]
         stays = batch.take(rows)
-        stays.admit_day = (batch.day[rows] + gap).astype(np.int16)
-        stays.day = (stays.admit_day + stays.los).astype(np.int16)
+        stays.admit_day, stays.day = admit_day[fits], day[fits]
         stays.discharge = np.zeros(rows.size, dtype=np.int8)
         stays.acts = np.zeros(rows.size, dtype=np.uint8)
         stays.origin_id = batch.case_id[rows].copy()
         stays.origin_act = np.full(rows.size, act.bit, dtype=np.uint8)
-        return stays.take(stays.day.astype(np.int64) <= year_end)
+        return stays
 
     def split(self, batch: CaseBatch, key: int, view: View, year: int) -> None:
         """Discharge and readmit: two stays, days halved, charges split by a Beta(2, 2) share.

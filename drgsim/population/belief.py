@@ -8,6 +8,7 @@ import numpy as np
 
 from drgsim.acts import UNBORNE_BITS
 from drgsim.cases import CaseBatch
+from drgsim.kernels.charge_sums import charge_sums
 from drgsim.rules.tariff import Tariff
 from drgsim.scenario.schema import Audit
 
@@ -30,11 +31,15 @@ class ChargeHistory:
 
     def remember(self, batch: CaseBatch, year: int) -> None:
         """Add the charges of a month's cases the hospitals treated (phantom cases cost none)."""
-        real = ((batch.acts & UNBORNE_BITS) == 0) & (batch.drg_true >= 0)
-        cell = batch.hospital[real].astype(np.int64) * self.n_drg + batch.drg_true[real]
-        size = self.n_hosp * self.n_drg
-        sums = np.bincount(cell, weights=batch.cost[real], minlength=size)
-        counts = np.bincount(cell, minlength=size)
+        sums, counts = charge_sums(
+            batch.hospital,
+            batch.drg_true,
+            batch.acts,
+            batch.cost,
+            UNBORNE_BITS,
+            self.n_hosp,
+            self.n_drg,
+        )
         if year in self.years:
             old_sums, old_counts = self.years[year]
             sums, counts = sums + old_sums, counts + old_counts
