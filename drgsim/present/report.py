@@ -87,8 +87,17 @@ def build_report(
     name, folder = PAGES[labels.check_lang(lang)]
     out_dir = Path(out_dir)
     tables = read(out_dir) if tables is None else tables
-    paths = drawing.draw(tables, out_dir, lang, folder, svg=svg, meanwhile=explain)
-    page = render(tables, [p for p in paths if p.suffix == ".png"], lang)
+    finish: Callable[[list[Path]], str] | None = None
+
+    def meanwhile() -> None:  # while the workers draw: explain.json, then all but the figures
+        nonlocal finish
+        if explain is not None:
+            explain()
+        finish = prepare(tables, lang)
+
+    paths = drawing.draw(tables, out_dir, lang, folder, svg=svg, meanwhile=meanwhile)
+    assert finish is not None
+    page = finish([p for p in paths if p.suffix == ".png"])
     target = out_dir / name
     tmp = out_dir / f".{name}.tmp"
     tmp.write_text(page, encoding="utf-8")
@@ -98,6 +107,12 @@ def build_report(
 
 def render(tables: dict[str, Any], pngs: list[Path], lang: str) -> str:
     """The report's HTML from the tables and the figures' PNG files."""
+    return prepare(tables, lang)(pngs)
+
+
+def prepare(tables: dict[str, Any], lang: str) -> Callable[[list[Path]], str]:
+    """The report's HTML worked out from the tables, but for its figures: what gives the page
+    from the figures' PNG files once they are drawn."""
     manifest = tables["manifest"]
     scn, notes, set_keys = scenario_of(manifest, lang)
     year, reps = plots.last_year(tables), int(tables["region_year"]["replication"].nunique())
@@ -117,8 +132,7 @@ def render(tables: dict[str, Any], pngs: list[Path], lang: str) -> str:
         body.append(f"<h2 id='regions'>{_e(_t('report.regions', lang, year=year, reps=reps))}</h2>")
         body.append(region_tables(tables, lang))
     body.append(f"<h2>{_e(_t('report.figures', lang))}</h2>")
-    for png in pngs:
-        body.append(figure(png, plots.caption(png.stem, tables, lang)))
+    head, body = body, []
     skipped = plots.skipped(tables)
     if skipped:
         body.append(f"<h3>{_e(_t('report.skipped', lang))}</h3><ul>")
@@ -140,10 +154,13 @@ def render(tables: dict[str, Any], pngs: list[Path], lang: str) -> str:
     body.append(f"<h2 id='run'>{_e(_t('report.run', lang))}</h2>")
     body.append(run_table(manifest, lang))
     title = _e(_t("report.title", lang, scenario=name))
-    content = (
-        "\n".join(body) + f"\n<footer>drgsim {_e(str(manifest.get('drgsim_version', '')))}</footer>"
-    )
-    return page(title, content, lang)
+    footer = f"\n<footer>drgsim {_e(str(manifest.get('drgsim_version', '')))}</footer>"
+
+    def with_figures(pngs: list[Path]) -> str:
+        figures = [figure(png, plots.caption(png.stem, tables, lang)) for png in pngs]
+        return page(title, "\n".join([*head, *figures, *body]) + footer, lang)
+
+    return with_figures
 
 
 def page(title: str, content: str, lang: str) -> str:
