@@ -47,6 +47,8 @@ def act_totals(
     charges = np.zeros((n_act, n_hosp))
     lost = np.zeros((n_act, n_hosp))
     for j in range(hospital.shape[0]):
+        if acts[j] == 0 and not firsts[j]:  # most claims: nothing to add
+            continue
         h = hospital[j]
         for a in range(n_act):
             if kinds[a] == SPLIT and firsts[j]:
