@@ -18,6 +18,7 @@ from drgsim.kernels.aggregate import (
     cell_totals,
     drg_cell_sums,
     month_totals,
+    risk_counts,
     sum_by_month_hospital,
 )
 from drgsim.kernels.checks import KernelInputError
@@ -196,6 +197,16 @@ CASES = {
     "drg_cell_sums: DRG": (
         drg_cell_sums,
         _drg_cell_args(_i32(0, 0), _i32(0, 0), _i32(0, 2)),
+        "drg",
+    ),
+    "risk_counts: hospital": (
+        risk_counts,
+        (_i32(0, 2), _i32(0, 1), np.zeros(2, np.int8), np.zeros(2, bool), np.ones(2), 1, 2),
+        "hospital",
+    ),
+    "risk_counts: DRG": (
+        risk_counts,
+        (_i32(0, 1), _i32(0, 2), np.zeros(2, np.int8), np.zeros(2, bool), np.ones(2), 1, 2),
         "drg",
     ),
     "cell_totals: key": (cell_totals, (np.array([0, 3]), np.zeros((2, 6)), 3), "keys"),

@@ -1033,6 +1033,32 @@ def test_cell_totals_match_bincount_sums_bit_for_bit(n, n_cells, seed) -> None:
 
 
 @settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 300), seed=st.integers(0, 2**32 - 1))
+def test_risk_counts_match_bincount_sums_bit_for_bit(n, seed) -> None:
+    from drgsim.kernels.aggregate import risk_counts
+
+    rng = np.random.default_rng(seed)
+    n_hosp, n_drg, low = 4, 6, 1
+    c = _claims(rng, n, 1, n_hosp, n_drg)
+    screened = rng.random(n) < 0.2
+    rw = rng.random(n_drg) * 4
+    got = risk_counts(c["hospital"], c["drg"], c["klass"], screened, rw, low, n_hosp)
+    # by the rule: per hospital, its claims, Σ RW over its grouped claims, its grouped claims,
+    # its low-cost claims and its screened claims
+    h, billed = c["hospital"], c["drg"] >= 0
+    ref = np.stack(
+        [
+            np.bincount(h, minlength=n_hosp).astype(float),
+            np.bincount(h[billed], weights=rw[c["drg"][billed]], minlength=n_hosp),
+            np.bincount(h[billed], minlength=n_hosp).astype(float),
+            np.bincount(h, weights=c["klass"] == low, minlength=n_hosp),
+            np.bincount(h, weights=screened, minlength=n_hosp),
+        ]
+    )
+    np.testing.assert_array_equal(got, ref)
+
+
+@settings(max_examples=40, deadline=None)
 @given(n=st.integers(0, 500), width=st.integers(1, 3), seed=st.integers(0, 2**32 - 1))
 def test_month_hospital_sums_match_bincount(n, width, seed) -> None:
     from drgsim.kernels.aggregate import sum_by_month_hospital

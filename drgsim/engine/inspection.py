@@ -13,6 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from drgsim.engine.year_totals import PricedBatch, YearTotals
+from drgsim.kernels.aggregate import risk_counts
 from drgsim.kernels.price import CLASS_NAMES
 from drgsim.rules import audit, risk
 from drgsim.scenario.schema import Audit
@@ -55,22 +56,14 @@ class Inspections:
             self.year, self.held, self.held_counts = year, [], []
             self.rw, self.grouped = np.zeros(self.n_hosp), np.zeros(self.n_hosp)
         self.held.append(claims)
-        h, n = claims.cases.hospital, self.n_hosp
-        billed = claims.drg >= 0
-        h_billed = h[billed]
-        rw_sum = np.bincount(h_billed, weights=rw[claims.drg[billed]], minlength=n)
-        grouped = np.bincount(h_billed, minlength=n)
-        self.rw += rw_sum
-        self.grouped += grouped
-        self.held_counts.append(
-            (
-                np.bincount(h, minlength=n),
-                rw_sum,
-                grouped,
-                np.bincount(h, weights=claims.klass == LOW_COST, minlength=n),
-                np.bincount(h, weights=claims.review.screened, minlength=n),
-            )
+        n = self.n_hosp
+        screened = np.asarray(claims.review.screened, dtype=bool)
+        counts = risk_counts(
+            claims.cases.hospital, claims.drg, claims.klass, screened, rw, LOW_COST, n
         )
+        self.rw += counts[1]
+        self.grouped += counts[2]
+        self.held_counts.append(tuple(counts))
         adjust = np.zeros((self.n_fund, n))
         if month % QUARTER_MONTHS != 0:
             return adjust

@@ -138,6 +138,39 @@ def month_totals(
     return final, month, sums, cell_keys[:k].copy(), cell_sums, classes
 
 
+#: The rows of `risk_counts`, by position.
+RISK_COUNTS = ("claims", "rw", "grouped", "low_cost", "screened")
+
+
+def _check_risk_counts(hospital, drg, klass, screened, rw, low_class, n_hosp):
+    """The claims' arrays have one length; hospitals and DRGs index the counts and `rw`."""
+    name = "risk_counts"
+    checks.same_length(name, hospital.shape[0], drg=drg, klass=klass, screened=screened)
+    checks.shape(name, "rw", rw, (None,))
+    checks.index(name, "hospital", hospital, 0, n_hosp, "the hospitals")
+    checks.index(name, "drg", drg, -1, rw.shape[0], "the DRGs of rw, -1 ungroupable")
+
+
+@checks.front(_check_risk_counts)
+@kernel
+def risk_counts(hospital, drg, klass, screened, rw, low_class, n_hosp):  # pragma: no cover - jitted
+    """Per hospital, the RISK_COUNTS [5, n_hosp] of a month's claims, added in claim order:
+    claims, Σ `rw` of the billed DRGs of grouped claims (drg ≥ 0), grouped claims, claims of
+    class `low_class` and `screened` claims."""
+    out = np.zeros((len(RISK_COUNTS), n_hosp))
+    for j in range(hospital.shape[0]):
+        h = hospital[j]
+        out[0, h] += 1.0
+        if drg[j] >= 0:
+            out[1, h] += rw[drg[j]]
+            out[2, h] += 1.0
+        if klass[j] == low_class:
+            out[3, h] += 1.0
+        if screened[j]:
+            out[4, h] += 1.0
+    return out
+
+
 #: The columns of a DRG cell's sums (engine.drg_totals.DRG_COLUMNS), by position.
 DRG_CELL_COLUMNS = 6
 
