@@ -58,24 +58,27 @@ class CaseBatch:
 
     def take(self, index: np.ndarray) -> CaseBatch:
         """The cases at `index` (an integer or boolean array)."""
-        return CaseBatch(**{f.name: getattr(self, f.name)[index] for f in dataclasses.fields(self)})
+        return CaseBatch(**{k: getattr(self, k)[index] for k in COLUMNS})
 
     def copy(self) -> CaseBatch:
         """A copy whose arrays can be changed without touching this batch."""
-        return CaseBatch(**{f.name: getattr(self, f.name).copy() for f in dataclasses.fields(self)})
+        return CaseBatch(**{k: getattr(self, k).copy() for k in COLUMNS})
 
     @staticmethod
     def concat(batches: list[CaseBatch]) -> CaseBatch:
         """All cases of several batches, in order."""
-        names = [f.name for f in dataclasses.fields(CaseBatch)]
         if not batches:
             return CaseBatch.empty()
-        return CaseBatch(**{k: np.concatenate([getattr(b, k) for b in batches]) for k in names})
+        return CaseBatch(**{k: np.concatenate([getattr(b, k) for b in batches]) for k in COLUMNS})
 
     @staticmethod
     def empty() -> CaseBatch:
         """A batch with no cases."""
         return CaseBatch(**{k: np.empty(0, dtype=t) for k, t in CASE_DTYPES.items()})
+
+
+#: The columns of a case batch, in order.
+COLUMNS = tuple(f.name for f in dataclasses.fields(CaseBatch))
 
 
 class CaseBuffer:
@@ -86,10 +89,10 @@ class CaseBuffer:
     def __init__(self, batch: CaseBatch, room: int) -> None:
         self.n = batch.n
         self._arrays: dict[str, np.ndarray] = {}
-        for f in dataclasses.fields(batch):
-            a = getattr(batch, f.name)
-            self._arrays[f.name] = np.empty(self.n + max(room, 0), dtype=a.dtype)
-            self._arrays[f.name][: self.n] = a
+        for k in COLUMNS:
+            a = getattr(batch, k)
+            self._arrays[k] = np.empty(self.n + max(room, 0), dtype=a.dtype)
+            self._arrays[k][: self.n] = a
 
     @property
     def batch(self) -> CaseBatch:

@@ -133,13 +133,14 @@ class Claims:
     @staticmethod
     def of(batch: CaseBatch, rows: np.ndarray) -> Claims:
         """The claims of the cases at `rows`."""
-        return Claims(
-            *(getattr(batch, f.name)[rows] for f in dataclasses.fields(Claims))  # type: ignore[arg-type]
-        )
+        return Claims(*(getattr(batch, k)[rows] for k in _CLAIM_COLUMNS))
 
     def billed(self, cat: Catalogue) -> np.ndarray:
         """The DRG each claim groups to from its coded ADRG and severity (-1: ungroupable)."""
         return group_cases(self.adrg, self.billed_severity, self.ungroupable, cat.group_table)
+
+
+_CLAIM_COLUMNS = tuple(f.name for f in dataclasses.fields(Claims))
 
 
 @dataclass
@@ -365,7 +366,7 @@ class Behaviours:
         Tiers without another hospital drop out and the weights left are rescaled; with no
         tier left (or all weights 0) the patients stay (-1).
         """
-        return destinations(src, u_tier, u_to, *self._destination_tables(np.unique(src)))
+        return destinations(src, u_tier, u_to, *self._destination_tables(src))
 
     def _destination_tables(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For each hospital: its cumulative tier weights [H, 3] (same, higher, lower; NaN where
@@ -384,7 +385,7 @@ class Behaviours:
         tier = self.hospitals.tier.astype(np.int64)
         weights = self.params.settings["shifting"]
         keys = ("destination.same", "destination.higher", "destination.lower")
-        for src in sources[~self._destination_built[sources]]:
+        for src in np.unique(sources[~self._destination_built[sources]]):
             masks = [
                 (np.arange(n) != src) & (tier == tier[src]),
                 tier > tier[src],

@@ -64,6 +64,20 @@ _SETUP: dict[tuple[Any, ...], tuple[Catalogue, Any]] = {}
 _SETUP_ENTRIES = 64
 
 
+_REPRS: dict[int, tuple[Scenario, str]] = {}
+
+
+def _repr_of(scn: Scenario) -> str:
+    """`repr(scn)` of a frozen scenario, worked out once per object (a Shanwei scenario's takes
+    half a millisecond, and a run asks for it several times)."""
+    hit = _REPRS.get(id(scn))
+    if hit is None or hit[0] is not scn:
+        if len(_REPRS) >= _SETUP_ENTRIES:
+            del _REPRS[next(iter(_REPRS))]
+        hit = _REPRS[id(scn)] = (scn, repr(scn))
+    return hit[1]
+
+
 def _once_per_process(key: tuple[Any, ...], cat: Catalogue, build: Callable[[], Any]) -> Any:
     """`build()` for the synthetic scenario named in `key` with `cat`, built once per process."""
     full = (*key, id(cat))
@@ -88,7 +102,7 @@ def _hospitals_and_source(
         hospitals = hospital_table(scn)
         return hospitals, SyntheticSource(scn, cat, hospitals)
 
-    hospitals, source = _once_per_process(("source", repr(scn)), cat, build)
+    hospitals, source = _once_per_process(("source", _repr_of(scn)), cat, build)
     return hospitals, source
 
 
@@ -98,7 +112,7 @@ def expected_fund_cost(
     """Each fund's part of year one's expected cost at baseline (spec §3's neutral budget)."""
     source = _hospitals_and_source(scn, cat, table)[1]
     if isinstance(source, SyntheticSource):
-        key = ("fund_cost", repr(scn))
+        key = ("fund_cost", _repr_of(scn))
         return np.array(_once_per_process(key, cat, source.expected_fund_cost))  # a copy
     assert isinstance(source, TableSource)
     if len(source.imported.cases) == 0:
@@ -141,7 +155,7 @@ def baseline_charges(
         return np.array([source.expected_charges(y) for y in range(n_years)])
 
     if isinstance(source, SyntheticSource):
-        return np.array(_once_per_process(("charges", repr(scn), n_years), cat, work))  # a copy
+        return np.array(_once_per_process(("charges", _repr_of(scn), n_years), cat, work))  # a copy
     return work()
 
 
@@ -586,7 +600,8 @@ def scenario_hash(scenario: Any) -> str:
     """sha256 of the scenario file's bytes (or of its repr when given as an object)."""
     if isinstance(scenario, str | Path) and Path(scenario).is_file():
         return hashlib.sha256(Path(scenario).read_bytes()).hexdigest()
-    return hashlib.sha256(repr(scenario).encode()).hexdigest()
+    text = _repr_of(scenario) if isinstance(scenario, Scenario) else repr(scenario)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _manifest(
@@ -603,7 +618,7 @@ def _manifest(
         "scenario": scn.name,
         "scenario_sha256": sha,
         # the file's bytes do not show what a preset it extends says: hash what was run too
-        "resolved_scenario_sha256": hashlib.sha256(repr(scn).encode()).hexdigest(),
+        "resolved_scenario_sha256": hashlib.sha256(_repr_of(scn).encode()).hexdigest(),
         "seed": scn.seed,
         **{f"{name}_version": v for name, v in versions().items()},
         "variants": names,
