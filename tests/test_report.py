@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 import re
 import subprocess
 import sys
@@ -375,3 +376,15 @@ def test_the_reports_run_information_is_labelled_in_its_language(
     later = _run_rows("id='run'" + run_table({**manifest, "future_key": [1, 2]}, lang))
     assert later["future_key"] == "1, 2"
     assert {k: v for k, v in later.items() if k != "future_key"} == rows
+
+
+def test_the_manifest_lists_the_tables_written_not_the_figures_drawn_meanwhile(
+    tmp_path: Path,
+) -> None:
+    scenario = tmp_path / "small.yaml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    out = tmp_path / "out"
+    drgsim.run(scenario, out=out, cases=True)  # the figures are drawn as the tables are written
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert (out / "plots").is_dir() and (out / "cases.parquet").is_file()
+    assert manifest["tables"] == sorted(p.name for p in out.glob("*.parquet"))

@@ -80,24 +80,30 @@ def write(result: Result, out: str | Path, *, force: bool = False) -> Path:
 
 
 def write_tables(result: Result, directory: Path) -> None:
-    """Write manifest.json, the Parquet tables and the cases into an existing `directory`."""
+    """Write manifest.json, the Parquet tables and the cases into an existing `directory`
+    (where figures may be being drawn already: the manifest lists the tables written)."""
+    written = []
     for name in TABLES:
         _parquet(getattr(result, name), directory / f"{name}.parquet")
+        written.append(f"{name}.parquet")
     for extra in EXTRA_TABLES:
         table = getattr(result, extra)
         if table is not None:
             _parquet(table, directory / f"{extra}.parquet")
-    if result.case_parts:
-        _collect_cases(result, directory)
+            written.append(f"{extra}.parquet")
+    cases = _collect_cases(result, directory) if result.case_parts else None
+    if cases is not None:
+        written.append(cases)
     manifest = dict(result.manifest)
-    manifest["tables"] = sorted(p.name for p in directory.iterdir() if not p.name.startswith("."))
+    manifest["tables"] = sorted(written)
     (directory / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
 
 
-def _collect_cases(result: Result, tmp: Path) -> None:
-    """Move streamed case files into place: one cases.parquet, or a cases/ dataset by region.
+def _collect_cases(result: Result, tmp: Path) -> str | None:
+    """Move streamed case files into place: one cases.parquet, or a cases/ dataset by region;
+    return the name written (none without a row).
 
     A one-region run's parts are copied row group by row group into a single file with the
     variant and replication columns in front; a many-region run keeps the Hive-partitioned
@@ -112,7 +118,7 @@ def _collect_cases(result: Result, tmp: Path) -> None:
             target = root / f"region={region}" / f"variant={variant}" / f"replication={rep}.parquet"
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(part, target)
-        return
+        return root.name
     writer = None
     try:
         for _, variant, rep, part in result.case_parts:
@@ -130,6 +136,7 @@ def _collect_cases(result: Result, tmp: Path) -> None:
     finally:
         if writer is not None:
             writer.close()
+    return None if writer is None else "cases.parquet"
 
 
 def _parquet(frame: pd.DataFrame, path: Path) -> None:
