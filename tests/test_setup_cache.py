@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 import drgsim
+from drgsim.population.behaviour import resolve
 from drgsim.population.generator import SyntheticSource
 from drgsim.population.hospitals import hospital_table
 from drgsim.scale import runner
@@ -63,3 +64,27 @@ def test_a_process_builds_a_scenarios_source_once_and_runs_alike_with_it() -> No
     first = drgsim.run(small, replications=1, variants=["baseline"]).settlement
     second = drgsim.run(small, replications=1, variants=["baseline"]).settlement
     pd.testing.assert_frame_equal(first, second)  # the kept source changes nothing
+
+
+def test_each_run_adapts_its_own_act_rates() -> None:
+    # the act parameters are resolved once per process; a run's adaptation moves its own copy
+    scn = load_scenario(
+        {
+            "extends": "shanwei",
+            "region": {"admissions": 4000},
+            "years": 2,
+            "adaptation": {"enabled": True, "step": 0.05},
+            "hospitals": {"SW01": {"upcoding": {"rate": 0.1}}},
+        }
+    )
+    cat = runner.load_catalogue(scn)
+    hospitals = hospital_table(scn)
+    first = runner._act_params(scn, cat, hospitals)
+    first.rates["upcoding"][:] = 0.9  # what adaptation would move
+    again = runner._act_params(scn, cat, hospitals)
+    np.testing.assert_array_equal(
+        again.rates["upcoding"], resolve(scn, hospitals).rates["upcoding"]
+    )
+    one = drgsim.run(scn, replications=1).settlement
+    two = drgsim.run(scn, replications=1).settlement
+    pd.testing.assert_frame_equal(one, two)
