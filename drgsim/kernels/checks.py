@@ -65,11 +65,17 @@ def index(kernel: str, name: str, values: np.ndarray, low: int, high: int, what:
     if values.size == 0:
         return
     # numpy's vectorised min and max win on long arrays, one compiled pass on short ones
-    lo, hi = (values.min(), values.max()) if values.size > _SHORT else bounds(values.reshape(-1))
+    lo, hi = value_range(values)
     if lo < low or hi >= high:
         bad = lo if lo < low else hi
         allowed = f"{low} … {high - 1}" if high > low else "none (the table is empty)"
         raise KernelInputError(f"{kernel}: {name} has value {bad}; allowed {allowed} ({what})")
+
+
+def value_range(values: np.ndarray) -> tuple[Any, Any]:
+    """(smallest, largest) of a non-empty array: numpy's vectorised min and max on long arrays,
+    one compiled pass on short ones (each numpy reduction has a fixed cost)."""
+    return (values.min(), values.max()) if values.size > _SHORT else bounds(values.reshape(-1))
 
 
 @kernel

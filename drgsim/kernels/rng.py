@@ -12,6 +12,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from drgsim.kernels import checks
 from drgsim.kernels.jit import inline, kernel
 
 
@@ -152,7 +153,8 @@ def _checked_cases(key: int, kind: int, cases: np.ndarray, k: int) -> np.ndarray
     c = np.ascontiguousarray(cases, dtype=np.int64)
     if c.ndim != 1:
         raise ValueError(f"case numbers must be one-dimensional, got shape {c.shape}")
-    if c.size and (c.min() < 0 or c.max() >= CASES):
+    lo, hi = checks.value_range(c) if c.size else (0, 0)
+    if lo < 0 or hi >= CASES:
         raise ValueError(f"case numbers must lie in 0 … 2**{CASE_BITS} − 1 for random draws")
     if not 0 <= kind < KINDS or not 0 <= k < DRAWS:
         raise ValueError(f"draw kind {kind} or number {k} out of range")
