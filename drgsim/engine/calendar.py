@@ -19,7 +19,7 @@ from drgsim.engine.inspection import Inspections
 from drgsim.engine.readmission import ReadmissionWindow
 from drgsim.engine.rows import Tables
 from drgsim.engine.year_totals import MonthTotals, PricedBatch, YearTotals
-from drgsim.population.behaviour import ActRecord, Behaviours, View
+from drgsim.population.behaviour import ActRecord, Behaviours, Claims, View
 from drgsim.population.generator import month_days
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules import audit, indicators
@@ -361,7 +361,7 @@ class Simulation:
         if recoded.size:  # what an upcoded claim earns by the formula at its true DRG
             true_points = points.copy()
             true_points[recoded] = formula_points(
-                batch.take(recoded), batch.drg_true[recoded], year.tariff, self.rules
+                Claims.of(batch, recoded), batch.drg_true[recoded], year.tariff, self.rules
             )
         done = audit.audit_month(  # screening, sample and detections: draws of their own kinds
             batch.acts, batch.hospital, batch.case_id, points, true_points, self.scn.audit, key, n_h
