@@ -22,8 +22,8 @@ CLAIM_GAINS = tuple(a for a in ACTS if a.gain not in (None, "saved_cost"))
 N_CLASSES = len(CLASS_NAMES)
 _GAIN_BITS = np.array([a.bit for a in CLAIM_GAINS], dtype=np.uint8)
 _GAIN_KINDS = np.array([GAIN_KINDS.index(str(a.gain)) for a in CLAIM_GAINS], dtype=np.int64)
-#: the bit of the act whose gain counts split stays (0: none)
-_SPLIT_BITS = np.uint8(sum(a.bit for a in CLAIM_GAINS if a.gain == "split_stays"))
+#: The bit of the act whose gain counts split stays (the registry has one such act).
+(_SPLIT_BIT,) = (np.uint8(a.bit) for a in CLAIM_GAINS if a.gain == "split_stays")
 #: The rows of the audit's tally per hospital: the claims carrying each act, then those carrying
 #: none (a claim with several acts counts in each of their rows).
 TALLY_ROWS = (*(a.name for a in ACTS), "none")
@@ -234,12 +234,11 @@ class YearTotals:
         c = claims.cases
         if not c.acts.any():
             return
-        take = rows
 
         def pick(values: np.ndarray) -> np.ndarray:
-            return values if take is None else values[take]
+            return values if rows is None else values[rows]
 
-        made_split = ((c.acts & _SPLIT_BITS) != 0) & (c.origin_act == _SPLIT_BITS)
+        made_split = ((c.acts & _SPLIT_BIT) != 0) & (c.origin_act == _SPLIT_BIT)
         firsts = _member(pick(c.case_id), c.origin_id[made_split]) & ~pick(made_split)
         gain, charges, lost = act_totals(
             pick(c.hospital),

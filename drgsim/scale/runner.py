@@ -60,33 +60,39 @@ def case_source(
 #: What is worked out for a synthetic scenario once per process: (kind, the scenario's repr, …,
 #: the catalogue's id) → (the catalogue, the value). A scenario is frozen and its repr shows every
 #: key, so an entry can't go stale; holding the catalogue keeps its id from being reused.
-_SETUP: dict[tuple[Any, ...], tuple[Catalogue, Any]] = {}
+_SETUP: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 _SETUP_ENTRIES = 64
 
 
-_REPRS: dict[int, tuple[Scenario, str]] = {}
+_REPRS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+
+
+def _remembered(
+    store: dict[tuple[Any, ...], tuple[Any, Any]],
+    key: tuple[Any, ...],
+    anchor: Any,
+    build: Callable[[], Any],
+) -> Any:
+    """`build()` kept in `store` under `key` and `anchor`'s id, at most _SETUP_ENTRIES entries;
+    holding `anchor` keeps its id from being reused while the entry stands."""
+    full = (*key, id(anchor))
+    hit = store.get(full)
+    if hit is None or hit[0] is not anchor:
+        if len(store) >= _SETUP_ENTRIES:
+            del store[next(iter(store))]
+        hit = store[full] = (anchor, build())
+    return hit[1]
 
 
 def _repr_of(scn: Scenario) -> str:
     """`repr(scn)` of a frozen scenario, worked out once per object (a Shanwei scenario's takes
     half a millisecond, and a run asks for it several times)."""
-    hit = _REPRS.get(id(scn))
-    if hit is None or hit[0] is not scn:
-        if len(_REPRS) >= _SETUP_ENTRIES:
-            del _REPRS[next(iter(_REPRS))]
-        hit = _REPRS[id(scn)] = (scn, repr(scn))
-    return hit[1]
+    return str(_remembered(_REPRS, (), scn, lambda: repr(scn)))
 
 
 def _once_per_process(key: tuple[Any, ...], cat: Catalogue, build: Callable[[], Any]) -> Any:
     """`build()` for the synthetic scenario named in `key` with `cat`, built once per process."""
-    full = (*key, id(cat))
-    hit = _SETUP.get(full)
-    if hit is None or hit[0] is not cat:
-        if len(_SETUP) >= _SETUP_ENTRIES:
-            del _SETUP[next(iter(_SETUP))]
-        hit = _SETUP[full] = (cat, build())
-    return hit[1]
+    return _remembered(_SETUP, key, cat, build)
 
 
 def _hospitals_and_source(
