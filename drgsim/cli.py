@@ -13,32 +13,40 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
-from drgsim.errors import DrgsimError, WrittenThenInterrupted
+from drgsim.errors import DrgsimError, Interrupted
+from drgsim.records import interrupts, outdir
 from drgsim.records.outdir import check_out, require_dir, staged
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `drgsim` console script; returns the exit status."""
+    """Entry point of the `drgsim` console script; returns the exit status.
+
+    Without `argv` (the process's own command line) the signal handlers it installs stay, let
+    pass, until the process ends; with `argv` (a call from Python) the caller's are put back.
+    """
     parser = _parser()
     args = parser.parse_args(argv)
-    with _terminate_as_interrupt():
+    placed_before, point = len(outdir.PLACED), interrupts.mark()
+    with _interrupts(restore=argv is not None) as finished:
         try:
-            return int(args.func(args))
+            code = int(args.func(args))
+            if stopped := interrupts.since(point):  # asked while Python could not raise it
+                raise Interrupted(stopped)
         except DrgsimError as exc:
             for line in str(exc).splitlines():
                 print(f"drgsim: error: {line}", file=sys.stderr)
-            return 2
+            code = 2
         except KeyboardInterrupt as exc:
+            placed = outdir.PLACED[placed_before:]  # put in place before the signal came
             done = (
-                f"{exc.out} was written in full"
-                if isinstance(exc, WrittenThenInterrupted)
+                f"{placed[-1]} was written in full"
+                if placed
                 else "rerun the same command to resume"
                 if args.command == "sweep"
                 else "nothing was written"
             )
             print(f"drgsim: interrupted; {done}", file=sys.stderr)
-            signum = exc.signal if isinstance(exc, _Terminated | WrittenThenInterrupted) else 0
-            return 128 + (signum or signal.SIGINT)
+            code = 128 + (getattr(exc, "signal", 0) or signal.SIGINT)
         except OSError as exc:  # a path the checks did not foresee: still one line
             where = exc.filename if exc.filename is not None else args.command
             print(
@@ -46,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
                 "expected a path drgsim can read and write",
                 file=sys.stderr,
             )
-            return 2
+            code = 2
         except ValueError as exc:  # a kernel front refused its arrays: a bug, still one line
             checks = sys.modules.get("drgsim.kernels.checks")
             if checks is None or not isinstance(exc, checks.KernelInputError):
@@ -56,34 +64,48 @@ def main(argv: list[str] | None = None) -> int:
                 "with the scenario",
                 file=sys.stderr,
             )
-            return 2
-
-
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM (or SIGHUP), raised like Ctrl-C so that a run cleans up its staging directory."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signal = signum
+            code = 2
+        finished()
+    return code
 
 
 @contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """While the command runs, SIGTERM and SIGHUP interrupt it as Ctrl-C would."""
+def _interrupts(restore: bool = True) -> Iterator[Callable[[], None]]:
+    """While the command runs, SIGTERM and SIGHUP interrupt it as Ctrl-C does; once it calls
+    the `finished` it is given (its output and messages are out), the three are let pass: the
+    process is ending, and a signal then must not turn into a traceback or a false message."""
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield lambda: None
         return
+    done = False
 
     def interrupt(signum: int, frame: Any) -> None:
-        raise _Terminated(signum)
+        if done:
+            return
+        interrupts.note(signum)
+        raise Interrupted(signum)
 
-    kinds = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
-    before = {kind: signal.signal(kind, interrupt) for kind in kinds}
+    def finished() -> None:
+        nonlocal done
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        done = True
+
+    kinds = [signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    before = {}
+    for kind in kinds:
+        if signal.getsignal(kind) not in (signal.SIG_IGN, None):  # an ignored one stays so
+            before[kind] = signal.signal(kind, interrupt)
+    hook, sys.unraisablehook = sys.unraisablehook, interrupts.quiet_dropped(sys.unraisablehook)
     try:
-        yield
+        yield finished
     finally:
-        for kind, handler in before.items():
-            signal.signal(kind, handler)
+        done = True  # a command that raised has finished too
+        if restore:
+            for kind, handler in before.items():
+                signal.signal(kind, handler)
+            sys.unraisablehook = hook
 
 
 class _Parser(argparse.ArgumentParser):
@@ -554,21 +576,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         report = not args.no_report
         write(result, stage, lang=args.lang, report=report, explain=write_waterfall, svg=args.svg)
-    try:
-        if "rejected" in result.manifest:
-            counts = result.manifest["rejected"]
-            reasons = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
-            print(
-                f"drgsim: {result.manifest['cases_source']}: {sum(counts.values())} rows rejected"
-                + (f" ({reasons}); see {out / 'rejected.parquet'}" if reasons else ""),
-                file=sys.stderr,
-            )
-        if not args.quiet:
-            print(summary_text(result))
-            print(f"wrote {out}/ ({', '.join(sorted(p.name for p in out.iterdir()))})")
-    except KeyboardInterrupt as exc:
-        print(f"drgsim: interrupted; {out} was written in full", file=sys.stderr)
-        return 128 + (exc.signal if isinstance(exc, _Terminated) else signal.SIGINT)
+    if "rejected" in result.manifest:
+        counts = result.manifest["rejected"]
+        reasons = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+        print(
+            f"drgsim: {result.manifest['cases_source']}: {sum(counts.values())} rows rejected"
+            + (f" ({reasons}); see {out / 'rejected.parquet'}" if reasons else ""),
+            file=sys.stderr,
+        )
+    if not args.quiet:
+        print(summary_text(result))
+        print(f"wrote {out}/ ({', '.join(sorted(p.name for p in out.iterdir()))})")
     return 0
 
 

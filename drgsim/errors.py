@@ -41,6 +41,15 @@ def did_you_mean(given: object, known: Iterable[object], cutoff: float = 0.6) ->
     return f"did you mean '{close[0]}'? " if close else ""
 
 
+class Interrupted(KeyboardInterrupt):
+    """A stop asked for by a signal (SIGTERM, SIGHUP, Ctrl-C), raised like Ctrl-C so that a run
+    cleans up its staging directory."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signal = signum
+
+
 class WrittenThenInterrupted(KeyboardInterrupt):
     """Ctrl-C (or SIGTERM) that came once the new output was in place: it was written in full."""
 

@@ -23,11 +23,15 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
-from drgsim.errors import DrgsimError, WrittenThenInterrupted
+from drgsim.errors import DrgsimError, Interrupted, WrittenThenInterrupted
+from drgsim.records import interrupts
 
 NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
 _RENAME_EXCHANGE = 2  # renameat2 flag: swap two paths atomically (Linux ≥ 3.15)
 _AT_FDCWD = -100
+#: The output directories this process has put in place, in order: a command interrupted after
+#: its swap reads here that its output was written in full.
+PLACED: list[Path] = []
 
 
 def require_dir(out: Path, made_by: str = "drgsim run") -> Path:
@@ -86,6 +90,7 @@ def staged(out: str | Path, force: bool = False, flag: str = "--out") -> Iterato
         ) from None
     _recover(out)
     remove_stale(out)
+    point = interrupts.mark()
     try:
         lock, tmp = _claim(out)
     except OSError as exc:
@@ -93,31 +98,48 @@ def staged(out: str | Path, force: bool = False, flag: str = "--out") -> Iterato
             f"{flag} {out}: cannot write in {out.parent} ({exc.strerror}); "
             "choose a place you can write"
         ) from None
-    swapped = False
     try:
-        try:
-            tmp.mkdir()
-            yield tmp
-            check_out(out, force, flag)  # nothing appeared there while the run ran
-            with _signals_held():  # a signal now waits until the swap and its cleanup are done
-                _swap(tmp, out)
-                swapped = True
-        except KeyboardInterrupt as exc:
-            if not swapped:
-                raise
-            raise WrittenThenInterrupted(out, getattr(exc, "signal", signal.SIGINT)) from None
-        except OSError as exc:
-            if not str(exc.filename or "").startswith((str(tmp), str(out))):
-                raise  # not the output's own error
+        tmp.mkdir()
+        yield tmp
+        check_out(out, force, flag)  # nothing appeared there while the run ran
+    except BaseException as exc:
+        _release(tmp, lock)
+        if isinstance(exc, OSError) and str(exc.filename or "").startswith((str(tmp), str(out))):
             raise DrgsimError(
                 f"{flag} {out}: writing {exc.filename} failed ({exc.strerror}); "
                 "nothing was replaced"
             ) from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        with suppress(OSError):
-            os.unlink(lock.name)
-        lock.close()
+        raise
+    swapped = False
+    try:
+        with _signals_held():  # a signal now waits until the swap and its cleanup are done
+            stopped = interrupts.since(point)  # a stop whose exception Python dropped
+            if not stopped:
+                try:
+                    _swap(tmp, out)
+                except OSError as exc:
+                    _release(tmp, lock)
+                    raise DrgsimError(
+                        f"{flag} {out}: putting the new output in place failed ({exc.strerror}); "
+                        "nothing was replaced"
+                    ) from None
+                PLACED.append(out)
+                swapped = True
+            _release(tmp, lock)
+    except KeyboardInterrupt as exc:
+        if not swapped:
+            raise
+        raise WrittenThenInterrupted(out, getattr(exc, "signal", signal.SIGINT)) from None
+    if stopped:
+        raise Interrupted(stopped)
+
+
+def _release(tmp: Path, lock: IO[bytes]) -> None:
+    """Remove a staging directory (if still there) and free and remove its lock file."""
+    shutil.rmtree(tmp, ignore_errors=True)
+    with suppress(OSError):
+        os.unlink(lock.name)
+    lock.close()
 
 
 def staging_dirs(out: Path) -> list[Path]:
