@@ -346,18 +346,3 @@ def test_charge_sums_agree_with_bincounts_of_the_treated_cases(n, hospitals, see
     np.testing.assert_array_equal(counts, want_counts)
     treated = (args[1] >= 0) & ((args[2] & 4) == 0)
     assert counts.sum() == treated.sum()
-
-
-@settings(max_examples=80, deadline=None)
-@given(
-    st.lists(st.integers(0, 60), max_size=40),
-    st.lists(st.integers(0, 60), max_size=10),
-    st.booleans(),
-)
-def test_membership_of_case_ids_is_numpys_isin(values, pool, ordered) -> None:
-    from drgsim.engine.year_totals import _member
-
-    v = np.unique(values) if ordered else np.array(values, dtype=np.int64)
-    v = v.astype(np.int64)
-    p = np.array(pool, dtype=np.int64)
-    np.testing.assert_array_equal(_member(v, p), np.isin(v, p))

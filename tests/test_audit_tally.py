@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drgsim.acts import ACT, ACTS, AUDITED
 from drgsim.engine.year_totals import TALLY_COLUMNS, TALLY_ROWS, _member, audit_tally
@@ -75,3 +77,19 @@ def test_member_is_set_membership() -> None:
         pool = rng.integers(0, 60, size)
         expected = np.array([v in set(pool.tolist()) for v in values.tolist()], dtype=bool)
         assert np.array_equal(_member(values, pool), expected)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.integers(0, 60), max_size=40),
+    st.lists(st.integers(0, 60), max_size=10),
+    st.booleans(),
+)
+def test_membership_of_case_ids_is_numpys_isin(
+    values: list[int], pool: list[int], ordered: bool
+) -> None:
+    """Ordered ids (the fast path) or not, membership is numpy's isin."""
+    v = np.unique(values) if ordered else np.array(values, dtype=np.int64)
+    v = v.astype(np.int64)
+    p = np.array(pool, dtype=np.int64)
+    np.testing.assert_array_equal(_member(v, p), np.isin(v, p))
