@@ -13,7 +13,16 @@ from hypothesis import strategies as st
 
 from drgsim.kernels.generate import CHUNK, N_PARAMS, generate_cases
 from drgsim.kernels.group import group_cases
-from drgsim.kernels.price import HIGH, LOW, NORMAL, SPECIAL, price_cases
+from drgsim.kernels.price import (
+    AUTOMATIC,
+    HIGH,
+    LOW,
+    NORMAL,
+    NOT_SPECIAL,
+    SPECIAL,
+    price_cases,
+    price_claims,
+)
 from drgsim.kernels.rng import (
     KINDS,
     Draw,
@@ -239,6 +248,32 @@ def test_price_cases_classifies_and_prices_as_spec_section_2(inputs: dict) -> No
         inputs["base_points"] * inputs["cost"] / inputs["mean_cost"] * inputs["pay_ratio"],
         rtol=1e-12,
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(inputs=pricing_inputs(), min_ratio=st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.5]))
+def test_price_claims_add_the_special_review_candidates_by_the_rule(
+    inputs: dict, min_ratio: float
+) -> None:
+    """Standing, claims per hospital and the eligible claims with their gains (spec §2):
+    formula-priced grouped claims with charges ≥ min_ratio × ā_g that special review pays more."""
+    n_hosp = inputs["coef"].shape[0]
+    klass, points, special, status, claims, eligible, gain = price_claims(
+        *inputs.values(), min_ratio, n_hosp
+    )
+    ref_klass, ref_points, ref_special = price_cases(*inputs.values())
+    assert np.array_equal(klass, ref_klass) and np.array_equal(points, ref_points)
+    assert np.array_equal(special, ref_special)
+    np.testing.assert_array_equal(status, np.where(ref_klass == SPECIAL, AUTOMATIC, NOT_SPECIAL))
+    np.testing.assert_array_equal(claims, np.bincount(inputs["hospital"], minlength=n_hosp))
+    drg, cost = inputs["drg"], inputs["cost"]
+    grouped = drg >= 0
+    above = np.zeros(drg.shape[0], dtype=bool)
+    above[grouped] = cost[grouped] >= min_ratio * inputs["ref_cost"][drg[grouped]]
+    gains = ref_special - ref_points
+    want = np.flatnonzero((ref_klass != SPECIAL) & grouped & above & (gains > 0))
+    np.testing.assert_array_equal(eligible, want)
+    assert np.array_equal(gain, gains[want])
 
 
 def _hand_priced(base_points: float, low_uses_coef: bool, ks: float = 0.9) -> tuple:

@@ -1,4 +1,4 @@
-"""Kernel that classifies each case (normal, low, high, special review) and prices it in points."""
+"""Kernels that classify each case (normal, low, high, special review) and price it in points."""
 
 from __future__ import annotations
 
@@ -9,33 +9,27 @@ from drgsim.kernels.jit import inline, kernel
 
 NORMAL, LOW, HIGH, SPECIAL = 0, 1, 2, 3
 CLASS_NAMES = ("normal", "low", "high", "special")
+#: A claim's standing in special review (the case table's `special` column).
+SPECIAL_STATUS = ("none", "automatic", "approved", "rejected")
+NOT_SPECIAL, AUTOMATIC, APPROVED, REJECTED = range(4)
 
 
-def _check(
-    hospital,
-    drg,
-    cost,
-    discharge,
-    los,
-    base_pts,
-    rw,
-    ref_cost,
-    stable,
-    coef,
-    band_up,
-    band_ratio,
-    *_,
-):
+def _check(hospital, drg, cost, discharge, los, base_pts, rw, ref_cost, stable, coef, *rest):
     """The cases' arrays have one length; hospitals and DRGs index the tariff's tables."""
-    name, n_drg = "price_cases", base_pts.shape[0]
-    checks.same_length(
-        name, drg.shape[0], hospital=hospital, cost=cost, discharge=discharge, los=los
-    )
+    _check_tables("price_cases", drg, cost, discharge, los, base_pts, rw, ref_cost, stable, *rest)
+    checks.same_length("price_cases", drg.shape[0], hospital=hospital)
+    checks.shape("price_cases", "coef", coef, (None, base_pts.shape[0]))
+    checks.index("price_cases", "hospital", hospital, 0, coef.shape[0], "rows of coef")
+
+
+def _check_tables(name, drg, cost, discharge, los, base_pts, rw, ref_cost, stable, *rest):
+    """The cases' arrays have one length; DRGs index the tariff's tables; bands are paired."""
+    band_up, band_ratio = rest[0], rest[1]
+    n_drg = base_pts.shape[0]
+    checks.same_length(name, drg.shape[0], cost=cost, discharge=discharge, los=los)
     checks.same_length(name, n_drg, rw=rw, ref_cost=ref_cost, stable=stable)
-    checks.shape(name, "coef", coef, (None, n_drg))
     checks.shape(name, "band_up", band_up, (None,))
     checks.shape(name, "band_ratio", band_ratio, (max(band_up.shape[0], 1),))
-    checks.index(name, "hospital", hospital, 0, coef.shape[0], "rows of coef")
     checks.index(name, "drg", drg, -1, n_drg, "the tariff's DRGs, -1 ungroupable")
 
 
@@ -91,6 +85,9 @@ def price_cases(
     return klass, points, special
 
 
+_price_cases = price_cases.compiled  # type: ignore[attr-defined]  # the kernel itself, for kernels
+
+
 # The rule of one case in scalar helpers: numba inlines them (a helper taking the tariff's
 # arrays made the loop several times slower).
 
@@ -129,3 +126,87 @@ def high_threshold(rw, band_up, band_ratio):  # pragma: no cover - jitted
 def is_incomplete(discharge, los, incomplete_days):  # pragma: no cover - jitted
     """Whether a stay is incomplete: not a normal discharge, within `incomplete_days`."""
     return discharge != 0 and los <= incomplete_days
+
+
+def _check_claims(hospital, drg, cost, discharge, los, base_pts, rw, ref_cost, stable, coef, *rest):
+    """price_cases' checks, the hospitals indexing both coef and the `n_hosp` counts."""
+    _check_tables("price_claims", drg, cost, discharge, los, base_pts, rw, ref_cost, stable, *rest)
+    checks.same_length("price_claims", drg.shape[0], hospital=hospital)
+    checks.shape("price_claims", "coef", coef, (None, base_pts.shape[0]))
+    n_hosp = min(coef.shape[0], rest[-1])
+    checks.index("price_claims", "hospital", hospital, 0, n_hosp, "rows of coef and the hospitals")
+
+
+@checks.front(_check_claims)
+@kernel
+def price_claims(
+    hospital,
+    drg,
+    cost,
+    discharge,
+    los,
+    base_pts,
+    rw,
+    ref_cost,
+    stable,
+    coef,
+    band_up,
+    band_ratio,
+    low,
+    low_uses_coef,
+    high_factor,
+    base_points,
+    mean_cost,
+    pay_ratio,
+    incomplete_days,
+    min_ratio,
+    n_hosp,
+):  # pragma: no cover - jitted
+    """`price_cases` and what a hospital's nominations for special review start from.
+
+    Besides class, points and special-review points: each claim's standing (AUTOMATIC for a
+    special-class claim, else NOT_SPECIAL), the claims of each hospital, and the eligible
+    claims (indices, increasing) with their gains: formula-priced, grouped, with charges
+    ≥ min_ratio × ā_g, whose special-review points exceed their formula points by gain > 0.
+    """
+    klass, points, special = _price_cases(
+        hospital,
+        drg,
+        cost,
+        discharge,
+        los,
+        base_pts,
+        rw,
+        ref_cost,
+        stable,
+        coef,
+        band_up,
+        band_ratio,
+        low,
+        low_uses_coef,
+        high_factor,
+        base_points,
+        mean_cost,
+        pay_ratio,
+        incomplete_days,
+    )
+    n = drg.shape[0]
+    status = np.empty(n, np.int8)
+    claims = np.zeros(n_hosp, np.int64)
+    eligible = np.empty(n, np.int64)
+    gain = np.empty(n, np.float64)
+    k = 0
+    for j in range(n):
+        claims[hospital[j]] += 1
+        if klass[j] == SPECIAL:
+            status[j] = AUTOMATIC
+            continue
+        status[j] = NOT_SPECIAL
+        g = drg[j]
+        if g >= 0 and cost[j] >= min_ratio * ref_cost[g]:
+            d = special[j] - points[j]
+            if d > 0:
+                eligible[k] = j
+                gain[k] = d
+                k += 1
+    return klass, points, special, status, claims, eligible[:k].copy(), gain[:k].copy()

@@ -9,16 +9,19 @@ import numpy as np
 
 from drgsim.cases import CaseBatch
 from drgsim.kernels.group import group_cases
-from drgsim.kernels.price import SPECIAL, price_cases
+from drgsim.kernels.price import (
+    APPROVED,
+    REJECTED,
+    SPECIAL,
+    price_cases,
+    price_claims,
+)
+from drgsim.kernels.price import SPECIAL_STATUS as SPECIAL_STATUS  # the case table's column
 from drgsim.kernels.readmit import earlier_stays
 from drgsim.kernels.rng import Draw, uniform_np
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.tariff import Tariff
 from drgsim.scenario.schema import Scenario
-
-#: A claim's standing in special review (the case table's `special` column).
-SPECIAL_STATUS = ("none", "automatic", "approved", "rejected")
-NOT_SPECIAL, AUTOMATIC, APPROVED, REJECTED = range(4)
 
 
 @dataclass(frozen=True)
@@ -72,11 +75,18 @@ def price(
     nomination by a counter-based draw of `key` (kind SPECIAL_APPROVAL, by case id): an
     approved claim is priced as special review, a rejected one keeps its formula class.
     """
-    klass, points, special = classify(batch, drg, tariff, rules)
-    status = np.where(klass == SPECIAL, AUTOMATIC, NOT_SPECIAL).astype(np.int8)
-    candidate = review_candidates(batch.cost, drg, klass, tariff.ref_cost, rules.min_ratio)
-    nominated = np.flatnonzero(
-        nominate_special(batch.hospital, candidate, points, special, rules.quota, n_hosp)
+    klass, points, special, status, claims, eligible, gain = price_claims(
+        batch.hospital,
+        drg,
+        batch.cost,
+        batch.discharge,
+        batch.los,
+        *tariff_and_rules(tariff, rules),
+        rules.min_ratio,
+        n_hosp,
+    )
+    nominated = nominations(
+        batch.hospital[eligible], eligible, gain, quota_counts(claims, rules.quota)
     )
     approved = uniform_np(key, Draw.SPECIAL_APPROVAL, batch.case_id[nominated]) < rules.approval
     won, lost = nominated[approved], nominated[~approved]
@@ -136,14 +146,6 @@ def tariff_and_rules(tariff: Tariff, rules: Rules) -> tuple[Any, ...]:
     )
 
 
-def review_candidates(
-    cost: np.ndarray, drg: np.ndarray, klass: np.ndarray, ref_cost: np.ndarray, min_ratio: float
-) -> np.ndarray:
-    """Claims a hospital may nominate: formula-priced, with charges ≥ min_ratio × ā_g."""
-    g = np.where(drg >= 0, drg, 0)
-    return (klass != SPECIAL) & (drg >= 0) & (cost >= min_ratio * ref_cost[g])
-
-
 def nominate_special(
     hospital: np.ndarray,
     candidate: np.ndarray,
@@ -158,17 +160,29 @@ def nominate_special(
     whose special-review points exceed their formula points are worth nominating; ties go to
     the earlier case.
     """
-    n_h = np.bincount(hospital, minlength=n_hosp)
-    allowed = np.floor(quota * n_h + 1e-9).astype(np.int64)
+    allowed = quota_counts(np.bincount(hospital, minlength=n_hosp), quota)
     gain = special - points
     eligible = np.flatnonzero(candidate & (gain > 0))
-    order = eligible[np.lexsort((eligible, -gain[eligible], hospital[eligible]))]
+    chosen = np.zeros(hospital.shape[0], dtype=bool)
+    chosen[nominations(hospital[eligible], eligible, gain[eligible], allowed)] = True
+    return chosen
+
+
+def quota_counts(claims: np.ndarray, quota: float) -> np.ndarray:
+    """How many claims each hospital may nominate: floor(quota × its claims in the batch)."""
+    return np.floor(quota * claims + 1e-9).astype(np.int64)
+
+
+def nominations(
+    hospital: np.ndarray, eligible: np.ndarray, gain: np.ndarray, allowed: np.ndarray
+) -> np.ndarray:
+    """The `eligible` claims (indices, increasing; `hospital` and `gain` theirs) each hospital
+    nominates: its `allowed` largest gains, ties to the earlier claim; indices, increasing."""
+    order = np.lexsort((eligible, -gain, hospital))
     h = hospital[order]
     first = np.searchsorted(h, h, side="left")
     rank = np.arange(order.shape[0]) - first
-    chosen = np.zeros(hospital.shape[0], dtype=bool)
-    chosen[order[rank < allowed[h]]] = True
-    return chosen
+    return np.sort(eligible[order[rank < allowed[h]]])
 
 
 def readmission_earlier(
