@@ -85,3 +85,60 @@ def test_screening_and_review_equal_their_references(
     caught, new, deducted = review_reference(acts, audited, case_id, points, true_points, cfg, key)
     np.testing.assert_array_equal(found.caught, caught)
     assert np.array_equal(found.points, new) and np.array_equal(found.deducted_by_act, deducted)
+
+
+def sample_reference(hospital, case_id, rate, key, n_hosp):
+    """round(rate × n_h) of each hospital's claims by selection sampling, in batch order:
+    claim j is taken with probability (still to take) / (still to see) by its AUDIT_SAMPLE draw."""
+    left = np.bincount(hospital, minlength=n_hosp).astype(np.int64)
+    take = np.floor(rate * left + 0.5).astype(np.int64)
+    u = uniform_reference(key, Draw.AUDIT_SAMPLE, case_id)
+    out = np.zeros(hospital.shape[0], dtype=bool)
+    for j, h in enumerate(hospital):
+        if take[h] > 0 and u[j] * left[h] < take[h]:
+            out[j] = True
+            take[h] -= 1
+        left[h] -= 1
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 300),
+    n_hosp=st.integers(1, 5),
+    seed=st.integers(0, 2**32 - 1),
+    key=st.integers(0, 2**64 - 1),
+    rate=st.sampled_from([0.0, 0.03, 0.2, 0.5, 1.0]),
+    recall=st.lists(PROB, min_size=4, max_size=4),
+    false_alarm=PROB,
+    detection=st.lists(PROB, min_size=4, max_size=4),
+)
+def test_a_months_audit_screens_samples_and_reviews_as_the_references_do(
+    n, n_hosp, seed, key, rate, recall, false_alarm, detection
+) -> None:
+    """The month's audit in one kernel call: screened, sampled and the review of either."""
+    rng = np.random.default_rng(seed)
+    acts = rng.choice(ACT_BYTES, n)
+    hospital = rng.integers(0, n_hosp, n).astype(np.int32)
+    case_id = rng.choice(2**40, n, replace=False).astype(np.int64)
+    points = rng.uniform(0, 300, n)
+    true_points = points * rng.uniform(0.3, 1.2, n)
+    keys = [str(a.audit_key) for a in AUDITED]
+    screening = Screening(recall=dict(zip(keys, recall, strict=True)), false_alarm=false_alarm)
+    cfg = Audit(
+        screening=screening,
+        sample_rate=rate,
+        detection=dict(zip(keys, detection, strict=True)),
+    )
+    done = audit.audit_month(acts, hospital, case_id, points, true_points, cfg, key, n_hosp)
+    screened = screen_reference(acts, case_id, screening, key)
+    sampled = sample_reference(hospital, case_id, rate, key, n_hosp)
+    np.testing.assert_array_equal(done.screened, screened)
+    np.testing.assert_array_equal(done.sampled, sampled)
+    assert not done.inspected.any() and np.array_equal(done.billed, points)
+    caught, new, deducted = review_reference(
+        acts, screened | sampled, case_id, points, true_points, cfg, key
+    )
+    np.testing.assert_array_equal(done.found.caught, caught)
+    assert np.array_equal(done.found.points, new)
+    assert np.array_equal(done.found.deducted_by_act, deducted)

@@ -1,4 +1,4 @@
-"""Kernels of the audit's per-claim rules: screening every claim, and reviewing claims (spec §5)."""
+"""Kernels of the audit's rules (spec §5): screening every claim, reviewing claims, a month's audit."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import numpy as np
 from drgsim.kernels import checks
 from drgsim.kernels.jit import kernel
 from drgsim.kernels.rng import CASES, KINDS, uniform
+from drgsim.kernels.sample import select_per_group
 
 #: What a confirmed act does to its claim: nothing but count, reprice at the true DRG, void.
 COUNT, REPRICE, VOID = 0, 1, 2
@@ -101,3 +102,105 @@ def review_claims(
                     deducted[j, k] = penalty[k] * points[j]
                     new[j] = 0.0
     return caught, new, deducted
+
+
+_screen_claims = screen_claims.compiled  # type: ignore[attr-defined]  # the kernels themselves,
+_review_claims = review_claims.compiled  # type: ignore[attr-defined]  # for audit_claims
+_select_per_group = select_per_group.compiled  # type: ignore[attr-defined]
+
+
+def _check_audit(
+    acts,
+    hospital,
+    case_id,
+    points,
+    true_points,
+    key,
+    bits,
+    screen_kinds,
+    recall,
+    false_alarm,
+    false_kind,
+    rate,
+    sample_kind,
+    n_hosp,
+    detection_kinds,
+    detection,
+    penalty,
+    mode,
+):
+    """Claims' arrays have one length; hospitals index the counts; each act has its settings."""
+    name = "audit_claims"
+    checks.same_length(
+        name,
+        acts.shape[0],
+        hospital=hospital,
+        case_id=case_id,
+        points=points,
+        true_points=true_points,
+    )
+    checks.same_length(
+        name,
+        bits.shape[0],
+        screen_kinds=screen_kinds,
+        recall=recall,
+        detection_kinds=detection_kinds,
+        detection=detection,
+        penalty=penalty,
+        mode=mode,
+    )
+    checks.index(name, "hospital", hospital, 0, n_hosp, "the hospitals")
+    checks.index(name, "case_id", case_id, 0, CASES, "case numbers of the random draws")
+    kinds = np.concatenate([screen_kinds, detection_kinds, [false_kind, sample_kind]])
+    checks.index(name, "kinds", kinds, 0, KINDS, "kinds of random draw")
+
+
+@checks.front(_check_audit)
+@kernel
+def audit_claims(
+    acts,
+    hospital,
+    case_id,
+    points,
+    true_points,
+    key,
+    bits,
+    screen_kinds,
+    recall,
+    false_alarm,
+    false_kind,
+    rate,
+    sample_kind,
+    n_hosp,
+    detection_kinds,
+    detection,
+    penalty,
+    mode,
+):  # pragma: no cover - jitted
+    """A month's audit in one call: `screen_claims`, each hospital's random sample of
+    round(rate × its claims) by `select_per_group` (kind `sample_kind`), then `review_claims`
+    of the claims screened or sampled. Returns screened, sampled and the review's findings."""
+    screened = _screen_claims(
+        acts, case_id, key, bits, screen_kinds, recall, false_alarm, false_kind
+    )
+    claims = np.zeros(n_hosp, np.int64)
+    for j in range(hospital.shape[0]):
+        claims[hospital[j]] += 1
+    size = np.empty(n_hosp, np.int64)
+    for h in range(n_hosp):
+        size[h] = min(np.int64(np.floor(rate * claims[h] + 0.5)), claims[h])
+    sampled = _select_per_group(hospital, case_id, size, key, sample_kind)
+    caught, new, deducted = _review_claims(
+        acts,
+        screened | sampled,
+        case_id,
+        points,
+        true_points,
+        key,
+        bits,
+        detection_kinds,
+        detection,
+        penalty,
+        mode,
+    )
+    return screened, sampled, caught, new, deducted

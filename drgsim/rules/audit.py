@@ -15,7 +15,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from drgsim.acts import AUDITED, ActSpec
-from drgsim.kernels.review import COUNT, REPRICE, VOID, review_claims, screen_claims
+from drgsim.kernels.review import (
+    COUNT,
+    REPRICE,
+    VOID,
+    audit_claims,
+    review_claims,
+    screen_claims,
+)
 from drgsim.kernels.rng import Draw
 from drgsim.kernels.sample import select_per_group
 from drgsim.scenario.schema import Audit, Screening
@@ -157,12 +164,30 @@ def audit_month(
     key: int,
     n_hosp: int,
 ) -> Review:
-    """A month's audit of its claims as priced: screening and random sampling, then review."""
-    screened = screen(acts, case_id, cfg.screening, key)
-    sampled = sample(hospital, case_id, cfg.sample_rate, key, n_hosp)
+    """A month's audit of its claims as priced: screening and random sampling, then review
+    (`screen`, `sample` and `review` in one kernel call)."""
+    screened, sampled, caught, new, deducted = audit_claims(
+        np.asarray(acts, dtype=np.uint8),
+        hospital,
+        np.asarray(case_id, dtype=np.int64),
+        np.asarray(points, dtype=np.float64),
+        np.asarray(true_points, dtype=np.float64),
+        np.uint64(key),
+        AUDITED_BIT_ARRAY,
+        SCREEN_KINDS,
+        _per_act(cfg.screening.recall, lambda a: str(a.audit_key)),
+        float(cfg.screening.false_alarm),
+        int(Draw.SCREEN_FALSE_ALARM),
+        float(cfg.sample_rate),
+        int(Draw.AUDIT_SAMPLE),
+        n_hosp,
+        DETECTION_KINDS,
+        _per_act(cfg.detection, lambda a: str(a.audit_key)),
+        _per_act(cfg.penalty, lambda a: a.penalty_key),
+        CAUGHT_MODES,
+    )
     inspected = np.zeros(acts.shape[0], dtype=bool)
-    found = review(acts, screened | sampled, case_id, points, true_points, cfg, key)
-    return Review(key, points, screened, sampled, inspected, found)
+    return Review(key, points, screened, sampled, inspected, Findings(caught, new, deducted))
 
 
 def inspect(
