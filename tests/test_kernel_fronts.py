@@ -25,7 +25,6 @@ from drgsim.kernels.checks import KernelInputError
 from drgsim.kernels.generate import N_PARAMS, generate_cases
 from drgsim.kernels.group import group_cases
 from drgsim.kernels.price import price_cases
-from drgsim.kernels.readmit import earlier_stays
 from drgsim.kernels.rng import Draw
 from drgsim.kernels.sample import select_per_group
 from drgsim.kernels.tally import audit_tally
@@ -241,22 +240,6 @@ CASES = {
         ),
         "severity",
     ),
-    "earlier_stays: order": (
-        earlier_stays,
-        (
-            np.zeros(2, np.int64),
-            _i32(0, 0),
-            np.zeros(2, np.int16),
-            np.zeros(2, np.int16),
-            np.ones(2, np.int16),
-            np.ones(2, bool),
-            np.array([0, 2], np.int64),
-            7,
-            1,
-            1,
-        ),
-        "order",
-    ),
     "audit_tally: hospital": (audit_tally, _tally_args(hospital=_i32(0, 3)), "hospital"),
     "audit_tally: take": (audit_tally, _tally_args(take=np.array([0, 2])), "take"),
     "audit_tally: deducted": (audit_tally, _tally_args(deducted=np.zeros((2, 9))), "deducted"),
@@ -357,3 +340,16 @@ def test_index_refuses_a_value_outside_the_table_on_short_and_long_arrays(
         checks.index("k", "v", values, 0, 7, "t")
     values[size // 2] = 6
     checks.index("k", "v", values, 0, 7, "t")
+
+
+def test_group_cases_front_passes_an_ungroupable_record_whose_codes_are_outside_the_table() -> None:
+    """Only a grouped case's ADRG and severity must index the table (the quick whole-array
+    check failing falls back to the grouped cases' own)."""
+    table = np.arange(6, dtype=np.int16).reshape(2, 3)
+    adrg, severity = np.array([1, 9, 0], np.int16), np.array([2, 0, 7], np.int8)
+    out = group_cases(adrg, severity, np.array([False, True, True]), table)
+    assert out.tolist() == [5, -1, -1]
+    with pytest.raises(KernelInputError, match="severity has value 7"):
+        group_cases(adrg, severity, np.array([False, True, False]), table)
+    assert checks.within(np.array([0, 2]), 0, 3) and not checks.within(np.array([0, 3]), 0, 3)
+    assert not checks.within(np.array([-1, 2]), 0, 3) and not checks.within(np.zeros(0), 0, 3)

@@ -25,6 +25,7 @@ class ReadmissionWindow:
         self.window_days, self.factor, self.n_hosp = window_days, factor, n_hosp
         self.n_fund = n_fund
         self.exempt = exempt
+        self.any_exempt = bool(exempt.any())
         self.recent: deque[PricedBatch] = deque()
 
     def match(self, claims: PricedBatch) -> np.ndarray:
@@ -52,14 +53,16 @@ class ReadmissionWindow:
             )
             for k in cols
         }
-        drg = np.concatenate([*(c.drg[rows] for c, rows in recent), claims.drg])
+        grouped = np.concatenate([*(c.drg[rows] for c, rows in recent), claims.drg]) >= 0
+        if self.any_exempt:
+            grouped &= ~self.exempt[pool["adrg"]]
         flags = readmission_earlier(
             pool["patient"],
             pool["hospital"],
             pool["adrg"],
             pool["admit_day"],
             pool["day"],
-            (drg >= 0) & ~self.exempt[pool["adrg"]],
+            grouped,
             window,
         )
         n_rows = self.n_fund * n_h

@@ -10,35 +10,37 @@ from drgsim.kernels.jit import kernel
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
-def _check(patient, hospital, adrg, admit, day, grouped, order, *_):
-    """The stays' arrays have one length and `order` indexes the stays."""
-    n = patient.shape[0]
+def _check(patient, hospital, adrg, admit, day, grouped, window):
+    """The stays' arrays have one length."""
     checks.same_length(
         "earlier_stays",
-        n,
+        patient.shape[0],
         hospital=hospital,
         adrg=adrg,
         admit=admit,
         day=day,
         grouped=grouped,
-        order=order,
     )
-    checks.index("earlier_stays", "order", order, 0, n, "the stays")
 
 
 @checks.front(_check)
 @kernel
 def earlier_stays(
-    patient, hospital, adrg, admit, day, grouped, order, window, n_hosp, n_adrg
+    patient, hospital, adrg, admit, day, grouped, window
 ):  # pragma: no cover - jitted
     """Whether each stay is followed by a readmission within `window` days.
 
-    `order` lists the stays by admission day (ties in index order); each grouped stay is
-    compared with the previous stay of the same patient, hospital and ADRG, found in an
-    open-addressing hash table: if it is admitted 0..window days after that stay's discharge,
-    that earlier stay is flagged.
+    Grouped stays are taken by admission day (ties in index order); each is compared with the
+    previous stay of the same patient, hospital and ADRG, found in an open-addressing hash
+    table: if it is admitted 0..window days after that stay's discharge, that earlier stay is
+    flagged.
     """
-    n = order.shape[0]
+    n = patient.shape[0]
+    out = np.zeros(n, np.bool_)
+    if n == 0:
+        return out
+    n_hosp = np.int64(hospital.max()) + 1
+    n_adrg = np.int64(adrg.max()) + 1
     # first passes, in index order: which stays belong to a patient seen twice or more (by
     # hash: a superset, exact after the keyed table below, which then holds only those)
     seen_size = 1024
@@ -50,23 +52,38 @@ def earlier_stays(
         bucket[j] = np.int64((np.uint64(patient[j]) * _MIX) >> np.uint64(20)) & (seen_size - 1)
         if grouped[j] and seen[bucket[j]] < 2:
             seen[bucket[j]] += 1
-    candidate = np.zeros(n, np.bool_)
+    candidates = np.empty(n, np.int64)
     count = 0
     for j in range(n):
         if grouped[j] and seen[bucket[j]] >= 2:
-            candidate[j] = True
+            candidates[count] = j
             count += 1
+    if count == 0:
+        return out
+    # the candidates by admission day, ties in index order (a counting sort)
+    first_day = np.int64(admit[candidates[0]])
+    last_day = first_day
+    for t in range(count):
+        first_day = min(first_day, np.int64(admit[candidates[t]]))
+        last_day = max(last_day, np.int64(admit[candidates[t]]))
+    at = np.zeros(last_day - first_day + 2, np.int64)
+    for t in range(count):
+        at[np.int64(admit[candidates[t]]) - first_day + 1] += 1
+    for d in range(1, at.shape[0]):
+        at[d] += at[d - 1]
+    order = np.empty(count, np.int64)
+    for t in range(count):
+        d = np.int64(admit[candidates[t]]) - first_day
+        order[at[d]] = candidates[t]
+        at[d] += 1
     size = 1024
     while size < 2 * count:
         size *= 2
     mask = size - 1
     keys = np.full(size, -1, np.int64)
     last = np.zeros(size, np.int64)
-    out = np.zeros(n, np.bool_)
-    for t in range(n):
+    for t in range(count):
         j = order[t]
-        if not candidate[j]:
-            continue
         k = (np.int64(patient[j]) * n_hosp + hospital[j]) * n_adrg + adrg[j]
         slot = np.int64((np.uint64(k) * _MIX) >> np.uint64(33)) & mask
         while keys[slot] != -1 and keys[slot] != k:

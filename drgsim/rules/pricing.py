@@ -201,9 +201,4 @@ def readmission_earlier(
     """
     if patient.shape[0] < 2:
         return np.zeros(patient.shape[0], dtype=bool)
-    order = np.argsort(admit_day, kind="stable")
-    n_hosp = int(hospital.max()) + 1
-    n_adrg = int(adrg.max()) + 1
-    return earlier_stays(
-        patient, hospital, adrg, admit_day, day, grouped, order, window, n_hosp, n_adrg
-    )
+    return earlier_stays(patient, hospital, adrg, admit_day, day, grouped, window)
