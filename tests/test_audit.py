@@ -99,6 +99,13 @@ def test_reviewing_a_claim_again_by_inspection_finds_what_its_first_review_found
     np.testing.assert_array_equal(again.found.caught, full.caught)
     np.testing.assert_array_equal(again.found.points, full.points)
     np.testing.assert_array_equal(again.found.deducted, full.deducted)
+    # rows given out of order or twice are the same inspection
+    rows = np.flatnonzero(taken)
+    shuffled = audit.inspect(
+        first, acts, case_id, true_points, np.concatenate([rows[::-1], rows[:9]]), cfg
+    )
+    np.testing.assert_array_equal(shuffled.inspected, again.inspected)
+    assert np.array_equal(shuffled.found.points, again.found.points)
     # a claim only the inspection reviewed is confirmed as often as detection says (upcoding 0.6)
     new = taken & ~was & (acts == UP)
     assert within_binomial(int((again.found.caught[new] == UP).sum()), int(new.sum()), 0.6)

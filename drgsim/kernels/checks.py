@@ -72,6 +72,15 @@ def index(kernel: str, name: str, values: np.ndarray, low: int, high: int, what:
         raise KernelInputError(f"{kernel}: {name} has value {bad}; allowed {allowed} ({what})")
 
 
+def within(values: np.ndarray, low: int, high: int) -> bool:
+    """Whether `values` is not empty and every value lies in low … high − 1 (a quick pass that
+    lets a front skip a narrower check)."""
+    if values.size == 0:
+        return False
+    lo, hi = value_range(values)
+    return bool(lo >= low and hi < high)
+
+
 def value_range(values: np.ndarray) -> tuple[Any, Any]:
     """(smallest, largest) of a non-empty array: numpy's vectorised min and max on long arrays,
     one compiled pass on short ones (each numpy reduction has a fixed cost)."""

@@ -19,9 +19,11 @@ def _check(adrg, severity, ungroupable, group_table):
     name = "group_cases"
     checks.same_length(name, adrg.shape[0], severity=severity, ungroupable=ungroupable)
     checks.shape(name, "group_table", group_table, (None, None))
+    rows, width = group_table.shape
+    if checks.within(adrg, 0, rows) and checks.within(severity, 0, width):
+        return  # every case's codes index the table, so the grouped cases' do
     grouped = ~np.asarray(ungroupable, dtype=bool)
-    checks.index(name, "adrg", adrg[grouped], 0, group_table.shape[0], "rows of group_table")
-    width = group_table.shape[1]
+    checks.index(name, "adrg", adrg[grouped], 0, rows, "rows of group_table")
     checks.index(name, "severity", severity[grouped], 0, width, "MCC, CC, none, local levels")
 
 

@@ -203,7 +203,9 @@ def inspect(
     Only claims no route had reviewed yet are reviewed now: a review's outcome depends on the
     claim alone, so the others' findings stand as they are.
     """
-    taken = np.unique(np.asarray(taken, dtype=np.int64))
+    taken = np.asarray(taken, dtype=np.int64)
+    if not np.all(taken[1:] > taken[:-1]):  # an inspection's rows come increasing, each once
+        taken = np.unique(taken)
     new = taken[~done.reviewed[taken]]
     found = done.found
     if new.size:
