@@ -15,6 +15,7 @@ from drgsim.engine import calendar
 from drgsim.engine.drg_totals import DrgTotals
 from drgsim.engine.rows import NO_CLAIMS, drg_margin_rows
 from drgsim.population.hospitals import hospital_table
+from drgsim.records.results import frame
 from drgsim.rules.costs import fixed_by_charges_yuan, payment_by_points_fen
 from drgsim.scale.runner import load_catalogue
 from drgsim.scenario.loader import load_scenario
@@ -195,7 +196,7 @@ def test_a_hospital_without_claims_keeps_its_fixed_cost_and_payment_in_a_row() -
     paid = [np.zeros(hospitals.n, np.int64), np.zeros(hospitals.n, np.int64)]
     paid[0][0], paid[1][0], paid[1][1] = 40_000, 4_500, 123  # hospital 1: paid, no claims
     fixed = np.arange(1.0, hospitals.n + 1) * 1000
-    dm = pd.DataFrame(drg_margin_rows(2021, hospitals, cat, totals, paid, fixed, 0.6))
+    dm = frame([drg_margin_rows(2021, hospitals, cat, totals, paid, fixed, 0.6)])
     ids = list(hospitals.ids)
     first = dm[dm["hospital"] == ids[0]]
     assert first["drg"].tolist() == [cat.drg[3], "0000"]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
 import pandas as pd
 import pytest
 
+from drgsim.engine.coded import Coded
 from drgsim.engine.rows import Tables
-from drgsim.records.results import TABLES
+from drgsim.records import results
+from drgsim.records.results import TABLES, _parquet, frame
 from drgsim.scale import runner
 from drgsim.scale.runner import _frame, _frame_by_parts, plan_jobs, simulate
 from drgsim.scenario.loader import load_scenario
@@ -54,3 +59,58 @@ def test_blocks_with_other_columns_are_joined_frame_by_frame(collected) -> None:
     want = _frame_by_parts([(job_a, rows), (job_b, b.region_year)], runner.KEYS, False)
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     assert got.isna().any().any()
+
+
+def _as_strings(collected, key: str, with_region: bool) -> pd.DataFrame:
+    """The table as pandas makes it of every text column written out string by string."""
+    keys = (["region"] if with_region else []) + runner.KEYS
+    parts = [(job, getattr(t, key)) for job, t in collected if getattr(t, key)]
+    names = list(parts[0][1][0])
+    lengths = [sum(len(b["year"]) for b in rows) for _, rows in parts]
+    columns = {
+        "region": np.repeat(np.array([j.region for j, _ in parts], dtype=object), lengths),
+        "variant": np.repeat(np.array([j.variant for j, _ in parts], dtype=object), lengths),
+        "replication": np.repeat(np.array([j.replication for j, _ in parts]), lengths),
+    }
+    for name in names:
+        columns[name] = np.concatenate([np.asarray(b[name]) for _, rows in parts for b in rows])
+    return pd.DataFrame({k: columns[k] for k in keys + [n for n in names if n not in keys]})
+
+
+def _blocks(df: pd.DataFrame) -> list[tuple[str, list[int], tuple[int, ...]]]:
+    """Each of the frame's memory blocks: its dtype, its columns and its strides."""
+    return sorted(
+        (str(b.dtype), b.mgr_locs.as_array.tolist(), getattr(b.values, "strides", ()))
+        for b in df._mgr.blocks
+    )
+
+
+@pytest.mark.parametrize("key", [*TABLES, "fund_settlement", "cases"])
+def test_text_taken_from_codes_is_the_table_pandas_makes_of_strings(
+    collected, key: str, tmp_path
+) -> None:
+    """Text kept as codes (hospitals, DRGs, variants) gives the same frame, dtypes, memory
+    blocks and Parquet bytes as the strings written out one by one."""
+    got, want = _frame(collected, key, True), _as_strings(collected, key, True)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got.dtypes.tolist() == want.dtypes.tolist()
+    assert _blocks(got) == _blocks(want)  # the same columns share a block (floats: its layout)
+    _parquet(got, tmp_path / "got.parquet")
+    _parquet(want, tmp_path / "want.parquet")
+    assert (tmp_path / "got.parquet").read_bytes() == (tmp_path / "want.parquet").read_bytes()
+
+
+def test_coded_text_follows_pandas_without_its_string_type(monkeypatch) -> None:
+    """Where pandas keeps text as objects, so does a coded column; none is taken from an
+    empty one; a negative code counts from the end, as numpy's indexing does."""
+    monkeypatch.setattr(results, "TAKEN_FROM_ROWS", 1)  # short columns taken in arrow too
+    coded = Coded.of(("a", "b", "c"), np.array([2, -1, 0]))
+    assert np.asarray(coded).tolist() == ["c", "c", "a"]
+    assert frame([{"x": coded}])["x"].tolist() == ["c", "c", "a"]
+    with warnings.catch_warnings():  # the option is deprecated
+        warnings.simplefilter("ignore")
+        with pd.option_context("future.infer_string", False):
+            plain = frame([{"x": coded}, {"x": Coded.of(("z",), np.zeros(1))}])
+    assert plain["x"].dtype == object and plain["x"].tolist() == ["c", "c", "a", "z"]
+    empty = frame([{"x": Coded.of(("a",), np.zeros(0))}])
+    assert empty["x"].dtype == pd.DataFrame({"x": np.array([], dtype=object)})["x"].dtype

@@ -9,8 +9,10 @@ import numpy as np
 
 from drgsim.acts import RECODED_BITS
 from drgsim.cases import DISCHARGE_TYPES, act_names
+from drgsim.engine.coded import Coded
 from drgsim.engine.drg_totals import DrgTotals
 from drgsim.engine.year_totals import TALLY_COLUMNS, TALLY_ROWS, PricedBatch
+from drgsim.kernels.drg_split import cells_over_funds
 from drgsim.kernels.price import CLASS_NAMES
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules import costs
@@ -297,23 +299,23 @@ def case_rows(
     recorded = c.record_row >= 0
     record_id = np.full(c.n, "", dtype=object)
     record_id[recorded] = record_ids[c.record_row[recorded]]
-    codes = np.append(cat.drg, "0000").astype(object)
+    codes = np.append(cat.drg, "0000").astype(object)  # −1, ungroupable, is the last
     return {
         "year": np.full(c.n, year),
         "case_id": c.case_id,
         "patient_id": c.patient,
-        "hospital": np.asarray(hospitals.ids, dtype=object)[c.hospital],
+        "hospital": Coded.of(hospitals.ids, c.hospital),
         "month": c.month,
         "admit_day": c.admit_day,
         "day": c.day,
-        "drg_true": codes[c.drg_true],
-        "drg_billed": codes[at(claims.drg)],
+        "drg_true": Coded.of(codes, c.drg_true),
+        "drg_billed": Coded.of(codes, at(claims.drg)),
         "cost_yuan": c.cost,
         "oop_yuan": c.oop,
         "los": c.los,
-        "discharge": np.asarray(DISCHARGE_TYPES, dtype=object)[c.discharge],
-        "case_class": np.asarray(CLASS_NAMES, dtype=object)[at(claims.klass)],
-        "special": np.asarray(SPECIAL_STATUS, dtype=object)[at(claims.special)],
+        "discharge": Coded.of(DISCHARGE_TYPES, c.discharge),
+        "case_class": Coded.of(CLASS_NAMES, at(claims.klass)),
+        "special": Coded.of(SPECIAL_STATUS, at(claims.special)),
         "points": at(final),
         "readmission": at(claims.readmit),
         "acts": c.acts,
@@ -364,34 +366,21 @@ def drg_margin_rows(
     drg = np.append(drg, np.full(extra_f.size, n_g + 1))
     sums = np.vstack([sums, np.zeros((extra_f.size, sums.shape[1]))])
     charges, oop, points, deducted = sums[:, 1], sums[:, 3], sums[:, 4], sums[:, 5]
-    final = np.zeros(fund.size, dtype=np.int64)
-    for rows_of in _groups(fund * n_h + hosp):  # each fund's payment to a hospital, by points
-        f, h = int(fund[rows_of[0]]), int(hosp[rows_of[0]])
-        final[rows_of] = costs.payment_by_points_fen(
-            int(paid[f, h]), oop[rows_of], points[rows_of], deducted[rows_of], charges[rows_of]
-        )
-    # the funds' rows of a hospital and DRG become one
-    cell, at = np.unique(hosp * (n_g + 2) + drg, return_inverse=True)
-    merged = np.stack(
-        [np.bincount(at, weights=sums[:, k], minlength=cell.size) for k in range(sums.shape[1])],
-        axis=1,
+    # each fund's payment to a hospital, by points
+    final = costs.payments_by_points_fen(
+        fund * n_h + hosp, paid.reshape(-1), oop, points, deducted, charges
     )
-    paid_fen = np.zeros(cell.size, dtype=np.int64)
-    np.add.at(paid_fen, at, final)
-    hosp, drg = cell // (n_g + 2), cell % (n_g + 2)
+    # the funds' rows of a hospital and DRG become one
+    hosp, drg, merged, paid_fen = cells_over_funds(hosp, drg, sums, final, n_h, n_g + 2)
     cases, charges, borne, oop, points, deducted = (merged[:, k] for k in range(merged.shape[1]))
-    fixed = np.zeros(cell.size)
-    for rows_of in _groups(hosp):
-        fixed[rows_of] = costs.fixed_by_charges_yuan(
-            float(fixed_cost[hosp[rows_of[0]]]), borne[rows_of], cases[rows_of]
-        )
+    fixed = costs.fixed_by_charges_each_yuan(hosp, fixed_cost, borne, cases)
     payment = paid_fen / 100.0 + oop
     cost = costs.variable_cost_yuan(borne, variable_share) + fixed
     codes = np.concatenate([cat.drg, ["0000", NO_CLAIMS]]).astype(object)
     return {
-        "year": np.full(cell.size, year),
-        "hospital": np.asarray(hospitals.ids, dtype=object)[hosp],
-        "drg": codes[drg],
+        "year": np.full(hosp.size, year),
+        "hospital": Coded.of(hospitals.ids, hosp),
+        "drg": Coded.of(codes, drg),
         "cases": np.rint(cases).astype(np.int64),
         "charges_yuan": charges,
         "oop_yuan": oop,
@@ -402,11 +391,3 @@ def drg_margin_rows(
         "cost_yuan": cost,
         "margin_yuan": payment - cost,
     }
-
-
-def _groups(key: np.ndarray) -> list[np.ndarray]:
-    """The row indices of each value of `key`, in the order of the values."""
-    if key.size == 0:
-        return []
-    order = np.argsort(key, kind="stable")
-    return np.split(order, np.flatnonzero(np.diff(key[order])) + 1)

@@ -249,17 +249,24 @@ def _check_cell_totals(keys, sums, n_cells):
 @kernel
 def cell_totals(keys, sums, n_cells):  # pragma: no cover - jitted
     """The cells among `keys` in increasing order, and the sums of each one's rows of `sums`,
-    added in row order."""
+    added from 0 in row order (through a table of each cell's row, not of every cell's sums)."""
     width = sums.shape[1]
-    total = np.zeros((n_cells, width))
-    seen = np.zeros(n_cells, np.bool_)
+    slot = np.full(n_cells, -1, np.int32)
     for i in range(keys.shape[0]):
-        c = keys[i]
-        seen[c] = True
-        for k in range(width):
-            total[c, k] += sums[i, k]
-    out = np.flatnonzero(seen)
-    return out, total[out]
+        slot[keys[i]] = -2  # a cell with rows, its place not yet given
+    out = np.empty(min(keys.shape[0], n_cells), np.int64)
+    k = 0
+    for c in range(n_cells):
+        if slot[c] == -2:
+            slot[c] = k
+            out[k] = c
+            k += 1
+    total = np.zeros((k, width))
+    for i in range(keys.shape[0]):
+        at = slot[keys[i]]
+        for j in range(width):
+            total[at, j] += sums[i, j]
+    return out[:k].copy(), total
 
 
 def _check_sum_by_month_hospital(month, hospital, n_hosp, values):

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pandas._config
 
+from drgsim.engine.coded import Coded
 from drgsim.errors import DrgsimError
 from drgsim.records.outdir import staged
 from drgsim.scenario.schema import Scenario
@@ -20,11 +24,58 @@ TABLES = ("catalogue", "hospital_month", "settlement", "region_year", "audit", "
 EXTRA_TABLES = ("cases", "comparison", "rejected", "fund_settlement")
 
 
+#: Rows from which a coded text column is taken from its labels in arrow (fewer: string by
+#: string, as fast; the same column either way).
+TAKEN_FROM_ROWS = 1000
+
+
 def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """One DataFrame from a simulation's blocks of column arrays (empty without rows)."""
     if not rows:
         return pd.DataFrame()
-    return pd.DataFrame({k: np.concatenate([block[k] for block in rows]) for k in rows[0]})
+    return pd.DataFrame({k: column([block[k] for block in rows]) for k in rows[0]})
+
+
+def column(arrays: Sequence[Any]) -> Any:
+    """One column of a table from its blocks' arrays, concatenated; text kept as codes
+    (engine.coded.Coded) becomes the column pandas makes of its strings, from its labels."""
+    if arrays and all(isinstance(a, Coded) for a in arrays):
+        seen: dict[int, int] = {}  # each array of labels (by id) → where it starts
+        labels, codes, offset = [], [], 0
+        for a in arrays:
+            start = seen.get(id(a.labels))
+            if start is None:
+                start = seen[id(a.labels)] = offset
+                labels.append(a.labels)
+                offset += len(a.labels)
+            codes.append(a.codes + start if start else a.codes)
+        return text_column(np.concatenate(labels), np.concatenate(codes))
+    return np.concatenate([np.asarray(a) for a in arrays])
+
+
+def text_column(labels: np.ndarray, codes: np.ndarray) -> Any:
+    """`labels[codes]` as pandas makes a column of those strings (its text dtype, pyarrow
+    strings by default), taken from the labels in arrow rather than string by string."""
+    import pyarrow as pa
+
+    infers = getattr(pandas._config, "using_string_dtype", lambda: True)()  # not deprecated
+    made = _made_of_text(infers, pd.get_option("mode.string_storage"))
+    if (
+        codes.size < TAKEN_FROM_ROWS
+        or not isinstance(made.dtype, pd.StringDtype)
+        or made.dtype.storage != "pyarrow"
+        or not all(isinstance(label, str) for label in labels)
+    ):
+        return labels[codes]  # pandas makes of it what it makes of text
+    text = pa.array(labels, type=pa.array(made).type).take(pa.array(codes))
+    return pd.array(text, dtype=made.dtype)
+
+
+@functools.lru_cache(maxsize=8)
+def _made_of_text(infer_string: bool, string_storage: str) -> Any:
+    """The array pandas makes of a column of strings under these settings of its own (whether
+    it infers its text dtype for strings, and how it stores them)."""
+    return pd.Series(np.array([""], dtype=object)).array
 
 
 @dataclass

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from drgsim.rules.money import apportion
-from drgsim.rules.settlement import net_points
+from drgsim.kernels.drg_split import split_by_points, split_by_weights
+from drgsim.rules.settlement import NET_POINTS_RESIDUE
 
 
 def fixed_cost_yuan(expected_charges_yuan: np.ndarray, variable_share: float) -> np.ndarray:
@@ -59,17 +59,32 @@ def payment_by_points_fen(
     residue is none) splits its payment by charges, then evenly. The parts are whole fen by
     largest remainder (spec §7).
     """
-    oop_fen = np.asarray(oop_yuan, dtype=np.float64) * 100.0
-    net = np.asarray(points, dtype=np.float64) - np.asarray(deducted, dtype=np.float64)
-    charges = np.asarray(charges_yuan, dtype=np.float64)
-    total = float(net_points(np.array([np.sum(points)]), np.array([np.sum(deducted)]))[0])
-    if total > 0:
-        exact = (final_fen + float(oop_fen.sum())) * (net / total) - oop_fen
-    elif float(charges.sum()) > 0:
-        exact = final_fen * (charges / float(charges.sum()))
-    else:
-        exact = np.full(net.shape[0], final_fen / max(net.shape[0], 1))
-    return apportion(int(final_fen), exact)
+    rows = np.zeros(np.shape(points)[0], dtype=np.int64)
+    paid = np.array([final_fen], dtype=np.int64)
+    return payments_by_points_fen(rows, paid, oop_yuan, points, deducted, charges_yuan)
+
+
+def payments_by_points_fen(
+    hospital: np.ndarray,
+    final_fen: np.ndarray,
+    oop_yuan: np.ndarray,
+    points: np.ndarray,
+    deducted: np.ndarray,
+    charges_yuan: np.ndarray,
+) -> np.ndarray:
+    """`payment_by_points_fen` of many hospitals at once: each row's part of its hospital's
+    `final_fen[hospital]`, a hospital's rows split in their order (kernels.drg_split)."""
+    parts, bad, amount = split_by_points(
+        np.asarray(hospital, dtype=np.int64),
+        np.asarray(final_fen, dtype=np.int64),
+        *(_floats(a) for a in (oop_yuan, points, deducted, charges_yuan)),
+        NET_POINTS_RESIDUE,
+    )
+    if bad >= 0:
+        raise ValueError(
+            f"apportion: an exact amount of {amount!r} fen; expected finite fen within ±2**62"
+        )
+    return parts
 
 
 def fixed_by_charges_yuan(
@@ -80,8 +95,23 @@ def fixed_by_charges_yuan(
     As a finance office allocates overheads by revenue: a DRG bears the fixed cost in
     proportion to its charges. Without treated charges the split follows cases, then is even.
     """
-    for weights in (borne_yuan, cases, np.ones(np.shape(cases))):
-        w = np.asarray(weights, dtype=np.float64)
-        if float(w.sum()) > 0:
-            return float(fixed_yuan) * (w / float(w.sum()))
-    return np.zeros(0)
+    rows = np.zeros(np.shape(cases)[0], dtype=np.int64)
+    return fixed_by_charges_each_yuan(rows, np.array([fixed_yuan]), borne_yuan, cases)
+
+
+def fixed_by_charges_each_yuan(
+    hospital: np.ndarray, fixed_yuan: np.ndarray, borne_yuan: np.ndarray, cases: np.ndarray
+) -> np.ndarray:
+    """`fixed_by_charges_yuan` of many hospitals at once: each row's part of its hospital's
+    `fixed_yuan[hospital]`, a hospital's rows in their order (kernels.drg_split)."""
+    return split_by_weights(
+        np.asarray(hospital, dtype=np.int64),
+        _floats(fixed_yuan),
+        _floats(borne_yuan),
+        _floats(cases),
+    )
+
+
+def _floats(values: np.ndarray) -> np.ndarray:
+    """`values` as one contiguous float64 array (one compiled version of each kernel)."""
+    return np.ascontiguousarray(values, dtype=np.float64)

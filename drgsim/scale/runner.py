@@ -27,7 +27,7 @@ from drgsim.present.comparison import compare
 from drgsim.records.catalogue_file import load_catalogue as read_catalogue
 from drgsim.records.provenance import versions
 from drgsim.records.replay import TableSource, import_key
-from drgsim.records.results import TABLES, KeptClaims, Result, frame
+from drgsim.records.results import TABLES, KeptClaims, Result, column, frame, text_column
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.funds import fund_budgets, needs_expected_cost
 from drgsim.scale import shared_months
@@ -543,19 +543,16 @@ def _frame(collected: list[tuple[Job, Tables]], key: str, with_region: bool) -> 
     if any(list(block) != names for _, rows in parts for block in rows):
         return _frame_by_parts(parts, keys, with_region)
     lengths = np.array([sum(len(block[names[0]]) for block in rows) for _, rows in parts])
-    label_columns = {
-        "region": [job.region for job, _ in parts],
-        "variant": [job.variant for job, _ in parts],
-        "replication": [job.replication for job, _ in parts],
+    part = np.repeat(np.arange(len(parts)), lengths)  # each row's simulation
+    columns: dict[str, Any] = {
+        "variant": text_column(np.array([job.variant for job, _ in parts], dtype=object), part),
+        "replication": np.array([job.replication for job, _ in parts], dtype=np.int64)[part],
     }
-    columns = {}
-    for name in keys:
-        if name in label_columns:
-            labels = label_columns[name]
-            dtype = np.int64 if name == "replication" else object
-            columns[name] = np.repeat(np.array(labels, dtype=dtype), lengths)
+    if with_region:
+        regions = np.array([job.region for job, _ in parts], dtype=object)
+        columns["region"] = text_column(regions, part)
     for name in names:
-        columns[name] = np.concatenate([block[name] for _, rows in parts for block in rows])
+        columns[name] = column([block[name] for _, rows in parts for block in rows])
     return pd.DataFrame({k: columns[k] for k in keys + [n for n in names if n not in keys]})
 
 
