@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,9 +14,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from PIL import Image
 
 import drgsim
-from drgsim.present import fonts, labels, plots
+from drgsim.present import drg_losses, fonts, labels, plots
 from drgsim.records.results import read, write
 
 #: The small city unaudited: its upcoder gains (under the audit's defaults — screening, sampling,
@@ -435,3 +437,72 @@ def test_without_a_chinese_font_chinese_figures_are_drawn_with_english_labels(
         for fig in figures:
             fig.canvas.draw()
     assert [str(w.message) for w in caught if "missing from font" in str(w.message)] == []
+
+
+def _inside(box: Any, page: Any) -> bool:
+    """Whether a box lies on the page, give or take a pixel."""
+    return bool(
+        box.x0 >= page.x0 - 1 and box.y0 >= page.y0 - 1 and box.x1 <= page.x1 + 1
+        and box.y1 <= page.y1 + 1
+    )  # fmt: skip
+
+
+def _apart(a: Any, b: Any) -> bool:
+    """Whether two boxes overlap by no more than a pixel either way."""
+    return bool(min(a.x1, b.x1) - max(a.x0, b.x0) <= 1 or min(a.y1, b.y1) - max(a.y0, b.y0) <= 1)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_figures_are_laid_out_with_nothing_cut_off_or_overlapping(
+    one_year: dict, tmp_path: Path, lang: str
+) -> None:
+    builders = [*plots.FIGURES, (drg_losses.SLUG, drg_losses.drg_losses_figure)]
+    checked = 0
+    for slug, fn in builders:
+        fig = fn(one_year, lang)
+        if fig is None:
+            continue
+        plots.save(fig, tmp_path / slug)
+        renderer = fig.canvas.get_renderer()
+        page = fig.bbox
+        panels = [ax.get_tightbbox(renderer) for ax in visible_axes(fig)]
+        notes = [t.get_window_extent(renderer) for t in fig.texts if t.get_text()]
+        legends = [leg.get_window_extent(renderer) for leg in fig.legends]
+        for box in [*panels, *notes, *legends]:
+            assert _inside(box, page), f"{slug}: {box} leaves the figure {page}"
+        for i, a in enumerate(panels):
+            assert all(_apart(a, b) for b in panels[i + 1 :]), f"{slug}: panel {i} overlaps"
+        for box in [*notes, *legends]:
+            assert all(_apart(box, p) for p in panels), f"{slug}: {box} overlaps a panel"
+        for box in legends:
+            assert all(_apart(box, n) for n in notes), f"{slug}: a legend overlaps a note"
+        for i, a in enumerate(notes):
+            assert all(_apart(a, b) for b in notes[i + 1 :]), f"{slug}: notes overlap"
+        checked += 1
+    assert checked >= 6
+
+
+def test_the_png_holds_the_drawn_pixels_at_the_figure_resolution(
+    one_year: dict, tmp_path: Path
+) -> None:
+    fig = build(plots.payment_figure, one_year, "en")
+    (png,) = plots.save(fig, tmp_path / "payment")
+    drawn = np.asarray(fig.canvas.buffer_rgba())
+    assert (drawn[..., 3] == 255).all()  # opaque: the file needs no alpha channel
+    with Image.open(png) as image:
+        assert image.mode == "RGB"
+        width, height = fig.get_size_inches()
+        assert image.size == (round(width * plots.DPI), round(height * plots.DPI))
+        assert round(image.info["dpi"][0]) == plots.DPI
+        assert "Software" not in image.info
+        np.testing.assert_array_equal(np.asarray(image), drawn[..., :3])
+
+
+def test_a_see_through_figure_keeps_its_alpha_channel(tmp_path: Path) -> None:
+    fig = Figure(figsize=(2, 1), facecolor="none")
+    fig.subplots().plot([0, 1], [1, 0])
+    (png,) = plots.save(fig, tmp_path / "clear")
+    with Image.open(png) as image:
+        assert image.mode == "RGBA"
+        alpha = np.asarray(image)[..., 3]
+    assert alpha.min() == 0 and alpha.max() == 255

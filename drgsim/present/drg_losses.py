@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from drgsim.present import fonts, labels, plots
 from drgsim.present.comparison import t975
+from drgsim.present.figures.frame import panels
 
 SLUG = "drg_losses"
 BASELINE = "baseline"
@@ -38,7 +38,7 @@ def group_losses(tables: dict[str, Any], lang: str, top: int = TOP) -> pd.DataFr
     year = int(tables["region_year"]["year"].max())
     dm = dm[(dm["variant"] == BASELINE) & (dm["year"] == year) & (dm["drg"] != "-")]
     groups = _groups(tables["settlement"], lang)
-    dm = dm.assign(group=dm["hospital"].map(lambda h: groups[h][0]))
+    dm = dm.assign(group=dm["hospital"].map({h: key for h, (key, _) in groups.items()}))
     per_rep = dm.groupby(["group", "drg", "replication"], sort=False)[
         ["cases", "margin_yuan"]
     ].sum()
@@ -71,8 +71,7 @@ def drg_losses_figure(tables: dict[str, Any], lang: str) -> Figure | None:
         ncols = min(3, len(keys))
         nrows = math.ceil(len(keys) / ncols)
         fig = _base_figure(tables, lang, (5.2 * ncols, 0.38 * TOP * nrows + 1.6 * nrows + 1.2))
-        axes = fig.subplots(nrows, ncols, squeeze=False)
-        for ax, key in zip(axes.ravel(), keys, strict=False):
+        for ax, key in zip(panels(fig, len(keys), ncols), keys, strict=True):
             rows = losses[losses["group"] == key].iloc[::-1]
             y = np.arange(len(rows))
             margin = rows["margin"].to_numpy() / WAN_YUAN
@@ -91,8 +90,6 @@ def drg_losses_figure(tables: dict[str, Any], lang: str) -> Figure | None:
             ax.axvline(0, color="#222222", lw=0.8)
             ax.set_title(str(rows["label"].iloc[0]), fontsize=10)
             ax.set_xlabel(labels.text("axis.drg_margin", lang), fontsize=8)
-        for ax in axes.ravel()[len(keys) :]:
-            ax.remove()
     return fig
 
 
@@ -123,7 +120,7 @@ def _groups(st: pd.DataFrame, lang: str) -> dict[str, tuple[str, str]]:
 
 def _base_figure(tables: dict[str, Any], lang: str, size: tuple[float, float]) -> Figure:
     """An empty figure with the figure's title and the run's footer."""
-    fig = Figure(figsize=size, layout="constrained")
+    fig = Figure(figsize=size, dpi=plots.DPI)
     FigureCanvasAgg(fig)
     fig.suptitle(plots.title(SLUG, tables, lang), fontsize=12)
     manifest = tables.get("manifest", {})
@@ -135,8 +132,5 @@ def _base_figure(tables: dict[str, Any], lang: str, size: tuple[float, float]) -
         reps=int(tables["region_year"]["replication"].nunique()),
         version=manifest.get("drgsim_version", "?"),
     )
-    engine = fig.get_layout_engine()
-    if isinstance(engine, ConstrainedLayoutEngine):
-        engine.set(rect=(0, 0.03, 1, 0.97))
     fig.text(0.005, 0.005, footer, fontsize=7, color="#666666", ha="left", va="bottom")
     return fig

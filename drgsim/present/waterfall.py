@@ -51,7 +51,7 @@ def steps(parts: list[dict[str, Any]], key: str) -> list[tuple[float, float]]:
 
 def waterfall_figure(data: dict[str, Any], tables: dict[str, Any], lang: str) -> Figure:
     """Payment (left) and margin (right) changes as waterfalls over the decomposition's parts."""
-    fig = Figure(figsize=(11, 4.8), layout="constrained")
+    fig = Figure(figsize=(11, 4.8), dpi=plots.DPI)
     FigureCanvasAgg(fig)
     st = tables["settlement"]
     named = st.loc[st["hospital"] == data["hospital"], "name"]

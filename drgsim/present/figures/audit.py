@@ -17,6 +17,7 @@ from drgsim.present.figures.frame import (
     base_figure,
     colour,
     last_year,
+    panels,
     styled,
     t,
     variants,
@@ -61,13 +62,9 @@ def audit_figure(tables: Tables, lang: str) -> Figure | None:
     per_panel = max(len(table.loc[a]) for a in acts)
     height = (0.24 * len(STAGES) * per_panel + 1.4) * nrows + 1.0
     fig = base_figure(tables, lang, "audit", (3.6 * ncols + 1.4, height))
-    axes = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
     y = np.arange(len(STAGES))[::-1].astype(float)
     drawn: dict[str, Any] = {}
-    for k, ax in enumerate(axes.flat):
-        if k >= len(acts):
-            ax.remove()  # no empty panel
-            continue
+    for k, ax in enumerate(panels(fig, len(acts), ncols, sharey=True)):
         part = table.loc[acts[k]]
         names = [v for v in order if v in part.index]
         height_each = 0.8 / len(names)

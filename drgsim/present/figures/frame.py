@@ -13,13 +13,13 @@ import matplotlib.transforms
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from drgsim.present import fonts, labels
 
 WAN_FEN = 1_000_000  # fen in 1万元 (10,000 yuan)
 WAN_YUAN = 10_000.0  # yuan in 1万元
 BASELINE = "baseline"
+DPI = 110  # the figures' resolution, in the files and while they are laid out
 THOUSANDS = matplotlib.ticker.StrMethodFormatter("{x:,.0f}")
 Tables = dict[str, Any]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -74,12 +74,9 @@ def title(slug: str, tables: Tables, lang: str) -> str:
 
 
 def base_figure(tables: Tables, lang: str, slug: str, size: tuple[float, float]) -> Figure:
-    """An empty figure with its title and the scenario footer."""
-    fig = Figure(figsize=size, layout="constrained")
+    """An empty figure with its title and the scenario footer (laid out by layout.fit)."""
+    fig = Figure(figsize=size, dpi=DPI)
     FigureCanvasAgg(fig)
-    engine = fig.get_layout_engine()
-    if isinstance(engine, ConstrainedLayoutEngine):
-        engine.set(rect=(0, 0.04, 1, 0.96))
     fig.suptitle(wrap(title(slug, tables, lang), lang), fontsize=12)
     manifest = tables.get("manifest", {})
     fig.text(
@@ -107,6 +104,19 @@ def one_axes(
     """A figure with one axes, its title and the scenario footer."""
     fig = base_figure(tables, lang, slug, size)
     return fig, fig.subplots()
+
+
+def panels(fig: Figure, count: int, ncols: int, *, sharey: bool = False) -> list[Axes]:
+    """`count` axes in rows of `ncols`, made only where a panel goes (no empty cell made and
+    removed); with `sharey` they share the y axis, which only the first column labels."""
+    grid = fig.add_gridspec(-(-count // ncols), ncols)
+    out: list[Axes] = []
+    for k in range(count):
+        ax = fig.add_subplot(grid[k // ncols, k % ncols], sharey=out[0] if sharey and out else None)
+        if sharey and k % ncols:
+            ax.tick_params(axis="y", labelleft=False)
+        out.append(ax)
+    return out
 
 
 def t(key: str, lang: str, **values: Any) -> str:
