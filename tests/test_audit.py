@@ -106,6 +106,12 @@ def test_reviewing_a_claim_again_by_inspection_finds_what_its_first_review_found
     )
     np.testing.assert_array_equal(shuffled.inspected, again.inspected)
     assert np.array_equal(shuffled.found.points, again.found.points)
+    # inspecting honest claims no route reviewed finds nothing and changes no finding
+    honest = np.flatnonzero((acts == 0) & ~was)[:500]
+    calm = audit.inspect(first, acts, case_id, true_points, honest, cfg)
+    assert calm.inspected[honest].all() and calm.inspected.sum() == honest.size
+    for name in ("caught", "points", "deducted_by_act"):
+        assert np.array_equal(getattr(calm.found, name), getattr(first.found, name))
     # a claim only the inspection reviewed is confirmed as often as detection says (upcoding 0.6)
     new = taken & ~was & (acts == UP)
     assert within_binomial(int((again.found.caught[new] == UP).sum()), int(new.sum()), 0.6)

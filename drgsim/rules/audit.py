@@ -218,10 +218,11 @@ def inspect(
             cfg,
             done.key,
         )
-        caught, points = found.caught.copy(), found.points.copy()
-        by_act = found.deducted_by_act.copy()
-        caught[new], points[new], by_act[new] = part.caught, part.points, part.deducted_by_act
-        found = Findings(caught, points, by_act)
+        if part.caught.any():  # a review catching nothing leaves unreviewed claims as they are
+            caught, points = found.caught.copy(), found.points.copy()
+            by_act = found.deducted_by_act.copy()
+            caught[new], points[new], by_act[new] = part.caught, part.points, part.deducted_by_act
+            found = Findings(caught, points, by_act)
     inspected = done.inspected.copy()
     inspected[taken] = True
     return replace(done, inspected=inspected, found=found)
