@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import drgsim
 from drgsim.errors import DrgsimError
-from drgsim.rules.pricing import nominate_special
+from drgsim.rules.pricing import nominations, quota_counts
 
 #: A small Shanwei year: 3000 admissions in the five named and two other hospitals.
 SMALL = {
@@ -36,6 +36,24 @@ def baseline() -> pd.DataFrame:
 
 
 # --- nominations ---------------------------------------------------------------------------------
+
+
+def nominate_special(
+    hospital: np.ndarray,
+    candidate: np.ndarray,
+    points: np.ndarray,
+    special: np.ndarray,
+    quota: float,
+    n_hosp: int,
+) -> np.ndarray:
+    """The engine's nominations (rules.pricing: quota_counts, nominations) of the candidates
+    whose special-review points exceed their formula points, as a mask."""
+    allowed = quota_counts(np.bincount(hospital, minlength=n_hosp), quota)
+    gain = special - points
+    eligible = np.flatnonzero(candidate & (gain > 0))
+    chosen = np.zeros(hospital.shape[0], dtype=bool)
+    chosen[nominations(hospital[eligible], eligible, gain[eligible], allowed)] = True
+    return chosen
 
 
 def nominate_reference(

@@ -146,12 +146,20 @@ def review(
         np.asarray(true_points, dtype=np.float64),
         np.uint64(key),
         AUDITED_BIT_ARRAY,
+        *_review_settings(cfg),
+    )
+    return Findings(caught, new, deducted)
+
+
+def _review_settings(cfg: Audit) -> tuple[np.ndarray, ...]:
+    """What a review takes after the claims: detection draws' kinds, each act's detection
+    probability and penalty, and what a caught act suffers."""
+    return (
         DETECTION_KINDS,
         _per_act(cfg.detection, lambda a: str(a.audit_key)),
         _per_act(cfg.penalty, lambda a: a.penalty_key),
         CAUGHT_MODES,
     )
-    return Findings(caught, new, deducted)
 
 
 def audit_month(
@@ -181,10 +189,7 @@ def audit_month(
         float(cfg.sample_rate),
         int(Draw.AUDIT_SAMPLE),
         n_hosp,
-        DETECTION_KINDS,
-        _per_act(cfg.detection, lambda a: str(a.audit_key)),
-        _per_act(cfg.penalty, lambda a: a.penalty_key),
-        CAUGHT_MODES,
+        *_review_settings(cfg),
     )
     inspected = np.zeros(acts.shape[0], dtype=bool)
     return Review(key, points, screened, sampled, inspected, Findings(caught, new, deducted))

@@ -146,28 +146,6 @@ def tariff_and_rules(tariff: Tariff, rules: Rules) -> tuple[Any, ...]:
     )
 
 
-def nominate_special(
-    hospital: np.ndarray,
-    candidate: np.ndarray,
-    points: np.ndarray,
-    special: np.ndarray,
-    quota: float,
-    n_hosp: int,
-) -> np.ndarray:
-    """Each hospital nominates the candidates that gain most from special review, within quota.
-
-    A hospital may nominate at most floor(quota × its cases in the batch); only candidates
-    whose special-review points exceed their formula points are worth nominating; ties go to
-    the earlier case.
-    """
-    allowed = quota_counts(np.bincount(hospital, minlength=n_hosp), quota)
-    gain = special - points
-    eligible = np.flatnonzero(candidate & (gain > 0))
-    chosen = np.zeros(hospital.shape[0], dtype=bool)
-    chosen[nominations(hospital[eligible], eligible, gain[eligible], allowed)] = True
-    return chosen
-
-
 def quota_counts(claims: np.ndarray, quota: float) -> np.ndarray:
     """How many claims each hospital may nominate: floor(quota × its claims in the batch)."""
     return np.floor(quota * claims + 1e-9).astype(np.int64)
