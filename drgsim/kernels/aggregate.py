@@ -269,29 +269,43 @@ def cell_totals(keys, sums, n_cells):  # pragma: no cover - jitted
     return out[:k].copy(), total
 
 
-def _check_sum_by_month_hospital(month, hospital, n_hosp, values):
-    """Months are 1 … 12 and hospitals index the sums; every array has one length."""
+def sum_by_month_hospital(month, hospital, n_hosp, values):
+    """Sums [12, n_hosp, k] of each array of the tuple `values` by discharge month and hospital.
+
+    The lengths are checked first; the months (1 … 12) and hospitals (0 … n_hosp − 1) as the
+    kernel reads them, so the claims are read once: a row out of range stops it, and is refused
+    here in one line.
+    """
     name = "sum_by_month_hospital"
     checks.same_length(name, month.shape[0], hospital=hospital)
     for k, array in enumerate(values):
         checks.shape(name, f"values[{k}]", array, (month.shape[0],))
-    checks.index(name, "month", month, 1, 13, "the months")
-    checks.index(name, "hospital", hospital, 0, n_hosp, "the hospitals")
+    sums, bad = month_hospital_sums(month, hospital, n_hosp, values)
+    if bad >= 0:
+        checks.index(name, "month", month[bad : bad + 1], 1, 13, "the months")
+        checks.index(name, "hospital", hospital[bad : bad + 1], 0, n_hosp, "the hospitals")
+    return sums
 
 
-@checks.front(_check_sum_by_month_hospital)
 @kernel
-def sum_by_month_hospital(month, hospital, n_hosp, values):  # pragma: no cover - jitted
-    """Sums [12, n_hosp, k] of each array of the tuple `values` by discharge month and hospital."""
+def month_hospital_sums(month, hospital, n_hosp, values):  # pragma: no cover - jitted
+    """(sums [12, n_hosp, k] of each array of the tuple `values` by discharge month and
+    hospital, -1); (zeros, the row) at the first row whose month is not 1 … 12 or whose
+    hospital is not 0 … n_hosp − 1.
+
+    Each sum is added in LANES partial sums (row j in lane j mod LANES), then lanes 0 + 1 + ….
+    """
     width = len(values)
     acc = np.zeros((LANES, 12, n_hosp, width))
     for j in range(month.shape[0]):
-        lane = j & (LANES - 1)
         m = month[j] - 1
         h = hospital[j]
+        if m < 0 or m >= 12 or h < 0 or h >= n_hosp:
+            return np.zeros((12, n_hosp, width)), j
+        lane = j & (LANES - 1)
         for k in range(width):
             acc[lane, m, h, k] += values[k][j]
     out = acc[0].copy()
     for lane in range(1, LANES):
         out += acc[lane]
-    return out
+    return out, -1

@@ -53,7 +53,8 @@ def grown_fen(yuan: float | int | Fraction, growth: float | Fraction, years: int
 
 def share_fen(total_fen: int, share: float | Fraction) -> int:
     """The whole fen of `share` of `total_fen` (a reserve, a pre-paid part): exact, half to even."""
-    exact = written(share)  # remembered per float: shares recur every month
+    # remembered per float: shares recur every month (a float straight to the cache)
+    exact = _written_float(share) if type(share) is float else written(share)
     num, den = exact.numerator, exact.denominator
     whole, rest = divmod(int(total_fen) * num, den)
     if 2 * rest > den or (2 * rest == den and whole % 2):

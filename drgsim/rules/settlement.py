@@ -7,6 +7,7 @@ the ledger moved.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -61,18 +62,19 @@ def settle_month(
     """
     points = np.asarray(points, dtype=np.float64)
     oop = np.asarray(oop_yuan, dtype=np.float64)
-    n = points.shape[0]
-    pv = point_value(budget_fen, float(oop.sum()), float(points.sum()))
-    if not np.isfinite(pv):
-        zero = np.zeros(n, dtype=np.int64)
+    # np.add.reduce is what ndarray.sum calls, without its Python layer (a month's fixed cost)
+    pv = point_value(budget_fen, float(np.add.reduce(oop)), float(np.add.reduce(points)))
+    if not math.isfinite(pv):
+        zero = np.zeros(points.shape[0], dtype=np.int64)
         return MonthResult(pv, zero, zero.copy(), zero.copy(), int(budget_fen), ())
     allocation = apportion(budget_fen, (pv * points - oop) * FEN_PER_YUAN)
     prepaid_total = share_fen(budget_fen, prepay_share)
     prepaid = apportion(prepaid_total, prepay_share * allocation.astype(np.float64))
     withheld = allocation - prepaid
+    # the amounts are int64 already, one per hospital and one in all: no Transfer.of to check them
     transfers = (
-        Transfer.of(FUND, HOSPITALS, prepaid, f"prepay {month}"),
-        Transfer.of(FUND, POOL, int(withheld.sum()), f"withhold {month}"),
+        Transfer(FUND, HOSPITALS, prepaid, f"prepay {month}"),
+        Transfer(FUND, POOL, np.array(np.add.reduce(withheld)), f"withhold {month}"),
     )
     return MonthResult(pv, allocation, prepaid, withheld, 0, transfers)
 
@@ -161,13 +163,15 @@ def settle_year_pool(
     oop = np.asarray(year.oop_yuan, dtype=np.float64)
     unallocated = year.available_fen - int(prepaid.sum() + withheld.sum())
     planned = year.reserve_fen if year.reserve_use == "release" else 0
-    money = year.money(float(np.sum(points)), planned + max(int(withheld.sum()), 0))
+    points_sum = float(np.add.reduce(points))
+    money = year.money(points_sum, planned + max(int(withheld.sum()), 0))
     from_reserve = money.released_fen + money.topup_fen
     to_fund = money.surplus_from_budget_fen()
-    pv = point_value(money.money_fen, float(np.sum(oop)), float(np.sum(points)))
-    deduction = to_fen(pv * deducted) if np.isfinite(pv) else np.zeros_like(prepaid)
+    pv = point_value(money.money_fen, float(np.add.reduce(oop)), points_sum)
+    finite = math.isfinite(pv)
+    deduction = to_fen(pv * deducted) if finite else np.zeros_like(prepaid)
     net = np.maximum(net_points(points, deducted), 0.0)
-    if true_up and np.isfinite(pv):
+    if true_up and finite:
         # owed before the deduction, which the final payment takes: taken once, not twice
         outstanding = (pv * points - oop) * FEN_PER_YUAN - prepaid
         weights = np.maximum(outstanding, 0.0) * year.coefficient
@@ -242,7 +246,9 @@ def pool_shares(
         here = todo & (others > 0)
         if here.any():
             # the others' weight summed as such: total − w_h cancels to 0 beside a tiny weight
-            rest = np.array([np.sum(np.delete(w, h)) if here[h] else 1.0 for h in range(n)])
+            rest = np.ones(n)
+            for h in np.flatnonzero(here).tolist():  # w without h, as np.delete leaves it
+                rest[h] = np.add.reduce(np.concatenate((w[:h], w[h + 1 :])))
             per = np.where(here, owed / rest, 0.0)
             exact += w * (per.sum() - per)
             placed += int(deduction_fen[here].sum())
