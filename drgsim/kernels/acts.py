@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from drgsim.kernels import checks
-from drgsim.kernels.jit import kernel
+from drgsim.kernels.jit import inline, kernel
 from drgsim.kernels.rng import CASES, KINDS, uniform, uniform_reference
 
 
@@ -63,27 +63,32 @@ def destinations(src, u_tier, u_to, tier_cdf, members, member_cdf):  # pragma: n
     patients stay), then a hospital of that tier by cumulative volume share (the first above
     u_to[i]; members pad with -1, their shares with +inf); a tier without members: stays.
     """
-    n, width = src.shape[0], members.shape[2]
-    out = np.full(n, -1, np.int64)
-    for i in range(n):
-        s = src[i]
-        if np.isnan(tier_cdf[s, 0]):
-            continue
-        pick = 0
-        for c in range(3):
-            if tier_cdf[s, c] <= u_tier[i]:
-                pick += 1
-        pick = min(pick, 2)
-        size = 0
-        below = 0
-        for m in range(width):
-            if members[s, pick, m] >= 0:
-                size += 1
-            if member_cdf[s, pick, m] <= u_to[i]:
-                below += 1
-        if size > 0:
-            out[i] = members[s, pick, max(min(below, size - 1), 0)]
+    out = np.full(src.shape[0], -1, np.int64)
+    for i in range(src.shape[0]):
+        out[i] = destination(src[i], u_tier[i], u_to[i], tier_cdf, members, member_cdf)
     return out
+
+
+@inline
+def destination(s, u_tier, u_to, tier_cdf, members, member_cdf):  # pragma: no cover - jitted
+    """Where one patient refused by hospital s goes (-1: stays), as `destinations` says."""
+    if np.isnan(tier_cdf[s, 0]):
+        return -1
+    pick = 0
+    for c in range(3):
+        if tier_cdf[s, c] <= u_tier:
+            pick += 1
+    pick = min(pick, 2)
+    size = 0
+    below = 0
+    for m in range(members.shape[2]):
+        if members[s, pick, m] >= 0:
+            size += 1
+        if member_cdf[s, pick, m] <= u_to:
+            below += 1
+    if size == 0:
+        return -1
+    return members[s, pick, max(min(below, size - 1), 0)]
 
 
 def destinations_reference(src, u_tier, u_to, tier_cdf, members, member_cdf):

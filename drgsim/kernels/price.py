@@ -107,6 +107,45 @@ def price_one(
 
 
 @inline
+def formula_one(
+    g,
+    h,
+    cost,
+    discharge,
+    los,
+    base_pts,
+    rw,
+    ref_cost,
+    stable,
+    coef,
+    band_up,
+    band_ratio,
+    low,
+    low_uses_coef,
+    high_factor,
+    base_points,
+    mean_cost,
+    pay_ratio,
+    incomplete_days,
+):  # pragma: no cover - jitted
+    """Points of one case at DRG g (-1: ungroupable) by the formulas of spec §2: what
+    `price_cases` gives it."""
+    if g < 0 or not stable[g]:
+        return special_points(cost, base_points, mean_cost, pay_ratio)
+    return price_one(
+        cost,
+        base_pts[g],
+        coef[h, g],
+        ref_cost[g],
+        high_threshold(rw[g], band_up, band_ratio),
+        is_incomplete(discharge, los, incomplete_days),
+        low,
+        low_uses_coef,
+        high_factor,
+    )[1]
+
+
+@inline
 def special_points(cost, base_points, mean_cost, pay_ratio):  # pragma: no cover - jitted
     """The points special review gives a case of these charges."""
     return base_points * cost / mean_cost * pay_ratio

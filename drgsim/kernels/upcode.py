@@ -105,63 +105,119 @@ def upcode_claims(
     again where too few claims gain by level.
     """
     n, k = hospital.shape[0], options.shape[3]
-    opts = np.full((n, k), -1, np.int64)
-    gain = np.full((n, k), -np.inf)
-    worth = np.empty(n)
-    paid = np.empty(k)
-    for j in range(n):
-        h = hospital[j]
-        worth[j] = money[h]
-        d, a, v = deep[j], adrg[j], severity[j]  # indexing the table (a view is slow)
-        if options[d, a, v, BILLED] < 0:
-            continue
-        for c in range(k):
-            g = options[d, a, v, c]
-            if g < 0:
-                continue
-            opts[j, c] = g
-            if not stable[g]:
-                paid[c] = special_points(charges[j], base_points, mean_cost, pay_ratio)
-            else:
-                paid[c] = price_one(
-                    charges[j],
-                    base_pts[g],
-                    coef[h, g],
-                    ref_cost[g],
-                    high_threshold(rw[g], band_up, band_ratio),
-                    is_incomplete(discharge[j], los[j], incomplete_days),
-                    low,
-                    low_uses_coef,
-                    high_factor,
-                )[1]
-            gain[j, c] = paid[c] - paid[BILLED]
-    return _pick(hospital, opts, gain, worth, tie, n_proc, count)
-
-
-@inline
-def _pick(hospital, options, gain, money, tie, n_proc, count):  # pragma: no cover - jitted
-    """`pick_upcodes_reference` in a few passes (see `upcode_claims`)."""
-    n, k = options.shape
-    n_hosp = count.shape[0]
     up_drg = np.full(n, -1, np.int64)
     proc_drg = np.full(n, -1, np.int64)
     up_gain = np.zeros(n)
     proc_gain = np.zeros(n)
     for j in range(n):
-        best, arg = -np.inf, -1
-        for c in range(FIRST_LEVEL, FIRST_PROCEDURE):
-            if arg < 0 or gain[j, c] > best:
-                best, arg = gain[j, c], c
-        if best > 0:
-            up_drg[j], up_gain[j] = options[j, arg], best * money[j]
-        best, arg = -np.inf, -1
-        for c in range(FIRST_PROCEDURE, k):
-            if arg < 0 or gain[j, c] > best:
-                best, arg = gain[j, c], c
-        if arg >= 0 and best > 0:
-            proc_drg[j], proc_gain[j] = options[j, arg], best * money[j]
-    by_proc = _ranked(hospital, proc_gain, tie)
-    by_level = _ranked(hospital, up_gain, tie)
+        h = hospital[j]
+        d, a, v = deep[j], adrg[j], severity[j]  # indexing the table (a view is slow)
+        billed = options[d, a, v, BILLED]
+        if billed < 0:
+            continue
+        incomplete = is_incomplete(discharge[j], los[j], incomplete_days)
+        base = _points(
+            billed,
+            h,
+            charges[j],
+            incomplete,
+            base_pts,
+            rw,
+            ref_cost,
+            stable,
+            coef,
+            band_up,
+            band_ratio,
+            low,
+            low_uses_coef,
+            high_factor,
+            base_points,
+            mean_cost,
+            pay_ratio,
+        )
+        # each kind's first option of largest gain (gains compared as `gain[j, c]` would be)
+        for first, last in ((FIRST_LEVEL, FIRST_PROCEDURE), (FIRST_PROCEDURE, k)):
+            best, arg = -np.inf, -1
+            for c in range(first, last):
+                g = options[d, a, v, c]
+                if g < 0:
+                    continue
+                gain = (
+                    _points(
+                        g,
+                        h,
+                        charges[j],
+                        incomplete,
+                        base_pts,
+                        rw,
+                        ref_cost,
+                        stable,
+                        coef,
+                        band_up,
+                        band_ratio,
+                        low,
+                        low_uses_coef,
+                        high_factor,
+                        base_points,
+                        mean_cost,
+                        pay_ratio,
+                    )
+                    - base
+                )
+                if arg < 0 or gain > best:
+                    best, arg = gain, g
+            if arg >= 0 and best > 0:
+                if first == FIRST_LEVEL:
+                    up_drg[j], up_gain[j] = arg, best * money[h]
+                else:
+                    proc_drg[j], proc_gain[j] = arg, best * money[h]
+    return _pick(hospital, up_drg, up_gain, proc_drg, proc_gain, tie, n_proc, count)
+
+
+@inline
+def _points(
+    g,
+    h,
+    charges,
+    incomplete,
+    base_pts,
+    rw,
+    ref_cost,
+    stable,
+    coef,
+    band_up,
+    band_ratio,
+    low,
+    low_uses_coef,
+    high_factor,
+    base_points,
+    mean_cost,
+    pay_ratio,
+):  # pragma: no cover - jitted
+    """Points of one claim at DRG g by the formulas of spec §2 (special review's if unstable)."""
+    if not stable[g]:
+        return special_points(charges, base_points, mean_cost, pay_ratio)
+    return price_one(
+        charges,
+        base_pts[g],
+        coef[h, g],
+        ref_cost[g],
+        high_threshold(rw[g], band_up, band_ratio),
+        incomplete,
+        low,
+        low_uses_coef,
+        high_factor,
+    )[1]
+
+
+@inline
+def _pick(hospital, up_drg, up_gain, proc_drg, proc_gain, tie, n_proc, count):  # pragma: no cover
+    """`pick_upcodes_reference` from each claim's best option of each kind and its money gain:
+    by procedure, by level, then by procedure again for what is left (see `upcode_claims`)."""
+    n = hospital.shape[0]
+    n_hosp = count.shape[0]
+    by_proc = _ranked(hospital, proc_gain, tie, n_hosp)
+    by_level = _ranked(hospital, up_gain, tie, n_hosp)
     how = np.zeros(n, np.int8)  # 0 free, 1 by procedure, 2 by level
     taken = np.zeros(n_hosp, np.int64)
     for j in by_proc:
@@ -190,34 +246,56 @@ def _pick(hospital, options, gain, money, tie, n_proc, count):  # pragma: no cov
 
 
 @inline
-def _ranked(hospital, gain, tie):  # pragma: no cover - jitted
-    """The claims of gain above 0 by hospital, then largest gain, then smallest tie draw (a
-    merge sort: stable, as `np.lexsort` is)."""
-    order = np.flatnonzero(gain > 0)
-    n = order.shape[0]
+def _ranked(hospital, gain, tie, n_hosp):  # pragma: no cover - jitted
+    """The claims of gain above 0 by hospital, then largest gain, then smallest tie draw, then
+    row (as a stable `np.lexsort`): counted out by hospital, each hospital's merge-sorted."""
+    start = np.zeros(n_hosp + 1, np.int64)
+    for j in range(gain.shape[0]):
+        if gain[j] > 0:
+            start[hospital[j] + 1] += 1
+    for h in range(n_hosp):
+        start[h + 1] += start[h]
+    order = np.empty(start[n_hosp], np.int64)
+    at = start[:-1].copy()
+    for j in range(gain.shape[0]):
+        if gain[j] > 0:
+            order[at[hospital[j]]] = j
+            at[hospital[j]] += 1
     other = np.empty_like(order)
-    width = 1
-    while width < n:
-        for lo in range(0, n, 2 * width):
-            mid, hi = min(lo + width, n), min(lo + 2 * width, n)
-            i, j = lo, mid
-            for out in range(lo, hi):
-                if j >= hi or (i < mid and not _before(order[j], order[i], hospital, gain, tie)):
-                    other[out] = order[i]
-                    i += 1
-                else:
-                    other[out] = order[j]
-                    j += 1
-        order, other = other, order
-        width *= 2
+    for h in range(n_hosp):
+        lo, hi = start[h], start[h + 1]
+        if hi - lo > 1:
+            _merge_sort(order, other, lo, hi, gain, tie)
     return order
 
 
 @inline
-def _before(a, b, hospital, gain, tie):  # pragma: no cover - jitted
-    """Whether claim a ranks strictly before claim b."""
-    if hospital[a] != hospital[b]:
-        return hospital[a] < hospital[b]
+def _merge_sort(order, other, lo, hi, gain, tie):  # pragma: no cover - jitted
+    """Sort order[lo:hi] by largest gain, then smallest tie (stable), using other[lo:hi]."""
+    n = hi - lo
+    src, dst = order, other
+    width, passes = 1, 0
+    while width < n:
+        for a in range(lo, hi, 2 * width):
+            mid, b = min(a + width, hi), min(a + 2 * width, hi)
+            i, j = a, mid
+            for out in range(a, b):
+                if j >= b or (i < mid and not _before(src[j], src[i], gain, tie)):
+                    dst[out] = src[i]
+                    i += 1
+                else:
+                    dst[out] = src[j]
+                    j += 1
+        src, dst = dst, src
+        width *= 2
+        passes += 1
+    if passes % 2:
+        order[lo:hi] = other[lo:hi]
+
+
+@inline
+def _before(a, b, gain, tie):  # pragma: no cover - jitted
+    """Whether claim a (of the same hospital) ranks strictly before claim b."""
     if gain[a] != gain[b]:
         return gain[a] > gain[b]
     return tie[a] < tie[b]

@@ -11,11 +11,12 @@ import numpy as np
 
 from drgsim.acts import ACT, ACTS, ActSpec
 from drgsim.cases import CaseBatch, CaseBuffer
-from drgsim.kernels.acts import destinations, drawn_rows, nth_case_of
+from drgsim.kernels.acts import drawn_rows, nth_case_of
 from drgsim.kernels.group import group_cases
 from drgsim.kernels.rng import Draw, normal_np, stream_key, uniform_np
+from drgsim.kernels.shift import shift_cases
 from drgsim.kernels.upcode import upcode_claims
-from drgsim.population.belief import ChargeHistory, Guess, caught_probability
+from drgsim.population.belief import ChargeHistory, caught_probability
 from drgsim.population.generator import month_days
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules.catalogue import Catalogue
@@ -315,58 +316,36 @@ class Behaviours:
         cdf = self._volume_cdfs[known]
         return candidates[np.minimum(np.searchsorted(cdf, u, side="right"), len(candidates) - 1)]
 
-    def predicted_loss(
-        self, batch: CaseBatch, rows: np.ndarray, view: View, year: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(expected charges − expected payment) / expected payment of the cases at `rows`,
-        and the DRG each is billed at.
-
-        Known at admission: the case's group and severity, the hospital's own charges for
-        them last year (or the tariff's reference × its cost level), the published tariff and
-        point value. A normal discharge is assumed; the case's own charges are not used.
-        """
-        hospital, true = batch.hospital[rows], batch.drg_true[rows]
-        drg = group_cases(
-            batch.adrg[rows],
-            batch.billed_severity[rows],
-            batch.ungroupable[rows],
-            self.cat.group_table,
-        )
-        charges = self.history.expected(hospital, true, year, view.tariff)
-        normal = Guess(hospital, charges, np.zeros(rows.size, dtype=np.int8), batch.los[rows])
-        pay = formula_points(normal, drg, view.tariff, self.rules) * view.point_value
-        return (charges - pay) / np.maximum(pay, 1e-9), drg
-
     def shift(self, batch: CaseBatch, key: int, view: View, year: int) -> None:
-        """Refuse cases predicted to lose; each goes to another hospital by tier weights."""
+        """Refuse cases predicted to lose (`predicted_loss`); each goes to another hospital by
+        tier weights (`_destinations`)."""
         rate = self.params.rates["shifting"]
         if not np.any(rate > 0):
             return
-        h = batch.hospital.copy()  # each refused case moves once, from the hospital it came to
-        settings = self.params.settings["shifting"]
-        drawn = self._drawn(key, batch, Draw.SHIFT, rate, ~batch.ungroupable)
-        # the loss is predicted only where it can matter
-        loss, drg = self.predicted_loss(batch, drawn, view, year)
-        refused = loss > settings["loss_threshold"][h[drawn]]
-        refuse, drg = drawn[refused], drg[refused]
-        if refuse.size == 0:
-            return
-        u_tier = uniform_np(key, Draw.SHIFT_TIER, batch.case_id[refuse])
-        u_to = uniform_np(key, Draw.SHIFT_TO, batch.case_id[refuse])
-        targets = self._destinations(h[refuse], u_tier, u_to)
-        rows = refuse[targets >= 0]
-        self._count_refusals(batch, rows, drg[targets >= 0], view)
-        targets = targets[targets >= 0]
+        rows, targets, refused_high, saved, lost = shift_cases(
+            np.uint64(key),
+            batch.case_id,
+            batch.hospital,
+            batch.adrg,
+            batch.billed_severity,
+            batch.ungroupable,
+            batch.drg_true,
+            batch.cost,
+            batch.discharge,
+            batch.los,
+            rate,
+            self.params.settings["shifting"]["loss_threshold"],
+            self.history.table(year, view.tariff),
+            view.point_value,
+            self.cat.group_table,
+            *self._destination_tables(np.flatnonzero(rate > 0)),
+            self.scn.incentive.high_weight_rw,
+            *tariff_and_rules(view.tariff, self.rules),
+        )
+        self.record.refused_high += refused_high
+        self.record.saved_charges["shifting"] += saved
+        self.record.lost_points["shifting"] += lost
         self._move(batch, rows, targets.astype(batch.hospital.dtype), ACT["shifting"])
-
-    def _destinations(self, src: np.ndarray, u_tier: np.ndarray, u_to: np.ndarray) -> np.ndarray:
-        """Where patients refused by hospitals `src` go: a tier by its weights, then a hospital
-        of that tier by volume (the first cumulative share above each draw).
-
-        Tiers without another hospital drop out and the weights left are rescaled; with no
-        tier left (or all weights 0) the patients stay (-1).
-        """
-        return destinations(src, u_tier, u_to, *self._destination_tables(src))
 
     def _destination_tables(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For each hospital: its cumulative tier weights [H, 3] (same, higher, lower; NaN where
@@ -404,17 +383,6 @@ class Behaviours:
                     member_cdf[src, k, : candidates.size] = np.cumsum(share) / share.sum()
             self._destination_built[src] = True
         return self._destination_arrays
-
-    def _count_refusals(
-        self, batch: CaseBatch, rows: np.ndarray, drg: np.ndarray, view: View
-    ) -> None:
-        """Record the refused high-weight cases (billed at `drg`), and the charges and points
-        the refusals gave up."""
-        claims = Claims.of(batch, rows)
-        high = view.tariff.rw[np.maximum(drg, 0)] >= self.scn.incentive.high_weight_rw
-        self.record.refused_high += np.bincount(claims.hospital[high], minlength=self.hospitals.n)
-        points = formula_points(claims, drg, view.tariff, self.rules)
-        self.record.add("shifting", claims.hospital, claims.cost, points)
 
     def refer_down(self, batch: CaseBatch, key: int, view: View) -> None:
         """Tier-3 hospitals send low-weight cases to tier 1–2 hospitals."""

@@ -1,0 +1,143 @@
+"""The acts' one-pass kernels against their rules written in plain numpy, on random batches."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_kernels import price_reference
+
+from drgsim.kernels.acts import destinations_reference, drawn_rows_reference
+from drgsim.kernels.rng import Draw, uniform_reference
+from drgsim.kernels.shift import shift_cases
+
+
+def random_tariff(rng: np.random.Generator, n_drg: int, hospitals: int, seed: int) -> tuple:
+    """A small tariff and rules, with few distinct values so that cases tie and cross lines."""
+    return (
+        rng.choice([1.0, 2.0, 4.0], n_drg),  # base points
+        rng.choice([0.5, 1.0, 3.0], n_drg),  # relative weight
+        rng.choice([1000.0, 2000.0], n_drg),  # reference charges
+        rng.random(n_drg) < 0.9,  # stable
+        rng.choice([0.9, 1.0, 1.1], (hospitals, n_drg)),  # coefficients
+        np.array([1.0, np.inf]),
+        np.array([2.0, 3.0]),
+        0.4,
+        bool(seed % 2),
+        0.8,
+        100.0,
+        1500.0,
+        0.9,
+        1,
+    )
+
+
+def random_destinations(rng: np.random.Generator, hospitals: int) -> tuple:
+    """Per source: cumulative tier weights (NaN: its patients stay), each tier's members (-1
+    pads) and their cumulative shares (+inf pads), some tiers empty."""
+    w = rng.choice([0.0, 0.2, 1.0], (hospitals, 3))
+    tier_cdf = np.cumsum(w, axis=1) / np.where(w.sum(axis=1) > 0, w.sum(axis=1), np.nan)[:, None]
+    members = np.full((hospitals, 3, hospitals), -1, np.int64)
+    member_cdf = np.full((hospitals, 3, hospitals), np.inf)
+    for s in range(hospitals):
+        for t in range(3):
+            size = rng.integers(0, hospitals + 1)
+            members[s, t, :size] = rng.permutation(hospitals)[:size]
+            share = rng.random(size)
+            member_cdf[s, t, :size] = np.cumsum(share) / share.sum() if size else []
+    return tier_cdf, members, member_cdf
+
+
+def random_cases(rng: np.random.Generator, n: int, hospitals: int, n_adrg: int) -> dict:
+    """A month's cases as the acts read them."""
+    return {
+        "case_id": rng.permutation(10 * n + 1)[:n].astype(np.int64),
+        "hospital": rng.integers(0, hospitals, n).astype(np.int32),
+        "adrg": rng.integers(0, n_adrg, n).astype(np.int16),
+        "severity": rng.integers(0, 3, n).astype(np.int8),
+        "ungroupable": rng.random(n) < 0.1,
+        "cost": rng.choice([100.0, 900.0, 1500.0, 8000.0], n),
+        "discharge": (rng.random(n) < 0.2).astype(np.int8),
+        "los": rng.integers(1, 4, n).astype(np.int16),
+    }
+
+
+def shift_reference(
+    key, case_id, hospital, adrg, severity, ungroupable, drg_true, cost, discharge, los, rate,
+    threshold, expected, point_value, group_table, tier_cdf, members, member_cdf, high_rw, *tariff,
+):  # fmt: skip
+    """Shifting by its rule (spec §8): draw the groupable cases below their hospital's rate,
+    price each at the hospital's expected charges of its true DRG (a normal discharge), refuse
+    those whose predicted loss is above the threshold, send them by `destinations`; count the
+    moved cases' high weights, charges and points at their own charges per refusing hospital."""
+    drawn = drawn_rows_reference(key, Draw.SHIFT, case_id, hospital, rate, ~ungroupable)
+    h = hospital[drawn]
+    g = group_table[adrg[drawn], severity[drawn]]
+    charges = expected[h, np.maximum(drg_true[drawn], 0)]
+    normal = np.zeros(drawn.size, np.int8)
+    pay = price_reference(h, g, charges, normal, los[drawn], *tariff)[1] * point_value
+    refused = (charges - pay) / np.maximum(pay, 1e-9) > threshold[h]
+    rows, g = drawn[refused], g[refused]
+    u_tier = uniform_reference(key, Draw.SHIFT_TIER, case_id[rows])
+    u_to = uniform_reference(key, Draw.SHIFT_TO, case_id[rows])
+    to = destinations_reference(hospital[rows], u_tier, u_to, tier_cdf, members, member_cdf)
+    rows, g, to = rows[to >= 0], g[to >= 0], to[to >= 0]
+    hr, n_hosp = hospital[rows], rate.size
+    points = price_reference(hr, g, cost[rows], discharge[rows], los[rows], *tariff)[1]
+    rw = tariff[1]
+    return (
+        rows,
+        to,
+        np.bincount(hr[rw[np.maximum(g, 0)] >= high_rw], minlength=n_hosp).astype(float),
+        np.bincount(hr, weights=cost[rows], minlength=n_hosp),
+        np.bincount(hr, weights=points, minlength=n_hosp),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 300),
+    hospitals=st.integers(1, 6),
+    key=st.integers(0, 2**64 - 1),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_shift_cases_refuse_and_send_as_the_numpy_rule(n, hospitals, key, seed) -> None:
+    rng = np.random.default_rng(seed)
+    n_drg, n_adrg = 12, 5
+    tariff = random_tariff(rng, n_drg, hospitals, seed)
+    c = random_cases(rng, n, hospitals, n_adrg)
+    group_table = rng.integers(-1, n_drg, (n_adrg, 3)).astype(np.int64)
+    drg_true = rng.integers(-1, n_drg, n).astype(np.int16)
+    expected = rng.choice([500.0, 1000.0, 3000.0], (hospitals, n_drg))
+    rate = rng.choice([0.0, 0.5, 1.0], hospitals)
+    threshold = rng.choice([-0.5, 0.0, 0.3], hospitals)
+    args = (
+        np.uint64(key),
+        c["case_id"],
+        c["hospital"],
+        c["adrg"],
+        c["severity"],
+        c["ungroupable"],
+        drg_true,
+        c["cost"],
+        c["discharge"],
+        c["los"],
+        rate,
+        threshold,
+        expected,
+        0.9,
+        group_table,
+        *random_destinations(rng, hospitals),
+        1.0,
+        *tariff,
+    )
+    got = shift_cases(*args)
+    want = shift_reference(*args)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+    rows, to = got[0], got[1]
+    # a refused case leaves a hospital that shifts, for another hospital
+    assert (rate[c["hospital"][rows]] > 0).all()
+    assert not c["ungroupable"][rows].any()
+    assert (got[3] >= 0).all() and np.isclose(got[3].sum(), c["cost"][rows].sum())
+    assert to.dtype == np.int64 and ((to >= 0) & (to < hospitals)).all()
