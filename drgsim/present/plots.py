@@ -24,6 +24,7 @@ from drgsim.present.figures.frame import (
     title,
     variants,
 )
+from drgsim.present.figures.glyphs import Canvas
 from drgsim.present.figures.groups import (
     CHANGE_COLUMNS,
     CHANGES,
@@ -115,7 +116,7 @@ def save(fig: Figure, stem: Path, *, svg: bool = False) -> list[Path]:
 
     The layout is worked out once (layout.fit), for the PNG, and kept for the SVG.
     """
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas = fig.canvas if isinstance(fig.canvas, Canvas) else Canvas(fig)
     png, vector = stem.with_suffix(".png"), stem.with_suffix(".svg")
     with matplotlib.rc_context(fonts.rc()):
         fig.set_dpi(DPI)  # laid out at the resolution it is drawn at: text measured once
@@ -137,8 +138,9 @@ def write_png(canvas: FigureCanvasAgg, png: Path) -> None:
     background is), at zlib level 3, which encodes in half the time of PIL's default level
     for files a few per cent larger; no text chunks, so the bytes are repeatable."""
     rgba = np.asarray(canvas.buffer_rgba())
-    opaque = bool((rgba[..., 3] == 255).all())
-    image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]) if opaque else rgba)
+    image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1)
+    if rgba[..., 3].min() == 255:  # dropped by PIL, without a copy of the pixels first
+        image = image.convert("RGB")
     image.save(png, format="png", compress_level=3, dpi=(DPI, DPI))
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from drgsim.present import fonts, labels, plots
+from drgsim.present.figures.glyphs import Canvas
 
 #: The file in a run's directory that holds the decomposition the waterfall draws.
 FILE = "explain.json"
@@ -52,7 +52,7 @@ def steps(parts: list[dict[str, Any]], key: str) -> list[tuple[float, float]]:
 def waterfall_figure(data: dict[str, Any], tables: dict[str, Any], lang: str) -> Figure:
     """Payment (left) and margin (right) changes as waterfalls over the decomposition's parts."""
     fig = Figure(figsize=(11, 4.8), dpi=plots.DPI)
-    FigureCanvasAgg(fig)
+    Canvas(fig)
     st = tables["settlement"]
     named = st.loc[st["hospital"] == data["hospital"], "name"]
     who = labels.hospital(data["hospital"], str(named.iloc[0]) if len(named) else "", lang)

@@ -3,13 +3,17 @@ margins automatic (constrained) layout finds, in one measuring pass instead of i
 
 from __future__ import annotations
 
+import contextlib
+import functools
+from collections.abc import Iterator
 from typing import Any
 
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
 from matplotlib.transforms import Bbox
+
+from drgsim.present.figures.glyphs import Canvas
 
 #: Space between the figure's edge and what is drawn, and around each axes' labels (inches).
 PAD = 4 / 72
@@ -22,7 +26,7 @@ def fit(fig: Figure) -> None:
     axes overlaps another axes or leaves the figure; the title (text anchored at its top) keeps
     the head, footers (text anchored at the bottom) and figure legends the foot. A figure
     narrower than its title is widened to hold it."""
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas = fig.canvas if isinstance(fig.canvas, Canvas) else Canvas(fig)
     renderer = canvas.get_renderer()
     width, height = (float(v) for v in fig.get_size_inches())
     inch = fig.dpi
@@ -55,8 +59,9 @@ def fit(fig: Figure) -> None:
         return
     rows, cols = grid.get_geometry()
     side = {"l": [0.0] * cols, "r": [0.0] * cols, "b": [0.0] * rows, "t": [0.0] * rows}
-    for ax in axes:
-        left, right, bottom, top = _decorations(ax, renderer, inch)
+    with _ticks_once(fig):
+        reach = [_decorations(ax, renderer, inch) for ax in axes]
+    for ax, (left, right, bottom, top) in zip(axes, reach, strict=True):
         spec = ax.get_subplotspec()
         assert spec is not None
         first_col, last_col = spec.colspan.start, spec.colspan.stop - 1
@@ -93,6 +98,20 @@ def _widest(fig: Figure, renderer: Any) -> float:
             text.get_window_extent(renderer).width
         )
     return max(max(heads), sum(feet) + PAD * fig.dpi * (len(feet) - 2))
+
+
+@contextlib.contextmanager
+def _ticks_once(fig: Figure) -> Iterator[None]:
+    """While the axes keep their places, each axis works out its ticks once: matplotlib works
+    them out again for each spine, for the axis label and for every axis sharing it."""
+    axes = [axis for ax in fig.axes for axis in ax._axis_map.values()]
+    for axis in axes:
+        axis._update_ticks = functools.cache(axis._update_ticks)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for axis in axes:
+            del axis._update_ticks  # type: ignore[attr-defined]
 
 
 def _decorations(ax: Axes, renderer: Any, inch: float) -> tuple[float, float, float, float]:
