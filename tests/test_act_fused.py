@@ -10,6 +10,8 @@ from test_kernels import price_reference
 from drgsim.kernels.acts import destinations_reference, drawn_rows_reference
 from drgsim.kernels.rng import Draw, uniform_reference
 from drgsim.kernels.shift import shift_cases
+from drgsim.kernels.split import split_cases
+from drgsim.kernels.underserve import underserve_cases
 
 
 def random_tariff(rng: np.random.Generator, n_drg: int, hospitals: int, seed: int) -> tuple:
@@ -141,3 +143,138 @@ def test_shift_cases_refuse_and_send_as_the_numpy_rule(n, hospitals, key, seed) 
     assert not c["ungroupable"][rows].any()
     assert (got[3] >= 0).all() and np.isclose(got[3].sum(), c["cost"][rows].sum())
     assert to.dtype == np.int64 and ((to >= 0) & (to < hospitals)).all()
+
+
+def underserve_reference(
+    key, case_id, hospital, adrg, severity, ungroupable, cost, oop, discharge, los, rate, cut,
+    uplift, window, group_table, *tariff,
+):  # fmt: skip
+    """Under-service by its rule (spec §8): draw the cases below their hospital's rate, cut
+    their charges and patient payments by cut[h]; draw which come back and after how long;
+    count the charges cut and the formula points lost per hospital."""
+    ones = np.ones(case_id.size, dtype=bool)
+    rows = drawn_rows_reference(key, Draw.UNDERSERVE, case_id, hospital, rate, ones)
+    h, ids = hospital[rows], case_id[rows]
+    back = uniform_reference(key, Draw.UNDERSERVE_READMIT, ids) < uplift[h]
+    u_gap = uniform_reference(key, Draw.UNDERSERVE_READMIT, ids, 1)
+    gap = np.where(back, 1 + np.floor(u_gap * max(window, 1)), 0).astype(np.int64)
+    g = np.where(ungroupable[rows], -1, group_table[adrg[rows], severity[rows]])
+    saved = cost[rows] * cut[h]
+    new_cost, new_oop = cost[rows] - saved, oop[rows] * (1.0 - cut[h])
+    before = price_reference(h, g, cost[rows], discharge[rows], los[rows], *tariff)[1]
+    after = price_reference(h, g, new_cost, discharge[rows], los[rows], *tariff)[1]
+    n_hosp = rate.size
+    return (
+        rows,
+        new_cost,
+        new_oop,
+        gap,
+        np.bincount(h, weights=saved, minlength=n_hosp),
+        np.bincount(h, weights=before - after, minlength=n_hosp),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 300),
+    hospitals=st.integers(1, 6),
+    key=st.integers(0, 2**64 - 1),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_underserve_cases_cut_and_count_as_the_numpy_rule(n, hospitals, key, seed) -> None:
+    rng = np.random.default_rng(seed)
+    n_drg, n_adrg = 12, 5
+    tariff = random_tariff(rng, n_drg, hospitals, seed)
+    c = random_cases(rng, n, hospitals, n_adrg)
+    args = (
+        np.uint64(key),
+        c["case_id"],
+        c["hospital"],
+        c["adrg"],
+        c["severity"],
+        c["ungroupable"],
+        c["cost"],
+        c["cost"] * rng.choice([0.0, 0.3], n),
+        c["discharge"],
+        c["los"],
+        rng.choice([0.0, 0.4, 1.0], hospitals),
+        rng.choice([0.1, 0.5], hospitals),
+        rng.choice([0.0, 0.5, 1.0], hospitals),
+        int(rng.integers(0, 20)),
+        rng.integers(-1, n_drg, (n_adrg, 3)).astype(np.int64),
+        *tariff,
+    )
+    got = underserve_cases(*args)
+    for g, w in zip(got, underserve_reference(*args), strict=True):
+        np.testing.assert_array_equal(g, w)
+    rows, new_cost, gap = got[0], got[1], got[3]
+    # a cut stay costs less; a readmission comes 1 … window days after
+    assert (new_cost <= c["cost"][rows]).all()
+    assert ((gap == 0) | ((gap >= 1) & (gap <= max(args[13], 1)))).all()
+
+
+def split_reference(
+    key, case_id, hospital, adrg, ungroupable, los, admit_day, rate, evade, gap_days, other_of,
+    other_cdf, first_day, year_end, window,
+):  # fmt: skip
+    """Split admissions by their rule (spec §8), in plain numpy: see `split_cases`."""
+    days = los.astype(np.int64)
+    first_los = days // 2
+    end = admit_day.astype(np.int64) + first_los
+    ok = (days >= 2) & (end >= first_day) & ~ungroupable
+    rows = drawn_rows_reference(key, Draw.SPLIT, case_id, hospital, rate, ok)
+    h, ids = hospital[rows], case_id[rows]
+    evading = uniform_reference(key, Draw.SPLIT_EVADE, ids) < evade[h]
+    other = np.full(rows.size, -1, np.int64)
+    if other_of.shape[1]:
+        u = uniform_reference(key, Draw.SPLIT_ADRG, ids)
+        k = np.minimum((u[:, None] >= other_cdf[adrg[rows]]).sum(axis=1), other_of.shape[1] - 1)
+        other = np.where(evading, other_of[adrg[rows], k], -1)
+    gap = np.where(evading & (other < 0), window + 1, gap_days[h].astype(np.int64))
+    fits = end[rows] + gap + (days[rows] - first_los[rows]) <= year_end
+    rows, gap, other = rows[fits], gap[fits], other[fits]
+    a, b, c = (uniform_reference(key, Draw.SPLIT_SHARE, case_id[rows], k) for k in range(3))
+    share = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
+    return rows, first_los[rows], gap, other, share
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 300),
+    hospitals=st.integers(1, 6),
+    width=st.integers(0, 3),
+    key=st.integers(0, 2**64 - 1),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_split_cases_split_as_the_numpy_rule(n, hospitals, width, key, seed) -> None:
+    rng = np.random.default_rng(seed)
+    n_adrg = 5
+    c = random_cases(rng, n, hospitals, n_adrg)
+    other_of = rng.integers(-1, n_adrg, (n_adrg, width)).astype(np.int64)
+    w = rng.random((n_adrg, width))
+    other_cdf = np.cumsum(w, axis=1) / np.maximum(w.sum(axis=1, keepdims=True), 1e-12)
+    los = rng.integers(0, 12, n).astype(np.int16)
+    args = (
+        np.uint64(key),
+        c["case_id"],
+        c["hospital"],
+        c["adrg"],
+        c["ungroupable"],
+        los,
+        rng.integers(-5, 40, n).astype(np.int16),
+        rng.choice([0.0, 0.5, 1.0], hospitals),
+        rng.choice([0.0, 0.5, 1.0], hospitals),
+        rng.choice([0.0, 1.0, 3.0], hospitals),
+        other_of,
+        other_cdf,
+        int(rng.integers(0, 10)),
+        int(rng.integers(20, 60)),
+        int(rng.integers(0, 20)),
+    )
+    got = split_cases(*args)
+    for g, w_ in zip(got, split_reference(*args), strict=True):
+        np.testing.assert_array_equal(g, w_)
+    rows, first_los, share = got[0], got[1], got[4]
+    # only stays of two days or more are split; the first stay is the shorter half
+    assert (los[rows] >= 2).all() and (2 * first_los <= los[rows]).all()
+    assert ((share > 0) & (share < 1)).all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -13,12 +14,12 @@ from test_kernels import price_reference
 from drgsim.cases import CASE_DTYPES, CaseBatch, CaseBuffer
 from drgsim.kernels.act_totals import KINDS, act_totals, act_totals_reference
 from drgsim.kernels.acts import (
-    destinations,
+    added_rows,
+    added_rows_reference,
+    destination,
     destinations_reference,
     drawn_rows,
     drawn_rows_reference,
-    nth_case_of,
-    nth_case_of_reference,
 )
 from drgsim.kernels.charge_sums import charge_sums, charge_sums_reference
 from drgsim.kernels.checks import KernelInputError
@@ -220,6 +221,15 @@ def test_upcode_claims_refuses_options_without_the_level_columns() -> None:
         _hand_upcode(np.full((4, 2), 10), 1, 0)
 
 
+@numba.njit
+def destinations(src, u_tier, u_to, tier_cdf, members, member_cdf):  # pragma: no cover
+    """`destination` of each patient refused by hospital src[i] (-1: stays)."""
+    out = np.full(src.shape[0], -1, np.int64)
+    for i in range(src.shape[0]):
+        out[i] = destination(src[i], u_tier[i], u_to[i], tier_cdf, members, member_cdf)
+    return out
+
+
 @settings(max_examples=60, deadline=None)
 @given(n=st.integers(0, 200), hospitals=st.integers(1, 7), seed=st.integers(0, 2**32 - 1))
 def test_destinations_agree_with_their_numpy_rule(n, hospitals, seed) -> None:
@@ -264,25 +274,37 @@ def test_destinations_take_the_first_cumulative_share_above_the_draw() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(n=st.integers(1, 300), hospitals=st.integers(1, 6), seed=st.integers(0, 2**32 - 1))
-def test_nth_case_of_a_hospital_is_its_nth_row_in_order(n, hospitals, seed) -> None:
+@given(
+    n=st.integers(0, 300),
+    hospitals=st.integers(1, 6),
+    key=st.integers(0, 2**64 - 1),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_added_rows_agree_with_their_numpy_rule(n, hospitals, key, seed) -> None:
     rng = np.random.default_rng(seed)
     hospital = rng.integers(0, hospitals, n).astype(np.int32)
-    counts = np.bincount(hospital, minlength=hospitals)
-    wanted = rng.choice(np.flatnonzero(counts > 0), 50)
-    nth = np.floor(rng.random(50) * counts[wanted]).astype(np.int64)
-    got = nth_case_of(hospital, wanted, nth)
-    np.testing.assert_array_equal(got, nth_case_of_reference(hospital, wanted, nth))
-    assert (hospital[got] == wanted).all()
+    rate = rng.choice([0.0, 0.05, 0.5, 2.0], hospitals)
+    args = (np.uint64(key), int(Draw.INDUCED_COUNT), int(Draw.INDUCED_TEMPLATE), hospital, rate)
+    new_h, rows = added_rows(*args)
+    want_h, want_rows = added_rows_reference(*args)
+    np.testing.assert_array_equal(new_h, want_h)
+    np.testing.assert_array_equal(rows, want_rows)
+    # each added case copies a case of its own hospital; a hospital adds rate × its cases ± 1
+    assert (hospital[rows] == new_h).all()
+    n_h = np.bincount(hospital, minlength=hospitals)
+    added = np.bincount(new_h, minlength=hospitals)
+    assert (np.abs(added - rate * n_h) <= 1).all()
+    assert (added[n_h == 0] == 0).all()
 
 
-def test_nth_case_of_refuses_a_case_its_hospital_does_not_have() -> None:
-    hospital = np.array([0, 1, 0], np.int32)
-    assert nth_case_of(hospital, np.array([0, 0, 1]), np.array([1, 0, 0])).tolist() == [2, 0, 1]
-    with pytest.raises(KernelInputError, match="fewer cases"):
-        nth_case_of(hospital, np.array([1]), np.array([1]))
-    with pytest.raises(KernelInputError, match="fewer cases"):
-        nth_case_of(hospital, np.array([5]), np.array([0]))
+def test_added_rows_by_hand() -> None:
+    # hospital 0 has rows 0, 2, 3 and adds ⌊2 × 3 + u⌋ = 6 copies; hospital 1 (row 1) adds
+    # none at rate 0, hospital 2 (no cases) none at any rate
+    hospital = np.array([0, 1, 0, 0], np.int32)
+    new_h, rows = added_rows(np.uint64(7), 30, 31, hospital, np.array([2.0, 0.0, 5.0]))
+    assert new_h.tolist() == [0] * 6
+    u = uniform_reference(7, 31, np.arange(6))
+    assert rows.tolist() == [[0, 2, 3][int(np.floor(x * 3))] for x in u]
 
 
 @settings(max_examples=60, deadline=None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from drgsim.kernels import checks
@@ -43,35 +45,14 @@ def drawn_rows_reference(key, kind, case_id, hospital, rate, eligible):
     return rows[uniform_reference(int(key), kind, case_id[rows]) < r[rows]]
 
 
-def _check_destinations(src, u_tier, u_to, tier_cdf, members, member_cdf):
-    """Draws one per patient; sources index the tables, whose shapes agree."""
-    name = "destinations"
-    checks.same_length(name, src.shape[0], u_tier=u_tier, u_to=u_to)
-    checks.shape(name, "tier_cdf", tier_cdf, (None, 3))
-    checks.shape(name, "members", members, (tier_cdf.shape[0], 3, None))
-    checks.shape(name, "member_cdf", member_cdf, members.shape)
-    checks.index(name, "src", src, 0, tier_cdf.shape[0], "rows of tier_cdf")
-    checks.index(name, "members", members, -1, tier_cdf.shape[0], "hospitals, -1 pads")
-
-
-@checks.front(_check_destinations)
-@kernel
-def destinations(src, u_tier, u_to, tier_cdf, members, member_cdf):  # pragma: no cover - jitted
-    """Where each patient refused by hospital src[i] goes (-1: stays).
-
-    A tier by the source's cumulative tier weights (the first above u_tier[i]; NaN: its
-    patients stay), then a hospital of that tier by cumulative volume share (the first above
-    u_to[i]; members pad with -1, their shares with +inf); a tier without members: stays.
-    """
-    out = np.full(src.shape[0], -1, np.int64)
-    for i in range(src.shape[0]):
-        out[i] = destination(src[i], u_tier[i], u_to[i], tier_cdf, members, member_cdf)
-    return out
-
-
 @inline
 def destination(s, u_tier, u_to, tier_cdf, members, member_cdf):  # pragma: no cover - jitted
-    """Where one patient refused by hospital s goes (-1: stays), as `destinations` says."""
+    """Where a patient refused by hospital s goes (-1: stays).
+
+    A tier by the source's cumulative tier weights (the first above u_tier; NaN: its patients
+    stay), then a hospital of that tier by cumulative volume share (the first above u_to;
+    members pad with -1, their shares with +inf); a tier without members: stays.
+    """
     if np.isnan(tier_cdf[s, 0]):
         return -1
     pick = 0
@@ -92,7 +73,7 @@ def destination(s, u_tier, u_to, tier_cdf, members, member_cdf):  # pragma: no c
 
 
 def destinations_reference(src, u_tier, u_to, tier_cdf, members, member_cdf):
-    """`destinations` from the rule in plain numpy: count the cumulative weights at or below
+    """`destination` of each patient from the rule in plain numpy: count the cumulative weights at or below
     each draw."""
     pick = np.minimum((tier_cdf[src] <= u_tier[:, None]).sum(axis=1), 2)
     size = (members[src, pick] >= 0).sum(axis=1)
@@ -101,50 +82,71 @@ def destinations_reference(src, u_tier, u_to, tier_cdf, members, member_cdf):
     return np.where(np.isnan(tier_cdf[src, 0]) | (size == 0), -1, out)
 
 
-def nth_case_of(hospital: np.ndarray, wanted: np.ndarray, nth: np.ndarray) -> np.ndarray:
-    """The row of the nth[i]-th case (from 0, in row order) of hospital wanted[i]: the checked
-    front of `nth_case_rows` (it marks an nth outside its hospital's cases -1)."""
-    name = "nth_case_of"
-    checks.shape(name, "hospital", hospital, (None,))
-    checks.same_length(name, wanted.shape[0], nth=nth)
-    checks.index(name, "hospital", hospital, 0, np.iinfo(np.int32).max, "hospital numbers")
-    checks.index(name, "wanted", wanted, 0, np.iinfo(np.int32).max, "hospital numbers")
-    rows = nth_case_rows(hospital, wanted, nth)
-    if rows.size and rows.min() < 0:
-        i = int(np.argmin(rows))
-        raise checks.KernelInputError(
-            f"{name}: case {nth[i]} of hospital {wanted[i]} asked for; it has fewer cases"
-        )
-    return rows
-
-
-@kernel
-def nth_case_rows(hospital, wanted, nth):  # pragma: no cover - jitted
-    """`nth_case_of` in one counting pass over the cases (-1 where there is no such case)."""
-    n_hosp = 0
-    for h in hospital:
-        n_hosp = max(n_hosp, h + 1)
-    start = np.zeros(n_hosp + 1, np.int64)
-    for h in hospital:
-        start[h + 1] += 1
-    for h in range(n_hosp):
-        start[h + 1] += start[h]
-    rows = np.empty(hospital.shape[0], np.int64)  # rows by hospital, each in row order
-    filled = start[:-1].copy()
-    for j in range(hospital.shape[0]):
-        rows[filled[hospital[j]]] = j
-        filled[hospital[j]] += 1
-    out = np.full(wanted.shape[0], -1, np.int64)
-    for i in range(wanted.shape[0]):
-        h, k = wanted[i], nth[i]
-        if h < n_hosp and 0 <= k < start[h + 1] - start[h]:
-            out[i] = rows[start[h] + k]
-    return out
-
-
 def nth_case_of_reference(hospital, wanted, nth):
-    """`nth_case_of` in plain numpy: the rows of each hospital in row order, then index them."""
+    """The row of the nth[i]-th case (from 0, in row order) of hospital wanted[i], in plain
+    numpy: the rows of each hospital in row order, then index them."""
     return np.array(
         [np.flatnonzero(hospital == h)[k] for h, k in zip(wanted, nth, strict=True)],
         dtype=np.int64,
     )
+
+
+def _check_added(key, count_kind, template_kind, hospital, rate):
+    """Hospitals index `rate`; the draw kinds lie in the random numbers' range."""
+    name = "added_rows"
+    checks.shape(name, "hospital", hospital, (None,))
+    checks.shape(name, "rate", rate, (None,))
+    checks.index(name, "hospital", hospital, 0, rate.shape[0], "entries of rate")
+    kinds = np.array([count_kind, template_kind])
+    checks.index(name, "kind", kinds, 0, KINDS, "kinds of random draw")
+
+
+@checks.front(_check_added)
+@kernel
+def added_rows(key, count_kind, template_kind, hospital, rate):  # pragma: no cover - jitted
+    """The hospital of each admission an act adds and the row of the case it copies.
+
+    Hospital h with n_h > 0 cases adds ⌊rate[h] × n_h + u_h⌋ (u_h: its draw of `count_kind`);
+    added case k (numbered across hospitals in order) copies the ⌊u_k × n_h⌋-th case of its
+    hospital in row order (u_k: draw k's of `template_kind`).
+    """
+    n_hosp = rate.shape[0]
+    start = np.zeros(n_hosp + 1, np.int64)
+    for h in hospital:
+        start[h + 1] += 1
+    extra = np.zeros(n_hosp, np.int64)
+    for h in range(n_hosp):
+        n_h = start[h + 1]
+        if n_h > 0:
+            extra[h] = np.int64(math.floor(rate[h] * n_h + uniform(key, count_kind, h, 0)))
+        start[h + 1] += start[h]
+    ordered = np.empty(hospital.shape[0], np.int64)  # rows by hospital, each in row order
+    filled = start[:-1].copy()
+    for j in range(hospital.shape[0]):
+        ordered[filled[hospital[j]]] = j
+        filled[hospital[j]] += 1
+    total = 0
+    for h in range(n_hosp):
+        total += extra[h]
+    new_h = np.empty(total, np.int64)
+    rows = np.empty(total, np.int64)
+    k = 0
+    for h in range(n_hosp):
+        n_h = start[h + 1] - start[h]
+        for _ in range(extra[h]):
+            pick = np.int64(math.floor(uniform(key, template_kind, k, 0) * n_h))
+            new_h[k], rows[k] = h, ordered[start[h] + pick]
+            k += 1
+    return new_h, rows
+
+
+def added_rows_reference(key, count_kind, template_kind, hospital, rate):
+    """`added_rows` from the rule in plain numpy: counts per hospital, then each added case's
+    template by its draw among its hospital's cases."""
+    n_h = np.bincount(hospital, minlength=rate.shape[0])
+    u_count = uniform_reference(int(key), count_kind, np.arange(rate.shape[0]))
+    extra = np.where(n_h > 0, np.floor(rate * n_h + u_count), 0).astype(np.int64)
+    new_h = np.repeat(np.arange(rate.shape[0]), extra)
+    k = np.arange(new_h.size)
+    pick = np.floor(uniform_reference(int(key), template_kind, k) * n_h[new_h]).astype(np.int64)
+    return new_h, nth_case_of_reference(hospital, new_h, pick)

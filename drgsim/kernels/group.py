@@ -16,7 +16,11 @@ def group_one(group_table, adrg, severity):  # pragma: no cover - jitted
 
 def _check(adrg, severity, ungroupable, group_table):
     """A grouped case's ADRG and severity index the group table."""
-    name = "group_cases"
+    check_codes(adrg, severity, ungroupable, group_table, "group_cases")
+
+
+def check_codes(adrg, severity, ungroupable, group_table, name="group_cases"):
+    """A grouped case's ADRG and severity index the group table (a kernel front's check)."""
     checks.same_length(name, adrg.shape[0], severity=severity, ungroupable=ungroupable)
     checks.shape(name, "group_table", group_table, (None, None))
     rows, width = group_table.shape

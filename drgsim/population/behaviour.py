@@ -11,17 +11,19 @@ import numpy as np
 
 from drgsim.acts import ACT, ACTS, ActSpec
 from drgsim.cases import CaseBatch, CaseBuffer
-from drgsim.kernels.acts import drawn_rows, nth_case_of
+from drgsim.kernels.acts import added_rows, drawn_rows
 from drgsim.kernels.group import group_cases
 from drgsim.kernels.rng import Draw, normal_np, stream_key, uniform_np
 from drgsim.kernels.shift import shift_cases
+from drgsim.kernels.split import split_cases
+from drgsim.kernels.underserve import underserve_cases
 from drgsim.kernels.upcode import upcode_claims
 from drgsim.population.belief import ChargeHistory, caught_probability
 from drgsim.population.generator import month_days
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.growth import charge_factor
-from drgsim.rules.pricing import Rules, billed_drg, formula_points, tariff_and_rules
+from drgsim.rules.pricing import Rules, billed_drg, tariff_and_rules
 from drgsim.rules.tariff import Tariff
 from drgsim.scenario.schema import Behaviour, Scenario
 
@@ -318,7 +320,7 @@ class Behaviours:
 
     def shift(self, batch: CaseBatch, key: int, view: View, year: int) -> None:
         """Refuse cases predicted to lose (`predicted_loss`); each goes to another hospital by
-        tier weights (`_destinations`)."""
+        tier weights (`kernels/shift.py`)."""
         rate = self.params.rates["shifting"]
         if not np.any(rate > 0):
             return
@@ -414,28 +416,31 @@ class Behaviours:
         settings, rate = self.params.settings["underservice"], self.params.rates["underservice"]
         if not np.any(rate > 0):
             return
-        cut = settings["cut"]
-        h = batch.hospital
-        rows = self._drawn(key, batch, Draw.UNDERSERVE, rate, np.ones(batch.n, dtype=bool))
-        back = rows[
-            uniform_np(key, Draw.UNDERSERVE_READMIT, batch.case_id[rows])
-            < settings["readmit_uplift"][h[rows]]
-        ]
-        if back.size:
-            window = self.scn.readmission.window_days
-            u_gap = uniform_np(key, Draw.UNDERSERVE_READMIT, batch.case_id[back], 1)
-            gap = 1 + np.floor(u_gap * max(window, 1)).astype(np.int64)
-            self._later(self._stays_after(batch, back, gap, ACT["underservice"], year_end), year)
-        saved = batch.cost[rows] * cut[h[rows]]
-        served = Claims.of(batch, rows)
-        drg = served.billed(self.cat)
-        before = formula_points(served, drg, view.tariff, self.rules)
-        batch.cost[rows] -= saved
-        batch.oop[rows] *= 1.0 - cut[h[rows]]
-        after = formula_points(
-            dataclasses.replace(served, cost=batch.cost[rows]), drg, view.tariff, self.rules
+        rows, cost, oop, gap, saved, lost = underserve_cases(
+            np.uint64(key),
+            batch.case_id,
+            batch.hospital,
+            batch.adrg,
+            batch.billed_severity,
+            batch.ungroupable,
+            batch.cost,
+            batch.oop,
+            batch.discharge,
+            batch.los,
+            rate,
+            settings["cut"],
+            settings["readmit_uplift"],
+            self.scn.readmission.window_days,
+            self.cat.group_table,
+            *tariff_and_rules(view.tariff, self.rules),
         )
-        self.record.add("underservice", h[rows], saved, before - after)
+        back = gap > 0
+        if back.any():  # the readmitted stays copy the stays at their uncut charges
+            stays = self._stays_after(batch, rows[back], gap[back], ACT["underservice"], year_end)
+            self._later(stays, year)
+        batch.cost[rows], batch.oop[rows] = cost, oop
+        self.record.saved_charges["underservice"] += saved
+        self.record.lost_points["underservice"] += lost
         batch.acts[rows] |= ACT["underservice"].bit
 
     def _stays_after(
@@ -466,36 +471,27 @@ class Behaviours:
         if not np.any(rate > 0):
             return
         settings = self.params.settings["splitting"]
-        h = batch.hospital
-        mine = np.flatnonzero(rate[h] > 0)  # the splitting hospitals' cases
-        los = batch.los[mine].astype(np.int64)
-        first_los = los // 2
-        first_day = batch.admit_day[mine].astype(np.int64) + first_los
-        ok = (los >= 2) & (first_day >= view.first_day) & ~batch.ungroupable[mine]
-        drawn = drawn_rows(np.uint64(key), int(Draw.SPLIT), batch.case_id[mine], h[mine], rate, ok)
-        if drawn.size == 0:
+        rows, first_los, gap, other, share = split_cases(
+            np.uint64(key),
+            batch.case_id,
+            batch.hospital,
+            batch.adrg,
+            batch.ungroupable,
+            batch.los,
+            batch.admit_day,
+            rate,
+            settings["evade"],
+            settings["gap_days"],
+            self.other_of,
+            self.other_cdf,
+            view.first_day,
+            self._month(year, view.first_day)[2],
+            self.scn.readmission.window_days,
+        )
+        if rows.size == 0:
             return
-        rows, los, first_los, first_day = (
-            mine[drawn],
-            los[drawn],
-            first_los[drawn],
-            first_day[drawn],
-        )
-        ids = batch.case_id[rows]
-        evade = uniform_np(key, Draw.SPLIT_EVADE, ids) < settings["evade"][h[rows]]
-        other = np.full(rows.size, -1, dtype=np.int64)
-        other[evade] = self._other_adrg(
-            batch.adrg[rows[evade]], uniform_np(key, Draw.SPLIT_ADRG, ids[evade])
-        )
-        gap = settings["gap_days"][h[rows]].astype(np.int64)
-        gap = np.where(evade & (other < 0), self.scn.readmission.window_days + 1, gap)
-        year_end = self._month(year, view.first_day)[2]
-        fits = first_day + gap + (los - first_los) <= year_end
-        rows, other, gap = rows[fits], other[fits], gap[fits]
-        los, first_los, first_day = los[fits], first_los[fits], first_day[fits]
-        a, b, c = (uniform_np(key, Draw.SPLIT_SHARE, batch.case_id[rows], k) for k in range(3))
-        share = np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
-        # the median of three uniforms is Beta(2, 2)
+        los = batch.los[rows].astype(np.int64)
+        first_day = batch.admit_day[rows].astype(np.int64) + first_los
         second = batch.take(rows)
         cost, oop = batch.cost[rows].copy(), batch.oop[rows].copy()
         batch.cost[rows] = cost * share
@@ -517,14 +513,6 @@ class Behaviours:
         second.billed_severity[moved] = second.severity[moved]
         self._later(second, year)
 
-    def _other_adrg(self, adrg: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Another ADRG of each one's MDC and type, drawn by case share (-1 where there is none)."""
-        if self.other_of.shape[1] == 0:
-            return np.full(adrg.size, -1, dtype=np.int64)
-        k = (u[:, None] >= self.other_cdf[adrg]).sum(axis=1)
-        k = np.minimum(k, self.other_of.shape[1] - 1)
-        return self.other_of[adrg, k]
-
     def add_cases(
         self, batch: CaseBatch, key: int, act: ActSpec, year: int = 0
     ) -> CaseBatch | None:
@@ -539,17 +527,14 @@ class Behaviours:
         if not np.any(rate > 0):
             return None
         count_draw, template_draw, patient_draw = ADDED_DRAWS[act.name]
-        n_h = np.bincount(batch.hospital, minlength=self.hospitals.n)
-        u_count = uniform_np(key, count_draw, np.arange(self.hospitals.n))
-        extra = np.floor(rate * n_h + u_count).astype(np.int64)
-        extra[n_h == 0] = 0
-        total = int(extra.sum())
+        new_h, rows = added_rows(
+            np.uint64(key), int(count_draw), int(template_draw), batch.hospital, rate
+        )
+        total = new_h.size
         if total == 0:
             return None
-        new_h = np.repeat(np.arange(self.hospitals.n), extra)
         k = np.arange(total, dtype=np.uint64)
-        pick = np.floor(uniform_np(key, template_draw, k) * n_h[new_h]).astype(np.int64)
-        new = batch.take(nth_case_of(batch.hospital, new_h, pick))
+        new = batch.take(rows)
         new.origin_id = new.case_id
         new.origin_act = np.full(total, act.bit, dtype=np.uint8)
         new.record_row = np.full(total, -1, dtype=np.int64)
