@@ -4,6 +4,8 @@ no font has."""
 
 from __future__ import annotations
 
+import multiprocessing
+import sys
 import warnings
 from typing import Any
 
@@ -12,8 +14,10 @@ import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 
 from drgsim.present import fonts
+from drgsim.present.figures import glyphs
 from drgsim.present.figures.glyphs import Canvas
 
 TEXTS = ("汕尾市人民医院", "Point value (yuan/point)", "−1,234.5 万元", "2021年每RW单位金额")
@@ -79,3 +83,23 @@ def test_a_glyph_no_font_has_is_warned_of_on_every_drawing() -> None:
             drawn(Canvas, "汕尾 \U0001fae8", 10)
         assert any("Glyph 129768" in str(w.message) and "missing from font" in str(w.message)
                    for w in caught)  # fmt: skip
+
+
+#: The fonts the parent opened, for the forked child to compare its own with.
+_PARENTS: list[Any] = []
+
+
+def _own_fonts() -> bool:
+    """In a forked child: whether its fonts are not the parent's, and draw."""
+    mine = glyphs._chain(FontProperties(size=10))
+    drawn(Canvas, "汕尾市 1,234", 10)
+    return all(a is not b for a, b in zip(mine, _PARENTS, strict=True))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="figures are forked on Linux")
+def test_a_forked_process_reads_the_fonts_through_its_own_files() -> None:
+    drawn(Canvas, "汕尾市 1,234", 10)
+    _PARENTS[:] = glyphs._chain(FontProperties(size=10))
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_own_fonts)  # shared file offsets would read them broken
+    _PARENTS.clear()

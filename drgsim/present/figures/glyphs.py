@@ -6,11 +6,16 @@ Text is laid out as matplotlib laid it out before it shaped text: glyph after gl
 the first font of the family list that has it, at the font's (unhinted) advance, with no
 kerning. Glyph bitmaps are kept per quarter-pixel position; a glyph no font has is drawn as
 the first font's missing-glyph box, with matplotlib's warning.
+
+What is kept is plain data, keyed by font file and face; the open fonts are not kept across a
+fork (as matplotlib's own are not): a forked process reading the parent's font files through
+their shared file offsets would read them broken.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from typing import Any
 
@@ -23,13 +28,15 @@ from matplotlib.ft2font import FT2Font, RenderMode
 #: Positions of a glyph's bitmap kept apart, per pixel (26.6 fixed point: 64 units a pixel).
 STEPS = 4
 _UNIT = 64 // STEPS
-#: A line of text laid out: (font, glyph index, x offset in pixels) per glyph; its width,
+#: A font file and the index of a face in it.
+Face = tuple[str, int]
+#: A line of text laid out: (face, glyph index, x offset in pixels) per glyph; its width,
 #: height and descent (pixels); the warnings of the characters no font has.
-Run = tuple[list[tuple[FT2Font, int, float]], float, float, float, list[str]]
+Run = tuple[list[tuple[Face, int, float]], float, float, float, list[str]]
 #: A font's ascent, descent and line gap at a size (pixels), or None where it has no table.
 Heights = tuple[float, float, float] | tuple[None, None, None]
 
-_fonts: dict[tuple[Any, ...], list[FT2Font]] = {}
+_fonts: dict[tuple[Any, ...], list[FT2Font]] = {}  # open fonts: this process's own
 _heights: dict[tuple[Any, ...], Heights] = {}
 _runs: dict[tuple[Any, ...], Run] = {}
 _glyphs: dict[tuple[Any, ...], tuple[float, float, float]] = {}
@@ -99,15 +106,16 @@ class Renderer(RendererAgg):
         matrix = None
         top = int(self.height)
         draw = self._renderer.draw_text_image
-        for font, index, dx in glyphs:
+        for face, index, dx in glyphs:
             ix, fx = divmod(round(64 * (x + dx * cos)), 64)
             iy, fy = divmod(round(64 * (self.height - y + dx * sin)), 64)
             fx, fy = (fx + _UNIT // 2) // _UNIT * _UNIT, (fy + _UNIT // 2) // _UNIT * _UNIT
-            key = (id(font), size, self.dpi, index, angle, antialiased, fx, fy)
+            key = (face, size, self.dpi, index, angle, antialiased, fx, fy)
             bitmap: tuple[np.ndarray, int, int] | None = _bitmaps.get(key)
             if bitmap is None:
                 if matrix is None:
                     matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)
+                font = next(f for f in _chain(prop) if _face(f) == face)
                 font.set_size(size, self.dpi)
                 font._set_transform(matrix, [fx, fy])  # type: ignore[attr-defined]
                 made = font._render_glyph(  # type: ignore[attr-defined]
@@ -172,7 +180,7 @@ def _run(s: str, prop: FontProperties, dpi: float) -> Run:
         return found
     chain = _chain(prop)
     flags = get_hinting_flag()
-    glyphs: list[tuple[FT2Font, int, float]] = []
+    glyphs: list[tuple[Face, int, float]] = []
     missing: list[str] = []
     pen, low, high = 0.0, math.inf, -math.inf
     for char in s:
@@ -182,7 +190,8 @@ def _run(s: str, prop: FontProperties, dpi: float) -> Run:
             names = ", ".join(str(f.family_name) for f in chain)
             shown = char.encode("ascii", "namereplace").decode("ascii")
             missing.append(f"Glyph {code} ({shown}) missing from font(s) {names}.")
-        glyph_key = (id(font), size, dpi, index)
+        face = _face(font)
+        glyph_key = (face, size, dpi, index)
         metrics = _glyphs.get(glyph_key)
         if metrics is None:
             font.set_size(size, dpi)
@@ -190,7 +199,7 @@ def _run(s: str, prop: FontProperties, dpi: float) -> Run:
             _, bottom, _, top = glyph.bbox
             metrics = _glyphs[glyph_key] = (glyph.linearHoriAdvance / 65536, bottom / 64, top / 64)
         advance, y0, y1 = metrics
-        glyphs.append((font, index, pen))
+        glyphs.append((face, index, pen))
         pen += advance
         if y1 > y0:
             low, high = min(low, y0), max(high, y1)
@@ -198,6 +207,15 @@ def _run(s: str, prop: FontProperties, dpi: float) -> Run:
         low = high = 0.0
     found = _runs[key] = (glyphs, pen, high - low, -low, missing)
     return found
+
+
+def _face(font: FT2Font) -> Face:
+    """The file and face index of an open font."""
+    return (str(font.fname), int(font.face_index))
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fonts.clear)
 
 
 def _warn(missing: list[str]) -> None:
