@@ -125,6 +125,40 @@ def test_apportion_kernel_matches_its_numpy_reference(total: int, exact: list[fl
 
 
 @PROPS
+@given(
+    budget=BUDGETS,
+    seed=SEEDS,
+    n=st.integers(1, 60),
+    share=SHARES,
+    strided=st.booleans(),
+)
+def test_a_month_s_allocation_and_prepayment_are_the_numpy_rule_to_the_bit(
+    budget: int, seed: int, n: int, share: float, strided: bool
+) -> None:
+    """settle_month's one-call kernel against the rule in plain numpy: the allocation is the
+    budget apportioned by (PV × points − oop) × 100, the pre-payment the budget's share
+    apportioned by share × allocation (spec §4); column views of a month's sums included."""
+    rng = np.random.default_rng(seed)
+    sums = rng.uniform(0.0, 1e7, (n, 2)) * rng.choice([0.0, 1.0, 1e-3], (n, 2))
+    points, oop = (sums[:, 0], sums[:, 1]) if strided else (sums[:, 0].copy(), sums[:, 1].copy())
+    assume(points.sum() > 0)
+    res = settle_month(budget, points, oop, share)
+    pv = (budget / 100 + float(oop.sum())) / float(points.sum())
+    allocation = apportion(budget, (pv * points - oop) * 100)
+    prepaid = apportion(share_fen(budget, share), share * allocation.astype(np.float64))
+    assert res.point_value == pv
+    np.testing.assert_array_equal(res.allocation_fen, allocation)
+    np.testing.assert_array_equal(res.prepaid_fen, prepaid)
+    np.testing.assert_array_equal(res.withheld_fen, allocation - prepaid)
+
+
+def test_a_month_whose_points_price_beyond_int64_fen_is_refused_in_one_line() -> None:
+    with pytest.raises(ValueError, match=r"^apportion: an exact amount of .* expected finite"):
+        # patient payments of ±1e17 yuan: the first hospital is owed −1e19 fen, beyond int64
+        settle_month(10**6, np.array([1.0, 1.0]), np.array([1e17, -1e17]), 0.5)
+
+
+@PROPS
 @given(total=MONEY, share=st.one_of(SHARES, st.fractions(0, 1, max_denominator=64)))
 def test_share_fen_is_the_written_share_of_the_total_rounded_half_to_even(
     total: int, share: float | Fraction

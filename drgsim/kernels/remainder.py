@@ -1,4 +1,4 @@
-"""Kernel that splits whole fen by largest remainder (the rule is `rules.money.apportion`)."""
+"""Kernels that split whole fen by largest remainder (the rule is `rules.money.apportion`)."""
 
 from __future__ import annotations
 
@@ -50,3 +50,27 @@ def largest_remainder(total_fen, exact):  # pragma: no cover - jitted
         for i in range(rest):
             parts[order[i]] += step
     return parts, -1
+
+
+@kernel
+def month_parts(
+    budget_fen, pv, points, oop, prepaid_fen, prepay_share
+):  # pragma: no cover - jitted
+    """(allocation, prepaid, 0.0, True): a month's budget in whole fen by the exact
+    (pv × points − oop) × 100 fen of each hospital, then `prepaid_fen` of it by prepay_share ×
+    allocation, each split by `largest_remainder` (the rule of rules.settlement.settle_month,
+    in one call); (zeros, zeros, the amount, False) at an amount without whole fen."""
+    n = points.shape[0]
+    exact = np.empty(n)
+    for i in range(n):
+        exact[i] = (pv * points[i] - oop[i]) * 100.0
+    allocation, bad = largest_remainder(budget_fen, exact)
+    if bad >= 0:
+        return allocation, allocation.copy(), exact[bad], False
+    share = np.empty(n)
+    for i in range(n):
+        share[i] = prepay_share * np.float64(allocation[i])
+    prepaid, bad = largest_remainder(prepaid_fen, share)
+    if bad >= 0:
+        return allocation, prepaid, share[bad], False
+    return allocation, prepaid, 0.0, True

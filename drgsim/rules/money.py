@@ -93,10 +93,15 @@ def apportion(total_fen: int, exact_fen: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     parts, bad = largest_remainder(int(total_fen), exact)
     if bad >= 0:
-        raise ValueError(
-            f"apportion: an exact amount of {exact[bad]!r} fen; expected finite fen within ±2**62"
-        )
+        raise unpayable(float(exact[bad]))
     return parts
+
+
+def unpayable(exact_fen: float) -> ValueError:
+    """The error of an exact amount that has no whole fen (not finite, or beyond int64)."""
+    return ValueError(
+        f"apportion: an exact amount of {exact_fen!r} fen; expected finite fen within ±2**62"
+    )
 
 
 def split_by_weights(total_fen: int, weights: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from drgsim.kernels.remainder import month_parts
 from drgsim.rules.money import (
     FEN_PER_YUAN,
     FUND,
@@ -25,6 +26,7 @@ from drgsim.rules.money import (
     scale_fen,
     share_fen,
     to_fen,
+    unpayable,
     written,
 )
 from drgsim.rules.reserve import YearMoney, year_money
@@ -67,9 +69,13 @@ def settle_month(
     if not math.isfinite(pv):
         zero = np.zeros(points.shape[0], dtype=np.int64)
         return MonthResult(pv, zero, zero.copy(), zero.copy(), int(budget_fen), ())
-    allocation = apportion(budget_fen, (pv * points - oop) * FEN_PER_YUAN)
-    prepaid_total = share_fen(budget_fen, prepay_share)
-    prepaid = apportion(prepaid_total, prepay_share * allocation.astype(np.float64))
+    # allocation: the budget by (pv × points − oop) × FEN_PER_YUAN fen, by largest remainder;
+    # pre-paid: the budget's share, by prepay_share × allocation (one kernel call for both)
+    allocation, prepaid, amount, whole = month_parts(
+        int(budget_fen), pv, points, oop, share_fen(budget_fen, prepay_share), prepay_share
+    )
+    if not whole:
+        raise unpayable(amount)
     withheld = allocation - prepaid
     # the amounts are int64 already, one per hospital and one in all: no Transfer.of to check them
     transfers = (
@@ -236,13 +242,16 @@ def pool_shares(
     w_done = False
     todo = owed > 0
     for w in layers:
+        if (w_done or not withheld_fen) and not todo.any():
+            break  # everything placed: a further layer would add nothing
         total = float(w.sum())
         if withheld_fen and not w_done and total > 0:
             exact += withheld_fen * w / total
             placed += withheld_fen
             w_done = True
         # h's deduction can go by this layer when some other hospital has a positive weight
-        others = int(np.count_nonzero(w > 0)) - (w > 0).astype(np.int64)
+        positive = w > 0
+        others = int(np.count_nonzero(positive)) - positive.astype(np.int64)
         here = todo & (others > 0)
         if here.any():
             # the others' weight summed as such: total − w_h cancels to 0 beside a tiny weight
@@ -251,8 +260,9 @@ def pool_shares(
                 rest[h] = np.add.reduce(np.concatenate((w[:h], w[h + 1 :])))
             per = np.where(here, owed / rest, 0.0)
             exact += w * (per.sum() - per)
-            placed += int(deduction_fen[here].sum())
-            from_deductions += int(deduction_fen[here].sum())
+            moved = int(deduction_fen[here].sum())
+            placed += moved
+            from_deductions += moved
             todo &= ~here
     return placed, exact, from_deductions
 
