@@ -104,7 +104,7 @@ class CaseBuffer:
         end = self.n + cases.n
         for k, a in self._arrays.items():
             new = getattr(cases, k)
-            dtype = np.result_type(a, new)
+            dtype = a.dtype if new.dtype == a.dtype else np.result_type(a, new)
             if end > a.shape[0] or dtype != a.dtype:  # no room left: grow (half as much again)
                 grown = np.empty(max(end, a.shape[0] + a.shape[0] // 2), dtype=dtype)
                 grown[: self.n] = a[: self.n]

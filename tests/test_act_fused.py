@@ -12,6 +12,7 @@ from drgsim.kernels.rng import Draw, uniform_reference
 from drgsim.kernels.shift import shift_cases
 from drgsim.kernels.split import split_cases
 from drgsim.kernels.underserve import underserve_cases
+from drgsim.kernels.upcode import upcode_claims, upcode_month
 
 
 def random_tariff(rng: np.random.Generator, n_drg: int, hospitals: int, seed: int) -> tuple:
@@ -278,3 +279,69 @@ def test_split_cases_split_as_the_numpy_rule(n, hospitals, width, key, seed) -> 
     # only stays of two days or more are split; the first stay is the shorter half
     assert (los[rows] >= 2).all() and (2 * first_los <= los[rows]).all()
     assert ((share > 0) & (share < 1)).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(0, 300),
+    hospitals=st.integers(1, 5),
+    key=st.integers(0, 2**64 - 1),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_upcode_month_selects_draws_and_counts_as_the_numpy_rule(n, hospitals, key, seed) -> None:
+    rng = np.random.default_rng(seed)
+    n_drg, n_adrg = 12, 5
+    tariff = random_tariff(rng, n_drg, hospitals, seed)
+    c = random_cases(rng, n, hospitals, n_adrg)
+    drg_true = rng.integers(-1, n_drg, n).astype(np.int16)
+    rate = rng.choice([0.0, 0.3, 1.0], hospitals)
+    deep = rng.integers(0, 2, hospitals).astype(np.int8)
+    share = rng.choice([0.0, 0.5, 1.0], hospitals)
+    expected = rng.choice([100.0, 900.0, 1500.0, 8000.0], (hospitals, n_drg))
+    options = rng.integers(-1, n_drg, (2, n_adrg, 3, 5)).astype(np.int64)
+    money = rng.choice([-1.0, 0.5, 2.0], hospitals)
+    got = upcode_month(
+        np.uint64(key),
+        c["case_id"],
+        c["hospital"],
+        c["ungroupable"],
+        drg_true,
+        c["adrg"],
+        c["severity"],
+        c["discharge"],
+        c["los"],
+        rate,
+        deep,
+        share,
+        expected,
+        options,
+        money,
+        *tariff,
+    )
+    # the rule: the groupable claims of hospitals that upcode, each hospital's count from its
+    # claims and its draw, the claims' charges from the table, their tie draws; then the claims'
+    # kernel (itself held to the numpy rule in test_act_kernels.py)
+    h = c["hospital"]
+    mine = np.flatnonzero((rate[h] > 0) & ~c["ungroupable"])
+    u_count = uniform_reference(key, Draw.UPCODE_COUNT, np.arange(hospitals))
+    count = np.floor(rate * np.bincount(h, minlength=hospitals) + u_count).astype(np.int64)
+    n_proc = np.floor(share * count + 0.5).astype(np.int64)
+    target = upcode_claims(
+        h[mine],
+        c["adrg"][mine],
+        c["severity"][mine],
+        deep[h[mine]],
+        expected[h[mine], np.maximum(drg_true[mine], 0)],
+        c["discharge"][mine],
+        c["los"][mine],
+        options,
+        money,
+        uniform_reference(key, Draw.UPCODE, c["case_id"][mine]),
+        n_proc,
+        count,
+        *tariff,
+    )
+    want = np.full(n, -1, np.int64)
+    want[mine] = target
+    np.testing.assert_array_equal(got, want)
+    assert (got[c["ungroupable"] | (rate[h] == 0)] == -1).all()

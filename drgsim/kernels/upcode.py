@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from drgsim.kernels import checks
+from drgsim.kernels.group import check_codes
 from drgsim.kernels.jit import inline, kernel
 from drgsim.kernels.price import high_threshold, is_incomplete, price_one, special_points
+from drgsim.kernels.rng import CASES, Draw, uniform
 
 #: Columns of an upcoding options row: the billed DRG, then up to two severity levels up in
 #: its ADRG, then the procedure ADRGs of its MDC (-1 where a claim has no such option).
 BILLED, FIRST_LEVEL, FIRST_PROCEDURE = 0, 1, 3
+_COUNT, _UPCODE = int(Draw.UPCODE_COUNT), int(Draw.UPCODE)
 
 
 def _check(
@@ -47,19 +52,25 @@ def _check(
         los=los,
         tie=tie,
     )
+    checks.shape(name, "count", count, (None,))
+    checks.same_length(name, count.shape[0], money=money, n_proc=n_proc)
+    _check_tables(name, options, count.shape[0], base_pts, rw, ref_cost, stable, coef)
+    checks.index(name, "hospital", hospital, 0, count.shape[0], "entries of count")
+    checks.index(name, "adrg", adrg, 0, options.shape[1], "ADRGs of options")
+    checks.index(name, "severity", severity, 0, options.shape[2], "levels of options")
+    checks.index(name, "deep", deep, 0, 2, "one or two levels up")
+
+
+def _check_tables(name, options, n_hosp, base_pts, rw, ref_cost, stable, coef):
+    """The options table has its level columns and names the tariff's DRGs; the tariff's
+    tables agree."""
     checks.shape(name, "options", options, (2, None, None, None))
     if options.shape[3] < FIRST_PROCEDURE:
         raise checks.KernelInputError(
             f"{name}: options has {options.shape[3]} columns; expected at least {FIRST_PROCEDURE}"
         )
-    checks.shape(name, "count", count, (None,))
-    checks.same_length(name, count.shape[0], money=money, n_proc=n_proc)
     checks.same_length(name, base_pts.shape[0], rw=rw, ref_cost=ref_cost, stable=stable)
-    checks.shape(name, "coef", coef, (count.shape[0], base_pts.shape[0]))
-    checks.index(name, "hospital", hospital, 0, count.shape[0], "entries of count")
-    checks.index(name, "adrg", adrg, 0, options.shape[1], "ADRGs of options")
-    checks.index(name, "severity", severity, 0, options.shape[2], "levels of options")
-    checks.index(name, "deep", deep, 0, 2, "one or two levels up")
+    checks.shape(name, "coef", coef, (n_hosp, base_pts.shape[0]))
     checks.index(name, "options", options, -1, base_pts.shape[0], "the tariff's DRGs, -1 none")
 
 
@@ -172,6 +183,154 @@ def upcode_claims(
                 else:
                     proc_drg[j], proc_gain[j] = arg, best * money[h]
     return _pick(hospital, up_drg, up_gain, proc_drg, proc_gain, tie, n_proc, count)
+
+
+_upcode_claims = upcode_claims.compiled  # type: ignore[attr-defined]  # the kernel, for kernels
+
+
+def _check_month(
+    key,
+    case_id,
+    hospital,
+    ungroupable,
+    drg_true,
+    adrg,
+    severity,
+    discharge,
+    los,
+    rate,
+    deep,
+    procedure_share,
+    expected,
+    options,
+    money,
+    *tariff,
+):
+    """Cases' arrays have one length; hospitals index the per-hospital arrays, true DRGs the
+    expected charges; the claims' own checks are `upcode_claims`'."""
+    name = "upcode_month"
+    checks.same_length(
+        name,
+        case_id.shape[0],
+        hospital=hospital,
+        ungroupable=ungroupable,
+        drg_true=drg_true,
+        adrg=adrg,
+        severity=severity,
+        discharge=discharge,
+        los=los,
+    )
+    n_hosp = rate.shape[0]
+    checks.same_length(name, n_hosp, deep=deep, procedure_share=procedure_share, money=money)
+    checks.shape(name, "expected", expected, (n_hosp, None))
+    checks.index(name, "hospital", hospital, 0, n_hosp, "entries of rate")
+    checks.index(name, "case_id", case_id, 0, CASES, "case numbers of the random draws")
+    checks.index(name, "drg_true", drg_true, -1, expected.shape[1], "columns of expected")
+    checks.index(name, "deep", deep, 0, 2, "one or two levels up")
+    check_codes(adrg, severity, ungroupable, options[0, :, :, 0], name)
+    _check_tables(name, options, n_hosp, *tariff[:5])
+
+
+@checks.front(_check_month)
+@kernel
+def upcode_month(
+    key,
+    case_id,
+    hospital,
+    ungroupable,
+    drg_true,
+    adrg,
+    severity,
+    discharge,
+    los,
+    rate,
+    deep,
+    procedure_share,
+    expected,
+    options,
+    money,
+    base_pts,
+    rw,
+    ref_cost,
+    stable,
+    coef,
+    band_up,
+    band_ratio,
+    low,
+    low_uses_coef,
+    high_factor,
+    base_points,
+    mean_cost,
+    pay_ratio,
+    incomplete_days,
+):  # pragma: no cover - jitted
+    """The DRG each case of a month is upcoded to (-1: not upcoded): `upcode_claims` of the
+    groupable cases of hospitals whose rate is above 0.
+
+    Hospital h upcodes count[h] = ⌊rate[h] × its cases + u_h⌋ claims (u_h its draw of
+    UPCODE_COUNT), n_proc[h] = ⌊procedure_share[h] × count[h] + ½⌋ of them by procedure; a
+    claim's expected charges are expected[h, its true DRG] (0 for none), its options one level
+    up or two (deep[h] = 1), its tie draw that of UPCODE.
+    """
+    n, n_hosp = case_id.shape[0], rate.shape[0]
+    n_claims = np.zeros(n_hosp, np.int64)
+    m = 0
+    for j in range(n):
+        n_claims[hospital[j]] += 1
+        if rate[hospital[j]] > 0 and not ungroupable[j]:
+            m += 1
+    count = np.empty(n_hosp, np.int64)
+    n_proc = np.empty(n_hosp, np.int64)
+    for h in range(n_hosp):
+        count[h] = np.int64(math.floor(rate[h] * n_claims[h] + uniform(key, _COUNT, h, 0)))
+        n_proc[h] = np.int64(math.floor(procedure_share[h] * count[h] + 0.5))
+    mine = np.empty(m, np.int64)
+    i = 0
+    for j in range(n):
+        if rate[hospital[j]] > 0 and not ungroupable[j]:
+            mine[i] = j
+            i += 1
+    h = hospital[mine]
+    charges = np.empty(m)
+    tie = np.empty(m)
+    deep_of = np.empty(m, np.int8)
+    for i in range(m):
+        j = mine[i]
+        charges[i] = expected[h[i], max(drg_true[j], 0)]
+        tie[i] = uniform(key, _UPCODE, case_id[j], 0)
+        deep_of[i] = deep[h[i]]
+    target = _upcode_claims(
+        h,
+        adrg[mine],
+        severity[mine],
+        deep_of,
+        charges,
+        discharge[mine],
+        los[mine],
+        options,
+        money,
+        tie,
+        n_proc,
+        count,
+        base_pts,
+        rw,
+        ref_cost,
+        stable,
+        coef,
+        band_up,
+        band_ratio,
+        low,
+        low_uses_coef,
+        high_factor,
+        base_points,
+        mean_cost,
+        pay_ratio,
+        incomplete_days,
+    )
+    out = np.full(n, -1, np.int64)
+    for i in range(m):
+        out[mine[i]] = target[i]
+    return out
 
 
 @inline

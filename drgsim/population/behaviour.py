@@ -17,7 +17,7 @@ from drgsim.kernels.rng import Draw, normal_np, stream_key, uniform_np
 from drgsim.kernels.shift import shift_cases
 from drgsim.kernels.split import split_cases
 from drgsim.kernels.underserve import underserve_cases
-from drgsim.kernels.upcode import upcode_claims
+from drgsim.kernels.upcode import upcode_month
 from drgsim.population.belief import ChargeHistory, caught_probability
 from drgsim.population.generator import month_days
 from drgsim.population.hospitals import HospitalTable
@@ -577,35 +577,29 @@ class Behaviours:
         if not np.any(rate > 0):
             return
         settings = self.params.settings["upcoding"]
-        mine = np.flatnonzero((rate[batch.hospital] > 0) & ~batch.ungroupable)
-        if mine.size == 0:
-            return
-        h = batch.hospital[mine]
-        charges = self.history.expected(h, batch.drg_true[mine], year, view.tariff)
         p = caught_probability(self.scn.audit, "upcoding") * settings["perceived_risk"]
         penalty = float(self.scn.audit.penalty.get("upcoding", 0.0))
         money = view.point_value * (1.0 - np.minimum(p, 1.0) * (1.0 + penalty))
-        n_claims = np.bincount(batch.hospital, minlength=self.hospitals.n)
-        u_count = uniform_np(key, Draw.UPCODE_COUNT, np.arange(self.hospitals.n))
-        count = np.floor(rate * n_claims + u_count).astype(np.int64)
-        n_proc = np.floor(settings["procedure_share"] * count + 0.5).astype(np.int64)
-        target = upcode_claims(
-            h,
-            batch.adrg[mine],
-            batch.billed_severity[mine],
-            (settings["levels"][h] >= 2).astype(np.int8),
-            charges,
-            batch.discharge[mine],
-            batch.los[mine],
+        target = upcode_month(
+            np.uint64(key),
+            batch.case_id,
+            batch.hospital,
+            batch.ungroupable,
+            batch.drg_true,
+            batch.adrg,
+            batch.billed_severity,
+            batch.discharge,
+            batch.los,
+            rate,
+            (settings["levels"] >= 2).astype(np.int8),
+            settings["procedure_share"],
+            self.history.table(year, view.tariff),
             self.upcode_options,
             money,
-            uniform_np(key, Draw.UPCODE, batch.case_id[mine]),
-            n_proc,
-            count,
             *tariff_and_rules(view.tariff, self.rules),
         )
-        chosen = target >= 0
-        at, g = mine[chosen], target[chosen]
+        at = np.flatnonzero(target >= 0)
+        g = target[at]
         batch.adrg[at] = self.cat.drg_adrg[g]
         batch.billed_severity[at] = self.level_of[g]
         batch.acts[at] |= ACT["upcoding"].bit
