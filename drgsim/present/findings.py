@@ -47,6 +47,7 @@ class Finding:
 def findings(tables: Mapping[str, Any]) -> list[Finding]:
     """Every finding of a run: the baseline's, then each variant's against it."""
     names = variants(tables)
+    tables = _in_year(tables, last_year(tables))  # each finding cuts out its variant from these
     out = baseline_margins(tables) + audit(tables, BASELINE) + budget(tables, BASELINE)
     for v in names[1:]:
         out += changes(tables, v) + point_values(tables, v) + audit(tables, v) + budget(tables, v)
@@ -218,6 +219,16 @@ def budget(tables: Mapping[str, Any], variant: str) -> list[Finding]:
     return [Finding(variant, "finding.budget" if kept else "finding.budget_all_paid", values)]
 
 
+def _in_year(tables: Mapping[str, Any], year: int) -> dict[str, Any]:
+    """The tables the findings read, their rows of `year` alone."""
+    out = dict(tables)
+    for name in ("region_year", "settlement", "comparison", "audit"):
+        table = tables.get(name)
+        if isinstance(table, pd.DataFrame) and "year" in table.columns:
+            out[name] = table[table["year"] == year]
+    return out
+
+
 def _group(hospital: object, tier: object) -> str:
     """A listed hospital's id, or `T<tier>` for the generated hospitals of a tier."""
     return f"T{int(str(tier))}" if labels.is_generated(str(hospital)) else str(hospital)
@@ -235,10 +246,27 @@ def _who_of_group(st: pd.DataFrame, group: str) -> Who:
 
 def _who_of_row(tables: Mapping[str, Any], row: pd.Series) -> Who:
     """The hospital of a comparison row, its name and tier from the settlement table."""
-    st = tables["settlement"]
-    where = st["hospital"] == row["hospital"]
     region = str(row["region"]) if "region" in row.index else ""
-    if region:
-        where &= st["region"] == region
-    first = st[where].iloc[0]
-    return Who(str(row["hospital"]), str(first["name"]), int(first["tier"]), region=region)
+    name, tier = _names(tables["settlement"])[(region, str(row["hospital"]))]
+    return Who(str(row["hospital"]), name, tier, region=region)
+
+
+_NAMES: dict[int, tuple[pd.DataFrame, dict[tuple[str, str], tuple[str, int]]]] = {}
+
+
+def _names(st: pd.DataFrame) -> dict[tuple[str, str], tuple[str, int]]:
+    """Each (region, hospital)'s name and tier in the settlement table (region "" in a
+    one-region run), worked out once per table (held, so that its id stays its own)."""
+    held = _NAMES.get(id(st))
+    if held is None or held[0] is not st:
+        first = st.drop_duplicates([c for c in ("region", "hospital") if c in st.columns])
+        regions = first["region"].astype(str) if "region" in first.columns else [""] * len(first)
+        found = {
+            (r, str(h)): (str(n), int(t))
+            for r, h, n, t in zip(
+                regions, first["hospital"], first["name"], first["tier"], strict=True
+            )
+        }
+        _NAMES.clear()
+        held = _NAMES[id(st)] = (st, found)
+    return held[1]

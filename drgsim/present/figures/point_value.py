@@ -93,13 +93,14 @@ def point_value_figure(tables: Tables, lang: str) -> Figure:
     )
     axes = fig.subplots(rows, len(fund_names), squeeze=False, height_ratios=heights)
     y0 = int(hm["year"].min())
+    changes = {name: change_against_baseline(pv, name) for name in names[1:]}  # all funds
     for j, fund in enumerate(fund_names):
         level, money = axes[0, j], axes[-1, j]
         _baseline_months(level, pv, fund, year_end, y0, lang)
         if fund:
             level.set_title(labels.fund(fund, lang), fontsize=11)
         if rows == 3:
-            _changes(axes[1, j], pv, names, fund, y0, lang)
+            _changes(axes[1, j], changes, fund, y0, lang)
             level.tick_params(labelbottom=False)  # the months are named under the changes
             level.set_xlabel("")
         _money_per_rw(money, per_rw, names, fund, lang)
@@ -146,12 +147,13 @@ def _baseline_months(
     ax.legend(fontsize=8, loc="lower right")
 
 
-def _changes(ax: Axes, pv: pd.Series, names: list[str], fund: str, y0: int, lang: str) -> None:
-    """Each variant's change in one fund's monthly point value against the baseline, its line
-    labelled at its end, with the 95% interval as a faint band."""
+def _changes(ax: Axes, changes: dict[str, pd.DataFrame], fund: str, y0: int, lang: str) -> None:
+    """Each variant's change in one fund's monthly point value against the baseline (from
+    `changes`, by variant), its line labelled at its end, with the 95% interval as a faint
+    band."""
     ends = []
-    for i, name in enumerate(names[1:], start=1):
-        change = change_against_baseline(pv, name).xs(fund, level="fund")
+    for i, (name, every) in enumerate(changes.items(), start=1):
+        change = every.xs(fund, level="fund")
         x = _month_x(change.index, y0)
         shade = colour(i)
         ax.plot(x, change["mean"], color=shade, lw=1.4, label=labels.variant(name, lang))
