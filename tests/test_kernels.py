@@ -618,6 +618,22 @@ def test_generate_cases_makes_readmissions_when_asked() -> None:
     assert np.all(day <= 31)
 
 
+def test_generate_cases_levels_short_of_one_leave_the_rest_at_none() -> None:
+    """A draw above every running total of an ADRG's levels is level 2 (none), not the last."""
+    inputs = list(_long_runs(4))
+    n_adrg = inputs[9].shape[0]
+    inputs[9] = np.tile([0.1, 0.0, 0.1, 0.1], (n_adrg, 1))  # running totals 0.1, 0.1, 0.2, 0.3
+    inputs[10] = np.tile(inputs[10][:, :1], (1, 4))  # a DRG for each of the four levels
+    inputs[13] = inputs[13].copy()
+    inputs[13][7] = 0.0  # no readmissions: every case's level is its own draw's
+    severity = generate_cases(*inputs)[2]
+    np.testing.assert_array_equal(severity, generate_reference(int(inputs[0]), *inputs[1:])[2])
+    # from the severity draws: below 0.1 MCC (0), 0.2 to 0.3 the local level 3, else none (2)
+    us = uniform_np(int(inputs[0]), Draw.SEVERITY, np.arange(severity.size))
+    want = np.where(us < 0.1, 0, np.where((us >= 0.2) & (us < 0.3), 3, 2))
+    np.testing.assert_array_equal(severity, want)
+
+
 def _long_runs(seed: int) -> tuple:
     """Two hospitals with runs several parallel pieces long, and many readmissions."""
     rng = np.random.default_rng(seed)

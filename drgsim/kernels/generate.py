@@ -32,15 +32,18 @@ BLOCKS = 64
 
 @inline
 def draw_stay(key, j, mean_los_g, los_sigma, dtype, short_days):  # pragma: no cover
-    """Length of stay of case j and the cost scale of a short incomplete stay."""
-    z = normal(key, D_STAY, j)
-    stay = max(math.floor(mean_los_g * math.exp(los_sigma * z - 0.5 * los_sigma**2) + 0.5), 1.0)
-    scale = 1.0
+    """Length of stay of case j and the cost scale of a short incomplete stay.
+
+    A short incomplete stay's length is its SHORT_STAY draw's; every other stay's is lognormal
+    around the DRG's mean (its STAY normal is drawn only then).
+    """
     u_short = uniform(key, D_SHORT, j, 0)
     if dtype != 0 and u_short < SHORT_SHARE:
         stay = math.floor(u_short / SHORT_SHARE * (short_days + 1.0))
-        scale = min(1.0, (stay + 1.0) / (mean_los_g + 1.0))
-    return int(stay), scale
+        return int(stay), min(1.0, (stay + 1.0) / (mean_los_g + 1.0))
+    z = normal(key, D_STAY, j)
+    stay = max(math.floor(mean_los_g * math.exp(los_sigma * z - 0.5 * los_sigma**2) + 0.5), 1.0)
+    return int(stay), 1.0
 
 
 @inline
@@ -60,20 +63,21 @@ def discharge_type(key, j, p_tr, p_de, p_ama):  # pragma: no cover
 def readmission_span(
     key, j, mean_los_g, los_sigma, short_days, window, days_in_month, p_tr, p_de, p_ama
 ):  # pragma: no cover
-    """Days from the first stay's discharge to the discharge of its readmission, case j.
+    """Days from the first stay's discharge to the discharge of its readmission, case j, and
+    the readmission's stay and cost scale (draw_stay, drawn as case j's).
 
     The readmission is admitted 1 + gap days after the first discharge, gap uniform on
-    0…window − 1 but short enough for both discharges to fall in the month; 0 when the
-    readmission's own stay (drawn as case j's) leaves no room for that.
+    0…window − 1 but short enough for both discharges to fall in the month; 0 days when the
+    readmission's own stay leaves no room for that.
     """
-    stay, _ = draw_stay(
+    stay, scale = draw_stay(
         key, j, mean_los_g, los_sigma, discharge_type(key, j, p_tr, p_de, p_ama), short_days
     )
     room = days_in_month - 2 - stay  # the largest gap that keeps the readmission in the month
     if room < 0:
-        return 0
+        return 0, stay, scale
     gap = int(uniform(key, D_GAP, j, 0) * min(window, room + 1.0))
-    return 1 + gap + stay
+    return 1 + gap + stay, stay, scale
 
 
 def _check(
@@ -109,6 +113,8 @@ def _check(
         raise checks.KernelInputError(f"{name}: the catalogue has no ADRG or no DRG to draw from")
     checks.shape(name, "alias_idx", alias_idx, (n_tier, n_adrg))
     checks.shape(name, "level_prob", level_prob, (n_adrg, None))
+    if not np.all(level_prob >= 0.0):
+        raise checks.KernelInputError(f"{name}: level_prob must not be negative (or NaN)")
     checks.shape(name, "group_table", group_table, (n_adrg, max(level_prob.shape[1], 3)))
     checks.same_length(name, n_drg, mean_los=mean_los)
     checks.shape(name, "params", params, (N_PARAMS,))
@@ -161,7 +167,7 @@ def generate_cases(
     cost_sigma, los_sigma, oop_sd = params[0], params[1], params[2]
     p_tr, p_de, p_ama, short_days = params[3], params[4], params[5], params[6]
     readmit_rate, window, ungroup_rate = params[7], params[8], params[9]
-    n_adrg = alias_prob.shape[1]
+    n_adrg, n_level = alias_prob.shape[1], level_prob.shape[1]
     patient = np.empty(n, np.int64)
     adrg = np.empty(n, np.int16)
     severity = np.empty(n, np.int8)
@@ -173,7 +179,7 @@ def generate_cases(
     day = np.empty(n, np.int16)
     discharge = np.empty(n, np.int8)
     ungroupable = np.empty(n, np.bool_)
-    fund = np.zeros(n, np.int8)
+    fund = np.empty(n, np.int8)
     n_fund = fund_cum.shape[0]
     follow = readmit_rate / (1.0 - readmit_rate) if readmit_rate < 1.0 else 2.0
     # each hospital's run of cases is drawn in order (a readmission follows its first stay),
@@ -214,6 +220,7 @@ def generate_cases(
             end = ends[piece]
             stop = starts[piece + 1]
             span = 0  # days from the previous case's discharge to this one's, if it readmits it
+            next_stay, next_scale = 0, 1.0  # that readmission's stay, drawn with the span
             for j in range(starts[piece], stop):
                 h = hospital[j]
                 dtype = discharge_type(key, j, p_tr, p_de, p_ama)
@@ -222,28 +229,29 @@ def generate_cases(
                     s = severity[j - 1]
                     pid = patient[j - 1]
                     g = drg_true[j - 1]
-                    stay, scale = draw_stay(key, j, mean_los[g], los_sigma, dtype, short_days)
+                    stay, scale = next_stay, next_scale  # draw_stay of case j, as drawn before
                     d = day[j - 1] + span
                     span = 0
                 else:
                     t = hosp_tier[h]
                     col = int(uniform(key, D_ADRG_COL, j, 0) * n_adrg)
-                    a = col
-                    if uniform(key, D_ADRG_ACCEPT, j, 0) >= alias_prob[t, col]:
-                        a = alias_idx[t, col]
+                    alt = alias_idx[t, col]  # read either way: a select, not a branch
+                    a = alt if uniform(key, D_ADRG_ACCEPT, j, 0) >= alias_prob[t, col] else col
+                    # levels MCC, CC, none, then the ADRG's local suffixes (rules.catalogue): the
+                    # first whose running total exceeds the draw, else none; the totals rise
+                    # (no probability is negative), so it is the count of totals ≤ the draw
                     us = uniform(key, D_SEVERITY, j, 0)
-                    s = 2  # levels MCC, CC, none, then the ADRG's local suffixes (rules.catalogue)
                     acc = 0.0
-                    for k in range(level_prob.shape[1]):
+                    below = 0
+                    for k in range(n_level):
                         acc += level_prob[a, k]
-                        if us < acc:
-                            s = k
-                            break
+                        below += acc <= us
+                    s = below if below < n_level else 2
                     pid = int(uniform(key, D_PATIENT, j, 0) * population)
                     g = group_one(group_table, a, s)
                     stay, scale = draw_stay(key, j, mean_los[g], los_sigma, dtype, short_days)
                     if j + 1 < end and uniform(key, D_READMIT, j + 1, 0) < follow:
-                        span = readmission_span(
+                        span, next_stay, next_scale = readmission_span(
                             key, j + 1, mean_los[g], los_sigma, short_days, window, days_in_month,
                             p_tr, p_de, p_ama,
                         )  # fmt: skip
@@ -258,8 +266,8 @@ def generate_cases(
                 f = 0
                 if n_fund > 1:
                     uf = uniform(fund_key, D_FUND, pid, 0)
-                    while f < n_fund - 1 and uf >= fund_cum[f]:
-                        f += 1
+                    for edge in range(n_fund - 1):  # the first fund whose edge exceeds the draw
+                        f += uf >= fund_cum[edge]  # (the edges rise: count those ≤ the draw)
                 share = patient_share[f, h] + oop_sd * z_oop
                 share = min(max(share, 0.0), 0.95)
                 patient[j] = pid
