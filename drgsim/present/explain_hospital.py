@@ -188,14 +188,15 @@ def true_points(ry: RunYear, baseline: RunYear | None = None) -> np.ndarray:
         return true
     rows = np.flatnonzero(recoded)
     if baseline is not None:
-        base = baseline.cases[list(SAME_CLAIM)].assign(_true=true_points(baseline))
-        base = base[~base.duplicated(list(SAME_CLAIM), keep=False)]
         mine = c.iloc[rows][list(SAME_CLAIM)].reset_index(drop=True)
+        base = baseline.cases[list(SAME_CLAIM)].assign(_true=true_points(baseline))
+        base = base[base["case_id"].isin(mine["case_id"])]  # the claims a key can match
+        base = base[~base.duplicated(list(SAME_CLAIM), keep=False)]
         found = mine.merge(base, on=list(SAME_CLAIM), how="left")["_true"].to_numpy(np.float64)
         matched = ~np.isnan(found)
         true[rows[matched]] = found[matched]
         rows = rows[~matched]
-    rows = rows[c["special"].to_numpy(str)[rows] != "approved"]
+    rows = rows[c["special"].take(rows).to_numpy(str) != "approved"]
     if rows.size:
         true[rows] = _formula_points(ry, c.iloc[rows])
     return true
@@ -208,9 +209,10 @@ def recoded_at(c: pd.DataFrame) -> frozenset[str]:
 
 def _recoded(c: pd.DataFrame) -> np.ndarray:
     """Claims an act billed under another DRG than their true one."""
-    return ((c["acts"].to_numpy(np.int64) & RECODED_BITS) != 0) & (
-        c["drg_true"].to_numpy(str) != c["drg_billed"].to_numpy(str)
-    )
+    out = (c["acts"].to_numpy(np.int64) & RECODED_BITS) != 0
+    rows = np.flatnonzero(out)  # the DRGs compared only where an act may have recoded
+    out[rows] = c["drg_true"].take(rows).to_numpy(str) != c["drg_billed"].take(rows).to_numpy(str)
+    return out
 
 
 def _formula_points(ry: RunYear, mine: pd.DataFrame) -> np.ndarray:
