@@ -32,6 +32,7 @@ from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.funds import fund_budgets, needs_expected_cost
 from drgsim.scale import shared_months
 from drgsim.scale.cluster import dask_client, map_in_order
+from drgsim.scale.job_board import JobBoard, attach, run_next
 from drgsim.scale.preload import preload_kernels
 from drgsim.scale.regions import is_multi_region, region_scenarios
 from drgsim.scale.shared_months import SharedMonths
@@ -457,17 +458,17 @@ def _run_jobs(
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     if "fork" in methods:
         preload_kernels()  # once here: the forked workers inherit the kernels, loaded
+    # each worker keeps to a replication until its jobs are taken: its months drawn once
+    board = JobBoard([(job.region, job.replication) for job in jobs], context)
     with ProcessPoolExecutor(
         min(workers, len(jobs)),
         mp_context=context,
         initializer=start_worker,
-        initargs=(os.getpid(),),
+        initargs=(os.getpid(), board, jobs),
     ) as pool:
         try:
-            futures = {pool.submit(simulate, jobs[i]): i for i in order}
-            for future in as_completed(futures):
-                i = futures[future]
-                results[i] = future.result()
+            for future in as_completed([pool.submit(run_next) for _ in jobs]):
+                i, results[i] = future.result()
                 report(jobs[i])
         except BaseException:
             _stop(pool)  # interrupted or failed: don't wait for the other simulations
@@ -475,13 +476,15 @@ def _run_jobs(
     return [results[i] for i in range(len(jobs))]
 
 
-def start_worker(parent: int) -> None:
-    """Set up a worker process: it dies with `parent` and runs kernels on one thread (the
-    processes share the cores)."""
+def start_worker(parent: int, board: JobBoard | None = None, jobs: list[Job] | None = None) -> None:
+    """Set up a worker process: it dies with `parent`, runs kernels on one thread (the
+    processes share the cores) and, given a `board`, takes its jobs from it (job_board.run_next)."""
     import numba
 
     die_with_parent(parent)
     numba.set_num_threads(1)
+    if board is not None and jobs is not None:
+        attach(board, jobs, simulate)
 
 
 def die_with_parent(parent: int) -> None:
