@@ -553,11 +553,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from drgsim.present.outputs import write
     from drgsim.present.progress import Progress
     from drgsim.present.summary import summary_text
-    from drgsim.scale.front import note_source
+    from drgsim.scale.front import note_source, ready_to_write
     from drgsim.scale.runner import run
 
     progress = Progress("simulation", show=_show_progress(args))
     workers = args.workers or os.cpu_count() or 1
+    report = not args.no_report
     with progress, staged(out, args.force) as stage:  # built here, then swapped in at once
         result = run(
             scn,
@@ -568,13 +569,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
             progress=_noticed(progress, args.quiet),
             case_dir=stage / ".parts",
             scheduler=args.scheduler,
+            meanwhile=functools.partial(ready_to_write, report),
         )
         progress.close()
         mark_compiled()
         note_source(result, args.scenario, overrides)  # as drgsim.run(..., out=) does
         from drgsim.scale.explain import write_waterfall
 
-        report = not args.no_report
         write(result, stage, lang=args.lang, report=report, explain=write_waterfall, svg=args.svg)
     if "rejected" in result.manifest:
         counts = result.manifest["rejected"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -134,8 +135,10 @@ def run(
         out = Path(out)
         check_out(out, force, flag="out")
         with staged(out, force) as stage:
+            ready = functools.partial(ready_to_write, report)
             result = as_result(
-                runner.run(scn, case_dir=stage / ".parts", **options), write_waterfall
+                runner.run(scn, case_dir=stage / ".parts", meanwhile=ready, **options),
+                write_waterfall,
             )
             note_source(result, scenario, changes)
             write(result, stage, lang=lang, report=report, explain=write_waterfall, svg=svg)
@@ -144,6 +147,21 @@ def run(
         close = getattr(show, "close", None)
         if close is not None and show is not progress:
             close()
+
+
+def ready_to_write(report: bool) -> None:
+    """Import what writing a run's outputs needs (Parquet's writer, and with `report` the
+    figures' and report's modules, matplotlib and the Chinese font): called while the worker
+    processes simulate, it is ready when they end, and the drawing workers forked then have it."""
+    import importlib
+
+    figures = ("drgsim.present.report", "drgsim.present.drawing", "drgsim.scale.explain")
+    for name in ("pyarrow.parquet", *(figures if report else ())):
+        importlib.import_module(name)
+    if report:
+        from drgsim.present import fonts
+
+        fonts.rc()
 
 
 def note_source(result: Tables, scenario: Any, overrides: Mapping[str, Any]) -> None:

@@ -11,7 +11,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,6 @@ from drgsim.population.hospitals import HospitalTable, hospital_table
 from drgsim.present.comparison import compare
 from drgsim.records.catalogue_file import load_catalogue as read_catalogue
 from drgsim.records.provenance import versions
-from drgsim.records.replay import TableSource, import_key
 from drgsim.records.results import TABLES, KeptClaims, Result, column, frame, text_column
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.funds import fund_budgets, needs_expected_cost
@@ -38,6 +37,9 @@ from drgsim.scale.regions import is_multi_region, region_scenarios
 from drgsim.scale.shared_months import SharedMonths
 from drgsim.scenario.loader import load_scenario, variant_names, variant_scenario
 from drgsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:  # imported where a scenario replays a case table (pyarrow's readers, slow)
+    from drgsim.records.replay import TableSource
 
 KEYS = ["variant", "replication", "year"]
 _PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies (Linux)
@@ -53,9 +55,11 @@ def case_source(
     scn: Scenario, cat: Catalogue, hospitals: HospitalTable, table: TableSource | None = None
 ) -> CaseSource:
     """Synthetic patients, or the case table the scenario names (`table`: already imported)."""
-    if scn.cases.source is not None:
-        return table if table is not None else TableSource.from_scenario(scn, cat, hospitals)
-    return SyntheticSource(scn, cat, hospitals)
+    if scn.cases.source is None:
+        return SyntheticSource(scn, cat, hospitals)
+    from drgsim.records.replay import TableSource
+
+    return table if table is not None else TableSource.from_scenario(scn, cat, hospitals)
 
 
 #: What is worked out for a synthetic scenario once per process: (kind, the scenario's repr, …,
@@ -121,6 +125,8 @@ def expected_fund_cost(
     if isinstance(source, SyntheticSource):
         key = ("fund_cost", _repr_of(scn))
         return np.array(_once_per_process(key, cat, source.expected_fund_cost))  # a copy
+    from drgsim.records.replay import TableSource
+
     assert isinstance(source, TableSource)
     if len(source.imported.cases) == 0:
         reasons = ", ".join(f"{k} {v}" for k, v in source.counts.items() if v)
@@ -235,6 +241,7 @@ def run(
     progress: Progress | None = None,
     case_dir: str | Path | None = None,
     scheduler: str | None = None,
+    meanwhile: Callable[[], Any] | None = None,
 ) -> Result:
     """Run a scenario (a YAML path, a mapping or a Scenario) and return its tables.
 
@@ -243,6 +250,8 @@ def run(
     identical whatever the number of workers. With `cases` and a
     `case_dir` (always for a many-region scenario) the case rows stream month by month into a
     Parquet dataset `case_dir/region=…/variant=…/replication=….parquet` instead of memory.
+    `meanwhile` is called once in this process while worker processes simulate (else before
+    the simulations): what writing the outputs will need, made ready.
     """
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -256,7 +265,7 @@ def run(
     stream = cases and (multi or case_dir is not None)
     imported: dict[tuple[Any, ...], TableSource] = {}  # each case table read once per run
     jobs, budgets = plan_jobs(scn, cat, names, range(reps), cases, stream, case_dir, imported)
-    tables = _run_jobs(jobs, workers, progress, scheduler)
+    tables = _run_jobs(jobs, workers, progress, scheduler, meanwhile)
     collected = [(job, t) for job, t in zip(jobs, tables, strict=True)]
     frames = {key: _frame(collected, key, multi) for key in TABLES}
     case_frame = _frame(collected, "cases", multi) if cases and not stream else None
@@ -420,6 +429,8 @@ def replay_table(
     """The case table `scn` replays (None for synthetic patients), imported once into `imported`."""
     if scn.cases.source is None:
         return None
+    from drgsim.records.replay import TableSource, import_key
+
     hospitals = hospital_table(scn)
     key = import_key(scn, cat, hospitals)
     if key not in imported:
@@ -428,9 +439,14 @@ def replay_table(
 
 
 def _run_jobs(
-    jobs: list[Job], workers: int, progress: Progress | None, scheduler: str | None = None
+    jobs: list[Job],
+    workers: int,
+    progress: Progress | None,
+    scheduler: str | None = None,
+    meanwhile: Callable[[], Any] | None = None,
 ) -> list[Tables]:
-    """Run the jobs, in this process, a pool of worker processes or a Dask cluster."""
+    """Run the jobs, in this process, a pool of worker processes or a Dask cluster; call
+    `meanwhile` here while worker processes run them (before, where they run here or on Dask)."""
     done = 0
     if progress is not None:  # the clock starts here, not at the first finished job
         progress(0, len(jobs), "on Dask" if scheduler else f"{min(workers, len(jobs))} process(es)")
@@ -441,12 +457,15 @@ def _run_jobs(
         if progress is not None:
             progress(done, len(jobs), f"{job.variant} #{job.replication}")
 
+    pooled = scheduler is None and workers > 1 and len(jobs) > 1
+    if meanwhile is not None and not pooled:
+        meanwhile()
     if scheduler is not None:
         return _run_on_dask(jobs, scheduler, report)
     # a replication's variants one after another: each process draws its months once
     order = sorted(range(len(jobs)), key=lambda i: (jobs[i].region, jobs[i].replication))
     results: dict[int, Tables] = {}
-    if workers <= 1 or len(jobs) < 2:
+    if not pooled:
         try:
             for i in order:
                 results[i] = simulate(jobs[i])
@@ -467,7 +486,10 @@ def _run_jobs(
         initargs=(os.getpid(), board, jobs),
     ) as pool:
         try:
-            for future in as_completed([pool.submit(run_next) for _ in jobs]):
+            futures = [pool.submit(run_next) for _ in jobs]
+            if meanwhile is not None:
+                meanwhile()
+            for future in as_completed(futures):
                 i, results[i] = future.result()
                 report(jobs[i])
         except BaseException:
