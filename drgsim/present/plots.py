@@ -125,7 +125,8 @@ def save(fig: Figure, stem: Path, *, svg: bool = False) -> list[Path]:
         else:
             fig.draw_without_rendering()
             fig.set_layout_engine("none")
-        canvas.draw()
+        with layout.ticks_once(fig):
+            canvas.draw()
         write_png(canvas, png)
         if not svg:
             return [png]

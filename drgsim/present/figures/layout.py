@@ -59,7 +59,7 @@ def fit(fig: Figure) -> None:
         return
     rows, cols = grid.get_geometry()
     side = {"l": [0.0] * cols, "r": [0.0] * cols, "b": [0.0] * rows, "t": [0.0] * rows}
-    with _ticks_once(fig):
+    with ticks_once(fig):
         reach = [_decorations(ax, renderer, inch) for ax in axes]
     for ax, (left, right, bottom, top) in zip(axes, reach, strict=True):
         spec = ax.get_subplotspec()
@@ -101,9 +101,10 @@ def _widest(fig: Figure, renderer: Any) -> float:
 
 
 @contextlib.contextmanager
-def _ticks_once(fig: Figure) -> Iterator[None]:
-    """While the axes keep their places, each axis works out its ticks once: matplotlib works
-    them out again for each spine, for the axis label and for every axis sharing it."""
+def ticks_once(fig: Figure) -> Iterator[None]:
+    """While the axes keep their places and limits (a measuring pass, a drawing), each axis
+    works out its ticks once: matplotlib works them out again for each spine, for the axis
+    label and for every axis sharing it."""
     axes = [axis for ax in fig.axes for axis in ax._axis_map.values()]
     for axis in axes:
         axis._update_ticks = functools.cache(axis._update_ticks)  # type: ignore[attr-defined]
