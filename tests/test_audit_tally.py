@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from drgsim.acts import ACT, ACTS, AUDITED
 from drgsim.engine.year_totals import TALLY_COLUMNS, TALLY_ROWS, _member, audit_tally
+from drgsim.kernels.checks import KernelInputError
 from drgsim.rules.audit import Findings, Review
 
 
@@ -49,20 +50,27 @@ def _by_claim(hospital, acts, review, n_hosp, rows) -> np.ndarray:
     return out
 
 
-@pytest.mark.parametrize("with_rows", [False, True])
-def test_tally_counts_each_claim_in_the_rows_of_its_acts(with_rows: bool) -> None:
+@pytest.mark.parametrize("with_rows", [None, "mask", "indices"])
+def test_tally_counts_each_claim_in_the_rows_of_its_acts(with_rows: str | None) -> None:
     rng = np.random.default_rng(7)
     n, n_hosp = 600, 7
     acts, review = _random_review(rng, n)
     hospital = rng.integers(0, n_hosp, n).astype(np.int32)
     rows = rng.random(n) < 0.5 if with_rows else None
-    got = audit_tally(hospital, acts, review, n_hosp, rows)
+    given = np.flatnonzero(rows) if with_rows == "indices" else rows  # as the inspections give
+    got = audit_tally(hospital, acts, review, n_hosp, given)
     want = _by_claim(hospital, acts, review, n_hosp, rows)
     np.testing.assert_allclose(got, want, atol=1e-9)
     # deducted points are added claim by claim in the claims' order: the same sums to the bit
     assert got.tobytes() == want.tobytes()
     # counts are whole numbers, exactly
     assert np.array_equal(got[:, :, :5], np.round(got[:, :, :5]))
+
+
+def test_tally_refuses_rows_beyond_the_claims_in_one_line() -> None:
+    acts, review = _random_review(np.random.default_rng(2), 5)
+    with pytest.raises(KernelInputError, match="rows has value 5; allowed 0 … 4"):
+        audit_tally(np.zeros(5, np.int32), acts, review, 3, np.array([0, 5]))
 
 
 def test_tally_of_no_claims_is_zero() -> None:

@@ -114,7 +114,8 @@ class Inspections:
             counts[0] += claims
             counts[1] += rw_sum
             counts[2] += grouped
-            counts[3] += np.bincount(b.cases.hospital, weights=b.readmit, minlength=n)
+            # the readmitted stays' hospitals counted (weights of 0 and 1 add up to the same)
+            counts[3] += np.bincount(b.cases.hospital[np.asarray(b.readmit, bool)], minlength=n)
             counts[4] += low
             counts[5] += screened
         claims, rw_sum, grouped, readmitted, low, screened = counts

@@ -11,6 +11,7 @@ from drgsim.cases import CaseBatch
 from drgsim.kernels.act_totals import KINDS as GAIN_KINDS
 from drgsim.kernels.act_totals import act_totals
 from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, month_totals
+from drgsim.kernels.checks import index as check_index
 from drgsim.kernels.price import CLASS_NAMES
 from drgsim.kernels.tally import audit_tally as tally_kernel
 from drgsim.population.behaviour import ActRecord
@@ -341,25 +342,23 @@ def audit_tally(
     With `rows` (indices or bool), only those claims are counted.
     """
     found = review.found
+    flags: tuple[np.ndarray, ...] = (review.screened, review.sampled, review.inspected)
+    caught, deducted = np.asarray(found.caught), found.deducted_by_act
+    if rows is not None:  # those claims alone, in that order: the same sums, over fewer claims
+        take = np.flatnonzero(rows) if rows.dtype == bool else np.asarray(rows, dtype=np.int64)
+        check_index("audit_tally", "rows", take, 0, hospital.shape[0], "the claims")
+        hospital, acts, caught, deducted = hospital[take], acts[take], caught[take], deducted[take]
+        flags = tuple(np.asarray(f, dtype=bool)[take] for f in flags)
     # Each claim's routes as three bits (screened 1, sampled 2, inspected 4).
-    screened, sampled, inspected = (
-        np.asarray(f, dtype=bool).view(np.uint8)
-        for f in (review.screened, review.sampled, review.inspected)
-    )
+    screened, sampled, inspected = (np.asarray(f, dtype=bool).view(np.uint8) for f in flags)
     routes = screened | (sampled << 1) | (inspected << 2)
-    if rows is None:
-        take = np.arange(hospital.shape[0])
-    elif rows.dtype == bool:
-        take = np.flatnonzero(rows)
-    else:
-        take = np.asarray(rows, dtype=np.int64)
     return tally_kernel(
         hospital,
         acts,
         routes,
-        np.asarray(found.caught),
-        np.asarray(found.deducted_by_act, dtype=np.float64),
-        take,
+        caught,
+        np.asarray(deducted, dtype=np.float64),
+        np.arange(hospital.shape[0]),
         TALLY_CARRIES,
         AUDITED_BITS,
         AUDITED_ROWS,

@@ -54,9 +54,13 @@ def shape(kernel: str, name: str, array: np.ndarray, expected: tuple[int | None,
 
 def same_length(kernel: str, n: int, **arrays: np.ndarray) -> None:
     """Every one of `arrays` is one-dimensional with n entries."""
+    want = (n,)
     for name, array in arrays.items():
-        if np.shape(array) != (n,):  # one comparison a month's column; `shape` says what is wrong
-            shape(kernel, name, array, (n,))
+        # one comparison a month's column (np.shape only for what is not an array yet); `shape`
+        # says what is wrong
+        got = array.shape if isinstance(array, np.ndarray) else np.shape(array)
+        if got != want:
+            shape(kernel, name, array, want)
 
 
 def index(kernel: str, name: str, values: np.ndarray, low: int, high: int, what: str) -> None:
@@ -84,7 +88,9 @@ def within(values: np.ndarray, low: int, high: int) -> bool:
 def value_range(values: np.ndarray) -> tuple[Any, Any]:
     """(smallest, largest) of a non-empty array: numpy's vectorised min and max on long arrays,
     one compiled pass on short ones (each numpy reduction has a fixed cost)."""
-    return (values.min(), values.max()) if values.size > _SHORT else bounds(values.reshape(-1))
+    if values.size > _SHORT:  # the ufuncs' reductions, without ndarray.min's Python layer
+        return np.minimum.reduce(values, axis=None), np.maximum.reduce(values, axis=None)
+    return bounds(values.reshape(-1))
 
 
 @kernel
