@@ -51,7 +51,7 @@ def destination(s, u_tier, u_to, tier_cdf, members, member_cdf):  # pragma: no c
 
     A tier by the source's cumulative tier weights (the first above u_tier; NaN: its patients
     stay), then a hospital of that tier by cumulative volume share (the first above u_to;
-    members pad with -1, their shares with +inf); a tier without members: stays.
+    members come first, then pads of -1); a tier without members: stays.
     """
     if np.isnan(tier_cdf[s, 0]):
         return -1
@@ -63,8 +63,9 @@ def destination(s, u_tier, u_to, tier_cdf, members, member_cdf):  # pragma: no c
     size = 0
     below = 0
     for m in range(members.shape[2]):
-        if members[s, pick, m] >= 0:
-            size += 1
+        if members[s, pick, m] < 0:  # the members come first, then only pads
+            break
+        size += 1
         if member_cdf[s, pick, m] <= u_to:
             below += 1
     if size == 0:

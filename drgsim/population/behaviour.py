@@ -168,7 +168,8 @@ class Behaviours:
         )
         rates = self.params.rates
         self.learns = bool(np.any(rates["shifting"] > 0) or np.any(rates["upcoding"] > 0))
-        self.pending: tuple[int, CaseBatch] | None = None  # (year, stays discharged later)
+        #: (year, stays discharged later, in the order the acts made them)
+        self.pending: tuple[int, list[CaseBatch]] | None = None
         (self.procedure_of,) = self.cat.derived("procedure_of", lambda: (self._procedure_table(),))
         (self.procedure_drg,) = self.cat.derived(
             "procedure_drg", lambda: (self._procedure_drg_table(),)
@@ -253,7 +254,7 @@ class Behaviours:
         to a month of `n` cases (a hospital adds at most rate × its cases + 1)."""
         room = 0
         if self.pending is not None and self.pending[0] == year:
-            room += int(np.count_nonzero(self.pending[1].day <= month_end))
+            room += sum(int(np.count_nonzero(b.day <= month_end)) for b in self.pending[1])
         for act in ("induced", "phantom"):
             rate = self.params.rates[act]
             if np.any(rate > 0):
@@ -280,16 +281,20 @@ class Behaviours:
     def _later(self, stays: CaseBatch, year: int) -> None:
         """Keep stays an act makes now that are discharged in this or a later month of the year."""
         if self.pending is not None and self.pending[0] == year:
-            stays = CaseBatch.concat([self.pending[1], stays])
-        self.pending = (year, stays)
+            self.pending[1].append(stays)  # joined once, when the month's are released
+        else:
+            self.pending = (year, [stays])
 
     def release(self, batch: CaseBatch, year: int, month: int, month_end: int) -> CaseBatch | None:
         """The kept stays discharged by the end of this month, numbered after `batch`'s cases."""
-        if self.pending is None or self.pending[0] != year or self.pending[1].n == 0:
+        if self.pending is None or self.pending[0] != year:
             return None
-        stays = self.pending[1]
+        kept = self.pending[1]
+        stays = kept[0] if len(kept) == 1 else CaseBatch.concat(kept)
+        if stays.n == 0:
+            return None
         due = stays.day <= month_end
-        self.pending = (year, stays.take(~due))
+        self.pending = (year, [stays.take(~due)])
         out = stays.take(due)
         if out.n == 0:
             return None
