@@ -57,3 +57,37 @@ def test_shared_months_give_the_tables_of_months_drawn_anew(
 def _draw_anew(self: MonthStore, source, year, month, seed):  # type: ignore[no-untyped-def]
     """A store that keeps nothing: every variant draws its own months."""
     return source.month(year, month, seed)
+
+
+def test_a_month_key_tells_apart_months_years_seeds_and_what_months_are_drawn_from() -> None:
+    """Keys are equal exactly when the month, its seed and every input of the draw are; a
+    source's second look at a month (its inputs and key kept) sees what a fresh source sees."""
+    import numpy as np
+
+    from drgsim.population.generator import SyntheticSource
+    from drgsim.population.hospitals import hospital_table
+    from drgsim.records.catalogue_file import builtin
+    from drgsim.scenario.loader import load_scenario
+
+    def source(overrides: dict) -> SyntheticSource:
+        scn = load_scenario({**CITY, **overrides})
+        return SyntheticSource(scn, builtin(), hospital_table(scn))
+
+    base, same, bigger = source({}), source({}), source({"region": {"admissions": 3300}})
+    seed, other = np.random.SeedSequence(5), np.random.SeedSequence(6)
+    key = base.month_key(0, 3, seed)
+    assert base.month_key(0, 3, seed) == key == same.month_key(0, 3, seed)
+    others = [
+        base.month_key(0, 4, seed),
+        base.month_key(1, 3, seed),  # another year: more admissions, higher charges
+        base.month_key(0, 3, other),
+        bigger.month_key(0, 3, seed),
+    ]
+    assert len({key, *others}) == 5
+    expected, args = base.month_inputs(1, 3)
+    fresh_expected, fresh_args = source({}).month_inputs(1, 3)
+    assert expected.tobytes() == fresh_expected.tobytes()
+    for a, b in zip(args, fresh_args, strict=True):
+        assert np.asarray(a).tobytes() == np.asarray(b).tobytes()
+    drawn = base.month(1, 3, np.random.SeedSequence(5))  # (a seed spawns once per month)
+    assert drawn.cost.tobytes() == source({}).month(1, 3, np.random.SeedSequence(5)).cost.tobytes()

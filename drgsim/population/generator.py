@@ -95,6 +95,9 @@ class SyntheticSource:
             dtype=np.float64,
         )
         assert self.params.shape[0] == N_PARAMS
+        # each month's inputs and their digest, worked out at its first use (month_inputs)
+        self._inputs: dict[tuple[int, int], tuple[np.ndarray, tuple[Any, ...]]] = {}
+        self._digests: dict[tuple[int, int], bytes] = {}
 
     def expected_counts(self, year_index: int, month: int) -> np.ndarray:
         """Expected admissions of each hospital in a month of year `year_index` (0-based)."""
@@ -116,7 +119,15 @@ class SyntheticSource:
 
     def month_inputs(self, year_index: int, month: int) -> tuple[np.ndarray, tuple[Any, ...]]:
         """What a month's cases are drawn from besides its seed: the hospitals' expected cases
-        and the generation kernel's arguments after the key and the cases' hospitals."""
+        and the generation kernel's arguments after the key and the cases' hospitals (worked
+        out once per month of a year; nothing changes them)."""
+        found = self._inputs.get((year_index, month))
+        if found is None:
+            found = self._inputs[year_index, month] = self._month_inputs(year_index, month)
+        return found
+
+    def _month_inputs(self, year_index: int, month: int) -> tuple[np.ndarray, tuple[Any, ...]]:
+        """month_inputs, worked out."""
         year = self.scn.start_year + year_index
         first, days = month_days(year, month)
         cat = self.cat
@@ -140,13 +151,18 @@ class SyntheticSource:
 
     def month_key(self, year_index: int, month: int, seed: np.random.SeedSequence) -> bytes:
         """A digest of everything `month` draws from: equal keys, equal cases (common numbers)."""
-        expected, args = self.month_inputs(year_index, month)
+        inputs = self._digests.get((year_index, month))
+        if inputs is None:
+            expected, args = self.month_inputs(year_index, month)
+            each = hashlib.blake2b(digest_size=20)
+            for value in (expected, *args):
+                a = np.asarray(value)
+                each.update(repr((a.dtype.str, a.shape)).encode())
+                each.update(np.ascontiguousarray(a).tobytes())
+            inputs = self._digests[year_index, month] = each.digest()
         digest = hashlib.blake2b(digest_size=20)
         digest.update(repr((month, seed.entropy, tuple(seed.spawn_key))).encode())
-        for value in (expected, *args):
-            a = np.asarray(value)
-            digest.update(repr((a.dtype.str, a.shape)).encode())
-            digest.update(np.ascontiguousarray(a).tobytes())
+        digest.update(inputs)
         return digest.digest()
 
     def month(self, year_index: int, month: int, seed: np.random.SeedSequence) -> CaseBatch:
