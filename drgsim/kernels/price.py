@@ -107,41 +107,28 @@ def price_one(
 
 
 @inline
-def formula_one(
-    g,
-    h,
+def points_one(
+    special,
     cost,
-    discharge,
-    los,
     base_pts,
-    rw,
-    ref_cost,
-    stable,
     coef,
-    band_up,
-    band_ratio,
+    ref_cost,
+    high,
+    incomplete,
     low,
     low_uses_coef,
     high_factor,
     base_points,
     mean_cost,
     pay_ratio,
-    incomplete_days,
 ):  # pragma: no cover - jitted
-    """Points of one case at DRG g (-1: ungroupable) by the formulas of spec §2: what
-    `price_cases` gives it."""
-    if g < 0 or not stable[g]:
+    """Points of one case by the formulas of spec §2, from its DRG's figures (`special`: the
+    DRG is unstable or the case ungroupable, priced as special review prices it): what
+    `price_cases` gives it. Scalars only: the caller reads the tables (see above)."""
+    if special:
         return special_points(cost, base_points, mean_cost, pay_ratio)
     return price_one(
-        cost,
-        base_pts[g],
-        coef[h, g],
-        ref_cost[g],
-        high_threshold(rw[g], band_up, band_ratio),
-        is_incomplete(discharge, los, incomplete_days),
-        low,
-        low_uses_coef,
-        high_factor,
+        cost, base_pts, coef, ref_cost, high, incomplete, low, low_uses_coef, high_factor
     )[1]
 
 

@@ -8,7 +8,7 @@ from drgsim.kernels import checks
 from drgsim.kernels.acts import destination
 from drgsim.kernels.group import group_one
 from drgsim.kernels.jit import kernel
-from drgsim.kernels.price import formula_one
+from drgsim.kernels.price import high_threshold, is_incomplete, points_one
 from drgsim.kernels.rng import CASES, Draw, uniform
 
 _SHIFT, _TIER, _TO = int(Draw.SHIFT), int(Draw.SHIFT_TIER), int(Draw.SHIFT_TO)
@@ -131,27 +131,24 @@ def shift_cases(
             continue
         g = group_one(group_table, adrg[j], severity[j])
         charges = expected[h, max(drg_true[j], 0)]
+        k = max(g, 0)
+        special = g < 0 or not stable[k]
+        high = high_threshold(rw[k], band_up, band_ratio)
         pay = (
-            formula_one(
-                g,
-                h,
+            points_one(
+                special,
                 charges,
-                0,
-                los[j],
-                base_pts,
-                rw,
-                ref_cost,
-                stable,
-                coef,
-                band_up,
-                band_ratio,
+                base_pts[k],
+                coef[h, k],
+                ref_cost[k],
+                high,
+                False,
                 low,
                 low_uses_coef,
                 high_factor,
                 base_points,
                 mean_cost,
                 pay_ratio,
-                incomplete_days,
             )
             * point_value
         )
@@ -162,29 +159,24 @@ def shift_cases(
         t = destination(h, u_tier, u_to, tier_cdf, members, member_cdf)
         if t < 0:
             continue
-        if rw[max(g, 0)] >= high_rw:
+        if rw[k] >= high_rw:
             refused_high[h] += 1.0
         saved[h] += cost[j]
-        lost[h] += formula_one(
-            g,
-            h,
+        incomplete = is_incomplete(discharge[j], los[j], incomplete_days)
+        lost[h] += points_one(
+            special,
             cost[j],
-            discharge[j],
-            los[j],
-            base_pts,
-            rw,
-            ref_cost,
-            stable,
-            coef,
-            band_up,
-            band_ratio,
+            base_pts[k],
+            coef[h, k],
+            ref_cost[k],
+            high,
+            incomplete,
             low,
             low_uses_coef,
             high_factor,
             base_points,
             mean_cost,
             pay_ratio,
-            incomplete_days,
         )
         rows[m] = j
         targets[m] = t

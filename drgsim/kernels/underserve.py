@@ -9,7 +9,7 @@ import numpy as np
 from drgsim.kernels import checks
 from drgsim.kernels.group import check_codes, group_one
 from drgsim.kernels.jit import kernel
-from drgsim.kernels.price import formula_one
+from drgsim.kernels.price import high_threshold, is_incomplete, points_one
 from drgsim.kernels.rng import CASES, Draw, uniform
 
 _CUT, _READMIT = int(Draw.UNDERSERVE), int(Draw.UNDERSERVE_READMIT)
@@ -121,47 +121,40 @@ def underserve_cases(
         cut_by = cost[j] * cut[h]
         new_cost[i] = cost[j] - cut_by
         new_oop[i] = oop[j] * (1.0 - cut[h])
-        before = formula_one(
-            g,
-            h,
+        k = max(g, 0)
+        special = g < 0 or not stable[k]
+        bp, cf, rc = base_pts[k], coef[h, k], ref_cost[k]
+        high = high_threshold(rw[k], band_up, band_ratio)
+        incomplete = is_incomplete(discharge[j], los[j], incomplete_days)
+        before = points_one(
+            special,
             cost[j],
-            discharge[j],
-            los[j],
-            base_pts,
-            rw,
-            ref_cost,
-            stable,
-            coef,
-            band_up,
-            band_ratio,
+            bp,
+            cf,
+            rc,
+            high,
+            incomplete,
             low,
             low_uses_coef,
             high_factor,
             base_points,
             mean_cost,
             pay_ratio,
-            incomplete_days,
         )
-        after = formula_one(
-            g,
-            h,
+        after = points_one(
+            special,
             new_cost[i],
-            discharge[j],
-            los[j],
-            base_pts,
-            rw,
-            ref_cost,
-            stable,
-            coef,
-            band_up,
-            band_ratio,
+            bp,
+            cf,
+            rc,
+            high,
+            incomplete,
             low,
             low_uses_coef,
             high_factor,
             base_points,
             mean_cost,
             pay_ratio,
-            incomplete_days,
         )
         saved[h] += cut_by
         lost[h] += before - after

@@ -9,7 +9,7 @@ import numpy as np
 from drgsim.kernels import checks
 from drgsim.kernels.group import check_codes
 from drgsim.kernels.jit import inline, kernel
-from drgsim.kernels.price import high_threshold, is_incomplete, price_one, special_points
+from drgsim.kernels.price import high_threshold, is_incomplete, points_one
 from drgsim.kernels.rng import CASES, Draw, uniform
 
 #: Columns of an upcoding options row: the billed DRG, then up to two severity levels up in
@@ -127,18 +127,14 @@ def upcode_claims(
         if billed < 0:
             continue
         incomplete = is_incomplete(discharge[j], los[j], incomplete_days)
-        base = _points(
-            billed,
-            h,
+        base = points_one(
+            not stable[billed],
             charges[j],
+            base_pts[billed],
+            coef[h, billed],
+            ref_cost[billed],
+            high_threshold(rw[billed], band_up, band_ratio),
             incomplete,
-            base_pts,
-            rw,
-            ref_cost,
-            stable,
-            coef,
-            band_up,
-            band_ratio,
             low,
             low_uses_coef,
             high_factor,
@@ -154,18 +150,14 @@ def upcode_claims(
                 if g < 0:
                     continue
                 gain = (
-                    _points(
-                        g,
-                        h,
+                    points_one(
+                        not stable[g],
                         charges[j],
+                        base_pts[g],
+                        coef[h, g],
+                        ref_cost[g],
+                        high_threshold(rw[g], band_up, band_ratio),
                         incomplete,
-                        base_pts,
-                        rw,
-                        ref_cost,
-                        stable,
-                        coef,
-                        band_up,
-                        band_ratio,
                         low,
                         low_uses_coef,
                         high_factor,
@@ -331,42 +323,6 @@ def upcode_month(
     for i in range(m):
         out[mine[i]] = target[i]
     return out
-
-
-@inline
-def _points(
-    g,
-    h,
-    charges,
-    incomplete,
-    base_pts,
-    rw,
-    ref_cost,
-    stable,
-    coef,
-    band_up,
-    band_ratio,
-    low,
-    low_uses_coef,
-    high_factor,
-    base_points,
-    mean_cost,
-    pay_ratio,
-):  # pragma: no cover - jitted
-    """Points of one claim at DRG g by the formulas of spec §2 (special review's if unstable)."""
-    if not stable[g]:
-        return special_points(charges, base_points, mean_cost, pay_ratio)
-    return price_one(
-        charges,
-        base_pts[g],
-        coef[h, g],
-        ref_cost[g],
-        high_threshold(rw[g], band_up, band_ratio),
-        incomplete,
-        low,
-        low_uses_coef,
-        high_factor,
-    )[1]
 
 
 @inline
