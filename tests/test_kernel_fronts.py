@@ -281,16 +281,6 @@ CASES = {
         _generate_args(group_table=np.array([[0, 1, 2], [3, 4, 3]], np.int32)),
         "group_table",
     ),
-    "generate: negative level": (
-        generate_cases,
-        _generate_args(level_prob=np.array([[0.1, 0.2, 0.7], [0.5, -0.1, 0.6]])),
-        "level_prob",
-    ),
-    "generate: NaN level": (
-        generate_cases,
-        _generate_args(level_prob=np.array([[0.1, np.nan, 0.9], [0.1, 0.2, 0.7]])),
-        "level_prob",
-    ),
     "generate: no ADRG": (
         generate_cases,
         _generate_args(

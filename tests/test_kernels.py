@@ -634,6 +634,21 @@ def test_generate_cases_levels_short_of_one_leave_the_rest_at_none() -> None:
     np.testing.assert_array_equal(severity, want)
 
 
+def test_generate_cases_level_totals_that_dip_keep_the_first_total_above_the_draw() -> None:
+    """A negative level probability (a real list's rounding residue, here exaggerated) makes the
+    running totals dip: the level is still the first whose total exceeds the draw."""
+    inputs = list(_long_runs(5))
+    n_adrg = inputs[9].shape[0]
+    inputs[9] = np.tile([0.5, 0.3, -0.2, 0.4], (n_adrg, 1))  # running totals 0.5, 0.8, 0.6, 1.0
+    inputs[10] = np.tile(inputs[10][:, :1], (1, 4))
+    inputs[13] = inputs[13].copy()
+    inputs[13][7] = 0.0  # no readmissions: every case's level is its own draw's
+    severity = generate_cases(*inputs)[2]
+    np.testing.assert_array_equal(severity, generate_reference(int(inputs[0]), *inputs[1:])[2])
+    us = uniform_np(int(inputs[0]), Draw.SEVERITY, np.arange(severity.size))
+    np.testing.assert_array_equal(severity, np.where(us < 0.5, 0, np.where(us < 0.8, 1, 3)))
+
+
 def _long_runs(seed: int) -> tuple:
     """Two hospitals with runs several parallel pieces long, and many readmissions."""
     rng = np.random.default_rng(seed)

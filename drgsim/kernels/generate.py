@@ -113,8 +113,6 @@ def _check(
         raise checks.KernelInputError(f"{name}: the catalogue has no ADRG or no DRG to draw from")
     checks.shape(name, "alias_idx", alias_idx, (n_tier, n_adrg))
     checks.shape(name, "level_prob", level_prob, (n_adrg, None))
-    if not np.all(level_prob >= 0.0):
-        raise checks.KernelInputError(f"{name}: level_prob must not be negative (or NaN)")
     checks.shape(name, "group_table", group_table, (n_adrg, max(level_prob.shape[1], 3)))
     checks.same_length(name, n_drg, mean_los=mean_los)
     checks.shape(name, "params", params, (N_PARAMS,))
@@ -238,15 +236,15 @@ def generate_cases(
                     alt = alias_idx[t, col]  # read either way: a select, not a branch
                     a = alt if uniform(key, D_ADRG_ACCEPT, j, 0) >= alias_prob[t, col] else col
                     # levels MCC, CC, none, then the ADRG's local suffixes (rules.catalogue): the
-                    # first whose running total exceeds the draw, else none; the totals rise
-                    # (no probability is negative), so it is the count of totals ≤ the draw
+                    # first whose running total exceeds the draw, else none (the least such k,
+                    # by selects rather than an early exit)
                     us = uniform(key, D_SEVERITY, j, 0)
                     acc = 0.0
-                    below = 0
+                    first = n_level
                     for k in range(n_level):
                         acc += level_prob[a, k]
-                        below += acc <= us
-                    s = below if below < n_level else 2
+                        first = min(first, k if us < acc else n_level)
+                    s = first if first < n_level else 2
                     pid = int(uniform(key, D_PATIENT, j, 0) * population)
                     g = group_one(group_table, a, s)
                     stay, scale = draw_stay(key, j, mean_los[g], los_sigma, dtype, short_days)
