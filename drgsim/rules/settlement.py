@@ -167,10 +167,11 @@ def settle_year_pool(
     points = np.asarray(year.points, dtype=np.float64)
     deducted = np.asarray(year.deducted, dtype=np.float64)
     oop = np.asarray(year.oop_yuan, dtype=np.float64)
-    unallocated = year.available_fen - int(prepaid.sum() + withheld.sum())
+    withheld_total = int(withheld.sum())  # the pool's withheld money (each total summed once)
+    unallocated = year.available_fen - int(prepaid.sum()) - withheld_total
     planned = year.reserve_fen if year.reserve_use == "release" else 0
     points_sum = float(np.add.reduce(points))
-    money = year.money(points_sum, planned + max(int(withheld.sum()), 0))
+    money = year.money(points_sum, planned + max(withheld_total, 0))
     from_reserve = money.released_fen + money.topup_fen
     to_fund = money.surplus_from_budget_fen()
     pv = point_value(money.money_fen, float(np.add.reduce(oop)), points_sum)
@@ -185,18 +186,19 @@ def settle_year_pool(
         # a hospital that owes a claw-back (negative withholding) has no share of the pool
         weights = np.maximum(withheld, 0).astype(np.float64) * year.coefficient
     shared = deduction if deductions_to == "others" else np.zeros_like(deduction)
-    money_in = int(withheld.sum()) + from_reserve - to_fund  # the year's money in the pool
-    pool = money_in + int(shared.sum())
+    shared_total = int(shared.sum())
+    money_in = withheld_total + from_reserve - to_fund  # the year's money in the pool
+    pool = money_in + shared_total
     placed, exact, from_deductions = pool_shares(money_in, shared, weights, net)
     incentive = _split(placed, exact)
     left = pool - int(incentive.sum())
     final = prepaid + incentive - deduction
     # a deduction no other hospital could take is kept by the fund, as with `deductions_to:
     # fund`; the rest of what is left is withholding the year end did not pay
-    unplaced = int(shared.sum()) - from_deductions
+    unplaced = shared_total - from_deductions
     left -= unplaced
     # months without points left their budget with the fund; the unshared pool joins it
-    kept = int(deduction.sum() - shared.sum()) + unplaced
+    kept = int(deduction.sum()) - shared_total + unplaced
     transfers = (
         Transfer.of(RESERVE, POOL, from_reserve, "reserve released and floor top-up"),
         Transfer.of(POOL, FUND, to_fund, "ceiling surplus"),
