@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_kernels import price_reference
@@ -345,3 +346,138 @@ def test_upcode_month_selects_draws_and_counts_as_the_numpy_rule(n, hospitals, k
     want[mine] = target
     np.testing.assert_array_equal(got, want)
     assert (got[c["ungroupable"] | (rate[h] == 0)] == -1).all()
+
+
+def _first_of_each_hospital(hospital: np.ndarray, eligible: np.ndarray, hospitals: int) -> list:
+    """The row of each hospital's first eligible case (hospitals with none left out)."""
+    rows = [np.flatnonzero((hospital == h) & eligible) for h in range(hospitals)]
+    return [int(r[0]) if r.size else -1 for r in rows]
+
+
+def _rates_at(key: int, kind: Draw, case_id: np.ndarray, first: list, k: int = 0) -> np.ndarray:
+    """Per hospital, the draw of `kind` of its case at row first[h] (0.5 where it has none)."""
+    u = uniform_reference(key, kind, case_id, k)
+    return np.array([u[j] if j >= 0 else 0.5 for j in first])
+
+
+@pytest.mark.parametrize("seed", [3, 11, 29])
+def test_a_draw_equal_to_its_hospitals_share_does_not_take_the_case(seed: int) -> None:
+    # spec §8: a rate is a share, a case is taken when its draw lies below it; each kernel
+    # compares its own draws, so each is held at a rate (or evade, or uplift) equal to a draw
+    rng = np.random.default_rng(seed)
+    n, hospitals, n_drg, n_adrg, key = 120, 3, 12, 5, 987654321 + seed
+    tariff = random_tariff(rng, n_drg, hospitals, seed)
+    c = random_cases(rng, n, hospitals, n_adrg)
+    ids, h = c["case_id"], c["hospital"]
+    group_table = rng.integers(0, n_drg, (n_adrg, 3)).astype(np.int64)
+
+    # shifting: every drawn case is refused (a loss is above -1) and has a hospital to go to
+    first = _first_of_each_hospital(h, ~c["ungroupable"], hospitals)
+    tier_cdf = np.ones((hospitals, 3))
+    members = np.full((hospitals, 3, hospitals), -1, np.int64)
+    member_cdf = np.full((hospitals, 3, hospitals), np.inf)
+    for s in range(hospitals):
+        others = [t for t in range(hospitals) if t != s]
+        members[s, 0, : len(others)] = others
+        member_cdf[s, 0, : len(others)] = np.arange(1, len(others) + 1) / len(others)
+    args = (
+        np.uint64(key), ids, h, c["adrg"], c["severity"], c["ungroupable"],
+        np.zeros(n, np.int16), c["cost"], c["discharge"], c["los"],
+        _rates_at(key, Draw.SHIFT, ids, first), np.full(hospitals, -2.0),
+        np.full((hospitals, n_drg), 1000.0), 0.9, group_table, tier_cdf, members, member_cdf,
+        1.0, *tariff,
+    )  # fmt: skip
+    got = shift_cases(*args)
+    assert not set(first) & set(got[0].tolist())
+    assert got[0].size > 0  # cases drawn below their hospital's share are taken
+    for g, w in zip(got, shift_reference(*args), strict=True):
+        np.testing.assert_array_equal(g, w)
+
+    # under-service: the case at its hospital's rate is not cut; with every case cut, the case
+    # at its hospital's readmission uplift is not readmitted
+    everyone = np.ones(n, dtype=bool)
+    first = _first_of_each_hospital(h, everyone, hospitals)
+    for at_rate, rate, uplift in (
+        (True, _rates_at(key, Draw.UNDERSERVE, ids, first), np.full(hospitals, 0.5)),
+        (False, np.ones(hospitals), _rates_at(key, Draw.UNDERSERVE_READMIT, ids, first)),
+    ):
+        args = (
+            np.uint64(key), ids, h, c["adrg"], c["severity"], c["ungroupable"], c["cost"],
+            0.3 * c["cost"], c["discharge"], c["los"], rate, np.full(hospitals, 0.2), uplift,
+            15, group_table, *tariff,
+        )  # fmt: skip
+        got = underserve_cases(*args)
+        rows, gap = got[0].tolist(), got[3]
+        if at_rate:
+            assert not set(first) & set(rows) and len(rows) > 0
+        else:  # every case cut, the uplift at a draw
+            assert rows == list(range(n))
+            assert (gap[[j for j in first if j >= 0]] == 0).all() and (gap > 0).any()
+        for g, w in zip(got, underserve_reference(*args), strict=True):
+            np.testing.assert_array_equal(g, w)
+
+    # split admissions: the stay at its hospital's rate is not split; with every eligible stay
+    # split, the pair at its hospital's evade share keeps its ADRG and gap
+    los = rng.integers(2, 8, n).astype(np.int16)
+    admit_day = rng.integers(0, 30, n).astype(np.int16)
+    eligible = ~c["ungroupable"]
+    first = _first_of_each_hospital(h, eligible, hospitals)
+    other_of = np.array([[(a + 1) % n_adrg, (a + 2) % n_adrg] for a in range(n_adrg)], np.int64)
+    other_cdf = np.tile([0.5, 1.0], (n_adrg, 1))
+    for at_rate, rate, evade in (
+        (True, _rates_at(key, Draw.SPLIT, ids, first), np.zeros(hospitals)),
+        (False, np.ones(hospitals), _rates_at(key, Draw.SPLIT_EVADE, ids, first)),
+    ):
+        args = (
+            np.uint64(key), ids, h, c["adrg"], c["ungroupable"], los, admit_day, rate, evade,
+            np.full(hospitals, 2.0), other_of, other_cdf, 0, 365, 15,
+        )  # fmt: skip
+        got = split_cases(*args)
+        rows = got[0].tolist()
+        if at_rate:
+            assert not set(first) & set(rows) and len(rows) > 0
+        else:  # every eligible stay split, evade at a draw: that pair keeps ADRG and gap
+            assert rows == np.flatnonzero(eligible).tolist()
+            at = [rows.index(j) for j in first if j >= 0]
+            assert (got[3][at] == -1).all() and (got[2][at] == 2).all()
+            assert (got[3] >= 0).any()  # pairs drawn below the evade share move ADRG
+        for g, w in zip(got, split_reference(*args), strict=True):
+            np.testing.assert_array_equal(g, w)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    hospitals=st.integers(1, 5),
+    key=st.integers(0, 2**64 - 1),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_cut_and_refused_sums_are_the_numpy_rules_bit_for_bit_on_any_charges(
+    n, hospitals, key, seed
+) -> None:
+    # charges, payments, cuts and expected charges of any value (not a few round ones, whose
+    # products and sums are exact whatever the order): each cut and per-hospital sum is the
+    # rule's expression, accumulated in row order as np.bincount does
+    rng = np.random.default_rng(seed)
+    n_drg, n_adrg = 12, 5
+    tariff = random_tariff(rng, n_drg, hospitals, seed)
+    c = random_cases(rng, n, hospitals, n_adrg)
+    c["cost"] = rng.lognormal(7.0, 1.0, n)
+    group_table = rng.integers(-1, n_drg, (n_adrg, 3)).astype(np.int64)
+    args = (
+        np.uint64(key), c["case_id"], c["hospital"], c["adrg"], c["severity"], c["ungroupable"],
+        c["cost"], c["cost"] * rng.random(n), c["discharge"], c["los"],
+        rng.uniform(0.3, 1.0, hospitals), rng.random(hospitals), rng.random(hospitals),
+        int(rng.integers(0, 20)), group_table, *tariff,
+    )  # fmt: skip
+    for g, w in zip(underserve_cases(*args), underserve_reference(*args), strict=True):
+        np.testing.assert_array_equal(g, w)
+    args = (
+        np.uint64(key), c["case_id"], c["hospital"], c["adrg"], c["severity"], c["ungroupable"],
+        rng.integers(-1, n_drg, n).astype(np.int16), c["cost"], c["discharge"], c["los"],
+        rng.uniform(0.3, 1.0, hospitals), rng.uniform(-0.5, 0.5, hospitals),
+        rng.lognormal(7.0, 1.0, (hospitals, n_drg)), rng.uniform(5.0, 15.0), group_table,
+        *random_destinations(rng, hospitals), 1.0, *tariff,
+    )  # fmt: skip
+    for g, w in zip(shift_cases(*args), shift_reference(*args), strict=True):
+        np.testing.assert_array_equal(g, w)
