@@ -481,3 +481,38 @@ def test_cut_and_refused_sums_are_the_numpy_rules_bit_for_bit_on_any_charges(
     )  # fmt: skip
     for g, w in zip(shift_cases(*args), shift_reference(*args), strict=True):
         np.testing.assert_array_equal(g, w)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(50, 300),
+    hospitals=st.integers(1, 5),
+    key=st.integers(0, 2**64 - 1),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_shift_refuses_by_a_predicted_loss_near_its_threshold_as_the_numpy_rule(
+    n, hospitals, key, seed
+) -> None:
+    # a point value that makes expected payments of the size of expected charges, so that the
+    # predicted losses fall on both sides of the thresholds (with payments a thousandth of the
+    # charges every drawn case is refused and the prediction's terms go untested)
+    rng = np.random.default_rng(seed)
+    n_drg, n_adrg = 12, 5
+    tariff = random_tariff(rng, n_drg, hospitals, seed)
+    c = random_cases(rng, n, hospitals, n_adrg)
+    c["ungroupable"][:] = False
+    group_table = rng.integers(0, n_drg, (n_adrg, 3)).astype(np.int64)
+    tier_cdf = np.ones((hospitals, 3))
+    members = np.tile(np.arange(hospitals), (hospitals, 3, 1)).astype(np.int64)
+    member_cdf = np.tile(np.arange(1, hospitals + 1) / hospitals, (hospitals, 3, 1))
+    args = (
+        np.uint64(key), c["case_id"], c["hospital"], c["adrg"], c["severity"], c["ungroupable"],
+        rng.integers(-1, n_drg, n).astype(np.int16), c["cost"], c["discharge"], c["los"],
+        np.ones(hospitals), rng.uniform(-0.2, 0.2, hospitals),
+        rng.lognormal(7.0, 0.7, (hospitals, n_drg)), 600.0, group_table, tier_cdf, members,
+        member_cdf, 1.0, *tariff,
+    )  # fmt: skip
+    got = shift_cases(*args)
+    for g, w in zip(got, shift_reference(*args), strict=True):
+        np.testing.assert_array_equal(g, w)
+    assert 0 < got[0].size < n  # some drawn cases refused, some kept
