@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from test_kernels import price_reference
 
 from drgsim.kernels.acts import destinations_reference, drawn_rows_reference
+from drgsim.kernels.checks import KernelInputError
 from drgsim.kernels.rng import Draw, uniform_reference
 from drgsim.kernels.shift import shift_cases
 from drgsim.kernels.split import split_cases
@@ -516,3 +517,86 @@ def test_shift_refuses_by_a_predicted_loss_near_its_threshold_as_the_numpy_rule(
     for g, w in zip(got, shift_reference(*args), strict=True):
         np.testing.assert_array_equal(g, w)
     assert 0 < got[0].size < n  # some drawn cases refused, some kept
+
+
+def _front_args(rng: np.random.Generator) -> dict[str, tuple]:
+    """Valid arguments of each act kernel on 3 hospitals, 12 DRGs and 5 ADRGs; case 0 is an
+    ungroupable record whose ADRG lies outside every table."""
+    hospitals, n_drg, n_adrg, n = 3, 12, 5, 40
+    tariff = random_tariff(rng, n_drg, hospitals, 1)
+    c = random_cases(rng, n, hospitals, n_adrg)
+    c["ungroupable"][0], c["adrg"][0] = True, 99
+    table = rng.integers(-1, n_drg, (n_adrg, 3)).astype(np.int64)
+    drg_true = rng.integers(-1, n_drg, n).astype(np.int16)
+    rate, key = np.full(hospitals, 0.5), np.uint64(3)
+    expected = np.full((hospitals, n_drg), 900.0)
+    other_of = np.full((n_adrg, 1), -1, np.int64)
+    return {
+        "shift_cases": (
+            key, c["case_id"], c["hospital"], c["adrg"], c["severity"], c["ungroupable"],
+            drg_true, c["cost"], c["discharge"], c["los"], rate, np.zeros(hospitals), expected,
+            1.0, table, *random_destinations(rng, hospitals), 1.0, *tariff,
+        ),
+        "underserve_cases": (
+            key, c["case_id"], c["hospital"], c["adrg"], c["severity"], c["ungroupable"],
+            c["cost"], c["cost"] * 0.1, c["discharge"], c["los"], rate, np.full(hospitals, 0.2),
+            rate, 14, table, *tariff,
+        ),
+        "split_cases": (
+            key, c["case_id"], c["hospital"], c["adrg"], c["ungroupable"], c["los"],
+            np.full(n, 5, np.int16), rate, rate, np.ones(hospitals), other_of,
+            np.ones((n_adrg, 1)), 1, 365, 14,
+        ),
+        "upcode_month": (
+            key, c["case_id"], c["hospital"], c["ungroupable"], drg_true, c["adrg"],
+            c["severity"], c["discharge"], c["los"], rate, np.zeros(hospitals, np.int8),
+            np.full(hospitals, 0.5), expected,
+            rng.integers(-1, n_drg, (2, n_adrg, 3, 4)).astype(np.int64), np.ones(hospitals),
+            *tariff,
+        ),
+    }  # fmt: skip
+
+
+KERNELS = {
+    "shift_cases": shift_cases,
+    "underserve_cases": underserve_cases,
+    "split_cases": split_cases,
+    "upcode_month": upcode_month,
+}
+
+
+def test_the_act_kernels_take_an_ungroupable_record_whose_codes_are_outside_the_tables() -> None:
+    for name, args in _front_args(np.random.default_rng(5)).items():
+        KERNELS[name](*args)  # no refusal: the record is never grouped
+
+
+@pytest.mark.parametrize(
+    ("name", "position", "bad", "word"),
+    [
+        ("shift_cases", 2, "hospital", "hospital"),
+        ("shift_cases", 3, "adrg", "adrg"),
+        ("shift_cases", 23, "coef", "coef"),  # coef with a hospital too few
+        ("underserve_cases", 2, "hospital", "hospital"),
+        ("underserve_cases", 16, "rw", "rw"),  # a relative weight missing
+        ("split_cases", 3, "adrg", "adrg"),
+        ("upcode_month", 2, "hospital", "hospital"),
+        ("upcode_month", 5, "adrg", "adrg"),
+    ],
+)
+def test_an_act_kernel_refuses_arrays_it_would_read_out_of_bounds(
+    name: str, position: int, bad: str, word: str
+) -> None:
+    args = list(_front_args(np.random.default_rng(5))[name])
+    value = args[position]
+    if bad == "hospital":
+        value = value.copy()
+        value[3] = 7
+    elif bad == "adrg":
+        value = value.copy()
+        value[3] = 99  # a groupable record's ADRG outside the tables
+    elif bad == "coef" or bad == "rw":
+        value = value[:-1]
+    args[position] = value
+    with pytest.raises(KernelInputError, match=word) as caught:
+        KERNELS[name](*args)
+    assert "\n" not in str(caught.value)

@@ -1,4 +1,4 @@
-"""Kernels of the acts: the cases an act's draw falls on, and where refused patients go."""
+"""Kernels of the acts: the cases an act's draw falls on, where refused patients go, and the cases added admissions copy."""
 
 from __future__ import annotations
 

@@ -19,16 +19,17 @@ def _check(adrg, severity, ungroupable, group_table):
     check_codes(adrg, severity, ungroupable, group_table, "group_cases")
 
 
-def check_codes(adrg, severity, ungroupable, group_table, name="group_cases"):
-    """A grouped case's ADRG and severity index the group table (a kernel front's check)."""
+def check_codes(adrg, severity, ungroupable, group_table, name="group_cases", table="group_table"):
+    """A grouped case's ADRG and severity index the group table (a kernel front's check;
+    `table` names it in the message)."""
     checks.same_length(name, adrg.shape[0], severity=severity, ungroupable=ungroupable)
-    checks.shape(name, "group_table", group_table, (None, None))
+    checks.shape(name, table, group_table, (None, None))
     rows, width = group_table.shape
     if checks.within(adrg, 0, rows) and checks.within(severity, 0, width):
         return  # every case's codes index the table, so the grouped cases' do
     grouped = ~np.asarray(ungroupable, dtype=bool)
-    checks.index(name, "adrg", adrg[grouped], 0, rows, "rows of group_table")
-    checks.index(name, "severity", severity[grouped], 0, width, "MCC, CC, none, local levels")
+    checks.index(name, "adrg", adrg[grouped], 0, rows, f"rows of {table}")
+    checks.index(name, "severity", severity[grouped], 0, width, f"levels of {table}")
 
 
 @checks.front(_check)

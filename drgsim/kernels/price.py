@@ -33,6 +33,15 @@ def _check_tables(name, drg, cost, discharge, los, base_pts, rw, ref_cost, stabl
     checks.index(name, "drg", drg, -1, n_drg, "the tariff's DRGs, -1 ungroupable")
 
 
+def check_tariff(name, n_hosp, base_pts, rw, ref_cost, stable, coef, band_up, band_ratio, *_):
+    """The tariff's tables agree: one entry per DRG, a coefficient per hospital and DRG, the
+    bands paired (the checks of a kernel that prices cases from `tariff_and_rules`)."""
+    checks.same_length(name, base_pts.shape[0], rw=rw, ref_cost=ref_cost, stable=stable)
+    checks.shape(name, "coef", coef, (n_hosp, base_pts.shape[0]))
+    checks.shape(name, "band_up", band_up, (None,))
+    checks.shape(name, "band_ratio", band_ratio, (max(band_up.shape[0], 1),))
+
+
 @checks.front(_check)
 @kernel
 def price_cases(

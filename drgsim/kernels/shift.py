@@ -6,9 +6,9 @@ import numpy as np
 
 from drgsim.kernels import checks
 from drgsim.kernels.acts import destination
-from drgsim.kernels.group import group_one
+from drgsim.kernels.group import check_codes, group_one
 from drgsim.kernels.jit import kernel
-from drgsim.kernels.price import high_threshold, is_incomplete, points_one
+from drgsim.kernels.price import check_tariff, high_threshold, is_incomplete, points_one
 from drgsim.kernels.rng import CASES, Draw, uniform
 
 _SHIFT, _TIER, _TO = int(Draw.SHIFT), int(Draw.SHIFT_TIER), int(Draw.SHIFT_TO)
@@ -34,11 +34,10 @@ def _check(
     members,
     member_cdf,
     high_rw,
-    base_pts,
-    *_,
+    *tariff,
 ):
     """Cases' arrays have one length and index the hospitals' rates, the group table, the
-    expected charges and the destination tables."""
+    expected charges and the destination tables; the tariff's tables agree."""
     name = "shift_cases"
     n = case_id.shape[0]
     checks.same_length(
@@ -62,10 +61,10 @@ def _check(
     checks.shape(name, "member_cdf", member_cdf, members.shape)
     checks.index(name, "hospital", hospital, 0, n_hosp, "entries of rate")
     checks.index(name, "case_id", case_id, 0, CASES, "case numbers of the random draws")
-    checks.index(name, "adrg", adrg, 0, group_table.shape[0], "rows of group_table")
-    checks.index(name, "severity", severity, 0, group_table.shape[1], "levels of group_table")
+    check_codes(adrg, severity, ungroupable, group_table, name)
     checks.index(name, "drg_true", drg_true, -1, expected.shape[1], "columns of expected")
-    checks.index(name, "group_table", group_table, -1, base_pts.shape[0], "the tariff's DRGs")
+    check_tariff(name, n_hosp, *tariff)
+    checks.index(name, "group_table", group_table, -1, tariff[0].shape[0], "the tariff's DRGs")
     checks.index(name, "members", members, -1, n_hosp, "hospitals, -1 pads")
 
 

@@ -45,7 +45,9 @@ def _check(
     checks.shape(name, "other_cdf", other_cdf, other_of.shape)
     checks.index(name, "hospital", hospital, 0, rate.shape[0], "entries of rate")
     checks.index(name, "case_id", case_id, 0, CASES, "case numbers of the random draws")
-    checks.index(name, "adrg", adrg, 0, other_of.shape[0], "rows of other_of")
+    if not checks.within(adrg, 0, other_of.shape[0]):  # the groupable cases' must
+        grouped = adrg[~np.asarray(ungroupable, dtype=bool)]
+        checks.index(name, "adrg", grouped, 0, other_of.shape[0], "rows of other_of")
     checks.index(name, "other_of", other_of, -1, other_of.shape[0], "ADRGs, -1 pads")
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from drgsim.kernels import checks
 from drgsim.kernels.group import check_codes, group_one
 from drgsim.kernels.jit import kernel
-from drgsim.kernels.price import high_threshold, is_incomplete, points_one
+from drgsim.kernels.price import check_tariff, high_threshold, is_incomplete, points_one
 from drgsim.kernels.rng import CASES, Draw, uniform
 
 _CUT, _READMIT = int(Draw.UNDERSERVE), int(Draw.UNDERSERVE_READMIT)
@@ -31,10 +31,10 @@ def _check(
     uplift,
     window,
     group_table,
-    base_pts,
-    *_,
+    *tariff,
 ):
-    """Cases' arrays have one length; they index the hospitals' settings and the group table."""
+    """Cases' arrays have one length; they index the hospitals' settings and the group table;
+    the tariff's tables agree."""
     name = "underserve_cases"
     checks.same_length(
         name,
@@ -53,7 +53,8 @@ def _check(
     checks.index(name, "hospital", hospital, 0, rate.shape[0], "entries of rate")
     checks.index(name, "case_id", case_id, 0, CASES, "case numbers of the random draws")
     check_codes(adrg, severity, ungroupable, group_table, name)
-    checks.index(name, "group_table", group_table, -1, base_pts.shape[0], "the tariff's DRGs")
+    check_tariff(name, rate.shape[0], *tariff)
+    checks.index(name, "group_table", group_table, -1, tariff[0].shape[0], "the tariff's DRGs")
 
 
 @checks.front(_check)

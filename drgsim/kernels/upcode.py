@@ -219,7 +219,7 @@ def _check_month(
     checks.index(name, "case_id", case_id, 0, CASES, "case numbers of the random draws")
     checks.index(name, "drg_true", drg_true, -1, expected.shape[1], "columns of expected")
     checks.index(name, "deep", deep, 0, 2, "one or two levels up")
-    check_codes(adrg, severity, ungroupable, options[0, :, :, 0], name)
+    check_codes(adrg, severity, ungroupable, options[0, :, :, 0], name, "ADRGs × levels of options")
     _check_tables(name, options, n_hosp, *tariff[:5])
 
 
@@ -417,7 +417,7 @@ def _before(a, b, gain, tie):  # pragma: no cover - jitted
 
 
 def pick_upcodes_reference(hospital, options, gain, money, tie, n_proc, count):
-    """`pick_upcodes` from the rule in plain numpy: each claim's best severity and procedure
+    """`pick_upcodes_reference` from the rule in plain numpy: each claim's best severity and procedure
     option, then each hospital's claims of largest money gain, by procedure, by level, then by
     procedure again for what is left."""
     up_drg, up_gain = _best(options[:, FIRST_LEVEL:FIRST_PROCEDURE], gain[:, 1:FIRST_PROCEDURE])

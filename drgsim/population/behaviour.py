@@ -114,12 +114,6 @@ class ActRecord:
             np.zeros(n), {k: np.zeros(n) for k in names}, {k: np.zeros(n) for k in names}
         )
 
-    def add(self, act: str, hospital: np.ndarray, charges: np.ndarray, points: np.ndarray) -> None:
-        """Count the charges `act` saved and the points it gave up on cases of `hospital`."""
-        n = self.refused_high.size
-        self.saved_charges[act] += np.bincount(hospital, weights=charges, minlength=n)
-        self.lost_points[act] += np.bincount(hospital, weights=points, minlength=n)
-
 
 @dataclass
 class Claims:
@@ -137,10 +131,6 @@ class Claims:
     def of(batch: CaseBatch, rows: np.ndarray) -> Claims:
         """The claims of the cases at `rows`."""
         return Claims(*(getattr(batch, k)[rows] for k in _CLAIM_COLUMNS))
-
-    def billed(self, cat: Catalogue) -> np.ndarray:
-        """The DRG each claim groups to from its coded ADRG and severity (-1: ungroupable)."""
-        return group_cases(self.adrg, self.billed_severity, self.ungroupable, cat.group_table)
 
 
 _CLAIM_COLUMNS = tuple(f.name for f in dataclasses.fields(Claims))
@@ -324,8 +314,9 @@ class Behaviours:
         return candidates[np.minimum(np.searchsorted(cdf, u, side="right"), len(candidates) - 1)]
 
     def shift(self, batch: CaseBatch, key: int, view: View, year: int) -> None:
-        """Refuse cases predicted to lose (`predicted_loss`); each goes to another hospital by
-        tier weights (`kernels/shift.py`)."""
+        """Refuse cases predicted to lose and send each to another hospital by tier weights
+        (`kernels/shift.py`): the loss from the hospital's own charges record and the published
+        tariff and point value, never the case's own charges."""
         rate = self.params.rates["shifting"]
         if not np.any(rate > 0):
             return
@@ -610,7 +601,7 @@ class Behaviours:
         batch.acts[at] |= ACT["upcoding"].bit
 
     def _upcode_option_table(self) -> np.ndarray:
-        """[deep, A, level, options]: each claim's upcoding options (columns as `pick_upcodes`
+        """[deep, A, level, options]: each claim's upcoding options (columns as `pick_upcodes_reference`
         reads them) by its ADRG and billed level, for one (deep 0) or two (deep 1) levels up."""
         n_adrg, width = self.cat.group_table.shape
         adrg, level = np.divmod(np.arange(n_adrg * width), width)

@@ -81,16 +81,6 @@ class ChargeHistory:
         return out
 
 
-@dataclass
-class Guess:
-    """Cases as the hospital sees them before settlement: its expected charges for their cost."""
-
-    hospital: np.ndarray
-    cost: np.ndarray
-    discharge: np.ndarray
-    los: np.ndarray
-
-
 def caught_probability(audit: Audit, audit_key: str) -> float:
     """The chance a hospital puts on one claim of an act being reviewed and confirmed (spec §5):
     flagged by the screening rules or sampled, then confirmed. A quarter's targeted inspection
