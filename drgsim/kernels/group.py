@@ -14,11 +14,6 @@ def group_one(group_table, adrg, severity):  # pragma: no cover - jitted
     return group_table[adrg, severity]
 
 
-def _check(adrg, severity, ungroupable, group_table):
-    """A grouped case's ADRG and severity index the group table."""
-    check_codes(adrg, severity, ungroupable, group_table, "group_cases")
-
-
 def check_codes(adrg, severity, ungroupable, group_table, name="group_cases", table="group_table"):
     """A grouped case's ADRG and severity index the group table (a kernel front's check;
     `table` names it in the message)."""
@@ -32,7 +27,7 @@ def check_codes(adrg, severity, ungroupable, group_table, name="group_cases", ta
     checks.index(name, "severity", severity[grouped], 0, width, f"levels of {table}")
 
 
-@checks.front(_check)
+@checks.front(check_codes)
 @kernel
 def group_cases(adrg, severity, ungroupable, group_table):  # pragma: no cover - jitted
     """The billed DRG index of each case, -1 for an ungroupable record."""

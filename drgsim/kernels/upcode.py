@@ -9,7 +9,7 @@ import numpy as np
 from drgsim.kernels import checks
 from drgsim.kernels.group import check_codes
 from drgsim.kernels.jit import inline, kernel
-from drgsim.kernels.price import high_threshold, is_incomplete, points_one
+from drgsim.kernels.price import check_tariff, high_threshold, is_incomplete, points_one
 from drgsim.kernels.rng import CASES, Draw, uniform
 
 #: Columns of an upcoding options row: the billed DRG, then up to two severity levels up in
@@ -36,7 +36,7 @@ def _check(
     ref_cost,
     stable,
     coef,
-    *_,
+    *rest,
 ):
     """Claims' arrays have one length; they index the options table, the counts and the tariff."""
     name = "upcode_claims"
@@ -54,24 +54,24 @@ def _check(
     )
     checks.shape(name, "count", count, (None,))
     checks.same_length(name, count.shape[0], money=money, n_proc=n_proc)
-    _check_tables(name, options, count.shape[0], base_pts, rw, ref_cost, stable, coef)
+    _check_tables(name, options, count.shape[0], base_pts, rw, ref_cost, stable, coef, *rest)
     checks.index(name, "hospital", hospital, 0, count.shape[0], "entries of count")
     checks.index(name, "adrg", adrg, 0, options.shape[1], "ADRGs of options")
     checks.index(name, "severity", severity, 0, options.shape[2], "levels of options")
     checks.index(name, "deep", deep, 0, 2, "one or two levels up")
 
 
-def _check_tables(name, options, n_hosp, base_pts, rw, ref_cost, stable, coef):
+def _check_tables(name, options, n_hosp, *tariff):
     """The options table has its level columns and names the tariff's DRGs; the tariff's
-    tables agree."""
+    tables agree (`check_tariff`)."""
     checks.shape(name, "options", options, (2, None, None, None))
     if options.shape[3] < FIRST_PROCEDURE:
         raise checks.KernelInputError(
             f"{name}: options has {options.shape[3]} columns; expected at least {FIRST_PROCEDURE}"
         )
-    checks.same_length(name, base_pts.shape[0], rw=rw, ref_cost=ref_cost, stable=stable)
-    checks.shape(name, "coef", coef, (n_hosp, base_pts.shape[0]))
-    checks.index(name, "options", options, -1, base_pts.shape[0], "the tariff's DRGs, -1 none")
+    check_tariff(name, n_hosp, *tariff)
+    n_drg = tariff[0].shape[0]
+    checks.index(name, "options", options, -1, n_drg, "the tariff's DRGs, -1 none")
 
 
 @checks.front(_check)
@@ -220,7 +220,7 @@ def _check_month(
     checks.index(name, "drg_true", drg_true, -1, expected.shape[1], "columns of expected")
     checks.index(name, "deep", deep, 0, 2, "one or two levels up")
     check_codes(adrg, severity, ungroupable, options[0, :, :, 0], name, "ADRGs × levels of options")
-    _check_tables(name, options, n_hosp, *tariff[:5])
+    _check_tables(name, options, n_hosp, *tariff)
 
 
 @checks.front(_check_month)
