@@ -16,6 +16,7 @@ from drgsim.engine import rows
 from drgsim.engine.books import YearBooks
 from drgsim.engine.drg_totals import DrgTotals
 from drgsim.engine.inspection import Inspections
+from drgsim.engine.month_check import check_month, check_year
 from drgsim.engine.readmission import ReadmissionWindow
 from drgsim.engine.rows import Tables
 from drgsim.engine.year_totals import MonthTotals, PricedBatch, YearTotals
@@ -233,6 +234,7 @@ class Simulation:
         self.published_tariff = tariff
         self.tariffs.append(tariff)
         n_h, n_f = self.hospitals.n, len(self.funds)
+        check_year(self.cat, tariff, self.rules, n_h)  # the months' kernels then trust it
         funds = [self._open_fund(y, f) for f in range(n_f)]
         self.tables.catalogue.append(rows.catalogue_rows(self._calendar_year(y), self.cat, tariff))
         totals = YearTotals(n_h, self.cat.n_drg, n_f)
@@ -272,6 +274,7 @@ class Simulation:
     def _settle_month(self, year: YearState, m: int, batch: CaseBatch) -> None:
         """Price, audit and settle one month's claims, each fund on its own (spec §2–§5)."""
         n_h, n_f = self.hospitals.n, len(self.funds)
+        check_month(batch, n_h, n_f)  # once: the month's kernels are called without their fronts
         claims = self._price(year, m, batch)
         adjust = year.window.match(claims)
         adjust += self.inspections.month(year.index, m, claims, year.tariff.rw, year.totals)
@@ -355,7 +358,7 @@ class Simulation:
                 self.scn.seed, self.replication, year.index, m, STREAM_AUDIT
             ).generate_state(1, np.uint64)[0]
         )  # the panel's approvals and the audit are draws of different kinds (rng.Draw)
-        klass, points, special = price(batch, drg, year.tariff, self.rules, n_h, key)
+        klass, points, special = price(batch, drg, year.tariff, self.rules, n_h, key, checked=True)
         true_points = points
         recoded = np.flatnonzero(batch.acts & RECODED_BITS)
         if recoded.size:  # what an upcoded claim earns by the formula at its true DRG
@@ -364,7 +367,15 @@ class Simulation:
                 Claims.of(batch, recoded), batch.drg_true[recoded], year.tariff, self.rules
             )
         done = audit.audit_month(  # screening, sample and detections: draws of their own kinds
-            batch.acts, batch.hospital, batch.case_id, points, true_points, self.scn.audit, key, n_h
+            batch.acts,
+            batch.hospital,
+            batch.case_id,
+            points,
+            true_points,
+            self.scn.audit,
+            key,
+            n_h,
+            checked=True,
         )
         found = done.found
         return PricedBatch(

@@ -14,6 +14,7 @@ import numpy as np
 
 from drgsim.engine.year_totals import PricedBatch, YearTotals
 from drgsim.kernels.aggregate import risk_counts
+from drgsim.kernels.checks import same_length as check_length
 from drgsim.kernels.price import CLASS_NAMES
 from drgsim.rules import audit, risk
 from drgsim.scenario.schema import Audit
@@ -58,7 +59,11 @@ class Inspections:
         self.held.append(claims)
         n = self.n_hosp
         screened = np.asarray(claims.review.screened, dtype=bool)
-        counts = risk_counts(
+        # the month's claims passed the insurer's check (engine.month_check), its DRGs index rw
+        check_length(
+            "risk_counts", claims.cases.n, drg=claims.drg, klass=claims.klass, screened=screened
+        )
+        counts = risk_counts.compiled(  # type: ignore[attr-defined]
             claims.cases.hospital, claims.drg, claims.klass, screened, rw, LOW_COST, n
         )
         self.rw += counts[1]

@@ -12,6 +12,7 @@ from drgsim.kernels.act_totals import KINDS as GAIN_KINDS
 from drgsim.kernels.act_totals import act_totals
 from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, month_totals
 from drgsim.kernels.checks import index as check_index
+from drgsim.kernels.checks import same_length as check_length
 from drgsim.kernels.price import CLASS_NAMES
 from drgsim.kernels.tally import audit_tally as tally_kernel
 from drgsim.population.behaviour import ActRecord
@@ -104,10 +105,16 @@ class MonthTotals:
         n_hosp: int,
     ) -> MonthTotals:
         """Sum a month's claims, once the readmission rule and inspections have set their
-        points (`factor`: the readmission rule's; `rw`: the year's relative weights)."""
+        points (`factor`: the readmission rule's; `rw`: the year's relative weights).
+
+        The claims passed the insurer's month check (engine.month_check), so the kernel runs
+        without its front's index checks; the arrays the month's kernels made are checked
+        for length here.
+        """
         c = claims.cases
+        check_lengths(claims)
         return MonthTotals(
-            *month_totals(
+            *month_totals.compiled(  # type: ignore[attr-defined]
                 c.fund,
                 c.hospital,
                 claims.drg,
@@ -178,7 +185,7 @@ class YearTotals:
         for k, name in enumerate(CELL_COLUMNS):
             self.cells[name][month.cell_keys] += month.cell_sums[:, k]
         self._add_acts(claims, month.final)
-        self.tally += audit_tally(c.hospital, c.acts, claims.review, self.n_hosp)
+        self.tally += audit_tally(c.hospital, c.acts, claims.review, self.n_hosp, checked=True)
         self.reference.append(Reference(c.hospital.copy(), claims.drg.copy(), c.cost.copy()))
 
     def fund(self, f: int) -> dict[str, np.ndarray]:
@@ -330,16 +337,41 @@ class YearTotals:
         )
 
 
+def check_lengths(claims: PricedBatch) -> None:
+    """A priced month's arrays have one entry per claim (the kernels that made them keep it)."""
+    r = claims.review
+    check_length(
+        "the month's priced claims",
+        claims.cases.n,
+        drg=claims.drg,
+        klass=claims.klass,
+        points=claims.points,
+        true_points=claims.true_points,
+        readmit=claims.readmit,
+        audited=claims.audited,
+        caught=claims.caught,
+        deducted=claims.deducted,
+        special=claims.special,
+        screened=r.screened,
+        sampled=r.sampled,
+        inspected=r.inspected,
+    )
+
+
 def audit_tally(
     hospital: np.ndarray,
     acts: np.ndarray,
     review: Review,
     n_hosp: int,
     rows: np.ndarray | None = None,
+    *,
+    checked: bool = False,
 ) -> np.ndarray:
     """Per hospital, for the claims carrying each act (TALLY_ROWS): the TALLY_COLUMNS counts.
 
-    With `rows` (indices or bool), only those claims are counted.
+    With `rows` (indices or bool), only those claims are counted. `checked`: the claims
+    passed the insurer's month check (engine.month_check) and `rows` are its claims, so the
+    kernel runs without its front's.
     """
     found = review.found
     flags: tuple[np.ndarray, ...] = (review.screened, review.sampled, review.inspected)
@@ -352,7 +384,8 @@ def audit_tally(
     # Each claim's routes as three bits (screened 1, sampled 2, inspected 4).
     screened, sampled, inspected = (np.asarray(f, dtype=bool).view(np.uint8) for f in flags)
     routes = screened | (sampled << 1) | (inspected << 2)
-    return tally_kernel(
+    kernel = tally_kernel.compiled if checked else tally_kernel  # type: ignore[attr-defined]
+    return kernel(
         hospital,
         acts,
         routes,

@@ -63,10 +63,19 @@ class Findings:
     @property
     def deducted(self) -> np.ndarray:
         """Penalty points per claim, all acts together."""
-        return self.deducted_at(slice(None))
+        by_act = np.ascontiguousarray(self.deducted_by_act, dtype=np.float64)
+        # only claims with a deduction are added up (a month has few): the others' acts add
+        # 0 + 0 + … = 0, which their zeros are already (found by their bits: any bit set, -0.0
+        # included, is a claim added up as before)
+        hit = np.flatnonzero(by_act.reshape(-1).view(np.int64)) // max(by_act.shape[1], 1)
+        total = np.zeros(by_act.shape[0])
+        if hit.size:
+            rows = np.unique(hit)
+            total[rows] = self.deducted_at(rows)
+        return total
 
     def deducted_at(self, rows: np.ndarray | slice) -> np.ndarray:
-        """Penalty points of the claims `rows`, all acts together."""
+        """Penalty points of the claims `rows`, all acts together (added act by act from 0)."""
         by_act = self.deducted_by_act[rows]
         total = np.zeros(by_act.shape[0])
         for k in range(by_act.shape[1]):
@@ -171,10 +180,14 @@ def audit_month(
     cfg: Audit,
     key: int,
     n_hosp: int,
+    *,
+    checked: bool = False,
 ) -> Review:
     """A month's audit of its claims as priced: screening and random sampling, then review
-    (`screen`, `sample` and `review` in one kernel call)."""
-    screened, sampled, caught, new, deducted = audit_claims(
+    (`screen`, `sample` and `review` in one kernel call). `checked`: the claims passed the
+    insurer's month check (engine.month_check), so the kernel runs without its front's."""
+    kernel = audit_claims.compiled if checked else audit_claims  # type: ignore[attr-defined]
+    screened, sampled, caught, new, deducted = kernel(
         np.asarray(acts, dtype=np.uint8),
         hospital,
         np.asarray(case_id, dtype=np.int64),

@@ -67,15 +67,25 @@ def billed_drg(batch: CaseBatch, cat: Catalogue) -> np.ndarray:
 
 
 def price(
-    batch: CaseBatch, drg: np.ndarray, tariff: Tariff, rules: Rules, n_hosp: int, key: int
+    batch: CaseBatch,
+    drg: np.ndarray,
+    tariff: Tariff,
+    rules: Rules,
+    n_hosp: int,
+    key: int,
+    *,
+    checked: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Class, points and special-review standing of each claim (spec §2).
 
     Each hospital nominates its candidates within its quota; the panel approves each
     nomination by a counter-based draw of `key` (kind SPECIAL_APPROVAL, by case id): an
     approved claim is priced as special review, a rejected one keeps its formula class.
+    `checked`: the claims and tables passed the insurer's month check (engine.month_check),
+    so the pricing kernel runs without its front's.
     """
-    klass, points, special, status, claims, eligible, gain = price_claims(
+    kernel = price_claims.compiled if checked else price_claims  # type: ignore[attr-defined]
+    klass, points, special, status, claims, eligible, gain = kernel(
         batch.hospital,
         drg,
         batch.cost,
@@ -156,6 +166,9 @@ def nominations(
 ) -> np.ndarray:
     """The `eligible` claims (indices, increasing; `hospital` and `gain` theirs) each hospital
     nominates: its `allowed` largest gains, ties to the earlier claim; indices, increasing."""
+    counts = np.bincount(hospital, minlength=allowed.shape[0])
+    if counts.shape[0] == allowed.shape[0] and np.all(counts <= allowed):
+        return np.sort(eligible)  # every hospital may nominate all its eligible claims
     order = np.lexsort((eligible, -gain, hospital))
     h = hospital[order]
     first = np.searchsorted(h, h, side="left")
