@@ -88,3 +88,53 @@ def test_each_run_adapts_its_own_act_rates() -> None:
     one = drgsim.run(scn, replications=1).settlement
     two = drgsim.run(scn, replications=1).settlement
     pd.testing.assert_frame_equal(one, two)
+
+
+def test_a_sources_expected_figures_are_worked_out_once_and_handed_out_as_copies() -> None:
+    from drgsim.scale.expected_once import ExpectedOnce
+
+    scn = load_scenario({"extends": "shanwei", "region": {"admissions": 3000}, "years": 2})
+    cat = runner.load_catalogue(scn)
+    fresh = SyntheticSource(scn, cat, hospital_table(scn))  # the figures worked out anew
+    source = SyntheticSource(scn, cat, hospital_table(scn))
+    calls: list[str] = []
+    for name in ("month_shares", "expected_charges", "expected_drg_cases"):
+        method = getattr(source, name)
+        setattr(source, name, lambda *a, _m=method, _n=name: calls.append(_n) or _m(*a))
+    once = ExpectedOnce(source)
+    for _ in range(3):
+        shares = once.month_shares()
+        np.testing.assert_array_equal(shares, fresh.month_shares())
+        shares[:] = -1.0  # a simulation's own copy: changing it changes nothing kept
+        for y in (0, 1):
+            got = [once.expected_charges(y), once.expected_drg_cases(y)]
+            np.testing.assert_array_equal(got[0], fresh.expected_charges(y))
+            np.testing.assert_array_equal(got[1], fresh.expected_drg_cases(y))
+            np.testing.assert_array_equal(
+                once.expected_patient_paid(y), fresh.expected_patient_paid(y)
+            )
+            got[0][:], got[1][:] = -1.0, -1.0
+        np.testing.assert_array_equal(
+            once.expected_case_charges(-1), fresh.expected_case_charges(-1)
+        )
+    # each figure of each year worked out once (patient payments ask for the charges too)
+    assert sorted(calls) == sorted(
+        ["month_shares"] + ["expected_charges", "expected_drg_cases"] * 2 + ["expected_charges"] * 2
+    )
+
+
+def test_a_runs_simulations_share_their_expected_figures(monkeypatch) -> None:
+    """Replications of a scenario in one process forecast their point value from one working
+    out of the expected patient payments, not one per simulation."""
+    monkeypatch.setattr(runner, "_SETUP", {})
+    calls: list[int] = []
+    method = SyntheticSource.expected_patient_paid
+
+    def counted(self, year_index=0):  # type: ignore[no-untyped-def]
+        calls.append(year_index)
+        return method(self, year_index)
+
+    monkeypatch.setattr(SyntheticSource, "expected_patient_paid", counted)
+    small = {"extends": "shanwei", "region": {"admissions": 3000}, "years": 1}
+    drgsim.run(small, replications=3, variants=["baseline"])
+    assert calls == [0]

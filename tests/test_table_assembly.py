@@ -114,3 +114,35 @@ def test_coded_text_follows_pandas_without_its_string_type(monkeypatch) -> None:
     assert plain["x"].dtype == object and plain["x"].tolist() == ["c", "c", "a", "z"]
     empty = frame([{"x": Coded.of(("a",), np.zeros(0))}])
     assert empty["x"].dtype == pd.DataFrame({"x": np.array([], dtype=object)})["x"].dtype
+
+
+def test_copies_of_equal_labels_are_taken_once_and_labels_alike_only_in_value_stay_apart(
+    monkeypatch,
+) -> None:
+    """Each simulation a worker process sends carries its own copy of the same labels (the
+    catalogue's DRG codes): the column takes its strings from one copy of them. Labels equal
+    in value but not in kind (1 and 1.0) are not merged: each block keeps its own text."""
+    import pickle
+
+    monkeypatch.setattr(results, "TAKEN_FROM_ROWS", 1)
+    taken: list[int] = []
+    text_column = results.text_column
+
+    def counted(labels, codes):  # type: ignore[no-untyped-def]
+        taken.append(len(labels))
+        return text_column(labels, codes)
+
+    monkeypatch.setattr(results, "text_column", counted)
+    drgs = np.array(["FR19", "AA13", "ZZ11"], dtype=object)
+    first = Coded.of(drgs, np.array([0, 1, 2, 1]))
+    second = pickle.loads(pickle.dumps(Coded.of(drgs.copy(), np.array([2, 2, 0]))))
+    other = Coded.of(np.array(["AA13", "QQ01"], dtype=object), np.array([1, 0]))
+    got = results.column([first, second, other, first])
+    want = [*drgs[[0, 1, 2, 1]], *drgs[[2, 2, 0]], "QQ01", "AA13", *drgs[[0, 1, 2, 1]]]
+    assert list(got) == want
+    assert taken == [3 + 2]  # the two copies of the DRG codes taken as one
+    numbers = [Coded.of(np.array([1, "x"], dtype=object), np.array([0, 1]))]
+    numbers.append(Coded.of(np.array([1.0, "x"], dtype=object), np.array([0, 1])))
+    mixed = list(results.column(numbers))
+    assert mixed == [1, "x", 1.0, "x"]
+    assert [type(v) for v in mixed] == [int, str, float, str]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,19 +38,37 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def column(arrays: Sequence[Any]) -> Any:
     """One column of a table from its blocks' arrays, concatenated; text kept as codes
-    (engine.coded.Coded) becomes the column pandas makes of its strings, from its labels."""
+    (engine.coded.Coded) becomes the column pandas makes of its strings, from its labels.
+
+    Blocks whose labels are equal strings share them, whether the same array or a copy (each
+    simulation run in a worker process sends its own copy): the labels of a thousand
+    replications' DRG margins are then one catalogue's codes, not a thousand copies."""
     if arrays and all(isinstance(a, Coded) for a in arrays):
-        seen: dict[int, int] = {}  # each array of labels (by id) → where it starts
-        labels, codes, offset = [], [], 0
-        for a in arrays:
-            start = seen.get(id(a.labels))
+        labels, codes = _merged(arrays, lambda a: tuple(a.tolist()))
+        if not all(isinstance(label, str) for label in labels):  # 1 == 1.0: equal, not alike
+            labels, codes = _merged(arrays, id)
+        return text_column(labels, codes)
+    return np.concatenate([np.asarray(a) for a in arrays])
+
+
+def _merged(arrays: Sequence[Coded], same: Callable[[np.ndarray], Any]) -> tuple[Any, Any]:
+    """The blocks' labels, each kept once (labels with the same `same(labels)` are one), and
+    their codes into those."""
+    seen: dict[int, int] = {}  # each array of labels (by id) → where its labels start
+    kept: dict[Any, int] = {}  # each `same(labels)` → where its labels start
+    labels, codes, offset = [], [], 0
+    for a in arrays:
+        start = seen.get(id(a.labels))
+        if start is None:
+            key = same(a.labels)
+            start = kept.get(key)
             if start is None:
-                start = seen[id(a.labels)] = offset
+                start = kept[key] = offset
                 labels.append(a.labels)
                 offset += len(a.labels)
-            codes.append(a.codes + start if start else a.codes)
-        return text_column(np.concatenate(labels), np.concatenate(codes))
-    return np.concatenate([np.asarray(a) for a in arrays])
+            seen[id(a.labels)] = start
+        codes.append(a.codes + start if start else a.codes)
+    return np.concatenate(labels), np.concatenate(codes)
 
 
 def text_column(labels: np.ndarray, codes: np.ndarray) -> Any:

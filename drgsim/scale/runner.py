@@ -31,6 +31,7 @@ from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.funds import fund_budgets, needs_expected_cost
 from drgsim.scale import shared_months
 from drgsim.scale.cluster import dask_client, map_in_order
+from drgsim.scale.expected_once import ExpectedOnce
 from drgsim.scale.job_board import JobBoard, attach, run_next
 from drgsim.scale.preload import preload_kernels
 from drgsim.scale.regions import is_multi_region, region_scenarios
@@ -201,9 +202,15 @@ def simulation(job: Job, case_sink: Callable[[dict[str, Any]], None] | None = No
     """The simulation of one job, ready to run (its case rows to `case_sink` if given)."""
     scn, cat = job.scenario, job.catalogue
     hospitals, source = _hospitals_and_source(scn, cat, job.table)
-    prior = source.expected_case_charges(-1) if isinstance(source, SyntheticSource) else None
-    if job.share_months and isinstance(source, SyntheticSource):
-        source = SharedMonths(source)
+    prior = None
+    if isinstance(source, SyntheticSource):
+        synthetic = source
+        source = _once_per_process(
+            ("expected", _repr_of(scn)), cat, lambda: ExpectedOnce(synthetic)
+        )
+        prior = source.expected_case_charges(-1)
+        if job.share_months:
+            source = SharedMonths(source)
     return Simulation(
         scn,
         cat,

@@ -16,6 +16,7 @@ import numpy as np
 
 from drgsim.cases import CaseBatch
 from drgsim.population.generator import SyntheticSource
+from drgsim.scale.expected_once import ExpectedOnce
 
 #: Cases kept per process (about 80 bytes each, 160 MB): Shanwei's replications of three years.
 LIMIT_CASES = 2_000_000
@@ -32,7 +33,11 @@ class MonthStore:
         self.shared = 0  # months served from the store
 
     def get(
-        self, source: SyntheticSource, year: int, month: int, seed: np.random.SeedSequence
+        self,
+        source: SyntheticSource | ExpectedOnce,
+        year: int,
+        month: int,
+        seed: np.random.SeedSequence,
     ) -> CaseBatch:
         """The month's cases: drawn by `source`, or a copy of the same month drawn before."""
         key = source.month_key(year, month, seed)
@@ -64,7 +69,9 @@ STORE = MonthStore()
 class SharedMonths:
     """A synthetic source whose months come from the process's store (CaseSource)."""
 
-    def __init__(self, source: SyntheticSource, store: MonthStore | None = None) -> None:
+    def __init__(
+        self, source: SyntheticSource | ExpectedOnce, store: MonthStore | None = None
+    ) -> None:
         self.source, self.store = source, store if store is not None else STORE
         self.record_ids = source.record_ids
 
