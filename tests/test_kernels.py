@@ -1146,30 +1146,109 @@ def _slot_reference(patient: np.ndarray, size_bits: int) -> np.ndarray:
     return (mixed >> np.uint64(64 - size_bits)).astype(np.int64)
 
 
-@settings(max_examples=40, deadline=None)
+def _window_reference(month, earlier, exempt, window, size_bits):
+    """The readmission window's rule in numpy: the pool is each earlier month's stays
+    discharged on or after the month's first admission less `window` whose patient's bitmap
+    slot a stay of the month marks, then the month's stays; its grouped stays (drg ≥ 0, ADRG
+    not exempt) are paired by the sorted-pairs reference."""
+    n = len(month["patient"])
+    start = int(month["admit"].min()) - window if n else 0
+    marked = np.zeros(1 << size_bits, dtype=bool)
+    marked[_slot_reference(month["patient"], size_bits)] = True
+    parts, where = [], []
+    for b, stays in enumerate(earlier):
+        keep = np.flatnonzero(
+            (stays["day"] >= start) & marked[_slot_reference(stays["patient"], size_bits)]
+        )
+        parts.append({k: v[keep] for k, v in stays.items()})
+        where += [(b, int(r)) for r in keep]
+    parts.append(month)
+    where += [(-1, j) for j in range(n)]
+    pool = {k: np.concatenate([part[k] for part in parts]) for k in month}
+    grouped = (pool["drg"] >= 0) & ~exempt[pool["adrg"]]
+    flags = _readmission_reference(
+        pool["patient"], pool["hospital"], pool["adrg"], pool["admit"], pool["day"], grouped, window
+    )
+    hits = [where[i] for i in np.flatnonzero(flags) if where[i][0] >= 0]
+    return flags[len(flags) - n :], hits
+
+
+def _stays(rng, n, patients):
+    """n random stays of `patients` patients (some admitted last year, some ungroupable)."""
+    admit = rng.integers(-30, 360, n).astype(np.int16)
+    return {
+        "patient": rng.integers(0, patients, n).astype(np.int64),
+        "hospital": rng.integers(0, 3, n).astype(np.int32),
+        "adrg": rng.integers(0, 4, n).astype(np.int16),
+        "admit": admit,
+        "day": (admit + rng.integers(0, 20, n)).astype(np.int16),
+        "drg": rng.integers(-1, 6, n).astype(np.int16),
+    }
+
+
+@settings(max_examples=60, deadline=None)
 @given(
-    n=st.integers(0, 400),
-    m=st.integers(0, 400),
-    patients=st.integers(1, 10**9),
+    n=st.integers(0, 300),
+    sizes=st.lists(st.integers(0, 300), min_size=0, max_size=3),
+    patients=st.sampled_from([5, 40, 10**4, 10**12]),
+    window=st.integers(0, 30),
+    size_bits=st.sampled_from([1, 3, 16]),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_patient_bitmap_and_rows_maybe_seen_follow_the_rule(n, m, patients, seed) -> None:
-    from drgsim.kernels.readmit import bitmap_bits, patient_bits, rows_maybe_seen
+def test_window_readmissions_follow_the_pool_rule(
+    n, sizes, patients, window, size_bits, seed
+) -> None:
+    from drgsim.kernels.readmit import window_readmissions
 
     rng = np.random.default_rng(seed)
-    batch = rng.integers(0, patients, n)
-    again = rng.choice(batch, m // 2) if n else np.zeros(0, np.int64)  # patients of the batch
-    earlier = np.concatenate([again, rng.integers(0, patients, m - m // 2)])
-    day = rng.integers(-30, 366, earlier.size).astype(np.int16)
-    start = int(rng.integers(-40, 370))
-    size_bits = bitmap_bits(n)
-    assert 1 << size_bits >= max(16 * n, 1 << 16)
-    bits = patient_bits(batch, size_bits)
-    want_bits = np.zeros(1 << size_bits, dtype=bool)
-    want_bits[_slot_reference(batch, size_bits)] = True
-    assert np.array_equal(bits, want_bits)
-    rows = rows_maybe_seen(earlier, day, start, bits, size_bits)
-    want = np.flatnonzero((day >= start) & want_bits[_slot_reference(earlier, size_bits)])
-    assert rows.dtype == np.int64 and np.array_equal(rows, want)
-    # no row of a patient of the batch discharged on `start` or later is missed
-    assert set(np.flatnonzero((day >= start) & np.isin(earlier, batch))) <= set(rows.tolist())
+    month = _stays(rng, n, patients)
+    earlier = [_stays(rng, m, patients) for m in sizes]
+    for stays in earlier:  # some stays of the month's patients, readmitted in the month
+        again = rng.random(len(stays["patient"])) < 0.5
+        if n:
+            stays["patient"][again] = rng.choice(month["patient"], int(again.sum()))
+    exempt = rng.random(4) < 0.25
+    keys = ("patient", "hospital", "adrg", "admit", "day", "drg")
+    padded = [*earlier, *[_stays(rng, 0, 1)] * (3 - len(earlier))]
+    flags, month_of, row = window_readmissions(
+        *(month[k] for k in keys),
+        exempt,
+        window,
+        size_bits,
+        *(tuple(s[k] for s in padded) for k in keys),
+    )
+    want_flags, want_hits = _window_reference(month, earlier, exempt, window, size_bits)
+    assert flags.dtype == bool and np.array_equal(flags, want_flags)
+    assert list(zip(month_of.tolist(), row.tolist(), strict=True)) == want_hits
+
+
+def test_window_readmissions_flag_pairs_across_months() -> None:
+    """A stay of an earlier month readmitted this month within the window is flagged there,
+    one readmitted after the window is not, and neither is one of an exempt ADRG."""
+    from drgsim.kernels.readmit import window_readmissions
+
+    def stays(patient, adrg, admit, day):
+        return {
+            "patient": np.array(patient, np.int64),
+            "hospital": np.zeros(len(patient), np.int32),
+            "adrg": np.array(adrg, np.int16),
+            "admit": np.array(admit, np.int16),
+            "day": np.array(day, np.int16),
+            "drg": np.zeros(len(patient), np.int16),
+        }
+
+    # patient 1: out on day 20, back on day 30 (10 days); 2: out on day 10, back on day 30
+    # (20 days); 3: exempt ADRG 1, out on day 25, back on day 30
+    earlier = stays([1, 2, 3, 4], [0, 0, 1, 0], [15, 5, 20, 1], [20, 10, 25, 3])
+    month = stays([1, 2, 3], [0, 0, 1], [30, 30, 30], [34, 34, 34])
+    keys = ("patient", "hospital", "adrg", "admit", "day", "drg")
+    none = stays([], [], [], [])
+    flags, month_of, row = window_readmissions(
+        *(month[k] for k in keys),
+        np.array([False, True]),
+        15,
+        16,
+        *(tuple(s[k] for s in (earlier, none, none)) for k in keys),
+    )
+    assert not flags.any()
+    assert month_of.tolist() == [0] and row.tolist() == [0]

@@ -7,12 +7,22 @@ from collections import deque
 import numpy as np
 
 from drgsim.engine.year_totals import PricedBatch
-from drgsim.kernels.readmit import bitmap_bits, patient_bits, rows_maybe_seen
-from drgsim.rules.pricing import readmission_earlier
+from drgsim.kernels.readmit import bitmap_bits, window_readmissions
 
 #: Months of claims kept for the readmission rule: a later stay is matched with earlier stays
 #: discharged in its own or the two months before.
 READMISSION_MONTHS = 3
+
+
+#: The stays' columns the readmission rule reads from each earlier month.
+_COLUMNS = ("patient", "hospital", "adrg", "admit_day", "day")
+
+
+def _padded(columns: list[np.ndarray], dtype: np.dtype) -> tuple[np.ndarray, ...]:
+    """An earlier months' column, then empty ones up to READMISSION_MONTHS (the kernel is
+    compiled once, for that many)."""
+    pad = np.empty(0, dtype)
+    return (*columns, *[pad] * (READMISSION_MONTHS - len(columns)))
 
 
 class ReadmissionWindow:
@@ -25,7 +35,6 @@ class ReadmissionWindow:
         self.window_days, self.factor, self.n_hosp = window_days, factor, n_hosp
         self.n_fund = n_fund
         self.exempt = exempt
-        self.any_exempt = bool(exempt.any())
         self.recent: deque[PricedBatch] = deque()
 
     def match(self, claims: PricedBatch) -> np.ndarray:
@@ -35,48 +44,35 @@ class ReadmissionWindow:
         flagged in their own batch, and the change of their points (× (factor − 1)) is returned
         per fund and hospital (fund × hospital), to be booked in this month.
         """
-        window, n_h = self.window_days, self.n_hosp
-        start = int(claims.cases.admit_day.min()) - window if claims.cases.n else 0
-        # a pair's later stay is in this batch, so only earlier stays discharged late enough
-        # whose patient has a stay in this batch can be its earlier stay
-        size_bits = bitmap_bits(claims.cases.n)
-        seen = patient_bits(claims.cases.patient, size_bits)
-        recent = [
-            (c, rows_maybe_seen(c.cases.patient, c.cases.day, start, seen, size_bits))
-            for c in self.recent
-        ]
-        recent = [(c, rows) for c, rows in recent if rows.size]
-        cols = ("patient", "hospital", "adrg", "admit_day", "day")
-        pool = {
-            k: np.concatenate(
-                [*(getattr(c.cases, k)[rows] for c, rows in recent), getattr(claims.cases, k)]
-            )
-            for k in cols
-        }
-        grouped = np.concatenate([*(c.drg[rows] for c, rows in recent), claims.drg]) >= 0
-        if self.any_exempt:
-            grouped &= ~self.exempt[pool["adrg"]]
-        flags = readmission_earlier(
-            pool["patient"],
-            pool["hospital"],
-            pool["adrg"],
-            pool["admit_day"],
-            pool["day"],
-            grouped,
-            window,
+        c, recent = claims.cases, self.recent
+        flags, month, rows = window_readmissions(
+            c.patient,
+            c.hospital,
+            c.adrg,
+            c.admit_day,
+            c.day,
+            claims.drg,
+            self.exempt,
+            self.window_days,
+            bitmap_bits(c.n),
+            *(
+                _padded([getattr(p.cases, k) for p in recent], getattr(c, k).dtype)
+                for k in _COLUMNS
+            ),
+            _padded([p.drg for p in recent], claims.drg.dtype),
         )
+        n_h = self.n_hosp
         n_rows = self.n_fund * n_h
         adjust = np.zeros(n_rows)
-        offset = 0
-        for prior, rows in recent:
-            hit = rows[flags[offset : offset + rows.size] & ~prior.readmit[rows]]
+        for b, prior in enumerate(recent):
+            hit = rows[month == b] if rows.size else rows
+            hit = hit[~prior.readmit[hit]]
             if hit.size:
                 delta = prior.points[hit] * (self.factor - 1.0)
                 row = prior.cases.fund[hit].astype(np.int64) * n_h + prior.cases.hospital[hit]
                 adjust += np.bincount(row, weights=delta, minlength=n_rows)
                 prior.readmit[hit] = True
-            offset += rows.size
-        claims.readmit = flags[offset:]
+        claims.readmit = flags
         return adjust.reshape(self.n_fund, n_h)
 
     def add(self, claims: PricedBatch) -> list[PricedBatch]:

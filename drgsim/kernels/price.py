@@ -74,6 +74,7 @@ def price_cases(
     klass = np.empty(n, np.int8)
     points = np.empty(n, np.float64)
     special = np.empty(n, np.float64)
+    high = drg_thresholds(rw, band_up, band_ratio)
     for j in range(n):
         g = drg[j]
         special[j] = special_points(cost[j], base_points, mean_cost, pay_ratio)
@@ -85,16 +86,13 @@ def price_cases(
             base_pts[g],
             coef[hospital[j], g],
             ref_cost[g],
-            high_threshold(rw[g], band_up, band_ratio),
+            high[g],
             is_incomplete(discharge[j], los[j], incomplete_days),
             low,
             low_uses_coef,
             high_factor,
         )
     return klass, points, special
-
-
-_price_cases = price_cases.compiled  # type: ignore[attr-defined]  # the kernel itself, for kernels
 
 
 # The rule of one case in scalar helpers: numba inlines them (a helper taking the tariff's
@@ -158,6 +156,15 @@ def high_threshold(rw, band_up, band_ratio):  # pragma: no cover - jitted
 
 
 @inline
+def drg_thresholds(rw, band_up, band_ratio):  # pragma: no cover - jitted
+    """Each DRG's high-cost threshold (`high_threshold` of its relative weight)."""
+    out = np.empty(rw.shape[0])
+    for g in range(rw.shape[0]):
+        out[g] = high_threshold(rw[g], band_up, band_ratio)
+    return out
+
+
+@inline
 def is_incomplete(discharge, los, incomplete_days):  # pragma: no cover - jitted
     """Whether a stay is incomplete: not a normal discharge, within `incomplete_days`."""
     return discharge != 0 and los <= incomplete_days
@@ -204,42 +211,38 @@ def price_claims(
     claims (indices, increasing) with their gains: formula-priced, grouped, with charges
     ≥ min_ratio × ā_g, whose special-review points exceed their formula points by gain > 0.
     """
-    klass, points, special = _price_cases(
-        hospital,
-        drg,
-        cost,
-        discharge,
-        los,
-        base_pts,
-        rw,
-        ref_cost,
-        stable,
-        coef,
-        band_up,
-        band_ratio,
-        low,
-        low_uses_coef,
-        high_factor,
-        base_points,
-        mean_cost,
-        pay_ratio,
-        incomplete_days,
-    )
     n = drg.shape[0]
+    klass = np.empty(n, np.int8)
+    points = np.empty(n, np.float64)
+    special = np.empty(n, np.float64)
     status = np.empty(n, np.int8)
     claims = np.zeros(n_hosp, np.int64)
     eligible = np.empty(n, np.int64)
     gain = np.empty(n, np.float64)
+    high = drg_thresholds(rw, band_up, band_ratio)
     k = 0
-    for j in range(n):
-        claims[hospital[j]] += 1
-        if klass[j] == SPECIAL:
-            status[j] = AUTOMATIC
+    for j in range(n):  # price_cases' loop, each claim's standing and gain added
+        h, g = hospital[j], drg[j]
+        claims[h] += 1
+        sp = special_points(cost[j], base_points, mean_cost, pay_ratio)
+        special[j] = sp
+        if g < 0 or not stable[g]:
+            klass[j], points[j], status[j] = SPECIAL, sp, AUTOMATIC
             continue
-        status[j] = NOT_SPECIAL
-        g = drg[j]
-        if g >= 0 and cost[j] >= min_ratio * ref_cost[g]:
-            d = special[j] - points[j]
+        c, pts = price_one(
+            cost[j],
+            base_pts[g],
+            coef[h, g],
+            ref_cost[g],
+            high[g],
+            is_incomplete(discharge[j], los[j], incomplete_days),
+            low,
+            low_uses_coef,
+            high_factor,
+        )
+        klass[j], points[j], status[j] = c, pts, NOT_SPECIAL
+        if cost[j] >= min_ratio * ref_cost[g]:
+            d = sp - pts
             if d > 0:
                 eligible[k] = j
                 gain[k] = d

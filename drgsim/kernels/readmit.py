@@ -103,41 +103,200 @@ def bitmap_bits(n_patients: int) -> int:
     return max(16, int(16 * n_patients).bit_length())
 
 
-def _check_bits(patient, size_bits):
-    """Patients are one-dimensional and the bitmap has 1 … 63 bits of address."""
-    checks.shape("patient_bits", "patient", patient, (None,))
+def _check_window(
+    patient, hospital, adrg, admit, day, drg, exempt, window, size_bits,
+    prior_patient, prior_hospital, prior_adrg, prior_admit, prior_day, prior_drg,
+):  # fmt: skip
+    """The month's and each earlier month's stays have one length; ADRGs index `exempt`."""
+    name = "window_readmissions"
+    checks.same_length(
+        name, patient.shape[0], hospital=hospital, adrg=adrg, admit=admit, day=day, drg=drg
+    )
+    n_prior = len(prior_patient)
+    for what, columns in (
+        ("prior_hospital", prior_hospital),
+        ("prior_adrg", prior_adrg),
+        ("prior_admit", prior_admit),
+        ("prior_day", prior_day),
+        ("prior_drg", prior_drg),
+    ):
+        if len(columns) != n_prior:
+            raise checks.KernelInputError(
+                f"{name}: {what} holds {len(columns)} months; expected {n_prior}"
+            )
+    for b in range(n_prior):
+        checks.same_length(
+            name,
+            prior_patient[b].shape[0],
+            **{
+                f"prior_hospital[{b}]": prior_hospital[b],
+                f"prior_adrg[{b}]": prior_adrg[b],
+                f"prior_admit[{b}]": prior_admit[b],
+                f"prior_day[{b}]": prior_day[b],
+                f"prior_drg[{b}]": prior_drg[b],
+            },
+        )
+        checks.index(name, f"prior_adrg[{b}]", prior_adrg[b], 0, exempt.shape[0], "the ADRGs")
+    checks.index(name, "adrg", adrg, 0, exempt.shape[0], "the ADRGs")
     if not 1 <= size_bits <= 63:
-        raise checks.KernelInputError(f"patient_bits: size_bits {size_bits}; allowed 1 … 63")
+        raise checks.KernelInputError(f"{name}: size_bits {size_bits}; allowed 1 … 63")
 
 
-@checks.front(_check_bits)
+@checks.front(_check_window)
 @kernel
-def patient_bits(patient, size_bits):  # pragma: no cover - jitted
-    """A Bloom-style bitmap of 2**size_bits slots marking each patient's slot (one hash: the
-    top size_bits bits of patient × 0x9E3779B97F4A7C15)."""
-    bits = np.zeros(1 << size_bits, np.bool_)
+def window_readmissions(
+    patient, hospital, adrg, admit, day, drg, exempt, window, size_bits,
+    prior_patient, prior_hospital, prior_adrg, prior_admit, prior_day, prior_drg,
+):  # fmt: skip  # pragma: no cover - jitted
+    """A month's readmissions against itself and the earlier months of the window, in one call.
+
+    The pool of stays is every earlier month's stays (the tuples `prior_*`, in order) that
+    were discharged on or after the month's first admission day less `window` and whose
+    patient's slot is marked in the month's bitmap (2**size_bits slots, one hash: the top
+    size_bits bits of patient × 0x9E3779B97F4A7C15; a superset of the stays of the month's
+    patients), then the month's own stays. Among the pool's grouped stays (drg ≥ 0, ADRG not
+    `exempt`) taken by admission day, ties in pool order, each stay is compared with the
+    previous stay of the same patient, hospital and ADRG: that earlier stay is flagged if the
+    later one is admitted 0..window days after its discharge (`earlier_stays`' rule).
+
+    Returns the month's flags, and the flagged stays of the earlier months as (month's place
+    in the tuple, row), in pool order.
+    """
+    n = patient.shape[0]
+    flags = np.zeros(n, np.bool_)
+    empty = np.empty(0, np.int64)
+    if n == 0:
+        return flags, empty, empty.copy()
     shift = np.uint64(64 - size_bits)
-    for j in range(patient.shape[0]):
-        bits[np.int64((np.uint64(patient[j]) * _MIX) >> shift)] = True
-    return bits
-
-
-def _check_rows(patient, day, start, bits, size_bits):
-    """Patients and days have one length; the bitmap has 2**size_bits slots."""
-    checks.same_length("rows_maybe_seen", patient.shape[0], day=day)
-    checks.shape("rows_maybe_seen", "bits", bits, (1 << size_bits,))
-
-
-@checks.front(_check_rows)
-@kernel
-def rows_maybe_seen(patient, day, start, bits, size_bits):  # pragma: no cover - jitted
-    """The rows discharged on `start` or later whose patient's slot is marked in `bits`
-    (a superset of the rows whose patient is in the bitmap's batch), in row order."""
-    shift = np.uint64(64 - size_bits)
-    out = np.empty(patient.shape[0], np.int64)
+    # each slot's state in 2 bits, 32 slots a word: 0 unmarked, 1 marked by the month, 2 and
+    # 3 also holding 1 and 2 or more of the pool's grouped stays. A stay whose slot holds 2
+    # may have an earlier or later stay of its patient (a superset, made exact by the keys).
+    state = np.zeros(((1 << size_bits) + 31) >> 5, np.uint64)
+    first = np.int64(admit[0])
+    for j in range(n):
+        first = min(first, np.int64(admit[j]))
+        s = np.int64((np.uint64(patient[j]) * _MIX) >> shift)
+        at = np.uint64((s & 31) << 1)
+        v = (state[s >> 5] >> at) & np.uint64(3)
+        v = max(v, np.uint64(1))
+        if drg[j] >= 0 and not exempt[adrg[j]]:
+            v = min(v + np.uint64(1), np.uint64(3))
+        state[s >> 5] = (state[s >> 5] & ~(np.uint64(3) << at)) | (v << at)
+    start = first - window
+    # the earlier months' stays in the pool, in pool order
+    total = 0
+    for b in range(len(prior_patient)):
+        total += prior_patient[b].shape[0]
+    pool_month = np.empty(total, np.int64)
+    pool_row = np.empty(total, np.int64)
+    m = 0
+    for b in range(len(prior_patient)):
+        p_patient, p_day, p_drg, p_adrg = (
+            prior_patient[b],
+            prior_day[b],
+            prior_drg[b],
+            prior_adrg[b],
+        )
+        for r in range(p_patient.shape[0]):
+            if p_day[r] >= start:
+                s = np.int64((np.uint64(p_patient[r]) * _MIX) >> shift)
+                at = np.uint64((s & 31) << 1)
+                v = (state[s >> 5] >> at) & np.uint64(3)
+                if v != 0:
+                    pool_month[m] = b
+                    pool_row[m] = r
+                    m += 1
+                    if v < 3 and p_drg[r] >= 0 and not exempt[p_adrg[r]]:
+                        state[s >> 5] += np.uint64(1) << at
+    # the candidates: grouped pool stays whose group holds two, in pool order
+    cand_month = np.empty(m + n, np.int64)
+    cand_row = np.empty(m + n, np.int64)
     k = 0
-    for j in range(patient.shape[0]):
-        if day[j] >= start and bits[np.int64((np.uint64(patient[j]) * _MIX) >> shift)]:
-            out[k] = j
-            k += 1
-    return out[:k].copy()
+    for i in range(m):
+        b, r = pool_month[i], pool_row[i]
+        if prior_drg[b][r] >= 0 and not exempt[prior_adrg[b][r]]:
+            s = np.int64((np.uint64(prior_patient[b][r]) * _MIX) >> shift)
+            if (state[s >> 5] >> np.uint64((s & 31) << 1)) & np.uint64(3) == 3:
+                cand_month[k] = b
+                cand_row[k] = r
+                k += 1
+    for j in range(n):
+        if drg[j] >= 0 and not exempt[adrg[j]]:
+            s = np.int64((np.uint64(patient[j]) * _MIX) >> shift)
+            if (state[s >> 5] >> np.uint64((s & 31) << 1)) & np.uint64(3) == 3:
+                cand_month[k] = -1
+                cand_row[k] = j
+                k += 1
+    if k < 2:
+        return flags, empty, empty.copy()
+    c_patient = np.empty(k, np.int64)
+    c_hospital = np.empty(k, np.int64)
+    c_adrg = np.empty(k, np.int64)
+    c_admit = np.empty(k, np.int64)
+    c_day = np.empty(k, np.int64)
+    for t in range(k):
+        b, r = cand_month[t], cand_row[t]
+        if b < 0:
+            c_patient[t], c_hospital[t], c_adrg[t] = patient[r], hospital[r], adrg[r]
+            c_admit[t], c_day[t] = admit[r], day[r]
+        else:
+            c_patient[t], c_hospital[t] = prior_patient[b][r], prior_hospital[b][r]
+            c_adrg[t], c_admit[t], c_day[t] = prior_adrg[b][r], prior_admit[b][r], prior_day[b][r]
+    # the candidates by admission day, ties in pool order (a counting sort)
+    lo, hi = c_admit[0], c_admit[0]
+    for t in range(k):
+        lo = min(lo, c_admit[t])
+        hi = max(hi, c_admit[t])
+    at = np.zeros(hi - lo + 2, np.int64)
+    for t in range(k):
+        at[c_admit[t] - lo + 1] += 1
+    for d in range(1, at.shape[0]):
+        at[d] += at[d - 1]
+    order = np.empty(k, np.int64)
+    for t in range(k):
+        d = c_admit[t] - lo
+        order[at[d]] = t
+        at[d] += 1
+    # each (patient, hospital, ADRG)'s latest stay so far, in an open-addressing table
+    size = 1024
+    while size < 2 * k:
+        size *= 2
+    mask = size - 1
+    last = np.full(size, -1, np.int64)
+    hit = np.zeros(k, np.bool_)
+    for i in range(k):
+        t = order[i]
+        mixed = (np.uint64(c_patient[t]) * _MIX) ^ (np.uint64(c_hospital[t]) << np.uint64(40))
+        mixed = (mixed ^ np.uint64(c_adrg[t])) * _MIX
+        slot = np.int64(mixed >> np.uint64(33)) & mask
+        while last[slot] != -1:
+            p = last[slot]
+            if (
+                c_patient[p] == c_patient[t]
+                and c_hospital[p] == c_hospital[t]
+                and c_adrg[p] == c_adrg[t]
+            ):
+                break
+            slot = (slot + 1) & mask
+        p = last[slot]
+        if p != -1:
+            gap = c_admit[t] - c_day[p]
+            if 0 <= gap <= window:
+                hit[p] = True
+        last[slot] = t
+    n_hit = 0
+    for t in range(k):
+        if hit[t]:
+            if cand_month[t] < 0:
+                flags[cand_row[t]] = True
+            else:
+                n_hit += 1
+    hit_month = np.empty(n_hit, np.int64)
+    hit_row = np.empty(n_hit, np.int64)
+    i = 0
+    for t in range(k):
+        if hit[t] and cand_month[t] >= 0:
+            hit_month[i] = cand_month[t]
+            hit_row[i] = cand_row[t]
+            i += 1
+    return flags, hit_month, hit_row
