@@ -352,9 +352,10 @@ def plan_jobs(
         neutral = expected_fund_cost(rscn, cat, rtable) if needs_expected_cost(rscn) else None
         budget = annual_budgets(rscn, cat, rtable, neutral)
         budgets[region] = sum(budget)
-        picks = _claim_picks(rscn, names, is_multi_region(scn))
+        vscns = {name: variant_scenario(rscn, name) for name in names}  # each worked out once
+        picks = _claim_picks(rscn, vscns, is_multi_region(scn))
         for name in names:
-            vscn = variant_scenario(rscn, name)
+            vscn = vscns[name]
             vcat = cat if vscn.catalogue == scn.catalogue else load_catalogue(vscn)
             vtable = replay_table(vscn, vcat, imported)
             vneutral = _same_funds(vscn, rscn, neutral)
@@ -391,28 +392,30 @@ def plan_jobs(
     return jobs, budgets
 
 
-def _claim_picks(scn: Scenario, names: list[str], multi: bool) -> dict[str, ClaimPick]:
-    """What replication 0 of each variant keeps for the report's waterfall, which explains a
-    hospital's change in the last year (drgsim.scale.explain.write_waterfall): the claims an act
-    recoded and, at baseline, every claim of the hospitals a variant may recode, whose true
-    points are those claims' at baseline. Nothing for one variant alone or many regions."""
-    if multi or len(names) < 2 or "baseline" not in names:
+def _claim_picks(scn: Scenario, variants: dict[str, Scenario], multi: bool) -> dict[str, ClaimPick]:
+    """What replication 0 of each variant (name → its scenario) keeps for the report's
+    waterfall, which explains a hospital's change in the last year
+    (drgsim.scale.explain.write_waterfall): the claims an act recoded and, at baseline, every
+    claim of the hospitals a variant may recode, whose true points are those claims' at
+    baseline. Nothing for one variant alone or many regions."""
+    if multi or len(variants) < 2 or "baseline" not in variants:
         return {}
     last = frozenset({scn.years - 1})
     recoding = [a.name for a in ACTS if a.bit & RECODED_BITS]
+    ids = {name: hospital_table(vscn).ids for name, vscn in variants.items()}
     watched: set[str] = set()
-    for name in names:
+    for name, vscn in variants.items():
         if name != "baseline":
-            vscn = variant_scenario(scn, name)
             rates = resolve(vscn, hospital_table(vscn)).rates
-            ids = hospital_table(vscn).ids
             watched |= {
-                str(h) for act in recoding for h, r in zip(ids, rates[act], strict=True) if r > 0
+                str(h)
+                for act in recoding
+                for h, r in zip(ids[name], rates[act], strict=True)
+                if r > 0
             }
     picks = {}
-    for name in names:
-        ids = hospital_table(variant_scenario(scn, name)).ids
-        mask = np.array([name == "baseline" and str(h) in watched for h in ids], dtype=bool)
+    for name in variants:
+        mask = np.array([name == "baseline" and str(h) in watched for h in ids[name]], dtype=bool)
         picks[name] = ClaimPick(last, mask)
     return picks
 
