@@ -18,6 +18,7 @@ from drgsim.kernels.shift import shift_cases
 from drgsim.kernels.split import split_cases
 from drgsim.kernels.underserve import underserve_cases
 from drgsim.kernels.upcode import upcode_month
+from drgsim.population import act_check
 from drgsim.population.belief import ChargeHistory, caught_probability
 from drgsim.population.generator import month_days
 from drgsim.population.hospitals import HospitalTable
@@ -32,6 +33,15 @@ ADDED_DRAWS = {
     "induced": (Draw.INDUCED_COUNT, Draw.INDUCED_TEMPLATE, Draw.INDUCED_PATIENT),
     "phantom": (Draw.PHANTOM_COUNT, Draw.PHANTOM_TEMPLATE, Draw.PHANTOM_PATIENT),
 }
+
+# The act kernels without their fronts: `Behaviours.apply` checks a month's cases once
+# (`act_check`), the tables when they are built and each tariff once.
+_drawn_rows = drawn_rows.compiled  # type: ignore[attr-defined]
+_shift_cases = shift_cases.compiled  # type: ignore[attr-defined]
+_underserve_cases = underserve_cases.compiled  # type: ignore[attr-defined]
+_split_cases = split_cases.compiled  # type: ignore[attr-defined]
+_added_rows = added_rows.compiled  # type: ignore[attr-defined]
+_upcode_month = upcode_month.compiled  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -168,6 +178,10 @@ class Behaviours:
         (self.upcode_options,) = self.cat.derived(
             "upcode_options", lambda: (self._upcode_option_table(),)
         )
+        act_check.check_act_tables(
+            self.cat.group_table, self.cat.n_drg, self.other_of, self.other_cdf, self.upcode_options
+        )
+        self._checked_tariff: Tariff | None = None  # the last tariff `act_check` passed
         self._destination_arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._destination_built = np.zeros(0, dtype=bool)  # the sources worked out so far
         self._volume_cdfs: dict[bytes, np.ndarray] = {}  # hospitals (their bytes) → volume cdf
@@ -219,6 +233,7 @@ class Behaviours:
             return batch
         key = stream_key(seed)
         month, month_end, year_end = self._month(year, view.first_day)
+        self._check(batch, view.tariff)
         # the acts below change this private copy in place; the cases they add go after it
         buffer = CaseBuffer(batch, self._room(batch.n, year, month_end))
         batch = buffer.batch
@@ -238,6 +253,14 @@ class Behaviours:
         if self.learns:
             self.history.remember(batch, year)
         return batch
+
+    def _check(self, batch: CaseBatch, tariff: Tariff) -> None:
+        """The month's cases, and a tariff not seen before, as the act kernels read them."""
+        n_hosp, table, n_drg = self.hospitals.n, self.cat.group_table, self.cat.n_drg
+        act_check.check_month(batch, n_hosp, table, n_drg)
+        if tariff is not self._checked_tariff:
+            act_check.check_tariff_tables(tariff, self.rules, n_hosp, table, n_drg)
+            self._checked_tariff = tariff
 
     def _room(self, n: int, year: int, month_end: int) -> int:
         """At least as many cases as induced and phantom admissions and released stays can add
@@ -266,7 +289,7 @@ class Behaviours:
         key: int, batch: CaseBatch, kind: Draw, rate: np.ndarray, eligible: np.ndarray
     ) -> np.ndarray:
         """The eligible cases an act's draw falls on: below their hospital's rate (none at 0)."""
-        return drawn_rows(np.uint64(key), int(kind), batch.case_id, batch.hospital, rate, eligible)
+        return _drawn_rows(np.uint64(key), int(kind), batch.case_id, batch.hospital, rate, eligible)
 
     def _later(self, stays: CaseBatch, year: int) -> None:
         """Keep stays an act makes now that are discharged in this or a later month of the year."""
@@ -320,7 +343,7 @@ class Behaviours:
         rate = self.params.rates["shifting"]
         if not np.any(rate > 0):
             return
-        rows, targets, refused_high, saved, lost = shift_cases(
+        rows, targets, refused_high, saved, lost = _shift_cases(
             np.uint64(key),
             batch.case_id,
             batch.hospital,
@@ -362,7 +385,8 @@ class Behaviours:
         tier = self.hospitals.tier.astype(np.int64)
         weights = self.params.settings["shifting"]
         keys = ("destination.same", "destination.higher", "destination.lower")
-        for src in np.unique(sources[~self._destination_built[sources]]):
+        new = np.unique(sources[~self._destination_built[sources]])
+        for src in new:
             masks = [
                 (np.arange(n) != src) & (tier == tier[src]),
                 tier > tier[src],
@@ -380,6 +404,8 @@ class Behaviours:
                     members[src, k, : candidates.size] = candidates
                     member_cdf[src, k, : candidates.size] = np.cumsum(share) / share.sum()
             self._destination_built[src] = True
+        if new.size:  # the shifting kernel reads them without its front's check
+            act_check.check_destinations(n, *self._destination_arrays)
         return self._destination_arrays
 
     def refer_down(self, batch: CaseBatch, key: int, view: View) -> None:
@@ -412,7 +438,7 @@ class Behaviours:
         settings, rate = self.params.settings["underservice"], self.params.rates["underservice"]
         if not np.any(rate > 0):
             return
-        rows, cost, oop, gap, saved, lost = underserve_cases(
+        rows, cost, oop, gap, saved, lost = _underserve_cases(
             np.uint64(key),
             batch.case_id,
             batch.hospital,
@@ -467,7 +493,7 @@ class Behaviours:
         if not np.any(rate > 0):
             return
         settings = self.params.settings["splitting"]
-        rows, first_los, gap, other, share = split_cases(
+        rows, first_los, gap, other, share = _split_cases(
             np.uint64(key),
             batch.case_id,
             batch.hospital,
@@ -523,7 +549,7 @@ class Behaviours:
         if not np.any(rate > 0):
             return None
         count_draw, template_draw, patient_draw = ADDED_DRAWS[act.name]
-        new_h, rows = added_rows(
+        new_h, rows = _added_rows(
             np.uint64(key), int(count_draw), int(template_draw), batch.hospital, rate
         )
         total = new_h.size
@@ -576,7 +602,7 @@ class Behaviours:
         p = caught_probability(self.scn.audit, "upcoding") * settings["perceived_risk"]
         penalty = float(self.scn.audit.penalty.get("upcoding", 0.0))
         money = view.point_value * (1.0 - np.minimum(p, 1.0) * (1.0 + penalty))
-        target = upcode_month(
+        target = _upcode_month(
             np.uint64(key),
             batch.case_id,
             batch.hospital,
