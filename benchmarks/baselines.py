@@ -22,7 +22,7 @@ import pandas as pd
 import simpy
 
 from drgsim.kernels.aggregate import sum_by_month_hospital
-from drgsim.rules.settlement import YearClaims, settle_month, settle_year
+from drgsim.rules.settlement import YearClaims, settle_months, settle_year
 from drgsim.scenario.schema import Clearing, Settlement
 
 
@@ -112,14 +112,10 @@ def drgsim_settle(work: SettlementInput) -> np.ndarray:
         for c in ("points", "oop_yuan", "deducted_points", "cost_yuan")
     )
     sums = sum_by_month_hospital(month, hosp, n, values)
-    prepaid = np.zeros(n, np.int64)
-    withheld = np.zeros(n, np.int64)
-    for m in range(12):
-        res = settle_month(
-            int(work.month_budget_fen[m]), sums[m, :, 0], sums[m, :, 1], work.prepay_share
-        )
-        prepaid += res.prepaid_fen
-        withheld += res.withheld_fen
+    # the twelve months' settlements (settle_month of each) in one call
+    months = settle_months(work.month_budget_fen, sums[:, :, 0], sums[:, :, 1], work.prepay_share)
+    prepaid = months.prepaid_fen.sum(axis=0)
+    withheld = months.withheld_fen.sum(axis=0)
     year = sums.sum(axis=0)
     claims = YearClaims(
         work.available_fen,

@@ -74,3 +74,24 @@ def month_parts(
     if bad >= 0:
         return allocation, prepaid, share[bad], False
     return allocation, prepaid, 0.0, True
+
+
+@kernel
+def rows_parts(budget_fen, pv, points, oop, prepaid_fen, prepay_share):  # pragma: no cover - jitted
+    """(allocation [k, n], prepaid [k, n], -1, 0.0): `month_parts` of each row i whose point
+    value pv[i] is finite, zeros in a row whose is not (several months or funds in one call);
+    (the parts so far, the row, its amount) at the first row with an amount without whole fen."""
+    k, n = points.shape
+    allocation = np.zeros((k, n), np.int64)
+    prepaid = np.zeros((k, n), np.int64)
+    for i in range(k):
+        if not np.isfinite(pv[i]):
+            continue
+        a, p, amount, whole = month_parts(
+            budget_fen[i], pv[i], points[i], oop[i], prepaid_fen[i], prepay_share
+        )
+        if not whole:
+            return allocation, prepaid, i, amount
+        allocation[i] = a
+        prepaid[i] = p
+    return allocation, prepaid, -1, 0.0

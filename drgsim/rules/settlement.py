@@ -8,12 +8,14 @@ the ledger moved.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
-from drgsim.kernels.remainder import month_parts
+from drgsim.kernels.pool import pool_exact
+from drgsim.kernels.remainder import rows_parts
 from drgsim.rules.money import (
     FEN_PER_YUAN,
     FUND,
@@ -64,25 +66,74 @@ def settle_month(
     """
     points = np.asarray(points, dtype=np.float64)
     oop = np.asarray(oop_yuan, dtype=np.float64)
-    # np.add.reduce is what ndarray.sum calls, without its Python layer (a month's fixed cost)
-    pv = point_value(budget_fen, float(np.add.reduce(oop)), float(np.add.reduce(points)))
-    if not math.isfinite(pv):
-        zero = np.zeros(points.shape[0], dtype=np.int64)
-        return MonthResult(pv, zero, zero.copy(), zero.copy(), int(budget_fen), ())
+    return settle_months([budget_fen], points[None, :], oop[None, :], prepay_share).row(0, month)
+
+
+@dataclass(frozen=True)
+class MonthRows:
+    """Several settlements of `settle_month` made at once (a year's months, a month's funds):
+    row i of each array is the settlement of budget i."""
+
+    point_value: list[float]
+    allocation_fen: np.ndarray  # [rows, hospitals]
+    prepaid_fen: np.ndarray
+    withheld_fen: np.ndarray
+    budget_fen: list[int]
+
+    def row(self, i: int, month: int = 0) -> MonthResult:
+        """Row i as one month's settlement, with the transfers that move its money."""
+        pv, prepaid, withheld = self.point_value[i], self.prepaid_fen[i], self.withheld_fen[i]
+        if not math.isfinite(pv):  # no points: nothing allocated, the budget stays with the fund
+            return MonthResult(
+                pv, self.allocation_fen[i], prepaid, withheld, self.budget_fen[i], ()
+            )
+        # the amounts are int64 already, one per hospital and one in all: no Transfer.of to check them
+        transfers = (
+            Transfer(FUND, HOSPITALS, prepaid, f"prepay {month}"),
+            Transfer(FUND, POOL, np.array(np.add.reduce(withheld)), f"withhold {month}"),
+        )
+        return MonthResult(pv, self.allocation_fen[i], prepaid, withheld, 0, transfers)
+
+
+def settle_months(
+    budget_fen: Sequence[int] | np.ndarray,
+    points: np.ndarray,
+    oop_yuan: np.ndarray,
+    prepay_share: float,
+) -> MonthRows:
+    """`settle_month` of each budget with its row of `points` and `oop_yuan` [rows, hospitals],
+    in one kernel call (kernels.remainder.rows_parts)."""
+    points = np.ascontiguousarray(points, dtype=np.float64)
+    oop = np.ascontiguousarray(oop_yuan, dtype=np.float64)
+    budgets = np.asarray(budget_fen, dtype=np.int64)
+    if points.ndim != 2 or oop.shape != points.shape or budgets.shape != points.shape[:1]:
+        raise ValueError(
+            f"settle_months: budgets of shape {budgets.shape}, points of shape {points.shape} "
+            f"and patient payments of shape {oop.shape}; expected one row of each per budget"
+        )
+    # each row's sums as np.add.reduce adds the row alone (ndarray.sum, without its Python layer)
+    pv = [
+        point_value(b, o, p)
+        for b, o, p in zip(
+            budgets.tolist(),
+            np.add.reduce(oop, axis=1).tolist(),
+            np.add.reduce(points, axis=1).tolist(),
+            strict=True,
+        )
+    ]
     # allocation: the budget by (pv × points − oop) × FEN_PER_YUAN fen, by largest remainder;
-    # pre-paid: the budget's share, by prepay_share × allocation (one kernel call for both)
-    allocation, prepaid, amount, whole = month_parts(
-        int(budget_fen), pv, points, oop, share_fen(budget_fen, prepay_share), prepay_share
+    # pre-paid: the budget's share, by prepay_share × allocation (one kernel call for every row)
+    allocation, prepaid, bad, amount = rows_parts(
+        budgets,
+        np.array(pv, dtype=np.float64),
+        points,
+        oop,
+        np.array([share_fen(b, prepay_share) for b in budgets.tolist()], dtype=np.int64),
+        prepay_share,
     )
-    if not whole:
+    if bad >= 0:
         raise unpayable(amount)
-    withheld = allocation - prepaid
-    # the amounts are int64 already, one per hospital and one in all: no Transfer.of to check them
-    transfers = (
-        Transfer(FUND, HOSPITALS, prepaid, f"prepay {month}"),
-        Transfer(FUND, POOL, np.array(np.add.reduce(withheld)), f"withhold {month}"),
-    )
-    return MonthResult(pv, allocation, prepaid, withheld, 0, transfers)
+    return MonthRows(pv, allocation, prepaid, allocation - prepaid, budgets.tolist())
 
 
 @dataclass(frozen=True)
@@ -236,37 +287,19 @@ def pool_shares(
     taken out. Money no hospital can take (no weight, no points) is not placed: it stays in the
     pool and goes back to the fund.
     """
-    n = weights.shape[0]
-    placed = from_deductions = 0
-    exact = np.zeros(n, dtype=np.float64)
-    owed = np.asarray(deduction_fen, dtype=np.float64)
-    layers = (np.asarray(weights, dtype=np.float64), np.asarray(fallback, dtype=np.float64))
-    w_done = False
-    todo = owed > 0
-    for w in layers:
-        if (w_done or not withheld_fen) and not todo.any():
-            break  # everything placed: a further layer would add nothing
-        total = float(w.sum())
-        if withheld_fen and not w_done and total > 0:
-            exact += withheld_fen * w / total
-            placed += withheld_fen
-            w_done = True
-        # h's deduction can go by this layer when some other hospital has a positive weight
-        positive = w > 0
-        others = int(np.count_nonzero(positive)) - positive.astype(np.int64)
-        here = todo & (others > 0)
-        if here.any():
-            # the others' weight summed as such: total − w_h cancels to 0 beside a tiny weight
-            rest = np.ones(n)
-            for h in np.flatnonzero(here).tolist():  # w without h, as np.delete leaves it
-                rest[h] = np.add.reduce(np.concatenate((w[:h], w[h + 1 :])))
-            per = np.where(here, owed / rest, 0.0)
-            exact += w * (per.sum() - per)
-            moved = int(deduction_fen[here].sum())
-            placed += moved
-            from_deductions += moved
-            todo &= ~here
-    return placed, exact, from_deductions
+    n = np.shape(weights)[0]
+    if np.shape(deduction_fen) != (n,) or np.shape(fallback) != (n,):
+        raise ValueError(
+            f"pool_shares: deductions of shape {np.shape(deduction_fen)} and fallback of shape "
+            f"{np.shape(fallback)}; expected ({n},), one per hospital"
+        )
+    placed, exact, from_deductions = pool_exact(
+        int(withheld_fen),
+        np.ascontiguousarray(deduction_fen, dtype=np.int64),
+        np.ascontiguousarray(weights, dtype=np.float64),
+        np.ascontiguousarray(fallback, dtype=np.float64),
+    )
+    return int(placed), exact, int(from_deductions)
 
 
 def _split(total_fen: int, exact: np.ndarray) -> np.ndarray:
