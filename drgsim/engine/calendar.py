@@ -360,7 +360,7 @@ class Simulation:
         )  # the panel's approvals and the audit are draws of different kinds (rng.Draw)
         klass, points, special = price(batch, drg, year.tariff, self.rules, n_h, key, checked=True)
         true_points = points
-        recoded = np.flatnonzero(batch.acts & RECODED_BITS)
+        recoded = np.flatnonzero((batch.acts & RECODED_BITS) != 0)  # numpy finds a bool's fast
         if recoded.size:  # what an upcoded claim earns by the formula at its true DRG
             true_points = points.copy()
             true_points[recoded] = formula_points(

@@ -10,7 +10,7 @@ from drgsim.acts import ACT, ACTS, AUDITED, UNBORNE_BITS
 from drgsim.cases import CaseBatch
 from drgsim.kernels.act_totals import KINDS as GAIN_KINDS
 from drgsim.kernels.act_totals import act_totals
-from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, month_totals
+from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, cell_totals, month_totals
 from drgsim.kernels.checks import index as check_index
 from drgsim.kernels.checks import same_length as check_length
 from drgsim.kernels.price import CLASS_NAMES
@@ -144,7 +144,8 @@ class YearTotals:
     """Per-hospital sums of a year's claims: enough for indicators, settlement and adaptation.
 
     `fund_sums` hold the same sums per fund and hospital (fund-major: row f × n_hosp + h), for
-    each fund's settlement; `sums` and `cells` are over all funds.
+    each fund's settlement; `sums` and `cells` are over all funds. Its months' claims passed
+    the insurer's month check (engine.month_check): its kernels run without their fronts'.
     """
 
     n_hosp: int
@@ -152,7 +153,8 @@ class YearTotals:
     n_fund: int = 1
     sums: dict[str, np.ndarray] = field(init=False)
     fund_sums: dict[str, np.ndarray] = field(init=False)
-    cells: dict[str, np.ndarray] = field(init=False)
+    # each month's cells with grouped claims and their sums (MonthTotals.cell_keys, cell_sums)
+    cell_parts: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     act_points: dict[str, np.ndarray] = field(init=False)
     act_charges: dict[str, np.ndarray] = field(init=False)  # charges borne by the act's cases
     reference: list[Reference] = field(default_factory=list)
@@ -161,7 +163,6 @@ class YearTotals:
     def __post_init__(self) -> None:
         self.sums = {k: np.zeros(self.n_hosp) for k in SUM_COLUMNS}
         self.fund_sums = {k: np.zeros(self.n_fund * self.n_hosp) for k in SUM_COLUMNS}
-        self.cells = {k: np.zeros(self.n_hosp * self.n_drg) for k in CELL_COLUMNS}
         self.classes = np.zeros((self.n_hosp, N_CLASSES), dtype=np.int64)
         self.act_points = {a.name: np.zeros(self.n_hosp) for a in CLAIM_GAINS}
         self.act_charges = {a.name: np.zeros(self.n_hosp) for a in CLAIM_GAINS}
@@ -182,11 +183,25 @@ class YearTotals:
         self.fund_sums["points"] += adjust.ravel()
         self.sums["points"] += adjust.sum(axis=0)
         self.classes += month.classes
-        for k, name in enumerate(CELL_COLUMNS):
-            self.cells[name][month.cell_keys] += month.cell_sums[:, k]
+        self.cell_parts.append((month.cell_keys, month.cell_sums))
         self._add_acts(claims, month.final)
         self.tally += audit_tally(c.hospital, c.acts, claims.review, self.n_hosp, checked=True)
         self.reference.append(Reference(c.hospital.copy(), claims.drg.copy(), c.cost.copy()))
+
+    @property
+    def cells(self) -> dict[str, np.ndarray]:
+        """Each (hospital, DRG) cell's CELL_COLUMNS sums (hospital × n_drg + DRG) over the
+        months so far, each added from 0 month by month (the months' cells added up at once)."""
+        n_cells = self.n_hosp * self.n_drg
+        table = np.zeros((len(CELL_COLUMNS), n_cells))
+        if self.cell_parts:
+            keys, sums = cell_totals(
+                np.concatenate([k for k, _ in self.cell_parts]),
+                np.concatenate([v for _, v in self.cell_parts]),
+                n_cells,
+            )
+            table[:, keys] = sums.T
+        return dict(zip(CELL_COLUMNS, table, strict=True))
 
     def fund(self, f: int) -> dict[str, np.ndarray]:
         """The sums of fund `f`'s claims per hospital."""
@@ -223,8 +238,8 @@ class YearTotals:
         self._add_acts(before, final_before, sign=-1.0, rows=rows)
         self._add_acts(after, final, rows=rows)
         c = after.cases
-        self.tally += audit_tally(h, c.acts, after.review, n, rows) - audit_tally(
-            h, c.acts, before.review, n, rows
+        self.tally += audit_tally(h, c.acts, after.review, n, rows, checked=True) - audit_tally(
+            h, c.acts, before.review, n, rows, checked=True
         )
 
     def _add_acts(
@@ -248,16 +263,31 @@ class YearTotals:
 
         made_split = ((c.acts & _SPLIT_BIT) != 0) & (c.origin_act == _SPLIT_BIT)
         firsts = _member(pick(c.case_id), c.origin_id[made_split]) & ~pick(made_split)
-        gain, charges, lost = act_totals(
-            pick(c.hospital),
-            pick(c.acts),
+        hospital, acts = pick(c.hospital), pick(c.acts)
+        deducted, true_points = pick(claims.deducted), pick(claims.true_points)
+        points, cost = pick(claims.points), pick(c.cost)
+        # a checked month's claims (engine.month_check): their hospitals index the sums
+        check_length(
+            "act_totals",
+            hospital.shape[0],
+            acts=acts,
+            final=final,
+            deducted=deducted,
+            true_points=true_points,
+            points=points,
+            cost=cost,
+            firsts=firsts,
+        )
+        gain, charges, lost = act_totals.compiled(  # type: ignore[attr-defined]
+            hospital,
+            acts,
             _GAIN_BITS,
             _GAIN_KINDS,
             final,
-            pick(claims.deducted),
-            pick(claims.true_points),
-            pick(claims.points),
-            pick(c.cost),
+            deducted,
+            true_points,
+            points,
+            cost,
             firsts,
             self.n_hosp,
         )
@@ -279,10 +309,11 @@ class YearTotals:
         """
         s = self.sums
         group = np.zeros(self.n_hosp, np.int64) if peers is None else np.asarray(peers, np.int64)
+        cells = self.cells
         with np.errstate(invalid="ignore", divide="ignore"):
             return {
-                "cost_efficiency": self._efficiency("cost", group),
-                "time_efficiency": self._efficiency("los", group),
+                "cost_efficiency": self._efficiency(cells, "cost", group),
+                "time_efficiency": self._efficiency(cells, "los", group),
                 "violation_rate": np.where(s["audited"] > 0, s["caught"] / s["audited"], 0.0),
                 "referral_out_high": np.where(
                     s["high"] + refused_high > 0, refused_high / (s["high"] + refused_high), 0.0
@@ -290,13 +321,13 @@ class YearTotals:
                 "cmi": np.where(s["grouped"] > 0, s["rw"] / s["grouped"], np.nan),
             }
 
-    def _efficiency(self, what: str, group: np.ndarray) -> np.ndarray:
+    def _efficiency(self, cells: dict[str, np.ndarray], what: str, group: np.ndarray) -> np.ndarray:
         """Σ_g n_hg (v̄_hg / v̄_peers,g) / n_h over grouped cases: CEI for cost, TEI for stay.
 
         v̄_peers,g is the mean of the hospital's peer group in DRG g; NaN without cases.
         """
-        n = self.cells["n"].reshape(self.n_hosp, self.n_drg)
-        v = self.cells[what].reshape(self.n_hosp, self.n_drg)
+        n = cells["n"].reshape(self.n_hosp, self.n_drg)
+        v = cells[what].reshape(self.n_hosp, self.n_drg)
         n_g, v_g = np.empty_like(n), np.empty_like(v)  # each hospital's peers' totals per DRG
         for peer in np.unique(group):
             mine = group == peer

@@ -63,16 +63,7 @@ class Findings:
     @property
     def deducted(self) -> np.ndarray:
         """Penalty points per claim, all acts together."""
-        by_act = np.ascontiguousarray(self.deducted_by_act, dtype=np.float64)
-        # only claims with a deduction are added up (a month has few): the others' acts add
-        # 0 + 0 + … = 0, which their zeros are already (found by their bits: any bit set, -0.0
-        # included, is a claim added up as before)
-        hit = np.flatnonzero(by_act.reshape(-1).view(np.int64)) // max(by_act.shape[1], 1)
-        total = np.zeros(by_act.shape[0])
-        if hit.size:
-            rows = np.unique(hit)
-            total[rows] = self.deducted_at(rows)
-        return total
+        return self.deducted_at(slice(None))
 
     def deducted_at(self, rows: np.ndarray | slice) -> np.ndarray:
         """Penalty points of the claims `rows`, all acts together (added act by act from 0)."""
