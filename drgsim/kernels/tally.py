@@ -11,6 +11,8 @@ from drgsim.kernels.jit import kernel
 CLAIMS, SCREENED, SAMPLED, INSPECTED, REVIEWED, CONFIRMED, DEDUCTED = range(7)
 #: A claim's routes as bits: screened, sampled, inspected.
 ROUTE_SCREENED, ROUTE_SAMPLED, ROUTE_INSPECTED = 1, 2, 4
+#: The values the three route bits make together.
+ROUTES = 8
 
 
 def _check(hospital, acts, routes, caught, deducted, take, carries, audited_bits, audited_row, n):
@@ -50,11 +52,17 @@ def audit_tally(
                 rows_of[first[a + 1]] = row
                 first[a + 1] += 1
     out = np.zeros((n_hosp, n_rows, 7))
+    # claims carrying no act (most) are counted per hospital and routes in integers, then
+    # added to their rows at once: counts are whole numbers, the same in any order
+    plain = np.zeros((n_hosp, ROUTES), np.int64)
     for t in range(take.shape[0]):
         j = take[t]
         h = hospital[j]
         a = acts[j]
         r = routes[j]
+        if a == 0 and r < ROUTES:
+            plain[h, r] += 1
+            continue
         for i in range(first[a], first[a + 1]):
             row = rows_of[i]
             out[h, row, CLAIMS] += 1.0
@@ -74,4 +82,20 @@ def audit_tally(
                 if caught[j] & audited_bits[k]:
                     out[h, row, CONFIRMED] += 1.0
                 out[h, row, DEDUCTED] += deducted[j, k]
+    for h in range(n_hosp):
+        for r in range(ROUTES):
+            count = plain[h, r]
+            if count == 0:
+                continue
+            for i in range(first[0], first[1]):
+                row = rows_of[i]
+                out[h, row, CLAIMS] += count
+                if r & ROUTE_SCREENED:
+                    out[h, row, SCREENED] += count
+                if r & ROUTE_SAMPLED:
+                    out[h, row, SAMPLED] += count
+                if r & ROUTE_INSPECTED:
+                    out[h, row, INSPECTED] += count
+                if r != 0:
+                    out[h, row, REVIEWED] += count
     return out
