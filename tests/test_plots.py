@@ -18,6 +18,7 @@ from PIL import Image
 
 import drgsim
 from drgsim.present import drg_losses, fonts, labels, plots
+from drgsim.present.figures import png
 from drgsim.records.results import read, write
 
 #: The small city unaudited: its upcoder gains (under the audit's defaults — screening, sampling,
@@ -506,3 +507,16 @@ def test_a_see_through_figure_keeps_its_alpha_channel(tmp_path: Path) -> None:
         assert image.mode == "RGBA"
         alpha = np.asarray(image)[..., 3]
     assert alpha.min() == 0 and alpha.max() == 255
+
+
+@pytest.mark.parametrize("channels, mode", [(3, "RGB"), (4, "RGBA")])
+def test_a_png_file_holds_any_pixels_as_given(tmp_path: Path, channels: int, mode: str) -> None:
+    # noise, so that every difference between rows (the filter's bytes, modulo 256) occurs
+    pixels = np.random.default_rng(3).integers(0, 256, (37, 53, channels), dtype=np.uint8)
+    png.write(pixels, tmp_path / "noise.png", 110)
+    with Image.open(tmp_path / "noise.png") as image:
+        assert image.mode == mode and image.size == (53, 37)
+        assert round(image.info["dpi"][0]) == round(image.info["dpi"][1]) == 110
+        np.testing.assert_array_equal(np.asarray(image), pixels)
+    png.write(pixels.copy(), tmp_path / "again.png", 110)
+    assert (tmp_path / "again.png").read_bytes() == (tmp_path / "noise.png").read_bytes()

@@ -1,0 +1,51 @@
+"""Axes that copy their first tick draw every tick as matplotlib's own axes do."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from drgsim.present.figures.ticks import TickFigure
+
+
+def drawn(figure_class: type[Figure]) -> tuple[np.ndarray, Figure]:
+    """Two panels with ticks set in most of the ways ticks are set: labels with their own
+    font, rotated and longer ticks, a grid, hidden labels of a shared axis, minor ticks,
+    the first tick changed before the others are made."""
+    fig = figure_class(figsize=(6, 3), dpi=80)
+    FigureCanvasAgg(fig)
+    left, right = fig.subplots(1, 2, sharey=True)
+    left.barh(range(6), [3, -1, 4, 1, -5, 9])
+    left.set_yticks(range(6), [f"row {i}" for i in range(6)], fontsize=7, color="C3")
+    left.tick_params(axis="x", labelrotation=30, length=6, direction="inout")
+    left.grid(axis="x", alpha=0.3)
+    right.plot([0, 10], [0, 5])
+    right.tick_params(axis="y", labelleft=False)
+    (first,) = right.xaxis.get_major_ticks(1)  # made alone: the others are made like it
+    first.label1.set_fontweight("bold")
+    first.tick1line.set_markersize(9)
+    right.minorticks_on()
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba()).copy(), fig
+
+
+def test_copied_ticks_draw_the_pixels_of_matplotlibs_ticks() -> None:
+    theirs, _ = drawn(Figure)
+    ours, fig = drawn(TickFigure)
+    ticks = [t for ax in fig.axes for axis in (ax.xaxis, ax.yaxis) for t in axis.majorTicks]
+    assert sum(hasattr(t, "_copied_from") for t in ticks) > 10  # the copies were drawn
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_a_copied_tick_shares_nothing_that_changes_in_place_with_the_first() -> None:
+    _, fig = drawn(TickFigure)
+    first, other = fig.axes[1].xaxis.get_major_ticks()[:2]
+    assert getattr(other, "_copied_from", None) is first
+    other.label1.set_fontsize(20)
+    other.tick1line.set_markersize(11)
+    seen = []
+    other.gridline.add_callback(seen.append)
+    assert first.label1.get_fontsize() != 20 and first.tick1line.get_markersize() != 11
+    first.gridline.pchanged()
+    assert seen == []
