@@ -1,11 +1,15 @@
-"""Axes that copy their first tick draw every tick as matplotlib's own axes do."""
+"""Ticks made and measured faster draw what matplotlib's own ticks draw: copied from an
+axis's first tick, and worked out once per drawing (layout.ticks_once)."""
 
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from drgsim.present.figures import layout
 from drgsim.present.figures.ticks import TickFigure
 
 
@@ -49,3 +53,18 @@ def test_a_copied_tick_shares_nothing_that_changes_in_place_with_the_first() -> 
     assert first.label1.get_fontsize() != 20 and first.tick1line.get_markersize() != 11
     first.gridline.pchanged()
     assert seen == []
+
+
+def test_ticks_and_their_label_boxes_worked_out_once_draw_matplotlibs_pixels() -> None:
+    def draw(once: bool) -> np.ndarray:
+        _, fig = drawn(Figure)
+        for k, ax in enumerate(fig.axes):
+            ax.set_title(f"panel {k}")
+            ax.set_xlabel("x label")
+        fig.axes[0].set_ylabel("y label")
+        fig.axes[1].set_xlim(0, 12)  # new ticks, labels and extents since the first drawing
+        with layout.ticks_once(fig) if once else contextlib.nullcontext():
+            fig.canvas.draw()
+        return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+    np.testing.assert_array_equal(draw(True), draw(False))

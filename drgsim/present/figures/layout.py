@@ -103,16 +103,32 @@ def _widest(fig: Figure, renderer: Any) -> float:
 @contextlib.contextmanager
 def ticks_once(fig: Figure) -> Iterator[None]:
     """While the axes keep their places and limits (a measuring pass, a drawing), each axis
-    works out its ticks once: matplotlib works them out again for each spine, for the axis
-    label and for every axis sharing it."""
+    works out its ticks and their labels' extents once: matplotlib works them out again for
+    each spine, for the axis label, its title and for every axis sharing it."""
     axes = [axis for ax in fig.axes for axis in ax._axis_map.values()]
     for axis in axes:
         axis._update_ticks = functools.cache(axis._update_ticks)  # type: ignore[attr-defined]
+        axis._get_ticklabel_bboxes = _boxes_once(axis._get_ticklabel_bboxes)  # type: ignore[attr-defined]
     try:
         yield
     finally:
         for axis in axes:
             del axis._update_ticks  # type: ignore[attr-defined]
+            del axis._get_ticklabel_bboxes  # type: ignore[attr-defined]
+
+
+def _boxes_once(boxes: Any) -> Any:
+    """An axis's _get_ticklabel_bboxes(ticks, renderer) worked out once for the same list of
+    ticks (the one list the axis's cached _update_ticks gives) and renderer."""
+    done: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+
+    def once(ticks: list[Any], renderer: Any) -> Any:
+        key = (id(ticks), id(renderer))
+        if key not in done:  # the list and renderer are kept, so their ids stay theirs
+            done[key] = (ticks, renderer, boxes(ticks, renderer))
+        return done[key][2]
+
+    return once
 
 
 def _decorations(ax: Axes, renderer: Any, inch: float) -> tuple[float, float, float, float]:
