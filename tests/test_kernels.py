@@ -856,6 +856,38 @@ def test_alias_table_gives_each_outcome_its_weight(weights: list[float]) -> None
     np.testing.assert_allclose(_alias_probabilities(prob, alias), w / w.sum(), atol=1e-12)
 
 
+def _vose_reference(scaled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vose's alias method with Python lists as the stacks of small (< 1) and large entries."""
+    scaled = scaled.copy()
+    n = scaled.shape[0]
+    prob, alias = np.ones(n), np.arange(n)
+    small = [i for i in range(n) if scaled[i] < 1.0]
+    large = [i for i in range(n) if scaled[i] >= 1.0]
+    while small and large:
+        s, g = small.pop(), large.pop()
+        prob[s], alias[s] = scaled[s], g
+        scaled[g] = scaled[g] - (1.0 - scaled[s])
+        (small if scaled[g] < 1.0 else large).append(g)
+    return prob, alias
+
+
+@FAST
+@given(
+    weights=st.lists(st.one_of(st.just(0.0), st.floats(1e-3, 1e3)), min_size=1, max_size=60).filter(
+        lambda w: sum(w) > 0
+    )
+)
+def test_alias_kernel_is_vose_to_the_bit(weights: list[float]) -> None:
+    from drgsim.kernels.alias import alias_build
+
+    w = np.array(weights)
+    scaled = w / w.sum() * w.shape[0]
+    prob, alias = alias_build(scaled)
+    want_prob, want_alias = _vose_reference(scaled)
+    assert prob.tobytes() == want_prob.tobytes()
+    assert alias.dtype == np.int32 and np.array_equal(alias, want_alias)
+
+
 def test_alias_draws_match_the_weights_in_frequency() -> None:
     rng = np.random.default_rng(11)
     w = rng.gamma(0.5, size=30)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from drgsim.cases import CaseBatch, month_ids, no_origin
+from drgsim.kernels.alias import alias_build
 from drgsim.kernels.generate import N_PARAMS, SHARE_MAX, SHORT_SHARE, generate_cases
 from drgsim.kernels.rng import stream_key
 from drgsim.population.hospitals import HospitalTable
@@ -29,17 +30,7 @@ def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _alias_table(weights: bytes) -> tuple[np.ndarray, np.ndarray]:
     """The alias table of float64 `weights`, built once per process for each distinct mix."""
     w = np.frombuffer(weights, dtype=np.float64)
-    n = w.shape[0]
-    scaled = w / w.sum() * n
-    prob = np.ones(n)
-    alias = np.arange(n, dtype=np.int32)
-    small = [i for i in range(n) if scaled[i] < 1.0]
-    large = [i for i in range(n) if scaled[i] >= 1.0]
-    while small and large:
-        s, g = small.pop(), large.pop()
-        prob[s], alias[s] = scaled[s], g
-        scaled[g] -= 1.0 - scaled[s]
-        (small if scaled[g] < 1.0 else large).append(g)
+    prob, alias = alias_build(w / w.sum() * w.shape[0])
     prob.setflags(write=False)
     alias.setflags(write=False)
     return prob, alias
@@ -98,13 +89,31 @@ class SyntheticSource:
         # each month's inputs and their digest, worked out at its first use (month_inputs)
         self._inputs: dict[tuple[int, int], tuple[np.ndarray, tuple[Any, ...]]] = {}
         self._digests: dict[tuple[int, int], bytes] = {}
+        self._counts: dict[tuple[int, int], np.ndarray] = {}  # expected_counts, once each
+        self._yearly: dict[int, np.ndarray] = {}  # yearly_counts, once each
 
     def expected_counts(self, year_index: int, month: int) -> np.ndarray:
-        """Expected admissions of each hospital in a month of year `year_index` (0-based)."""
-        region = self.scn.region
-        season = np.asarray(region.seasonality, dtype=np.float64)
-        volume = region.admissions * volume_factor(self.scn, year_index)
-        return volume * season[month - 1] / season.sum() * self.hospitals.volume_share
+        """Expected admissions of each hospital in a month of year `year_index` (0-based);
+        worked out once per month (read-only)."""
+        found = self._counts.get((year_index, month))
+        if found is None:
+            region = self.scn.region
+            season = np.asarray(region.seasonality, dtype=np.float64)
+            volume = region.admissions * volume_factor(self.scn, year_index)
+            found = volume * season[month - 1] / season.sum() * self.hospitals.volume_share
+            found.setflags(write=False)
+            self._counts[year_index, month] = found
+        return found
+
+    def yearly_counts(self, year_index: int) -> np.ndarray:
+        """Expected admissions of each hospital in year `year_index`: its months' added up
+        (worked out once per year, read-only)."""
+        found = self._yearly.get(year_index)
+        if found is None:
+            months = [self.expected_counts(year_index, m) for m in range(1, 13)]
+            found = self._yearly[year_index] = np.sum(months, axis=0)
+            found.setflags(write=False)
+        return found
 
     def month_shares(self) -> np.ndarray:
         """Year one's expected share of the year's points in each month (spec §4).
@@ -245,7 +254,7 @@ class SyntheticSource:
         cat, hosp = self.cat, self.hospitals
         drg_cost = self.draw_cost * self.stay_scale()
         adrg_cost = (cat.level_prob * drg_cost[cat.group_table]).sum(axis=1)
-        yearly = np.sum([self.expected_counts(year_index, m) for m in range(1, 13)], axis=0)
+        yearly = self.yearly_counts(year_index)
         mean_cost = self.mixes[self.hosp_tier] @ adrg_cost
         return yearly * hosp.cost_level * charge_factor(self.scn, year_index) * mean_cost
 
@@ -255,7 +264,7 @@ class SyntheticSource:
         The year's expected admissions × the tier's ADRG mix × each ADRG's severity levels,
         less the ungroupable records (a readmission's DRG is drawn from the same mix).
         """
-        yearly = np.sum([self.expected_counts(year_index, m) for m in range(1, 13)], axis=0)
+        yearly = self.yearly_counts(year_index)
         drg_share = np.stack([self.cat.group_probs(mix) for mix in self.mixes])
         grouped = yearly * (1.0 - self.scn.generator.ungroupable_rate)
         return grouped[:, None] * drg_share[self.hosp_tier]
