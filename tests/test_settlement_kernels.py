@@ -150,3 +150,29 @@ def test_pool_shares_by_hand() -> None:
 def test_pool_shares_refuses_layers_of_another_length_in_one_line() -> None:
     with pytest.raises(ValueError, match=r"^pool_shares: deductions of shape \(2,\)"):
         pool_shares(10, np.array([1, 2]), np.ones(3), np.ones(3))
+
+
+# --- largest remainder on long arrays ----------------------------------------------------------
+@settings(max_examples=40, deadline=None)
+@given(seed=SEEDS, n=st.integers(1, 3000), shift=st.integers(-2000, 2000))
+def test_apportion_of_many_parts_with_ties_is_the_stable_sort_rule(
+    seed: int, n: int, shift: int
+) -> None:
+    """Hundreds of parts (a hospital's DRGs), many with equal remainders: the fen still missing
+    (or in excess) go to the largest (smallest) remainders rounded to a millionth, ties to the
+    lower index, as a stable sort of the remainders orders them."""
+    rng = np.random.default_rng(seed)
+    exact = rng.uniform(-1e6, 1e6, n)
+    tied = rng.random(n) < 0.5
+    ties = int(tied.sum())
+    exact[tied] = rng.integers(-50, 50, ties) + rng.choice([0.25, 0.5, 0.7500004], ties)
+    total = int(np.floor(exact).sum()) + shift
+    floor = np.floor(exact).astype(np.int64)
+    missing = total - int(floor.sum())
+    remainder = np.round(exact - floor, 6)
+    order = np.argsort(-remainder if missing >= 0 else remainder, kind="stable")
+    whole, rest = divmod(abs(missing), n)
+    step = 1 if missing >= 0 else -1
+    want = floor + step * whole
+    want[order[:rest]] += step
+    np.testing.assert_array_equal(apportion(total, exact), want)

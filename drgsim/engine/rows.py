@@ -362,9 +362,10 @@ def drg_margin_rows(
     has[fund, hosp] = True
     first = (np.arange(paid.shape[0]) == 0)[:, None]
     extra_f, extra_h = np.nonzero((~has & (paid != 0)) | (~has.any(axis=0) & first))
-    fund, hosp = np.append(fund, extra_f), np.append(hosp, extra_h)
-    drg = np.append(drg, np.full(extra_f.size, n_g + 1))
-    sums = np.vstack([sums, np.zeros((extra_f.size, sums.shape[1]))])
+    if extra_f.size:  # (most years have none: no copy of every cell's row then)
+        fund, hosp = np.append(fund, extra_f), np.append(hosp, extra_h)
+        drg = np.append(drg, np.full(extra_f.size, n_g + 1))
+        sums = np.vstack([sums, np.zeros((extra_f.size, sums.shape[1]))])
     charges, oop, points, deducted = sums[:, 1], sums[:, 3], sums[:, 4], sums[:, 5]
     # each fund's payment to a hospital, by points
     final = costs.payments_by_points_fen(

@@ -41,14 +41,19 @@ def largest_remainder(total_fen, exact):  # pragma: no cover - jitted
         for i in range(n):
             parts[i] += step * whole
     if rest:
+        # each remainder in whole millionths of a fen (0 … 10**TIE_DECIMALS), largest first
+        # (smallest with fen in excess), ties by index: one key per part, all distinct, so the
+        # `rest` smallest keys are the first `rest` parts of that order, found without a sort
         scale = 10.0**TIE_DECIMALS
-        key = np.empty(n)
+        top = np.int64(scale)
+        key = np.empty(n, np.int64)
         for i in range(n):
-            remainder = np.rint((exact[i] - floors[i]) * scale) / scale
-            key[i] = -remainder if step > 0 else remainder
-        order = np.argsort(key, kind="mergesort")
-        for i in range(rest):
-            parts[order[i]] += step
+            millionths = np.int64(np.rint((exact[i] - floors[i]) * scale))
+            key[i] = ((top - millionths) if step > 0 else millionths) * n + i
+        last = np.partition(key, rest - 1)[rest - 1]
+        for i in range(n):
+            if key[i] <= last:
+                parts[i] += step
     return parts, -1
 
 
