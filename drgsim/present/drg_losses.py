@@ -18,9 +18,9 @@ from matplotlib.figure import Figure
 
 from drgsim.present import fonts, labels, plots
 from drgsim.present.comparison import t975
+from drgsim.present.figures.axes import LeanFigure
 from drgsim.present.figures.frame import panels
 from drgsim.present.figures.glyphs import Canvas
-from drgsim.present.figures.ticks import TickFigure
 
 SLUG = "drg_losses"
 BASELINE = "baseline"
@@ -121,7 +121,7 @@ def _groups(st: pd.DataFrame, lang: str) -> dict[str, tuple[str, str]]:
 
 def _base_figure(tables: dict[str, Any], lang: str, size: tuple[float, float]) -> Figure:
     """An empty figure with the figure's title and the run's footer."""
-    fig = TickFigure(figsize=size, dpi=plots.DPI)
+    fig = LeanFigure(figsize=size, dpi=plots.DPI)
     Canvas(fig)
     fig.suptitle(plots.title(SLUG, tables, lang), fontsize=12)
     manifest = tables.get("manifest", {})

@@ -15,8 +15,8 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from drgsim.present import fonts, labels, plots
+from drgsim.present.figures.axes import LeanFigure
 from drgsim.present.figures.glyphs import Canvas
-from drgsim.present.figures.ticks import TickFigure
 
 #: The file in a run's directory that holds the decomposition the waterfall draws.
 FILE = "explain.json"
@@ -52,7 +52,7 @@ def steps(parts: list[dict[str, Any]], key: str) -> list[tuple[float, float]]:
 
 def waterfall_figure(data: dict[str, Any], tables: dict[str, Any], lang: str) -> Figure:
     """Payment (left) and margin (right) changes as waterfalls over the decomposition's parts."""
-    fig = TickFigure(figsize=(11, 4.8), dpi=plots.DPI)
+    fig = LeanFigure(figsize=(11, 4.8), dpi=plots.DPI)
     Canvas(fig)
     st = tables["settlement"]
     named = st.loc[st["hospital"] == data["hospital"], "name"]

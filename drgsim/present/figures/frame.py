@@ -14,8 +14,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from drgsim.present import fonts, labels
+from drgsim.present.figures.axes import LeanFigure
 from drgsim.present.figures.glyphs import Canvas
-from drgsim.present.figures.ticks import TickFigure
 
 WAN_FEN = 1_000_000  # fen in 1万元 (10,000 yuan)
 WAN_YUAN = 10_000.0  # yuan in 1万元
@@ -76,7 +76,7 @@ def title(slug: str, tables: Tables, lang: str) -> str:
 
 def base_figure(tables: Tables, lang: str, slug: str, size: tuple[float, float]) -> Figure:
     """An empty figure with its title and the scenario footer (laid out by layout.fit)."""
-    fig = TickFigure(figsize=size, dpi=DPI)
+    fig = LeanFigure(figsize=size, dpi=DPI)
     Canvas(fig)
     fig.suptitle(wrap(title(slug, tables, lang), lang), fontsize=12)
     manifest = tables.get("manifest", {})

@@ -1,16 +1,18 @@
-"""Ticks made and measured faster draw what matplotlib's own ticks draw: copied from an
-axis's first tick, and worked out once per drawing (layout.ticks_once)."""
+"""The figures' axes draw what matplotlib's own draw: ticks copied from an axis's first and
+worked out once per drawing (layout.ticks_once), bars taken into the data limits together."""
 
 from __future__ import annotations
 
 import contextlib
 
 import numpy as np
+import pytest
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from drgsim.present.figures import layout
-from drgsim.present.figures.ticks import TickFigure
+from drgsim.present.figures.axes import LeanFigure
 
 
 def drawn(figure_class: type[Figure]) -> tuple[np.ndarray, Figure]:
@@ -36,14 +38,14 @@ def drawn(figure_class: type[Figure]) -> tuple[np.ndarray, Figure]:
 
 def test_copied_ticks_draw_the_pixels_of_matplotlibs_ticks() -> None:
     theirs, _ = drawn(Figure)
-    ours, fig = drawn(TickFigure)
+    ours, fig = drawn(LeanFigure)
     ticks = [t for ax in fig.axes for axis in (ax.xaxis, ax.yaxis) for t in axis.majorTicks]
     assert sum(hasattr(t, "_copied_from") for t in ticks) > 10  # the copies were drawn
     np.testing.assert_array_equal(ours, theirs)
 
 
 def test_a_copied_tick_shares_nothing_that_changes_in_place_with_the_first() -> None:
-    _, fig = drawn(TickFigure)
+    _, fig = drawn(LeanFigure)
     first, other = fig.axes[1].xaxis.get_major_ticks()[:2]
     assert getattr(other, "_copied_from", None) is first
     other.label1.set_fontsize(20)
@@ -68,3 +70,31 @@ def test_ticks_and_their_label_boxes_worked_out_once_draw_matplotlibs_pixels() -
         return np.asarray(fig.canvas.buffer_rgba()).copy()
 
     np.testing.assert_array_equal(draw(True), draw(False))
+
+
+def test_bars_enter_the_data_limits_as_matplotlibs_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    def bars(figure_class: type[Figure]) -> tuple[np.ndarray, np.ndarray]:
+        fig = figure_class(figsize=(4, 3), dpi=80)
+        FigureCanvasAgg(fig)
+        ax, other = fig.subplots(1, 2)
+        ax.plot([0.5, 1.5], [-0.25, 0.25])  # limits that the bars widen
+        ax.barh([0.1, 1.3, 2.7], [3.3, -1.7, 1 / 3], left=[0.05, 1 / 3, 2.0], height=0.37,
+                xerr=[0.2, 0.4, 0.1])  # fmt: skip
+        ax.bar([9.0], [0.0], width=0.0, bottom=[40.0])  # neither wide nor high: not counted
+        other.bar([0.3, 1.7], [2 / 3, -5.1], bottom=[0.1, 1e-3], width=0.7)  # the first data
+        fig.canvas.draw()
+        limits = np.array([a.dataLim.get_points() for a in fig.axes])
+        return limits, np.asarray(fig.canvas.buffer_rgba()).copy()
+
+    one_by_one = []
+    update = Axes._update_patch_limits
+    monkeypatch.setattr(
+        Axes, "_update_patch_limits", lambda ax, p: one_by_one.append(p) or update(ax, p)
+    )
+    theirs, their_pixels = bars(Figure)
+    assert len(one_by_one) == 6
+    one_by_one.clear()
+    ours, our_pixels = bars(LeanFigure)
+    assert one_by_one == []  # the bars entered the limits together
+    np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(our_pixels, their_pixels)
