@@ -1053,14 +1053,27 @@ def _month_totals_reference(c: dict, factor, unborne_bits, rw, high_rw, n_fund, 
     return final, month, sums, keys, cells[keys], classes
 
 
+def _by_hospital(c: dict) -> dict:
+    """The claims in runs of one fund and hospital (as a month's come), in order within each."""
+    order = np.lexsort((np.arange(len(c["hospital"])), c["hospital"], c["fund"]))
+    return {k: v[order] for k, v in c.items()}
+
+
 @settings(max_examples=40, deadline=None)
-@given(n=st.integers(0, 300), n_fund=st.integers(1, 3), seed=st.integers(0, 2**32 - 1))
-def test_month_totals_match_bincount_sums_bit_for_bit(n, n_fund, seed) -> None:
+@given(
+    n=st.integers(0, 300),
+    n_fund=st.integers(1, 3),
+    runs=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_month_totals_match_bincount_sums_bit_for_bit(n, n_fund, runs, seed) -> None:
     from drgsim.kernels.aggregate import month_totals
 
     rng = np.random.default_rng(seed)
     n_hosp, n_drg, factor, high_rw, unborne = 4, 7, 0.8, 2.0, 0b1010
     c = _claims(rng, n, n_fund, n_hosp, n_drg)
+    if runs:
+        c = _by_hospital(c)
     rw = rng.random(n_drg) * 4
     got = month_totals(
         *(c[k] for k in ("fund", "hospital", "drg", "klass", "points", "readmit")),
@@ -1131,13 +1144,15 @@ def test_cell_totals_match_bincount_sums_bit_for_bit(n, n_cells, seed) -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(n=st.integers(0, 300), seed=st.integers(0, 2**32 - 1))
-def test_risk_counts_match_bincount_sums_bit_for_bit(n, seed) -> None:
+@given(n=st.integers(0, 300), runs=st.booleans(), seed=st.integers(0, 2**32 - 1))
+def test_risk_counts_match_bincount_sums_bit_for_bit(n, runs, seed) -> None:
     from drgsim.kernels.aggregate import risk_counts
 
     rng = np.random.default_rng(seed)
     n_hosp, n_drg, low = 4, 6, 1
     c = _claims(rng, n, 1, n_hosp, n_drg)
+    if runs:
+        c = _by_hospital(c)
     screened = rng.random(n) < 0.2
     rw = rng.random(n_drg) * 4
     got = risk_counts(c["hospital"], c["drg"], c["klass"], screened, rw, low, n_hosp)

@@ -99,36 +99,54 @@ def month_totals(
                 k += 1
             at[j] = slot[cell]
     by_fund = np.zeros((k, n_fund, 3))
+    # a row's sums are carried in locals while its claims come one after another (a month's
+    # claims come hospital by hospital), and kept in `sums` when another row's claim comes: the
+    # same additions in the same order, without each waiting on the last one's store
+    cur = -1
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = s8 = s9 = s10 = 0.0
     for j in range(n):
         h = hospital[j]
         r = fund[j] * n_hosp + h
+        if r != cur:
+            if cur >= 0:
+                sums[cur, 0], sums[cur, 1], sums[cur, 2], sums[cur, 3] = s0, s1, s2, s3
+                sums[cur, 4], sums[cur, 5], sums[cur, 6], sums[cur, 7] = s4, s5, s6, s7
+                sums[cur, 8], sums[cur, 9], sums[cur, 10] = s8, s9, s10
+            cur = r
+            s0, s1, s2, s3 = sums[r, 0], sums[r, 1], sums[r, 2], sums[r, 3]
+            s4, s5, s6, s7 = sums[r, 4], sums[r, 5], sums[r, 6], sums[r, 7]
+            s8, s9, s10 = sums[r, 8], sums[r, 9], sums[r, 10]
         g = drg[j]
         f = points[j] * factor if readmit[j] else points[j]
         final[j] = f
         lane = j & (LANES - 1)
         lanes[lane, r, 0] += f
         lanes[lane, r, 1] += oop[j]
-        sums[r, 0] += 1.0
-        sums[r, 1] += f
-        sums[r, 2] += oop[j]
+        s0 += 1.0
+        s1 += f
+        s2 += oop[j]
         if (acts[j] & unborne_bits) == 0:
-            sums[r, 3] += cost[j]
-        sums[r, 4] += deducted[j]
-        sums[r, 10] += cost[j]
+            s3 += cost[j]
+        s4 += deducted[j]
+        s10 += cost[j]
         if audited[j]:
-            sums[r, 5] += 1.0
+            s5 += 1.0
         if caught[j] != 0:
-            sums[r, 6] += 1.0
+            s6 += 1.0
         if g >= 0:
             if rw[g] >= high_rw:
-                sums[r, 7] += 1.0
-            sums[r, 8] += 1.0
-            sums[r, 9] += rw[g]
+                s7 += 1.0
+            s8 += 1.0
+            s9 += rw[g]
             i = at[j]
             by_fund[i, fund[j], 0] += 1.0
             by_fund[i, fund[j], 1] += cost[j]
             by_fund[i, fund[j], 2] += los[j]
         classes[h, klass[j]] += 1
+    if cur >= 0:
+        sums[cur, 0], sums[cur, 1], sums[cur, 2], sums[cur, 3] = s0, s1, s2, s3
+        sums[cur, 4], sums[cur, 5], sums[cur, 6], sums[cur, 7] = s4, s5, s6, s7
+        sums[cur, 8], sums[cur, 9], sums[cur, 10] = s8, s9, s10
     month = lanes[0].copy()
     for lane in range(1, LANES):
         month += lanes[lane]
@@ -158,16 +176,27 @@ def risk_counts(hospital, drg, klass, screened, rw, low_class, n_hosp):  # pragm
     claims, Σ `rw` of the billed DRGs of grouped claims (drg ≥ 0), grouped claims, claims of
     class `low_class` and `screened` claims."""
     out = np.zeros((len(RISK_COUNTS), n_hosp))
+    # a hospital's counts carried in locals while its claims come one after another (as
+    # month_totals' sums): the same additions in the same order
+    cur = -1
+    c0 = c1 = c2 = c3 = c4 = 0.0
     for j in range(hospital.shape[0]):
         h = hospital[j]
-        out[0, h] += 1.0
+        if h != cur:
+            if cur >= 0:
+                out[0, cur], out[1, cur], out[2, cur], out[3, cur], out[4, cur] = c0, c1, c2, c3, c4
+            cur = h
+            c0, c1, c2, c3, c4 = out[0, h], out[1, h], out[2, h], out[3, h], out[4, h]
+        c0 += 1.0
         if drg[j] >= 0:
-            out[1, h] += rw[drg[j]]
-            out[2, h] += 1.0
+            c1 += rw[drg[j]]
+            c2 += 1.0
         if klass[j] == low_class:
-            out[3, h] += 1.0
+            c3 += 1.0
         if screened[j]:
-            out[4, h] += 1.0
+            c4 += 1.0
+    if cur >= 0:
+        out[0, cur], out[1, cur], out[2, cur], out[3, cur], out[4, cur] = c0, c1, c2, c3, c4
     return out
 
 
