@@ -110,12 +110,13 @@ def _who_pays(tables: Tables, lang: str) -> pd.DataFrame:
     g = g[g["year"] == year]
     columns = [c for c, _ in CHANGES if c in g.columns]
     base = g[g["variant"] == BASELINE].set_index(["replication", "group"])[columns]
+    order = group_order(tables["settlement"], lang)
     rows = []
     for name in variants(tables)[1:]:
         part = g[g["variant"] == name].set_index(["replication", "group"])[columns]
         diff = (part - base).dropna()
         by_group: dict[Any, pd.DataFrame] = dict(list(diff.groupby(level="group")))
-        for key, label in group_order(tables["settlement"], lang).items():
+        for key, label in order.items():
             d = by_group.get(key, diff.iloc[:0])
             row: dict[str, Any] = {
                 "variant": name,
