@@ -150,10 +150,11 @@ def _variant_lines(st: pd.DataFrame, year: int, variants: list[str], listed: set
     rows: dict[tuple[str, str], list[str]] = {}
     for v in variants:
         diff = (totals.loc[v] - base).dropna()
+        by_group = dict(list(diff.groupby(level="group", sort=False)))  # rows in diff's order
         for what, column, unit in CHANGES:
             cells = rows.setdefault((v, what), [])
             for g in groups:
-                d = np.asarray(diff.xs(g, level="group")[column], dtype=np.float64) / unit
+                d = np.asarray(by_group[g][column], dtype=np.float64) / unit
                 half = t975(len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)) if len(d) > 1 else 0
                 cells.append(f"{d.mean():+.1f} ±{half:.1f}" if len(d) > 1 else f"{d.mean():+.1f}")
     table = pd.DataFrame(
