@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -149,8 +149,9 @@ def _variant_lines(st: pd.DataFrame, year: int, variants: list[str], listed: set
     groups = list(base.index.get_level_values("group").unique())
     rows: dict[tuple[str, str], list[str]] = {}
     for v in variants:
-        diff = (totals.loc[v] - base).dropna()
-        by_group = dict(list(diff.groupby(level="group", sort=False)))  # rows in diff's order
+        diff = cast(pd.DataFrame, (totals.loc[v] - base).dropna())
+        # each group's rows in diff's order
+        by_group: dict[Any, pd.DataFrame] = dict(list(diff.groupby(level="group", sort=False)))
         for what, column, unit in CHANGES:
             cells = rows.setdefault((v, what), [])
             for g in groups:
