@@ -12,22 +12,17 @@ from __future__ import annotations
 
 from drgsim.cases import COLUMNS, CaseBatch
 from drgsim.kernels import checks
-from drgsim.kernels.price import check_tariff
 from drgsim.kernels.rng import CASES
 from drgsim.rules.catalogue import Catalogue
-from drgsim.rules.pricing import Rules, tariff_and_rules
+from drgsim.rules.pricing import Rules, check_tables
 from drgsim.rules.tariff import Tariff
 
 NAME = "the month's claims"
 
 
 def check_year(cat: Catalogue, tariff: Tariff, rules: Rules, n_hosp: int) -> None:
-    """The year's tariff has one entry per DRG of the catalogue and a coefficient per hospital
-    and DRG, the outlier bands are paired, and the group table bills DRGs of the tariff (or -1)."""
-    tables = tariff_and_rules(tariff, rules)
-    check_tariff(NAME, n_hosp, *tables)
-    checks.shape(NAME, "rw", tariff.rw, (cat.n_drg,))
-    checks.index(NAME, "group_table", cat.group_table, -1, cat.n_drg, "the catalogue's DRGs")
+    """The year's tariff and group table as the month's kernels read them (`check_tables`)."""
+    check_tables(NAME, cat, tariff, rules, n_hosp)
 
 
 def check_month(batch: CaseBatch, n_hosp: int, n_fund: int) -> None:

@@ -15,10 +15,10 @@ import numpy as np
 from drgsim.cases import COLUMNS, CaseBatch
 from drgsim.kernels import checks
 from drgsim.kernels.group import check_codes
-from drgsim.kernels.price import check_tariff
 from drgsim.kernels.rng import CASES
 from drgsim.kernels.upcode import FIRST_PROCEDURE
-from drgsim.rules.pricing import Rules, tariff_and_rules
+from drgsim.rules.catalogue import Catalogue
+from drgsim.rules.pricing import Rules, check_tables
 from drgsim.rules.tariff import Tariff
 
 NAME = "the month's cases (acts)"
@@ -34,14 +34,9 @@ def check_month(batch: CaseBatch, n_hosp: int, group_table: np.ndarray, n_drg: i
     checks.index(NAME, "drg_true", batch.drg_true, -1, n_drg, "the catalogue's DRGs, -1 none")
 
 
-def check_tariff_tables(
-    tariff: Tariff, rules: Rules, n_hosp: int, group_table: np.ndarray, n_drg: int
-) -> None:
-    """The tariff has one entry per DRG and a coefficient per hospital and DRG, its outlier bands
-    pair up, and the group table bills its DRGs (or -1)."""
-    check_tariff(NAME, n_hosp, *tariff_and_rules(tariff, rules))
-    checks.shape(NAME, "the tariff's rw", tariff.rw, (n_drg,))
-    checks.index(NAME, "group_table", group_table, -1, n_drg, "the tariff's DRGs")
+def check_tariff_tables(tariff: Tariff, rules: Rules, n_hosp: int, cat: Catalogue) -> None:
+    """A tariff not seen before, as the act kernels read it (`check_tables`)."""
+    check_tables(NAME, cat, tariff, rules, n_hosp)
 
 
 def check_act_tables(

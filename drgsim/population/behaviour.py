@@ -259,7 +259,7 @@ class Behaviours:
         n_hosp, table, n_drg = self.hospitals.n, self.cat.group_table, self.cat.n_drg
         act_check.check_month(batch, n_hosp, table, n_drg)
         if tariff is not self._checked_tariff:
-            act_check.check_tariff_tables(tariff, self.rules, n_hosp, table, n_drg)
+            act_check.check_tariff_tables(tariff, self.rules, n_hosp, self.cat)
             self._checked_tariff = tariff
 
     def _room(self, n: int, year: int, month_end: int) -> int:

@@ -8,11 +8,13 @@ from typing import Any, Protocol
 import numpy as np
 
 from drgsim.cases import CaseBatch
+from drgsim.kernels import checks
 from drgsim.kernels.group import group_cases
 from drgsim.kernels.price import (
     APPROVED,
     REJECTED,
     SPECIAL,
+    check_tariff,
     price_cases,
     price_claims,
 )
@@ -154,6 +156,15 @@ def tariff_and_rules(tariff: Tariff, rules: Rules) -> tuple[Any, ...]:
         rules.pay_ratio,
         rules.incomplete_days,
     )
+
+
+def check_tables(name: str, cat: Catalogue, tariff: Tariff, rules: Rules, n_hosp: int) -> None:
+    """A tariff has one entry per DRG of the catalogue and a coefficient per hospital and DRG,
+    its outlier bands pair up, and the group table bills its DRGs (or -1): what kernels called
+    without their fronts read of it (`name` says whose check it is)."""
+    check_tariff(name, n_hosp, *tariff_and_rules(tariff, rules))
+    checks.shape(name, "rw", tariff.rw, (cat.n_drg,))
+    checks.index(name, "group_table", cat.group_table, -1, cat.n_drg, "the catalogue's DRGs")
 
 
 def quota_counts(claims: np.ndarray, quota: float) -> np.ndarray:
