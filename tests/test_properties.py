@@ -126,6 +126,28 @@ def test_apportion_kernel_matches_its_numpy_reference(total: int, exact: list[fl
 
 @PROPS
 @given(
+    seed=SEEDS,
+    n=st.integers(1, 600),
+    levels=st.integers(1, 12),
+    order=st.sampled_from(["random", "ascending", "descending"]),
+    missing=st.integers(-700, 700),
+)
+def test_apportion_picks_the_remainders_of_many_parts_as_its_reference(
+    seed: int, n: int, levels: int, order: str, missing: int
+) -> None:
+    """Hundreds of parts whose remainders take a few values (ties everywhere), in any order:
+    the kernel's selection of the largest (or smallest) remainders is the stable sort's."""
+    rng = np.random.default_rng(seed)
+    remainder = rng.integers(0, levels, n) / levels
+    if order != "random":
+        remainder = np.sort(remainder)[:: 1 if order == "ascending" else -1]
+    exact = rng.integers(-(10**6), 10**6, n) + remainder
+    total = int(np.floor(exact).sum()) + missing
+    np.testing.assert_array_equal(apportion(total, exact), _apportion_reference(total, exact))
+
+
+@PROPS
+@given(
     budget=BUDGETS,
     seed=SEEDS,
     n=st.integers(1, 60),
