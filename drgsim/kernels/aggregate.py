@@ -323,18 +323,25 @@ def month_hospital_sums(month, hospital, n_hosp, values):  # pragma: no cover - 
     hospital is not 0 … n_hosp − 1.
 
     Each sum is added in LANES partial sums (row j in lane j mod LANES), then lanes 0 + 1 + ….
+    The partial sums lie flat, a cell's lanes side by side, reached by an unsigned index: a
+    row's additions then take no index arithmetic beyond its cell's place.
     """
     width = len(values)
-    acc = np.zeros((LANES, 12, n_hosp, width))
+    n_cells = 12 * n_hosp
+    acc = np.zeros(n_cells * width * LANES)  # [month × n_hosp + hospital, k, lane]
     for j in range(month.shape[0]):
         m = month[j] - 1
         h = hospital[j]
         if m < 0 or m >= 12 or h < 0 or h >= n_hosp:
             return np.zeros((12, n_hosp, width)), j
-        lane = j & (LANES - 1)
+        at = np.uint64(((m * n_hosp + h) * width) * LANES + (j & (LANES - 1)))
         for k in range(width):
-            acc[lane, m, h, k] += values[k][j]
-    out = acc[0].copy()
-    for lane in range(1, LANES):
-        out += acc[lane]
+            acc[at + np.uint64(k * LANES)] += values[k][j]
+    out = np.empty((12, n_hosp, width))
+    flat = out.reshape(-1)
+    for i in range(n_cells * width):
+        total = acc[i * LANES]
+        for lane in range(1, LANES):
+            total += acc[i * LANES + lane]
+        flat[i] = total
     return out, -1
