@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import drgsim
 from drgsim.population.generator import SyntheticSource
@@ -62,6 +64,28 @@ def test_split_exact_gives_the_largest_remainders_and_ties_to_the_first() -> Non
         7, [F(1, 10), F(2, 10), F(7, 10)]
     )
     assert split_exact(5, [0, 0]).tolist() == [0, 0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    total=st.integers(0, 10**13),
+    weights=st.lists(
+        st.one_of(
+            st.floats(0, 1e9, allow_subnormal=False),  # last year's month points
+            st.integers(0, 10).map(lambda k: k / 100),  # shares written with two decimals
+            st.integers(0, 5),
+        ),
+        min_size=1,
+        max_size=13,
+    ),
+)
+def test_split_exact_is_the_largest_remainder_of_the_written_decimals(
+    total: int, weights: list[float]
+) -> None:
+    """Each weight read as the decimal it is written as, the parts are the exact split's."""
+    exact = [F(repr(w)) if isinstance(w, float) else F(w) for w in weights]
+    want = largest_remainder(total, exact) if sum(exact) > 0 else [0] * len(weights)
+    assert split_exact(total, weights).tolist() == want
 
 
 def test_synthetic_forecast_is_the_seasonality_share_of_admissions() -> None:

@@ -121,13 +121,18 @@ def split_exact(total_fen: int, weights: Iterable[float | int | Fraction]) -> np
     go one each to the largest remainders (the lower index first on ties).
     """
     w = [written(x) for x in weights]
-    s = sum(w, Fraction(0))
+    # the weights as whole numbers over one common denominator: total × w_i / Σw is then
+    # total × n_i / Σn, its floor and remainder one integer division (no Fraction arithmetic)
+    common = math.lcm(*(x.denominator for x in w)) if w else 1
+    nums = [x.numerator * (common // x.denominator) for x in w]
+    s = sum(nums)
     if s <= 0:
         return np.zeros(len(w), dtype=np.int64)
-    exact = [int(total_fen) * x / s for x in w]
-    parts = [q.numerator // q.denominator for q in exact]
-    order = sorted(range(len(w)), key=lambda i: (-(exact[i] - parts[i]), i))
-    for i in order[: int(total_fen) - sum(parts)]:
+    total = int(total_fen)
+    split = [divmod(total * n, s) for n in nums]  # (floor, remainder × Σn) of each exact part
+    parts = [q for q, _ in split]
+    order = sorted(range(len(w)), key=lambda i: (-split[i][1], i))
+    for i in order[: total - sum(parts)]:
         parts[i] += 1
     return np.array(parts, dtype=np.int64)
 
