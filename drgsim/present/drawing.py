@@ -9,7 +9,6 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,21 @@ from drgsim.present import drg_losses, fonts, labels, plots, waterfall
 #: The report's figures in the order it shows them: the table figures, the DRGs that lose most,
 #: then the waterfall of explain.json (drawn last: it may be written while the others are drawn).
 SLUGS = (*(slug for slug, _ in plots.FIGURES), drg_losses.SLUG, "waterfall")
-#: The order workers take them in: the slowest first, so that two processes finish together.
-SLOWEST_FIRST = ("who_pays", "point_value", drg_losses.SLUG, "audit", "coefficients", "regions")
+#: The figures but the waterfall in the order they are taken to be drawn: forked workers take
+#: them from the front, the slowest first, and this process from the back once it has written
+#: the rest of the report, those that read the hospital groups' sums it works out first.
+QUEUE = (
+    "point_value",
+    drg_losses.SLUG,
+    "audit",
+    "years",
+    "regions",
+    "case_classes",
+    "payment",
+    "coefficients",
+    "who_pays",
+)
+assert sorted(QUEUE) == sorted(s for s in SLUGS if s != "waterfall")
 
 _PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies (Linux)
 #: What a forked worker draws from: set in this process just before the workers are forked.
@@ -53,33 +65,15 @@ def draw(
     first = [s for s in SLUGS if s != "waterfall"]
     count = _workers(workers, len(first))
     drawn: dict[str, list[Path]] = {}
-    if count < 2:
-        with _no_collection():
+    with _no_collection():
+        if count < 2:
             for slug in first:
                 drawn[slug] = draw_one(job, slug)
-        if meanwhile is not None:
-            meanwhile()
-        with _no_collection():
+            if meanwhile is not None:
+                meanwhile()
             drawn["waterfall"] = draw_one(job, "waterfall")
-    else:
-        _warm(tables, fonts.figure_lang(lang))
-        _JOB.update(job)
-        try:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(
-                count, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)
-            ) as pool:
-                order = sorted(first, key=_slowest_first)
-                futures: dict[str, Future[list[Path]]] = {
-                    slug: pool.submit(_draw_forked, slug) for slug in order
-                }
-                if meanwhile is not None:
-                    meanwhile()
-                with _no_collection():
-                    drawn["waterfall"] = draw_one(job, "waterfall")  # while the workers draw
-                drawn |= {slug: future.result() for slug, future in futures.items()}
-        finally:
-            _JOB.clear()
+        else:
+            drawn |= _draw_shared(job, count - 1, meanwhile, fonts.figure_lang(lang))
     return [path for slug in SLUGS for path in drawn[slug]]
 
 
@@ -97,10 +91,78 @@ def draw_one(job: dict[str, Any], slug: str) -> list[Path]:
     return [] if fig is None else plots.save(fig, out_dir / folder / slug, svg=svg)
 
 
-def _draw_forked(slug: str) -> list[Path]:
-    """draw_one in a forked worker, from the job its parent set before forking it."""
-    with _no_collection():
-        return draw_one(_JOB, slug)
+def _draw_shared(
+    job: dict[str, Any], children: int, meanwhile: Callable[[], Any] | None, lang: str
+) -> dict[str, list[Path]]:
+    """Draw every figure, `children` forked workers and this process taking them from one
+    queue: the workers from its front as soon as they start, this process from its back once it
+    has worked out the hospital groups' sums (_warm), run `meanwhile` and drawn the waterfall."""
+    context = multiprocessing.get_context("fork")
+    ends = context.Array("i", [0, len(QUEUE)])  # the next figure from the front; the back's end
+    drawn: dict[str, list[Path]] = {}
+    workers = []
+    _JOB.update(job, ends=ends)
+    try:
+        for _ in range(children):
+            receive, send = context.Pipe(duplex=False)
+            worker = context.Process(target=_worker, args=(send, os.getpid()), daemon=True)
+            worker.start()
+            send.close()
+            workers.append((worker, receive))
+        _warm(job["tables"], lang)
+        if meanwhile is not None:
+            meanwhile()
+        drawn["waterfall"] = draw_one(job, "waterfall")
+        while (slug := _take(ends, front=False)) is not None:
+            drawn[slug] = draw_one(job, slug)
+        for worker, receive in workers:
+            try:
+                kind, value = receive.recv()
+            except EOFError:
+                kind, value = "error", RuntimeError("a figure-drawing worker process died")
+            worker.join()
+            if kind == "error":
+                raise value
+            drawn |= value
+    finally:
+        _JOB.clear()
+        for worker, _ in workers:
+            if worker.is_alive():
+                worker.terminate()
+                worker.join()
+    return drawn
+
+
+def _take(ends: Any, *, front: bool) -> str | None:
+    """The next figure of QUEUE from its front (a worker) or back (this process); None when
+    every figure is taken."""
+    with ends.get_lock():
+        if ends[0] >= ends[1]:
+            return None
+        if front:
+            ends[0] += 1
+            return QUEUE[ends[0] - 1]
+        ends[1] -= 1
+        return QUEUE[ends[1]]
+
+
+def _worker(send: Any, parent: int) -> None:
+    """A forked worker: draw figures from the front of the queue its parent set before forking
+    it, then send back the files written, or what went wrong."""
+    _die_with(parent)
+    try:
+        drawn = {}
+        with _no_collection():
+            while (slug := _take(_JOB["ends"], front=True)) is not None:
+                drawn[slug] = draw_one(_JOB, slug)
+        message: tuple[str, Any] = ("drawn", drawn)
+    except BaseException as exc:  # any failure is the parent's to raise
+        message = ("error", exc)
+    try:
+        send.send(message)
+    except Exception as exc:  # an exception that does not pickle
+        send.send(("error", RuntimeError(f"drawing a figure failed: {exc!r}")))
+    send.close()
 
 
 def _die_with(parent: int) -> None:
@@ -116,9 +178,9 @@ def _die_with(parent: int) -> None:
 
 @contextlib.contextmanager
 def _no_collection() -> Iterator[None]:
-    """No cyclic garbage collection while figures are drawn: each pass would walk every object
-    of the run's tables for the many short-lived ones a figure makes (a tenth of the time); the
-    figures' cycles are collected after."""
+    """No cyclic garbage collection while figures are drawn and the rest of the report is worked
+    out: each pass would walk every object of the run's tables for the many short-lived ones a
+    figure makes (a tenth of the time); the figures' cycles are collected after."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -138,10 +200,6 @@ def _warm(tables: dict[str, Any], lang: str) -> None:
         plots.who_pays(tables, lang)
     else:
         plots.grouped(st, lang)
-
-
-def _slowest_first(slug: str) -> int:
-    return SLOWEST_FIRST.index(slug) if slug in SLOWEST_FIRST else len(SLOWEST_FIRST)
 
 
 def _workers(asked: int | None, figures: int) -> int:
