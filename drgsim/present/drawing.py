@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from drgsim.present import drg_losses, fonts, labels, plots, waterfall
+from drgsim.present.figures import glyph_cache
 
 #: The report's figures in the order it shows them: the table figures, the DRGs that lose most,
 #: then the waterfall of explain.json (drawn last: it may be written while the others are drawn).
@@ -61,6 +62,7 @@ def draw(
     target.mkdir(parents=True, exist_ok=True)
     fonts.rc()  # find and register the Chinese font once, before any worker is forked
     fonts.figure_lang(lang)  # and warn here, once, if there is none
+    glyph_cache.load()  # the glyphs rasterised before, for the workers forked too
     job = {"tables": tables, "out_dir": Path(out_dir), "lang": lang, "folder": folder, "svg": svg}
     first = [s for s in SLUGS if s != "waterfall"]
     count = _workers(workers, len(first))
@@ -74,6 +76,7 @@ def draw(
             drawn["waterfall"] = draw_one(job, "waterfall")
         else:
             drawn |= _draw_shared(job, count - 1, meanwhile, fonts.figure_lang(lang))
+    glyph_cache.save()
     return [path for slug in SLUGS for path in drawn[slug]]
 
 
@@ -117,13 +120,14 @@ def _draw_shared(
             drawn[slug] = draw_one(job, slug)
         for worker, receive in workers:
             try:
-                kind, value = receive.recv()
+                kind, value, kept = receive.recv()
             except EOFError:
-                kind, value = "error", RuntimeError("a figure-drawing worker process died")
+                kind, value, kept = "error", RuntimeError("a figure-drawing worker died"), None
             worker.join()
             if kind == "error":
                 raise value
             drawn |= value
+            glyph_cache.absorb(kept)
     finally:
         _JOB.clear()
         for worker, _ in workers:
@@ -148,20 +152,21 @@ def _take(ends: Any, *, front: bool) -> str | None:
 
 def _worker(send: Any, parent: int) -> None:
     """A forked worker: draw figures from the front of the queue its parent set before forking
-    it, then send back the files written, or what went wrong."""
+    it, then send back the files written and the glyphs it rasterised, or what went wrong."""
     _die_with(parent)
+    before = glyph_cache.mark()
     try:
         drawn = {}
         with _no_collection():
             while (slug := _take(_JOB["ends"], front=True)) is not None:
                 drawn[slug] = draw_one(_JOB, slug)
-        message: tuple[str, Any] = ("drawn", drawn)
+        message: tuple[str, Any, Any] = ("drawn", drawn, glyph_cache.since(before))
     except BaseException as exc:  # any failure is the parent's to raise
-        message = ("error", exc)
+        message = ("error", exc, None)
     try:
         send.send(message)
     except Exception as exc:  # an exception that does not pickle
-        send.send(("error", RuntimeError(f"drawing a figure failed: {exc!r}")))
+        send.send(("error", RuntimeError(f"drawing a figure failed: {exc!r}"), None))
     send.close()
 
 
