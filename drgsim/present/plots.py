@@ -138,7 +138,7 @@ def write_png(canvas: FigureCanvasAgg, png: Path) -> None:
     """The drawn canvas as a PNG file (figures/png.py): RGB where the figure is opaque (every
     figure's background is), RGBA where it is not."""
     rgba = np.asarray(canvas.buffer_rgba())
-    png_file.write(rgba[..., :3] if rgba[..., 3].min() == 255 else rgba, png, DPI)
+    png_file.write(png_file.rgb(rgba) if rgba[..., 3].min() == 255 else rgba, png, DPI)
 
 
 def skipped(tables: Tables) -> list[str]:

@@ -12,6 +12,9 @@ import numpy as np
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 INCHES_PER_METRE = 1 / 0.0254
+#: An RGBA pixel seen as its first three bytes: numpy copies such items whole, faster than a
+#: slice of three channels byte by byte.
+_RGB_OF_RGBA = np.dtype({"names": ["rgb"], "formats": ["V3"], "offsets": [0], "itemsize": 4})
 _COLOUR_TYPE = {3: 2, 4: 6}  # PNG's colour type of RGB and RGBA pixels
 _UP = 2  # PNG's filter type: each byte less the byte above it
 LEVEL = 3  # zlib level: level 6 (its default) takes 2.5 times as long for files 8 % smaller
@@ -40,6 +43,14 @@ def write(pixels: np.ndarray, path: Path, dpi: float) -> None:
         )
     )
     Path(path).write_bytes(data)
+
+
+def rgb(rgba: np.ndarray) -> np.ndarray:
+    """The red, green and blue channels of RGBA pixels (height × width × 4, uint8), as one
+    contiguous height × width × 3 array."""
+    height, width, _ = rgba.shape
+    items = np.ascontiguousarray(rgba).reshape(height, width * 4).view(_RGB_OF_RGBA)["rgb"]
+    return np.ascontiguousarray(items).view(np.uint8).reshape(height, width, 3)
 
 
 def _chunk(kind: bytes, body: bytes) -> bytes:
