@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 
+import matplotlib
 import numpy as np
 import pytest
 from matplotlib.axes import Axes
@@ -98,3 +99,31 @@ def test_bars_enter_the_data_limits_as_matplotlibs_do(monkeypatch: pytest.Monkey
     assert one_by_one == []  # the bars entered the limits together
     np.testing.assert_array_equal(ours, theirs)
     np.testing.assert_array_equal(our_pixels, their_pixels)
+
+
+def test_an_axis_makes_no_minor_tick_until_one_is_wanted_and_lays_out_as_matplotlib() -> None:
+    def laid_out(figure_class: type[Figure], minor: bool) -> tuple[np.ndarray, list[float]]:
+        # minor ticks longer than major ones: their length sets how far the labels stand off
+        with matplotlib.rc_context({"xtick.minor.size": 9.0, "ytick.direction": "inout"}):
+            fig = figure_class(figsize=(4, 3), dpi=80)
+            FigureCanvasAgg(fig)
+            ax = fig.subplots()
+            ax.plot([0, 10], [0, 5])
+            ax.set_xlabel("x label")
+            ax.set_title("title", loc="left")
+            ax.xaxis.set_tick_params(which="minor", size=7.0)
+            if minor:
+                ax.minorticks_on()
+            fig.canvas.draw()
+            padding = [ax.xaxis.get_tick_padding(), ax.yaxis.get_tick_padding()]
+            return np.asarray(fig.canvas.buffer_rgba()).copy(), padding
+
+    for minor in (False, True):
+        theirs, their_padding = laid_out(Figure, minor)
+        ours, our_padding = laid_out(LeanFigure, minor)
+        assert our_padding == their_padding
+        np.testing.assert_array_equal(ours, theirs)
+    fig = LeanFigure()
+    ax = fig.subplots()
+    fig.canvas.draw()
+    assert "minorTicks" not in vars(ax.xaxis) and ax.xaxis.get_minor_ticks() == []

@@ -3,6 +3,8 @@
 - Each tick after an axis's first is a copy of that first tick, as matplotlib makes it like
   the first (a new Tick, then the first's properties copied onto it), in a tenth of the time:
   a Tick's making (five artists, each reading its settings) is most of what ticks cost.
+- An axis's first minor tick is made when a minor tick is first wanted (drawn, measured or
+  set one by one), not with every axis: the figures draw none, and a first tick is the dearest.
 - A bar chart's bars enter the data limits together once they are all made, each bar's
   corners worked out as matplotlib works them out, instead of one limits update per bar
   (most of the time a bar takes to make).
@@ -11,8 +13,9 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, cast
 
+import matplotlib as mpl
 import numpy as np
 from matplotlib import axis as maxis
 from matplotlib import cbook
@@ -21,6 +24,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path
+from matplotlib.ticker import NullLocator
 
 #: The artists of a Tick, each copied with it.
 PARTS = ("tick1line", "tick2line", "gridline", "label1", "label2")
@@ -44,17 +48,74 @@ def copied(tick: maxis.Tick) -> maxis.Tick:
     return new
 
 
+#: The share of a tick's length outside the axes, by its direction (Tick.get_tick_padding).
+OUTSIDE = {"in": 0.0, "inout": 0.5, "out": 1.0}
+#: matplotlib's lazy list of an axis's minor ticks, which makes the first when first read.
+_MADE_ON_READING = maxis.Axis.__dict__["minorTicks"]
+
+
+class _MinorTicks:
+    """An axis's minor ticks, made (by matplotlib's lazy list) once the axis has a minor
+    locator; before, an empty list that is not kept: no minor tick is drawn or measured then."""
+
+    def __get__(self, axis: Any, owner: Any = None) -> Any:
+        if axis is None:
+            return self
+        if isinstance(axis.get_minor_locator(), NullLocator):
+            return []
+        return _MADE_ON_READING.__get__(axis, owner)
+
+
 class _Copying:
-    """An axis that makes its ticks after the first by copying the first."""
+    """An axis that makes its ticks after the first by copying the first, and its first minor
+    tick only when one is wanted."""
 
     majorTicks: list[maxis.Tick]
-    minorTicks: list[maxis.Tick]
+    minorTicks: Any = _MinorTicks()
+    _minor_tick_kw: dict[str, Any]
+    axis_name: str
+    _minor_clip: tuple[Any, Any] | None = None
 
     def _get_tick(self, major: bool) -> maxis.Tick:
         first = self.majorTicks if major else self.minorTicks
         if first:
             return copied(first[0])
-        return super()._get_tick(major)  # type: ignore[misc,no-any-return]
+        tick: maxis.Tick = super()._get_tick(major)  # type: ignore[misc]
+        if not major and self._minor_clip is not None:  # clipped as it would have been
+            tick.set_clip_path(*self._minor_clip)
+        return tick
+
+    def _minor_unmade(self) -> bool:
+        """Whether the axis's first minor tick is still to be made."""
+        return "minorTicks" not in vars(self)
+
+    def set_clip_path(self, path: Any, transform: Any = None) -> None:
+        """Axis.set_clip_path; an unmade minor tick is clipped when it is made."""
+        super().set_clip_path(path, transform)  # type: ignore[misc]
+        if self._minor_unmade():
+            self._minor_clip = (path, transform)
+
+    def get_minor_ticks(self, numticks: int | None = None) -> list[maxis.Tick]:
+        """Axis.get_minor_ticks, the first made as matplotlib makes it where one is wanted."""
+        if numticks is None:
+            numticks = len(self.get_minorticklocs())  # type: ignore[attr-defined]
+        if numticks and self._minor_unmade():
+            _MADE_ON_READING.__get__(self, type(self))
+        return super().get_minor_ticks(numticks)  # type: ignore[misc,no-any-return]
+
+    def get_tick_padding(self) -> float:
+        """Axis.get_tick_padding, an unmade minor tick's from the size and direction it would
+        be made with."""
+        if not self._minor_unmade():
+            return super().get_tick_padding()  # type: ignore[misc,no-any-return]
+        name = f"{self.axis_name}tick"  # the settings of an XTick or YTick
+        kw, rc = self._minor_tick_kw, cast(Any, mpl.rcParams)
+        size = rc[f"{name}.minor.size"] if kw.get("size") is None else kw["size"]
+        direction = rc[f"{name}.direction"] if kw.get("tickdir") is None else kw["tickdir"]
+        values = [size * OUTSIDE[direction]]
+        if len(self.majorTicks):
+            values.append(self.majorTicks[0].get_tick_padding())
+        return max(values)
 
     def _copy_tick_props(self, src: maxis.Tick, dest: maxis.Tick) -> None:
         if getattr(dest, "_copied_from", None) is src:  # a copy of src has its properties
