@@ -127,3 +127,28 @@ def test_an_axis_makes_no_minor_tick_until_one_is_wanted_and_lays_out_as_matplot
     ax = fig.subplots()
     fig.canvas.draw()
     assert "minorTicks" not in vars(ax.xaxis) and ax.xaxis.get_minor_ticks() == []
+
+
+def test_text_layouts_worked_out_once_draw_matplotlibs_pixels() -> None:
+    def draw(once: bool) -> tuple[np.ndarray, list[tuple[float, ...]]]:
+        _, fig = drawn(Figure)
+        ax = fig.axes[0]
+        texts = [  # the same strings told apart by size, alignment, rotation and spacing
+            ax.text(1, 1, "same", fontsize=8),
+            ax.text(1, 2, "same", fontsize=9),
+            ax.text(1, 3, "same", fontsize=8, ha="right", va="top"),
+            ax.text(1, 4, "same", fontsize=8, rotation=30),
+            ax.text(1, 5, "two\nlines", fontsize=8, linespacing=2.0),
+            ax.text(1, 5, "two\nlines", fontsize=8, multialignment="right"),
+            ax.text(0, 0, "same", fontsize=8, fontweight="bold"),
+            ax.text(2, 1, "$x^2$ same", fontsize=8),
+        ]
+        with layout.text_layouts_once() if once else contextlib.nullcontext():
+            fig.canvas.draw()
+            boxes = [tuple(t.get_window_extent().bounds) for t in texts]
+        return np.asarray(fig.canvas.buffer_rgba()).copy(), boxes
+
+    ours, our_boxes = draw(True)
+    theirs, their_boxes = draw(False)
+    assert our_boxes == their_boxes and len(set(our_boxes)) == len(our_boxes)
+    np.testing.assert_array_equal(ours, theirs)

@@ -118,7 +118,7 @@ def save(fig: Figure, stem: Path, *, svg: bool = False) -> list[Path]:
     """
     canvas = fig.canvas if isinstance(fig.canvas, Canvas) else Canvas(fig)
     png, vector = stem.with_suffix(".png"), stem.with_suffix(".svg")
-    with matplotlib.rc_context(fonts.rc()):
+    with matplotlib.rc_context(fonts.rc()), layout.text_layouts_once():
         fig.set_dpi(DPI)  # laid out at the resolution it is drawn at: text measured once
         if fig.get_layout_engine() is None:
             layout.fit(fig)

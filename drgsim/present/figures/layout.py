@@ -11,6 +11,7 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
+from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from drgsim.present.figures.glyphs import Canvas
@@ -115,6 +116,51 @@ def ticks_once(fig: Figure) -> Iterator[None]:
         for axis in axes:
             del axis._update_ticks  # type: ignore[attr-defined]
             del axis._get_ticklabel_bboxes  # type: ignore[attr-defined]
+
+
+@contextlib.contextmanager
+def text_layouts_once() -> Iterator[None]:
+    """While a figure is laid out and drawn, each text's layout (its lines' sizes and offsets
+    from its anchor, which do not depend on where it stands) is worked out once for all texts of
+    the same string, font, size, alignment, rotation and spacing: matplotlib works it out again
+    each time a text is measured or drawn."""
+    original = Text._get_layout  # type: ignore[attr-defined]
+    done: dict[tuple[Any, ...], Any] = {}
+
+    def once(text: Text, renderer: Any) -> Any:
+        if text.get_wrap() or text.get_usetex():  # laid out from where it stands
+            return original(text, renderer)
+        prop = text._fontproperties  # type: ignore[attr-defined]
+        key = (
+            text.get_text(),
+            tuple(prop.get_family()),
+            prop.get_slant(),
+            prop.get_variant(),
+            prop.get_weight(),
+            prop.get_stretch(),
+            prop.get_size(),
+            prop.get_file(),
+            prop.get_math_fontfamily(),
+            text._parse_math,  # type: ignore[attr-defined]
+            text._linespacing,  # type: ignore[attr-defined]
+            text._get_multialignment(),  # type: ignore[attr-defined]
+            text.get_rotation(),
+            text.get_rotation_mode(),
+            text._horizontalalignment,  # type: ignore[attr-defined]
+            text._verticalalignment,  # type: ignore[attr-defined]
+            text.get_figure(root=True).dpi,  # type: ignore[union-attr]
+            id(renderer),
+        )
+        found = done.get(key)
+        if found is None:
+            found = done[key] = (original(text, renderer), renderer)  # the renderer kept: its id
+        return found[0]
+
+    Text._get_layout = once  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        Text._get_layout = original  # type: ignore[attr-defined]
 
 
 def _boxes_once(boxes: Any) -> Any:
