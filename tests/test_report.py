@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import json
 import re
@@ -203,6 +204,25 @@ def test_parameters_mark_what_the_scenario_set(run_dir: Path) -> None:
     assert rows["region.admissions"].set and rows["region.admissions"].value == "20000.0"
     assert not rows["growth.charges"].set and "NHC 2019–23" in rows["growth.charges"].source
     assert rows["settlement.prepay_share"].default == "0.9"
+
+
+def test_the_runs_own_scenario_is_taken_for_its_files_only_where_the_manifest_says_so(
+    run_dir: Path,
+) -> None:
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    loaded, _, keys = scenario_of(manifest, "en")
+    at_hand = dataclasses.replace(loaded)  # equal, but another object
+    assert scenario_of(manifest, "en", at_hand) == (loaded, [], keys)
+    assert scenario_of(manifest, "en", at_hand)[0] is at_hand
+    other = dataclasses.replace(loaded, seed=loaded.seed + 1)  # not what the run ran
+    assert scenario_of(manifest, "en", other)[0] == loaded
+    with_set = {**manifest, "overrides": {"seed": repr(loaded.seed)}}  # the file, then --set
+    assert scenario_of(with_set, "en", at_hand)[0] is not at_hand
+    changed = {**manifest, "scenario_sha256": "0" * 64}  # the file's bytes are not the run's
+    scn, notes, _ = scenario_of(changed, "en", at_hand)
+    assert scn is not at_hand and notes == [
+        labels.text("report.scenario_changed", "en", file=manifest["scenario_file"])
+    ]
 
 
 def test_a_missing_scenario_file_falls_back_to_the_defaults_and_says_so() -> None:

@@ -114,7 +114,7 @@ def prepare(tables: dict[str, Any], lang: str) -> Callable[[list[Path]], str]:
     """The report's HTML worked out from the tables, but for its figures: what gives the page
     from the figures' PNG files once they are drawn."""
     manifest = tables["manifest"]
-    scn, notes, set_keys = scenario_of(manifest, lang)
+    scn, notes, set_keys = scenario_of(manifest, lang, tables.get("scenario"))
     year, reps = plots.last_year(tables), int(tables["region_year"]["replication"].nunique())
     name = str(manifest.get("scenario", scn.name))
     body = [
@@ -183,22 +183,43 @@ def page(title: str, content: str, lang: str) -> str:
     )
 
 
-def scenario_of(manifest: Mapping[str, Any], lang: str) -> tuple[Scenario, list[str], set[str]]:
-    """The run's scenario from its file, or the defaults; notes on that; the keys the file set."""
+def scenario_of(
+    manifest: Mapping[str, Any], lang: str, at_hand: Scenario | None = None
+) -> tuple[Scenario, list[str], set[str]]:
+    """The run's scenario from its file, or the defaults; notes on that; the keys the file set.
+
+    `at_hand` is the run's own scenario, when the run is at hand: it is taken for the file's,
+    unbuilt, where the manifest says the run was the file's alone (no overrides, the file's
+    bytes and the resolved scenario's hash those recorded).
+    """
     file = manifest.get("scenario_file")
     if not file:
         return Scenario(), [_t("report.scenario_none", lang)], set()
     path = Path(str(file))
     try:
-        scn = load_scenario(path)
         _, lines = read_yaml(path)
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        scn = at_hand if _is_the_files(at_hand, manifest, sha) else load_scenario(path)
     except Exception:  # any unreadable or invalid file: fall back to the defaults and say so
         return Scenario(), [_t("report.scenario_missing", lang, file=str(file))], set()
+    assert scn is not None
     notes = []
-    sha = manifest.get("scenario_sha256")
-    if sha and hashlib.sha256(path.read_bytes()).hexdigest() != sha:
+    if manifest.get("scenario_sha256") and sha != manifest["scenario_sha256"]:
         notes.append(_t("report.scenario_changed", lang, file=str(file)))
     return scn, notes, {k for k in lines if k}
+
+
+def _is_the_files(scn: Scenario | None, manifest: Mapping[str, Any], sha: str) -> bool:
+    """Whether `scn` is what the run's scenario file gives: the run had no overrides, the file
+    has the bytes it had and `scn` the resolved hash the manifest recorded."""
+    want = manifest.get("resolved_scenario_sha256")
+    return (
+        scn is not None
+        and want is not None
+        and not manifest.get("overrides")
+        and sha == manifest.get("scenario_sha256")
+        and hashlib.sha256(repr(scn).encode()).hexdigest() == want
+    )
 
 
 def sentence(tables: dict[str, Any], scn: Scenario, lang: str) -> str:
