@@ -208,3 +208,14 @@ def test_a_single_replication_states_no_interval() -> None:
     assert "+345 元" in sentence(small, "zh") and "+345 yuan" in sentence(small, "en")
     big = Finding("x", f.key, {**f.values, "change_yuan": -2_345_678.0})
     assert "-234.6 万元" in sentence(big, "zh") and "-2.35 million yuan" in sentence(big, "en")
+
+
+def test_findings_from_tables_split_by_variant_are_those_of_each_table_whole(
+    tables: dict[str, Any], found: list[Finding]
+) -> None:
+    whole = findings.baseline_margins(tables) + findings.audit(tables, findings.BASELINE)
+    whole += findings.budget(tables, findings.BASELINE)
+    for v in findings.variants(tables)[1:]:
+        whole += findings.changes(tables, v) + findings.point_values(tables, v)
+        whole += findings.audit(tables, v) + findings.budget(tables, v)
+    assert found == whole  # the same numbers to the last bit, in the same order

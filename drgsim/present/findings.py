@@ -84,8 +84,7 @@ def last_year(tables: Mapping[str, Any]) -> int:
 def baseline_margins(tables: Mapping[str, Any]) -> list[Finding]:
     """Hospital groups whose margin is negative at baseline (their loss and its share of their
     cost), or a finding that every group covers its cost."""
-    st = tables["settlement"]
-    st = st[(st["variant"] == BASELINE) & (st["year"] == last_year(tables))]
+    st = _rows(tables, "settlement", BASELINE)
     if st.empty:
         return []
     st = st.assign(
@@ -115,10 +114,10 @@ def extremes(tables: Mapping[str, Any], variant: str, measure: str) -> list[Find
     """The hospital whose `measure` (margin or payment) gains most and the one that loses most
     against the baseline, with 95% intervals (comparison.parquet, the last year)."""
     column, unit = next((c, u) for m, c, u in MEASURES if m == measure)
-    c = tables.get("comparison")
+    c: Any = tables.get("comparison")
     if c is None or c.empty:
         return []
-    c = c[(c["variant"] == variant) & (c["year"] == last_year(tables))].reset_index(drop=True)
+    c = _rows(tables, "comparison", variant).reset_index(drop=True)
     if c.empty:
         return []
     change = c[f"{column}_change_mean"] * unit
@@ -156,11 +155,12 @@ def point_values(tables: Mapping[str, Any], variant: str) -> list[Finding]:
     ry = ry[ry["year"] == last_year(tables)]
     funds = list(dict.fromkeys(ry["fund"])) if "fund" in ry.columns else [""]
     key = "finding.point_value_regions" if "region" in ry.columns else "finding.point_value"
+    each = {v: _rows(tables, "region_year", v) for v in (BASELINE, variant)}
     out = []
     for fund in funds:
-        rows = ry[ry["fund"] == fund] if fund else ry
-        base = float(rows.loc[rows["variant"] == BASELINE, "point_value"].mean())
-        pv = float(rows.loc[rows["variant"] == variant, "point_value"].mean())
+        base_rows, rows = (t[t["fund"] == fund] if fund else t for t in each.values())
+        base = float(base_rows["point_value"].mean())
+        pv = float(rows["point_value"].mean())
         out.append(
             Finding(
                 variant,
@@ -177,7 +177,7 @@ def audit(tables: Mapping[str, Any], variant: str) -> list[Finding]:
     a = tables.get("audit")
     if a is None or a.empty:
         return []
-    a = a[(a["variant"] == variant) & (a["year"] == last_year(tables))]
+    a = _rows(tables, "audit", variant)
     if a.empty:
         return []
     acts = a[a["act"] != "none"]
@@ -197,8 +197,7 @@ def audit(tables: Mapping[str, Any], variant: str) -> list[Finding]:
 def budget(tables: Mapping[str, Any], variant: str) -> list[Finding]:
     """Where the variant's budget went: paid to hospitals and each part the fund kept (summed
     over funds and regions, means over replications)."""
-    ry = tables["region_year"]
-    ry = budget_parts(ry[(ry["variant"] == variant) & (ry["year"] == last_year(tables))])
+    ry = budget_parts(_rows(tables, "region_year", variant))
     if ry.empty:
         return []
     shown = ["budget_fen", *BUDGET_PARTS]
@@ -219,14 +218,33 @@ def budget(tables: Mapping[str, Any], variant: str) -> list[Finding]:
     return [Finding(variant, "finding.budget" if kept else "finding.budget_all_paid", values)]
 
 
+#: Where findings() keeps each table it cut to the last year split by variant.
+_SPLIT = "_findings_by_variant"
+
+
 def _in_year(tables: Mapping[str, Any], year: int) -> dict[str, Any]:
-    """The tables the findings read, their rows of `year` alone."""
+    """The tables the findings read, their rows of `year` alone, each also split by variant
+    once (rather than a comparison of every row for each finding of each variant)."""
     out = dict(tables)
+    split: dict[str, dict[Any, pd.DataFrame]] = {}
     for name in ("region_year", "settlement", "comparison", "audit"):
         table = tables.get(name)
         if isinstance(table, pd.DataFrame) and "year" in table.columns:
-            out[name] = table[table["year"] == year]
+            table = out[name] = table[table["year"] == year]
+            if "variant" in table.columns:
+                where = table.groupby("variant", sort=False).indices
+                split[name] = {v: table.iloc[rows] for v, rows in where.items()}
+    out[_SPLIT] = split
     return out
+
+
+def _rows(tables: Mapping[str, Any], name: str, variant: str) -> pd.DataFrame:
+    """The rows of table `name` of `variant` in the last year, as findings() split them."""
+    table = tables[name]
+    split = tables.get(_SPLIT, {}).get(name)
+    if split is not None:
+        return split.get(variant, table.iloc[:0])
+    return table[(table["variant"] == variant) & (table["year"] == last_year(tables))]
 
 
 def _group(hospital: object, tier: object) -> str:
