@@ -103,7 +103,7 @@ def _draw_shared(
     context = multiprocessing.get_context("fork")
     ends = context.Array("i", [0, len(QUEUE)])  # the next figure from the front; the back's end
     drawn: dict[str, list[Path]] = {}
-    workers = []
+    workers, done = [], []
     _JOB.update(job, ends=ends)
     try:
         for _ in range(children):
@@ -118,20 +118,22 @@ def _draw_shared(
         drawn["waterfall"] = draw_one(job, "waterfall")
         while (slug := _take(ends, front=False)) is not None:
             drawn[slug] = draw_one(job, slug)
+        if not all(receive.poll() for _, receive in workers):
+            gc.collect(0)  # the figures drawn here collected while the workers finish theirs
         for worker, receive in workers:
             try:
                 kind, value, kept = receive.recv()
             except EOFError:
                 kind, value, kept = "error", RuntimeError("a figure-drawing worker died"), None
-            worker.join()
             if kind == "error":
                 raise value
             drawn |= value
             glyph_cache.absorb(kept)
+            done.append(worker)  # it ends by itself, not waited for (multiprocessing reaps it)
     finally:
         _JOB.clear()
         for worker, _ in workers:
-            if worker.is_alive():
+            if worker not in done and worker.is_alive():
                 worker.terminate()
                 worker.join()
     return drawn
