@@ -62,12 +62,12 @@ def draw(
     target.mkdir(parents=True, exist_ok=True)
     fonts.rc()  # find and register the Chinese font once, before any worker is forked
     fonts.figure_lang(lang)  # and warn here, once, if there is none
-    glyph_cache.load()  # the glyphs rasterised before, for the workers forked too
     job = {"tables": tables, "out_dir": Path(out_dir), "lang": lang, "folder": folder, "svg": svg}
     first = [s for s in SLUGS if s != "waterfall"]
     count = _workers(workers, len(first))
     drawn: dict[str, list[Path]] = {}
     with _no_collection():
+        glyph_cache.load()  # the glyphs rasterised before, for the workers forked too
         if count < 2:
             for slug in first:
                 drawn[slug] = draw_one(job, slug)
@@ -76,7 +76,7 @@ def draw(
             drawn["waterfall"] = draw_one(job, "waterfall")
         else:
             drawn |= _draw_shared(job, count - 1, meanwhile, fonts.figure_lang(lang))
-    glyph_cache.save()
+        glyph_cache.save()
     return [path for slug in SLUGS for path in drawn[slug]]
 
 
