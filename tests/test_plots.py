@@ -520,3 +520,24 @@ def test_a_png_file_holds_any_pixels_as_given(tmp_path: Path, channels: int, mod
         np.testing.assert_array_equal(np.asarray(image), pixels)
     png.write(pixels.copy(), tmp_path / "again.png", 110)
     assert (tmp_path / "again.png").read_bytes() == (tmp_path / "noise.png").read_bytes()
+
+
+@pytest.mark.parametrize("run", ["one_year", "many_regions"])
+def test_who_pays_states_each_groups_paired_differences(
+    run: str, request: pytest.FixtureRequest
+) -> None:
+    tables = request.getfixturevalue(run)
+    change = plots.who_pays(tables, "en")
+    columns = ["final_fen", "margin_yuan"]
+    g = plots.grouped(tables["settlement"], "en")
+    g = g[g["year"] == plots.last_year(tables)].set_index(["replication", "group"])
+    base = g[g["variant"] == plots.BASELINE][columns]
+    for v in plots.variants(tables)[1:]:
+        diff = (g[g["variant"] == v][columns] - base).dropna()
+        for group, d in diff.groupby(level="group"):
+            row = change[(change["variant"] == v) & (change["group"] == group)].iloc[0]
+            assert row["replications"] == len(d)
+            for column, unit, prefix in (("final_fen", 1e6, ""), ("margin_yuan", 1e4, "margin_")):
+                stated = [row[f"{prefix}{s}"] for s in ("mean", "lo", "hi")]
+                expected = plots.mean_interval(d[column].to_numpy(float) / unit)
+                np.testing.assert_array_equal(stated, expected)  # to the bit

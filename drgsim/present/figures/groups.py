@@ -115,17 +115,19 @@ def _who_pays(tables: Tables, lang: str) -> pd.DataFrame:
     for name in variants(tables)[1:]:
         part = g[g["variant"] == name].set_index(["replication", "group"])[columns]
         diff = (part - base).dropna()
-        by_group: dict[Any, pd.DataFrame] = dict(list(diff.groupby(level="group")))
+        # each group's paired differences in the order of diff's rows, as groupby gives them
+        of_group = diff.index.get_level_values("group").to_numpy()
+        values_of = {column: diff[column].to_numpy(float) for column in columns}
         for key, label in order.items():
-            d = by_group.get(key, diff.iloc[:0])
+            mine = of_group == key
             row: dict[str, Any] = {
                 "variant": name,
                 "group": key,
                 "label": label,
-                "replications": len(d),
+                "replications": int(mine.sum()),
             }
             for (column, unit), prefix in zip(CHANGES, ("", "margin_"), strict=True):
-                values = d[column].to_numpy(float) / unit if column in d else np.zeros(0)
+                values = values_of[column][mine] / unit if column in values_of else np.zeros(0)
                 mean, lo, hi = mean_interval(values)
                 row |= {f"{prefix}mean": mean, f"{prefix}lo": lo, f"{prefix}hi": hi}
             rows.append(row)
