@@ -154,3 +154,12 @@ def _in_a_fork(work: Any) -> Any:
     process.join()
     assert process.exitcode == 0
     return sent
+
+
+def test_a_kept_file_that_does_not_read_is_drawn_past(tmp_path: Path) -> None:
+    draw_fresh(tmp_path)
+    (stored,) = (tmp_path / "glyphs").glob("*.pickle")
+    for broken in (b"not a pickle", pickle.dumps({"faces": [], "glyphs": [], "bitmaps": (1,)})):
+        stored.write_bytes(broken)
+        kept, held, _ = draw_fresh(tmp_path)
+        assert kept == 0 and held > 40

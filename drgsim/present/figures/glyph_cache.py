@@ -70,7 +70,7 @@ def load() -> None:
         if any(_stat(face) != stat for face, stat in stored["faces"].items()):
             return
         metrics, bitmaps = stored["glyphs"], _unpack(stored["bitmaps"])
-    except (OSError, EOFError, pickle.UnpicklingError, KeyError, TypeError, ValueError):
+    except Exception:  # a cache never stops a report: anything unreadable is rasterised again
         return
     kept: tuple[tuple[dict[Any, Any], list[Any]], ...] = (
         (glyphs._glyphs, metrics),
