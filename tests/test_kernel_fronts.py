@@ -225,6 +225,16 @@ CASES = {
         (np.array([1, 2, 3], np.int8), _i32(0, 2, 0), 2, (np.ones(3),)),
         "hospital has value 2",
     ),
+    "sum_by_month_hospital: month 13 of four sums": (
+        sum_by_month_hospital,
+        (np.array([1, 13], np.int8), _i32(0, 0), 1, (np.ones(2),) * 4),
+        "month",
+    ),
+    "sum_by_month_hospital: hospital of four sums": (
+        sum_by_month_hospital,
+        (np.array([1, 2, 3], np.int8), _i32(0, 2, 0), 2, (np.ones(3),) * 4),
+        "hospital has value 2",
+    ),
     "sum_by_month_hospital: length": (
         sum_by_month_hospital,
         (np.array([1, 2], np.int8), _i32(0, 0), 1, (np.ones(3),)),

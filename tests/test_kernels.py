@@ -1186,6 +1186,62 @@ def test_month_hospital_sums_match_bincount(n, width, seed) -> None:
     np.testing.assert_allclose(got12.reshape(60, width), ref12, rtol=1e-12, atol=1e-9)
 
 
+def _lane_sums_reference(month, hospital, n_hosp, values):
+    """The month × hospital sums' rule in numpy: row j in lane j mod 4, each lane's sums added
+    in row order (np.bincount adds its weights in order), then lanes ((0 + 1) + 2) + 3."""
+    cell = (month.astype(np.int64) - 1) * n_hosp + hospital
+    lanes = [np.arange(month.shape[0]) % 4 == lane for lane in range(4)]
+    out = []
+    for v in values:
+        parts = [np.bincount(cell[on], weights=v[on], minlength=12 * n_hosp) for on in lanes]
+        out.append(((parts[0] + parts[1]) + parts[2]) + parts[3])
+    return np.stack(out, axis=1).reshape(12, n_hosp, len(values))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 3000),
+    width=st.integers(1, 5),
+    n_hosp=st.integers(1, 40),
+    runs=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_month_hospital_sums_are_the_lane_rule_to_the_bit(n, width, n_hosp, runs, seed) -> None:
+    """Four float64 sums go through the vector kernel (month_hospital_sums4), others through
+    month_hospital_sums: both add as the rule does, to the bit, in sorted runs or shuffled."""
+    from drgsim.kernels.aggregate import sum_by_month_hospital
+
+    rng = np.random.default_rng(seed)
+    month = rng.integers(1, 13, n)
+    hospital = rng.integers(0, n_hosp, n)
+    if runs:  # a year's case table: month by month, a hospital's claims in runs
+        order = np.lexsort((rng.integers(0, 3, n) + hospital // 3, month))
+        month, hospital = month[order], hospital[order]
+    values = tuple(rng.normal(size=n) * 10.0 ** rng.integers(-3, 9) for _ in range(width))
+    got = sum_by_month_hospital(month.astype(np.int8), hospital.astype(np.int32), n_hosp, values)
+    want = _lane_sums_reference(month, hospital, n_hosp, values)
+    assert got.tobytes() == want.tobytes()
+
+
+def test_add4_adds_four_floats_into_four_neighbours_as_four_scalar_additions() -> None:
+    from drgsim.kernels.vector import add4
+
+    @numba.njit
+    def add_rows(acc, at, x):
+        for i in range(x.shape[0]):
+            add4(acc, np.uint64(at[i]), x[i, 0], x[i, 1], x[i, 2], x[i, 3])
+        return acc
+
+    rng = np.random.default_rng(3)
+    at = rng.integers(0, 7, 500) * 4 + rng.integers(0, 2, 500)  # overlapping places too
+    x = rng.normal(size=(500, 4)) * 1e6
+    want = np.zeros(32)
+    for i in range(500):
+        for k in range(4):
+            want[at[i] + k] += x[i, k]
+    assert add_rows(np.zeros(32), at, x).tobytes() == want.tobytes()
+
+
 def _slot_reference(patient: np.ndarray, size_bits: int) -> np.ndarray:
     """A patient's bitmap slot by the rule: the top size_bits bits of patient × the golden ratio."""
     with np.errstate(over="ignore"):
