@@ -212,10 +212,11 @@ def test_killing_a_run_while_it_draws_kills_its_drawing_processes(
     drawing: list[int] = []
     try:
         started = lambda: any(out.parent.glob(f".{out.name}.*/plots"))  # noqa: E731
-        wait_for(lambda: (started() and len(children(run.pid)) >= 2) or run.poll() is not None,
+        # a forked worker per CPU but the run's own, which draws too (present/drawing.py)
+        wait_for(lambda: (started() and len(children(run.pid)) >= 1) or run.poll() is not None,
                  "figures being drawn")  # fmt: skip
         drawing = children(run.pid)
-        assert run.poll() is None and len(drawing) >= 2
+        assert run.poll() is None and len(drawing) >= 1
         run.kill()
         run.wait(timeout=60)
         wait_for(lambda: not any(alive(pid) for pid in drawing), "the drawing workers to die", 20.0)
