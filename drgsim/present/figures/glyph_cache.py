@@ -107,12 +107,13 @@ def save() -> None:
 
 def cache_file() -> Path:
     """The file of kept glyphs: in DRGSIM_CACHE_DIR (default ~/.cache/drgsim) under glyphs/,
-    named for what rasterises them."""
+    named for what rasterises them (matplotlib, FreeType, the hinting, this code)."""
     digest = hashlib.sha256()
     for part in (
         matplotlib.__version__,
         ft2font.__freetype_version__,
         str(get_hinting_flag()),
+        str(matplotlib.rcParams["text.hinting_factor"]),
         str(glyphs.STEPS),
     ):
         digest.update(part.encode() + b"\0")
