@@ -142,3 +142,20 @@ def test_a_months_audit_screens_samples_and_reviews_as_the_references_do(
     np.testing.assert_array_equal(done.found.caught, caught)
     assert np.array_equal(done.found.points, new)
     assert np.array_equal(done.found.deducted_by_act, deducted)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 200), acts=st.integers(1, 5), seed=st.integers(0, 2**32 - 1))
+def test_a_claims_deductions_add_up_act_by_act_from_zero(n, acts, seed) -> None:
+    """Findings.deducted (one compiled pass) adds each claim's acts' deductions from 0 in the
+    acts' order, as the rule's column-by-column sums do, signed zeros included."""
+    rng = np.random.default_rng(seed)
+    by_act = rng.choice([0.0, -0.0, 1e-300, 3.5, 1e16, 2.25], size=(n, acts))
+    by_act *= rng.uniform(0.5, 2.0, size=(n, acts))
+    found = audit.Findings(np.zeros(n, np.uint8), np.zeros(n), by_act)
+    want = np.zeros(n)
+    for k in range(acts):
+        want = want + by_act[:, k]
+    assert found.deducted.tobytes() == want.tobytes()
+    rows = np.flatnonzero(rng.random(n) < 0.5)
+    assert found.deducted_at(rows).tobytes() == want[rows].tobytes()

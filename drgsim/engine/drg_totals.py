@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from drgsim.acts import UNBORNE_BITS
-from drgsim.engine.year_totals import PricedBatch
+from drgsim.engine.year_totals import PricedBatch, check_lengths
 from drgsim.kernels.aggregate import cell_totals, drg_cell_sums
 
 #: The sums of each cell: claims, billed charges, charges of the cases treated (a phantom case
@@ -48,8 +48,11 @@ class DrgTotals:
         if c.n == 0:
             return
         if self.n_cells <= self.dense_cells:
+            # the claims passed the insurer's month check (engine.month_check), their DRGs
+            # billed from the checked group table: the kernel runs without its front's scans
+            check_lengths(claims)
             self.parts.append(
-                drg_cell_sums(
+                drg_cell_sums.compiled(  # type: ignore[attr-defined]
                     c.fund,
                     c.hospital,
                     claims.drg,

@@ -7,6 +7,7 @@ from collections import deque
 import numpy as np
 
 from drgsim.engine.year_totals import PricedBatch
+from drgsim.kernels import checks
 from drgsim.kernels.readmit import bitmap_bits, window_readmissions
 
 #: Months of claims kept for the readmission rule: a later stay is matched with earlier stays
@@ -45,7 +46,12 @@ class ReadmissionWindow:
         per fund and hospital (fund × hospital), to be booked in this month.
         """
         c, recent = claims.cases, self.recent
-        flags, month, rows = window_readmissions(
+        # each month's stays are checked once, when they come (their ADRGs index `exempt`);
+        # the earlier months' were then, so the kernel runs without its front's scans of them
+        name = "window_readmissions"
+        checks.same_length(name, c.n, drg=claims.drg)
+        checks.index(name, "adrg", c.adrg, 0, self.exempt.shape[0], "the ADRGs")
+        flags, month, rows = window_readmissions.compiled(  # type: ignore[attr-defined]
             c.patient,
             c.hospital,
             c.adrg,

@@ -66,7 +66,7 @@ def month_totals(
     fund, hospital, drg, klass, points, readmit, factor, oop, cost, los, deducted, audited,
     caught, acts, unborne_bits, rw, high_rw, n_fund, n_hosp, n_classes,
 ):  # fmt: skip  # pragma: no cover - jitted
-    """A month's claims summed in one pass: each claim's final points, the month's settlement
+    """A month's claims summed in one call: each claim's final points, the month's settlement
     sums, the year's per-row and per-cell sums and each hospital's claims per case class.
 
     Rows are fund × n_hosp + hospital. A claim's final points are `points`, × `factor` if it is
@@ -100,54 +100,38 @@ def month_totals(
                 k += 1
             at[j] = slot[cell]
     by_fund = np.zeros((k, n_fund, 3))
-    # a row's sums are carried in locals while its claims come one after another (a month's
-    # claims come hospital by hospital), and kept in `sums` when another row's claim comes: the
-    # same additions in the same order, without each waiting on the last one's store
-    cur = -1
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = s8 = s9 = s10 = 0.0
     for j in range(n):
-        h = hospital[j]
-        r = fund[j] * n_hosp + h
-        if r != cur:
-            if cur >= 0:
-                sums[cur, 0], sums[cur, 1], sums[cur, 2], sums[cur, 3] = s0, s1, s2, s3
-                sums[cur, 4], sums[cur, 5], sums[cur, 6], sums[cur, 7] = s4, s5, s6, s7
-                sums[cur, 8], sums[cur, 9], sums[cur, 10] = s8, s9, s10
-            cur = r
-            s0, s1, s2, s3 = sums[r, 0], sums[r, 1], sums[r, 2], sums[r, 3]
-            s4, s5, s6, s7 = sums[r, 4], sums[r, 5], sums[r, 6], sums[r, 7]
-            s8, s9, s10 = sums[r, 8], sums[r, 9], sums[r, 10]
-        g = drg[j]
+        if drg[j] >= 0:
+            i = at[j]
+            by_fund[i, fund[j], 0] += 1.0
+            by_fund[i, fund[j], 1] += cost[j]
+            by_fund[i, fund[j], 2] += los[j]
+    # each claim added straight into its row's sums, a claim adding +0.0 where it does not
+    # count (a sum from +0.0 is never -0.0, so adding +0.0 leaves it as it is, bit for bit).
+    # A row's sums carried in locals while its claims came one after another were reloaded
+    # at every change of fund or hospital: a third of a month's claims, most of a gaming one's.
+    for j in range(n):
+        r = fund[j] * n_hosp + hospital[j]
         f = points[j] * factor if readmit[j] else points[j]
         final[j] = f
         lane = j & (LANES - 1)
         lanes[lane, r, 0] += f
         lanes[lane, r, 1] += oop[j]
-        s0 += 1.0
-        s1 += f
-        s2 += oop[j]
-        if (acts[j] & unborne_bits) == 0:
-            s3 += cost[j]
-        s4 += deducted[j]
-        s10 += cost[j]
-        if audited[j]:
-            s5 += 1.0
-        if caught[j] != 0:
-            s6 += 1.0
-        if g >= 0:
-            if rw[g] >= high_rw:
-                s7 += 1.0
-            s8 += 1.0
-            s9 += rw[g]
-            i = at[j]
-            by_fund[i, fund[j], 0] += 1.0
-            by_fund[i, fund[j], 1] += cost[j]
-            by_fund[i, fund[j], 2] += los[j]
-        classes[h, klass[j]] += 1
-    if cur >= 0:
-        sums[cur, 0], sums[cur, 1], sums[cur, 2], sums[cur, 3] = s0, s1, s2, s3
-        sums[cur, 4], sums[cur, 5], sums[cur, 6], sums[cur, 7] = s4, s5, s6, s7
-        sums[cur, 8], sums[cur, 9], sums[cur, 10] = s8, s9, s10
+        sums[r, 0] += 1.0
+        sums[r, 1] += f
+        sums[r, 2] += oop[j]
+        sums[r, 3] += cost[j] if (acts[j] & unborne_bits) == 0 else 0.0
+        sums[r, 4] += deducted[j]
+        sums[r, 5] += 1.0 if audited[j] else 0.0
+        sums[r, 6] += 1.0 if caught[j] != 0 else 0.0
+        g = drg[j]
+        w = rw[g] if g >= 0 else 0.0
+        sums[r, 7] += 1.0 if g >= 0 and w >= high_rw else 0.0
+        sums[r, 8] += 1.0 if g >= 0 else 0.0
+        sums[r, 9] += w
+        sums[r, 10] += cost[j]
+    for j in range(n):  # (in a loop of its own: in the one above it cost several times more)
+        classes[hospital[j], klass[j]] += 1
     month = lanes[0].copy()
     for lane in range(1, LANES):
         month += lanes[lane]

@@ -34,10 +34,20 @@ def select_per_group(group, case_id, size, key, kind):  # pragma: no cover - jit
         left[group[j]] += 1
     take = size.copy()
     out = np.zeros(n, np.bool_)
+    # a group's counts carried in locals while its cases come one after another (kept in
+    # `left` and `take` when another group's case comes): the same decisions, without each
+    # case waiting on the last one's stores (a month's claims come hospital by hospital)
+    cur = -1
+    to_see = to_take = 0
     for j in range(n):
         g = group[j]
-        if take[g] > 0 and uniform(key, kind, case_id[j], 0) * left[g] < take[g]:
+        if g != cur:
+            if cur >= 0:
+                left[cur], take[cur] = to_see, to_take
+            cur = g
+            to_see, to_take = left[g], take[g]
+        if to_take > 0 and uniform(key, kind, case_id[j], 0) * to_see < to_take:
             out[j] = True
-            take[g] -= 1
-        left[g] -= 1
+            to_take -= 1
+        to_see -= 1
     return out

@@ -20,6 +20,7 @@ from drgsim.kernels.review import (
     REPRICE,
     VOID,
     audit_claims,
+    deduction_totals,
     review_claims,
     screen_claims,
 )
@@ -62,8 +63,12 @@ class Findings:
 
     @property
     def deducted(self) -> np.ndarray:
-        """Penalty points per claim, all acts together."""
-        return self.deducted_at(slice(None))
+        """Penalty points per claim, all acts together (`deducted_at` every claim, in one
+        compiled pass: the same additions)."""
+        by_act = np.ascontiguousarray(self.deducted_by_act, dtype=np.float64)
+        if by_act.ndim != 2:
+            raise ValueError(f"deducted_by_act has shape {by_act.shape}; expected claims × acts")
+        return deduction_totals(by_act)  # type: ignore[no-any-return]
 
     def deducted_at(self, rows: np.ndarray | slice) -> np.ndarray:
         """Penalty points of the claims `rows`, all acts together (added act by act from 0)."""
