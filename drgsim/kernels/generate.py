@@ -10,6 +10,7 @@ import numpy as np
 from drgsim.kernels import checks
 from drgsim.kernels.group import group_one
 from drgsim.kernels.jit import inline, parallel_kernel
+from drgsim.kernels.libm import exp
 from drgsim.kernels.rng import Draw, normal, normal_pair, uniform
 
 #: The kinds of draw a case is made of (rng.Draw), as plain ints for the kernel.
@@ -42,7 +43,7 @@ def draw_stay(key, j, mean_los_g, los_sigma, dtype, short_days):  # pragma: no c
         stay = math.floor(u_short / SHORT_SHARE * (short_days + 1.0))
         return int(stay), min(1.0, (stay + 1.0) / (mean_los_g + 1.0))
     z = normal(key, D_STAY, j)
-    stay = max(math.floor(mean_los_g * math.exp(los_sigma * z - 0.5 * los_sigma**2) + 0.5), 1.0)
+    stay = max(math.floor(mean_los_g * exp(los_sigma * z - 0.5 * los_sigma**2) + 0.5), 1.0)
     return int(stay), 1.0
 
 
@@ -259,7 +260,7 @@ def generate_cases(
                     ref_cost[g]
                     * hosp_cost_level[h]
                     * scale
-                    * math.exp(cost_sigma * z - 0.5 * cost_sigma**2)
+                    * exp(cost_sigma * z - 0.5 * cost_sigma**2)
                 )
                 f = 0
                 if n_fund > 1:
