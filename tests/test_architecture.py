@@ -39,7 +39,7 @@ EDGES = (
     "fontTools",
     "tqdm",
 )
-KERNELS_MAY_USE = ("numpy", "numba", "drgsim.kernels")
+KERNELS_MAY_USE = ("numpy", "numba", "llvmlite", "drgsim.kernels")  # llvmlite: numba intrinsics
 # The layers, bottom up: each part of drgsim imports only from the layers below it (or its own).
 LAYERS = (
     ("drgsim.errors", "drgsim.version", "drgsim.acts", "drgsim.cases", "drgsim.scenario"),
