@@ -14,7 +14,7 @@ import numpy as np
 
 from drgsim.kernels import checks
 from drgsim.kernels.jit import inline, kernel
-from drgsim.kernels.libm import log
+from drgsim.kernels.libm import log, sincos
 
 
 class Draw(IntEnum):
@@ -113,9 +113,9 @@ def uniform(key: np.uint64, kind: int, case: int, k: int) -> float:
 @inline
 def normal_pair(key: np.uint64, kind: int, case: int) -> tuple[float, float]:
     """Two independent standard normals (Box–Muller on draws 0 and 1 of the kind)."""
-    r = math.sqrt(-2.0 * log(1.0 - uniform(key, kind, case, 0)))  # glibc's log, inlined
-    angle = 2.0 * math.pi * uniform(key, kind, case, 1)
-    return r * math.cos(angle), r * math.sin(angle)
+    r = math.sqrt(-2.0 * log(1.0 - uniform(key, kind, case, 0)))
+    sin, cos = sincos(2.0 * math.pi * uniform(key, kind, case, 1))  # glibc's, inlined (libm)
+    return r * cos, r * sin
 
 
 @inline
