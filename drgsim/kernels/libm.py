@@ -446,8 +446,7 @@ def _step(ax):  # pragma: no cover - jitted
 @inline
 def _do_cos(x, dx):  # pragma: no cover - jitted
     """cos(x + dx) for |x| < 0.86 from the table's nearest row."""
-    if x < 0:
-        dx = -dx
+    dx = -dx if x < 0 else dx
     ax = abs(x)
     step, k = _step(ax)
     x = (ax - step) + dx
@@ -460,21 +459,21 @@ def _do_cos(x, dx):  # pragma: no cover - jitted
 
 @inline
 def _do_sin(x, dx):  # pragma: no cover - jitted
-    """sin(x + dx) for |x| < 0.86: a Taylor polynomial below 0.126, else the table."""
+    """sin(x + dx) for |x| < 0.86: a Taylor polynomial below 0.126, else the table (both
+    worked out, one kept: a select rather than a branch the CPU would guess)."""
     ax = abs(x)
-    if ax < 0.126:
-        xx = x * x
-        p = fma(fma(fma(fma(S5, xx, S4), xx, S3), xx, S2), xx, S1)
-        return x + fma(xx, fma(p, x, -(0.5 * dx)), dx)
-    if x <= 0:
-        dx = -dx
+    xx = x * x
+    p = fma(fma(fma(fma(S5, xx, S4), xx, S3), xx, S2), xx, S1)
+    taylor = x + fma(xx, fma(p, x, -(0.5 * dx)), dx)
+    dx = -dx if x <= 0 else dx
     step, k = _step(ax)
     y = ax - step
     yy = y * y
     s = y + fma(y * yy, fma(yy, SN5, SN3), dx)
     c = fma(y, dx, yy * fma(yy, fma(yy, CS6, CS4), CS2))
     sn, ssn, cs, ccs = SINCOS_TAB[k], SINCOS_TAB[k + 1], SINCOS_TAB[k + 2], SINCOS_TAB[k + 3]
-    return math.copysign(sn + fma(s, cs, fma(-c, sn, fma(s, ccs, ssn))), x)
+    table = math.copysign(sn + fma(s, cs, fma(-c, sn, fma(s, ccs, ssn))), x)
+    return taylor if ax < 0.126 else table
 
 
 @inline
@@ -491,50 +490,45 @@ def _reduce(x):  # pragma: no cover - jitted
 
 
 @inline
-def _quadrant(a, da, n):  # pragma: no cover - jitted
-    """sin(a + da + n π/2)."""
-    v = _do_cos(a, da) if n & np.uint64(1) else _do_sin(a, da)
-    return -v if n & np.uint64(2) else v
-
-
-@inline
 def _high(x):  # pragma: no cover - jitted
     """The high word of |x|'s bits."""
     return (as_bits(x) >> np.uint64(32)) & np.uint64(0x7FFFFFFF)
 
 
 @inline
-def cos(x):  # pragma: no cover - jitted
-    """cos x, the same double as glibc's cos."""
+def sincos(x):  # pragma: no cover - jitted
+    """(sin x, cos x), the same doubles as glibc's sincos (and its sin and cos).
+
+    glibc reduces x to a + da by one of three ranges and takes the sine or the cosine of
+    a + da by the quadrant; here every range's a + da and both functions are worked out and
+    the right ones kept by selects, which the CPU need not guess (x's range is random).
+    """
     k = _high(x)
-    if k < np.uint64(0x3E400000):  # |x| < 2^-27
-        return 1.0
-    if k < np.uint64(0x3FEB6000):  # |x| < 0.855469
-        return _do_cos(x, 0.0)
-    if k < np.uint64(0x400368FD):  # |x| < 2.426265: sin(π/2 − |x|)
-        y = HP0 - abs(x)
-        a = y + HP1
-        return _do_sin(a, (y - a) + HP1)
-    if k < np.uint64(0x419921FB):  # |x| < 105414350
-        a, da, n = _reduce(x)
-        return _quadrant(a, da, n + np.uint64(1))
-    return math.cos(x)
+    if k < np.uint64(0x3E400000) or k >= np.uint64(0x419921FB):  # |x| < 2^-27, ≥ 105414350
+        if k < np.uint64(0x3E400000):
+            return x, 1.0
+        return math.sin(x), math.cos(x)
+    near = k < np.uint64(0x3FEB6000)  # |x| < 0.855469: x itself
+    mid = k < np.uint64(0x400368FD)  # |x| < 2.426265: π/2 − |x|
+    y = HP0 - abs(x)
+    a_mid = y + HP1
+    da_mid = (y - a_mid) + HP1
+    a_far, da_far, n = _reduce(x)  # beyond: x − n π/2
+    a = x if near else (a_mid if mid else a_far)
+    da = 0.0 if near else (da_mid if mid else da_far)
+    sin_a, cos_a = _do_sin(a, da), _do_cos(a, da)
+    # quadrant n: sin x = ±sin a or ±cos a, cos x the next quadrant's
+    odd = n & np.uint64(1) != np.uint64(0)
+    sin_far = cos_a if odd else sin_a
+    sin_far = -sin_far if n & np.uint64(2) else sin_far
+    cos_far = sin_a if odd else cos_a
+    cos_far = -cos_far if (n + np.uint64(1)) & np.uint64(2) else cos_far
+    sin_x = sin_a if near else (math.copysign(cos_a, x) if mid else sin_far)
+    cos_x = cos_a if near else (sin_a if mid else cos_far)
+    return sin_x, cos_x
 
 
 @inline
-def sincos(x):  # pragma: no cover - jitted
-    """(sin x, cos x), the same doubles as glibc's sincos."""
-    k = _high(x)
-    if k < np.uint64(0x3E400000):  # |x| < 2^-27
-        return x, 1.0
-    if k < np.uint64(0x3FEB6000):  # |x| < 0.855469
-        return _do_sin(x, 0.0), _do_cos(x, 0.0)
-    if k < np.uint64(0x400368FD):  # |x| < 2.426265
-        y = HP0 - abs(x)
-        a = y + HP1
-        da = (y - a) + HP1
-        return math.copysign(_do_cos(a, da), x), _do_sin(a, da)
-    if k < np.uint64(0x419921FB):  # |x| < 105414350
-        a, da, n = _reduce(x)
-        return _quadrant(a, da, n), _quadrant(a, da, n + np.uint64(1))
-    return math.sin(x), math.cos(x)
+def cos(x):  # pragma: no cover - jitted
+    """cos x, the same double as glibc's cos."""
+    return sincos(x)[1]
