@@ -1,4 +1,4 @@
-"""The inlined exp and log (kernels/libm.py) give the C library's double for every input."""
+"""The inlined exp, log, sin and cos (kernels/libm.py) give the C library's double for every input."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numba
 import numpy as np
 import pytest
 
-from drgsim.kernels.libm import exp, fma, log
+from drgsim.kernels.libm import cos, exp, fma, log, sincos
 
 
 @numba.njit
@@ -27,12 +27,38 @@ def _mismatches(x, which):  # pragma: no cover - jitted
 
 
 @numba.njit
+def _trig_mismatches(x):  # pragma: no cover - jitted
+    """Inputs whose inlined cos, or sincos's sine or cosine, differs from the library's."""
+    bad = []
+    for i in range(x.shape[0]):
+        s, c = sincos(x[i])
+        for ours, theirs in ((cos(x[i]), math.cos(x[i])), (s, math.sin(x[i])), (c, math.cos(x[i]))):
+            same = ours == theirs and math.copysign(1.0, ours) == math.copysign(1.0, theirs)
+            if not same and not (ours != ours and theirs != theirs):
+                bad.append(i)
+                break
+    return np.array(bad, dtype=np.int64)
+
+
+@numba.njit
+def _box_muller_mismatches(u, r):  # pragma: no cover - jitted
+    """Angles 2π u whose r cos and r sin differ from numba's pair (one sincos call to glibc)."""
+    bad = []
+    for i in range(u.shape[0]):
+        angle = 2.0 * math.pi * u[i]
+        s, c = sincos(angle)
+        if r[i] * c != r[i] * math.cos(angle) or r[i] * s != r[i] * math.sin(angle):
+            bad.append(i)
+    return np.array(bad, dtype=np.int64)
+
+
+@numba.njit
 def _fma(a, b, c):  # pragma: no cover - jitted
     return fma(a, b, c)
 
 
 RNG = np.random.default_rng(20261201)
-N = 1_000_000
+N = 200_000
 EDGES = np.array(
     [
         0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 2.2250738585072014e-308,
@@ -82,13 +108,49 @@ def test_log_is_the_c_librarys_bit_for_bit(name: str) -> None:
     assert bad.size == 0, f"log differs at {x[bad[:5]]}"
 
 
-def test_exp_and_log_agree_with_python_math_on_a_sample() -> None:
+TRIG_INPUTS = {
+    "the draws' angles 2π u": lambda: 2.0 * math.pi * _unit_draws(N),
+    "small angles": lambda: (
+        2.0 * math.pi * RNG.integers(0, 1 << 30, N).astype(np.float64) * 2.0**-53
+    ),
+    "within ten": lambda: RNG.uniform(-10.0, 10.0, N),
+    "up to 10^8": lambda: RNG.uniform(-1e8, 1e8, N),
+    "any bits": lambda: np.frombuffer(RNG.bytes(8 * N), dtype=np.float64),
+    "edges": lambda: np.concatenate(
+        [EDGES, [2.0**-27, -(2.0**-27), 0.126, -0.126, 0.85546875, 2.426265, 105414350.0]]
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(TRIG_INPUTS))
+def test_sin_and_cos_are_the_c_librarys_bit_for_bit(name: str) -> None:
+    x = TRIG_INPUTS[name]()
+    bad = _trig_mismatches(x)
+    assert bad.size == 0, f"sin or cos differs at {x[bad[:5]]}"
+
+
+def test_box_muller_pairs_are_numbas_bit_for_bit() -> None:
+    u = _unit_draws(N)
+    r = np.sqrt(-2.0 * np.log1p(-_unit_draws(N)))
+    assert _box_muller_mismatches(u, r).size == 0
+
+
+@numba.njit
+def _each(x, y):  # pragma: no cover - jitted
+    """exp(x), log(y), cos(x) and sin(x), inlined, for each entry."""
+    out = np.empty((4, x.shape[0]))
+    for i in range(x.shape[0]):
+        out[0, i], out[1, i], out[2, i] = exp(x[i]), log(y[i]), cos(x[i])
+        out[3, i] = sincos(x[i])[0]
+    return out
+
+
+def test_the_functions_agree_with_python_math_on_a_sample() -> None:
     x = RNG.normal(0.0, 3.0, 2000)
     y = np.abs(x) + 1e-300
-    got_exp = numba.njit(lambda v: np.array([exp(a) for a in v]))(x)
-    got_log = numba.njit(lambda v: np.array([log(a) for a in v]))(y)
-    assert got_exp.tobytes() == np.array([math.exp(a) for a in x]).tobytes()
-    assert got_log.tobytes() == np.array([math.log(a) for a in y]).tobytes()
+    got = _each(x, y)
+    for row, f, v in ((0, math.exp, x), (1, math.log, y), (2, math.cos, x), (3, math.sin, x)):
+        assert got[row].tobytes() == np.array([f(a) for a in v]).tobytes()
 
 
 def test_fma_rounds_once() -> None:

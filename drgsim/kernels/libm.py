@@ -1,12 +1,15 @@
-"""glibc's exp and log inlined into kernels: the same double as the C library for every input.
+"""glibc's exp, log, sin and cos inlined into kernels: the C library's double for every input.
 
-numba calls the C library for math.exp and math.log, through two wrappers, at some 6–8 ns a
-call; these are glibc's own algorithms (since 2.28, from Arm's optimized-routines: a table of
-2^(k/128), or of 1/c and log c, and a short polynomial) written out step for step with the
-fused multiply-adds of its FMA build (`__exp_fma`, `__log_fma`, what x86-64 machines with FMA
-run), at 3–4 ns. Inputs outside the main paths (|x| < 2^-54 or ≥ 512 for exp; zero, subnormal,
-negative, infinite or NaN for log) go to the library. tests/test_libm.py holds them to
-math.exp and math.log bit for bit over millions of inputs.
+numba calls the C library for math.exp, math.log, math.cos and math.sin (through wrappers, at
+6–30 ns a call); these are glibc's own algorithms (exp and log from Arm's optimized-routines,
+sin and cos from IBM's accurate library, as glibc 2.28+ ship them) written out step for step
+with the fused multiply-adds of its FMA build (`__exp_fma`, `__log_fma`, `__cos_fma`,
+`__sincos_fma`, what x86-64 machines with FMA run) and its tables, so a kernel that inlines them
+gets the same doubles without a call. Inputs outside the main paths (|x| < 2^-54 or ≥ 512 for
+exp; zero, subnormal, negative, infinite or NaN for log; |x| ≥ 105414350, infinite or NaN for
+sin and cos) go to the library. tests/test_libm.py holds each to the library bit for bit over
+a million inputs. Where the library differs (a CPU without FMA, another C library), kernels get
+glibc's FMA build's doubles, the same on every machine, rather than the local library's.
 """
 
 from __future__ import annotations
