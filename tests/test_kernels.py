@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from drgsim.kernels.checks import KernelInputError
 from drgsim.kernels.generate import CHUNK, N_PARAMS, generate_cases
 from drgsim.kernels.group import group_cases
 from drgsim.kernels.price import (
@@ -30,6 +31,7 @@ from drgsim.kernels.rng import (
     normal_np,
     normal_pair,
     normal_pair_np,
+    stream_key,
     uniform,
     uniform_np,
     uniform_reference,
@@ -837,6 +839,30 @@ def test_synthetic_month_has_readmissions_and_the_parameter_shares() -> None:
     assert abs(pairs.sum() / n - 0.1) < 5 * math.sqrt(0.1 * 0.9 / n)
     first, days = month_days(scn.start_year, 4)
     assert batch.day.min() >= first and batch.day.max() <= first + days - 1
+
+
+def test_synthetic_months_check_their_tables_once_and_draw_what_the_front_draws() -> None:
+    scn = load_scenario({"extends": "shanwei", "region": {"admissions": 12_000}})
+    cat, hospitals = builtin(), hospital_table(scn)
+    source = SyntheticSource(scn, cat, hospitals)
+    seed = np.random.SeedSequence(7)
+    batch = source.month(0, 2, seed)
+    # the same month through the checked front, from the same seed's streams
+    counts_seed, case_seed = np.random.SeedSequence(7).spawn(2)
+    expected, args = source.month_inputs(0, 2)
+    counts = np.random.Generator(np.random.PCG64(counts_seed)).poisson(expected)
+    hospital = np.repeat(np.arange(hospitals.n, dtype=np.int32), counts)
+    out = generate_cases(np.uint64(stream_key(case_seed)), hospital, *args)
+    assert np.array_equal(batch.hospital, hospital)
+    names = "patient adrg severity drg_true cost oop los admit_day day discharge ungroupable fund"
+    for name, want in zip(names.split(), out, strict=True):
+        got = getattr(batch, name)
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), name
+    # a month whose tables do not index one another is refused when its inputs are first made
+    broken = SyntheticSource(scn, cat, hospitals)
+    broken.alias_idx = np.full_like(broken.alias_idx, broken.alias_prob.shape[1])
+    with pytest.raises(KernelInputError, match="alias_idx"):
+        broken.month(0, 2, seed)
 
 
 # --- alias tables ----------------------------------------------------------------------------

@@ -81,7 +81,7 @@ def readmission_span(
     return 1 + gap + stay, stay, scale
 
 
-def _check(
+def check_inputs(
     key,
     hospital,
     hosp_tier,
@@ -126,7 +126,7 @@ def _check(
         raise checks.KernelInputError(f"{name}: days_in_month and population must be at least 1")
 
 
-@checks.front(_check)
+@checks.front(check_inputs)
 @parallel_kernel
 def generate_cases(
     key,

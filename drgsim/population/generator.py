@@ -12,7 +12,13 @@ import numpy as np
 
 from drgsim.cases import CaseBatch, month_ids, no_origin
 from drgsim.kernels.alias import alias_build
-from drgsim.kernels.generate import N_PARAMS, SHARE_MAX, SHORT_SHARE, generate_cases
+from drgsim.kernels.generate import (
+    N_PARAMS,
+    SHARE_MAX,
+    SHORT_SHARE,
+    check_inputs,
+    generate_cases,
+)
 from drgsim.kernels.rng import stream_key
 from drgsim.population.hospitals import HospitalTable
 from drgsim.rules.catalogue import Catalogue
@@ -129,10 +135,12 @@ class SyntheticSource:
     def month_inputs(self, year_index: int, month: int) -> tuple[np.ndarray, tuple[Any, ...]]:
         """What a month's cases are drawn from besides its seed: the hospitals' expected cases
         and the generation kernel's arguments after the key and the cases' hospitals (worked
-        out once per month of a year; nothing changes them)."""
+        out and checked once per month of a year; nothing changes them)."""
         found = self._inputs.get((year_index, month))
         if found is None:
-            found = self._inputs[year_index, month] = self._month_inputs(year_index, month)
+            found = self._month_inputs(year_index, month)
+            check_inputs(np.uint64(0), np.zeros(0, np.int32), *found[1])  # the kernel's front
+            self._inputs[year_index, month] = found
         return found
 
     def _month_inputs(self, year_index: int, month: int) -> tuple[np.ndarray, tuple[Any, ...]]:
@@ -181,7 +189,10 @@ class SyntheticSource:
         expected, args = self.month_inputs(year_index, month)
         counts = rng.poisson(expected)
         hospital = np.repeat(np.arange(self.hospitals.n, dtype=np.int32), counts)
-        out = generate_cases(np.uint64(stream_key(case_seed)), hospital, *args)
+        # the kernel without its front: the hospitals are 0 … n − 1 by construction and the
+        # tables were checked with the month's inputs
+        kernel = generate_cases.compiled  # type: ignore[attr-defined]
+        out = kernel(np.uint64(stream_key(case_seed)), hospital, *args)
         patient, adrg, severity, drg_true, cost, oop, los, admit, day, discharge, ungroup, fund = (
             out
         )
