@@ -146,3 +146,34 @@ def test_copies_of_equal_labels_are_taken_once_and_labels_alike_only_in_value_st
     mixed = list(results.column(numbers))
     assert mixed == [1, "x", 1.0, "x"]
     assert [type(v) for v in mixed] == [int, str, float, str]
+
+
+def test_columns_from_parts_are_the_frame_pandas_makes_of_them_joined() -> None:
+    """Numeric parts concatenated straight into their dtype's block give pandas' own frame of
+    the joined columns: values, dtypes (parts of two integer widths: the wider), blocks; a
+    column pandas might read as text (numpy objects) makes the whole frame pandas' way."""
+    rng = np.random.default_rng(5)
+    text = pd.array(["a", "b", "c", "a", "b"], dtype=pd.Series(["x"]).dtype)
+    ints = [np.arange(2, dtype=np.int32), np.arange(3, dtype=np.int64)]
+    floats = [rng.normal(size=4), rng.normal(size=1)]
+    given = {
+        "v": text,
+        "i": ints,
+        "f": floats,
+        "one": [np.array([True, False, True, True, False])],
+        "g": [rng.normal(size=5)],
+    }
+    got = results.from_columns(given)
+    joined = {k: v if not isinstance(v, list) else np.concatenate(v) for k, v in given.items()}
+    want = pd.DataFrame(joined)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got.dtypes.tolist() == want.dtypes.tolist()
+    assert got["i"].dtype == np.int64
+    assert _blocks(got) == _blocks(want)
+    objects = {**given, "o": np.array(list("pqrst"), dtype=object)}
+    got = results.from_columns(objects)
+    want = pd.DataFrame({**joined, "o": objects["o"]})
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got.dtypes.tolist() == want.dtypes.tolist()
+    with pytest.raises(ValueError, match="different lengths"):
+        results.from_columns({"a": [np.arange(2)], "b": [np.arange(3)]})

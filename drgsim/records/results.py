@@ -36,6 +36,66 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame({k: column([block[k] for block in rows]) for k in rows[0]})
 
 
+def from_columns(columns: dict[str, Any]) -> pd.DataFrame:
+    """`pd.DataFrame(columns)`: the same frame, dtypes and memory blocks, where a column may
+    also be given as the list of numeric numpy arrays it is the concatenation of. Those are
+    concatenated straight into their dtype's 2-D block (one copy of the data, not two: pandas
+    stacks the columns it is given into that block); pandas' text is its own block, as there.
+    Columns of any other kind (numpy objects, which pandas may take for text) make the frame
+    as pandas makes it."""
+    if not all(_kept_as_is(v) for v in columns.values()):
+        return pd.DataFrame({k: _joined(v) for k, v in columns.items()})
+    from pandas.api.internals import create_dataframe_from_blocks
+
+    rows = {sum(len(a) for a in v) if isinstance(v, list) else len(v) for v in columns.values()}
+    if len(rows) > 1:
+        raise ValueError("from_columns: columns of different lengths")
+    n = rows.pop() if rows else 0
+    groups: dict[Any, list[int]] = {}  # pandas' blocks: one per numpy dtype, in first use
+    blocks: list[tuple[Any, np.ndarray]] = []
+    values = list(columns.values())
+    for i, v in enumerate(values):
+        if isinstance(v, list):
+            dtype = np.result_type(*[a.dtype for a in v])
+            groups.setdefault(dtype, []).append(i)
+        else:
+            groups[("own block", i)] = [i]
+    for key, where in groups.items():
+        if not isinstance(key, np.dtype):
+            blocks.append((values[where[0]], np.array(where, dtype=np.intp)))
+            continue
+        block = np.empty((len(where), n), dtype=key)
+        for j, i in enumerate(where):
+            parts = values[i]
+            if len(parts) == 1:
+                block[j] = parts[0]
+            else:
+                np.concatenate(parts, out=block[j])
+        blocks.append((block, np.array(where, dtype=np.intp)))
+    return create_dataframe_from_blocks(
+        blocks, index=pd.RangeIndex(n), columns=pd.Index(list(columns))
+    )
+
+
+def _kept_as_is(value: Any) -> bool:
+    """Whether pandas keeps a column of `from_columns` as it is: parts that are numpy arrays
+    of booleans or numbers (a numpy block), or one of pandas' own arrays (a block of its own)."""
+    if isinstance(value, list):
+        return bool(value) and all(
+            isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype.kind in "biuf" for a in value
+        )
+    return isinstance(value, pd.api.extensions.ExtensionArray) and isinstance(
+        value.dtype, pd.StringDtype
+    )
+
+
+def _joined(value: Any) -> Any:
+    """A column of `from_columns` as one array."""
+    if not isinstance(value, list):
+        return value
+    return np.concatenate(value) if len(value) != 1 else value[0]
+
+
 def column(arrays: Sequence[Any]) -> Any:
     """One column of a table from its blocks' arrays, concatenated; text kept as codes
     (engine.coded.Coded) becomes the column pandas makes of its strings, from its labels.

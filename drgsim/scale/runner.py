@@ -26,7 +26,15 @@ from drgsim.population.hospitals import HospitalTable, hospital_table
 from drgsim.present.comparison import compare
 from drgsim.records.catalogue_file import load_catalogue as read_catalogue
 from drgsim.records.provenance import versions
-from drgsim.records.results import TABLES, KeptClaims, Result, column, frame, text_column
+from drgsim.records.results import (
+    TABLES,
+    KeptClaims,
+    Result,
+    column,
+    frame,
+    from_columns,
+    text_column,
+)
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.funds import fund_budgets, needs_expected_cost
 from drgsim.scale import shared_months
@@ -581,14 +589,16 @@ def _frame(collected: list[tuple[Job, Tables]], key: str, with_region: bool) -> 
     part = np.repeat(np.arange(len(parts)), lengths)  # each row's simulation
     columns: dict[str, Any] = {
         "variant": text_column(np.array([job.variant for job, _ in parts], dtype=object), part),
-        "replication": np.array([job.replication for job, _ in parts], dtype=np.int64)[part],
+        "replication": [np.array([job.replication for job, _ in parts], dtype=np.int64)[part]],
     }
     if with_region:
         regions = np.array([job.region for job, _ in parts], dtype=object)
         columns["region"] = text_column(regions, part)
     for name in names:
-        columns[name] = column([block[name] for _, rows in parts for block in rows])
-    return pd.DataFrame({k: columns[k] for k in keys + [n for n in names if n not in keys]})
+        blocks = [block[name] for _, rows in parts for block in rows]
+        numeric = all(isinstance(b, np.ndarray) and b.dtype.kind in "biuf" for b in blocks)
+        columns[name] = blocks if numeric else column(blocks)  # numbers: into their block
+    return from_columns({k: columns[k] for k in keys + [n for n in names if n not in keys]})
 
 
 def _frame_by_parts(
