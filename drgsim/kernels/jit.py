@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 from collections.abc import Callable
@@ -27,13 +28,20 @@ def cache_dir() -> Path:
     inlines from another file does; keying the folder on every kernel file's content makes
     any change start a fresh cache. Override the base with DRGSIM_CACHE_DIR.
     """
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     base = os.environ.get("DRGSIM_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "drgsim", "numba"
     )
-    return Path(base) / digest.hexdigest()[:16]
+    return Path(base) / _source_digest()
+
+
+@functools.cache
+def _source_digest() -> str:
+    """The digest of every kernel file's name and content, read once per process (each kernel
+    asks for its cache folder when it is defined: 40 reads of every kernel file otherwise)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 #: Seconds to compile every kernel on an empty cache (15 s of CPU on a 2-core machine, measured).
