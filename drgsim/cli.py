@@ -551,9 +551,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     check_out(out, args.force)
 
     from drgsim.kernels.jit import mark_compiled
-    from drgsim.present.outputs import write
     from drgsim.present.progress import Progress
-    from drgsim.present.summary import summary_text
     from drgsim.scale.front import note_source, ready_to_write
     from drgsim.scale.runner import run
 
@@ -575,6 +573,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         progress.close()
         mark_compiled()
         note_source(result, args.scenario, overrides)  # as drgsim.run(..., out=) does
+        from drgsim.present.outputs import write  # pandas: imported while the workers ran
         from drgsim.scale.explain import write_waterfall
 
         write(result, stage, lang=args.lang, report=report, explain=write_waterfall, svg=args.svg)
@@ -587,6 +586,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if not args.quiet:
+        from drgsim.present.summary import summary_text
+
         print(summary_text(result))
         print(f"wrote {out}/ ({', '.join(sorted(p.name for p in out.iterdir()))})")
     return 0

@@ -318,3 +318,55 @@ def test_every_drg_of_a_real_list_receives_cases_in_a_run(name: str, tmp_path: P
     billed = set(result.cases["drg_billed"].astype(str))
     missing = sorted(set(codes["drg"]) - billed)
     assert not missing, f"{name}: {len(missing)} codes got no case, e.g. {missing[:5]}"
+
+
+def _same_catalogue(a: Catalogue, b: Catalogue) -> None:
+    """Every field equal, arrays of the same dtype and shape, read-only."""
+    import dataclasses
+
+    for f in dataclasses.fields(a):
+        if not f.init:
+            continue
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, np.ndarray):
+            assert x.dtype == y.dtype and x.shape == y.shape and (x == y).all(), f.name
+            assert not x.flags.writeable and not y.flags.writeable, f.name
+        else:
+            assert x == y, f.name
+
+
+def test_the_builtin_catalogue_kept_built_is_the_one_read_from_its_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A later process reads the built-in catalogue back from drgsim's cache folder (without
+    pandas): the same catalogue; a kept file that cannot be read, or a folder that cannot be
+    written, only means it is built from the files again."""
+    from drgsim.records import catalogue_file
+
+    monkeypatch.setenv("DRGSIM_CACHE_DIR", str(tmp_path / "cache"))
+    built = catalogue_file._build_builtin(catalogue_file._data_dir())  # read with pandas
+    for value in vars(built).values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    catalogue_file.builtin.cache_clear()
+    try:
+        first = catalogue_file.builtin()  # built, then kept
+        (kept,) = (tmp_path / "cache").glob("catalogue-*.pickle")
+        catalogue_file.builtin.cache_clear()
+
+        def refuse(d: Path) -> Catalogue:
+            raise AssertionError("built again although kept")
+
+        with monkeypatch.context() as m:
+            m.setattr(catalogue_file, "_build_builtin", refuse)
+            again = catalogue_file.builtin()
+        _same_catalogue(first, built)
+        _same_catalogue(again, built)
+        kept.write_bytes(kept.read_bytes()[:100])  # cut short: built from the files again
+        catalogue_file.builtin.cache_clear()
+        _same_catalogue(first, catalogue_file.builtin())
+        catalogue_file.builtin.cache_clear()
+        monkeypatch.setenv("DRGSIM_CACHE_DIR", str(kept))  # a file, not a folder: kept nowhere
+        _same_catalogue(first, catalogue_file.builtin())
+    finally:
+        catalogue_file.builtin.cache_clear()

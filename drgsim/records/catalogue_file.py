@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import hashlib
+import os
+import pickle
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from drgsim.errors import DrgsimError
-from drgsim.records.catalogue_synth import synth_case_mix, synth_costs
 from drgsim.rules.catalogue import Catalogue, severity_map, split_levels
+
+if TYPE_CHECKING:  # imported where a table is read (0.3 s): the built-in one is kept built
+    import pandas as pd
 
 REQUIRED = ("drg", "mdc", "adrg", "adrg_type")
 ADRG_TYPES = ("surgical", "procedure", "medical")
@@ -36,6 +42,8 @@ def _fail(path: object, row: int, column: str, value: object, expected: str) -> 
 
 def _read(path: Path) -> tuple[pd.DataFrame, int]:
     """Read a CSV or Parquet file as strings; also return the row number of the first data row."""
+    import pandas as pd
+
     if not path.is_file():
         raise CatalogueError(f"{path}: file not found; expected a CSV or Parquet catalogue file")
     try:
@@ -49,6 +57,8 @@ def _read(path: Path) -> tuple[pd.DataFrame, int]:
 
 def _numbers(df: pd.DataFrame, column: str, where: object, row0: int) -> np.ndarray:
     """Column parsed as positive finite floats, or a CatalogueError naming the first bad row."""
+    import pandas as pd
+
     raw = df[column].astype(object).to_numpy()
     vals = pd.to_numeric(pd.Series(raw), errors="coerce").to_numpy(dtype=float)
     bad = np.flatnonzero(~(np.isfinite(vals) & (vals > 0)))
@@ -153,8 +163,77 @@ def builtin() -> Catalogue:
     """The shipped synthetic catalogue (data/catalogue.csv and data/case_mix.csv).
 
     Read once per process: its arrays are read-only, so no run can change another's catalogue.
+    Once built it is kept in drgsim's cache folder, keyed on the two files and the code that
+    builds it, so that later processes read it back without pandas (`_kept`).
     """
     d = _data_dir()
+    key = _builtin_key(d)
+    cat = _kept(key) if key else None
+    if cat is None:
+        cat = _build_builtin(d)
+        if key:
+            _keep(key, cat)
+    for f in dataclasses.fields(cat):
+        value = getattr(cat, f.name)
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return cat
+
+
+def _builtin_key(d: Path) -> str | None:
+    """What the built-in catalogue is built from: its files, this code, numpy's version (None
+    where a file cannot be read: building it then says what is wrong)."""
+    digest = hashlib.sha256(np.__version__.encode())
+    try:
+        for path in (d / "catalogue.csv", d / "case_mix.csv", Path(__file__), _rules_file()):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    except OSError:
+        return None
+    return digest.hexdigest()[:16]
+
+
+def _rules_file() -> Path:
+    from drgsim.rules import catalogue
+
+    return Path(catalogue.__file__)
+
+
+def _kept_path(key: str) -> Path:
+    """Where the built-in catalogue built from `key` is kept (beside the compiled kernels)."""
+    base = os.environ.get("DRGSIM_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "drgsim", "numba"
+    )
+    return Path(base) / f"catalogue-{key}.pickle"
+
+
+def _kept(key: str) -> Catalogue | None:
+    """The built-in catalogue kept under `key`, or None (none kept, or unreadable)."""
+    try:
+        fields = pickle.loads(_kept_path(key).read_bytes())
+        return Catalogue(**fields)
+    except Exception:  # missing, truncated or from another drgsim: build it again
+        return None
+
+
+def _keep(key: str, cat: Catalogue) -> None:
+    """Keep the built catalogue under `key`, written whole or not at all; a cache folder that
+    cannot be written keeps nothing."""
+    path = _kept_path(key)
+    fields: dict[str, Any] = {
+        f.name: getattr(cat, f.name) for f in dataclasses.fields(cat) if f.init
+    }
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+def _build_builtin(d: Path) -> Catalogue:
+    """The built-in catalogue read from its files with pandas."""
     codes, row0 = _read(d / "catalogue.csv")
     mix, _ = _read(d / "case_mix.csv")
     for col in ("share", "p_mcc", "p_cc"):
@@ -163,18 +242,15 @@ def builtin() -> Catalogue:
     for col in ("ref_mean_cost_yuan", "mean_los_days"):
         if col not in codes:
             raise _fail(d / "catalogue.csv", 1, col, "missing", "a cost and LOS per DRG")
-    cat = _build(
+    return _build(
         _prepare(codes, d / "catalogue.csv", row0), mix, d / "catalogue.csv", row0, "builtin"
     )
-    for f in dataclasses.fields(cat):
-        value = getattr(cat, f.name)
-        if isinstance(value, np.ndarray):
-            value.setflags(write=False)
-    return cat
 
 
 def load(path: str | Path, *, seed: int = 11) -> Catalogue:
     """A real or user code list (CSV or Parquet); missing costs, LOS, case mix are synthesised."""
+    from drgsim.records.catalogue_synth import synth_case_mix, synth_costs
+
     path = Path(path)
     raw, row0 = _read(path)
     df = _prepare(raw, path, row0)
@@ -191,6 +267,8 @@ def load(path: str | Path, *, seed: int = 11) -> Catalogue:
 
 def _case_shares(df: pd.DataFrame, where: object, row0: int) -> np.ndarray:
     """The `case_share` column as numbers >= 0 with a positive sum, or one error line."""
+    import pandas as pd
+
     raw = pd.to_numeric(df["case_share"], errors="coerce").to_numpy(dtype=float)
     bad = np.flatnonzero(~(np.isfinite(raw) & (raw >= 0)))
     if len(bad):
@@ -210,6 +288,8 @@ def _mix_from_shares(df: pd.DataFrame, raw: np.ndarray) -> pd.DataFrame:
     (`split_levels` gives each local code its own share), so the catalogue's case-weighted mean
     cost ā is Σ case_share × ref_mean_cost_yuan / Σ case_share.
     """
+    import pandas as pd
+
     frame = pd.DataFrame(
         {"adrg": df["adrg"].to_numpy(), "suffix": df["suffix"].to_numpy(), "share": raw}
     )

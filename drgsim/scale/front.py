@@ -150,13 +150,15 @@ def run(
 
 
 def ready_to_write(report: bool) -> None:
-    """Import what writing a run's outputs needs (Parquet's writer, and with `report` the
-    figures' and report's modules, matplotlib and the Chinese font): called while the worker
-    processes simulate, it is ready when they end, and the drawing workers forked then have it."""
+    """Import what writing a run's outputs needs (pandas, the tables' and Parquet's writer, and
+    with `report` the figures' and report's modules, matplotlib and the Chinese font): called
+    while the worker processes simulate (forked without pandas), it is ready when they end,
+    and the drawing workers forked then have it."""
     import importlib
 
+    tables = ("drgsim.records.results", "drgsim.present.comparison", "drgsim.present.outputs")
     figures = ("drgsim.present.report", "drgsim.present.drawing", "drgsim.scale.explain")
-    for name in ("pyarrow.parquet", *(figures if report else ())):
+    for name in ("pyarrow.parquet", *tables, *(figures if report else ())):
         importlib.import_module(name)
     if report:
         from drgsim.present import fonts

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from drgsim.acts import ACTS, RECODED_BITS
 from drgsim.engine.calendar import CaseSource, Simulation
@@ -23,18 +22,8 @@ from drgsim.errors import DrgsimError
 from drgsim.population.behaviour import ActParams, Behaviours, resolve
 from drgsim.population.generator import SyntheticSource
 from drgsim.population.hospitals import HospitalTable, hospital_table
-from drgsim.present.comparison import compare
 from drgsim.records.catalogue_file import load_catalogue as read_catalogue
 from drgsim.records.provenance import versions
-from drgsim.records.results import (
-    TABLES,
-    KeptClaims,
-    Result,
-    column,
-    frame,
-    from_columns,
-    text_column,
-)
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.funds import fund_budgets, needs_expected_cost
 from drgsim.scale import shared_months
@@ -48,11 +37,24 @@ from drgsim.scenario.loader import load_scenario, variant_names, variant_scenari
 from drgsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:  # imported where a scenario replays a case table (pyarrow's readers, slow)
+    import pandas as pd
+
     from drgsim.records.replay import TableSource
+    from drgsim.records.results import KeptClaims, Result
 
 KEYS = ["variant", "replication", "year"]
 _PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies (Linux)
 Progress = Callable[[int, int, str], None]
+
+
+def __getattr__(name: str) -> Any:
+    """`Result`, `KeptClaims` and `TABLES` of drgsim.records.results, imported when first asked
+    for (they bring pandas, which the worker processes forked from here do without)."""
+    if name in ("Result", "KeptClaims", "TABLES"):
+        from drgsim.records import results
+
+        return getattr(results, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load_catalogue(scn: Scenario) -> Catalogue:
@@ -270,6 +272,8 @@ def run(
     """
     started = datetime.now(UTC)
     t0 = time.perf_counter()
+    # pandas (0.3 s to import) is not needed until the tables are assembled: the worker
+    # processes are forked without it, and this process imports it while they simulate
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     text_hash = scenario_hash(scenario)
     cat = load_catalogue(scn)
@@ -281,6 +285,9 @@ def run(
     imported: dict[tuple[Any, ...], TableSource] = {}  # each case table read once per run
     jobs, budgets = plan_jobs(scn, cat, names, range(reps), cases, stream, case_dir, imported)
     tables = _run_jobs(jobs, workers, progress, scheduler, meanwhile)
+    from drgsim.present.comparison import compare
+    from drgsim.records.results import TABLES, Result
+
     collected = [(job, t) for job, t in zip(jobs, tables, strict=True)]
     frames = {key: _frame(collected, key, multi) for key in TABLES}
     case_frame = _frame(collected, "cases", multi) if cases and not stream else None
@@ -320,6 +327,8 @@ def run(
 
 def _kept(collected: list[tuple[Job, Tables]]) -> KeptClaims | None:
     """The claims the jobs kept (ClaimPick) and their tariffs, None where none kept any."""
+    from drgsim.records.results import KeptClaims
+
     picked = [(job, t) for job, t in collected if job.keep_claims is not None]
     if not picked:
         return None
@@ -578,6 +587,10 @@ def _frame(collected: list[tuple[Job, Tables]], key: str, with_region: bool) -> 
     Built in one go (each column concatenated over every simulation's blocks) where all
     blocks have the same columns; else frame by frame (`_frame_by_parts`), the same table.
     """
+    import pandas as pd
+
+    from drgsim.records.results import column, from_columns, text_column
+
     keys = (["region"] if with_region else []) + KEYS
     parts = [(job, getattr(tables, key)) for job, tables in collected if getattr(tables, key)]
     if not parts:
@@ -605,6 +618,10 @@ def _frame_by_parts(
     parts: list[tuple[Job, list[dict[str, Any]]]], keys: list[str], with_region: bool
 ) -> pd.DataFrame:
     """`_frame` one simulation at a time, for blocks whose columns differ (missing ones NaN)."""
+    import pandas as pd
+
+    from drgsim.records.results import frame
+
     frames = []
     for job, rows in parts:
         df = frame(rows)
@@ -631,6 +648,8 @@ class CaseWriter:
         """Append one month's case rows."""
         import pyarrow as pa
         import pyarrow.parquet as pq
+
+        from drgsim.records.results import frame
 
         assert self.path is not None
         table = pa.Table.from_pandas(frame([columns]), preserve_index=False)
