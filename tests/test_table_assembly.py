@@ -153,7 +153,7 @@ def test_columns_from_parts_are_the_frame_pandas_makes_of_them_joined() -> None:
     the joined columns: values, dtypes (parts of two integer widths: the wider), blocks; a
     column pandas might read as text (numpy objects) makes the whole frame pandas' way."""
     rng = np.random.default_rng(5)
-    text = pd.array(["a", "b", "c", "a", "b"], dtype=pd.Series(["x"]).dtype)
+    text = pd.Series(["a", "b", "c", "a", "b"]).array  # pandas' text
     ints = [np.arange(2, dtype=np.int32), np.arange(3, dtype=np.int64)]
     floats = [rng.normal(size=4), rng.normal(size=1)]
     given = {

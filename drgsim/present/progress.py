@@ -6,9 +6,10 @@ import io
 import os
 import sys
 from types import TracebackType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from tqdm import tqdm
+if TYPE_CHECKING:  # imported when a bar is first drawn: --quiet runs do without it
+    from tqdm import tqdm
 
 
 class Progress:
@@ -33,6 +34,8 @@ class Progress:
         if self.show is False or total < 2:
             return
         if self.bar is None or done == 0:
+            from tqdm import tqdm
+
             self.close()
             size = _fixed_size(self.stream)
             self.bar = tqdm(
