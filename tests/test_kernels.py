@@ -1154,6 +1154,22 @@ def test_drg_cell_sums_match_bincount_sums_bit_for_bit(n, n_fund, seed) -> None:
 
 
 @settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 300), n_cells=st.integers(1, 40), seed=st.integers(0, 2**32 - 1))
+def test_cell_totals_match_bincount_sums_bit_for_bit(n, n_cells, seed) -> None:
+    from drgsim.kernels.aggregate import cell_totals
+
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(0, n_cells, n).astype(np.int64)
+    sums = rng.random((n, 3)) * 100
+    got_keys, got = cell_totals(keys, sums, n_cells)
+    # by the rule: the cells present, increasing, each summing its rows in row order
+    want, at = np.unique(keys, return_inverse=True)
+    ref = np.stack([np.bincount(at, weights=col, minlength=want.size) for col in sums.T], axis=1)
+    np.testing.assert_array_equal(got_keys, want)
+    np.testing.assert_array_equal(got, ref.reshape(want.size, 3))
+
+
+@settings(max_examples=40, deadline=None)
 @given(n=st.integers(0, 300), runs=st.booleans(), seed=st.integers(0, 2**32 - 1))
 def test_risk_counts_match_bincount_sums_bit_for_bit(n, runs, seed) -> None:
     from drgsim.kernels.aggregate import risk_counts

@@ -71,7 +71,7 @@ class DrgTotals:
             if self.table is None:
                 self.table = np.zeros((self.n_cells, len(DRG_COLUMNS)))
             # each cell once in a month: the year's sum of a cell is its months' added from
-            # 0 in month order
+            # 0 in month order (as kernels.aggregate.cell_totals adds them)
             self.table[keys] += sums
             return
         drg = np.where(claims.drg >= 0, claims.drg, self.n_drg).astype(np.int64)

@@ -252,6 +252,37 @@ def drg_cell_sums(
     return keys[:k].copy(), sums
 
 
+def _check_cell_totals(keys, sums, n_cells):
+    """Each key has a row of sums and lies in the cells."""
+    checks.shape("cell_totals", "keys", keys, (None,))
+    checks.shape("cell_totals", "sums", sums, (keys.shape[0], None))
+    checks.index("cell_totals", "keys", keys, 0, n_cells, "the cells")
+
+
+@checks.front(_check_cell_totals)
+@kernel
+def cell_totals(keys, sums, n_cells):  # pragma: no cover - jitted
+    """The cells among `keys` in increasing order, and the sums of each one's rows of `sums`,
+    added from 0 in row order (through a table of each cell's row, not of every cell's sums)."""
+    width = sums.shape[1]
+    slot = np.full(n_cells, -1, np.int32)
+    for i in range(keys.shape[0]):
+        slot[keys[i]] = -2  # a cell with rows, its place not yet given
+    out = np.empty(min(keys.shape[0], n_cells), np.int64)
+    k = 0
+    for c in range(n_cells):
+        if slot[c] == -2:
+            slot[c] = k
+            out[k] = c
+            k += 1
+    total = np.zeros((k, width))
+    for i in range(keys.shape[0]):
+        at = slot[keys[i]]
+        for j in range(width):
+            total[at, j] += sums[i, j]
+    return out[:k].copy(), total
+
+
 def sum_by_month_hospital(month, hospital, n_hosp, values):
     """Sums [12, n_hosp, k] of each array of the tuple `values` by discharge month and hospital.
 
