@@ -17,7 +17,7 @@ def test_cells_are_the_months_sums_added_in_month_order_bit_for_bit() -> None:
         keys = rng.permutation(n_hosp * n_drg)[: rng.integers(0, n_hosp * n_drg)]
         sums = rng.normal(scale=1e6, size=(keys.size, len(CELL_COLUMNS)))
         sums[rng.random(sums.shape) < 0.1] = -0.0
-        totals.add_cells(keys.astype(np.int64), sums)
+        totals.cell_parts.append((keys.astype(np.int64), sums))
         for i, key in enumerate(keys):  # the rule: a running sum per cell, from 0
             for k in range(len(CELL_COLUMNS)):
                 want[k, key] = want[k, key] + sums[i, k]

@@ -2,10 +2,11 @@
 
 Claims are added once final (when their month leaves the readmission window, after any
 inspection of their quarter), so each cell's points and deductions are those the claims were
-settled with. Up to DENSE_CELLS cells, a month is summed in one pass through a table of every
-cell (kernels.aggregate.drg_cell_sums) and its cells with claims added to the year's table of
-every cell as it comes, in month order; a region larger than that keeps each month's cells with
-their sums, summed by sorting its cells and added up at year end, so memory follows the claims.
+settled with. Each month's cells with claims are kept with their sums, and added up at year
+end in month order, so a month costs what its claims do, not hospitals × DRGs. Up to
+DENSE_CELLS cells, a month is summed in one pass through a table of every cell
+(kernels.aggregate.drg_cell_sums) and the year's months added up through one array; a region
+larger than that is summed by sorting its cells, so memory follows the claims.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ import numpy as np
 
 from drgsim.acts import UNBORNE_BITS
 from drgsim.engine.year_totals import PricedBatch, check_lengths
-from drgsim.kernels.aggregate import drg_cell_sums
+from drgsim.kernels.aggregate import cell_totals, drg_cell_sums
 
 #: The sums of each cell: claims, billed charges, charges of the cases treated (a phantom case
 #: is billed, not treated), patient payments, points (after the readmission rule), deductions.
 DRG_COLUMNS = ("cases", "charges", "borne", "oop", "points", "deducted")
 #: Cells (funds × hospitals × DRGs) up to which the sums go through tables of every cell
-#: (4 bytes a cell a month, 48 for the year's).
+#: (4 bytes a cell a month, 49 at year end).
 DENSE_CELLS = 2_000_000
 
 
@@ -35,8 +36,6 @@ class DrgTotals:
     n_drg: int  # cells per hospital: n_drg DRGs, then one for ungroupable claims
     dense_cells: int = DENSE_CELLS
     parts: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # each month's
-    # up to dense_cells cells: the year's sums of every cell [n_cells, DRG_COLUMNS], from 0
-    table: np.ndarray | None = None
 
     @property
     def n_cells(self) -> int:
@@ -52,27 +51,24 @@ class DrgTotals:
             # the claims passed the insurer's month check (engine.month_check), their DRGs
             # billed from the checked group table: the kernel runs without its front's scans
             check_lengths(claims)
-            keys, sums = drg_cell_sums.compiled(  # type: ignore[attr-defined]
-                c.fund,
-                c.hospital,
-                claims.drg,
-                c.acts,
-                c.cost,
-                c.oop,
-                claims.points,
-                claims.readmit,
-                claims.deducted,
-                float(factor),
-                UNBORNE_BITS,
-                self.n_fund,
-                self.n_hosp,
-                self.n_drg,
+            self.parts.append(
+                drg_cell_sums.compiled(  # type: ignore[attr-defined]
+                    c.fund,
+                    c.hospital,
+                    claims.drg,
+                    c.acts,
+                    c.cost,
+                    c.oop,
+                    claims.points,
+                    claims.readmit,
+                    claims.deducted,
+                    float(factor),
+                    UNBORNE_BITS,
+                    self.n_fund,
+                    self.n_hosp,
+                    self.n_drg,
+                )
             )
-            if self.table is None:
-                self.table = np.zeros((self.n_cells, len(DRG_COLUMNS)))
-            # each cell once in a month: the year's sum of a cell is its months' added from
-            # 0 in month order (as kernels.aggregate.cell_totals adds them)
-            self.table[keys] += sums
             return
         drg = np.where(claims.drg >= 0, claims.drg, self.n_drg).astype(np.int64)
         cell = (c.fund.astype(np.int64) * self.n_hosp + c.hospital) * (self.n_drg + 1) + drg
@@ -86,9 +82,12 @@ class DrgTotals:
     def cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The year's cells with claims, in (fund, hospital, DRG) order: fund, hospital, DRG
         (n_drg for ungroupable) and their sums [cells, DRG_COLUMNS]."""
-        if self.table is not None:
-            keys = np.flatnonzero(self.table[:, 0] > 0)  # the cells with claims, increasing
-            sums = self.table[keys]
+        if self.parts and self.n_cells <= self.dense_cells:
+            keys, sums = cell_totals(
+                np.concatenate([k for k, _ in self.parts]),
+                np.concatenate([s for _, s in self.parts]),
+                self.n_cells,
+            )
         elif self.parts:
             keys, at = np.unique(np.concatenate([k for k, _ in self.parts]), return_inverse=True)
             months = np.concatenate([s for _, s in self.parts])

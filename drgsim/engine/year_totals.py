@@ -10,7 +10,7 @@ from drgsim.acts import ACT, ACTS, AUDITED, UNBORNE_BITS
 from drgsim.cases import CaseBatch
 from drgsim.kernels.act_totals import KINDS as GAIN_KINDS
 from drgsim.kernels.act_totals import act_totals
-from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, month_totals
+from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, cell_totals, month_totals
 from drgsim.kernels.checks import index as check_index
 from drgsim.kernels.checks import same_length as check_length
 from drgsim.kernels.price import CLASS_NAMES
@@ -153,8 +153,8 @@ class YearTotals:
     n_fund: int = 1
     sums: dict[str, np.ndarray] = field(init=False)
     fund_sums: dict[str, np.ndarray] = field(init=False)
-    # each (hospital, DRG) cell's CELL_COLUMNS sums over the months so far [cells, CELL_COLUMNS]
-    cell_table: np.ndarray = field(init=False)
+    # each month's cells with grouped claims and their sums (MonthTotals.cell_keys, cell_sums)
+    cell_parts: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     act_points: dict[str, np.ndarray] = field(init=False)
     act_charges: dict[str, np.ndarray] = field(init=False)  # charges borne by the act's cases
     reference: list[Reference] = field(default_factory=list)
@@ -167,7 +167,6 @@ class YearTotals:
         self.act_points = {a.name: np.zeros(self.n_hosp) for a in CLAIM_GAINS}
         self.act_charges = {a.name: np.zeros(self.n_hosp) for a in CLAIM_GAINS}
         self.tally = np.zeros((self.n_hosp, len(TALLY_ROWS), len(TALLY_COLUMNS)))
-        self.cell_table = np.zeros((self.n_hosp * self.n_drg, len(CELL_COLUMNS)))
 
     def add(self, claims: PricedBatch, month: MonthTotals, adjust: np.ndarray) -> None:
         """Add a month's claims (`month`: their sums); `adjust` (fund × hospital) moves earlier
@@ -184,22 +183,24 @@ class YearTotals:
         self.fund_sums["points"] += adjust.ravel()
         self.sums["points"] += adjust.sum(axis=0)
         self.classes += month.classes
-        self.add_cells(month.cell_keys, month.cell_sums)
+        self.cell_parts.append((month.cell_keys, month.cell_sums))
         self._add_acts(claims, month.final)
         self.tally += audit_tally(c.hospital, c.acts, claims.review, self.n_hosp, checked=True)
         self.reference.append(Reference(c.hospital.copy(), claims.drg.copy(), c.cost.copy()))
 
-    def add_cells(self, keys: np.ndarray, sums: np.ndarray) -> None:
-        """Add a month's (hospital, DRG) cells `keys` (hospital × n_drg + DRG, each once) and
-        their CELL_COLUMNS `sums`: each cell's year is its months' sums added from 0 in month
-        order."""
-        self.cell_table[keys] += sums
-
     @property
     def cells(self) -> dict[str, np.ndarray]:
         """Each (hospital, DRG) cell's CELL_COLUMNS sums (hospital × n_drg + DRG) over the
-        months so far, each added from 0 month by month."""
-        table = np.ascontiguousarray(self.cell_table.T)
+        months so far, each added from 0 month by month (the months' cells added up at once)."""
+        n_cells = self.n_hosp * self.n_drg
+        table = np.zeros((len(CELL_COLUMNS), n_cells))
+        if self.cell_parts:
+            keys, sums = cell_totals(
+                np.concatenate([k for k, _ in self.cell_parts]),
+                np.concatenate([v for _, v in self.cell_parts]),
+                n_cells,
+            )
+            table[:, keys] = sums.T
         return dict(zip(CELL_COLUMNS, table, strict=True))
 
     def fund(self, f: int) -> dict[str, np.ndarray]:
