@@ -8,7 +8,7 @@ import numba
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from drgsim.kernels.checks import KernelInputError
@@ -101,14 +101,26 @@ def test_jitted_uniform_equals_numpy_uniform_bit_for_bit(
 
 @FAST
 @given(key=U64, kind=KIND, cases=st.lists(CASE, min_size=1, max_size=50))
-def test_jitted_normals_equal_numpy_normals_bit_for_bit(
+@example(key=1787847910, kind=111, cases=[19913])  # numpy's array sin is an ulp off here (AVX-512)
+def test_jitted_normals_equal_the_rule_bit_for_bit_and_numpy_within_two_ulp(
     key: int, kind: int, cases: list[int]
 ) -> None:
+    """Box–Muller from the same uniforms in Python's math (the C library) gives the kernels'
+    doubles; numpy's array sin, cos and log may take SIMD paths of their own on some CPUs
+    (AVX-512), so its version agrees within two units in the last place."""
     c = np.array(cases, dtype=np.int64)
     one, first, second = _jit_normals(np.uint64(key), kind, c)
+    u0, u1 = uniform_np(key, kind, c, 0), uniform_np(key, kind, c, 1)
+    r = [math.sqrt(-2.0 * math.log(1.0 - u)) for u in u0]
+    angle = [2.0 * math.pi * u for u in u1]
+    rule_first = np.array([ri * math.cos(a) for ri, a in zip(r, angle, strict=True)])
+    rule_second = np.array([ri * math.sin(a) for ri, a in zip(r, angle, strict=True)])
+    assert first.tobytes() == rule_first.tobytes() and second.tobytes() == rule_second.tobytes()
+    assert one.tobytes() == first.tobytes()
     ref_first, ref_second = normal_pair_np(key, kind, c)
-    assert one.tobytes() == normal_np(key, kind, c).tobytes()
-    assert first.tobytes() == ref_first.tobytes() and second.tobytes() == ref_second.tobytes()
+    np.testing.assert_array_max_ulp(ref_first, first, maxulp=2)
+    np.testing.assert_array_max_ulp(ref_second, second, maxulp=2)
+    np.testing.assert_array_max_ulp(normal_np(key, kind, c), one, maxulp=2)
     assert np.all(np.isfinite(ref_first) & np.isfinite(ref_second))
 
 
