@@ -15,8 +15,9 @@ import drgsim
 from drgsim.cases import ACT_BITS
 from drgsim.errors import ScenarioError
 from drgsim.population.hospitals import hospital_table
+from drgsim.records.results import Result
 from drgsim.rules import costs
-from drgsim.scale.runner import Result, baseline_charges, load_catalogue
+from drgsim.scale.runner import baseline_charges, load_catalogue
 from drgsim.scenario.loader import load_scenario
 
 KEYS = ["replication", "year", "hospital"]

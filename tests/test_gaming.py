@@ -18,7 +18,7 @@ from conftest import NO_AUDIT, import_table
 
 import drgsim
 from drgsim.cases import ACT_BITS
-from drgsim.scale.runner import Result
+from drgsim.records.results import Result
 from drgsim.scenario.loader import load_scenario, variant_scenario, with_overrides
 
 SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))

@@ -28,7 +28,7 @@ import pandas as pd
 import pytest
 
 import drgsim
-from drgsim.scale.runner import Result
+from drgsim.records.results import Result
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 REL = 1e-9

@@ -1245,8 +1245,8 @@ def _lane_sums_reference(month, hospital, n_hosp, values):
     seed=st.integers(0, 2**32 - 1),
 )
 def test_month_hospital_sums_are_the_lane_rule_to_the_bit(n, width, n_hosp, runs, seed) -> None:
-    """Four float64 sums go through the vector kernel (month_hospital_sums4), others through
-    month_hospital_sums: both add as the rule does, to the bit, in sorted runs or shuffled."""
+    """Any number of sums, four at a time through the vector kernel (month_hospital_sums4),
+    add as the rule does, to the bit, in sorted runs or shuffled."""
     from drgsim.kernels.aggregate import sum_by_month_hospital
 
     rng = np.random.default_rng(seed)

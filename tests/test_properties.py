@@ -580,7 +580,7 @@ def scenarios(draw: st.DrawFn) -> dict:
     }
 
 
-def _check_month_budgets(result: drgsim.scale.runner.Result, scn: dict) -> None:
+def _check_month_budgets(result: drgsim.records.results.Result, scn: dict) -> None:
     """Each month allocates its forecast share of the year's money (spec §4)."""
     season = np.asarray(drgsim.load_scenario(scn).region.seasonality, dtype=np.float64)
     ry, hm = result.region_year, result.hospital_month

@@ -51,7 +51,7 @@ def test_listed_regions_are_dotted_overrides_of_the_scenario() -> None:
 
 
 @pytest.fixture(scope="module")
-def multi() -> drgsim.scale.runner.Result:
+def multi() -> drgsim.records.results.Result:
     return drgsim.run(SMALL)
 
 

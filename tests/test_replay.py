@@ -13,7 +13,8 @@ from conftest import NO_AUDIT, import_table
 import drgsim
 from drgsim.population.hospitals import hospital_table
 from drgsim.records.replay import TableSource
-from drgsim.scale.runner import Result, load_catalogue
+from drgsim.records.results import Result
+from drgsim.scale.runner import load_catalogue
 from drgsim.scenario.loader import load_scenario
 
 SHANWEI_SEASONALITY = load_scenario({"extends": "shanwei"}).region.seasonality

@@ -294,53 +294,31 @@ def sum_by_month_hospital(month, hospital, n_hosp, values):
     checks.same_length(name, month.shape[0], hospital=hospital)
     for k, array in enumerate(values):
         checks.shape(name, f"values[{k}]", array, (month.shape[0],))
-    if len(values) == 4 and all(v.dtype == np.float64 for v in values):
-        sums, bad = month_hospital_sums4(month, hospital, n_hosp, *values)
-    else:
-        sums, bad = month_hospital_sums(month, hospital, n_hosp, values)
-    if bad >= 0:
-        checks.index(name, "month", month[bad : bad + 1], 1, 13, "the months")
-        checks.index(name, "hospital", hospital[bad : bad + 1], 0, n_hosp, "the hospitals")
-    return sums
-
-
-@kernel
-def month_hospital_sums(month, hospital, n_hosp, values):  # pragma: no cover - jitted
-    """(sums [12, n_hosp, k] of each array of the tuple `values` by discharge month and
-    hospital, -1); (zeros, the row) at the first row whose month is not 1 … 12 or whose
-    hospital is not 0 … n_hosp − 1.
-
-    Each sum is added in LANES partial sums (row j in lane j mod LANES), then lanes 0 + 1 + ….
-    The partial sums lie flat, a cell's lanes side by side, reached by an unsigned index: a
-    row's additions then take no index arithmetic beyond its cell's place.
-    """
-    width = len(values)
-    n_cells = 12 * n_hosp
-    acc = np.zeros(n_cells * width * LANES)  # [month × n_hosp + hospital, k, lane]
-    for j in range(month.shape[0]):
-        m = month[j] - 1
-        h = hospital[j]
-        if m < 0 or m >= 12 or h < 0 or h >= n_hosp:
-            return np.zeros((12, n_hosp, width)), j
-        at = np.uint64(((m * n_hosp + h) * width) * LANES + (j & (LANES - 1)))
-        for k in range(width):
-            acc[at + np.uint64(k * LANES)] += values[k][j]
-    out = np.empty((12, n_hosp, width))
-    flat = out.reshape(-1)
-    for i in range(n_cells * width):
-        total = acc[i * LANES]
-        for lane in range(1, LANES):
-            total += acc[i * LANES + lane]
-        flat[i] = total
-    return out, -1
+    # four sums at a time through the vector kernel, the last four filled up with zeros (their
+    # lanes are dropped): each array's sums are the same additions whichever group it is in
+    arrays = [np.asarray(v, dtype=np.float64) for v in values]
+    zero = np.zeros(month.shape[0])
+    groups = []
+    for start in range(0, max(len(arrays), 1), 4):
+        four = arrays[start : start + 4]
+        four += [zero] * (4 - len(four))
+        sums, bad = month_hospital_sums4(month, hospital, n_hosp, *four)
+        if bad >= 0:
+            checks.index(name, "month", month[bad : bad + 1], 1, 13, "the months")
+            checks.index(name, "hospital", hospital[bad : bad + 1], 0, n_hosp, "the hospitals")
+        groups.append(sums)
+    return np.concatenate(groups, axis=2)[:, :, : len(arrays)]
 
 
 @kernel
 def month_hospital_sums4(month, hospital, n_hosp, v0, v1, v2, v3):  # pragma: no cover - jitted
-    """`month_hospital_sums` of four float64 arrays (a year's points, patient payments,
-    deductions and charges), a row's four additions made as one vector add (vector.add4) into
-    its lane's four sums, which lie side by side: the same lanes added in the same order, so the
-    same sums to the bit, with one store a row instead of four (about 20% less CPU)."""
+    """Sums [12, n_hosp, 4] of four float64 arrays by month and hospital, and -1, or zeros and
+    the first row whose month is not 1 … 12 or whose hospital is not 0 … n_hosp − 1.
+
+    Each sum is added in LANES partial sums (row j in lane j mod LANES), then lanes 0 + 1 + ….
+    A row's four additions are one vector add (vector.add4) into its lane's four sums, which lie
+    side by side: the same IEEE additions as four scalar ones, with one store a row instead of
+    four."""
     n_cells = 12 * n_hosp
     acc = np.zeros(n_cells * LANES * 4)  # [month × n_hosp + hospital, lane, k]
     for j in range(month.shape[0]):

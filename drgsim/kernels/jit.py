@@ -21,17 +21,41 @@ if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "forksafe"  # type: ignore[attr-defined]
 
 
+def cache_home() -> Path:
+    """drgsim's cache folder: DRGSIM_CACHE_DIR, else drgsim/ in XDG_CACHE_HOME or ~/.cache."""
+    return Path(
+        os.environ.get("DRGSIM_CACHE_DIR")
+        or os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "drgsim"
+        )
+    )
+
+
 def cache_dir() -> Path:
     """Where compiled kernels are cached: one folder per version of the kernels' source.
 
     numba invalidates a cached kernel only when its own file changes, not when a helper it
     inlines from another file does; keying the folder on every kernel file's content makes
-    any change start a fresh cache. Override the base with DRGSIM_CACHE_DIR.
+    any change start a fresh cache. The folders stand in cache_home()'s numba/, or straight in
+    DRGSIM_CACHE_DIR where that is set.
     """
-    base = os.environ.get("DRGSIM_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "drgsim", "numba"
-    )
-    return Path(base) / _source_digest()
+    home = cache_home()
+    return (home if os.environ.get("DRGSIM_CACHE_DIR") else home / "numba") / _source_digest()
+
+
+def keep(path: Path, data: bytes) -> bool:
+    """Write a cache file whole or not at all; False where its folder cannot be written (a
+    cache only saves time)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        return False
+    return True
 
 
 @functools.cache

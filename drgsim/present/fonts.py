@@ -18,6 +18,7 @@ from typing import Any
 from matplotlib import font_manager
 
 from drgsim.errors import DrgsimError
+from drgsim.kernels import jit
 
 ENV = "DRGSIM_CJK_FONT"
 FAMILY = "Noto Sans CJK SC"  # the preferred face; the others in the order they are looked for
@@ -197,20 +198,11 @@ def _subset(face: Face, chars: str) -> bytes:
 
     key = f"{face.path}\0{face.index}\0{chars}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:24]
-    base = os.environ.get("DRGSIM_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "drgsim"
-    )
-    cached = Path(base) / "fonts" / f"{digest}.otf"
+    cached = jit.cache_home() / "fonts" / f"{digest}.otf"
     if cached.is_file():
         return cached.read_bytes()
     data = _make_subset(face, chars)
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(cached)
-    except OSError:
-        pass  # a read-only cache only costs time
+    jit.keep(cached, data)
     return data
 
 

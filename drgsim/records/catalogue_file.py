@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import hashlib
-import os
 import pickle
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from drgsim.errors import DrgsimError
+from drgsim.kernels import jit
 from drgsim.rules.catalogue import Catalogue, severity_map, split_levels
 
 if TYPE_CHECKING:  # imported where a table is read (0.3 s): the built-in one is kept built
@@ -200,10 +199,7 @@ def _rules_file() -> Path:
 
 def _kept_path(key: str) -> Path:
     """Where the built-in catalogue built from `key` is kept (beside the compiled kernels)."""
-    base = os.environ.get("DRGSIM_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "drgsim", "numba"
-    )
-    return Path(base) / f"catalogue-{key}.pickle"
+    return jit.cache_dir().parent / f"catalogue-{key}.pickle"
 
 
 def _kept(key: str) -> Catalogue | None:
@@ -218,18 +214,10 @@ def _kept(key: str) -> Catalogue | None:
 def _keep(key: str, cat: Catalogue) -> None:
     """Keep the built catalogue under `key`, written whole or not at all; a cache folder that
     cannot be written keeps nothing."""
-    path = _kept_path(key)
     fields: dict[str, Any] = {
         f.name: getattr(cat, f.name) for f in dataclasses.fields(cat) if f.init
     }
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+    jit.keep(_kept_path(key), pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _build_builtin(d: Path) -> Catalogue:

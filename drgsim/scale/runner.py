@@ -47,16 +47,6 @@ _PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent
 Progress = Callable[[int, int, str], None]
 
 
-def __getattr__(name: str) -> Any:
-    """`Result`, `KeptClaims` and `TABLES` of drgsim.records.results, imported when first asked
-    for (they bring pandas, which the worker processes forked from here do without)."""
-    if name in ("Result", "KeptClaims", "TABLES"):
-        from drgsim.records import results
-
-        return getattr(results, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def load_catalogue(scn: Scenario) -> Catalogue:
     """The scenario's catalogue: the built-in one or the file it names."""
     return read_catalogue(scn.catalogue.source)

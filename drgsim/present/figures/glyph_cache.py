@@ -9,7 +9,6 @@ matplotlib's and FreeType's versions, the hinting and the code that rasterises.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import pickle
@@ -21,6 +20,7 @@ import numpy as np
 from matplotlib import ft2font
 from matplotlib.backends.backend_agg import get_hinting_flag
 
+from drgsim.kernels import jit
 from drgsim.present.figures import glyphs
 
 #: What glyphs.py keeps, in the order they are sent: per font and size its heights, per line
@@ -96,12 +96,7 @@ def save() -> None:
         "glyphs": metrics,
         "bitmaps": _pack(bitmaps),
     }
-    path: Path = _on_disk["path"]
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL))
-        tmp.replace(path)
+    if jit.keep(_on_disk["path"], pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)):
         _on_disk.update(glyphs=len(metrics), bitmaps=len(bitmaps))
 
 
@@ -118,10 +113,7 @@ def cache_file() -> Path:
     ):
         digest.update(part.encode() + b"\0")
     digest.update(Path(glyphs.__file__).read_bytes())
-    base = os.environ.get("DRGSIM_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "drgsim"
-    )
-    return Path(base) / "glyphs" / f"{digest.hexdigest()[:16]}.pickle"
+    return jit.cache_home() / "glyphs" / f"{digest.hexdigest()[:16]}.pickle"
 
 
 def _stat(face: glyphs.Face) -> tuple[int, int] | None:
