@@ -20,6 +20,7 @@ from drgsim.present.parameters import as_text, parameter_table, parameters
 from drgsim.present.run_info import run_information
 from drgsim.present.summary import BUDGET_PARTS, budget_parts, per_region, totals
 from drgsim.records.results import read
+from drgsim.records.run_scenario import resolved_sha256
 from drgsim.scenario.loader import load_scenario
 from drgsim.scenario.schema import Scenario
 from drgsim.scenario.yamlio import read_yaml
@@ -218,7 +219,7 @@ def _is_the_files(scn: Scenario | None, manifest: Mapping[str, Any], sha: str) -
         and want is not None
         and not manifest.get("overrides")
         and sha == manifest.get("scenario_sha256")
-        and hashlib.sha256(repr(scn).encode()).hexdigest() == want
+        and resolved_sha256(scn) == want
     )
 
 

@@ -35,13 +35,18 @@ def run_scenario(
     if not source.is_file():
         raise DrgsimError(f"{need}; {source} is not a file: give the scenario with --scenario")
     want = manifest.get("resolved_scenario_sha256")
-    if at_hand is not None and path is None and want is not None and _sha256(at_hand) == want:
+    if (
+        at_hand is not None
+        and path is None
+        and want is not None
+        and resolved_sha256(at_hand) == want
+    ):
         return at_hand
     scn = load_scenario(source)
     overrides = {k: _literal(k, v) for k, v in manifest.get("overrides", {}).items()}
     if overrides:
         scn = with_overrides(scn, overrides, label="--set")
-    if want is not None and _sha256(scn) != want:
+    if want is not None and resolved_sha256(scn) != want:
         raise DrgsimError(
             f"{need}; {source} (with the run's --set) is not the scenario that was run "
             "(its resolved sha256 differs): restore it, or rerun the scenario"
@@ -49,7 +54,7 @@ def run_scenario(
     return scn
 
 
-def _sha256(scn: Scenario) -> str:
+def resolved_sha256(scn: Scenario) -> str:
     """The hash of a resolved scenario that a run's manifest records."""
     return hashlib.sha256(repr(scn).encode()).hexdigest()
 
