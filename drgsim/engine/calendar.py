@@ -16,6 +16,7 @@ from drgsim.engine import rows
 from drgsim.engine.books import YearBooks
 from drgsim.engine.drg_totals import DrgTotals
 from drgsim.engine.inspection import Inspections
+from drgsim.engine.memory import keep_freed_memory
 from drgsim.engine.month_check import check_month, check_year
 from drgsim.engine.readmission import ReadmissionWindow
 from drgsim.engine.rows import Tables
@@ -134,6 +135,7 @@ class Simulation:
         """`baseline_charges` [year, hospital]: the baseline's expected charges that set each
         year's fixed cost (spec §8); without it, those of `source`. `keep_claims`: the claims
         to keep in `tables.kept`, with their years' tariffs in `tables.kept_tariffs`."""
+        keep_freed_memory()  # once per process: the months reuse freed memory, not new pages
         self.scn, self.cat, self.hospitals, self.source = scn, cat, hospitals, source
         if baseline_charges is None:
             baseline_charges = np.array([source.expected_charges(y) for y in range(scn.years)])
