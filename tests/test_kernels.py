@@ -707,6 +707,22 @@ def test_generate_cases_cut_into_parallel_pieces_follows_the_rule(seed: int) -> 
     assert (patient[1:] == patient[:-1]).sum() > patient.size // 4
 
 
+def test_generate_cases_without_noise_draw_the_mean_costs_and_stays() -> None:
+    """σ = 0: every lognormal factor is e^0 = 1, an argument off exp's main path (the
+    kernel's draws ahead take the library's exp there)."""
+    inputs = list(_long_runs(4))
+    params = inputs[13].copy()
+    params[0] = params[1] = 0.0
+    inputs[13] = params
+    got = generate_cases(*inputs)
+    ref = generate_reference(int(inputs[0]), *inputs[1:])
+    for k, (g, r) in enumerate(zip(got, ref, strict=True)):
+        np.testing.assert_array_equal(g, r.astype(g.dtype), err_msg=str(k))
+    full = got[9] == 0  # a normal discharge, never a short stay: the DRG's mean stay, rounded
+    mean_los = inputs[12][got[3]]
+    np.testing.assert_array_equal(got[6][full], np.maximum(np.floor(mean_los + 0.5), 1)[full])
+
+
 def test_generate_cases_do_not_depend_on_the_thread_count() -> None:
     inputs = _long_runs(3)
     before = numba.get_num_threads()

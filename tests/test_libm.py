@@ -8,7 +8,17 @@ import numba
 import numpy as np
 import pytest
 
-from drgsim.kernels.libm import cos, exp, fma, log, sincos
+from drgsim.kernels.libm import (
+    cos,
+    exp,
+    exp_main,
+    exp_outside,
+    fma,
+    log,
+    log_unit,
+    sincos,
+    sincos_bounded,
+)
 
 
 @numba.njit
@@ -158,3 +168,44 @@ def test_fma_rounds_once() -> None:
     # a² = 1 + 2^-51 + 2^-104: the product rounded first loses the 2^-104
     assert a * a - (1.0 + 2.0**-51) == 0.0
     assert _fma(a, a, -(1.0 + 2.0**-51)) == 2.0**-104
+
+
+@numba.njit
+def _selecting(x, y, z):  # pragma: no cover - jitted
+    """exp_main(x) where not exp_outside(x) (else exp's), log_unit(y) and sincos_bounded(z) in
+    loops without branches, as kernels vectorise them."""
+    out = np.empty((4, x.shape[0]))
+    for i in range(x.shape[0]):
+        out[0, i] = exp_main(x[i])
+        out[1, i] = log_unit(y[i])
+        out[2, i], out[3, i] = sincos_bounded(z[i])
+    for i in range(x.shape[0]):
+        if exp_outside(x[i]):
+            out[0, i] = exp(x[i])
+    return out
+
+
+def _exp(v: float) -> float:
+    """The C library's exp through Python's math, inf where it overflows."""
+    try:
+        return math.exp(v)
+    except OverflowError:
+        return math.inf
+
+
+def _library(f, values: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+    return np.array([f(float(v)) for v in values])
+
+
+@pytest.mark.parametrize("name", ["the generator's range", "wide", "near zero", "edges"])
+def test_the_selecting_forms_are_the_c_librarys_bit_for_bit(name: str) -> None:
+    x = INPUTS[name]()[:50_000]
+    n = x.shape[0]
+    y = np.concatenate([1.0 - _unit_draws(n - 3), [1.0, 2.0**-53, 1.0 - 2.0**-53]])
+    z = np.concatenate([2.0 * math.pi * _unit_draws(n - 4), [0.0, 2.0**-28, 2.0**-27, 1e8]])
+    got = _selecting(x, y, z)
+    expected = [_library(_exp, x), _library(math.log, y), _library(math.sin, z)]
+    expected.append(_library(math.cos, z))
+    for row, want in enumerate(expected):
+        same = (got[row] == want) | (np.isnan(got[row]) & np.isnan(want))
+        assert same.all(), f"row {row} differs at {np.flatnonzero(~same)[:5]}"

@@ -10,7 +10,7 @@ import numpy as np
 from drgsim.kernels import checks
 from drgsim.kernels.group import group_one
 from drgsim.kernels.jit import inline, parallel_kernel
-from drgsim.kernels.libm import exp
+from drgsim.kernels.libm import exp, exp_main, exp_outside
 from drgsim.kernels.rng import Draw, normal, normal_pair, uniform
 
 #: The kinds of draw a case is made of (rng.Draw), as plain ints for the kernel.
@@ -29,21 +29,47 @@ SHARE_MAX = 0.95
 CHUNK = 1024
 #: Blocks of pieces of about equal numbers of cases that the threads share out.
 BLOCKS = 64
+#: Cases whose normals are drawn ahead in one loop (draw_normals) before they are made.
+AHEAD = 256
 
 
 @inline
-def draw_stay(key, j, mean_los_g, los_sigma, dtype, short_days):  # pragma: no cover
+def draw_normals(key, lo, hi, cost_sigma, los_sigma, cost_f, stay_f, share_z):  # pragma: no cover
+    """The lognormal factors of cases lo … hi − 1 into [i − lo] of `cost_f` (cost), `stay_f`
+    (stay, STAY normal) and their patient-share normals into `share_z`.
+
+    Each is a function of its case's counters only; drawn in a loop without branches, which
+    the compiler vectorises (glibc's exp by its main path, and by the library where an
+    argument is off it).
+    """
+    off = 0
+    for j in range(lo, hi):
+        z, z_oop = normal_pair(key, D_COST, j)
+        x_cost = cost_sigma * z - 0.5 * cost_sigma**2
+        x_stay = los_sigma * normal(key, D_STAY, j) - 0.5 * los_sigma**2
+        off += exp_outside(x_cost) | exp_outside(x_stay)
+        cost_f[j - lo] = exp_main(x_cost)
+        stay_f[j - lo] = exp_main(x_stay)
+        share_z[j - lo] = z_oop
+    if off:
+        for j in range(lo, hi):
+            z = normal_pair(key, D_COST, j)[0]
+            cost_f[j - lo] = exp(cost_sigma * z - 0.5 * cost_sigma**2)
+            stay_f[j - lo] = exp(los_sigma * normal(key, D_STAY, j) - 0.5 * los_sigma**2)
+
+
+@inline
+def draw_stay(key, j, mean_los_g, stay_factor, dtype, short_days):  # pragma: no cover
     """Length of stay of case j and the cost scale of a short incomplete stay.
 
     A short incomplete stay's length is its SHORT_STAY draw's; every other stay's is lognormal
-    around the DRG's mean (its STAY normal is drawn only then).
+    around the DRG's mean: the mean × `stay_factor`, case j's lognormal factor (draw_normals).
     """
     u_short = uniform(key, D_SHORT, j, 0)
     if dtype != 0 and u_short < SHORT_SHARE:
         stay = math.floor(u_short / SHORT_SHARE * (short_days + 1.0))
         return int(stay), min(1.0, (stay + 1.0) / (mean_los_g + 1.0))
-    z = normal(key, D_STAY, j)
-    stay = max(math.floor(mean_los_g * exp(los_sigma * z - 0.5 * los_sigma**2) + 0.5), 1.0)
+    stay = max(math.floor(mean_los_g * stay_factor + 0.5), 1.0)
     return int(stay), 1.0
 
 
@@ -62,17 +88,17 @@ def discharge_type(key, j, p_tr, p_de, p_ama):  # pragma: no cover
 
 @inline
 def readmission_span(
-    key, j, mean_los_g, los_sigma, short_days, window, days_in_month, p_tr, p_de, p_ama
+    key, j, mean_los_g, stay_factor, short_days, window, days_in_month, p_tr, p_de, p_ama
 ):  # pragma: no cover
     """Days from the first stay's discharge to the discharge of its readmission, case j, and
-    the readmission's stay and cost scale (draw_stay, drawn as case j's).
+    the readmission's stay and cost scale (draw_stay, drawn as case j's; `stay_factor` its).
 
     The readmission is admitted 1 + gap days after the first discharge, gap uniform on
     0…window − 1 but short enough for both discharges to fall in the month; 0 days when the
     readmission's own stay leaves no room for that.
     """
     stay, scale = draw_stay(
-        key, j, mean_los_g, los_sigma, discharge_type(key, j, p_tr, p_de, p_ama), short_days
+        key, j, mean_los_g, stay_factor, discharge_type(key, j, p_tr, p_de, p_ama), short_days
     )
     room = days_in_month - 2 - stay  # the largest gap that keeps the readmission in the month
     if room < 0:
@@ -215,72 +241,77 @@ def generate_cases(
         block_start[b] = np.searchsorted(starts[:n_piece], b * n // n_block)
     block_start[n_block] = n_piece
     for block in numba.prange(n_block):
+        cost_f = np.empty(AHEAD + 1, np.float64)  # case i's factors at [i − j0] (draw_normals)
+        stay_f = np.empty(AHEAD + 1, np.float64)
+        share_z = np.empty(AHEAD + 1, np.float64)
         for piece in range(block_start[block], block_start[block + 1]):
             end = ends[piece]
             stop = starts[piece + 1]
             span = 0  # days from the previous case's discharge to this one's, if it readmits it
             next_stay, next_scale = 0, 1.0  # that readmission's stay, drawn with the span
-            for j in range(starts[piece], stop):
-                h = hospital[j]
-                dtype = discharge_type(key, j, p_tr, p_de, p_ama)
-                if span > 0:  # the readmission of case j − 1
-                    a = adrg[j - 1]
-                    s = severity[j - 1]
-                    pid = patient[j - 1]
-                    g = drg_true[j - 1]
-                    stay, scale = next_stay, next_scale  # draw_stay of case j, as drawn before
-                    d = day[j - 1] + span
-                    span = 0
-                else:
-                    t = hosp_tier[h]
-                    col = int(uniform(key, D_ADRG_COL, j, 0) * n_adrg)
-                    alt = alias_idx[t, col]  # read either way: a select, not a branch
-                    a = alt if uniform(key, D_ADRG_ACCEPT, j, 0) >= alias_prob[t, col] else col
-                    # levels MCC, CC, none, then the ADRG's local suffixes (rules.catalogue): the
-                    # first whose running total exceeds the draw, else none (the least such k,
-                    # by selects rather than an early exit)
-                    us = uniform(key, D_SEVERITY, j, 0)
-                    acc = 0.0
-                    first = n_level
-                    for k in range(n_level):
-                        acc += level_prob[a, k]
-                        first = min(first, k if us < acc else n_level)
-                    s = first if first < n_level else 2
-                    pid = int(uniform(key, D_PATIENT, j, 0) * population)
-                    g = group_one(group_table, a, s)
-                    stay, scale = draw_stay(key, j, mean_los[g], los_sigma, dtype, short_days)
-                    if j + 1 < end and uniform(key, D_READMIT, j + 1, 0) < follow:
-                        span, next_stay, next_scale = readmission_span(
-                            key, j + 1, mean_los[g], los_sigma, short_days, window, days_in_month,
-                            p_tr, p_de, p_ama,
-                        )  # fmt: skip
-                    d = first_day + int(uniform(key, D_DAY, j, 0) * (days_in_month - span))
-                z, z_oop = normal_pair(key, D_COST, j)  # cost and patient share
-                c = (
-                    ref_cost[g]
-                    * hosp_cost_level[h]
-                    * scale
-                    * exp(cost_sigma * z - 0.5 * cost_sigma**2)
+            for j0 in range(starts[piece], stop, AHEAD):
+                j1 = min(j0 + AHEAD, stop)
+                # and the case after j1 − 1 in its run, whose stay a readmission draws ahead
+                draw_normals(
+                    key, j0, min(j1 + 1, end), cost_sigma, los_sigma, cost_f, stay_f, share_z
                 )
-                f = 0
-                if n_fund > 1:
-                    uf = uniform(fund_key, D_FUND, pid, 0)
-                    for edge in range(n_fund - 1):  # the first fund whose edge exceeds the draw
-                        f += uf >= fund_cum[edge]  # (the edges rise: count those ≤ the draw)
-                share = patient_share[f, h] + oop_sd * z_oop
-                share = min(max(share, 0.0), 0.95)
-                patient[j] = pid
-                adrg[j] = a
-                severity[j] = s
-                drg_true[j] = g
-                cost[j] = c
-                oop[j] = c * share
-                los[j] = stay
-                day[j] = d
-                admit[j] = d - stay
-                discharge[j] = dtype
-                ungroupable[j] = uniform(key, D_UNGROUP, j, 0) < ungroup_rate
-                fund[j] = f
+                for j in range(j0, j1):
+                    h = hospital[j]
+                    dtype = discharge_type(key, j, p_tr, p_de, p_ama)
+                    if span > 0:  # the readmission of case j − 1
+                        a = adrg[j - 1]
+                        s = severity[j - 1]
+                        pid = patient[j - 1]
+                        g = drg_true[j - 1]
+                        stay, scale = next_stay, next_scale  # case j's draw_stay, drawn before
+                        d = day[j - 1] + span
+                        span = 0
+                    else:
+                        t = hosp_tier[h]
+                        col = int(uniform(key, D_ADRG_COL, j, 0) * n_adrg)
+                        alt = alias_idx[t, col]  # read either way: a select, not a branch
+                        a = alt if uniform(key, D_ADRG_ACCEPT, j, 0) >= alias_prob[t, col] else col
+                        # levels MCC, CC, none, then the ADRG's local suffixes (rules.catalogue):
+                        # the first whose running total exceeds the draw, else none (the least
+                        # such k, by selects rather than an early exit)
+                        us = uniform(key, D_SEVERITY, j, 0)
+                        acc = 0.0
+                        first = n_level
+                        for k in range(n_level):
+                            acc += level_prob[a, k]
+                            first = min(first, k if us < acc else n_level)
+                        s = first if first < n_level else 2
+                        pid = int(uniform(key, D_PATIENT, j, 0) * population)
+                        g = group_one(group_table, a, s)
+                        stay, scale = draw_stay(
+                            key, j, mean_los[g], stay_f[j - j0], dtype, short_days
+                        )
+                        if j + 1 < end and uniform(key, D_READMIT, j + 1, 0) < follow:
+                            span, next_stay, next_scale = readmission_span(
+                                key, j + 1, mean_los[g], stay_f[j + 1 - j0], short_days, window,
+                                days_in_month, p_tr, p_de, p_ama,
+                            )  # fmt: skip
+                        d = first_day + int(uniform(key, D_DAY, j, 0) * (days_in_month - span))
+                    c = ref_cost[g] * hosp_cost_level[h] * scale * cost_f[j - j0]
+                    f = 0
+                    if n_fund > 1:
+                        uf = uniform(fund_key, D_FUND, pid, 0)
+                        for edge in range(n_fund - 1):  # the first fund whose edge exceeds the draw
+                            f += uf >= fund_cum[edge]  # (the edges rise: count those ≤ the draw)
+                    share = patient_share[f, h] + oop_sd * share_z[j - j0]
+                    share = min(max(share, 0.0), 0.95)
+                    patient[j] = pid
+                    adrg[j] = a
+                    severity[j] = s
+                    drg_true[j] = g
+                    cost[j] = c
+                    oop[j] = c * share
+                    los[j] = stay
+                    day[j] = d
+                    admit[j] = d - stay
+                    discharge[j] = dtype
+                    ungroupable[j] = uniform(key, D_UNGROUP, j, 0) < ungroup_rate
+                    fund[j] = f
     return (
         patient,
         adrg,

@@ -247,9 +247,22 @@ _2P27 = float.fromhex("0x1p27")
 @inline
 def exp(x):  # pragma: no cover - jitted
     """e^x, the same double as glibc's exp."""
-    abstop = (as_bits(x) >> np.uint64(52)) & np.uint64(0x7FF)
-    if abstop - np.uint64(0x3C9) > np.uint64(0x3E):  # |x| < 2^-54, ≥ 512, inf or NaN
+    if exp_outside(x):
         return math.exp(x)
+    return exp_main(x)
+
+
+@inline
+def exp_outside(x):  # pragma: no cover - jitted
+    """Whether glibc's exp takes x off its main path: |x| < 2^-54, ≥ 512, inf or NaN."""
+    abstop = (as_bits(x) >> np.uint64(52)) & np.uint64(0x7FF)
+    return abstop - np.uint64(0x3C9) > np.uint64(0x3E)
+
+
+@inline
+def exp_main(x):  # pragma: no cover - jitted
+    """e^x by glibc's main path, without a branch (a loop of it vectorises): glibc's double
+    where not exp_outside(x), else some double."""
     # x = k ln2/N + r, |r| ≤ ln2/2N; e^x = 2^(k/N) e^r
     kd = fma(x, EXP_INVLN2N, EXP_SHIFT)
     ki = as_bits(kd)
@@ -270,23 +283,45 @@ def log(x):  # pragma: no cover - jitted
     if ix - np.uint64(0x3FEE000000000000) < np.uint64(0x0003090000000000):  # x near 1
         if ix == np.uint64(0x3FF0000000000000):
             return 0.0
-        r = x - 1.0
-        r2 = r * r
-        r3 = r * r2
-        p = fma(
-            fma(fma(r3, B10, fma(r2, B9, fma(r, B8, B7))), r3, fma(r2, B6, fma(r, B5, B4))),
-            r3,
-            fma(r2, B3, fma(r, B2, B1)),
-        )
-        # r² / 2 in two parts (r = rhi + rlo, rhi with 26 bits) for the low bits
-        rhi = fma(-_2P27, r, fma(r, _2P27, r))
-        rlo = r - rhi
-        w = rhi * rhi
-        hi = fma(w, B0, r)
-        lo = fma(B0 * rlo, r + rhi, fma(w, B0, r - hi))
-        return hi + fma(p, r3, lo)
+        return _log_near(x)
     if (ix >> np.uint64(48)) - np.uint64(0x10) > np.uint64(0x7FDF):  # ≤ 0, subnormal, inf, NaN
         return math.log(x)
+    return _log_table(ix)
+
+
+@inline
+def log_unit(x):  # pragma: no cover - jitted
+    """log x for a normal double 0 < x ≤ 1, the same double as glibc's log, by selects rather
+    than branches (a loop of it vectorises): both of log's paths worked out, one kept."""
+    ix = as_bits(x)
+    near, far = _log_near(x), _log_table(ix)
+    out = near if ix - np.uint64(0x3FEE000000000000) < np.uint64(0x0003090000000000) else far
+    return 0.0 if ix == np.uint64(0x3FF0000000000000) else out
+
+
+@inline
+def _log_near(x):  # pragma: no cover - jitted
+    """glibc's log of x near 1 (0x1.ep-1 ≤ x < 0x1.1p0), x ≠ 1."""
+    r = x - 1.0
+    r2 = r * r
+    r3 = r * r2
+    p = fma(
+        fma(fma(r3, B10, fma(r2, B9, fma(r, B8, B7))), r3, fma(r2, B6, fma(r, B5, B4))),
+        r3,
+        fma(r2, B3, fma(r, B2, B1)),
+    )
+    # r² / 2 in two parts (r = rhi + rlo, rhi with 26 bits) for the low bits
+    rhi = fma(-_2P27, r, fma(r, _2P27, r))
+    rlo = r - rhi
+    w = rhi * rhi
+    hi = fma(w, B0, r)
+    lo = fma(B0 * rlo, r + rhi, fma(w, B0, r - hi))
+    return hi + fma(p, r3, lo)
+
+
+@inline
+def _log_table(ix):  # pragma: no cover - jitted
+    """glibc's log of the positive normal double whose bits are ix, by its table."""
     # x = 2^k z, z in [0x1.6p-1, 0x1.6p0); log x = log1p(z/c − 1) + log c + k ln2
     tmp = ix - np.uint64(0x3FE6000000000000)
     i = (tmp >> np.uint64(45)) & np.uint64(0x7F)
@@ -511,6 +546,22 @@ def sincos(x):  # pragma: no cover - jitted
         if k < np.uint64(0x3E400000):
             return x, 1.0
         return math.sin(x), math.cos(x)
+    return _sincos_main(x, k)
+
+
+@inline
+def sincos_bounded(x):  # pragma: no cover - jitted
+    """(sin x, cos x) for |x| < 105414350, the same doubles as glibc's sincos, by selects
+    rather than branches (a loop of it vectorises)."""
+    k = _high(x)
+    sin_x, cos_x = _sincos_main(x, k)
+    tiny = k < np.uint64(0x3E400000)  # |x| < 2^-27
+    return (x if tiny else sin_x), (1.0 if tiny else cos_x)
+
+
+@inline
+def _sincos_main(x, k):  # pragma: no cover - jitted
+    """sincos of 2^-27 ≤ |x| < 105414350 (k: _high(x))."""
     near = k < np.uint64(0x3FEB6000)  # |x| < 0.855469: x itself
     mid = k < np.uint64(0x400368FD)  # |x| < 2.426265: π/2 − |x|
     y = HP0 - abs(x)

@@ -14,7 +14,7 @@ import numpy as np
 
 from drgsim.kernels import checks
 from drgsim.kernels.jit import inline, kernel
-from drgsim.kernels.libm import log, sincos
+from drgsim.kernels.libm import log_unit, sincos_bounded
 
 
 class Draw(IntEnum):
@@ -112,9 +112,14 @@ def uniform(key: np.uint64, kind: int, case: int, k: int) -> float:
 
 @inline
 def normal_pair(key: np.uint64, kind: int, case: int) -> tuple[float, float]:
-    """Two independent standard normals (Box–Muller on draws 0 and 1 of the kind)."""
-    r = math.sqrt(-2.0 * log(1.0 - uniform(key, kind, case, 0)))
-    sin, cos = sincos(2.0 * math.pi * uniform(key, kind, case, 1))  # glibc's, inlined (libm)
+    """Two independent standard normals (Box–Muller on draws 0 and 1 of the kind).
+
+    1 − u lies in (0, 1] and 2π u in [0, 2π), so glibc's log and sincos take their selecting
+    forms (libm.log_unit, libm.sincos_bounded): the library's doubles, and no branch, so that a
+    loop of draws vectorises.
+    """
+    r = math.sqrt(-2.0 * log_unit(1.0 - uniform(key, kind, case, 0)))
+    sin, cos = sincos_bounded(2.0 * math.pi * uniform(key, kind, case, 1))
     return r * cos, r * sin
 
 
