@@ -142,6 +142,12 @@ def test_a_months_audit_screens_samples_and_reviews_as_the_references_do(
     np.testing.assert_array_equal(done.found.caught, caught)
     assert np.array_equal(done.found.points, new)
     assert np.array_equal(done.found.deducted_by_act, deducted)
+    # each claim's deductions, added by the kernel act by act from 0 (the rule's column sums)
+    want = np.zeros(n)
+    for k in range(deducted.shape[1]):
+        want = want + deducted[:, k]
+    assert done.found.totals is not None
+    assert done.found.deducted.tobytes() == want.tobytes()
 
 
 @settings(max_examples=40, deadline=None)

@@ -191,7 +191,9 @@ def audit_claims(
 ):  # pragma: no cover - jitted
     """A month's audit in one call: `screen_claims`, each hospital's random sample of
     round(rate × its claims) by `select_per_group` (kind `sample_kind`), then `review_claims`
-    of the claims screened or sampled. Returns screened, sampled and the review's findings."""
+    of the claims screened or sampled. Returns screened, sampled, the review's findings and
+    each claim's deductions over its acts (`deduction_totals`: a claim not reviewed has none,
+    so only the reviewed are added up)."""
     screened = _screen_claims(
         acts, case_id, key, bits, screen_kinds, recall, false_alarm, false_kind
     )
@@ -202,9 +204,10 @@ def audit_claims(
     for h in range(n_hosp):
         size[h] = min(np.int64(np.floor(rate * claims[h] + 0.5)), claims[h])
     sampled = _select_per_group(hospital, case_id, size, key, sample_kind)
+    audited = screened | sampled
     caught, new, deducted = _review_claims(
         acts,
-        screened | sampled,
+        audited,
         case_id,
         points,
         true_points,
@@ -215,4 +218,11 @@ def audit_claims(
         penalty,
         mode,
     )
-    return screened, sampled, caught, new, deducted
+    total = np.zeros(acts.shape[0])
+    for j in range(acts.shape[0]):
+        if audited[j]:
+            t = 0.0
+            for k in range(deducted.shape[1]):
+                t += deducted[j, k]
+            total[j] = t
+    return screened, sampled, caught, new, deducted, total

@@ -60,11 +60,15 @@ class Findings:
     caught: np.ndarray  # uint8 bits of the acts caught
     points: np.ndarray  # float64 points after repricing caught claims
     deducted_by_act: np.ndarray  # float64 [claim, AUDITED] penalty points of each act
+    # `deducted` as the month's audit kernel added it up, where it did
+    totals: np.ndarray | None = None
 
     @property
     def deducted(self) -> np.ndarray:
         """Penalty points per claim, all acts together (`deducted_at` every claim, in one
         compiled pass: the same additions)."""
+        if self.totals is not None:
+            return self.totals
         by_act = np.ascontiguousarray(self.deducted_by_act, dtype=np.float64)
         if by_act.ndim != 2:
             raise ValueError(f"deducted_by_act has shape {by_act.shape}; expected claims × acts")
@@ -183,7 +187,7 @@ def audit_month(
     (`screen`, `sample` and `review` in one kernel call). `checked`: the claims passed the
     insurer's month check (engine.month_check), so the kernel runs without its front's."""
     kernel = audit_claims.compiled if checked else audit_claims  # type: ignore[attr-defined]
-    screened, sampled, caught, new, deducted = kernel(
+    screened, sampled, caught, new, deducted, totals = kernel(
         np.asarray(acts, dtype=np.uint8),
         hospital,
         np.asarray(case_id, dtype=np.int64),
@@ -201,7 +205,8 @@ def audit_month(
         *_review_settings(cfg),
     )
     inspected = np.zeros(acts.shape[0], dtype=bool)
-    return Review(key, points, screened, sampled, inspected, Findings(caught, new, deducted))
+    found = Findings(caught, new, deducted, totals)
+    return Review(key, points, screened, sampled, inspected, found)
 
 
 def inspect(
