@@ -574,9 +574,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         mark_compiled()
         note_source(result, args.scenario, overrides)  # as drgsim.run(..., out=) does
         from drgsim.present.outputs import write  # pandas: imported while the workers ran
-        from drgsim.scale.explain import write_waterfall
 
-        write(result, stage, lang=args.lang, report=report, explain=write_waterfall, svg=args.svg)
+        explain: Callable[..., Any] | None = None
+        if report:  # the waterfall's modules import matplotlib (1.3 s): with the report only
+            from drgsim.scale.explain import write_waterfall
+
+            explain = write_waterfall
+        write(result, stage, lang=args.lang, report=report, explain=explain, svg=args.svg)
     if "rejected" in result.manifest:
         counts = result.manifest["rejected"]
         reasons = ", ".join(f"{k} {v}" for k, v in counts.items() if v)

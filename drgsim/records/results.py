@@ -269,10 +269,17 @@ def _collect_cases(result: Result, tmp: Path) -> str | None:
 
 
 def _parquet(frame: pd.DataFrame, path: Path) -> None:
-    """One table as zstd-compressed Parquet, its text columns dictionary-encoded: trying that on
-    numbers, of hundreds of thousands of distinct values in drg_margin, took most of the time."""
+    """One table as Parquet, its text columns dictionary-encoded (trying that on numbers, of
+    hundreds of thousands of distinct values in drg_margin, took most of the time) and every
+    column but the floats zstd-compressed: a float column of money shrinks by 5 % at most, and
+    compressing drg_margin's took a third of its writing (national year: 2.1 → 1.55 s of CPU,
+    232 → 244 MB)."""
     text = [str(c) for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    frame.to_parquet(path, index=False, compression="zstd", use_dictionary=text)
+    compression = {
+        str(c): "none" if pd.api.types.is_float_dtype(frame[c]) else "zstd" for c in frame.columns
+    }
+    options: dict[str, Any] = {"compression": compression, "use_dictionary": text}
+    frame.to_parquet(path, index=False, **options)
 
 
 def as_tables(result: Result, directory: Path | None = None) -> dict[str, Any]:
