@@ -26,7 +26,7 @@ from drgsim.records.catalogue_file import load_catalogue as read_catalogue
 from drgsim.records.provenance import versions
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.funds import fund_budgets, needs_expected_cost
-from drgsim.scale import shared_months
+from drgsim.scale import handover, shared_months
 from drgsim.scale.cluster import dask_client, map_in_order
 from drgsim.scale.expected_once import ExpectedOnce
 from drgsim.scale.job_board import JobBoard, attach, run_next
@@ -496,18 +496,22 @@ def _run_jobs(
         preload_kernels()  # once here: the forked workers inherit the kernels, loaded
     # each worker keeps to a replication until its jobs are taken: its months drawn once
     board = JobBoard([(job.region, job.replication) for job in jobs], context)
-    with ProcessPoolExecutor(
-        min(workers, len(jobs)),
-        mp_context=context,
-        initializer=start_worker,
-        initargs=(os.getpid(), board, jobs),
-    ) as pool:
+    with (
+        handover.folder() as where,  # the workers leave their tables there
+        ProcessPoolExecutor(
+            min(workers, len(jobs)),
+            mp_context=context,
+            initializer=start_worker,
+            initargs=(os.getpid(), board, jobs, where),
+        ) as pool,
+    ):
         try:
             futures = [pool.submit(run_next) for _ in jobs]
             if meanwhile is not None:
                 meanwhile()
             for future in as_completed(futures):
-                i, results[i] = future.result()
+                i, left = future.result()
+                results[i] = handover.take(left)
                 report(jobs[i])
         except BaseException:
             _stop(pool)  # interrupted or failed: don't wait for the other simulations
@@ -515,15 +519,28 @@ def _run_jobs(
     return [results[i] for i in range(len(jobs))]
 
 
-def start_worker(parent: int, board: JobBoard | None = None, jobs: list[Job] | None = None) -> None:
+def start_worker(
+    parent: int,
+    board: JobBoard | None = None,
+    jobs: list[Job] | None = None,
+    where: str | None = None,
+) -> None:
     """Set up a worker process: it dies with `parent`, runs kernels on one thread (the
-    processes share the cores) and, given a `board`, takes its jobs from it (job_board.run_next)."""
+    processes share the cores) and, given a `board`, takes its jobs from it (job_board.run_next),
+    leaving each job's tables in folder `where` when given (drgsim.scale.handover)."""
+    import functools
+
     import numba
 
     die_with_parent(parent)
     numba.set_num_threads(1)
     if board is not None and jobs is not None:
-        attach(board, jobs, simulate)
+        attach(board, jobs, functools.partial(_simulate_and_leave, where))
+
+
+def _simulate_and_leave(where: str | None, job: Job) -> Any:
+    """`simulate(job)`, its tables left in folder `where` for the parent (handover.leave)."""
+    return handover.leave(simulate(job), where)
 
 
 def die_with_parent(parent: int) -> None:
