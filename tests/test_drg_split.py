@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from drgsim.kernels.checks import KernelInputError
 from drgsim.kernels.drg_split import cells_over_funds, split_by_points, split_by_weights
-from drgsim.kernels.pairwise import pairwise_sum
+from drgsim.kernels.pairwise import group_sums, pairwise_sum
 from drgsim.rules.costs import (
     fixed_by_charges_each_yuan,
     payment_by_points_fen,
@@ -85,6 +85,29 @@ def test_pairwise_sum_is_numpy_s_sum_bit_for_bit(n: int, start: int, seed: int) 
     values = rng.standard_normal(n + start) * 10.0 ** rng.integers(-6, 9, n + start)
     got = pairwise_sum(values, start, start + n)
     assert _same_bits(np.float64(got), np.sum(values[start:]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.one_of(st.integers(0, 300), st.sampled_from([1024, 4097, 20_000])),
+    n_groups=st.integers(1, 4),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_group_sums_are_numpy_s_sums_of_each_group_bit_for_bit(
+    n: int, n_groups: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    values = rng.standard_normal(n) * 10.0 ** rng.integers(-6, 9, n)
+    group = rng.integers(0, n_groups, n).astype(np.int8)
+    got = group_sums(values, group, n_groups)
+    assert got.shape == (n_groups,)
+    for g in range(n_groups):  # the rule: np.sum of the group's values, in index order
+        assert _same_bits(np.float64(got[g]), np.sum(values[group == g]))
+
+
+def test_group_sums_refuse_a_group_outside_the_groups() -> None:
+    with pytest.raises(KernelInputError, match="group"):
+        group_sums(np.ones(3), np.array([0, 2, 1]), 2)
 
 
 def test_pairwise_sum_adds_in_numpy_s_order_not_left_to_right() -> None:

@@ -21,6 +21,7 @@ from drgsim.engine.month_check import check_month, check_year
 from drgsim.engine.readmission import ReadmissionWindow
 from drgsim.engine.rows import Tables
 from drgsim.engine.year_totals import MonthTotals, PricedBatch, YearTotals
+from drgsim.kernels.pairwise import group_sums
 from drgsim.population.behaviour import ActRecord, Behaviours, Claims, View
 from drgsim.population.generator import month_days
 from drgsim.population.hospitals import HospitalTable
@@ -289,6 +290,13 @@ class Simulation:
         cases = summed.cases.reshape(n_f, n_h)
         cal = self._calendar_year(year.index)
         values, weights = [], []
+        # Σ each fund's claims' points at their true DRGs, as np.sum adds that fund's claims
+        # (in one pass: a mask a fund cost 0.13 ms a Shanwei month); the funds passed check_month
+        baseline = (
+            np.array([claims.true_points.sum()])
+            if n_f == 1
+            else group_sums.compiled(claims.true_points, batch.fund, n_f)  # type: ignore[attr-defined]
+        )
         for f, fund in enumerate(year.funds):
             res = settle_month(
                 int(fund.month_budget_fen[m - 1]),
@@ -301,8 +309,7 @@ class Simulation:
             fund.prepaid += res.prepaid_fen
             fund.withheld += res.withheld_fen
             fund.month_points[m - 1] = points[f].sum()
-            mine = claims.true_points if n_f == 1 else claims.true_points[batch.fund == f]
-            fund.baseline_points += float(mine.sum())
+            fund.baseline_points += float(baseline[f])
             values.append(res.point_value)
             weights.append(points[f].sum())
             block = rows.hospital_month_rows(

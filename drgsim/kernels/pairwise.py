@@ -1,9 +1,10 @@
-"""Kernel that adds floats in numpy's order (pairwise), so a kernel's sum is np.sum's to the bit."""
+"""Kernels that add floats in numpy's order (pairwise), so a kernel's sum is np.sum's to the bit."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from drgsim.kernels import checks
 from drgsim.kernels.jit import inline, kernel
 
 #: Up to this many values numpy adds in one block of eight running sums; more are halved.
@@ -45,6 +46,31 @@ def pairwise_sum(values, start, stop):  # pragma: no cover - jitted
                 break
             total = left[depth - 1] + total
             depth -= 1
+
+
+def _check_group_sums(values, group, n_groups):
+    """The values and their groups have one length; the groups lie in 0 … n_groups − 1."""
+    checks.shape("group_sums", "values", values, (None,))
+    checks.same_length("group_sums", values.shape[0], group=group)
+    checks.index("group_sums", "group", group, 0, n_groups, "the groups")
+
+
+@checks.front(_check_group_sums)
+@kernel
+def group_sums(values, group, n_groups):  # pragma: no cover - jitted
+    """Σ of each group's values [n_groups], added as np.sum adds values[group == g]: each
+    group's values packed in index order, then `pairwise_sum` (a pass per group that writes
+    every value and moves on past its group's: no branch, no count kept in memory)."""
+    n = values.shape[0]
+    packed = np.empty(n)
+    out = np.empty(n_groups)
+    for g in range(n_groups):
+        m = 0
+        for j in range(n):
+            packed[m] = values[j]
+            m += group[j] == g
+        out[g] = pairwise_sum(packed, 0, m)
+    return out
 
 
 @inline
