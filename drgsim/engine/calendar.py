@@ -240,7 +240,8 @@ class Simulation:
         check_year(self.cat, tariff, self.rules, n_h)  # the months' kernels then trust it
         funds = [self._open_fund(y, f) for f in range(n_f)]
         self.tables.catalogue.append(rows.catalogue_rows(self._calendar_year(y), self.cat, tariff))
-        totals = YearTotals(n_h, self.cat.n_drg, n_f)
+        # the last year's claims weigh no later year's tariff: they are not kept for it
+        totals = YearTotals(n_h, self.cat.n_drg, n_f, keep_reference=y + 1 < self.scn.years)
         window = ReadmissionWindow(
             self.scn.readmission.window_days, self.scn.readmission.factor, n_h, self.exempt, n_f
         )
@@ -483,7 +484,8 @@ class Simulation:
         self.tables.audit.append(
             rows.audit_rows(cal, self.hospitals, year.totals.tally, paid.deduction_fen)
         )
-        self.history.append(year.totals.history())
+        if year.totals.keep_reference:
+            self.history.append(year.totals.history())
         self.last_month_points = [fund.month_points.copy() for fund in year.funds]
         self.previous_tariff = year.tariff
         if self.behaviours is not None and scn.adaptation.enabled:

@@ -151,6 +151,8 @@ class YearTotals:
     n_hosp: int
     n_drg: int
     n_fund: int = 1
+    # whether a later year reads this year's claims as reference cases (`history`)
+    keep_reference: bool = True
     sums: dict[str, np.ndarray] = field(init=False)
     fund_sums: dict[str, np.ndarray] = field(init=False)
     # each month's cells with grouped claims and their sums (MonthTotals.cell_keys, cell_sums)
@@ -186,7 +188,8 @@ class YearTotals:
         self.cell_parts.append((month.cell_keys, month.cell_sums))
         self._add_acts(claims, month.final)
         self.tally += audit_tally(c.hospital, c.acts, claims.review, self.n_hosp, checked=True)
-        self.reference.append(Reference(c.hospital.copy(), claims.drg.copy(), c.cost.copy()))
+        if self.keep_reference:
+            self.reference.append(Reference(c.hospital.copy(), claims.drg.copy(), c.cost.copy()))
 
     @property
     def cells(self) -> dict[str, np.ndarray]:
