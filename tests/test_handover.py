@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -45,14 +46,18 @@ def test_folders_of_runs_whose_process_is_gone_are_removed(tmp_path: Path) -> No
         check=True,
     )
     dead = tmp_path / f"{handover.PREFIX}{int(gone.stdout)}-abc"
+    recent = tmp_path / f"{handover.PREFIX}{int(gone.stdout)}-ghi"  # maybe another namespace's
     live = tmp_path / f"{handover.PREFIX}{os.getpid()}-def"
     other = tmp_path / "something-else"
-    for folder in (dead, live, other):
+    old = time.time() - handover.STALE_SECONDS - 60
+    for folder in (dead, recent, live, other):
         folder.mkdir()
         (folder / "x.pickle").write_bytes(b"x")
+        if folder != recent:
+            os.utime(folder, (old, old))
     with handover.folder(tmp_path) as where:
         assert where is not None
-        assert not dead.exists() and live.exists() and other.exists()
+        assert not dead.exists() and recent.exists() and live.exists() and other.exists()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="shared memory is Linux's")

@@ -11,6 +11,7 @@ import pickle
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,10 @@ from typing import Any
 
 ROOT = Path("/dev/shm")
 PREFIX = "drgsim-results-"
+#: A folder untouched this long whose process is gone is stale (a live run adds and removes a
+#: file in its folder every job; the age also spares a run seen under another process namespace
+#: that shares /dev/shm, whose process id means nothing here).
+STALE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -47,11 +52,20 @@ def folder(root: Path = ROOT) -> Iterator[str | None]:
 
 
 def remove_stale(root: Path = ROOT) -> None:
-    """Remove the hand-over folders of runs whose process is gone (killed before it could)."""
+    """Remove the hand-over folders of runs whose process is gone (killed before it could) and
+    that nothing has touched for STALE_SECONDS."""
     for entry in root.glob(f"{PREFIX}*"):
         pid = entry.name.removeprefix(PREFIX).partition("-")[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not _alive(int(pid)) and _age(entry) > STALE_SECONDS:
             shutil.rmtree(entry, ignore_errors=True)
+
+
+def _age(path: Path) -> float:
+    """Seconds since `path` last changed (0 where it is gone)."""
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _alive(pid: int) -> bool:
