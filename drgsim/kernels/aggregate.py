@@ -89,16 +89,20 @@ def month_totals(
     n_cells = n_hosp * n_drg
     slot = np.full(n_cells, -1, np.int32)
     at = np.empty(n, np.int32)
-    cell_keys = np.empty(min(n, n_cells), np.int64)
+    # a claim's cell numbered without a branch on whether it is new (a third of a month's
+    # claims open a cell, at random): every store made, the count moved on by a new one only
+    cell_keys = np.empty(min(n, n_cells) + 1, np.int64)
     k = 0
     for j in range(n):
         if drg[j] >= 0:
             cell = np.int64(hospital[j]) * n_drg + drg[j]
-            if slot[cell] < 0:
-                slot[cell] = k
-                cell_keys[k] = cell
-                k += 1
-            at[j] = slot[cell]
+            i = slot[cell]
+            fresh = i < 0
+            i = np.int32(k) if fresh else i
+            slot[cell] = i
+            cell_keys[k] = cell  # kept only where the cell is new (k then moves past it)
+            k += fresh
+            at[j] = i
     by_fund = np.zeros((k, n_fund, 3))
     for j in range(n):
         if drg[j] >= 0:
@@ -229,16 +233,18 @@ def drg_cell_sums(
     n_cells = n_fund * n_hosp * (n_drg + 1)
     slot = np.full(n_cells, -1, np.int32)  # each cell's row in the sums, once it has a claim
     at = np.empty(n, np.int32)
-    keys = np.empty(min(n, n_cells), np.int64)
+    keys = np.empty(min(n, n_cells) + 1, np.int64)
     k = 0
-    for j in range(n):
+    for j in range(n):  # numbered without a branch on a new cell (as month_totals' cells)
         g = drg[j] if drg[j] >= 0 else n_drg
         cell = (np.int64(fund[j]) * n_hosp + hospital[j]) * (n_drg + 1) + g
-        if slot[cell] < 0:
-            slot[cell] = k
-            keys[k] = cell
-            k += 1
-        at[j] = slot[cell]
+        i = slot[cell]
+        fresh = i < 0
+        i = np.int32(k) if fresh else i
+        slot[cell] = i
+        keys[k] = cell
+        k += fresh
+        at[j] = i
     sums = np.zeros((k, DRG_CELL_COLUMNS))
     for j in range(n):
         i = at[j]
