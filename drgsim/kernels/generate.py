@@ -29,14 +29,20 @@ SHARE_MAX = 0.95
 CHUNK = 1024
 #: Blocks of pieces of about equal numbers of cases that the threads share out.
 BLOCKS = 64
-#: Cases whose normals are drawn ahead in one loop (draw_normals) before they are made.
+#: Cases whose draws are drawn ahead in one loop (draw_ahead) before they are made.
 AHEAD = 256
+#: The rows of the uniforms drawn ahead (draw_ahead), one a kind.
+R_DISCHARGE, R_ADRG_COL, R_ADRG_ACCEPT, R_SEVERITY, R_PATIENT = 0, 1, 2, 3, 4
+R_SHORT, R_READMIT, R_DAY, R_UNGROUP = 5, 6, 7, 8
+N_AHEAD_ROWS = 9
 
 
 @inline
-def draw_normals(key, lo, hi, cost_sigma, los_sigma, cost_f, stay_f, share_z):  # pragma: no cover
-    """The lognormal factors of cases lo … hi − 1 into [i − lo] of `cost_f` (cost), `stay_f`
-    (stay, STAY normal) and their patient-share normals into `share_z`.
+def draw_ahead(key, lo, hi, cost_sigma, los_sigma, cost_f, stay_f, share_z, u):  # pragma: no cover
+    """The draws of cases lo … hi − 1, case j's at [j − lo]: the lognormal factors of its cost
+    (`cost_f`) and stay (`stay_f`, its STAY normal), its patient-share normal (`share_z`) and
+    its uniforms of the kinds in the rows of `u` (R_DISCHARGE …; every other draw the kernel
+    makes where it needs it).
 
     Each is a function of its case's counters only; drawn in a loop without branches, which
     the compiler vectorises (glibc's exp by its main path, and by the library where an
@@ -44,6 +50,16 @@ def draw_normals(key, lo, hi, cost_sigma, los_sigma, cost_f, stay_f, share_z):  
     """
     off = 0
     for j in range(lo, hi):
+        i = j - lo
+        u[R_DISCHARGE, i] = uniform(key, D_DISCHARGE, j, 0)
+        u[R_ADRG_COL, i] = uniform(key, D_ADRG_COL, j, 0)
+        u[R_ADRG_ACCEPT, i] = uniform(key, D_ADRG_ACCEPT, j, 0)
+        u[R_SEVERITY, i] = uniform(key, D_SEVERITY, j, 0)
+        u[R_PATIENT, i] = uniform(key, D_PATIENT, j, 0)
+        u[R_SHORT, i] = uniform(key, D_SHORT, j, 0)
+        u[R_READMIT, i] = uniform(key, D_READMIT, j, 0)
+        u[R_DAY, i] = uniform(key, D_DAY, j, 0)
+        u[R_UNGROUP, i] = uniform(key, D_UNGROUP, j, 0)
         z, z_oop = normal_pair(key, D_COST, j)
         x_cost = cost_sigma * z - 0.5 * cost_sigma**2
         x_stay = los_sigma * normal(key, D_STAY, j) - 0.5 * los_sigma**2
@@ -59,13 +75,13 @@ def draw_normals(key, lo, hi, cost_sigma, los_sigma, cost_f, stay_f, share_z):  
 
 
 @inline
-def draw_stay(key, j, mean_los_g, stay_factor, dtype, short_days):  # pragma: no cover
-    """Length of stay of case j and the cost scale of a short incomplete stay.
+def draw_stay(u_short, mean_los_g, stay_factor, dtype, short_days):  # pragma: no cover
+    """Length of stay of a case and the cost scale of a short incomplete stay.
 
-    A short incomplete stay's length is its SHORT_STAY draw's; every other stay's is lognormal
-    around the DRG's mean: the mean × `stay_factor`, case j's lognormal factor (draw_normals).
+    A short incomplete stay's length is its SHORT_STAY draw's (`u_short`); every other stay's
+    is lognormal around the DRG's mean: the mean × `stay_factor`, the case's lognormal factor
+    (draw_ahead).
     """
-    u_short = uniform(key, D_SHORT, j, 0)
     if dtype != 0 and u_short < SHORT_SHARE:
         stay = math.floor(u_short / SHORT_SHARE * (short_days + 1.0))
         return int(stay), min(1.0, (stay + 1.0) / (mean_los_g + 1.0))
@@ -74,9 +90,9 @@ def draw_stay(key, j, mean_los_g, stay_factor, dtype, short_days):  # pragma: no
 
 
 @inline
-def discharge_type(key, j, p_tr, p_de, p_ama):  # pragma: no cover
-    """Discharge type of case j: 0 normal, 1 transfer, 2 death, 3 against advice."""
-    ud = uniform(key, D_DISCHARGE, j, 0)
+def discharge_type(ud, p_tr, p_de, p_ama):  # pragma: no cover
+    """Discharge type of a case from its DISCHARGE draw `ud`: 0 normal, 1 transfer, 2 death,
+    3 against advice."""
     if ud < p_tr:
         return 1
     if ud < p_tr + p_de:
@@ -88,17 +104,29 @@ def discharge_type(key, j, p_tr, p_de, p_ama):  # pragma: no cover
 
 @inline
 def readmission_span(
-    key, j, mean_los_g, stay_factor, short_days, window, days_in_month, p_tr, p_de, p_ama
+    key,
+    j,
+    u_dis,
+    u_short,
+    mean_los_g,
+    stay_factor,
+    short_days,
+    window,
+    days_in_month,
+    p_tr,
+    p_de,
+    p_ama,
 ):  # pragma: no cover
     """Days from the first stay's discharge to the discharge of its readmission, case j, and
-    the readmission's stay and cost scale (draw_stay, drawn as case j's; `stay_factor` its).
+    the readmission's stay and cost scale (draw_stay, drawn as case j's: `u_dis`, `u_short`
+    and `stay_factor` its DISCHARGE and SHORT_STAY draws and stay factor).
 
     The readmission is admitted 1 + gap days after the first discharge, gap uniform on
     0…window − 1 but short enough for both discharges to fall in the month; 0 days when the
     readmission's own stay leaves no room for that.
     """
     stay, scale = draw_stay(
-        key, j, mean_los_g, stay_factor, discharge_type(key, j, p_tr, p_de, p_ama), short_days
+        u_short, mean_los_g, stay_factor, discharge_type(u_dis, p_tr, p_de, p_ama), short_days
     )
     room = days_in_month - 2 - stay  # the largest gap that keeps the readmission in the month
     if room < 0:
@@ -241,9 +269,10 @@ def generate_cases(
         block_start[b] = np.searchsorted(starts[:n_piece], b * n // n_block)
     block_start[n_block] = n_piece
     for block in numba.prange(n_block):
-        cost_f = np.empty(AHEAD + 1, np.float64)  # case i's factors at [i − j0] (draw_normals)
+        cost_f = np.empty(AHEAD + 1, np.float64)  # case j's draws at [j − j0] (draw_ahead)
         stay_f = np.empty(AHEAD + 1, np.float64)
         share_z = np.empty(AHEAD + 1, np.float64)
+        u = np.empty((N_AHEAD_ROWS, AHEAD + 1), np.float64)
         for piece in range(block_start[block], block_start[block + 1]):
             end = ends[piece]
             stop = starts[piece + 1]
@@ -252,12 +281,13 @@ def generate_cases(
             for j0 in range(starts[piece], stop, AHEAD):
                 j1 = min(j0 + AHEAD, stop)
                 # and the case after j1 − 1 in its run, whose stay a readmission draws ahead
-                draw_normals(
-                    key, j0, min(j1 + 1, end), cost_sigma, los_sigma, cost_f, stay_f, share_z
+                draw_ahead(
+                    key, j0, min(j1 + 1, end), cost_sigma, los_sigma, cost_f, stay_f, share_z, u
                 )
                 for j in range(j0, j1):
                     h = hospital[j]
-                    dtype = discharge_type(key, j, p_tr, p_de, p_ama)
+                    i = j - j0
+                    dtype = discharge_type(u[R_DISCHARGE, i], p_tr, p_de, p_ama)
                     if span > 0:  # the readmission of case j − 1
                         a = adrg[j - 1]
                         s = severity[j - 1]
@@ -268,30 +298,31 @@ def generate_cases(
                         span = 0
                     else:
                         t = hosp_tier[h]
-                        col = int(uniform(key, D_ADRG_COL, j, 0) * n_adrg)
+                        col = int(u[R_ADRG_COL, i] * n_adrg)
                         alt = alias_idx[t, col]  # read either way: a select, not a branch
-                        a = alt if uniform(key, D_ADRG_ACCEPT, j, 0) >= alias_prob[t, col] else col
+                        a = alt if u[R_ADRG_ACCEPT, i] >= alias_prob[t, col] else col
                         # levels MCC, CC, none, then the ADRG's local suffixes (rules.catalogue):
                         # the first whose running total exceeds the draw, else none (the least
                         # such k, by selects rather than an early exit)
-                        us = uniform(key, D_SEVERITY, j, 0)
+                        us = u[R_SEVERITY, i]
                         acc = 0.0
                         first = n_level
                         for k in range(n_level):
                             acc += level_prob[a, k]
                             first = min(first, k if us < acc else n_level)
                         s = first if first < n_level else 2
-                        pid = int(uniform(key, D_PATIENT, j, 0) * population)
+                        pid = int(u[R_PATIENT, i] * population)
                         g = group_one(group_table, a, s)
                         stay, scale = draw_stay(
-                            key, j, mean_los[g], stay_f[j - j0], dtype, short_days
+                            u[R_SHORT, i], mean_los[g], stay_f[i], dtype, short_days
                         )
-                        if j + 1 < end and uniform(key, D_READMIT, j + 1, 0) < follow:
+                        if j + 1 < end and u[R_READMIT, i + 1] < follow:
                             span, next_stay, next_scale = readmission_span(
-                                key, j + 1, mean_los[g], stay_f[j + 1 - j0], short_days, window,
+                                key, j + 1, u[R_DISCHARGE, i + 1], u[R_SHORT, i + 1],
+                                mean_los[g], stay_f[i + 1], short_days, window,
                                 days_in_month, p_tr, p_de, p_ama,
                             )  # fmt: skip
-                        d = first_day + int(uniform(key, D_DAY, j, 0) * (days_in_month - span))
+                        d = first_day + int(u[R_DAY, i] * (days_in_month - span))
                     c = ref_cost[g] * hosp_cost_level[h] * scale * cost_f[j - j0]
                     f = 0
                     if n_fund > 1:
@@ -310,7 +341,7 @@ def generate_cases(
                     day[j] = d
                     admit[j] = d - stay
                     discharge[j] = dtype
-                    ungroupable[j] = uniform(key, D_UNGROUP, j, 0) < ungroup_rate
+                    ungroupable[j] = u[R_UNGROUP, i] < ungroup_rate
                     fund[j] = f
     return (
         patient,
