@@ -366,7 +366,11 @@ def expected_patient_share(mean: np.ndarray, sd: float) -> np.ndarray:
     b = SHARE_MAX
     if sd == 0:
         return np.clip(m, 0.0, b)
-    alpha, beta = -m / sd, (b - m) / sd
+    # worked out once for each distinct mean (a tier's hospitals share theirs), element by
+    # element as for every entry
+    values, where = np.unique(m, return_inverse=True)
+    alpha, beta = -values / sd, (b - values) / sd
     unit = NormalDist()
     cdf, pdf = np.vectorize(unit.cdf), np.vectorize(unit.pdf)
-    return b * (1.0 - cdf(beta)) + m * (cdf(beta) - cdf(alpha)) + sd * (pdf(alpha) - pdf(beta))
+    each = b * (1.0 - cdf(beta)) + values * (cdf(beta) - cdf(alpha)) + sd * (pdf(alpha) - pdf(beta))
+    return each[where.reshape(m.shape)]
