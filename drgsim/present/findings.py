@@ -155,12 +155,9 @@ def point_values(tables: Mapping[str, Any], variant: str) -> list[Finding]:
     ry = ry[ry["year"] == last_year(tables)]
     funds = list(dict.fromkeys(ry["fund"])) if "fund" in ry.columns else [""]
     key = "finding.point_value_regions" if "region" in ry.columns else "finding.point_value"
-    each = {v: _rows(tables, "region_year", v) for v in (BASELINE, variant)}
     out = []
     for fund in funds:
-        base_rows, rows = (t[t["fund"] == fund] if fund else t for t in each.values())
-        base = float(base_rows["point_value"].mean())
-        pv = float(rows["point_value"].mean())
+        base, pv = (_mean_point_value(tables, v, fund) for v in (BASELINE, variant))
         out.append(
             Finding(
                 variant,
@@ -177,19 +174,19 @@ def audit(tables: Mapping[str, Any], variant: str) -> list[Finding]:
     a = tables.get("audit")
     if a is None or a.empty:
         return []
-    a = _rows(tables, "audit", variant)
-    if a.empty:
+    sums = _sums(tables, "audit", variant)
+    if sums is None:
         return []
-    acts = a[a["act"] != "none"]
-    reps = max(a["replication"].nunique(), 1)
-    done = float(acts["claims"].sum()) / reps
+    reps = max(sums["replications"], 1)
+    claims, confirmed = sums["acted_claims"], sums["acted_confirmed"]
+    done = float(claims) / reps
     values = {
         "done": done,
-        "reviewed": float(acts["reviewed"].sum()) / reps,
-        "caught": float(acts["confirmed"].sum()) / reps,
-        "caught_share": float(acts["confirmed"].sum() / acts["claims"].sum()) if done else 0.0,
-        "recovered_yuan": float(a["recovered_fen"].sum()) / reps / 100,
-        "cleared": float(a.loc[a["act"] == "none", "reviewed"].sum()) / reps,
+        "reviewed": float(sums["acted_reviewed"]) / reps,
+        "caught": float(confirmed) / reps,
+        "caught_share": float(confirmed / claims) if done else 0.0,
+        "recovered_yuan": float(sums["recovered_fen"]) / reps / 100,
+        "cleared": float(sums["honest_reviewed"]) / reps,
     }
     return [Finding(variant, "finding.audit" if done else "finding.audit_no_acts", values)]
 
@@ -197,11 +194,9 @@ def audit(tables: Mapping[str, Any], variant: str) -> list[Finding]:
 def budget(tables: Mapping[str, Any], variant: str) -> list[Finding]:
     """Where the variant's budget went: paid to hospitals and each part the fund kept (summed
     over funds and regions, means over replications)."""
-    ry = budget_parts(_rows(tables, "region_year", variant))
-    if ry.empty:
+    mean = _sums(tables, "region_year", variant)
+    if mean is None:
         return []
-    shown = ["budget_fen", *BUDGET_PARTS]
-    mean = ry.groupby("replication")[shown].sum().mean() / 100
     total = float(mean["budget_fen"])
     kept = tuple(
         (part.removesuffix("_fen"), float(mean[part]))
@@ -218,8 +213,12 @@ def budget(tables: Mapping[str, Any], variant: str) -> list[Finding]:
     return [Finding(variant, "finding.budget" if kept else "finding.budget_all_paid", values)]
 
 
-#: Where findings() keeps each table it cut to the last year split by variant.
+#: Where findings() keeps each table it cut to the last year split by variant, and what it
+#: worked out once from them for every variant (_sums, _mean_point_value).
 _SPLIT = "_findings_by_variant"
+_DONE = "_findings_worked_out"
+#: The audit's counts a finding states, by whether the claims carried an act.
+AUDIT_COUNTS = ("claims", "reviewed", "confirmed")
 
 
 def _in_year(tables: Mapping[str, Any], year: int) -> dict[str, Any]:
@@ -235,7 +234,61 @@ def _in_year(tables: Mapping[str, Any], year: int) -> dict[str, Any]:
                 where = table.groupby("variant", sort=False).indices
                 split[name] = {v: table.iloc[rows] for v, rows in where.items()}
     out[_SPLIT] = split
+    out[_DONE] = {}
     return out
+
+
+def _sums(tables: Mapping[str, Any], name: str, variant: str) -> Any:
+    """What audit() ("audit") or budget() ("region_year") states of `variant` in the last year,
+    worked out for every variant at once where findings() cut the tables (sums of integer
+    counts and fen, exact in any order); None where the variant has no rows."""
+    done = tables.get(_DONE)
+    if done is None:
+        rows = _rows(tables, name, variant)
+        return None if rows.empty else _sums_of(name, rows.assign(variant=variant))[variant]
+    if name not in done:
+        table = tables[name]
+        done[name] = _sums_of(name, table[table["year"] == last_year(tables)])
+    return done[name].get(variant)
+
+
+def _sums_of(name: str, rows: pd.DataFrame) -> dict[str, Any]:
+    """Per variant of `rows`: the audit's counts of claims with an act and of honest claims
+    reviewed, the money recovered and the replications ("audit"); or the budget's parts, summed
+    per replication, their mean in yuan ("region_year")."""
+    if name == "region_year":
+        shown = ["budget_fen", *BUDGET_PARTS]
+        parts = budget_parts(rows).groupby(["variant", "replication"], sort=True)[shown].sum()
+        return {str(v): group.mean() / 100 for v, group in parts.groupby(level="variant")}
+    acted = rows["act"] != "none"
+    counts = list(AUDIT_COUNTS)
+    by_act = rows.groupby([rows["variant"], acted], sort=False)[counts].sum()
+    recovered = rows.groupby("variant", sort=False)["recovered_fen"].sum()
+    replications = rows.groupby("variant", sort=False)["replication"].nunique()
+    out = {}
+    for v in recovered.index:
+        sums: dict[str, Any] = {"recovered_fen": recovered[v], "replications": replications[v]}
+        for key, flag in (("acted", True), ("honest", False)):
+            got = by_act.loc[(v, flag)] if (v, flag) in by_act.index else None
+            for c in counts:
+                sums[f"{key}_{c}"] = 0 if got is None else got[c]
+        out[str(v)] = sums
+    return out
+
+
+def _mean_point_value(tables: Mapping[str, Any], variant: str, fund: str) -> float:
+    """The mean year-end point value of `variant`'s rows of `fund` (all rows for "") in the
+    last year, worked out once for each where findings() cut the tables."""
+    done = tables.get(_DONE)
+    key = ("point_value", variant, fund)
+    if done is not None and key in done:
+        found: float = done[key]
+        return found
+    rows = _rows(tables, "region_year", variant)
+    value = float((rows[rows["fund"] == fund] if fund else rows)["point_value"].mean())
+    if done is not None:
+        done[key] = value
+    return value
 
 
 def _rows(tables: Mapping[str, Any], name: str, variant: str) -> pd.DataFrame:
