@@ -37,9 +37,13 @@ def group_losses(tables: dict[str, Any], lang: str, top: int = TOP) -> pd.DataFr
     if dm is None or dm.empty:
         return pd.DataFrame(columns=columns)
     year = int(tables["region_year"]["year"].max())
-    dm = dm[(dm["variant"] == BASELINE) & (dm["year"] == year) & (dm["drg"] != "-")]
+    at_baseline = (dm["variant"] == BASELINE).to_numpy() & (dm["year"].to_numpy() == year)
+    dm = dm[["hospital", "drg", "replication", "cases", "margin_yuan"]][at_baseline]
+    dm = dm[dm["drg"] != "-"]  # the columns read and the rows of the year cut out first
     groups = _groups(tables["settlement"], lang)
-    dm = dm.assign(group=dm["hospital"].map({h: key for h, (key, _) in groups.items()}))
+    key_of = {h: key for h, (key, _) in groups.items()}
+    codes, hospitals = pd.factorize(dm["hospital"])  # each hospital's group looked up once
+    dm = dm.assign(group=np.array([key_of.get(h) for h in hospitals], dtype=object)[codes])
     per_rep = dm.groupby(["group", "drg", "replication"], sort=False)[
         ["cases", "margin_yuan"]
     ].sum()
