@@ -64,9 +64,9 @@ def draw_ahead(key, lo, hi, cost_sigma, los_sigma, cost_f, stay_f, share_z, u): 
         x_cost = cost_sigma * z - 0.5 * cost_sigma**2
         x_stay = los_sigma * normal(key, D_STAY, j) - 0.5 * los_sigma**2
         off += exp_outside(x_cost) | exp_outside(x_stay)
-        cost_f[j - lo] = exp_main(x_cost)
-        stay_f[j - lo] = exp_main(x_stay)
-        share_z[j - lo] = z_oop
+        cost_f[i] = exp_main(x_cost)
+        stay_f[i] = exp_main(x_stay)
+        share_z[i] = z_oop
     if off:
         for j in range(lo, hi):
             z = normal_pair(key, D_COST, j)[0]
@@ -323,13 +323,13 @@ def generate_cases(
                                 days_in_month, p_tr, p_de, p_ama,
                             )  # fmt: skip
                         d = first_day + int(u[R_DAY, i] * (days_in_month - span))
-                    c = ref_cost[g] * hosp_cost_level[h] * scale * cost_f[j - j0]
+                    c = ref_cost[g] * hosp_cost_level[h] * scale * cost_f[i]
                     f = 0
                     if n_fund > 1:
                         uf = uniform(fund_key, D_FUND, pid, 0)
                         for edge in range(n_fund - 1):  # the first fund whose edge exceeds the draw
                             f += uf >= fund_cum[edge]  # (the edges rise: count those ≤ the draw)
-                    share = patient_share[f, h] + oop_sd * share_z[j - j0]
+                    share = patient_share[f, h] + oop_sd * share_z[i]
                     share = min(max(share, 0.0), 0.95)
                     patient[j] = pid
                     adrg[j] = a

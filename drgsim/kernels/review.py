@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from drgsim.kernels import checks
-from drgsim.kernels.jit import kernel
+from drgsim.kernels.jit import inline, kernel
 from drgsim.kernels.rng import CASES, KINDS, uniform
 from drgsim.kernels.sample import select_per_group
 
@@ -104,15 +104,21 @@ def review_claims(
     return caught, new, deducted
 
 
+@inline
+def claim_deductions(by_act, j):  # pragma: no cover - jitted
+    """Claim j's deductions over its acts [claims, acts], added from 0 in the acts' order."""
+    total = 0.0
+    for k in range(by_act.shape[1]):
+        total += by_act[j, k]
+    return total
+
+
 @kernel
 def deduction_totals(by_act):  # pragma: no cover - jitted
     """Each claim's deductions [claims, acts] added from 0 in the acts' order, in one pass."""
     out = np.empty(by_act.shape[0])
     for j in range(by_act.shape[0]):
-        total = 0.0
-        for k in range(by_act.shape[1]):
-            total += by_act[j, k]
-        out[j] = total
+        out[j] = claim_deductions(by_act, j)
     return out
 
 
@@ -221,8 +227,5 @@ def audit_claims(
     total = np.zeros(acts.shape[0])
     for j in range(acts.shape[0]):
         if audited[j]:
-            t = 0.0
-            for k in range(deducted.shape[1]):
-                t += deducted[j, k]
-            total[j] = t
+            total[j] = claim_deductions(deducted, j)
     return screened, sampled, caught, new, deducted, total

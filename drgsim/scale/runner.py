@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -528,8 +529,6 @@ def start_worker(
     """Set up a worker process: it dies with `parent`, runs kernels on one thread (the
     processes share the cores) and, given a `board`, takes its jobs from it (job_board.run_next),
     leaving each job's tables in folder `where` when given (drgsim.scale.handover)."""
-    import functools
-
     import numba
 
     die_with_parent(parent)
