@@ -18,6 +18,7 @@ import numpy as np
 
 from drgsim.acts import ACTS, RECODED_BITS
 from drgsim.engine.calendar import CaseSource, Simulation
+from drgsim.engine.memory import keep_freed_memory
 from drgsim.engine.rows import ClaimPick, Tables
 from drgsim.errors import DrgsimError
 from drgsim.population.behaviour import ActParams, Behaviours, resolve
@@ -495,6 +496,7 @@ def _run_jobs(
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     if "fork" in methods:
         preload_kernels()  # once here: the forked workers inherit the kernels, loaded
+        keep_freed_memory()  # and the allocator's thresholds (no ldconfig run in each worker)
     # each worker keeps to a replication until its jobs are taken: its months drawn once
     board = JobBoard([(job.region, job.replication) for job in jobs], context)
     with (
