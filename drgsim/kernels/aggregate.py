@@ -303,11 +303,11 @@ def sum_by_month_hospital(month, hospital, n_hosp, values):
     # four sums at a time through the vector kernel, the last four filled up with zeros (their
     # lanes are dropped): each array's sums are the same additions whichever group it is in
     arrays = [np.asarray(v, dtype=np.float64) for v in values]
-    zero = np.zeros(month.shape[0])
     groups = []
     for start in range(0, max(len(arrays), 1), 4):
         four = arrays[start : start + 4]
-        four += [zero] * (4 - len(four))
+        if len(four) < 4:  # zeros made only when needed: a claim's length of them is not free
+            four += [np.zeros(month.shape[0])] * (4 - len(four))
         sums, bad = month_hospital_sums4(month, hospital, n_hosp, *four)
         if bad >= 0:
             checks.index(name, "month", month[bad : bad + 1], 1, 13, "the months")
