@@ -40,10 +40,12 @@ class ChargeHistory:
             self.n_hosp,
             self.n_drg,
         )
-        if year in self.years:
+        if year in self.years:  # added in place (x + y is y + x, bit for bit)
             old_sums, old_counts = self.years[year]
-            sums, counts = sums + old_sums, counts + old_counts
-        self.years[year] = (sums, counts)
+            old_sums += sums
+            old_counts += counts
+        else:
+            self.years[year] = (sums, counts)
         if self._table is not None and self._table[0] == year + 1:
             self._table = None  # a later year's expectations read this year's records
         for old in [y for y in self.years if y < year - 1]:
