@@ -1225,58 +1225,6 @@ def test_risk_counts_match_bincount_sums_bit_for_bit(n, runs, seed) -> None:
     np.testing.assert_array_equal(got, ref)
 
 
-@settings(max_examples=40, deadline=None)
-@given(n=st.integers(0, 500), width=st.integers(1, 3), seed=st.integers(0, 2**32 - 1))
-def test_month_hospital_sums_match_bincount(n, width, seed) -> None:
-    from drgsim.kernels.aggregate import sum_by_month_hospital
-
-    rng = np.random.default_rng(seed)
-    month = rng.integers(1, 13, n).astype(np.int8)
-    hospital = rng.integers(0, 5, n).astype(np.int32)
-    values = tuple(rng.random(n) * 100 for _ in range(width))
-    cell = (month.astype(np.int64) - 1) * 5 + hospital
-    ref12 = np.stack([np.bincount(cell, weights=v, minlength=60) for v in values], axis=1)
-    got12 = sum_by_month_hospital(month, hospital, 5, values)
-    np.testing.assert_allclose(got12.reshape(60, width), ref12, rtol=1e-12, atol=1e-9)
-
-
-def _lane_sums_reference(month, hospital, n_hosp, values):
-    """The month × hospital sums' rule in numpy: row j in lane j mod 4, each lane's sums added
-    in row order (np.bincount adds its weights in order), then lanes ((0 + 1) + 2) + 3."""
-    cell = (month.astype(np.int64) - 1) * n_hosp + hospital
-    lanes = [np.arange(month.shape[0]) % 4 == lane for lane in range(4)]
-    out = []
-    for v in values:
-        parts = [np.bincount(cell[on], weights=v[on], minlength=12 * n_hosp) for on in lanes]
-        out.append(((parts[0] + parts[1]) + parts[2]) + parts[3])
-    return np.stack(out, axis=1).reshape(12, n_hosp, len(values))
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    n=st.integers(0, 3000),
-    width=st.integers(1, 5),
-    n_hosp=st.integers(1, 40),
-    runs=st.booleans(),
-    seed=st.integers(0, 2**32 - 1),
-)
-def test_month_hospital_sums_are_the_lane_rule_to_the_bit(n, width, n_hosp, runs, seed) -> None:
-    """Any number of sums, four at a time through the vector kernel (month_hospital_sums4),
-    add as the rule does, to the bit, in sorted runs or shuffled."""
-    from drgsim.kernels.aggregate import sum_by_month_hospital
-
-    rng = np.random.default_rng(seed)
-    month = rng.integers(1, 13, n)
-    hospital = rng.integers(0, n_hosp, n)
-    if runs:  # a year's case table: month by month, a hospital's claims in runs
-        order = np.lexsort((rng.integers(0, 3, n) + hospital // 3, month))
-        month, hospital = month[order], hospital[order]
-    values = tuple(rng.normal(size=n) * 10.0 ** rng.integers(-3, 9) for _ in range(width))
-    got = sum_by_month_hospital(month.astype(np.int8), hospital.astype(np.int32), n_hosp, values)
-    want = _lane_sums_reference(month, hospital, n_hosp, values)
-    assert got.tobytes() == want.tobytes()
-
-
 def test_add4_adds_four_floats_into_four_neighbours_as_four_scalar_additions() -> None:
     from drgsim.kernels.vector import add4
 
