@@ -1225,25 +1225,6 @@ def test_risk_counts_match_bincount_sums_bit_for_bit(n, runs, seed) -> None:
     np.testing.assert_array_equal(got, ref)
 
 
-def test_add4_adds_four_floats_into_four_neighbours_as_four_scalar_additions() -> None:
-    from drgsim.kernels.vector import add4
-
-    @numba.njit
-    def add_rows(acc, at, x):
-        for i in range(x.shape[0]):
-            add4(acc, np.uint64(at[i]), x[i, 0], x[i, 1], x[i, 2], x[i, 3])
-        return acc
-
-    rng = np.random.default_rng(3)
-    at = rng.integers(0, 7, 500) * 4 + rng.integers(0, 2, 500)  # overlapping places too
-    x = rng.normal(size=(500, 4)) * 1e6
-    want = np.zeros(32)
-    for i in range(500):
-        for k in range(4):
-            want[at[i] + k] += x[i, k]
-    assert add_rows(np.zeros(32), at, x).tobytes() == want.tobytes()
-
-
 def _slot_reference(patient: np.ndarray, size_bits: int) -> np.ndarray:
     """A patient's bitmap slot by the rule: the top size_bits bits of patient × the golden ratio."""
     with np.errstate(over="ignore"):
