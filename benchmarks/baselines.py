@@ -2,9 +2,9 @@
 
 `SettlementInput` holds the work: a year's priced claims (the case table drgsim writes) and the
 budget, pre-payment share and coefficients that settle them. `pandas_settle` does it with
-group-bys; `drgsim_settle` does it as drgsim's engine does (bincounts feeding
-`drgsim.rules.settlement`). `simpy_year` is the model people write first: one SimPy process per
-patient, with drawing, pricing and settlement done per patient in Python.
+group-bys; `drgsim_settle` does it as drgsim's engine does (each month's sums by the engine's
+month kernel, feeding `drgsim.rules.settlement`). `simpy_year` is the model people write first:
+one SimPy process per patient, with drawing, pricing and settlement done per patient in Python.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from drgsim.kernels.aggregate import sum_by_month_hospital
+from drgsim.kernels import checks
+from drgsim.kernels.aggregate import SUM_COLUMNS, month_totals
 from drgsim.rules.settlement import YearClaims, settle_months, settle_year
 from drgsim.scenario.schema import Clearing, Settlement
 
@@ -103,33 +104,70 @@ class SettlementInput:
 
 # --- drgsim's way --------------------------------------------------------------------------------
 def drgsim_settle(work: SettlementInput) -> np.ndarray:
-    """Final payment (fen) per hospital as drgsim's engine computes it: one pass of sums."""
+    """Final payment (fen) per hospital as drgsim's engine computes it (`drgsim_year_claims`,
+    then the year end)."""
+    rules = Settlement(mode=work.mode, prepay_share=work.prepay_share, true_up=work.true_up)
+    result = settle_year(drgsim_year_claims(work), rules, work.clearing, work.deductions_to)
+    return result.final_fen
+
+
+def drgsim_year_claims(work: SettlementInput) -> YearClaims:
+    """What the year end works from, as the engine makes it: each month's claims summed by its
+    month kernel (engine.year_totals.MonthTotals.of), the months settled and their sums added
+    into the year's from zero, month by month."""
     n = len(work.hospitals)
     hosp = work.cases["hospital"].to_numpy()
     month = work.cases["month"].to_numpy()
-    values = tuple(
+    points, oop, deducted, cost = (
         work.cases[c].to_numpy(np.float64)
         for c in ("points", "oop_yuan", "deducted_points", "cost_yuan")
     )
-    sums = sum_by_month_hospital(month, hosp, n, values)
+    # checked once, as the engine checks a month's claims (engine.month_check) before its kernels
+    name = "drgsim_year_claims"
+    checks.same_length(name, hosp.shape[0], month=month, points=points, oop=oop)
+    checks.same_length(name, hosp.shape[0], deducted=deducted, cost=cost)
+    checks.index(name, "hospital", hosp, 0, n, "the hospitals")
+    bounds = _month_bounds(month)
+    # what the settlement does not read: one fund, no DRG (no cells), no act, audit or readmission
+    most = int(np.diff(bounds).max())
+    fund, klass, los = np.zeros(most, np.int8), np.zeros(most, np.int8), np.zeros(most, np.int16)
+    drg, no, acts = np.full(most, -1, np.int16), np.zeros(most, np.bool_), np.zeros(most, np.uint8)
+    month_points, month_oop = np.zeros((12, n)), np.zeros((12, n))
+    year = {k: np.zeros(n) for k in ("points", "oop", "deducted", "charges")}
+    for m in range(12):
+        s, k = slice(bounds[m], bounds[m + 1]), bounds[m + 1] - bounds[m]
+        _, settled, sums, *_ = month_totals.compiled(  # type: ignore[attr-defined]
+            fund[:k], hosp[s], drg[:k], klass[:k], points[s], no[:k], 1.0, oop[s], cost[s],
+            los[:k], deducted[s], no[:k], acts[:k], acts[:k], 0, _NO_RW, 0.0, 1, n, 1,
+        )  # fmt: skip
+        month_points[m], month_oop[m] = settled[:, 0], settled[:, 1]
+        for key, total in year.items():
+            total += sums[:, SUM_COLUMNS.index(key)]
     # the twelve months' settlements (settle_month of each) in one call
-    months = settle_months(work.month_budget_fen, sums[:, :, 0], sums[:, :, 1], work.prepay_share)
-    prepaid = months.prepaid_fen.sum(axis=0)
-    withheld = months.withheld_fen.sum(axis=0)
-    year = sums.sum(axis=0)
-    claims = YearClaims(
+    months = settle_months(work.month_budget_fen, month_points, month_oop, work.prepay_share)
+    return YearClaims(
         work.available_fen,
-        year[:, 0],
-        year[:, 2],
-        year[:, 1],
-        prepaid,
-        withheld,
+        year["points"],
+        year["deducted"],
+        year["oop"],
+        months.prepaid_fen.sum(axis=0),
+        months.withheld_fen.sum(axis=0),
         work.coefficient,
-        year[:, 3],
+        year["charges"],
     )
-    rules = Settlement(mode=work.mode, prepay_share=work.prepay_share, true_up=work.true_up)
-    result = settle_year(claims, rules, work.clearing, work.deductions_to)
-    return result.final_fen
+
+
+#: The relative weights month_totals reads for claims without a DRG: none.
+_NO_RW = np.zeros(1)
+
+
+def _month_bounds(month: np.ndarray) -> np.ndarray:
+    """Where each month's claims start and end (13 bounds) in claims sorted by month 1 … 12."""
+    if month.size and not (month[0] >= 1 and month[-1] <= 12 and (month[1:] >= month[:-1]).all()):
+        raise ValueError(
+            "drgsim_year_claims: the claims' months are not 1 … 12 in increasing order"
+        )
+    return np.searchsorted(month, np.arange(1, 14))
 
 
 # --- plain pandas ----------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from drgsim.kernels.aggregate import (
     drg_cell_sums,
     month_totals,
     risk_counts,
-    sum_by_month_hospital,
 )
 from drgsim.kernels.checks import KernelInputError
 from drgsim.kernels.generate import N_PARAMS, generate_cases
@@ -210,36 +209,6 @@ CASES = {
     ),
     "cell_totals: key": (cell_totals, (np.array([0, 3]), np.zeros((2, 6)), 3), "keys"),
     "cell_totals: sums": (cell_totals, (np.array([0, 1]), np.zeros((3, 6)), 3), "sums"),
-    "sum_by_month_hospital: month 13": (
-        sum_by_month_hospital,
-        (np.array([1, 13], np.int8), _i32(0, 0), 1, (np.ones(2),)),
-        "month",
-    ),
-    "sum_by_month_hospital: month 0": (
-        sum_by_month_hospital,
-        (np.array([0, 1], np.int8), _i32(0, 0), 1, (np.ones(2),)),
-        "month",
-    ),
-    "sum_by_month_hospital: hospital": (
-        sum_by_month_hospital,
-        (np.array([1, 2, 3], np.int8), _i32(0, 2, 0), 2, (np.ones(3),)),
-        "hospital has value 2",
-    ),
-    "sum_by_month_hospital: month 13 of four sums": (
-        sum_by_month_hospital,
-        (np.array([1, 13], np.int8), _i32(0, 0), 1, (np.ones(2),) * 4),
-        "month",
-    ),
-    "sum_by_month_hospital: hospital of four sums": (
-        sum_by_month_hospital,
-        (np.array([1, 2, 3], np.int8), _i32(0, 2, 0), 2, (np.ones(3),) * 4),
-        "hospital has value 2",
-    ),
-    "sum_by_month_hospital: length": (
-        sum_by_month_hospital,
-        (np.array([1, 2], np.int8), _i32(0, 0), 1, (np.ones(3),)),
-        "values[0]",
-    ),
     "group_cases: ADRG": (
         group_cases,
         (

@@ -6,7 +6,6 @@ import numpy as np
 
 from drgsim.kernels import checks
 from drgsim.kernels.jit import kernel
-from drgsim.kernels.vector import add4
 
 #: Columns of the per-hospital sums.
 SUM_COLUMNS = (
@@ -287,65 +286,3 @@ def cell_totals(keys, sums, n_cells):  # pragma: no cover - jitted
         for j in range(width):
             total[at, j] += sums[i, j]
     return out[:k].copy(), total
-
-
-def sum_by_month_hospital(month, hospital, n_hosp, values):
-    """Sums [12, n_hosp, k] of each array of the tuple `values` by discharge month and hospital.
-
-    The lengths are checked first; the months (1 … 12) and hospitals (0 … n_hosp − 1) as the
-    kernel reads them, so the claims are read once: a row out of range stops it, and is refused
-    here in one line.
-    """
-    name = "sum_by_month_hospital"
-    checks.same_length(name, month.shape[0], hospital=hospital)
-    for k, array in enumerate(values):
-        checks.shape(name, f"values[{k}]", array, (month.shape[0],))
-    # four sums at a time through the vector kernel, the last four filled up with zeros (their
-    # lanes are dropped): each array's sums are the same additions whichever group it is in
-    arrays = [np.asarray(v, dtype=np.float64) for v in values]
-    groups = []
-    for start in range(0, max(len(arrays), 1), 4):
-        four = arrays[start : start + 4]
-        if len(four) < 4:  # zeros made only when needed: a claim's length of them is not free
-            four += [np.zeros(month.shape[0])] * (4 - len(four))
-        sums, bad = month_hospital_sums4(month, hospital, n_hosp, *four)
-        if bad >= 0:
-            checks.index(name, "month", month[bad : bad + 1], 1, 13, "the months")
-            checks.index(name, "hospital", hospital[bad : bad + 1], 0, n_hosp, "the hospitals")
-        groups.append(sums)
-    return np.concatenate(groups, axis=2)[:, :, : len(arrays)]
-
-
-@kernel
-def month_hospital_sums4(month, hospital, n_hosp, v0, v1, v2, v3):  # pragma: no cover - jitted
-    """Sums [12, n_hosp, 4] of four float64 arrays by month and hospital, and -1, or zeros and
-    the first row whose month is not 1 … 12 or whose hospital is not 0 … n_hosp − 1.
-
-    Each sum is added in LANES partial sums (row j in lane j mod LANES), then lanes 0 + 1 + ….
-    A row's four additions are one vector add (vector.add4) into its lane's four sums, which lie
-    side by side: the same IEEE additions as four scalar ones, with one store a row instead of
-    four."""
-    n_cells = 12 * n_hosp
-    acc = np.zeros(n_cells * LANES * 4)  # [month × n_hosp + hospital, lane, k]
-    for j in range(month.shape[0]):
-        m = month[j] - 1
-        h = hospital[j]
-        if m < 0 or m >= 12 or h < 0 or h >= n_hosp:
-            return np.zeros((12, n_hosp, 4)), j
-        add4(
-            acc,
-            np.uint64(((m * n_hosp + h) * LANES + (j & (LANES - 1))) * 4),
-            v0[j],
-            v1[j],
-            v2[j],
-            v3[j],
-        )
-    out = np.empty((12, n_hosp, 4))
-    flat = out.reshape(-1)
-    for i in range(n_cells * 4):  # cell i // 4, value i % 4
-        first = (i // 4) * LANES * 4 + i % 4
-        total = acc[first]
-        for lane in range(1, LANES):
-            total += acc[first + lane * 4]
-        flat[i] = total
-    return out, -1
