@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,21 @@ def median_seconds(fn: Callable[[], Any], repeat: int) -> float:
         fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
+
+
+def median_cpu_seconds(fns: Sequence[Callable[[], Any]], repeat: int) -> list[float]:
+    """Median CPU time of each of `fns` over `repeat` rounds that call them in turn, after one
+    warm-up call each: a busy machine slows both alike and does not bill one for the other's
+    waits, as wall time on a shared machine does."""
+    for fn in fns:
+        fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, seconds in zip(fns, times, strict=True):
+            t0 = time.process_time()
+            fn()
+            seconds.append(time.process_time() - t0)
+    return [statistics.median(seconds) for seconds in times]
 
 
 @pytest.fixture(scope="session")

@@ -163,11 +163,12 @@ def baselines(repeat: int, pipeline_cases_per_s: float) -> dict[str, float]:
     """drgsim against plain pandas (a year's settlement) and per-patient SimPy (a year, beside
     the pipeline's cases/s of a Shanwei year measured in this process)."""
     from baselines import City, drgsim_settle, pandas_settle, simpy_year
-    from conftest import settlement_work
+    from conftest import median_cpu_seconds, settlement_work
 
     work, _ = settlement_work.__wrapped__()
-    ours = median_seconds(lambda: drgsim_settle(work), max(repeat, 5))
-    theirs = median_seconds(lambda: pandas_settle(work), repeat)
+    ours, theirs = median_cpu_seconds(
+        [lambda: drgsim_settle(work), lambda: pandas_settle(work)], max(repeat, 5)
+    )
     patients = 50_000
     simpy_s = median_seconds(lambda: simpy_year(City.shanwei(patients), patients), 1)
     return {
