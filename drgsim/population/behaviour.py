@@ -250,7 +250,7 @@ class Behaviours:
             buffer.append(released)
         batch = buffer.batch
         self.upcode(batch, key, view, year)
-        if self.learns:
+        if self.learns and year + 1 < self.scn.years:  # the last year's charges teach no year
             self.history.remember(batch, year)
         return batch
 
