@@ -9,7 +9,7 @@ import numpy as np
 from drgsim.kernels import checks
 from drgsim.kernels.group import check_codes
 from drgsim.kernels.jit import inline, kernel
-from drgsim.kernels.price import check_tariff, high_threshold, is_incomplete, points_one
+from drgsim.kernels.price import check_tariff, drg_thresholds, is_incomplete, points_one
 from drgsim.kernels.rng import CASES, Draw, uniform
 
 #: Columns of an upcoding options row: the billed DRG, then up to two severity levels up in
@@ -116,6 +116,7 @@ def upcode_claims(
     again where too few claims gain by level.
     """
     n, k = hospital.shape[0], options.shape[3]
+    high = drg_thresholds(rw, band_up, band_ratio)  # each DRG's, worked out once
     up_drg = np.full(n, -1, np.int64)
     proc_drg = np.full(n, -1, np.int64)
     up_gain = np.zeros(n)
@@ -133,7 +134,7 @@ def upcode_claims(
             base_pts[billed],
             coef[h, billed],
             ref_cost[billed],
-            high_threshold(rw[billed], band_up, band_ratio),
+            high[billed],
             incomplete,
             low,
             low_uses_coef,
@@ -156,7 +157,7 @@ def upcode_claims(
                         base_pts[g],
                         coef[h, g],
                         ref_cost[g],
-                        high_threshold(rw[g], band_up, band_ratio),
+                        high[g],
                         incomplete,
                         low,
                         low_uses_coef,
@@ -266,22 +267,19 @@ def upcode_month(
     """
     n, n_hosp = case_id.shape[0], rate.shape[0]
     n_claims = np.zeros(n_hosp, np.int64)
+    rows = np.empty(n, np.int64)
     m = 0
     for j in range(n):
         n_claims[hospital[j]] += 1
         if rate[hospital[j]] > 0 and not ungroupable[j]:
+            rows[m] = j
             m += 1
     count = np.empty(n_hosp, np.int64)
     n_proc = np.empty(n_hosp, np.int64)
     for h in range(n_hosp):
         count[h] = np.int64(math.floor(rate[h] * n_claims[h] + uniform(key, _COUNT, h, 0)))
         n_proc[h] = np.int64(math.floor(procedure_share[h] * count[h] + 0.5))
-    mine = np.empty(m, np.int64)
-    i = 0
-    for j in range(n):
-        if rate[hospital[j]] > 0 and not ungroupable[j]:
-            mine[i] = j
-            i += 1
+    mine = rows[:m]
     h = hospital[mine]
     charges = np.empty(m)
     tie = np.empty(m)
