@@ -58,6 +58,8 @@ class CaseBatch:
 
     def take(self, index: np.ndarray) -> CaseBatch:
         """The cases at `index` (an integer or boolean array)."""
+        if isinstance(index, np.ndarray) and index.dtype == np.bool_:  # once, not once a column
+            index = np.flatnonzero(index)
         return CaseBatch(**{k: getattr(self, k)[index] for k in COLUMNS})
 
     def copy(self) -> CaseBatch:

@@ -9,7 +9,7 @@ import numpy as np
 from drgsim.acts import ACT, ACTS, AUDITED, UNBORNE_BITS
 from drgsim.cases import CaseBatch
 from drgsim.kernels.act_totals import KINDS as GAIN_KINDS
-from drgsim.kernels.act_totals import act_totals
+from drgsim.kernels.act_totals import act_totals, split_firsts
 from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, cell_totals, month_totals
 from drgsim.kernels.checks import index as check_index
 from drgsim.kernels.checks import same_length as check_length
@@ -186,7 +186,7 @@ class YearTotals:
         self.sums["points"] += adjust.sum(axis=0)
         self.classes += month.classes
         self.cell_parts.append((month.cell_keys, month.cell_sums))
-        self._add_acts(claims, month.final)
+        self._add_acts(claims, month.final, self._act_cases(c))
         self.tally += audit_tally(c.hospital, c.acts, claims.review, self.n_hosp, checked=True)
         if self.keep_reference:
             self.reference.append(Reference(c.hospital.copy(), claims.drg.copy(), c.cost.copy()))
@@ -238,37 +238,53 @@ class YearTotals:
             )
             self.fund_sums[name] += change
             self.sums[name] += change.reshape(self.n_fund, n).sum(axis=0)
-        self._add_acts(before, final_before, sign=-1.0, rows=rows)
-        self._add_acts(after, final, rows=rows)
+        cases = self._act_cases(after.cases, rows)  # before's cases are after's
+        self._add_acts(before, final_before, cases, sign=-1.0, rows=rows)
+        self._add_acts(after, final, cases, rows=rows)
         c = after.cases
         self.tally += audit_tally(h, c.acts, after.review, n, rows, checked=True) - audit_tally(
             h, c.acts, before.review, n, rows, checked=True
         )
 
+    @staticmethod
+    def _act_cases(
+        c: CaseBatch, rows: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """What `_add_acts` reads of a month's cases (of the claims `rows`, indices, if given):
+        hospital, acts, charges and whether each is a first stay of a split pair of the month;
+        None when no case carries an act."""
+        if not c.acts.any():
+            return None
+        firsts = split_firsts.compiled(  # type: ignore[attr-defined]
+            c.case_id, c.acts, c.origin_id, c.origin_act, _SPLIT_BIT
+        )  # a checked month's columns (engine.month_check) have one length
+        if rows is None:
+            return c.hospital, c.acts, c.cost, firsts
+        return c.hospital[rows], c.acts[rows], c.cost[rows], firsts[rows]
+
     def _add_acts(
         self,
         claims: PricedBatch,
         final: np.ndarray,
+        cases: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None,
         sign: float = 1.0,
         rows: np.ndarray | None = None,
     ) -> None:
         """Points and money each act brought its hospital this month (for adaptation).
 
-        With `rows` (indices), only those claims' points and money are counted, `final` being
-        theirs (split pairs are still matched over the whole month).
+        `cases` are `_act_cases` of the claims' cases. With `rows` (indices), only those
+        claims' points and money are counted, `final` being theirs (split pairs are still
+        matched over the whole month).
         """
-        c = claims.cases
-        if not c.acts.any():
+        if cases is None:
             return
 
         def pick(values: np.ndarray) -> np.ndarray:
             return values if rows is None else values[rows]
 
-        made_split = ((c.acts & _SPLIT_BIT) != 0) & (c.origin_act == _SPLIT_BIT)
-        firsts = _member(pick(c.case_id), c.origin_id[made_split]) & ~pick(made_split)
-        hospital, acts = pick(c.hospital), pick(c.acts)
+        hospital, acts, cost, firsts = cases
         deducted, true_points = pick(claims.deducted), pick(claims.true_points)
-        points, cost = pick(claims.points), pick(c.cost)
+        points = pick(claims.points)
         # a checked month's claims (engine.month_check): their hospitals index the sums
         check_length(
             "act_totals",

@@ -83,3 +83,56 @@ def act_totals_reference(
         if kinds[a] == SPLIT:
             lost[a] = total(firsts, points - final)
     return gain, charges, lost
+
+
+def _check_firsts(case_id, acts, origin_id, origin_act, bit):
+    """The cases' arrays have one length."""
+    checks.same_length(
+        "split_firsts", np.shape(case_id)[0], acts=acts, origin_id=origin_id, origin_act=origin_act
+    )
+
+
+@checks.front(_check_firsts)
+@kernel
+def split_firsts(case_id, acts, origin_id, origin_act, bit):  # pragma: no cover - jitted
+    """Whether each case is a first stay of a split among these cases: its id is the origin of a
+    stay the split made (`bit` in its acts and as its origin act), and it is not such a stay."""
+    n = case_id.shape[0]
+    out = np.zeros(n, np.bool_)
+    m = 0
+    for j in range(n):
+        if (acts[j] & bit) != 0 and origin_act[j] == bit:
+            m += 1
+    if m == 0:
+        return out
+    pool = np.empty(m, np.int64)
+    m = 0
+    for j in range(n):
+        if (acts[j] & bit) != 0 and origin_act[j] == bit:
+            pool[m] = origin_id[j]
+            m += 1
+    ascending = True
+    for j in range(1, n):
+        if case_id[j] <= case_id[j - 1]:
+            ascending = False
+            break
+    if ascending:  # a month's case ids, in order: each origin found among them
+        for p in pool:
+            at = np.searchsorted(case_id, p)
+            if at < n and case_id[at] == p:
+                out[at] = True
+    else:
+        pool.sort()
+        for j in range(n):
+            at = np.searchsorted(pool, case_id[j])
+            out[j] = at < m and pool[at] == case_id[j]
+    for j in range(n):
+        if (acts[j] & bit) != 0 and origin_act[j] == bit:
+            out[j] = False
+    return out
+
+
+def split_firsts_reference(case_id, acts, origin_id, origin_act, bit):
+    """`split_firsts` by the rule in plain numpy: the stays the split made, their origins, isin."""
+    made = ((acts & bit) != 0) & (origin_act == bit)
+    return np.isin(case_id, origin_id[made]) & ~made

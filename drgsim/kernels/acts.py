@@ -124,8 +124,9 @@ def added_rows(key, count_kind, template_kind, hospital, rate):  # pragma: no co
     ordered = np.empty(hospital.shape[0], np.int64)  # rows by hospital, each in row order
     filled = start[:-1].copy()
     for j in range(hospital.shape[0]):
-        ordered[filled[hospital[j]]] = j
-        filled[hospital[j]] += 1
+        if extra[hospital[j]] > 0:  # only the rows of hospitals that add cases are read
+            ordered[filled[hospital[j]]] = j
+            filled[hospital[j]] += 1
     total = 0
     for h in range(n_hosp):
         total += extra[h]

@@ -9,7 +9,7 @@ import numpy as np
 from drgsim.kernels import checks
 from drgsim.kernels.group import check_codes
 from drgsim.kernels.jit import inline, kernel
-from drgsim.kernels.price import check_tariff, high_threshold, is_incomplete, points_one
+from drgsim.kernels.price import check_tariff, drg_thresholds, is_incomplete, points_one
 from drgsim.kernels.rng import CASES, Draw, uniform
 
 #: Columns of an upcoding options row: the billed DRG, then up to two severity levels up in
@@ -116,6 +116,7 @@ def upcode_claims(
     again where too few claims gain by level.
     """
     n, k = hospital.shape[0], options.shape[3]
+    high = drg_thresholds(rw, band_up, band_ratio)  # each DRG's, worked out once
     up_drg = np.full(n, -1, np.int64)
     proc_drg = np.full(n, -1, np.int64)
     up_gain = np.zeros(n)
@@ -133,7 +134,7 @@ def upcode_claims(
             base_pts[billed],
             coef[h, billed],
             ref_cost[billed],
-            high_threshold(rw[billed], band_up, band_ratio),
+            high[billed],
             incomplete,
             low,
             low_uses_coef,
@@ -156,7 +157,7 @@ def upcode_claims(
                         base_pts[g],
                         coef[h, g],
                         ref_cost[g],
-                        high_threshold(rw[g], band_up, band_ratio),
+                        high[g],
                         incomplete,
                         low,
                         low_uses_coef,
@@ -266,22 +267,19 @@ def upcode_month(
     """
     n, n_hosp = case_id.shape[0], rate.shape[0]
     n_claims = np.zeros(n_hosp, np.int64)
+    rows = np.empty(n, np.int64)
     m = 0
     for j in range(n):
         n_claims[hospital[j]] += 1
         if rate[hospital[j]] > 0 and not ungroupable[j]:
+            rows[m] = j
             m += 1
     count = np.empty(n_hosp, np.int64)
     n_proc = np.empty(n_hosp, np.int64)
     for h in range(n_hosp):
         count[h] = np.int64(math.floor(rate[h] * n_claims[h] + uniform(key, _COUNT, h, 0)))
         n_proc[h] = np.int64(math.floor(procedure_share[h] * count[h] + 0.5))
-    mine = np.empty(m, np.int64)
-    i = 0
-    for j in range(n):
-        if rate[hospital[j]] > 0 and not ungroupable[j]:
-            mine[i] = j
-            i += 1
+    mine = rows[:m]
     h = hospital[mine]
     charges = np.empty(m)
     tie = np.empty(m)
@@ -331,26 +329,24 @@ def _pick(hospital, up_drg, up_gain, proc_drg, proc_gain, tie, n_proc, count):  
     by procedure, by level, then by procedure again for what is left (see `upcode_claims`)."""
     n = hospital.shape[0]
     n_hosp = count.shape[0]
-    by_proc = _ranked(hospital, proc_gain, tie, n_hosp)
-    by_level = _ranked(hospital, up_gain, tie, n_hosp)
+    start = np.zeros(n_hosp + 1, np.int64)  # each hospital's claims, in row order
+    for j in range(n):
+        start[hospital[j] + 1] += 1
+    for h in range(n_hosp):
+        start[h + 1] += start[h]
+    order = np.empty(n, np.int64)
+    at = start[:-1].copy()
+    for j in range(n):
+        order[at[hospital[j]]] = j
+        at[hospital[j]] += 1
     how = np.zeros(n, np.int8)  # 0 free, 1 by procedure, 2 by level
-    taken = np.zeros(n_hosp, np.int64)
-    for j in by_proc:
-        if taken[hospital[j]] < n_proc[hospital[j]]:
-            how[j] = 1
-            taken[hospital[j]] += 1
-    left = count - taken
-    taken[:] = 0
-    for j in by_level:
-        if how[j] == 0 and taken[hospital[j]] < left[hospital[j]]:
-            how[j] = 2
-            taken[hospital[j]] += 1
-    left -= taken
-    taken[:] = 0
-    for j in by_proc:
-        if how[j] == 0 and taken[hospital[j]] < left[hospital[j]]:
-            how[j] = 1
-            taken[hospital[j]] += 1
+    free = np.empty(n, np.int64)  # scratch: a hospital's free claims that gain
+    keys = np.empty(n)  # scratch: their keys
+    for h in range(n_hosp):
+        lo, hi = start[h], start[h + 1]
+        left = count[h] - _take_top(order, lo, hi, proc_gain, tie, how, n_proc[h], 1, free, keys)
+        left -= _take_top(order, lo, hi, up_gain, tie, how, left, 2, free, keys)
+        _take_top(order, lo, hi, proc_gain, tie, how, left, 1, free, keys)
     out = np.full(n, -1, np.int64)
     for j in range(n):
         if how[j] == 1:
@@ -361,59 +357,52 @@ def _pick(hospital, up_drg, up_gain, proc_drg, proc_gain, tie, n_proc, count):  
 
 
 @inline
-def _ranked(hospital, gain, tie, n_hosp):  # pragma: no cover - jitted
-    """The claims of gain above 0 by hospital, then largest gain, then smallest tie draw, then
-    row (as a stable `np.lexsort`): counted out by hospital, each hospital's merge-sorted."""
-    start = np.zeros(n_hosp + 1, np.int64)
-    for j in range(gain.shape[0]):
-        if gain[j] > 0:
-            start[hospital[j] + 1] += 1
-    for h in range(n_hosp):
-        start[h + 1] += start[h]
-    order = np.empty(start[n_hosp], np.int64)
-    at = start[:-1].copy()
-    for j in range(gain.shape[0]):
-        if gain[j] > 0:
-            order[at[hospital[j]]] = j
-            at[hospital[j]] += 1
-    other = np.empty_like(order)
-    for h in range(n_hosp):
-        lo, hi = start[h], start[h + 1]
-        if hi - lo > 1:
-            _merge_sort(order, other, lo, hi, gain, tie)
-    return order
-
-
-@inline
-def _merge_sort(order, other, lo, hi, gain, tie):  # pragma: no cover - jitted
-    """Sort order[lo:hi] by largest gain, then smallest tie (stable), using other[lo:hi]."""
-    n = hi - lo
-    src, dst = order, other
-    width, passes = 1, 0
-    while width < n:
-        for a in range(lo, hi, 2 * width):
-            mid, b = min(a + width, hi), min(a + 2 * width, hi)
-            i, j = a, mid
-            for out in range(a, b):
-                if j >= b or (i < mid and not _before(src[j], src[i], gain, tie)):
-                    dst[out] = src[i]
-                    i += 1
-                else:
-                    dst[out] = src[j]
-                    j += 1
-        src, dst = dst, src
-        width *= 2
-        passes += 1
-    if passes % 2:
-        order[lo:hi] = other[lo:hi]
-
-
-@inline
-def _before(a, b, gain, tie):  # pragma: no cover - jitted
-    """Whether claim a (of the same hospital) ranks strictly before claim b."""
-    if gain[a] != gain[b]:
-        return gain[a] > gain[b]
-    return tie[a] < tie[b]
+def _take_top(order, lo, hi, gain, tie, how, k, mark, free, keys):  # pragma: no cover - jitted
+    """Mark `mark` on the `k` free claims order[lo:hi] of largest gain above 0, ties by the
+    smaller `tie`, then the earlier row (those a stable sort by that key puts first), found by
+    selection, not a sort; the number marked."""
+    if k <= 0:
+        return 0
+    m = 0
+    for i in range(lo, hi):
+        j = order[i]
+        if how[j] == 0 and gain[j] > 0:
+            free[m] = j
+            m += 1
+    if m <= k:
+        for i in range(m):
+            how[free[i]] = mark
+        return m
+    for i in range(m):
+        keys[i] = -gain[free[i]]
+    worst = -np.partition(keys[:m], k - 1)[k - 1]  # the k-th largest gain
+    above = 0
+    for i in range(m):
+        if gain[free[i]] > worst:
+            how[free[i]] = mark
+            above += 1
+    e = 0  # the claims of that gain, in row order, of which k - above are taken by tie
+    for i in range(m):
+        if gain[free[i]] == worst:
+            free[e] = free[i]
+            e += 1
+    r = k - above
+    if e > r:
+        for i in range(e):
+            keys[i] = tie[free[i]]
+        last = np.partition(keys[:e], r - 1)[r - 1]
+        for i in range(e):
+            if tie[free[i]] < last:
+                how[free[i]] = mark
+                r -= 1
+        for i in range(e):
+            if r > 0 and tie[free[i]] == last:
+                how[free[i]] = mark
+                r -= 1
+    else:
+        for i in range(e):
+            how[free[i]] = mark
+    return k
 
 
 def pick_upcodes_reference(hospital, options, gain, money, tie, n_proc, count):

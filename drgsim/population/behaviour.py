@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from drgsim.acts import ACT, ACTS, ActSpec
-from drgsim.cases import CaseBatch, CaseBuffer
+from drgsim.cases import COLUMNS, CaseBatch, CaseBuffer
 from drgsim.kernels.acts import added_rows, drawn_rows
 from drgsim.kernels.group import group_cases
 from drgsim.kernels.rng import Draw, normal_np, stream_key, uniform_np
@@ -27,6 +27,31 @@ from drgsim.rules.growth import charge_factor
 from drgsim.rules.pricing import Rules, billed_drg, tariff_and_rules
 from drgsim.rules.tariff import Tariff
 from drgsim.scenario.schema import Behaviour, Scenario
+
+#: The columns `add_cases` sets on an added case (it copies the others from its template case):
+#: on a phantom case its origin, identity, acts and patient payment; on an induced case also its
+#: severity, DRG, charges and stay.
+_ADDED_SETS = frozenset(
+    ("origin_id", "origin_act", "record_row", "patient", "acts", "ungroupable", "discharge", "oop")
+)
+_INDUCED_SETS = _ADDED_SETS | {
+    "severity",
+    "billed_severity",
+    "drg_true",
+    "cost",
+    "los",
+    "admit_day",
+}
+#: The columns `_stays_after` sets on a later stay, and `split` on a second stay.
+_LATER_SETS = frozenset(("admit_day", "day", "discharge", "acts", "origin_id", "origin_act"))
+_SECOND_SETS = frozenset(("origin_id", "origin_act", "cost", "oop", "los", "admit_day", "day"))
+_UNSET = np.empty(0)  # a column the caller of `_copies` sets
+
+
+def _copies(batch: CaseBatch, rows: np.ndarray, sets: frozenset[str]) -> CaseBatch:
+    """Copies of the cases at `rows` (indices) whose columns `sets` the caller then sets."""
+    return CaseBatch(**{c: _UNSET if c in sets else getattr(batch, c)[rows] for c in COLUMNS})
+
 
 #: The kinds of draw (count per hospital, template case, patient) of each act that adds cases.
 ADDED_DRAWS = {
@@ -250,7 +275,7 @@ class Behaviours:
             buffer.append(released)
         batch = buffer.batch
         self.upcode(batch, key, view, year)
-        if self.learns:
+        if self.learns and year + 1 < self.scn.years:  # the last year's charges teach no year
             self.history.remember(batch, year)
         return batch
 
@@ -374,6 +399,8 @@ class Behaviours:
         volume shares (+inf pads); each of `sources`' rows worked out the first time it is
         needed (the shifting settings never change)."""
         n = self.hospitals.n
+        if self._destination_arrays is not None and self._destination_built[sources].all():
+            return self._destination_arrays  # every month after the first
         if self._destination_arrays is None:
             self._destination_arrays = (
                 np.full((n, 3), np.nan),
@@ -474,7 +501,7 @@ class Behaviours:
         day = (admit_day + batch.los[rows]).astype(np.int16)
         fits = day.astype(np.int64) <= year_end
         rows = rows[fits]
-        stays = batch.take(rows)
+        stays = _copies(batch, rows, _LATER_SETS)
         stays.admit_day, stays.day = admit_day[fits], day[fits]
         stays.discharge = np.zeros(rows.size, dtype=np.int8)
         stays.acts = np.zeros(rows.size, dtype=np.uint8)
@@ -514,7 +541,7 @@ class Behaviours:
             return
         los = batch.los[rows].astype(np.int64)
         first_day = batch.admit_day[rows].astype(np.int64) + first_los
-        second = batch.take(rows)
+        second = _copies(batch, rows, _SECOND_SETS)
         cost, oop = batch.cost[rows].copy(), batch.oop[rows].copy()
         batch.cost[rows] = cost * share
         batch.oop[rows] = oop * share
@@ -556,7 +583,8 @@ class Behaviours:
         if total == 0:
             return None
         k = np.arange(total, dtype=np.uint64)
-        new = batch.take(rows)
+        is_induced = act.name == "induced"
+        new = _copies(batch, rows, _INDUCED_SETS if is_induced else _ADDED_SETS)
         new.origin_id = new.case_id
         new.origin_act = np.full(total, act.bit, dtype=np.uint8)
         new.record_row = np.full(total, -1, dtype=np.int64)
@@ -566,7 +594,7 @@ class Behaviours:
         new.acts = np.full(total, act.bit, dtype=np.uint8)
         new.ungroupable = np.zeros(total, dtype=bool)
         new.discharge = np.zeros(total, dtype=np.int8)
-        if act.name == "induced":
+        if is_induced:
             induced = self.params.settings["induced"]
             new.severity = np.full(total, 2, dtype=np.int8)
             new.billed_severity = new.severity.copy()
