@@ -408,24 +408,23 @@ def audit_tally(
     kernel runs without its front's.
     """
     found = review.found
-    flags: tuple[np.ndarray, ...] = (review.screened, review.sampled, review.inspected)
-    caught, deducted = np.asarray(found.caught), found.deducted_by_act
-    if rows is not None:  # those claims alone, in that order: the same sums, over fewer claims
+    if rows is None:
+        take, every = np.empty(0, np.int64), True
+    else:  # those claims alone, in that order: the same sums, over fewer claims
         take = np.flatnonzero(rows) if rows.dtype == bool else np.asarray(rows, dtype=np.int64)
         check_index("audit_tally", "rows", take, 0, hospital.shape[0], "the claims")
-        hospital, acts, caught, deducted = hospital[take], acts[take], caught[take], deducted[take]
-        flags = tuple(np.asarray(f, dtype=bool)[take] for f in flags)
-    # Each claim's routes as three bits (screened 1, sampled 2, inspected 4).
-    screened, sampled, inspected = (np.asarray(f, dtype=bool).view(np.uint8) for f in flags)
-    routes = screened | (sampled << 1) | (inspected << 2)
+        every = False
     kernel = tally_kernel.compiled if checked else tally_kernel  # type: ignore[attr-defined]
     return kernel(
         hospital,
         acts,
-        routes,
-        caught,
-        np.asarray(deducted, dtype=np.float64),
-        np.arange(hospital.shape[0]),
+        np.asarray(review.screened, dtype=bool),
+        np.asarray(review.sampled, dtype=bool),
+        np.asarray(review.inspected, dtype=bool),
+        np.asarray(found.caught),
+        np.asarray(found.deducted_by_act, dtype=np.float64),
+        take,
+        every,
         TALLY_CARRIES,
         AUDITED_BITS,
         AUDITED_ROWS,
