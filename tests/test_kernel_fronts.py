@@ -211,8 +211,8 @@ CASES = {
         (_i32(0, 1), _i32(0, 2), np.zeros(2, np.int8), np.zeros(2, bool), np.ones(2), 1, 2),
         "drg",
     ),
-    "cell_totals: key": (cell_totals, (np.array([0, 3]), np.zeros((2, 6)), 3), "keys"),
-    "cell_totals: sums": (cell_totals, (np.array([0, 1]), np.zeros((3, 6)), 3), "sums"),
+    "cell_totals: key": (cell_totals, ((np.array([0, 3]),), (np.zeros((2, 6)),), 1, 3), "keys"),
+    "cell_totals: sums": (cell_totals, ((np.array([0, 1]),), (np.zeros((3, 6)),), 1, 3), "sums"),
     "sum_by_month_hospital: month 13": (
         sum_by_month_hospital,
         (np.array([1, 13], np.int8), _i32(0, 0), 1, (np.ones(2),)),

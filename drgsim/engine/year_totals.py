@@ -10,7 +10,7 @@ from drgsim.acts import ACT, ACTS, AUDITED, UNBORNE_BITS
 from drgsim.cases import CaseBatch
 from drgsim.kernels.act_totals import KINDS as GAIN_KINDS
 from drgsim.kernels.act_totals import act_totals
-from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, cell_totals, month_totals
+from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, cell_totals_of, month_totals
 from drgsim.kernels.checks import index as check_index
 from drgsim.kernels.checks import same_length as check_length
 from drgsim.kernels.price import CLASS_NAMES
@@ -195,16 +195,12 @@ class YearTotals:
     def cells(self) -> dict[str, np.ndarray]:
         """Each (hospital, DRG) cell's CELL_COLUMNS sums (hospital × n_drg + DRG) over the
         months so far, each added from 0 month by month (the months' cells added up at once)."""
-        n_cells = self.n_hosp * self.n_drg
-        table = np.zeros((len(CELL_COLUMNS), n_cells))
+        width = len(CELL_COLUMNS)
+        table = np.zeros((width, self.n_hosp, self.n_drg))
         if self.cell_parts:
-            keys, sums = cell_totals(
-                np.concatenate([k for k, _ in self.cell_parts]),
-                np.concatenate([v for _, v in self.cell_parts]),
-                n_cells,
-            )
-            table[:, keys] = sums.T
-        return dict(zip(CELL_COLUMNS, table, strict=True))
+            hospital, drg, sums = cell_totals_of(self.cell_parts, self.n_hosp, self.n_drg, width)
+            table[:, hospital, drg] = sums.T
+        return dict(zip(CELL_COLUMNS, table.reshape(width, -1), strict=True))
 
     def fund(self, f: int) -> dict[str, np.ndarray]:
         """The sums of fund `f`'s claims per hospital."""
