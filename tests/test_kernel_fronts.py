@@ -150,10 +150,13 @@ def _tally_args(**change: np.ndarray) -> tuple:
     args = {
         "hospital": _i32(0, 1),
         "acts": np.zeros(2, np.uint8),
-        "routes": np.zeros(2, np.uint8),
+        "screened": np.zeros(2, bool),
+        "sampled": np.zeros(2, bool),
+        "inspected": np.zeros(2, bool),
         "caught": np.zeros(2, np.uint8),
         "deducted": np.zeros((2, n_audited)),
         "take": np.arange(2),
+        "every": False,
         "carries": TALLY_CARRIES,
         "audited_bits": AUDITED_BITS,
         "audited_row": AUDITED_ROWS,
@@ -207,8 +210,8 @@ CASES = {
         (_i32(0, 1), _i32(0, 2), np.zeros(2, np.int8), np.zeros(2, bool), np.ones(2), 1, 2),
         "drg",
     ),
-    "cell_totals: key": (cell_totals, (np.array([0, 3]), np.zeros((2, 6)), 3), "keys"),
-    "cell_totals: sums": (cell_totals, (np.array([0, 1]), np.zeros((3, 6)), 3), "sums"),
+    "cell_totals: key": (cell_totals, ((np.array([0, 3]),), (np.zeros((2, 6)),), 1, 3), "keys"),
+    "cell_totals: sums": (cell_totals, ((np.array([0, 1]),), (np.zeros((3, 6)),), 1, 3), "sums"),
     "group_cases: ADRG": (
         group_cases,
         (

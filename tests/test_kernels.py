@@ -1182,19 +1182,29 @@ def test_drg_cell_sums_match_bincount_sums_bit_for_bit(n, n_fund, seed) -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(n=st.integers(0, 300), n_cells=st.integers(1, 40), seed=st.integers(0, 2**32 - 1))
-def test_cell_totals_match_bincount_sums_bit_for_bit(n, n_cells, seed) -> None:
-    from drgsim.kernels.aggregate import cell_totals
+@given(
+    n=st.integers(0, 300),
+    n_outer=st.integers(1, 6),
+    n_inner=st.integers(1, 8),
+    n_parts=st.integers(1, 16),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_cell_totals_match_bincount_sums_bit_for_bit(n, n_outer, n_inner, n_parts, seed) -> None:
+    from drgsim.kernels.aggregate import cell_totals_of
 
     rng = np.random.default_rng(seed)
-    keys = rng.integers(0, n_cells, n).astype(np.int64)
+    keys = rng.integers(0, n_outer * n_inner, n).astype(np.int64)
     sums = rng.random((n, 3)) * 100
-    got_keys, got = cell_totals(keys, sums, n_cells)
-    # by the rule: the cells present, increasing, each summing its rows in row order
+    sums[rng.random(sums.shape) < 0.05] = -0.0
+    cuts = np.sort(rng.integers(0, n + 1, n_parts - 1))  # the rows in parts (months), in order
+    parts = list(zip(np.split(keys, cuts), np.split(sums, cuts), strict=True))
+    outer, inner, got = cell_totals_of(parts, n_outer, n_inner, 3)
+    # by the rule: the cells present, increasing, each summing its rows in row order from 0
     want, at = np.unique(keys, return_inverse=True)
     ref = np.stack([np.bincount(at, weights=col, minlength=want.size) for col in sums.T], axis=1)
-    np.testing.assert_array_equal(got_keys, want)
-    np.testing.assert_array_equal(got, ref.reshape(want.size, 3))
+    np.testing.assert_array_equal(outer, want // n_inner)
+    np.testing.assert_array_equal(inner, want % n_inner)
+    assert got.tobytes() == ref.reshape(want.size, 3).tobytes()
 
 
 @settings(max_examples=40, deadline=None)

@@ -17,7 +17,7 @@ import numpy as np
 
 from drgsim.acts import UNBORNE_BITS
 from drgsim.engine.year_totals import PricedBatch, check_lengths
-from drgsim.kernels.aggregate import cell_totals, drg_cell_sums
+from drgsim.kernels.aggregate import cell_totals_of, drg_cell_sums
 
 #: The sums of each cell: claims, billed charges, charges of the cases treated (a phantom case
 #: is billed, not treated), patient payments, points (after the readmission rule), deductions.
@@ -82,11 +82,10 @@ class DrgTotals:
     def cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The year's cells with claims, in (fund, hospital, DRG) order: fund, hospital, DRG
         (n_drg for ungroupable) and their sums [cells, DRG_COLUMNS]."""
+        per_hospital = self.n_drg + 1
         if self.parts and self.n_cells <= self.dense_cells:
-            keys, sums = cell_totals(
-                np.concatenate([k for k, _ in self.parts]),
-                np.concatenate([s for _, s in self.parts]),
-                self.n_cells,
+            rows, drg, sums = cell_totals_of(
+                self.parts, self.n_fund * self.n_hosp, per_hospital, len(DRG_COLUMNS)
             )
         elif self.parts:
             keys, at = np.unique(np.concatenate([k for k, _ in self.parts]), return_inverse=True)
@@ -94,8 +93,12 @@ class DrgTotals:
             sums = np.stack(
                 [np.bincount(at, weights=col, minlength=keys.size) for col in months.T], axis=1
             )
+            rows, drg = keys // per_hospital, keys % per_hospital
         else:
-            keys, sums = np.zeros(0, np.int64), np.zeros((0, len(DRG_COLUMNS)))
-        per_hospital = self.n_drg + 1
-        hospital = keys // per_hospital
-        return hospital // self.n_hosp, hospital % self.n_hosp, keys % per_hospital, sums
+            rows, drg = np.zeros(0, np.int64), np.zeros(0, np.int64)
+            sums = np.zeros((0, len(DRG_COLUMNS)))
+        # rows (fund × n_hosp + hospital) come in increasing order: each fund's start found
+        # by a search, not a division of every row
+        starts = np.searchsorted(rows, np.arange(self.n_fund + 1) * self.n_hosp)
+        fund = np.repeat(np.arange(self.n_fund), np.diff(starts))
+        return fund, rows - fund * self.n_hosp, drg, sums

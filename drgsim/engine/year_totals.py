@@ -10,7 +10,7 @@ from drgsim.acts import ACT, ACTS, AUDITED, UNBORNE_BITS
 from drgsim.cases import CaseBatch
 from drgsim.kernels.act_totals import KINDS as GAIN_KINDS
 from drgsim.kernels.act_totals import act_totals, split_firsts
-from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, cell_totals, month_totals
+from drgsim.kernels.aggregate import CELL_COLUMNS, SUM_COLUMNS, cell_totals_of, month_totals
 from drgsim.kernels.checks import index as check_index
 from drgsim.kernels.checks import same_length as check_length
 from drgsim.kernels.price import CLASS_NAMES
@@ -195,16 +195,12 @@ class YearTotals:
     def cells(self) -> dict[str, np.ndarray]:
         """Each (hospital, DRG) cell's CELL_COLUMNS sums (hospital × n_drg + DRG) over the
         months so far, each added from 0 month by month (the months' cells added up at once)."""
-        n_cells = self.n_hosp * self.n_drg
-        table = np.zeros((len(CELL_COLUMNS), n_cells))
+        width = len(CELL_COLUMNS)
+        table = np.zeros((width, self.n_hosp, self.n_drg))
         if self.cell_parts:
-            keys, sums = cell_totals(
-                np.concatenate([k for k, _ in self.cell_parts]),
-                np.concatenate([v for _, v in self.cell_parts]),
-                n_cells,
-            )
-            table[:, keys] = sums.T
-        return dict(zip(CELL_COLUMNS, table, strict=True))
+            hospital, drg, sums = cell_totals_of(self.cell_parts, self.n_hosp, self.n_drg, width)
+            table[:, hospital, drg] = sums.T
+        return dict(zip(CELL_COLUMNS, table.reshape(width, -1), strict=True))
 
     def fund(self, f: int) -> dict[str, np.ndarray]:
         """The sums of fund `f`'s claims per hospital."""
@@ -424,24 +420,23 @@ def audit_tally(
     kernel runs without its front's.
     """
     found = review.found
-    flags: tuple[np.ndarray, ...] = (review.screened, review.sampled, review.inspected)
-    caught, deducted = np.asarray(found.caught), found.deducted_by_act
-    if rows is not None:  # those claims alone, in that order: the same sums, over fewer claims
+    if rows is None:
+        take, every = np.empty(0, np.int64), True
+    else:  # those claims alone, in that order: the same sums, over fewer claims
         take = np.flatnonzero(rows) if rows.dtype == bool else np.asarray(rows, dtype=np.int64)
         check_index("audit_tally", "rows", take, 0, hospital.shape[0], "the claims")
-        hospital, acts, caught, deducted = hospital[take], acts[take], caught[take], deducted[take]
-        flags = tuple(np.asarray(f, dtype=bool)[take] for f in flags)
-    # Each claim's routes as three bits (screened 1, sampled 2, inspected 4).
-    screened, sampled, inspected = (np.asarray(f, dtype=bool).view(np.uint8) for f in flags)
-    routes = screened | (sampled << 1) | (inspected << 2)
+        every = False
     kernel = tally_kernel.compiled if checked else tally_kernel  # type: ignore[attr-defined]
     return kernel(
         hospital,
         acts,
-        routes,
-        caught,
-        np.asarray(deducted, dtype=np.float64),
-        np.arange(hospital.shape[0]),
+        np.asarray(review.screened, dtype=bool),
+        np.asarray(review.sampled, dtype=bool),
+        np.asarray(review.inspected, dtype=bool),
+        np.asarray(found.caught),
+        np.asarray(found.deducted_by_act, dtype=np.float64),
+        take,
+        every,
         TALLY_CARRIES,
         AUDITED_BITS,
         AUDITED_ROWS,

@@ -257,32 +257,72 @@ def drg_cell_sums(
     return keys[:k].copy(), sums
 
 
-def _check_cell_totals(keys, sums, n_cells):
-    """Each key has a row of sums and lies in the cells."""
-    checks.shape("cell_totals", "keys", keys, (None,))
-    checks.shape("cell_totals", "sums", sums, (keys.shape[0], None))
-    checks.index("cell_totals", "keys", keys, 0, n_cells, "the cells")
+#: Parts (a year's months) that `cell_totals` adds up in one call: more are joined in order,
+#: fewer padded with empty ones (cell_totals_of), so the kernel is compiled for one length.
+PARTS = 12
+
+
+def _check_cell_totals(keys, sums, n_outer, n_inner):
+    """As many parts of sums as of keys, a row of sums per key (all parts one width), and the
+    keys in the cells."""
+    if len(keys) != len(sums):
+        raise checks.KernelInputError(
+            f"cell_totals: {len(keys)} parts of keys, {len(sums)} of sums"
+        )
+    width = np.shape(sums[0])[1] if sums and np.ndim(sums[0]) == 2 else None
+    for p, (k, v) in enumerate(zip(keys, sums, strict=True)):
+        checks.shape("cell_totals", f"keys[{p}]", k, (None,))
+        checks.shape("cell_totals", f"sums[{p}]", v, (k.shape[0], width))
+        checks.index("cell_totals", f"keys[{p}]", k, 0, n_outer * n_inner, "the cells")
 
 
 @checks.front(_check_cell_totals)
 @kernel
-def cell_totals(keys, sums, n_cells):  # pragma: no cover - jitted
-    """The cells among `keys` in increasing order, and the sums of each one's rows of `sums`,
-    added from 0 in row order (through a table of each cell's row, not of every cell's sums)."""
-    width = sums.shape[1]
+def cell_totals(keys, sums, n_outer, n_inner):  # pragma: no cover - jitted
+    """The cells (outer × n_inner + inner) among the parts' `keys`, in increasing order, as
+    their outer and inner indices, and the sums of each one's rows of the parts' `sums`, added
+    from 0 in row order, part after part (through a table of each cell's row, not of every
+    cell's sums). `keys` and `sums` are tuples of parts: keys [rows], sums [rows, width]."""
+    width = sums[0].shape[1]
+    n_cells = n_outer * n_inner
     slot = np.full(n_cells, -1, np.int32)
-    for i in range(keys.shape[0]):
-        slot[keys[i]] = -2  # a cell with rows, its place not yet given
-    out = np.empty(min(keys.shape[0], n_cells), np.int64)
+    n_rows = 0
+    for p in range(len(keys)):
+        part = keys[p]
+        n_rows += part.shape[0]
+        for i in range(part.shape[0]):
+            slot[part[i]] = -2  # a cell with rows, its place not yet given
+    outer = np.empty(min(n_rows, n_cells), np.int64)
+    inner = np.empty(min(n_rows, n_cells), np.int64)
     k = 0
-    for c in range(n_cells):
-        if slot[c] == -2:
-            slot[c] = k
-            out[k] = c
-            k += 1
+    c = 0
+    for o in range(n_outer):  # the cells in order, numbered without a division
+        for g in range(n_inner):
+            if slot[c] == -2:
+                slot[c] = k
+                outer[k] = o
+                inner[k] = g
+                k += 1
+            c += 1
     total = np.zeros((k, width))
-    for i in range(keys.shape[0]):
-        at = slot[keys[i]]
-        for j in range(width):
-            total[at, j] += sums[i, j]
-    return out[:k].copy(), total
+    for p in range(len(keys)):
+        part, values = keys[p], sums[p]
+        for i in range(part.shape[0]):
+            at = slot[part[i]]
+            for j in range(width):
+                total[at, j] += values[i, j]
+    return outer[:k].copy(), inner[:k].copy(), total
+
+
+def cell_totals_of(parts, n_outer, n_inner, width):
+    """`cell_totals` of a list of parts (keys, sums [keys, width]): up to PARTS as they are,
+    more joined in order (the same rows in the same order), without a copy of every row."""
+    keys = [np.ascontiguousarray(k, dtype=np.int64) for k, _ in parts]
+    sums = [np.ascontiguousarray(v, dtype=np.float64) for _, v in parts]
+    if len(parts) > PARTS:
+        keys[PARTS - 1 :] = [np.concatenate(keys[PARTS - 1 :])]
+        sums[PARTS - 1 :] = [np.concatenate(sums[PARTS - 1 :])]
+    pad = PARTS - len(keys)
+    keys += [np.empty(0, np.int64)] * pad
+    sums += [np.empty((0, width))] * pad
+    return cell_totals(tuple(keys), tuple(sums), n_outer, n_inner)

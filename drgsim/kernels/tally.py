@@ -15,11 +15,16 @@ ROUTE_SCREENED, ROUTE_SAMPLED, ROUTE_INSPECTED = 1, 2, 4
 ROUTES = 8
 
 
-def _check(hospital, acts, routes, caught, deducted, take, carries, audited_bits, audited_row, n):
+def _check(
+    hospital, acts, screened, sampled, inspected, caught, deducted, take, every, carries,
+    audited_bits, audited_row, n,
+):  # fmt: skip
     """Claims' arrays have one length; hospitals, rows and acts index the tally."""
     name = "audit_tally"
     m = hospital.shape[0]
-    checks.same_length(name, m, acts=acts, routes=routes, caught=caught)
+    checks.same_length(
+        name, m, acts=acts, screened=screened, sampled=sampled, inspected=inspected, caught=caught
+    )
     checks.shape(name, "deducted", deducted, (m, audited_bits.shape[0]))
     checks.shape(name, "carries", carries, (None, 256))
     checks.same_length(name, audited_bits.shape[0], audited_row=audited_row)
@@ -32,14 +37,17 @@ def _check(hospital, acts, routes, caught, deducted, take, carries, audited_bits
 @checks.front(_check)
 @kernel
 def audit_tally(
-    hospital, acts, routes, caught, deducted, take, carries, audited_bits, audited_row, n_hosp
-):  # pragma: no cover - jitted
-    """The tally [n_hosp, rows, 7] of the claims `take` (in that order).
+    hospital, acts, screened, sampled, inspected, caught, deducted, take, every, carries,
+    audited_bits, audited_row, n_hosp,
+):  # fmt: skip  # pragma: no cover - jitted
+    """The tally [n_hosp, rows, 7] of the claims `take` (in that order), or with `every` of
+    all the claims in order (`take` then unread).
 
     A claim counts in every row whose `carries[row, acts]` is 1: in its claims, in each of its
-    routes (`routes` bits) and, reviewed by any route, in the reviewed. For each audited act
-    k (bit `audited_bits[k]`, row `audited_row[k]`), a claim carrying it counts as confirmed
-    where `caught` has the bit, and adds `deducted[claim, k]` to the row's deducted points.
+    routes (`screened`, `sampled`, `inspected`) and, reviewed by any route, in the reviewed.
+    For each audited act k (bit `audited_bits[k]`, row `audited_row[k]`), a claim carrying it
+    counts as confirmed where `caught` has the bit, and adds `deducted[claim, k]` to the row's
+    deducted points.
     """
     n_rows = carries.shape[0]
     # the rows each acts byte counts in, listed once: rows_of[first[a]:first[a + 1]]
@@ -55,12 +63,17 @@ def audit_tally(
     # claims carrying no act (most) are counted per hospital and routes in integers, then
     # added to their rows at once: counts are whole numbers, the same in any order
     plain = np.zeros((n_hosp, ROUTES), np.int64)
-    for t in range(take.shape[0]):
-        j = take[t]
+    for t in range(hospital.shape[0] if every else take.shape[0]):
+        j = t if every else take[t]
         h = hospital[j]
         a = acts[j]
-        r = routes[j]
-        if a == 0 and r < ROUTES:
+        # the claim's routes as three bits (ROUTE_SCREENED, ROUTE_SAMPLED, ROUTE_INSPECTED)
+        r = (
+            (ROUTE_SCREENED if screened[j] else 0)
+            | (ROUTE_SAMPLED if sampled[j] else 0)
+            | (ROUTE_INSPECTED if inspected[j] else 0)
+        )
+        if a == 0:
             plain[h, r] += 1
             continue
         for i in range(first[a], first[a + 1]):
@@ -74,8 +87,6 @@ def audit_tally(
                 out[h, row, INSPECTED] += 1.0
             if r != 0:
                 out[h, row, REVIEWED] += 1.0
-        if a == 0:
-            continue
         for k in range(audited_bits.shape[0]):
             if a & audited_bits[k]:
                 row = audited_row[k]
