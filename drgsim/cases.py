@@ -59,6 +59,8 @@ class CaseBatch:
     def take(self, index: np.ndarray) -> CaseBatch:
         """The cases at `index` (an integer or boolean array)."""
         if isinstance(index, np.ndarray) and index.dtype == np.bool_:  # once, not once a column
+            if index.shape != (self.n,):
+                raise IndexError(f"a mask of {index.shape} for {self.n} cases")
             index = np.flatnonzero(index)
         return CaseBatch(**{k: getattr(self, k)[index] for k in COLUMNS})
 

@@ -184,7 +184,9 @@ def test_upcode_claims_prices_each_option_and_picks_as_the_numpy_rule(
         assert (pts[j, list(options[j]).index(got[j])] - pts[j, 0]) * money[hospital[j]] > 0
 
 
-def _hand_upcode(options: np.ndarray, count: int, n_proc: int) -> np.ndarray:
+def _hand_upcode(
+    options: np.ndarray, count: int, n_proc: int, tie: np.ndarray | None = None
+) -> np.ndarray:
     """`upcode_claims` of one hospital's claims, claim j of ADRG j at level 0 with `options[j]`,
     each at its DRG's reference charges (a normal case: points = the DRG's base points)."""
     base = np.arange(30, dtype=float)
@@ -203,7 +205,7 @@ def _hand_upcode(options: np.ndarray, count: int, n_proc: int) -> np.ndarray:
         np.full(n, 5, np.int16),
         table,
         np.ones(1),
-        np.array([0.1, 0.2, 0.3, 0.4]),
+        np.array([0.1, 0.2, 0.3, 0.4]) if tie is None else tie,
         np.array([n_proc]),
         np.array([count]),
         *tariff,
@@ -221,6 +223,13 @@ def test_upcode_claims_takes_procedures_first_then_levels_then_procedures_again(
     np.testing.assert_array_equal(_hand_upcode(options, 3, 1), [20, -1, 12, 14])
     # 4 to upcode and no claim left that gains by level: claim 1 goes by procedure
     np.testing.assert_array_equal(_hand_upcode(options, 4, 1), [20, 21, 12, 14])
+
+
+def test_upcode_claims_refuses_a_tie_draw_that_is_not_a_number() -> None:
+    """A NaN tie draw would order no claim before or after the cut (the selection's premise)."""
+    options = np.array([[10, 11, -1, 20], [10, -1, -1, 21], [10, 13, 12, -1], [10, 14, -1, -1]])
+    with pytest.raises(KernelInputError, match="tie has value nan"):
+        _hand_upcode(options, 3, 1, np.array([0.1, np.nan, 0.3, 0.4]))
 
 
 def test_upcode_claims_refuses_options_without_the_level_columns() -> None:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from drgsim.acts import ACT, ACTS, AUDITED
-from drgsim.engine.year_totals import TALLY_COLUMNS, TALLY_ROWS, _member, audit_tally
+from drgsim.engine.year_totals import TALLY_COLUMNS, TALLY_ROWS, audit_tally
 from drgsim.kernels.checks import KernelInputError
 from drgsim.rules.audit import Findings, Review
 
@@ -76,28 +74,3 @@ def test_tally_refuses_rows_beyond_the_claims_in_one_line() -> None:
 def test_tally_of_no_claims_is_zero() -> None:
     acts, review = _random_review(np.random.default_rng(1), 0)
     assert not audit_tally(np.zeros(0, np.int32), acts, review, 3).any()
-
-
-def test_member_is_set_membership() -> None:
-    rng = np.random.default_rng(3)
-    values = rng.integers(0, 50, 200)
-    for size in (0, 1, 5, 40):
-        pool = rng.integers(0, 60, size)
-        expected = np.array([v in set(pool.tolist()) for v in values.tolist()], dtype=bool)
-        assert np.array_equal(_member(values, pool), expected)
-
-
-@settings(max_examples=80, deadline=None)
-@given(
-    st.lists(st.integers(0, 60), max_size=40),
-    st.lists(st.integers(0, 60), max_size=10),
-    st.booleans(),
-)
-def test_membership_of_case_ids_is_numpys_isin(
-    values: list[int], pool: list[int], ordered: bool
-) -> None:
-    """Ordered ids (the fast path) or not, membership is numpy's isin."""
-    v = np.unique(values) if ordered else np.array(values, dtype=np.int64)
-    v = v.astype(np.int64)
-    p = np.array(pool, dtype=np.int64)
-    np.testing.assert_array_equal(_member(v, p), np.isin(v, p))

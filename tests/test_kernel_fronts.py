@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from drgsim.engine.year_totals import AUDITED_BITS, AUDITED_ROWS, TALLY_CARRIES
 from drgsim.kernels import checks
+from drgsim.kernels.act_totals import split_firsts
 from drgsim.kernels.aggregate import (
     cell_totals,
     drg_cell_sums,
@@ -209,6 +210,11 @@ CASES = {
         risk_counts,
         (_i32(0, 1), _i32(0, 2), np.zeros(2, np.int8), np.zeros(2, bool), np.ones(2), 1, 2),
         "drg",
+    ),
+    "split_firsts: length": (
+        split_firsts,
+        (np.arange(3), np.zeros(2, np.int32), np.arange(3), np.zeros(3, np.int32), 1),
+        "acts",
     ),
     "cell_totals: key": (cell_totals, ((np.array([0, 3]),), (np.zeros((2, 6)),), 1, 3), "keys"),
     "cell_totals: sums": (cell_totals, ((np.array([0, 1]),), (np.zeros((3, 6)),), 1, 3), "sums"),

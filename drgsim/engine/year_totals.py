@@ -442,19 +442,3 @@ def audit_tally(
         AUDITED_ROWS,
         n_hosp,
     )
-
-
-def _member(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
-    """Whether each of `values` is in `pool` (np.isin by a sorted search: pool is small)."""
-    if pool.size == 0:
-        return np.zeros(values.shape[0], dtype=bool)
-    if values.size > 1 and np.all(values[1:] > values[:-1]):  # a month's case ids, in order
-        out = np.zeros(values.shape[0], dtype=bool)
-        at = np.searchsorted(values, pool)
-        found = at < values.size
-        at = at[found]
-        out[at[values[at] == pool[found]]] = True
-        return out
-    pool = np.sort(pool)
-    at = np.minimum(np.searchsorted(pool, values), pool.size - 1)
-    return pool[at] == values

@@ -76,6 +76,16 @@ def index(kernel: str, name: str, values: np.ndarray, low: int, high: int, what:
         raise KernelInputError(f"{kernel}: {name} has value {bad}; allowed {allowed} ({what})")
 
 
+def finite(kernel: str, name: str, values: np.ndarray) -> None:
+    """Every value is a finite number (not NaN or ±inf)."""
+    values = np.asarray(values)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise KernelInputError(
+            f"{kernel}: {name} has value {values[bad][0]}; allowed finite numbers only"
+        )
+
+
 def within(values: np.ndarray, low: int, high: int) -> bool:
     """Whether `values` is not empty and every value lies in low … high − 1 (a quick pass that
     lets a front skip a narrower check)."""

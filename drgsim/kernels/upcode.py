@@ -59,6 +59,7 @@ def _check(
     checks.index(name, "adrg", adrg, 0, options.shape[1], "ADRGs of options")
     checks.index(name, "severity", severity, 0, options.shape[2], "levels of options")
     checks.index(name, "deep", deep, 0, 2, "one or two levels up")
+    checks.finite(name, "tie", tie)
 
 
 def _check_tables(name, options, n_hosp, *tariff):
