@@ -1318,6 +1318,44 @@ def test_window_readmissions_follow_the_pool_rule(
     assert list(zip(month_of.tolist(), row.tolist(), strict=True)) == want_hits
 
 
+@settings(max_examples=25, deadline=None)
+@given(
+    patients=st.sampled_from([50, 400, 10**6]),
+    window=st.integers(0, 40),
+    size_bits=st.sampled_from([3, 12, 16]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_window_readmissions_follow_the_pool_rule_month_by_month(
+    patients, window, size_bits, seed
+) -> None:
+    """Stays split into months by discharge day, as the engine keeps them: each month against
+    the three before it, whose stays are wholly, partly or not at all discharged in time."""
+    from drgsim.kernels.readmit import window_readmissions
+
+    rng = np.random.default_rng(seed)
+    year = _stays(rng, 1500, patients)
+    year["day"] = (year["admit"] + rng.integers(0, 60, 1500) * (rng.random(1500) < 0.2)).astype(
+        np.int16
+    )
+    month_of = np.clip(year["day"].astype(np.int64) // 30, 0, 11)
+    months = [{k: v[month_of == i] for k, v in year.items()} for i in range(12)]
+    keys = ("patient", "hospital", "adrg", "admit", "day", "drg")
+    exempt = rng.random(4) < 0.25
+    for i in range(12):
+        earlier = months[max(0, i - 3) : i]
+        padded = [*earlier, *[_stays(rng, 0, 1)] * (3 - len(earlier))]
+        flags, month_at, row = window_readmissions(
+            *(months[i][k] for k in keys),
+            exempt,
+            window,
+            size_bits,
+            *(tuple(s[k] for s in padded) for k in keys),
+        )
+        want_flags, want_hits = _window_reference(months[i], earlier, exempt, window, size_bits)
+        assert np.array_equal(flags, want_flags)
+        assert list(zip(month_at.tolist(), row.tolist(), strict=True)) == want_hits
+
+
 def test_window_readmissions_flag_pairs_across_months() -> None:
     """A stay of an earlier month readmitted this month within the window is flagged there,
     one readmitted after the window is not, and neither is one of an exempt ADRG."""
@@ -1348,3 +1386,15 @@ def test_window_readmissions_flag_pairs_across_months() -> None:
     )
     assert not flags.any()
     assert month_of.tolist() == [0] and row.tolist() == [0]
+    # an earlier month whose last discharge is the window's first day (30 − 15) is read, one
+    # wholly before it is not: patient 5 out on day 15 and day 14, back on day 30
+    late, early = stays([5, 6], [0, 0], [10, 1], [15, 3]), stays([5], [0], [9], [14])
+    flags, month_of, row = window_readmissions(
+        *(stays([5], [0], [30], [34])[k] for k in keys),
+        np.array([False, True]),
+        15,
+        16,
+        *(tuple(s[k] for s in (early, late, none)) for k in keys),
+    )
+    assert not flags.any()
+    assert month_of.tolist() == [1] and row.tolist() == [0]

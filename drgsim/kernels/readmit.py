@@ -168,80 +168,106 @@ def window_readmissions(
     if n == 0:
         return flags, empty, empty.copy()
     shift = np.uint64(64 - size_bits)
+    three = np.uint64(3)
     # each slot's state in 2 bits, 32 slots a word: 0 unmarked, 1 marked by the month, 2 and
     # 3 also holding 1 and 2 or more of the pool's grouped stays. A stay whose slot holds 2
     # may have an earlier or later stay of its patient (a superset, made exact by the keys).
     state = np.zeros(((1 << size_bits) + 31) >> 5, np.uint64)
+    slot = np.empty(n, np.uint64)  # each of the month's stays' slot, hashed once
+    grouped = np.empty(n, np.bool_)
     first = np.int64(admit[0])
     for j in range(n):
         first = min(first, np.int64(admit[j]))
-        s = np.int64((np.uint64(patient[j]) * _MIX) >> shift)
-        at = np.uint64((s & 31) << 1)
-        v = (state[s >> 5] >> at) & np.uint64(3)
-        v = max(v, np.uint64(1))
-        if drg[j] >= 0 and not exempt[adrg[j]]:
-            v = min(v + np.uint64(1), np.uint64(3))
-        state[s >> 5] = (state[s >> 5] & ~(np.uint64(3) << at)) | (v << at)
+        s = (np.uint64(patient[j]) * _MIX) >> shift
+        slot[j] = s
+        g = drg[j] >= 0 and not exempt[adrg[j]]
+        grouped[j] = g
+        at = (s & np.uint64(31)) << np.uint64(1)
+        word = state[s >> np.uint64(5)]
+        v = min(max((word >> at) & three, np.uint64(1)) + np.uint64(g), three)
+        state[s >> np.uint64(5)] = (word & ~(three << at)) | (v << at)
     start = first - window
-    # the earlier months' stays in the pool, in pool order
+    # the earlier months' stays in the pool, in pool order: month b's are pool_row[bound[b]:
+    # bound[b + 1]]. Each stay is kept or not without a branch (whether a stay of a month
+    # partly before `start` is discharged in time is unpredictable); months wholly before
+    # `start` are skipped, and months wholly after it are not tested day by day.
+    n_prior = len(prior_patient)
     total = 0
-    for b in range(len(prior_patient)):
+    for b in range(n_prior):
         total += prior_patient[b].shape[0]
-    pool_month = np.empty(total, np.int64)
     pool_row = np.empty(total, np.int64)
+    pool_slot = np.empty(total, np.uint64)
+    bound = np.zeros(n_prior + 1, np.int64)
     m = 0
-    for b in range(len(prior_patient)):
-        p_patient, p_day, p_drg, p_adrg = (
-            prior_patient[b],
-            prior_day[b],
-            prior_drg[b],
-            prior_adrg[b],
-        )
-        for r in range(p_patient.shape[0]):
-            if p_day[r] >= start:
-                s = np.int64((np.uint64(p_patient[r]) * _MIX) >> shift)
-                at = np.uint64((s & 31) << 1)
-                v = (state[s >> 5] >> at) & np.uint64(3)
-                if v != 0:
-                    pool_month[m] = b
-                    pool_row[m] = r
-                    m += 1
-                    if v < 3 and p_drg[r] >= 0 and not exempt[p_adrg[r]]:
-                        state[s >> 5] += np.uint64(1) << at
-    # the candidates: grouped pool stays whose group holds two, in pool order
-    cand_month = np.empty(m + n, np.int64)
+    for b in range(n_prior):
+        p_patient, p_day = prior_patient[b], prior_day[b]
+        rows = p_patient.shape[0]
+        lo_day, hi_day = start, start - 1
+        if rows:
+            lo_day, hi_day = np.int64(p_day[0]), np.int64(p_day[0])
+            for r in range(rows):
+                lo_day = min(lo_day, np.int64(p_day[r]))
+                hi_day = max(hi_day, np.int64(p_day[r]))
+        if hi_day >= start:
+            every = lo_day >= start
+            for r in range(rows):
+                s = (np.uint64(p_patient[r]) * _MIX) >> shift
+                v = (state[s >> np.uint64(5)] >> ((s & np.uint64(31)) << np.uint64(1))) & three
+                pool_row[m] = r
+                pool_slot[m] = s
+                m += (v != 0) & (every | (p_day[r] >= start))
+        bound[b + 1] = m
+    # the pool's grouped earlier stays counted into their slots (a count that stops at 3 does
+    # not depend on the order)
+    pool_grouped = np.empty(m, np.bool_)
+    for b in range(n_prior):
+        p_drg, p_adrg = prior_drg[b], prior_adrg[b]
+        for i in range(bound[b], bound[b + 1]):
+            r = pool_row[i]
+            g = p_drg[r] >= 0 and not exempt[p_adrg[r]]
+            pool_grouped[i] = g
+            s = pool_slot[i]
+            at = (s & np.uint64(31)) << np.uint64(1)
+            if g and (state[s >> np.uint64(5)] >> at) & three < three:
+                state[s >> np.uint64(5)] += np.uint64(1) << at
+    # the candidates: grouped pool stays whose slot holds two, in pool order, with their
+    # columns
     cand_row = np.empty(m + n, np.int64)
     k = 0
     for i in range(m):
-        b, r = pool_month[i], pool_row[i]
-        if prior_drg[b][r] >= 0 and not exempt[prior_adrg[b][r]]:
-            s = np.int64((np.uint64(prior_patient[b][r]) * _MIX) >> shift)
-            if (state[s >> 5] >> np.uint64((s & 31) << 1)) & np.uint64(3) == 3:
-                cand_month[k] = b
-                cand_row[k] = r
-                k += 1
+        s = pool_slot[i]
+        v = (state[s >> np.uint64(5)] >> ((s & np.uint64(31)) << np.uint64(1))) & three
+        cand_row[k] = i
+        k += pool_grouped[i] & (v == three)
+    k_prior = k
     for j in range(n):
-        if drg[j] >= 0 and not exempt[adrg[j]]:
-            s = np.int64((np.uint64(patient[j]) * _MIX) >> shift)
-            if (state[s >> 5] >> np.uint64((s & 31) << 1)) & np.uint64(3) == 3:
-                cand_month[k] = -1
-                cand_row[k] = j
-                k += 1
+        s = slot[j]
+        v = (state[s >> np.uint64(5)] >> ((s & np.uint64(31)) << np.uint64(1))) & three
+        cand_row[k] = j
+        k += grouped[j] & (v == three)
     if k < 2:
         return flags, empty, empty.copy()
+    cand_month = np.empty(k, np.int64)
     c_patient = np.empty(k, np.int64)
     c_hospital = np.empty(k, np.int64)
     c_adrg = np.empty(k, np.int64)
     c_admit = np.empty(k, np.int64)
     c_day = np.empty(k, np.int64)
-    for t in range(k):
-        b, r = cand_month[t], cand_row[t]
-        if b < 0:
-            c_patient[t], c_hospital[t], c_adrg[t] = patient[r], hospital[r], adrg[r]
-            c_admit[t], c_day[t] = admit[r], day[r]
-        else:
-            c_patient[t], c_hospital[t] = prior_patient[b][r], prior_hospital[b][r]
-            c_adrg[t], c_admit[t], c_day[t] = prior_adrg[b][r], prior_admit[b][r], prior_day[b][r]
+    t = 0
+    for b in range(n_prior):
+        p_patient, p_hospital, p_adrg = prior_patient[b], prior_hospital[b], prior_adrg[b]
+        p_admit, p_day = prior_admit[b], prior_day[b]
+        while t < k_prior and cand_row[t] < bound[b + 1]:
+            r = pool_row[cand_row[t]]
+            cand_month[t], cand_row[t] = b, r
+            c_patient[t], c_hospital[t], c_adrg[t] = p_patient[r], p_hospital[r], p_adrg[r]
+            c_admit[t], c_day[t] = p_admit[r], p_day[r]
+            t += 1
+    for t in range(k_prior, k):
+        r = cand_row[t]
+        cand_month[t] = -1
+        c_patient[t], c_hospital[t], c_adrg[t] = patient[r], hospital[r], adrg[r]
+        c_admit[t], c_day[t] = admit[r], day[r]
     # the candidates by admission day, ties in pool order (a counting sort)
     lo, hi = c_admit[0], c_admit[0]
     for t in range(k):
