@@ -1,15 +1,19 @@
-"""Runs give the same tables whatever the number of worker processes (no kernel is threaded)."""
+"""Runs give the same tables whatever the number of worker processes and threads."""
 
 from __future__ import annotations
 
 import os
+import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import drgsim
+from drgsim.engine import months_ahead
+from drgsim.population.generator import draw_on_this_thread
 from drgsim.scale import runner
 
 SMALL = {
@@ -27,6 +31,32 @@ def test_two_worker_processes_give_the_tables_of_one() -> None:
     two = drgsim.run(SMALL, workers=2)
     for name in TABLES:
         pd.testing.assert_frame_equal(getattr(one, name), getattr(two, name))
+
+
+def test_months_drawn_ahead_on_a_second_thread_give_the_tables_of_one_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    threads: list[str] = []
+
+    def noting() -> None:
+        threads.append(threading.current_thread().name)
+        draw_on_this_thread()
+
+    monkeypatch.setattr(months_ahead, "draw_on_this_thread", noting)
+    monkeypatch.setattr(runner, "spare_core", lambda: True)
+    ahead = drgsim.run(SMALL, workers=1)
+    assert threads and all(name.startswith("drgsim-months") for name in threads)
+    monkeypatch.setattr(runner, "spare_core", lambda: False)
+    drawn = len(threads)
+    alone = drgsim.run(SMALL, workers=1)
+    assert len(threads) == drawn  # no thread drew a month this time
+    for name in (*TABLES, "audit", "drg_margin"):
+        pd.testing.assert_frame_equal(getattr(ahead, name), getattr(alone, name))
+
+
+def test_a_worker_process_has_no_core_to_spare() -> None:
+    with ProcessPoolExecutor(1, initializer=runner.start_worker, initargs=(os.getpid(),)) as pool:
+        assert pool.submit(runner.spare_core).result() is False
 
 
 def test_a_dask_cluster_gives_the_tables_of_one_process() -> None:

@@ -18,6 +18,7 @@ from drgsim.engine.drg_totals import DrgTotals
 from drgsim.engine.inspection import Inspections
 from drgsim.engine.memory import keep_freed_memory
 from drgsim.engine.month_check import check_month, check_year
+from drgsim.engine.months_ahead import MonthsAhead
 from drgsim.engine.readmission import ReadmissionWindow
 from drgsim.engine.rows import Tables
 from drgsim.engine.year_totals import MonthTotals, PricedBatch, YearTotals
@@ -132,10 +133,13 @@ class Simulation:
         case_sink: Callable[[dict[str, Any]], None] | None = None,
         baseline_charges: np.ndarray | None = None,
         keep_claims: rows.ClaimPick | None = None,
+        months_ahead: bool = False,
     ) -> None:
         """`baseline_charges` [year, hospital]: the baseline's expected charges that set each
         year's fixed cost (spec §8); without it, those of `source`. `keep_claims`: the claims
-        to keep in `tables.kept`, with their years' tariffs in `tables.kept_tariffs`."""
+        to keep in `tables.kept`, with their years' tariffs in `tables.kept_tariffs`.
+        `months_ahead`: draw each next month on a second thread (engine.months_ahead), where a
+        second core is free for it; the tables are the same either way."""
         keep_freed_memory()  # once per process: the months reuse freed memory, not new pages
         self.scn, self.cat, self.hospitals, self.source = scn, cat, hospitals, source
         if baseline_charges is None:
@@ -156,6 +160,7 @@ class Simulation:
         self.keep_cases = keep_cases or case_sink is not None
         self.case_sink = case_sink or self.tables.cases.append
         self.keep_claims = keep_claims
+        self.months_ahead = months_ahead
         self.history: deque[Reference] = deque(maxlen=scn.weights.reference_years)
         self.last_month_points: list[np.ndarray] | None = None  # per fund
         self.year: YearState | None = None
@@ -199,11 +204,15 @@ class Simulation:
 
     def _hospitals(self, env: simpy.Environment, reported: simpy.Store) -> Any:
         """Each month the hospitals discharge their cases and report them after the lag."""
-        for y in range(self.scn.years):
-            for m in range(1, 13):
+        plan = [
+            (y, m, stream_seed(self.scn.seed, self.replication, y, m, STREAM_PATIENTS))
+            for y in range(self.scn.years)
+            for m in range(1, 13)
+        ]
+        with MonthsAhead(self.source, plan, self.months_ahead) as months:
+            for y, m, _ in plan:
                 yield env.timeout(1)
-                seed = stream_seed(self.scn.seed, self.replication, y, m, STREAM_PATIENTS)
-                batch = self.source.month(y, m, seed)
+                batch = months.take()
                 if self.behaviours is not None:
                     bseed = stream_seed(self.scn.seed, self.replication, y, m, STREAM_BEHAVIOUR)
                     first_day, _ = month_days(self.scn.start_year + y, m)

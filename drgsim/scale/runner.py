@@ -205,7 +205,9 @@ def simulation(job: Job, case_sink: Callable[[dict[str, Any]], None] | None = No
     scn, cat = job.scenario, job.catalogue
     hospitals, source = _hospitals_and_source(scn, cat, job.table)
     prior = None
+    ahead = False
     if isinstance(source, SyntheticSource):
+        ahead = spare_core()
         synthetic = source
         source = _once_per_process(
             ("expected", _repr_of(scn)), cat, lambda: ExpectedOnce(synthetic)
@@ -227,7 +229,16 @@ def simulation(job: Job, case_sink: Callable[[dict[str, Any]], None] | None = No
         case_sink=case_sink,
         baseline_charges=job.charges,
         keep_claims=job.keep_claims,
+        months_ahead=ahead,
     )
+
+
+def spare_core() -> bool:
+    """Whether this process may run a second thread beside the calendar's: numba may use more
+    than one here (a worker process of a pool or cluster runs on one, its siblings on the rest)."""
+    import numba
+
+    return numba.get_num_threads() > 1
 
 
 def _act_params(scn: Scenario, cat: Catalogue, hospitals: HospitalTable) -> ActParams:
