@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import resource
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,3 +30,37 @@ def test_a_second_month_of_arrays_reuses_the_first_months_pages() -> None:
 
 def test_setting_the_allocator_twice_is_once() -> None:
     assert keep_freed_memory() is keep_freed_memory()
+
+
+def _huge_kib() -> int:
+    """This process's anonymous memory backed by huge pages, KiB (0 where not reported)."""
+    try:
+        text = Path("/proc/self/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    for line in text.splitlines():
+        if line.startswith("AnonHugePages:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _advised_only() -> bool:
+    """Whether this system gives huge pages only where a program asks for them."""
+    try:
+        return "[madvise]" in Path("/sys/kernel/mm/transparent_hugepage/enabled").read_text()
+    except OSError:
+        return False
+
+
+def test_numpys_large_arrays_are_not_advised_onto_huge_pages() -> None:
+    keep_freed_memory()
+    core = getattr(np, "_core", None) or getattr(np, "core", None)
+    if getattr(core.multiarray, "_get_madvise_hugepage", None) is None:
+        pytest.skip("this numpy has no huge-page switch")
+    assert core.multiarray._get_madvise_hugepage() is False
+    if not _advised_only():
+        return  # huge pages always or never: numpy's advice changes nothing here
+    before = _huge_kib()
+    big = np.empty(64 << 20, dtype=np.uint8)  # 64 MiB: numpy advises huge pages from 4 MiB on
+    big.fill(1)
+    assert _huge_kib() - before < 2048

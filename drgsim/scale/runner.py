@@ -275,6 +275,7 @@ def run(
     """
     started = datetime.now(UTC)
     t0 = time.perf_counter()
+    keep_freed_memory()  # before the run's arrays: each table and month on pages reused or small
     # pandas (0.3 s to import) is not needed until the tables are assembled: the worker
     # processes are forked without it, and this process imports it while they simulate
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
