@@ -42,3 +42,27 @@ def test_preloaded_kernels_are_every_kernel_a_run_calls_and_none_is_compiled() -
     assert all(misses == 0 for _, misses in seen["before"].values())  # loaded, not compiled
     # the run then neither loads nor compiles any kernel: the preload had them all
     assert seen["after"] == seen["before"]
+
+
+BACKGROUND = """
+import json, threading
+from drgsim.scale import preload
+
+preload.preload_in_background()
+preload.preload_in_background()  # once: the load under way is not started again
+started = [t.name for t in threading.enumerate() if t.name == "drgsim-preload"]
+again = preload.preload_kernels()  # waits for the thread's load, then finds nothing left
+left = [t.name for t in threading.enumerate() if t.name == "drgsim-preload"]
+loaded = sum(len(k.overloads) for k in preload.cached_kernels())
+print(json.dumps({"started": started, "again": again, "left": left, "loaded": loaded}))
+"""
+
+
+def test_a_load_begun_in_the_background_is_waited_for_and_not_repeated() -> None:
+    subprocess.run([sys.executable, "-c", RUN, "warm"], check=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", BACKGROUND], check=True, capture_output=True, text=True, timeout=600
+    )
+    seen = json.loads(out.stdout.splitlines()[-1])
+    assert len(seen["started"]) <= 1  # (the thread may already be done)
+    assert seen["again"] == 0 and seen["left"] == [] and seen["loaded"] > 0

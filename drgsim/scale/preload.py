@@ -3,15 +3,42 @@ forks the workers: the forked workers inherit them instead of each loading them 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
+import threading
 from typing import Any
+
+#: The thread loading the kernels while this process plans the run (preload_in_background).
+_LOADING: list[threading.Thread] = []
+
+
+def preload_in_background() -> None:
+    """Start loading the cached kernels on a thread of this process, while it plans the run;
+    `preload_kernels` waits for it (the workers must not be forked while it loads)."""
+    if not _LOADING:
+        thread = threading.Thread(target=_preload_quietly, name="drgsim-preload", daemon=True)
+        _LOADING.append(thread)
+        thread.start()
+
+
+def _preload_quietly() -> None:
+    """`preload_kernels`, its errors left to the kernels' first calls (as without it)."""
+    with contextlib.suppress(Exception):
+        _preload()
 
 
 def preload_kernels() -> int:
     """Load into this process every drgsim kernel overload that is in the disk cache and still
     fresh; return how many were loaded. Nothing is compiled: an overload the cache cannot give
-    is left for its first call, as without this."""
+    is left for its first call, as without this. Waits for a load begun in the background."""
+    while _LOADING:
+        _LOADING.pop().join()
+    return _preload()
+
+
+def _preload() -> int:
+    """preload_kernels, here and now."""
     from drgsim.kernels import jit
 
     if not jit.CACHE:

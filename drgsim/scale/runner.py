@@ -32,7 +32,7 @@ from drgsim.scale import handover, shared_months
 from drgsim.scale.cluster import dask_client, map_in_order
 from drgsim.scale.expected_once import ExpectedOnce
 from drgsim.scale.job_board import JobBoard, attach, run_next
-from drgsim.scale.preload import preload_kernels
+from drgsim.scale.preload import preload_in_background, preload_kernels
 from drgsim.scale.regions import is_multi_region, region_scenarios
 from drgsim.scale.shared_months import SharedMonths
 from drgsim.scenario.loader import load_scenario, variant_names, variant_scenario
@@ -279,10 +279,12 @@ def run(
     # pandas (0.3 s to import) is not needed until the tables are assembled: the worker
     # processes are forked without it, and this process imports it while they simulate
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    text_hash = scenario_hash(scenario)
-    cat = load_catalogue(scn)
     names = variants or variant_names(scn)
     reps = replications or scn.replications
+    if scheduler is None and workers > 1 and len(names) * reps > 1 and _forks():
+        preload_in_background()  # while the run is planned; the workers are forked after it
+    text_hash = scenario_hash(scenario)
+    cat = load_catalogue(scn)
     regions = region_scenarios(scn)
     multi = is_multi_region(scn)
     stream = cases and (multi or case_dir is not None)
@@ -504,9 +506,8 @@ def _run_jobs(
         finally:
             shared_months.STORE.clear()  # a notebook keeps no months after its run
         return [results[i] for i in range(len(jobs))]
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    if "fork" in methods:
+    context = multiprocessing.get_context("fork" if _forks() else "spawn")
+    if _forks():
         preload_kernels()  # once here: the forked workers inherit the kernels, loaded
         keep_freed_memory()  # and the allocator's thresholds (no ldconfig run in each worker)
     # each worker keeps to a replication until its jobs are taken: its months drawn once
@@ -532,6 +533,11 @@ def _run_jobs(
             _stop(pool)  # interrupted or failed: don't wait for the other simulations
             raise
     return [results[i] for i in range(len(jobs))]
+
+
+def _forks() -> bool:
+    """Whether worker processes are forked from this one (else spawned)."""
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def start_worker(
