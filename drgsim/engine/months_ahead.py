@@ -53,16 +53,16 @@ class MonthsAhead:
             self.pool = None
 
     def take(self) -> CaseBatch:
-        """The plan's next month; the one after it starts drawing ahead."""
+        """The plan's next month; the one after it starts drawing ahead (the first month is
+        drawn here while the thread draws the second)."""
         k = self.taken
         if k >= len(self.plan):
             raise IndexError(f"all {len(self.plan)} months of the plan are taken")
         self.taken += 1
         future, self.next = self.next, None
-        batch = future.result() if future is not None else self._draw(k)
         if self.pool is not None and k + 1 < len(self.plan):
             self.next = self.pool.submit(self._draw, k + 1)
-        return batch
+        return future.result() if future is not None else self._draw(k)
 
     def _draw(self, k: int) -> CaseBatch:
         """Month k of the plan, from the source."""
