@@ -12,7 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from drgsim.kernels.checks import KernelInputError
-from drgsim.kernels.generate import CHUNK, N_PARAMS, generate_cases, generate_cases_serial
+from drgsim.kernels.generate import CHUNK, N_PARAMS, generate_cases
 from drgsim.kernels.group import group_cases
 from drgsim.kernels.price import (
     AUTOMATIC,
@@ -735,18 +735,6 @@ def test_generate_cases_do_not_depend_on_the_thread_count() -> None:
         numba.set_num_threads(before)
     for a, b in zip(one, many, strict=True):
         assert a.tobytes() == b.tobytes()
-
-
-@pytest.mark.parametrize("seed", [3, 5])
-def test_the_one_thread_twin_draws_the_cases_of_generate_cases(seed: int) -> None:
-    """generate_cases_serial (for a thread drawing beside the calendar) is generate_cases to
-    the bit, and runs on its caller's thread alone whatever numba's thread count."""
-    inputs = _long_runs(seed)
-    many = generate_cases(*inputs)
-    one = generate_cases_serial(*inputs)
-    for a, b in zip(many, one, strict=True):
-        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
-    assert not generate_cases_serial.targetoptions.get("parallel")
 
 
 # --- the generator on the built-in catalogue -------------------------------------------------

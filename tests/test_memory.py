@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import resource
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +58,7 @@ def _advised_only() -> bool:
 def test_numpys_large_arrays_are_not_advised_onto_huge_pages() -> None:
     keep_freed_memory()
     core = getattr(np, "_core", None) or getattr(np, "core", None)
+    assert core is not None
     if getattr(core.multiarray, "_get_madvise_hugepage", None) is None:
         pytest.skip("this numpy has no huge-page switch")
     assert core.multiarray._get_madvise_hugepage() is False
@@ -64,3 +68,16 @@ def test_numpys_large_arrays_are_not_advised_onto_huge_pages() -> None:
     big = np.empty(64 << 20, dtype=np.uint8)  # 64 MiB: numpy advises huge pages from 4 MiB on
     big.fill(1)
     assert _huge_kib() - before < 2048
+
+
+def test_a_users_own_huge_page_setting_is_left_as_it_is() -> None:
+    code = (
+        "import numpy as np; from drgsim.engine.memory import small_pages; "
+        "core = getattr(np, '_core', None) or np.core; "
+        "print(small_pages(), core.multiarray._get_madvise_hugepage())"
+    )
+    env = {**os.environ, "NUMPY_MADVISE_HUGEPAGE": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["False", "True"]

@@ -4,6 +4,7 @@ a claim outside the tables is still refused in one line before any kernel reads 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -147,3 +148,20 @@ def test_deductions_per_claim_are_the_acts_added_in_order_from_zero() -> None:
     assert np.signbit(got[7]) == np.signbit(0.0 + -0.0)
     none = Findings(np.zeros(3, np.uint8), np.zeros(3), np.zeros((3, k))).deducted
     assert none.tobytes() == np.zeros(3).tobytes()
+
+
+def test_a_failed_run_leaves_no_thread_drawing_months() -> None:
+    """The calendar fails at month 3 while the next month is drawn ahead: the run's error is
+    raised and its drawing thread is gone at once (not when the garbage is collected)."""
+    scn, cat, hosp, source = _setup()
+    sim = Simulation(
+        scn,
+        cat,
+        hosp,
+        _Broken(source, lambda b: _with(b, "hospital", hosp.n)),
+        annual_budget=10_000_000.0,
+        months_ahead=True,
+    )
+    with pytest.raises(KernelInputError, match="hospital has value"):
+        sim.run()
+    assert not [t for t in threading.enumerate() if t.name.startswith("drgsim-months")]

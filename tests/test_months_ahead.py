@@ -1,4 +1,5 @@
-"""Months drawn one ahead on a second thread: the same months, in order, errors where they were."""
+"""Months drawn one ahead on a second thread: the same months, in order, errors where they were,
+and the thread gone when the run is, however it ends."""
 
 from __future__ import annotations
 
@@ -10,24 +11,44 @@ import pytest
 
 from drgsim.engine.months_ahead import MonthsAhead
 
+WAIT = 10.0  # seconds a test waits for the drawing thread before it fails
+
 
 class Recorder:
-    """A source whose month is a list naming it; notes which thread drew each month."""
+    """A source whose month is a list naming it; notes which thread drew each month, in order."""
 
     def __init__(self, fail_at: tuple[int, int] | None = None, delay: float = 0.0) -> None:
         self.fail_at, self.delay = fail_at, delay
         self.drawn: list[tuple[int, int, str]] = []
+        self.begun = 0
+        self.changed = threading.Condition()
 
     def month(self, year: int, month: int, seed: np.random.SeedSequence) -> list[int]:
+        with self.changed:
+            self.begun += 1
+            self.changed.notify_all()
         time.sleep(self.delay)
-        self.drawn.append((year, month, threading.current_thread().name))
+        with self.changed:
+            self.drawn.append((year, month, threading.current_thread().name))
+            self.changed.notify_all()
         if (year, month) == self.fail_at:
             raise ValueError(f"no cases for {year}-{month}")
-        return [year, month, int(seed.entropy)]
+        return [year, month, int(np.asarray(seed.entropy))]
+
+    def wait_for(self, count: int, *, begun: bool = False) -> bool:
+        """Whether `count` months get drawn (with `begun`, begin to be) within WAIT seconds."""
+        with self.changed:
+            return self.changed.wait_for(
+                lambda: (self.begun if begun else len(self.drawn)) >= count, timeout=WAIT
+            )
 
 
 def plan(n: int) -> list[tuple[int, int, np.random.SeedSequence]]:
     return [(k // 12, k % 12 + 1, np.random.SeedSequence(100 + k)) for k in range(n)]
+
+
+def drawing_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("drgsim-months")]
 
 
 @pytest.mark.parametrize("ahead", [False, True])
@@ -36,43 +57,41 @@ def test_months_come_in_the_plans_order_as_the_source_draws_them(ahead: bool) ->
     with MonthsAhead(source, plan(14), ahead) as months:
         got = [months.take() for _ in range(14)]
     assert got == [[k // 12, k % 12 + 1, 100 + k] for k in range(14)]
-    # each month drawn once (ahead, the first and second at the same time)
-    assert sorted((y, m) for y, m, _ in source.drawn) == [(k // 12, k % 12 + 1) for k in range(14)]
+    assert [(y, m) for y, m, _ in source.drawn] == [(k // 12, k % 12 + 1) for k in range(14)]
 
 
-def test_ahead_each_next_month_is_drawn_on_another_thread_before_it_is_taken() -> None:
-    source = Recorder(delay=0.05)
-    here = threading.current_thread().name
+def test_ahead_every_month_is_drawn_on_the_thread_the_next_before_it_is_taken() -> None:
+    source = Recorder()
     with MonthsAhead(source, plan(3), True) as months:
-        assert months.take() == [0, 1, 100]  # drawn here while the thread draws month 2
-        time.sleep(0.2)
-        assert sorted((y, m) for y, m, _ in source.drawn) == [(0, 1), (0, 2)]
+        assert source.wait_for(1)  # month 1 drawn before anything is taken
+        assert months.take() == [0, 1, 100]
+        assert source.wait_for(2)  # month 2 drawn while the caller works on month 1
         assert months.take() == [0, 2, 101]
-        time.sleep(0.2)  # month 3 drawn meanwhile
-        assert len(source.drawn) == 3
-        months.take()
-    threads = {(y, m): name for y, m, name in source.drawn}
-    assert threads[0, 1] == here
-    assert threads[0, 2] != here and threads[0, 3] != here
+        assert months.take() == [0, 3, 102]
+    here = threading.current_thread().name
+    assert all(name.startswith("drgsim-months") and name != here for *_, name in source.drawn)
+    assert drawing_threads() == []
 
 
 def test_without_ahead_every_month_is_drawn_here_when_taken() -> None:
     source = Recorder()
     with MonthsAhead(source, plan(3), False) as months:
+        assert source.drawn == []
         months.take()
-        time.sleep(0.05)
         assert len(source.drawn) == 1
         months.take()
-    assert {name for _, _, name in source.drawn} == {threading.current_thread().name}
+    assert {name for *_, name in source.drawn} == {threading.current_thread().name}
 
 
 def test_a_month_that_fails_raises_when_it_is_taken_not_before() -> None:
     source = Recorder(fail_at=(0, 3))
     with MonthsAhead(source, plan(5), True) as months:
         months.take()
-        months.take()  # month 3 fails on the thread meanwhile
+        months.take()
+        assert source.wait_for(3)  # month 3 failed on the thread meanwhile
         with pytest.raises(ValueError, match="no cases for 0-3"):
             months.take()
+    assert drawing_threads() == []
 
 
 def test_taking_past_the_plan_says_so() -> None:
@@ -82,10 +101,14 @@ def test_taking_past_the_plan_says_so() -> None:
             months.take()
 
 
-def test_closing_waits_for_a_month_in_progress_and_stops_the_thread() -> None:
-    source = Recorder(delay=0.1)
-    months = MonthsAhead(source, plan(4), True)
-    months.take()  # month 2 starts drawing
-    months.close()
-    assert not [t for t in threading.enumerate() if t.name.startswith("drgsim-months")]
-    assert len(source.drawn) == 2  # month 2 finished, no month 3 began
+def test_leaving_on_an_error_waits_for_the_month_in_progress_and_stops_the_thread() -> None:
+    source = Recorder(delay=0.05)
+    with (
+        pytest.raises(RuntimeError, match="the calendar failed"),
+        MonthsAhead(source, plan(4), True) as months,
+    ):
+        months.take()
+        assert source.wait_for(2, begun=True)  # month 2 is being drawn
+        raise RuntimeError("the calendar failed")
+    assert drawing_threads() == []
+    assert [(y, m) for y, m, _ in source.drawn] == [(0, 1), (0, 2)]  # no month 3 began

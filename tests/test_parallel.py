@@ -8,12 +8,13 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import numba
 import pandas as pd
 import pytest
 
 import drgsim
 from drgsim.engine import months_ahead
-from drgsim.population.generator import draw_on_this_thread
+from drgsim.kernels.jit import launch_on
 from drgsim.scale import runner
 
 SMALL = {
@@ -36,16 +37,19 @@ def test_two_worker_processes_give_the_tables_of_one() -> None:
 def test_months_drawn_ahead_on_a_second_thread_give_the_tables_of_one_thread(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    threads: list[str] = []
+    threads: list[tuple[str, int]] = []
 
-    def noting() -> None:
-        threads.append(threading.current_thread().name)
-        draw_on_this_thread()
+    def noting(count: int) -> None:
+        threads.append((threading.current_thread().name, count))
+        launch_on(count)
 
-    monkeypatch.setattr(months_ahead, "draw_on_this_thread", noting)
+    monkeypatch.setattr(months_ahead, "launch_on", noting)
     monkeypatch.setattr(runner, "spare_core", lambda: True)
     ahead = drgsim.run(SMALL, workers=1)
-    assert threads and all(name.startswith("drgsim-months") for name in threads)
+    # one drawing thread a simulation, its kernel on one thread fewer than the calendar's
+    assert threads and all(name.startswith("drgsim-months") for name, _ in threads)
+    assert {count for _, count in threads} == {numba.get_num_threads() - 1}
+    assert not [t for t in threading.enumerate() if t.name.startswith("drgsim-months")]
     monkeypatch.setattr(runner, "spare_core", lambda: False)
     drawn = len(threads)
     alone = drgsim.run(SMALL, workers=1)

@@ -197,28 +197,29 @@ class Simulation:
         """Simulate every year and return the tables."""
         env = simpy.Environment()
         reported: simpy.Store = simpy.Store(env)
-        env.process(self._hospitals(env, reported))
-        env.process(self._insurer(env, reported))
-        env.run()
-        return self.tables
-
-    def _hospitals(self, env: simpy.Environment, reported: simpy.Store) -> Any:
-        """Each month the hospitals discharge their cases and report them after the lag."""
         plan = [
             (y, m, stream_seed(self.scn.seed, self.replication, y, m, STREAM_PATIENTS))
             for y in range(self.scn.years)
             for m in range(1, 13)
         ]
+        # the months' thread (if any) stops when the run ends, however it ends
         with MonthsAhead(self.source, plan, self.months_ahead) as months:
-            for y, m, _ in plan:
-                yield env.timeout(1)
-                batch = months.take()
-                if self.behaviours is not None:
-                    bseed = stream_seed(self.scn.seed, self.replication, y, m, STREAM_BEHAVIOUR)
-                    first_day, _ = month_days(self.scn.start_year + y, m)
-                    view = View(self.published_tariff, self.published_pv, first_day)
-                    batch = self.behaviours.apply(batch, y, bseed, view)
-                yield reported.put((env.now + self.scn.reporting.lag_months, y, m, batch))
+            env.process(self._hospitals(env, reported, months))
+            env.process(self._insurer(env, reported))
+            env.run()
+        return self.tables
+
+    def _hospitals(self, env: simpy.Environment, reported: simpy.Store, months: MonthsAhead) -> Any:
+        """Each month the hospitals discharge their cases and report them after the lag."""
+        for y, m, _ in months.plan:
+            yield env.timeout(1)
+            batch = months.take()
+            if self.behaviours is not None:
+                bseed = stream_seed(self.scn.seed, self.replication, y, m, STREAM_BEHAVIOUR)
+                first_day, _ = month_days(self.scn.start_year + y, m)
+                view = View(self.published_tariff, self.published_pv, first_day)
+                batch = self.behaviours.apply(batch, y, bseed, view)
+            yield reported.put((env.now + self.scn.reporting.lag_months, y, m, batch))
 
     def _insurer(self, env: simpy.Environment, reported: simpy.Store) -> Any:
         """The insurer prices and settles each month's claims when reported; year end after December."""

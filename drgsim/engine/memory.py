@@ -6,6 +6,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import os
 import platform
 
 #: glibc's mallopt parameters (malloc.h).
@@ -45,11 +46,15 @@ def small_pages() -> bool:
     A huge page is zeroed whole, and where none is free the system first compacts memory to
     make one, at the first touch of an array. A run's arrays live for a month or a table, too
     short for fewer page-table misses to pay that back: with the advice off, the Shanwei
-    command took 3.35–3.51 s instead of 3.64–3.83 s, and its parent 1.2–1.5 s of CPU instead of
+    command took 3.38–3.53 s instead of 3.73–3.91 s, and the parent 1.2–1.5 s of CPU instead of
     2.1–2.3 s for 200 replications' tables (a 2-core virtual machine whose kernel gives huge
-    pages where asked, measured in turn). Process-wide, as the allocator's thresholds are.
+    pages where asked, measured in turn). Process-wide, as the allocator's thresholds are; left
+    as it is where the user set NUMPY_MADVISE_HUGEPAGE (numpy's own switch).
     """
     import numpy as np
+
+    if os.environ.get("NUMPY_MADVISE_HUGEPAGE") is not None:
+        return False
 
     core = getattr(np, "_core", None) or getattr(np, "core", None)
     switch = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
@@ -10,17 +11,20 @@ from typing import Any
 import numpy as np
 
 from drgsim.cases import CaseBatch
-from drgsim.population.generator import draw_on_this_thread
+from drgsim.kernels.jit import launch_on, threads_here
 
 
 class MonthsAhead:
     """The months of `plan` (year index, month, seed) from `source`, in order; with `ahead`, each
-    next month is drawn on a thread of its own while the caller works on the one it took.
+    month is drawn on a thread of its own, the next one while the caller works on the last.
 
     A month's cases depend on its seed and the scenario only (not on what the calendar did
-    before), so drawing it early draws the same cases. The drawing thread runs the generation
-    kernel on itself alone (population.generator.draw_on_this_thread), the calendar's kernels
-    run on the caller's: a process with two cores settles one month while it draws the next.
+    before), so drawing it early draws the same cases. Every month is then drawn on that thread,
+    one at a time, and only that thread launches numba's parallel work (the generation kernel,
+    on one thread fewer than the caller has: the caller's kernels run on the one left). The
+    source is read by that thread alone while the caller takes months, so its caches (the
+    month inputs, the months shared between variants) see one thread. Use it as a context
+    manager: leaving it, on an error too, stops the thread.
     """
 
     def __init__(
@@ -28,12 +32,12 @@ class MonthsAhead:
     ) -> None:
         self.source, self.plan = source, list(plan)
         self.taken = 0
-        self.pool = (
-            ThreadPoolExecutor(1, "drgsim-months", initializer=draw_on_this_thread)
-            if ahead and len(self.plan) > 1
-            else None
-        )
+        self.pool: ThreadPoolExecutor | None = None
         self.next: Future[CaseBatch] | None = None
+        if ahead and self.plan:
+            setup = functools.partial(launch_on, threads_here() - 1)
+            self.pool = ThreadPoolExecutor(1, "drgsim-months", initializer=setup)
+            self.next = self.pool.submit(self._draw, 0)  # while the calendar starts
 
     def __enter__(self) -> MonthsAhead:
         return self
@@ -47,22 +51,25 @@ class MonthsAhead:
         self.close()
 
     def close(self) -> None:
-        """Stop the drawing thread (a month drawn ahead and not taken is dropped)."""
+        """Stop the drawing thread, after the month it is drawing (one drawn ahead and not
+        taken is dropped)."""
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
 
     def take(self) -> CaseBatch:
-        """The plan's next month; the one after it starts drawing ahead (the first month is
-        drawn here while the thread draws the second)."""
+        """The plan's next month; the one after it starts drawing ahead."""
         k = self.taken
         if k >= len(self.plan):
             raise IndexError(f"all {len(self.plan)} months of the plan are taken")
         self.taken += 1
         future, self.next = self.next, None
+        if future is None:  # not drawing ahead (or closed): drawn here
+            return self._draw(k)
+        batch = future.result()
         if self.pool is not None and k + 1 < len(self.plan):
             self.next = self.pool.submit(self._draw, k + 1)
-        return future.result() if future is not None else self._draw(k)
+        return batch
 
     def _draw(self, k: int) -> CaseBatch:
         """Month k of the plan, from the source."""

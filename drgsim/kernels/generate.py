@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-import types
 
 import numba
 import numpy as np
 
 from drgsim.kernels import checks
 from drgsim.kernels.group import group_one
-from drgsim.kernels.jit import inline, kernel, parallel_kernel
+from drgsim.kernels.jit import inline, parallel_kernel
 from drgsim.kernels.libm import exp, exp_main, exp_outside
 from drgsim.kernels.rng import Draw, normal, normal_pair, uniform
 
@@ -358,19 +357,3 @@ def generate_cases(
         ungroupable,
         fund,
     )
-
-
-def _renamed(fn: types.FunctionType, name: str) -> types.FunctionType:
-    """A copy of function `fn` called `name` (numba caches a kernel under its function's name)."""
-    twin = types.FunctionType(fn.__code__, fn.__globals__, name, fn.__defaults__, fn.__closure__)
-    twin.__qualname__, twin.__module__, twin.__doc__ = name, fn.__module__, fn.__doc__
-    return twin
-
-
-#: generate_cases on the calling thread alone, its pieces drawn in order: for a thread that
-#: draws the next month while the calendar settles this one (numba's workqueue threads take
-#: parallel work from one thread only). Each case is drawn from its own counters, so its cases
-#: are generate_cases' to the bit.
-generate_cases_serial = kernel(
-    _renamed(generate_cases.compiled.py_func, "generate_cases_serial")  # type: ignore[attr-defined]
-)

@@ -133,6 +133,17 @@ def parallel_kernel(fn: Callable[..., Any]) -> Any:
     return dispatcher
 
 
+def threads_here() -> int:
+    """numba's threads for the parallel kernels this thread launches."""
+    return int(numba.get_num_threads())
+
+
+def launch_on(threads: int) -> None:
+    """Run the parallel kernels this thread launches on `threads` of numba's threads (at least
+    one; numba keeps the count per launching thread)."""
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
+
+
 def inline(fn: Callable[..., Any]) -> Any:
     """Compile a small helper that kernels call; it is inlined into (and cached with) them."""
     return numba.njit(nogil=True, inline="always")(fn)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-import threading
 from functools import lru_cache
 from statistics import NormalDist
 from typing import Any
@@ -19,7 +18,6 @@ from drgsim.kernels.generate import (
     SHORT_SHARE,
     check_inputs,
     generate_cases,
-    generate_cases_serial,
 )
 from drgsim.kernels.rng import stream_key
 from drgsim.population.hospitals import HospitalTable
@@ -42,16 +40,6 @@ def _alias_table(weights: bytes) -> tuple[np.ndarray, np.ndarray]:
     prob.setflags(write=False)
     alias.setflags(write=False)
     return prob, alias
-
-
-#: Whether this thread draws its months with the one-thread kernel (draw_on_this_thread).
-_HERE = threading.local()
-
-
-def draw_on_this_thread() -> None:
-    """Have the months this thread draws made by the generation kernel on this thread alone (a
-    thread that draws beside the calendar's: engine.months_ahead)."""
-    _HERE.serial = True
 
 
 def month_days(year: int, month: int) -> tuple[int, int]:
@@ -203,8 +191,7 @@ class SyntheticSource:
         hospital = np.repeat(np.arange(self.hospitals.n, dtype=np.int32), counts)
         # the kernel without its front: the hospitals are 0 … n − 1 by construction and the
         # tables were checked with the month's inputs
-        compiled: Any = generate_cases.compiled  # type: ignore[attr-defined]
-        kernel = generate_cases_serial if getattr(_HERE, "serial", False) else compiled
+        kernel = generate_cases.compiled  # type: ignore[attr-defined]
         out = kernel(np.uint64(stream_key(case_seed)), hospital, *args)
         patient, adrg, severity, drg_true, cost, oop, los, admit, day, discharge, ungroup, fund = (
             out

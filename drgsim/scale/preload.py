@@ -15,9 +15,11 @@ _LOADING: list[threading.Thread] = []
 
 def preload_in_background() -> None:
     """Start loading the cached kernels on a thread of this process, while it plans the run;
-    `preload_kernels` waits for it (the workers must not be forked while it loads)."""
+    `preload_kernels` waits for it (the workers must not be forked while it loads). Not a
+    daemon: a process that ends first (a run that fails while it is planned) waits for it,
+    rather than leave it inside LLVM at exit."""
     if not _LOADING:
-        thread = threading.Thread(target=_preload_quietly, name="drgsim-preload", daemon=True)
+        thread = threading.Thread(target=_preload_quietly, name="drgsim-preload")
         _LOADING.append(thread)
         thread.start()
 
@@ -31,7 +33,8 @@ def _preload_quietly() -> None:
 def preload_kernels() -> int:
     """Load into this process every drgsim kernel overload that is in the disk cache and still
     fresh; return how many were loaded. Nothing is compiled: an overload the cache cannot give
-    is left for its first call, as without this. Waits for a load begun in the background."""
+    is left for its first call, as without this. A load begun in the background is waited for
+    first, and its kernels are not counted."""
     while _LOADING:
         _LOADING.pop().join()
     return _preload()
