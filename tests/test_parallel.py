@@ -46,9 +46,9 @@ def test_months_drawn_ahead_on_a_second_thread_give_the_tables_of_one_thread(
     monkeypatch.setattr(months_ahead, "launch_on", noting)
     monkeypatch.setattr(runner, "spare_core", lambda: True)
     ahead = drgsim.run(SMALL, workers=1)
-    # one drawing thread a simulation, its kernel on one thread fewer than the calendar's
+    # one drawing thread a simulation, its kernel on as many threads as the calendar's
     assert threads and all(name.startswith("drgsim-months") for name, _ in threads)
-    assert {count for _, count in threads} == {numba.get_num_threads() - 1}
+    assert {count for _, count in threads} == {numba.get_num_threads()}
     assert not [t for t in threading.enumerate() if t.name.startswith("drgsim-months")]
     monkeypatch.setattr(runner, "spare_core", lambda: False)
     drawn = len(threads)
