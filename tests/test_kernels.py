@@ -1377,24 +1377,22 @@ def test_window_readmissions_flag_pairs_across_months() -> None:
     month = stays([1, 2, 3], [0, 0, 1], [30, 30, 30], [34, 34, 34])
     keys = ("patient", "hospital", "adrg", "admit", "day", "drg")
     none = stays([], [], [], [])
-    flags, month_of, row = window_readmissions(
-        *(month[k] for k in keys),
-        np.array([False, True]),
-        15,
-        16,
-        *(tuple(s[k] for s in (earlier, none, none)) for k in keys),
-    )
+
+    def window(this, *before):  # ADRG 1 exempt, a 15-day window, 2**16 slots
+        return window_readmissions(
+            *(this[k] for k in keys),
+            np.array([False, True]),
+            15,
+            16,
+            *(tuple(s[k] for s in before) for k in keys),
+        )
+
+    flags, month_of, row = window(month, earlier, none, none)
     assert not flags.any()
     assert month_of.tolist() == [0] and row.tolist() == [0]
     # an earlier month whose last discharge is the window's first day (30 − 15) is read, one
     # wholly before it is not: patient 5 out on day 15 and day 14, back on day 30
     late, early = stays([5, 6], [0, 0], [10, 1], [15, 3]), stays([5], [0], [9], [14])
-    flags, month_of, row = window_readmissions(
-        *(stays([5], [0], [30], [34])[k] for k in keys),
-        np.array([False, True]),
-        15,
-        16,
-        *(tuple(s[k] for s in (early, late, none)) for k in keys),
-    )
+    flags, month_of, row = window(stays([5], [0], [30], [34]), early, late, none)
     assert not flags.any()
     assert month_of.tolist() == [1] and row.tolist() == [0]

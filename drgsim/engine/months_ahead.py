@@ -56,7 +56,7 @@ class MonthsAhead:
         taken is dropped)."""
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+            self.pool, self.next = None, None
 
     def take(self) -> CaseBatch:
         """The plan's next month; the one after it starts drawing ahead."""

@@ -99,18 +99,16 @@ def split_firsts(case_id, acts, origin_id, origin_act, bit):  # pragma: no cover
     stay the split made (`bit` in its acts and as its origin act), and it is not such a stay."""
     n = case_id.shape[0]
     out = np.zeros(n, np.bool_)
+    made = np.empty(n, np.bool_)  # each case whether it is a stay the split made
+    origins = np.empty(n, np.int64)  # their origins, in row order
     m = 0
     for j in range(n):
-        if (acts[j] & bit) != 0 and origin_act[j] == bit:
-            m += 1
+        made[j] = (acts[j] & bit) != 0 and origin_act[j] == bit
+        origins[m] = origin_id[j]
+        m += made[j]
     if m == 0:
         return out
-    pool = np.empty(m, np.int64)
-    m = 0
-    for j in range(n):
-        if (acts[j] & bit) != 0 and origin_act[j] == bit:
-            pool[m] = origin_id[j]
-            m += 1
+    pool = origins[:m]
     ascending = True
     for j in range(1, n):
         if case_id[j] <= case_id[j - 1]:
@@ -127,8 +125,7 @@ def split_firsts(case_id, acts, origin_id, origin_act, bit):  # pragma: no cover
             at = np.searchsorted(pool, case_id[j])
             out[j] = at < m and pool[at] == case_id[j]
     for j in range(n):
-        if (acts[j] & bit) != 0 and origin_act[j] == bit:
-            out[j] = False
+        out[j] = out[j] and not made[j]
     return out
 
 

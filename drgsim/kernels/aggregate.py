@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from drgsim.kernels import checks
+from drgsim.kernels.grouping import number_marked
 from drgsim.kernels.jit import kernel
 
 #: Columns of the per-hospital sums.
@@ -295,15 +296,8 @@ def cell_totals(keys, sums, n_outer, n_inner):  # pragma: no cover - jitted
     outer = np.empty(min(n_rows, n_cells), np.int64)
     inner = np.empty(min(n_rows, n_cells), np.int64)
     k = 0
-    c = 0
     for o in range(n_outer):  # the cells in order, numbered without a division
-        for g in range(n_inner):
-            if slot[c] == -2:
-                slot[c] = k
-                outer[k] = o
-                inner[k] = g
-                k += 1
-            c += 1
+        k = number_marked(slot[o * n_inner : (o + 1) * n_inner], o, outer, inner, k)
     total = np.zeros((k, width))
     for p in range(len(keys)):
         part, values = keys[p], sums[p]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from drgsim.kernels import checks
-from drgsim.kernels.jit import inline, kernel
+from drgsim.kernels.grouping import number_marked, rows_by_group
+from drgsim.kernels.jit import kernel
 from drgsim.kernels.pairwise import pairwise_sum
 from drgsim.kernels.remainder import largest_remainder
 
@@ -42,7 +43,7 @@ def split_by_points(
     """
     n = group.shape[0]
     parts = np.zeros(n, np.int64)
-    order, begins = _rows_by_group(group, paid_fen.shape[0])
+    order, begins = rows_by_group(group, paid_fen.shape[0])
     p = np.empty(n)
     d = np.empty(n)
     oop_fen = np.empty(n)
@@ -100,7 +101,7 @@ def split_by_weights(group, total, first, second):  # pragma: no cover - jitted
     (rules.costs.fixed_by_charges_yuan): total × (weight / Σ weights), Σ in numpy's order."""
     n = group.shape[0]
     out = np.zeros(n)
-    order, begins = _rows_by_group(group, total.shape[0])
+    order, begins = rows_by_group(group, total.shape[0])
     w1 = np.empty(n)
     w2 = np.empty(n)
     for g in range(total.shape[0]):
@@ -125,23 +126,6 @@ def split_by_weights(group, total, first, second):  # pragma: no cover - jitted
     return out
 
 
-@inline
-def _rows_by_group(group, n_groups):  # pragma: no cover - jitted
-    """(order, begins): the rows by group, each group's in their order (a counting sort), and
-    where each group's rows begin in `order` (begins[g] … begins[g + 1] − 1)."""
-    begins = np.zeros(n_groups + 1, np.int64)
-    for i in range(group.shape[0]):
-        begins[group[i] + 1] += 1
-    for g in range(n_groups):
-        begins[g + 1] += begins[g]
-    filled = begins[:-1].copy()
-    order = np.empty(group.shape[0], np.int64)
-    for i in range(group.shape[0]):
-        order[filled[group[i]]] = i
-        filled[group[i]] += 1
-    return order, begins
-
-
 def _check_cells_over_funds(hospital, drg, sums, fen, n_hosp, n_drg):
     """The rows' arrays have one length; hospitals and DRGs lie in their tables."""
     name = "cells_over_funds"
@@ -158,7 +142,7 @@ def cells_over_funds(hospital, drg, sums, fen, n_hosp, n_drg):  # pragma: no cov
     order: the rows of every fund in a cell become one, their `sums` [rows, k] added from 0 in
     row order (as np.bincount adds) and their whole `fen` added."""
     n, width = hospital.shape[0], sums.shape[1]
-    order, begins = _rows_by_group(hospital, n_hosp)
+    order, begins = rows_by_group(hospital, n_hosp)
     slot = np.full(n_drg, -1, np.int64)  # the output row of each DRG of the hospital at hand
     out_h = np.empty(n, np.int64)
     out_g = np.empty(n, np.int64)
@@ -171,12 +155,7 @@ def cells_over_funds(hospital, drg, sums, fen, n_hosp, n_drg):  # pragma: no cov
             continue
         for i in range(start, stop):
             slot[drg[order[i]]] = -2  # a DRG of this hospital's, its row not yet given
-        for g in range(n_drg):
-            if slot[g] == -2:
-                slot[g] = k
-                out_h[k] = h
-                out_g[k] = g
-                k += 1
+        k = number_marked(slot, h, out_h, out_g, k)
         for i in range(start, stop):
             row = order[i]
             c = slot[drg[row]]

@@ -8,6 +8,7 @@ import numpy as np
 
 from drgsim.kernels import checks
 from drgsim.kernels.group import check_codes
+from drgsim.kernels.grouping import rows_by_group
 from drgsim.kernels.jit import inline, kernel
 from drgsim.kernels.price import check_tariff, drg_thresholds, is_incomplete, points_one
 from drgsim.kernels.rng import CASES, Draw, uniform
@@ -330,16 +331,7 @@ def _pick(hospital, up_drg, up_gain, proc_drg, proc_gain, tie, n_proc, count):  
     by procedure, by level, then by procedure again for what is left (see `upcode_claims`)."""
     n = hospital.shape[0]
     n_hosp = count.shape[0]
-    start = np.zeros(n_hosp + 1, np.int64)  # each hospital's claims, in row order
-    for j in range(n):
-        start[hospital[j] + 1] += 1
-    for h in range(n_hosp):
-        start[h + 1] += start[h]
-    order = np.empty(n, np.int64)
-    at = start[:-1].copy()
-    for j in range(n):
-        order[at[hospital[j]]] = j
-        at[hospital[j]] += 1
+    order, start = rows_by_group(hospital, n_hosp)  # each hospital's claims, in row order
     how = np.zeros(n, np.int8)  # 0 free, 1 by procedure, 2 by level
     free = np.empty(n, np.int64)  # scratch: a hospital's free claims that gain
     keys = np.empty(n)  # scratch: their keys

@@ -28,29 +28,13 @@ from drgsim.rules.pricing import Rules, billed_drg, tariff_and_rules
 from drgsim.rules.tariff import Tariff
 from drgsim.scenario.schema import Behaviour, Scenario
 
-#: The columns `add_cases` sets on an added case (it copies the others from its template case):
-#: on a phantom case its origin, identity, acts and patient payment; on an induced case also its
-#: severity, DRG, charges and stay.
-_ADDED_SETS = frozenset(
-    ("origin_id", "origin_act", "record_row", "patient", "acts", "ungroupable", "discharge", "oop")
-)
-_INDUCED_SETS = _ADDED_SETS | {
-    "severity",
-    "billed_severity",
-    "drg_true",
-    "cost",
-    "los",
-    "admit_day",
-}
-#: The columns `_stays_after` sets on a later stay, and `split` on a second stay.
-_LATER_SETS = frozenset(("admit_day", "day", "discharge", "acts", "origin_id", "origin_act"))
-_SECOND_SETS = frozenset(("origin_id", "origin_act", "cost", "oop", "los", "admit_day", "day"))
-_UNSET = np.empty(0)  # a column the caller of `_copies` sets
 
-
-def _copies(batch: CaseBatch, rows: np.ndarray, sets: frozenset[str]) -> CaseBatch:
-    """Copies of the cases at `rows` (indices) whose columns `sets` the caller then sets."""
-    return CaseBatch(**{c: _UNSET if c in sets else getattr(batch, c)[rows] for c in COLUMNS})
+def _copies(batch: CaseBatch, rows: np.ndarray, **columns: np.ndarray) -> CaseBatch:
+    """Copies of the cases at `rows` (indices), with `columns` in place of theirs (those are not
+    copied)."""
+    return CaseBatch(
+        **{c: columns[c] if c in columns else getattr(batch, c)[rows] for c in COLUMNS}
+    )
 
 
 #: The kinds of draw (count per hospital, template case, patient) of each act that adds cases.
@@ -501,13 +485,16 @@ class Behaviours:
         day = (admit_day + batch.los[rows]).astype(np.int16)
         fits = day.astype(np.int64) <= year_end
         rows = rows[fits]
-        stays = _copies(batch, rows, _LATER_SETS)
-        stays.admit_day, stays.day = admit_day[fits], day[fits]
-        stays.discharge = np.zeros(rows.size, dtype=np.int8)
-        stays.acts = np.zeros(rows.size, dtype=np.uint8)
-        stays.origin_id = batch.case_id[rows].copy()
-        stays.origin_act = np.full(rows.size, act.bit, dtype=np.uint8)
-        return stays
+        return _copies(
+            batch,
+            rows,
+            admit_day=admit_day[fits],
+            day=day[fits],
+            discharge=np.zeros(rows.size, dtype=np.int8),
+            acts=np.zeros(rows.size, dtype=np.uint8),
+            origin_id=batch.case_id[rows],
+            origin_act=np.full(rows.size, act.bit, dtype=np.uint8),
+        )
 
     def split(self, batch: CaseBatch, key: int, view: View, year: int) -> None:
         """Discharge and readmit: two stays, days halved, charges split by a Beta(2, 2) share.
@@ -541,19 +528,26 @@ class Behaviours:
             return
         los = batch.los[rows].astype(np.int64)
         first_day = batch.admit_day[rows].astype(np.int64) + first_los
-        second = _copies(batch, rows, _SECOND_SETS)
         cost, oop = batch.cost[rows].copy(), batch.oop[rows].copy()
         batch.cost[rows] = cost * share
         batch.oop[rows] = oop * share
         batch.los[rows] = first_los
         batch.day[rows] = first_day
-        second.origin_id = batch.case_id[rows].copy()
-        second.origin_act = np.full(rows.size, ACT["splitting"].bit, dtype=np.uint8)
-        second.cost = cost - batch.cost[rows]
-        second.oop = oop - batch.oop[rows]
-        second.los = (los - first_los).astype(np.int16)
-        second.admit_day = (first_day + gap).astype(np.int16)
-        second.day = (second.admit_day + second.los).astype(np.int16)
+        second_los = (los - first_los).astype(np.int16)
+        second_admit = (first_day + gap).astype(np.int16)
+        # the second stays: the first's columns but those the split changes (set above on
+        # the first) and these
+        second = _copies(
+            batch,
+            rows,
+            origin_id=batch.case_id[rows],
+            origin_act=np.full(rows.size, ACT["splitting"].bit, dtype=np.uint8),
+            cost=cost - batch.cost[rows],
+            oop=oop - batch.oop[rows],
+            los=second_los,
+            admit_day=second_admit,
+            day=(second_admit + second_los).astype(np.int16),
+        )
         second.acts = second.acts | ACT["splitting"].bit
         moved = other >= 0
         second.adrg[moved] = other[moved]
@@ -583,34 +577,55 @@ class Behaviours:
         if total == 0:
             return None
         k = np.arange(total, dtype=np.uint64)
-        is_induced = act.name == "induced"
-        new = _copies(batch, rows, _INDUCED_SETS if is_induced else _ADDED_SETS)
-        new.origin_id = new.case_id
-        new.origin_act = np.full(total, act.bit, dtype=np.uint8)
-        new.record_row = np.full(total, -1, dtype=np.int64)
-        new.case_id = batch.new_ids(total)
-        population = self.scn.region.population
-        new.patient = np.floor(uniform_np(key, patient_draw, k) * population).astype(np.int64)
-        new.acts = np.full(total, act.bit, dtype=np.uint8)
-        new.ungroupable = np.zeros(total, dtype=bool)
-        new.discharge = np.zeros(total, dtype=np.int8)
-        if is_induced:
-            induced = self.params.settings["induced"]
-            new.severity = np.full(total, 2, dtype=np.int8)
-            new.billed_severity = new.severity.copy()
-            g = self.cat.group_table[new.adrg, 2]
-            new.drg_true = g.astype(np.int16)
-            level = self.hospitals.cost_level[new_h] * self._charge_factor(year)  # spec §9
-            sigma = self.scn.generator.cost_sigma
-            spread = np.exp(sigma * normal_np(key, Draw.INDUCED_CHARGE, k) - 0.5 * sigma**2)
-            new.cost = induced["charge_ratio"][new_h] * self.cat.ref_cost[g] * level * spread
-            new.oop = new.cost * self.hospitals.oop_mean[new_h]
-            los = np.round(self.cat.mean_los[g] * induced["los_ratio"][new_h])
-            new.los = np.maximum(1, los).astype(np.int16)
-            new.admit_day = (new.day - new.los).astype(np.int16)
-        else:
-            new.oop = np.zeros(total)
-        return new
+        added = {
+            "origin_id": batch.case_id[rows],
+            "origin_act": np.full(total, act.bit, dtype=np.uint8),
+            "record_row": np.full(total, -1, dtype=np.int64),
+            "case_id": batch.new_ids(total),
+            "patient": np.floor(
+                uniform_np(key, patient_draw, k) * self.scn.region.population
+            ).astype(np.int64),
+            "acts": np.full(total, act.bit, dtype=np.uint8),
+            "ungroupable": np.zeros(total, dtype=bool),
+            "discharge": np.zeros(total, dtype=np.int8),
+            "oop": np.zeros(total),
+        }
+        if act.name == "induced":
+            added |= self._induced(batch, rows, new_h, key, k, year)
+        return _copies(batch, rows, **added)
+
+    def _induced(
+        self,
+        batch: CaseBatch,
+        rows: np.ndarray,
+        new_h: np.ndarray,
+        key: int,
+        k: np.ndarray,
+        year: int,
+    ) -> dict[str, np.ndarray]:
+        """The columns of induced cases copied from the cases at `rows`, of hospitals `new_h`
+        (draws k), that are their own: no-complication level, lognormal charges, stay."""
+        induced = self.params.settings["induced"]
+        total = rows.size
+        adrg = batch.adrg[rows]
+        severity = np.full(total, 2, dtype=np.int8)
+        g = self.cat.group_table[adrg, 2]
+        level = self.hospitals.cost_level[new_h] * self._charge_factor(year)  # spec §9
+        sigma = self.scn.generator.cost_sigma
+        spread = np.exp(sigma * normal_np(key, Draw.INDUCED_CHARGE, k) - 0.5 * sigma**2)
+        cost = induced["charge_ratio"][new_h] * self.cat.ref_cost[g] * level * spread
+        los = np.maximum(1, np.round(self.cat.mean_los[g] * induced["los_ratio"][new_h]))
+        los = los.astype(np.int16)
+        return {
+            "adrg": adrg,
+            "severity": severity,
+            "billed_severity": severity.copy(),
+            "drg_true": g.astype(np.int16),
+            "cost": cost,
+            "oop": cost * self.hospitals.oop_mean[new_h],
+            "los": los,
+            "admit_day": (batch.day[rows] - los).astype(np.int16),
+        }
 
     def upcode(self, batch: CaseBatch, key: int, view: View, year: int) -> None:
         """Bill a `rate` share of each hospital's claims the higher DRG that gains most.

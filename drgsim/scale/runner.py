@@ -236,9 +236,9 @@ def simulation(job: Job, case_sink: Callable[[dict[str, Any]], None] | None = No
 def spare_core() -> bool:
     """Whether this process may run a second thread beside the calendar's: numba may use more
     than one here (a worker process of a pool or cluster runs on one, its siblings on the rest)."""
-    import numba
+    from drgsim.kernels.jit import threads_here
 
-    return numba.get_num_threads() > 1
+    return threads_here() > 1
 
 
 def _act_params(scn: Scenario, cat: Catalogue, hospitals: HospitalTable) -> ActParams:
