@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import warnings
 
 import numpy as np
@@ -33,9 +34,18 @@ def collected() -> list[tuple[runner.Job, Tables]]:
     return [(job, simulate(job)) for job in jobs]
 
 
+@pytest.fixture(params=[False, True], ids=["one thread", "threads"])
+def threaded(request, monkeypatch) -> bool:
+    """Tables made one column after another, or (as a large run's are) on two threads."""
+    if request.param:
+        monkeypatch.setattr(results, "THREADED_BYTES", 0)
+        monkeypatch.setattr(results.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
+    return bool(request.param)
+
+
 @pytest.mark.parametrize("key", [*TABLES, "fund_settlement", "cases"])
 @pytest.mark.parametrize("with_region", [False, True])
-def test_one_go_equals_frame_by_frame(collected, key: str, with_region: bool) -> None:
+def test_one_go_equals_frame_by_frame(collected, key: str, with_region: bool, threaded) -> None:
     keys = (["region"] if with_region else []) + runner.KEYS
     parts = [(job, getattr(t, key)) for job, t in collected if getattr(t, key)]
     got = _frame(collected, key, with_region)
@@ -148,7 +158,32 @@ def test_copies_of_equal_labels_are_taken_once_and_labels_alike_only_in_value_st
     assert [type(v) for v in mixed] == [int, str, float, str]
 
 
-def test_columns_from_parts_are_the_frame_pandas_makes_of_them_joined() -> None:
+def test_large_frames_are_made_on_threads_in_order(monkeypatch) -> None:
+    """Columns that write THREADED_BYTES or more are made on the CPUs' threads, each result
+    in its maker's place; fewer bytes, or one CPU, make them here one after another."""
+    monkeypatch.setattr(results.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
+    where: list[str] = []
+
+    def maker(i: int):
+        def make() -> int:
+            where.append(threading.current_thread().name)
+            return i * i
+
+        return make
+
+    makers = [maker(i) for i in range(5)]
+    assert results.on_cpus(makers, results.THREADED_BYTES) == [0, 1, 4, 9, 16]
+    assert len(where) == 5 and all(name.startswith("drgsim-frame") for name in where)
+    where.clear()
+    assert results.on_cpus(makers, results.THREADED_BYTES - 1) == [0, 1, 4, 9, 16]
+    assert set(where) == {threading.current_thread().name}
+    monkeypatch.setattr(results.os, "sched_getaffinity", lambda _: {0}, raising=False)
+    where.clear()
+    assert results.on_cpus(makers, results.THREADED_BYTES) == [0, 1, 4, 9, 16]
+    assert set(where) == {threading.current_thread().name}
+
+
+def test_columns_from_parts_are_the_frame_pandas_makes_of_them_joined(threaded) -> None:
     """Numeric parts concatenated straight into their dtype's block give pandas' own frame of
     the joined columns: values, dtypes (parts of two integer widths: the wider), blocks; a
     column pandas might read as text (numpy objects) makes the whole frame pandas' way."""

@@ -607,6 +607,10 @@ def _run_on_dask(jobs: list[Job], scheduler: str, report: Callable[[Job], None])
         return map_in_order(client, simulate, jobs, lambda i, _: report(jobs[i]))
 
 
+#: Bytes a row of a text column takes, about (its offset and a few characters).
+TEXT_BYTES = 12
+
+
 def _frame(collected: list[tuple[Job, Tables]], key: str, with_region: bool) -> pd.DataFrame:
     """One tidy table from every simulation, keyed by (region,) variant, replication, year.
 
@@ -615,7 +619,7 @@ def _frame(collected: list[tuple[Job, Tables]], key: str, with_region: bool) -> 
     """
     import pandas as pd
 
-    from drgsim.records.results import column, from_columns, text_column
+    from drgsim.records.results import column, from_columns, on_cpus, text_column
 
     keys = (["region"] if with_region else []) + KEYS
     parts = [(job, getattr(tables, key)) for job, tables in collected if getattr(tables, key)]
@@ -627,16 +631,24 @@ def _frame(collected: list[tuple[Job, Tables]], key: str, with_region: bool) -> 
     lengths = np.array([sum(len(block[names[0]]) for block in rows) for _, rows in parts])
     part = np.repeat(np.arange(len(parts)), lengths)  # each row's simulation
     columns: dict[str, Any] = {
-        "variant": text_column(np.array([job.variant for job, _ in parts], dtype=object), part),
         "replication": [np.array([job.replication for job, _ in parts], dtype=np.int64)[part]],
+    }
+    texts: dict[str, Callable[[], Any]] = {  # made together, on threads for a large table
+        "variant": functools.partial(
+            text_column, np.array([job.variant for job, _ in parts], dtype=object), part
+        )
     }
     if with_region:
         regions = np.array([job.region for job, _ in parts], dtype=object)
-        columns["region"] = text_column(regions, part)
+        texts["region"] = functools.partial(text_column, regions, part)
     for name in names:
         blocks = [block[name] for _, rows in parts for block in rows]
-        numeric = all(isinstance(b, np.ndarray) and b.dtype.kind in "biuf" for b in blocks)
-        columns[name] = blocks if numeric else column(blocks)  # numbers: into their block
+        if all(isinstance(b, np.ndarray) and b.dtype.kind in "biuf" for b in blocks):
+            columns[name] = blocks  # numbers: concatenated into their block by from_columns
+        else:
+            texts[name] = functools.partial(column, blocks)
+    made = on_cpus(list(texts.values()), TEXT_BYTES * len(part) * len(texts))
+    columns |= dict(zip(texts, made, strict=True))
     return from_columns({k: columns[k] for k in keys + [n for n in names if n not in keys]})
 
 
