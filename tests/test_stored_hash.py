@@ -86,7 +86,10 @@ def test_tables_hash_to_the_stored_value(workers: int) -> None:
     sets = stored_sets()
     assert got in sets, (
         f"tables {nearest_differences(got, sets)} changed; if that is meant, run "
-        "`python tests/test_stored_hash.py --update` and say why in the commit"
+        "`python tests/test_stored_hash.py --update` and say why in the commit. On a platform "
+        "not recorded yet, first check that with numpy's AVX-512 paths off "
+        "(NPY_DISABLE_CPU_FEATURES='X86_V4 AVX512_ICL' on x86_64) the first set is matched, "
+        "then record this platform's with --add (see this file's docstring)"
     )
 
 
