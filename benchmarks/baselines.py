@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from drgsim.engine.year_totals import MonthTotals
 from drgsim.kernels import checks
-from drgsim.kernels.aggregate import SUM_COLUMNS, month_totals
+from drgsim.kernels.aggregate import SUM_COLUMNS
 from drgsim.rules.settlement import YearClaims, settle_months, settle_year
 from drgsim.scenario.schema import Clearing, Settlement
 
@@ -136,13 +137,13 @@ def drgsim_year_claims(work: SettlementInput) -> YearClaims:
     year = {k: np.zeros(n) for k in ("points", "oop", "deducted", "charges")}
     for m in range(12):
         s, k = slice(bounds[m], bounds[m + 1]), bounds[m + 1] - bounds[m]
-        _, settled, sums, *_ = month_totals.compiled(  # type: ignore[attr-defined]
+        summed = MonthTotals.summed(
             fund[:k], hosp[s], drg[:k], klass[:k], points[s], no[:k], 1.0, oop[s], cost[s],
-            los[:k], deducted[s], no[:k], acts[:k], acts[:k], 0, _NO_RW, 0.0, 1, n, 1,
+            los[:k], deducted[s], no[:k], acts[:k], acts[:k], _NO_RW, 0.0, 1, n,
         )  # fmt: skip
-        month_points[m], month_oop[m] = settled[:, 0], settled[:, 1]
+        month_points[m], month_oop[m] = summed.month[:, 0], summed.month[:, 1]
         for key, total in year.items():
-            total += sums[:, SUM_COLUMNS.index(key)]
+            total += summed.sums[:, SUM_COLUMNS.index(key)]
     # the twelve months' settlements (settle_month of each) in one call
     months = settle_months(work.month_budget_fen, month_points, month_oop, work.prepay_share)
     return YearClaims(

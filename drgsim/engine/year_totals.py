@@ -113,30 +113,31 @@ class MonthTotals:
         """
         c = claims.cases
         check_lengths(claims)
+        return MonthTotals.summed(
+            c.fund, c.hospital, claims.drg, claims.klass, claims.points, claims.readmit,
+            factor, c.oop, c.cost, c.los, claims.deducted, claims.audited, claims.caught,
+            c.acts, rw, high_rw, n_fund, n_hosp,
+        )  # fmt: skip
+
+    @staticmethod
+    def summed(
+        fund: np.ndarray, hospital: np.ndarray, drg: np.ndarray, klass: np.ndarray,
+        points: np.ndarray, readmit: np.ndarray, factor: float, oop: np.ndarray,
+        cost: np.ndarray, los: np.ndarray, deducted: np.ndarray, audited: np.ndarray,
+        caught: np.ndarray, acts: np.ndarray, rw: np.ndarray, high_rw: float, n_fund: int,
+        n_hosp: int,
+    ) -> MonthTotals:  # fmt: skip
+        """The month kernel's sums of claims given column by column, checked already (`of`;
+        the settlement benchmark's claims): the one place the engine's acts and case classes
+        are passed to it."""
+        kernel = month_totals.compiled  # type: ignore[attr-defined]
         return MonthTotals(
-            *month_totals.compiled(  # type: ignore[attr-defined]
-                c.fund,
-                c.hospital,
-                claims.drg,
-                claims.klass,
-                claims.points,
-                claims.readmit,
-                float(factor),
-                c.oop,
-                c.cost,
-                c.los,
-                claims.deducted,
-                claims.audited,
-                claims.caught,
-                c.acts,
-                UNBORNE_BITS,
-                rw,
-                float(high_rw),
-                n_fund,
-                n_hosp,
-                N_CLASSES,
+            *kernel(
+                fund, hospital, drg, klass, points, readmit, float(factor), oop, cost, los,
+                deducted, audited, caught, acts, UNBORNE_BITS, rw, float(high_rw), n_fund,
+                n_hosp, N_CLASSES,
             )
-        )
+        )  # fmt: skip
 
 
 @dataclass
