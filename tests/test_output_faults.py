@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from drgsim import cpus
+
 SCENARIO = """\
 name: small
 seed: 7
@@ -197,7 +199,7 @@ def test_killing_a_run_kills_its_worker_processes(
 
 
 @pytest.mark.skipif(
-    len(os.sched_getaffinity(0)) < 2 if hasattr(os, "sched_getaffinity") else True,
+    cpus.usable() < 2,
     reason="figures are drawn in worker processes only with two CPUs or more",
 )
 def test_killing_a_run_while_it_draws_kills_its_drawing_processes(

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from drgsim import cpus
 from drgsim.engine.coded import Coded
 from drgsim.engine.rows import Tables
 from drgsim.records import results
@@ -39,7 +40,7 @@ def threaded(request, monkeypatch) -> bool:
     """Tables made one column after another, or (as a large run's are) on two threads."""
     if request.param:
         monkeypatch.setattr(results, "THREADED_BYTES", 0)
-        monkeypatch.setattr(results.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
+        monkeypatch.setattr(cpus, "usable", lambda: 2)
     return bool(request.param)
 
 
@@ -161,7 +162,7 @@ def test_copies_of_equal_labels_are_taken_once_and_labels_alike_only_in_value_st
 def test_large_frames_are_made_on_threads_in_order(monkeypatch) -> None:
     """Columns that write THREADED_BYTES or more are made on the CPUs' threads, each result
     in its maker's place; fewer bytes, or one CPU, make them here one after another."""
-    monkeypatch.setattr(results.os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
+    monkeypatch.setattr(cpus, "usable", lambda: 2)
     where: list[str] = []
 
     def maker(i: int):
@@ -177,7 +178,7 @@ def test_large_frames_are_made_on_threads_in_order(monkeypatch) -> None:
     where.clear()
     assert results.on_cpus(makers, results.THREADED_BYTES - 1) == [0, 1, 4, 9, 16]
     assert set(where) == {threading.current_thread().name}
-    monkeypatch.setattr(results.os, "sched_getaffinity", lambda _: {0}, raising=False)
+    monkeypatch.setattr(cpus, "usable", lambda: 1)
     where.clear()
     assert results.on_cpus(makers, results.THREADED_BYTES) == [0, 1, 4, 9, 16]
     assert set(where) == {threading.current_thread().name}

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from drgsim import cpus
 from drgsim.present import drg_losses, fonts, labels, plots, waterfall
 from drgsim.present.figures import glyph_cache
 
@@ -216,5 +217,5 @@ def _workers(asked: int | None, figures: int) -> int:
     if multiprocessing.current_process().daemon:  # a pool's worker may not have children
         return 1
     if asked is None:
-        asked = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        asked = cpus.usable()
     return max(1, min(asked, figures))

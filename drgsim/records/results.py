@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pandas._config
 
+from drgsim import cpus
 from drgsim.engine.coded import Coded
 from drgsim.errors import DrgsimError
 from drgsim.records.outdir import staged
@@ -86,22 +86,17 @@ THREADED_BYTES = 32 << 20
 def on_cpus(makers: Sequence[Callable[[], Any]], nbytes: int) -> list[Any]:
     """What each of `makers` returns, in order: made on the CPUs this process may use when they
     write `nbytes` ≥ THREADED_BYTES, else one after another (each made alike either way)."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    if nbytes < THREADED_BYTES or cpus < 2 or len(makers) < 2:
+    n_cpus = cpus.usable()
+    if nbytes < THREADED_BYTES or n_cpus < 2 or len(makers) < 2:
         return [make() for make in makers]
-    with ThreadPoolExecutor(min(cpus, len(makers)), thread_name_prefix="drgsim-frame") as pool:
+    with ThreadPoolExecutor(min(n_cpus, len(makers)), thread_name_prefix="drgsim-frame") as pool:
         return [done.result() for done in [pool.submit(make) for make in makers]]
 
 
 def _fill_rows(fills: list[tuple[np.ndarray, list[np.ndarray]]]) -> None:
     """Each row of `fills` set to its parts concatenated (on_cpus)."""
-
-    def filler(row: np.ndarray, parts: list[np.ndarray]) -> Callable[[], object]:
-        if len(parts) == 1:
-            return functools.partial(np.copyto, row, parts[0])
-        return functools.partial(np.concatenate, parts, out=row)
-
-    on_cpus([filler(row, parts) for row, parts in fills], sum(row.nbytes for row, _ in fills))
+    fillers = [functools.partial(np.concatenate, parts, out=row) for row, parts in fills]
+    on_cpus(fillers, sum(row.nbytes for row, _ in fills))
 
 
 def _kept_as_is(value: Any) -> bool:
