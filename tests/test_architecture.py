@@ -42,7 +42,14 @@ EDGES = (
 KERNELS_MAY_USE = ("numpy", "numba", "llvmlite", "drgsim.kernels")  # llvmlite: numba intrinsics
 # The layers, bottom up: each part of drgsim imports only from the layers below it (or its own).
 LAYERS = (
-    ("drgsim.errors", "drgsim.version", "drgsim.acts", "drgsim.cases", "drgsim.scenario"),
+    (
+        "drgsim.errors",
+        "drgsim.version",
+        "drgsim.cpus",
+        "drgsim.acts",
+        "drgsim.cases",
+        "drgsim.scenario",
+    ),
     ("drgsim.kernels",),
     ("drgsim.rules",),
     ("drgsim.population",),
