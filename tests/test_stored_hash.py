@@ -2,12 +2,14 @@
 
 Speed work must change no result: this holds every table of a small city with every act on,
 over two years and two funds, its case rows included, to the sha256 of its CSV text (floats
-written to 17 digits). The last bits of the tables depend on the platform (the C math library,
-numpy's SIMD paths: its array exp and log differ from the C library's on AVX-512), so the
-stored file holds one complete set per platform it was recorded on and a run must equal one of
-them in full. On an x86_64 platform not recorded, the city is run again in a new process with
-numpy's AVX-512 paths off (PINNED), which gives the first set's platform's tables on any x86_64
-machine with AVX2, and that run must equal a stored set. To record a new platform's own set,
+written to 17 digits). The last bits of the tables depend on the platform: numpy's SIMD paths
+(its array exp and log differ on AVX-512) and the OpenBLAS kernels numpy picks for the CPU (the
+generator's fits and the catalogue's weights use np.dot and @: SkylakeX's kernels add in
+another order than Haswell's). The stored file holds one complete set per platform it was
+recorded on and a run must equal one of them in full. On an x86_64 platform not recorded, the
+city is run again in a new process with numpy's AVX-512 paths off and OpenBLAS on its Haswell
+kernels (PINNED), which gives the first set's platform's tables on any x86_64 machine with
+AVX2, and that run must equal a stored set. To record a new platform's own set,
 run `python tests/test_stored_hash.py --add "<platform>"` from a tree whose results are known to
 be unchanged (say which in the commit); when a change is meant to move results, replace every
 set with `python tests/test_stored_hash.py --update` and say why.
@@ -71,8 +73,13 @@ def table_hashes(result: Result) -> dict[str, str]:
     return out
 
 
-#: numpy's SIMD paths whose exp and log give other last bits than its AVX2 ones (x86_64), off.
-PINNED = {"NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR"}
+#: numpy's SIMD paths whose exp and log give other last bits than its AVX2 ones (x86_64), off,
+#: and OpenBLAS on the kernels it picks for an AVX2 CPU (on AVX-512 it picks SkylakeX's, whose
+#: dot products add in another order), as on the first set's platform.
+PINNED = {
+    "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
+    "OPENBLAS_CORETYPE": "Haswell",
+}
 X86 = platform.machine().lower() in ("x86_64", "amd64")
 
 
@@ -118,8 +125,8 @@ def test_tables_hash_to_the_stored_value(workers: int) -> None:
     assert got in sets, (
         f"tables {nearest_differences(got, sets)} changed; if that is meant, run "
         "`python tests/test_stored_hash.py --update` and say why in the commit. On a platform "
-        "not recorded yet, first check that with numpy's AVX-512 paths off "
-        "(NPY_DISABLE_CPU_FEATURES='X86_V4 AVX512_ICL' on x86_64) the first set is matched, "
+        "not recorded yet, first check that with numpy's AVX-512 paths off and OpenBLAS on its "
+        "Haswell kernels (PINNED, on x86_64) the first set is matched, "
         "then record this platform's with --add (see this file's docstring)"
     )
 
@@ -127,7 +134,8 @@ def test_tables_hash_to_the_stored_value(workers: int) -> None:
 @pytest.mark.skipif(not X86, reason="numpy's AVX-512 paths are x86_64's")
 def test_numpy_on_its_avx2_paths_gives_the_first_stored_set() -> None:
     """The fallback of an unrecorded platform holds: with PINNED, this machine's tables are
-    those of the first stored set's (AVX2) platform, whatever its own numpy dispatch."""
+    those of the first stored set's (AVX2) platform, whatever its own numpy and OpenBLAS
+    dispatch."""
     assert pinned_hashes(1) == stored_sets()[0]
 
 
