@@ -151,8 +151,9 @@ def test_deductions_per_claim_are_the_acts_added_in_order_from_zero() -> None:
 
 
 def test_a_failed_run_leaves_no_thread_drawing_months() -> None:
-    """The calendar fails at month 3 while the next month is drawn ahead: the run's error is
-    raised and its drawing thread is gone at once (not when the garbage is collected)."""
+    """The calendar fails at month 3 while the next month is drawn ahead (its claims checked on
+    the pricing thread): the run's error is raised and its drawing and pricing threads are gone
+    at once (not when the garbage is collected)."""
     scn, cat, hosp, source = _setup()
     sim = Simulation(
         scn,
@@ -164,4 +165,5 @@ def test_a_failed_run_leaves_no_thread_drawing_months() -> None:
     )
     with pytest.raises(KernelInputError, match="hospital has value"):
         sim.run()
-    assert not [t for t in threading.enumerate() if t.name.startswith("drgsim-months")]
+    drgsim_threads = ("drgsim-months", "drgsim-pricing")
+    assert not [t for t in threading.enumerate() if t.name.startswith(drgsim_threads)]

@@ -1,5 +1,6 @@
-"""Months drawn one ahead on a second thread: the same months, in order, errors where they were,
-and the thread gone when the run is, however it ends."""
+"""Months drawn one ahead on a second thread, and reported months priced on a third: the same
+months and claims, in order, errors where they were, and the threads gone when the run is,
+however it ends."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from drgsim.engine.months_ahead import MonthsAhead
+from drgsim.engine.months_ahead import MonthsAhead, PricingAhead
 
 WAIT = 10.0  # seconds a test waits for the drawing thread before it fails
 
@@ -112,3 +113,50 @@ def test_leaving_on_an_error_waits_for_the_month_in_progress_and_stops_the_threa
         raise RuntimeError("the calendar failed")
     assert drawing_threads() == []
     assert [(y, m) for y, m, _ in source.drawn] == [(0, 1), (0, 2)]  # no month 3 began
+
+
+def pricing_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("drgsim-pricing")]
+
+
+def priced_on_thread(tariff: object, y: int, m: int, batch: list[int]) -> tuple[object, ...]:
+    """A stand-in for the calendar's pricing: what it was given, and the thread it ran on."""
+    if batch == [-1]:
+        raise ValueError(f"claims of {y}-{m} refused")
+    return tariff, y, m, batch, threading.current_thread().name
+
+
+def test_priced_ahead_on_its_own_thread_at_the_tariff_it_was_given() -> None:
+    tariff = object()
+    with PricingAhead(True) as pricing:
+        begun = [pricing.start(tariff, 0, m, [m], priced_on_thread) for m in (1, 2)]
+        got = [pricing.result(b, tariff) for b in begun]
+    assert [g[:4] for g in got] == [(tariff, 0, 1, [1]), (tariff, 0, 2, [2])]
+    assert all(g[4].startswith("drgsim-pricing") for g in got)
+    assert pricing_threads() == []
+
+
+def test_priced_at_another_tariff_than_the_years_gives_nothing_to_settle() -> None:
+    """A month priced at a tariff that is not its year's when it settles is priced again."""
+    with PricingAhead(True) as pricing:
+        begun = pricing.start(object(), 1, 1, [1], priced_on_thread)
+        assert pricing.result(begun, object()) is None
+
+
+@pytest.mark.parametrize(("ahead", "tariff"), [(False, object()), (True, None)])
+def test_nothing_is_priced_ahead_without_a_thread_or_a_known_tariff(
+    ahead: bool, tariff: object
+) -> None:
+    with PricingAhead(ahead) as pricing:
+        begun = pricing.start(tariff, 1, 1, [1], priced_on_thread)
+        assert begun is None and pricing.result(begun, tariff) is None
+    assert pricing_threads() == []
+
+
+def test_a_month_that_fails_to_price_raises_when_it_is_settled() -> None:
+    tariff = object()
+    with PricingAhead(True) as pricing:
+        begun = pricing.start(tariff, 0, 4, [-1], priced_on_thread)
+        with pytest.raises(ValueError, match="claims of 0-4 refused"):
+            pricing.result(begun, tariff)
+    assert pricing_threads() == []

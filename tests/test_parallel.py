@@ -44,16 +44,45 @@ def test_months_drawn_ahead_on_a_second_thread_give_the_tables_of_one_thread(
         launch_on(count)
 
     monkeypatch.setattr(months_ahead, "launch_on", noting)
+    priced: list[str] = []
+    start = months_ahead.PricingAhead.start
+
+    def noting_prices(self: months_ahead.PricingAhead, *args: object) -> object:
+        begun = start(self, *args)  # type: ignore[arg-type]
+        if begun is not None:
+            priced.append(threading.current_thread().name)
+        return begun
+
+    monkeypatch.setattr(months_ahead.PricingAhead, "start", noting_prices)
     monkeypatch.setattr(runner, "spare_core", lambda: True)
     ahead = drgsim.run(SMALL, workers=1)
     # one drawing thread a simulation, its kernel on as many threads as the calendar's
     assert threads and all(name.startswith("drgsim-months") for name, _ in threads)
     assert {count for _, count in threads} == {numba.get_num_threads()}
-    assert not [t for t in threading.enumerate() if t.name.startswith("drgsim-months")]
+    # every month of the one-year runs priced ahead: 12 a simulation, 2 variants × 2 replications
+    assert len(priced) == 48
+    assert not [
+        t for t in threading.enumerate() if t.name.startswith(("drgsim-months", "drgsim-pricing"))
+    ]
     monkeypatch.setattr(runner, "spare_core", lambda: False)
     drawn = len(threads)
     alone = drgsim.run(SMALL, workers=1)
-    assert len(threads) == drawn  # no thread drew a month this time
+    assert len(threads) == drawn and len(priced) == 48  # no thread drew or priced a month
+    for name in (*TABLES, "audit", "drg_margin"):
+        pd.testing.assert_frame_equal(getattr(ahead, name), getattr(alone, name))
+
+
+@pytest.mark.parametrize("lag", [0, 2])
+def test_claims_priced_ahead_give_the_tables_of_claims_priced_when_settled(
+    monkeypatch: pytest.MonkeyPatch, lag: int
+) -> None:
+    """Over three years, whatever the reporting lag: a later year's months reported before
+    its tariff is set are priced when settled, the rest on the pricing thread; the same tables."""
+    scn = {**SMALL, "years": 3, "replications": 1, "reporting": {"lag_months": lag}}
+    monkeypatch.setattr(runner, "spare_core", lambda: True)
+    ahead = drgsim.run(scn, workers=1)
+    monkeypatch.setattr(runner, "spare_core", lambda: False)
+    alone = drgsim.run(scn, workers=1)
     for name in (*TABLES, "audit", "drg_margin"):
         pd.testing.assert_frame_equal(getattr(ahead, name), getattr(alone, name))
 

@@ -18,7 +18,7 @@ from drgsim.engine.drg_totals import DrgTotals
 from drgsim.engine.inspection import Inspections
 from drgsim.engine.memory import keep_freed_memory
 from drgsim.engine.month_check import check_month, check_year
-from drgsim.engine.months_ahead import MonthsAhead
+from drgsim.engine.months_ahead import MonthsAhead, PricingAhead
 from drgsim.engine.readmission import ReadmissionWindow
 from drgsim.engine.rows import Tables
 from drgsim.engine.year_totals import MonthTotals, PricedBatch, YearTotals
@@ -202,8 +202,11 @@ class Simulation:
             for y in range(self.scn.years)
             for m in range(1, 13)
         ]
-        # the months' thread (if any) stops when the run ends, however it ends
-        with MonthsAhead(self.source, plan, self.months_ahead) as months:
+        # the months' and the pricing threads (if any) stop when the run ends, however it ends
+        with (
+            MonthsAhead(self.source, plan, self.months_ahead) as months,
+            PricingAhead(self.months_ahead) as self.pricing,
+        ):
             env.process(self._hospitals(env, reported, months))
             env.process(self._insurer(env, reported))
             env.run()
@@ -219,17 +222,23 @@ class Simulation:
                 first_day, _ = month_days(self.scn.start_year + y, m)
                 view = View(self.published_tariff, self.published_pv, first_day)
                 batch = self.behaviours.apply(batch, y, bseed, view)
-            yield reported.put((env.now + self.scn.reporting.lag_months, y, m, batch))
+            # the claims are priced and audited by then, on the pricing thread where the
+            # year's tariff is already known (a pure function of the claims and the tariff)
+            priced = self.pricing.start(self._tariff_known(y), y, m, batch, self._checked_price)
+            yield reported.put((env.now + self.scn.reporting.lag_months, y, m, batch, priced))
 
     def _insurer(self, env: simpy.Environment, reported: simpy.Store) -> Any:
         """The insurer prices and settles each month's claims when reported; year end after December."""
         for _ in range(self.scn.years * 12):
-            due, y, m, batch = yield reported.get()
+            due, y, m, batch, priced = yield reported.get()
             if due > env.now:
                 yield env.timeout(due - env.now)
             if self.year is None or self.year.index != y:
                 self.year = self._open_year(y)
-            self._settle_month(self.year, m, batch)
+            claims = self.pricing.result(priced, self.year.tariff)
+            if claims is None:  # not priced ahead, or at another tariff than the year's
+                claims = self._checked_price(self.year.tariff, y, m, batch)
+            self._settle_month(self.year, m, claims)
             if m == 12:
                 self._close_year(self.year)
 
@@ -285,11 +294,16 @@ class Simulation:
         )
 
     # --- one month --------------------------------------------------------------------------
-    def _settle_month(self, year: YearState, m: int, batch: CaseBatch) -> None:
-        """Price, audit and settle one month's claims, each fund on its own (spec §2–§5)."""
+    def _tariff_known(self, y: int) -> Tariff | None:
+        """Year y's tariff where it is already set (year one's, or an opened year's), else None."""
+        if y == 0:
+            return self.first_tariff  # as _open_year sets it
+        return self.tariffs[y] if len(self.tariffs) > y else None
+
+    def _settle_month(self, year: YearState, m: int, claims: PricedBatch) -> None:
+        """Settle one month's priced and audited claims, each fund on its own (spec §2–§5)."""
         n_h, n_f = self.hospitals.n, len(self.funds)
-        check_month(batch, n_h, n_f)  # once: the month's kernels are called without their fronts
-        claims = self._price(year, m, batch)
+        batch = claims.cases
         adjust = year.window.match(claims)
         adjust += self.inspections.month(year.index, m, claims, year.tariff.rw, year.totals)
         high_rw = self.scn.incentive.high_weight_rw
@@ -369,22 +383,27 @@ class Simulation:
             block["fund"] = np.asarray(self.funds, dtype=object)[fund]
         return block
 
-    def _price(self, year: YearState, m: int, batch: CaseBatch) -> PricedBatch:
+    def _checked_price(self, tariff: Tariff, y: int, m: int, batch: CaseBatch) -> PricedBatch:
+        """Check month m of year y's claims, then group, price and audit them at `tariff`."""
+        check_month(batch, self.hospitals.n, len(self.funds))  # the kernels then trust them
+        return self._price(tariff, y, m, batch)
+
+    def _price(self, tariff: Tariff, y: int, m: int, batch: CaseBatch) -> PricedBatch:
         """Group, price and audit one batch of claims."""
         n_h = self.hospitals.n
         drg = billed_drg(batch, self.cat)
         key = int(
-            stream_seed(
-                self.scn.seed, self.replication, year.index, m, STREAM_AUDIT
-            ).generate_state(1, np.uint64)[0]
+            stream_seed(self.scn.seed, self.replication, y, m, STREAM_AUDIT).generate_state(
+                1, np.uint64
+            )[0]
         )  # the panel's approvals and the audit are draws of different kinds (rng.Draw)
-        klass, points, special = price(batch, drg, year.tariff, self.rules, n_h, key, checked=True)
+        klass, points, special = price(batch, drg, tariff, self.rules, n_h, key, checked=True)
         true_points = points
         recoded = np.flatnonzero((batch.acts & RECODED_BITS) != 0)  # numpy finds a bool's fast
         if recoded.size:  # what an upcoded claim earns by the formula at its true DRG
             true_points = points.copy()
             true_points[recoded] = formula_points(
-                Claims.of(batch, recoded), batch.drg_true[recoded], year.tariff, self.rules
+                Claims.of(batch, recoded), batch.drg_true[recoded], tariff, self.rules
             )
         done = audit.audit_month(  # screening, sample and detections: draws of their own kinds
             batch.acts,

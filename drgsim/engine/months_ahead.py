@@ -1,9 +1,9 @@
-"""A source's months drawn one ahead on a second thread while the calendar works on the last."""
+"""A source's months drawn, and reported months priced, on threads of their own beside the calendar."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import Any
@@ -76,3 +76,46 @@ class MonthsAhead:
         """Month k of the plan, from the source."""
         year, month, seed = self.plan[k]
         return self.source.month(year, month, seed)
+
+
+class PricingAhead:
+    """Each month's claims priced (and audited) on a thread of its own from when the hospitals
+    report them, while the calendar goes on to the next month, where `ahead` is set.
+
+    Pricing is a pure function of the claims and the year's tariff (and the month's seeds), so
+    pricing early prices alike; a month whose year's tariff is not set when it is reported (a
+    later year's first months) is priced by the calendar when it settles it. Use it as a context
+    manager: leaving it, on an error too, stops the thread.
+    """
+
+    def __init__(self, ahead: bool) -> None:
+        self.pool = ThreadPoolExecutor(1, "drgsim-pricing") if ahead else None
+
+    def __enter__(self) -> PricingAhead:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def start(
+        self, tariff: Any, y: int, m: int, batch: CaseBatch, price: Callable[..., Any]
+    ) -> tuple[Any, Future[Any]] | None:
+        """`price(tariff, y, m, batch)` begun on the thread (None without a thread or tariff)."""
+        if self.pool is None or tariff is None:
+            return None
+        return tariff, self.pool.submit(price, tariff, y, m, batch)
+
+    def result(self, started: tuple[Any, Future[Any]] | None, tariff: Any) -> Any:
+        """What `start` began, once done (its error raised here), if begun at `tariff`; else None."""
+        if started is None:
+            return None
+        at, future = started
+        claims = future.result()
+        return claims if at is tariff else None
