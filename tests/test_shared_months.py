@@ -54,6 +54,55 @@ def test_shared_months_give_the_tables_of_months_drawn_anew(
         pd.testing.assert_frame_equal(getattr(shared, name), getattr(anew, name))
 
 
+class _Watching(MonthStore):
+    """A store that notes each kept month's bytes when drawn and, when cleared at the run's end,
+    checks that no variant changed them (the variants get the kept arrays themselves)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.drawn_bytes: dict[bytes, bytes] = {}
+        self.checked = 0
+
+    def get(self, source, year, month, seed):  # type: ignore[no-untyped-def]
+        key = source.month_key(year, month, seed)
+        got = super().get(source, year, month, seed)
+        if key in self.months and key not in self.drawn_bytes:
+            self.drawn_bytes[key] = _bytes(self.months[key])
+        return got
+
+    def clear(self) -> None:
+        for key, batch in self.months.items():
+            assert _bytes(batch) == self.drawn_bytes[key], "a variant changed a shared month"
+            self.checked += 1
+        super().clear()
+
+
+def _bytes(batch) -> bytes:  # type: ignore[no-untyped-def]
+    from drgsim.cases import COLUMNS
+
+    return b"".join(getattr(batch, k).tobytes() for k in COLUMNS)
+
+
+def test_no_variant_changes_the_months_it_shares(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every act on in the first variant after the baseline, the audit and readmission rule on
+    every claim: the kept months' arrays are byte for byte as drawn when the run ends."""
+    watching = _Watching()
+    monkeypatch.setattr(shared_months, "STORE", watching)
+    acts = {
+        "hospitals.SW01.upcoding.rate": 0.3,
+        "tiers.3.shifting.rate": 0.3,
+        "tiers.3.shifting.loss_threshold": 0.1,
+        "hospitals.SW03.splitting.rate": 0.2,
+        "tiers.1.induced.rate": 0.1,
+        "hospitals.SW05.phantom.rate": 0.05,
+        "hospitals.SW04.underservice.cut": 0.15,
+        "tiers.3.referral_down.rate": 0.3,
+    }
+    city = {**CITY, "replications": 1, "variants": {"all": acts, "again": acts}}
+    drgsim.run(city, workers=1)
+    assert watching.shared == 2 * 2 * 12 and watching.checked == 2 * 12
+
+
 def _draw_anew(self: MonthStore, source, year, month, seed):  # type: ignore[no-untyped-def]
     """A store that keeps nothing: every variant draws its own months."""
     return source.month(year, month, seed)

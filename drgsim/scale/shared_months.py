@@ -5,11 +5,13 @@ the month the next one would draw. A worker process keeps the months it drew, ke
 digest of everything they are drawn from (`SyntheticSource.month_key`): the seed, the
 hospitals' expected cases and every table the generator reads. A variant that changes any of
 those (more admissions, another case mix) has another key and draws its own. Each variant
-gets its own copy, which its behaviours may change.
+gets the month's arrays themselves, not a copy: nothing changes a month's cases in place but a
+variant's behaviours, and they change their own copy (population.behaviour: a CaseBuffer).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
 
 import numpy as np
@@ -39,7 +41,8 @@ class MonthStore:
         month: int,
         seed: np.random.SeedSequence,
     ) -> CaseBatch:
-        """The month's cases: drawn by `source`, or a copy of the same month drawn before."""
+        """The month's cases: drawn by `source`, or the same month drawn before (its arrays in
+        a batch of the caller's own, whose columns may be replaced but not written into)."""
         key = source.month_key(year, month, seed)
         batch = self.months.get(key)
         if batch is None:
@@ -54,7 +57,7 @@ class MonthStore:
         else:
             self.months.move_to_end(key)
             self.shared += 1
-        return batch.copy()
+        return dataclasses.replace(batch)
 
     def clear(self) -> None:
         """Forget every month (the counters stay)."""
