@@ -38,11 +38,26 @@ N_AHEAD_ROWS = 9
 
 
 @inline
-def draw_ahead(key, lo, hi, cost_sigma, los_sigma, cost_f, stay_f, share_z, u):  # pragma: no cover
+def draw_ahead(
+    key,
+    lo,
+    hi,
+    cost_sigma,
+    los_sigma,
+    cost_f,
+    stay_f,
+    share_z,
+    u,
+    funds,
+    fund_key,
+    population,
+    fund_u,
+):  # pragma: no cover
     """The draws of cases lo … hi − 1, case j's at [j − lo]: the lognormal factors of its cost
-    (`cost_f`) and stay (`stay_f`, its STAY normal), its patient-share normal (`share_z`) and
-    its uniforms of the kinds in the rows of `u` (R_DISCHARGE …; every other draw the kernel
-    makes where it needs it).
+    (`cost_f`) and stay (`stay_f`, its STAY normal), its patient-share normal (`share_z`), its
+    uniforms of the kinds in the rows of `u` (R_DISCHARGE …; every other draw the kernel makes
+    where it needs it) and, with `funds` set, the FUND draw on `fund_key` of the patient its
+    PATIENT draw names (`fund_u`: a first stay's fund; a readmission keeps its first stay's).
 
     Each is a function of its case's counters only; drawn in a loop without branches, which
     the compiler vectorises (glibc's exp by its main path, and by the library where an
@@ -72,6 +87,9 @@ def draw_ahead(key, lo, hi, cost_sigma, los_sigma, cost_f, stay_f, share_z, u): 
             z = normal_pair(key, D_COST, j)[0]
             cost_f[j - lo] = exp(cost_sigma * z - 0.5 * cost_sigma**2)
             stay_f[j - lo] = exp(los_sigma * normal(key, D_STAY, j) - 0.5 * los_sigma**2)
+    if funds:
+        for j in range(lo, hi):
+            fund_u[j - lo] = uniform(fund_key, D_FUND, int(u[R_PATIENT, j - lo] * population), 0)
 
 
 @inline
@@ -273,6 +291,7 @@ def generate_cases(
         stay_f = np.empty(AHEAD + 1, np.float64)
         share_z = np.empty(AHEAD + 1, np.float64)
         u = np.empty((N_AHEAD_ROWS, AHEAD + 1), np.float64)
+        fund_u = np.empty(AHEAD + 1, np.float64)
         for piece in range(block_start[block], block_start[block + 1]):
             end = ends[piece]
             stop = starts[piece + 1]
@@ -282,13 +301,15 @@ def generate_cases(
                 j1 = min(j0 + AHEAD, stop)
                 # and the case after j1 − 1 in its run, whose stay a readmission draws ahead
                 draw_ahead(
-                    key, j0, min(j1 + 1, end), cost_sigma, los_sigma, cost_f, stay_f, share_z, u
-                )
+                    key, j0, min(j1 + 1, end), cost_sigma, los_sigma, cost_f, stay_f, share_z, u,
+                    n_fund > 1, fund_key, population, fund_u,
+                )  # fmt: skip
                 for j in range(j0, j1):
                     h = hospital[j]
                     i = j - j0
                     dtype = discharge_type(u[R_DISCHARGE, i], p_tr, p_de, p_ama)
-                    if span > 0:  # the readmission of case j − 1
+                    readmitted = span > 0
+                    if readmitted:  # the readmission of case j − 1
                         a = adrg[j - 1]
                         s = severity[j - 1]
                         pid = patient[j - 1]
@@ -297,8 +318,10 @@ def generate_cases(
                         d = day[j - 1] + span
                         span = 0
                     else:
-                        t = hosp_tier[h]
-                        col = int(u[R_ADRG_COL, i] * n_adrg)
+                        # tables indexed by unsigned numbers (never negative: no code for a
+                        # negative index counted from the end)
+                        t = np.uint64(hosp_tier[np.uint64(h)])
+                        col = np.uint64(u[R_ADRG_COL, i] * n_adrg)
                         alt = alias_idx[t, col]  # read either way: a select, not a branch
                         a = alt if u[R_ADRG_ACCEPT, i] >= alias_prob[t, col] else col
                         # levels MCC, CC, none, then the ADRG's local suffixes (rules.catalogue):
@@ -308,13 +331,13 @@ def generate_cases(
                         acc = 0.0
                         first = n_level
                         for k in range(n_level):
-                            acc += level_prob[a, k]
+                            acc += level_prob[np.uint64(a), k]
                             first = min(first, k if us < acc else n_level)
                         s = first if first < n_level else 2
                         pid = int(u[R_PATIENT, i] * population)
-                        g = group_one(group_table, a, s)
+                        g = group_one(group_table, np.uint64(a), np.uint64(s))
                         stay, scale = draw_stay(
-                            u[R_SHORT, i], mean_los[g], stay_f[i], dtype, short_days
+                            u[R_SHORT, i], mean_los[np.uint64(g)], stay_f[i], dtype, short_days
                         )
                         if j + 1 < end and u[R_READMIT, i + 1] < follow:
                             span, next_stay, next_scale = readmission_span(
@@ -323,13 +346,14 @@ def generate_cases(
                                 days_in_month, p_tr, p_de, p_ama,
                             )  # fmt: skip
                         d = first_day + int(u[R_DAY, i] * (days_in_month - span))
-                    c = ref_cost[g] * hosp_cost_level[h] * scale * cost_f[i]
+                    c = ref_cost[np.uint64(g)] * hosp_cost_level[np.uint64(h)] * scale * cost_f[i]
                     f = 0
-                    if n_fund > 1:
-                        uf = uniform(fund_key, D_FUND, pid, 0)
+                    if n_fund > 1 and readmitted:  # the first stay's patient, so its fund
+                        f = fund[j - 1]
+                    elif n_fund > 1:  # the FUND draw of the patient (draw_ahead)
                         for edge in range(n_fund - 1):  # the first fund whose edge exceeds the draw
-                            f += uf >= fund_cum[edge]  # (the edges rise: count those ≤ the draw)
-                    share = patient_share[f, h] + oop_sd * share_z[i]
+                            f += fund_u[i] >= fund_cum[edge]  # (the edges rise: count those ≤ it)
+                    share = patient_share[np.uint64(f), np.uint64(h)] + oop_sd * share_z[i]
                     share = min(max(share, 0.0), 0.95)
                     patient[j] = pid
                     adrg[j] = a
