@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -113,7 +113,7 @@ class YearState:
     tariff: Tariff
     totals: YearTotals
     window: ReadmissionWindow
-    drg: DrgTotals  # the final claims per fund × hospital × DRG (profit and loss by DRG)
+    drg: DrgTotals | None  # the final claims per fund × hospital × DRG (profit and loss by DRG)
 
 
 class Simulation:
@@ -134,12 +134,15 @@ class Simulation:
         baseline_charges: np.ndarray | None = None,
         keep_claims: rows.ClaimPick | None = None,
         months_ahead: bool = False,
+        tables: Collection[str] | None = None,
     ) -> None:
         """`baseline_charges` [year, hospital]: the baseline's expected charges that set each
         year's fixed cost (spec §8); without it, those of `source`. `keep_claims`: the claims
         to keep in `tables.kept`, with their years' tariffs in `tables.kept_tariffs`.
         `months_ahead`: draw each next month on a second thread (engine.months_ahead), where a
-        second core is free for it; the tables are the same either way."""
+        second core is free for it; the tables are the same either way. `tables`: which of
+        rows.OPTIONAL_TABLES to build (default all); the others are left empty, and the work
+        only they need is not done (a sweep writes three tables)."""
         keep_freed_memory()  # once per process: the months reuse freed memory, not new pages
         self.scn, self.cat, self.hospitals, self.source = scn, cat, hospitals, source
         if baseline_charges is None:
@@ -161,6 +164,10 @@ class Simulation:
         self.case_sink = case_sink or self.tables.cases.append
         self.keep_claims = keep_claims
         self.months_ahead = months_ahead
+        self.builds = frozenset(rows.OPTIONAL_TABLES if tables is None else tables)
+        if not self.builds <= set(rows.OPTIONAL_TABLES):
+            unknown = ", ".join(sorted(self.builds - set(rows.OPTIONAL_TABLES)))
+            raise ValueError(f"tables: {unknown}; allowed {', '.join(rows.OPTIONAL_TABLES)}")
         self.history: deque[Reference] = deque(maxlen=scn.weights.reference_years)
         self.last_month_points: list[np.ndarray] | None = None  # per fund
         self.year: YearState | None = None
@@ -258,13 +265,21 @@ class Simulation:
         n_h, n_f = self.hospitals.n, len(self.funds)
         check_year(self.cat, tariff, self.rules, n_h)  # the months' kernels then trust it
         funds = [self._open_fund(y, f) for f in range(n_f)]
-        self.tables.catalogue.append(rows.catalogue_rows(self._calendar_year(y), self.cat, tariff))
+        if "catalogue" in self.builds:
+            cal = self._calendar_year(y)
+            self.tables.catalogue.append(rows.catalogue_rows(cal, self.cat, tariff))
         # the last year's claims weigh no later year's tariff: they are not kept for it
-        totals = YearTotals(n_h, self.cat.n_drg, n_f, keep_reference=y + 1 < self.scn.years)
+        totals = YearTotals(
+            n_h,
+            self.cat.n_drg,
+            n_f,
+            keep_reference=y + 1 < self.scn.years,
+            keep_tally="audit" in self.builds,
+        )
         window = ReadmissionWindow(
             self.scn.readmission.window_days, self.scn.readmission.factor, n_h, self.exempt, n_f
         )
-        drg = DrgTotals(n_f, n_h, self.cat.n_drg)
+        drg = DrgTotals(n_f, n_h, self.cat.n_drg) if "drg_margin" in self.builds else None
         return YearState(y, funds, tariff, totals, window, drg)
 
     def _open_fund(self, y: int, f: int) -> FundYear:
@@ -359,7 +374,8 @@ class Simulation:
         """A month has left the readmission window: its claims are final, summed per DRG, and
         its case rows can be written."""
         factor = self.scn.readmission.factor
-        year.drg.add(claims, factor)
+        if year.drg is not None:
+            year.drg.add(claims, factor)
         cal = self._calendar_year(year.index)
         picked = None if self.keep_claims is None else self.keep_claims.rows(year.index, claims)
         if not self.keep_cases and picked is None:
@@ -473,7 +489,7 @@ class Simulation:
                 scn.base_points,
             )
             self.tables.region_year.append(self._with_fund(row, f))
-            if n_f > 1:
+            if n_f > 1 and "fund_settlement" in self.builds:
                 block = rows.fund_settlement_rows(
                     cal, self.hospitals, fsums, fund.prepaid, fund.withheld, res
                 )
@@ -499,20 +515,22 @@ class Simulation:
                 scn.cost.variable_share,
             )
         )
-        self.tables.drg_margin.append(
-            rows.drg_margin_rows(
-                cal,
-                self.hospitals,
-                self.cat,
-                year.drg,
-                [r.final_fen for r in results],
-                fixed_cost,
-                scn.cost.variable_share,
+        if year.drg is not None:
+            self.tables.drg_margin.append(
+                rows.drg_margin_rows(
+                    cal,
+                    self.hospitals,
+                    self.cat,
+                    year.drg,
+                    [r.final_fen for r in results],
+                    fixed_cost,
+                    scn.cost.variable_share,
+                )
             )
-        )
-        self.tables.audit.append(
-            rows.audit_rows(cal, self.hospitals, year.totals.tally, paid.deduction_fen)
-        )
+        if "audit" in self.builds:
+            self.tables.audit.append(
+                rows.audit_rows(cal, self.hospitals, year.totals.tally, paid.deduction_fen)
+            )
         if year.totals.keep_reference:
             self.history.append(year.totals.history())
         self.last_month_points = [fund.month_points.copy() for fund in year.funds]

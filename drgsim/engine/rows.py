@@ -42,6 +42,12 @@ class Tables:
     kept_tariffs: dict[int, Tariff] = field(default_factory=dict)  # calendar year → its tariff
 
 
+#: The tables a simulation may be asked to build (Simulation's `tables`); the settlement's
+#: own (hospital_month, settlement, region_year) are always built, the year's money depends on
+#: their sums.
+OPTIONAL_TABLES = ("fund_settlement", "catalogue", "audit", "drg_margin")
+
+
 @dataclass(frozen=True)
 class ClaimPick:
     """The claims a simulation keeps beside its tables, so that a hospital's change can be

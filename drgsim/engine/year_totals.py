@@ -154,6 +154,8 @@ class YearTotals:
     n_fund: int = 1
     # whether a later year reads this year's claims as reference cases (`history`)
     keep_reference: bool = True
+    # whether the audit's tally per hospital is kept (`tally`, for the audit table)
+    keep_tally: bool = True
     sums: dict[str, np.ndarray] = field(init=False)
     fund_sums: dict[str, np.ndarray] = field(init=False)
     # each month's cells with grouped claims and their sums (MonthTotals.cell_keys, cell_sums)
@@ -188,7 +190,8 @@ class YearTotals:
         self.classes += month.classes
         self.cell_parts.append((month.cell_keys, month.cell_sums))
         self._add_acts(claims, month.final, self._act_cases(c))
-        self.tally += audit_tally(c.hospital, c.acts, claims.review, self.n_hosp, checked=True)
+        if self.keep_tally:
+            self.tally += audit_tally(c.hospital, c.acts, claims.review, self.n_hosp, checked=True)
         if self.keep_reference:
             self.reference.append(Reference(c.hospital.copy(), claims.drg.copy(), c.cost.copy()))
 
@@ -239,9 +242,10 @@ class YearTotals:
         self._add_acts(before, final_before, cases, sign=-1.0, rows=rows)
         self._add_acts(after, final, cases, rows=rows)
         c = after.cases
-        self.tally += audit_tally(h, c.acts, after.review, n, rows, checked=True) - audit_tally(
-            h, c.acts, before.review, n, rows, checked=True
-        )
+        if self.keep_tally:
+            self.tally += audit_tally(h, c.acts, after.review, n, rows, checked=True) - audit_tally(
+                h, c.acts, before.review, n, rows, checked=True
+            )
 
     @staticmethod
     def _act_cases(

@@ -192,6 +192,8 @@ class Job:
     charges: np.ndarray | None = field(default=None, compare=False)
     share_months: bool = False  # draw each month once per process for all variants (CRN)
     keep_claims: ClaimPick | None = None  # claims kept for the report's waterfall (KeptClaims)
+    # which of the optional tables to build (engine.rows.OPTIONAL_TABLES); None: all
+    tables: frozenset[str] | None = None
 
 
 def simulate(job: Job) -> Tables:
@@ -230,6 +232,7 @@ def simulation(job: Job, case_sink: Callable[[dict[str, Any]], None] | None = No
         baseline_charges=job.charges,
         keep_claims=job.keep_claims,
         months_ahead=ahead,
+        tables=job.tables,
     )
 
 

@@ -82,6 +82,7 @@ def run_task(task: Task, catalogue: Catalogue) -> dict[str, Any]:
         False,
         table=task.table,
         charges=task.charges,
+        tables=frozenset(),  # none of the optional tables: a sweep writes TABLES only
     )
     tables = simulate(job)
     for name in TABLES:
