@@ -1,7 +1,9 @@
-"""The engine has the C allocator keep freed memory, so a month's arrays reuse the last month's pages."""
+"""The engine has the C allocator keep freed memory, so a month's arrays reuse the last month's pages;
+the cyclic collector pauses while a run's results pile up, and resumes as it was."""
 
 from __future__ import annotations
 
+import gc
 import os
 import platform
 import resource
@@ -12,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from drgsim.engine.memory import keep_freed_memory
+from drgsim.engine.memory import keep_freed_memory, no_collection
 
 
 def _faults_of_a_month() -> int:
@@ -81,3 +83,44 @@ def test_a_users_own_huge_page_setting_is_left_as_it_is() -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["False", "True"]
+
+
+def test_the_collector_pauses_inside_and_resumes_as_it_was_even_on_an_error() -> None:
+    assert gc.isenabled()
+    with no_collection():
+        assert not gc.isenabled()
+        cycle: list[object] = []
+        cycle.append(cycle)  # cyclic garbage made while paused
+        del cycle
+    assert gc.isenabled()
+    assert gc.collect() >= 1  # collected once the collector is back
+    with pytest.raises(RuntimeError), no_collection():
+        raise RuntimeError("a result failed")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with no_collection():
+            pass
+        assert not gc.isenabled()  # a caller's own pause is left as it was
+    finally:
+        gc.enable()
+
+
+def test_a_pooled_runs_parent_does_not_collect_while_it_takes_the_results(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import drgsim
+    from drgsim.scale import handover
+
+    take, enabled = handover.take, []
+
+    def noting(value: object) -> object:
+        enabled.append(gc.isenabled())
+        return take(value)
+
+    monkeypatch.setattr(handover, "take", noting)
+    scenario = {"extends": "shanwei", "region": {"admissions": 3000}, "replications": 4}
+    result = drgsim.run(scenario, variants=["baseline"], workers=2)
+    assert sorted(result.settlement["replication"].unique()) == [0, 1, 2, 3]
+    assert enabled == [False] * 4  # paused for each result taken
+    assert gc.isenabled()  # and back after the run

@@ -1,13 +1,17 @@
 """The C allocator told to keep freed memory for reuse, so each month's arrays are not new pages,
-and numpy told not to ask the system for huge pages for its large arrays."""
+numpy told not to ask the system for huge pages for its large arrays, and Python's cyclic
+collector paused while a process piles up objects it would only walk."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
+import gc
 import os
 import platform
+from collections.abc import Iterator
 
 #: glibc's mallopt parameters (malloc.h).
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
@@ -62,3 +66,19 @@ def small_pages() -> bool:
         return False
     switch(False)
     return True
+
+
+@contextlib.contextmanager
+def no_collection() -> Iterator[None]:
+    """No cyclic garbage collection inside: each pass walks every object the process holds
+    (numba's, pandas', a run's tables) for the many short-lived ones it makes meanwhile; what
+    became cyclic garbage is collected after, as usual. For work that holds its objects to the
+    end (a run's results taken from the workers, the figures drawn), not for a simulation, whose
+    cycles hold a month's arrays."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

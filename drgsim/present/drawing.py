@@ -3,16 +3,16 @@ system forks; each figure is drawn by the same code either way, so the files are
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from drgsim import cpus
+from drgsim.engine.memory import no_collection
 from drgsim.present import drg_losses, fonts, labels, plots, waterfall
 from drgsim.present.figures import glyph_cache
 
@@ -67,7 +67,7 @@ def draw(
     first = [s for s in SLUGS if s != "waterfall"]
     count = _workers(workers, len(first))
     drawn: dict[str, list[Path]] = {}
-    with _no_collection():
+    with no_collection():
         glyph_cache.load()  # the glyphs rasterised before, for the workers forked too
         if count < 2:
             for slug in first:
@@ -160,7 +160,7 @@ def _worker(send: Any, parent: int) -> None:
     before = glyph_cache.mark()
     try:
         drawn = {}
-        with _no_collection():
+        with no_collection():
             while (slug := _take(_JOB["ends"], front=True)) is not None:
                 drawn[slug] = draw_one(_JOB, slug)
         message: tuple[str, Any, Any] = ("drawn", drawn, glyph_cache.since(before))
@@ -182,20 +182,6 @@ def _die_with(parent: int) -> None:
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent:
         os._exit(1)
-
-
-@contextlib.contextmanager
-def _no_collection() -> Iterator[None]:
-    """No cyclic garbage collection while figures are drawn and the rest of the report is worked
-    out: each pass would walk every object of the run's tables for the many short-lived ones a
-    figure makes (a tenth of the time); the figures' cycles are collected after."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _warm(tables: dict[str, Any], lang: str) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 
 from drgsim.acts import ACTS, RECODED_BITS
 from drgsim.engine.calendar import CaseSource, Simulation
-from drgsim.engine.memory import keep_freed_memory
+from drgsim.engine.memory import keep_freed_memory, no_collection
 from drgsim.engine.rows import ClaimPick, Tables
 from drgsim.errors import DrgsimError
 from drgsim.population.behaviour import ActParams, Behaviours, resolve
@@ -528,10 +528,13 @@ def _run_jobs(
             futures = [pool.submit(run_next) for _ in jobs]
             if meanwhile is not None:
                 meanwhile()
-            for future in as_completed(futures):
-                i, left = future.result()
-                results[i] = handover.take(left)
-                report(jobs[i])
+            # the results taken are kept to the end: a collection while they pile up would walk
+            # them all, and everything this process holds, many times over
+            with no_collection():
+                for future in as_completed(futures):
+                    i, left = future.result()
+                    results[i] = handover.take(left)
+                    report(jobs[i])
         except BaseException:
             _stop(pool)  # interrupted or failed: don't wait for the other simulations
             raise
