@@ -7,6 +7,7 @@ import atexit
 import contextlib
 import dataclasses
 import functools
+import gc
 import os
 import signal
 import sys
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     parser = _parser()
     args = parser.parse_args(argv)
+    args.own_process = argv is None  # the process ends with the command
     placed_before, point = len(outdir.PLACED), interrupts.mark()
     with _interrupts(restore=argv is not None) as finished:
         try:
@@ -571,6 +573,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             meanwhile=functools.partial(ready_to_write, report),
         )
         progress.close()
+        if args.own_process:  # what the process holds now (modules, kernels, tables) lives to
+            gc.freeze()  # its end: the collections while the outputs are written skip it
         mark_compiled()
         note_source(result, args.scenario, overrides)  # as drgsim.run(..., out=) does
         from drgsim.present.outputs import write  # pandas: imported while the workers ran

@@ -1,5 +1,6 @@
 """The engine has the C allocator keep freed memory, so a month's arrays reuse the last month's pages;
-the cyclic collector pauses while a run's results pile up, and resumes as it was."""
+the cyclic collector pauses while a run's results pile up, and what the workers inherit is frozen
+out of collections; both are put back as they were."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from drgsim.engine.memory import keep_freed_memory, no_collection
+from drgsim.engine.memory import frozen, keep_freed_memory, no_collection
 
 
 def _faults_of_a_month() -> int:
@@ -115,12 +116,45 @@ def test_a_pooled_runs_parent_does_not_collect_while_it_takes_the_results(
     take, enabled = handover.take, []
 
     def noting(value: object) -> object:
-        enabled.append(gc.isenabled())
+        enabled.append((gc.isenabled(), gc.get_freeze_count() > 0))
         return take(value)
 
     monkeypatch.setattr(handover, "take", noting)
     scenario = {"extends": "shanwei", "region": {"admissions": 3000}, "replications": 4}
+    assert gc.get_freeze_count() == 0
     result = drgsim.run(scenario, variants=["baseline"], workers=2)
     assert sorted(result.settlement["replication"].unique()) == [0, 1, 2, 3]
-    assert enabled == [False] * 4  # paused for each result taken
-    assert gc.isenabled()  # and back after the run
+    assert enabled == [(False, True)] * 4  # paused, and the workers' inheritance frozen
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # both put back after the run
+
+
+def test_objects_alive_on_entry_are_frozen_inside_and_put_back_after() -> None:
+    assert gc.get_freeze_count() == 0
+    kept = [object() for _ in range(10)]  # noqa: F841 - alive on entry
+    with frozen():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), frozen():
+        raise RuntimeError("a worker failed")
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # someone else's freeze is left as it is
+    try:
+        before = gc.get_freeze_count()
+        with frozen():
+            pass
+        assert gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()
+
+
+def test_the_command_called_from_python_leaves_the_callers_objects_unfrozen(
+    tmp_path: Path,
+) -> None:
+    from drgsim.cli import main
+
+    scenario = tmp_path / "small.yaml"
+    scenario.write_text("extends: shanwei\nregion: {admissions: 3000}\nreplications: 2\n")
+    out = tmp_path / "out"
+    assert main(["run", str(scenario), "--out", str(out), "--no-report", "--quiet"]) == 0
+    assert (out / "settlement.parquet").is_file()
+    assert gc.get_freeze_count() == 0 and gc.isenabled()

@@ -82,3 +82,19 @@ def no_collection() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+@contextlib.contextmanager
+def frozen() -> Iterator[None]:
+    """The objects alive on entry left out of the collections inside (gc.freeze), and put back
+    after: worker processes forked inside inherit them frozen, so neither they nor this process
+    walk numba's and the modules' objects at each collection (nor copy their pages by writing
+    to them). Where someone froze objects before, they are left as they are."""
+    mine = gc.get_freeze_count() == 0
+    if mine:
+        gc.freeze()
+    try:
+        yield
+    finally:
+        if mine:
+            gc.unfreeze()

@@ -156,14 +156,18 @@ def ready_to_write(report: bool) -> None:
     and the drawing workers forked then have it."""
     import importlib
 
+    from drgsim.engine.memory import no_collection
+
     tables = ("drgsim.records.results", "drgsim.present.comparison", "drgsim.present.outputs")
     figures = ("drgsim.present.report", "drgsim.present.drawing", "drgsim.scale.explain")
-    for name in ("pyarrow.parquet", *tables, *(figures if report else ())):
-        importlib.import_module(name)
-    if report:
-        from drgsim.present import fonts
+    # modules live to the end: collections while they are imported would only walk them
+    with no_collection():
+        for name in ("pyarrow.parquet", *tables, *(figures if report else ())):
+            importlib.import_module(name)
+        if report:
+            from drgsim.present import fonts
 
-        fonts.rc()
+            fonts.rc()
 
 
 def note_source(result: Tables, scenario: Any, overrides: Mapping[str, Any]) -> None:

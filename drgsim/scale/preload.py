@@ -42,11 +42,13 @@ def preload_kernels() -> int:
 
 def _preload() -> int:
     """preload_kernels, here and now."""
+    from drgsim.engine.memory import no_collection
     from drgsim.kernels import jit
 
     if not jit.CACHE:
         return 0
-    return sum(_load_cached(dispatcher) for dispatcher in cached_kernels())
+    with no_collection():  # the kernels live to the end: a collection would only walk them
+        return sum(_load_cached(dispatcher) for dispatcher in cached_kernels())
 
 
 def cached_kernels() -> list[Any]:

@@ -18,7 +18,7 @@ import numpy as np
 
 from drgsim.acts import ACTS, RECODED_BITS
 from drgsim.engine.calendar import CaseSource, Simulation
-from drgsim.engine.memory import keep_freed_memory, no_collection
+from drgsim.engine.memory import frozen, keep_freed_memory, no_collection
 from drgsim.engine.rows import ClaimPick, Tables
 from drgsim.errors import DrgsimError
 from drgsim.population.behaviour import ActParams, Behaviours, resolve
@@ -516,6 +516,7 @@ def _run_jobs(
     # each worker keeps to a replication until its jobs are taken: its months drawn once
     board = JobBoard([(job.region, job.replication) for job in jobs], context)
     with (
+        frozen(),  # the kernels, modules and plan, which the workers inherit, never collected
         handover.folder() as where,  # the workers leave their tables there
         ProcessPoolExecutor(
             min(workers, len(jobs)),
@@ -526,11 +527,11 @@ def _run_jobs(
     ):
         try:
             futures = [pool.submit(run_next) for _ in jobs]
-            if meanwhile is not None:
-                meanwhile()
-            # the results taken are kept to the end: a collection while they pile up would walk
-            # them all, and everything this process holds, many times over
+            # what `meanwhile` imports and the results taken are kept to the end: collections
+            # while they pile up would walk them all, and all this process holds, many times over
             with no_collection():
+                if meanwhile is not None:
+                    meanwhile()
                 for future in as_completed(futures):
                     i, left = future.result()
                     results[i] = handover.take(left)
