@@ -7,7 +7,6 @@ import atexit
 import contextlib
 import dataclasses
 import functools
-import gc
 import os
 import signal
 import sys
@@ -26,7 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     exit status.
 
     Without `argv` (the process's own command line) the signal handlers it installs stay, let
-    pass, until the process ends; with `argv` (a call from Python) the caller's are put back.
+    pass, until the process ends, and what a run leaves stays frozen out of Python's collections
+    (runner.run's `keep_frozen`); with `argv` (a call from Python) the caller's handlers are put
+    back and nothing is left frozen.
     """
     parser = _parser()
     args = parser.parse_args(argv)
@@ -571,10 +572,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             case_dir=stage / ".parts",
             scheduler=args.scheduler,
             meanwhile=functools.partial(ready_to_write, report),
+            keep_frozen=args.own_process,  # this process ends with the run
         )
         progress.close()
-        if args.own_process:  # what the process holds now (modules, kernels, tables) lives to
-            gc.freeze()  # its end: the collections while the outputs are written skip it
         mark_compiled()
         note_source(result, args.scenario, overrides)  # as drgsim.run(..., out=) does
         from drgsim.present.outputs import write  # pandas: imported while the workers ran

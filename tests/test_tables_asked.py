@@ -3,6 +3,7 @@ same either way; a sweep, which writes three tables, asks for none of the others
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,14 @@ def _jobs(asked: frozenset[str] | None) -> list:
     scn = load_scenario(CITY)
     cat = load_catalogue(scn)
     jobs, _ = plan_jobs(scn, cat, ["all_gaming"], range(1), False, False, None, {})
-    return [j.__class__(**{**j.__dict__, "tables": asked}) for j in jobs]
+    return [replace(j, tables=asked) for j in jobs]
+
+
+@pytest.fixture(scope="module")
+def every() -> object:
+    """The tables of the city's simulation with every table asked for."""
+    (tables,) = [simulate(j) for j in _jobs(None)]
+    return tables
 
 
 def _same_block(a: dict, b: dict, where: str) -> None:
@@ -55,9 +63,13 @@ def _same_block(a: dict, b: dict, where: str) -> None:
             assert np.array_equal(x, y), f"{where}.{name}"
 
 
-@pytest.mark.parametrize("asked", [frozenset(), frozenset({"audit"}), frozenset({"drg_margin"})])
-def test_the_settlements_tables_do_not_depend_on_the_tables_asked_for(asked: frozenset) -> None:
-    (every,) = [simulate(j) for j in _jobs(None)]
+@pytest.mark.parametrize(
+    "asked",
+    [frozenset(), *(frozenset({t}) for t in OPTIONAL_TABLES), frozenset({"audit", "drg_margin"})],
+)
+def test_the_settlements_tables_do_not_depend_on_the_tables_asked_for(
+    every: object, asked: frozenset
+) -> None:
     (some,) = [simulate(j) for j in _jobs(asked)]
     for table in ALWAYS:
         full, part = getattr(every, table), getattr(some, table)
@@ -78,15 +90,30 @@ def test_a_table_that_is_not_optional_is_refused_by_name() -> None:
     (job,) = _jobs(frozenset({"drg_margin", "hospitals"}))
     with pytest.raises(ValueError, match=r"tables: hospitals; allowed fund_settlement, catalogue"):
         simulate(job)
+    (job,) = _jobs("audit")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"tables: 'audit'; expected a collection of table names"):
+        simulate(job)
 
 
-def test_a_sweeps_parts_are_the_runs_tables_of_its_point(tmp_path: Path) -> None:
+def test_a_sweeps_parts_are_the_runs_tables_of_its_point(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import drgsim.scale.runner as runner
+
+    asked = []
+
+    def noting(job: object) -> object:
+        asked.append(job.tables)  # type: ignore[attr-defined]
+        return simulate(job)
+
+    monkeypatch.setattr(runner, "simulate", noting)
     small = {**CITY, "years": 1, "replications": 2, "variants": {}}
     sweep(small, {"settlement.prepay_share": [0.85]}, out=tmp_path, workers=0, plots=False)
+    assert asked == [frozenset(), frozenset()]  # a sweep's tasks ask for no optional table
     parts = read_sweep(tmp_path)
     run = drgsim.run({**small, "settlement": {"prepay_share": 0.85}}, variants=["baseline"])
     for table in ALWAYS:
         ours = parts[table].drop(columns="point").reset_index(drop=True)
         theirs = getattr(run, table).drop(columns="variant").reset_index(drop=True)
         assert sorted(ours.columns) == sorted(theirs.columns), table
-        pd.testing.assert_frame_equal(ours[theirs.columns], theirs, obj=table)
+        pd.testing.assert_frame_equal(ours[theirs.columns], theirs, check_exact=True, obj=table)

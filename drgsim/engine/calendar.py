@@ -164,6 +164,8 @@ class Simulation:
         self.case_sink = case_sink or self.tables.cases.append
         self.keep_claims = keep_claims
         self.months_ahead = months_ahead
+        if isinstance(tables, str):
+            raise TypeError(f"tables: {tables!r}; expected a collection of table names")
         self.builds = frozenset(rows.OPTIONAL_TABLES if tables is None else tables)
         if not self.builds <= set(rows.OPTIONAL_TABLES):
             unknown = ", ".join(sorted(self.builds - set(rows.OPTIONAL_TABLES)))

@@ -85,16 +85,23 @@ def no_collection() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def frozen() -> Iterator[None]:
+def frozen(keep: bool = False) -> Iterator[None]:
     """The objects alive on entry left out of the collections inside (gc.freeze), and put back
     after: worker processes forked inside inherit them frozen, so neither they nor this process
     walk numba's and the modules' objects at each collection (nor copy their pages by writing
-    to them). Where someone froze objects before, they are left as they are."""
+    to them). With `keep` (a process that ends with this work), those made inside are frozen
+    too at a normal exit, and nothing is put back. Where someone froze objects before, they
+    are left as they are."""
     mine = gc.get_freeze_count() == 0
-    if mine:
+    if mine or keep:
         gc.freeze()
     try:
         yield
-    finally:
+    except BaseException:
         if mine:
             gc.unfreeze()
+        raise
+    if keep:
+        gc.freeze()
+    elif mine:
+        gc.unfreeze()

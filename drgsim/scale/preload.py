@@ -25,9 +25,10 @@ def preload_in_background() -> None:
 
 
 def _preload_quietly() -> None:
-    """`preload_kernels`, its errors left to the kernels' first calls (as without it)."""
+    """`preload_kernels`, its errors left to the kernels' first calls (as without it); the
+    collector not paused (it is the whole process's, and this process plans meanwhile)."""
     with contextlib.suppress(Exception):
-        _preload()
+        _preload(pause=False)
 
 
 def preload_kernels() -> int:
@@ -40,14 +41,15 @@ def preload_kernels() -> int:
     return _preload()
 
 
-def _preload() -> int:
-    """preload_kernels, here and now."""
+def _preload(pause: bool = True) -> int:
+    """preload_kernels, here and now (with `pause`, no collection meanwhile: the kernels live
+    to the end, a collection would only walk them)."""
     from drgsim.engine.memory import no_collection
     from drgsim.kernels import jit
 
     if not jit.CACHE:
         return 0
-    with no_collection():  # the kernels live to the end: a collection would only walk them
+    with no_collection() if pause else contextlib.nullcontext():
         return sum(_load_cached(dispatcher) for dispatcher in cached_kernels())
 
 

@@ -265,6 +265,7 @@ def run(
     case_dir: str | Path | None = None,
     scheduler: str | None = None,
     meanwhile: Callable[[], Any] | None = None,
+    keep_frozen: bool = False,
 ) -> Result:
     """Run a scenario (a YAML path, a mapping or a Scenario) and return its tables.
 
@@ -274,7 +275,9 @@ def run(
     `case_dir` (always for a many-region scenario) the case rows stream month by month into a
     Parquet dataset `case_dir/region=…/variant=…/replication=….parquet` instead of memory.
     `meanwhile` is called once in this process while worker processes simulate (else before
-    the simulations): what writing the outputs will need, made ready.
+    the simulations): what writing the outputs will need, made ready. `keep_frozen` (a process
+    that ends with the run, as the `drgsim` command's): where worker processes simulate, what
+    this process holds after them stays frozen out of collections (engine.memory.frozen).
     """
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -293,7 +296,7 @@ def run(
     stream = cases and (multi or case_dir is not None)
     imported: dict[tuple[Any, ...], TableSource] = {}  # each case table read once per run
     jobs, budgets = plan_jobs(scn, cat, names, range(reps), cases, stream, case_dir, imported)
-    tables = _run_jobs(jobs, workers, progress, scheduler, meanwhile)
+    tables = _run_jobs(jobs, workers, progress, scheduler, meanwhile, keep_frozen)
     from drgsim.present.comparison import compare
     from drgsim.records.results import TABLES, Result
 
@@ -480,9 +483,11 @@ def _run_jobs(
     progress: Progress | None,
     scheduler: str | None = None,
     meanwhile: Callable[[], Any] | None = None,
+    keep_frozen: bool = False,
 ) -> list[Tables]:
     """Run the jobs, in this process, a pool of worker processes or a Dask cluster; call
-    `meanwhile` here while worker processes run them (before, where they run here or on Dask)."""
+    `meanwhile` here while worker processes run them (before, where they run here or on Dask).
+    `keep_frozen`: see `run`."""
     done = 0
     if progress is not None:  # the clock starts here, not at the first finished job
         progress(0, len(jobs), "on Dask" if scheduler else f"{min(workers, len(jobs))} process(es)")
@@ -516,7 +521,7 @@ def _run_jobs(
     # each worker keeps to a replication until its jobs are taken: its months drawn once
     board = JobBoard([(job.region, job.replication) for job in jobs], context)
     with (
-        frozen(),  # the kernels, modules and plan, which the workers inherit, never collected
+        frozen(keep_frozen),  # what the workers inherit is not collected during the run
         handover.folder() as where,  # the workers leave their tables there
         ProcessPoolExecutor(
             min(workers, len(jobs)),
