@@ -148,7 +148,6 @@ def test_a_pooled_runs_parent_does_not_collect_while_it_takes_the_results(
 
 
 def test_objects_alive_on_entry_are_frozen_inside_and_put_back_after() -> None:
-    kept = [object() for _ in range(10)]  # noqa: F841 - alive on entry
     with frozen():
         assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 import drgsim
 from drgsim.engine.rows import OPTIONAL_TABLES
@@ -16,7 +17,8 @@ from drgsim.scale.runner import load_catalogue, plan_jobs, simulate
 from drgsim.scale.sweep import read_sweep, sweep
 from drgsim.scenario.loader import load_scenario
 
-#: Shanwei's two funds (fund_settlement) and every act of its all_gaming variant on (the
+SHANWEI = Path(__file__).resolve().parents[1] / "scenarios" / "shanwei.yaml"
+#: Shanwei's two funds (fund_settlement) and every act of its shipped all_gaming variant on (the
 #: audit's tally and inspections at work), in a small city.
 CITY = {
     "extends": "shanwei",
@@ -24,16 +26,7 @@ CITY = {
     "region": {"admissions": 6000},
     "other_hospitals": {"count": {2: 1, 1: 1}},
     "years": 2,
-    "variants": {
-        "all_gaming": {
-            "hospitals.SW01.upcoding.rate": 0.15,
-            "tiers.3.shifting.rate": 0.3,
-            "hospitals.SW03.splitting.rate": 0.1,
-            "tiers.1.induced.rate": 0.1,
-            "hospitals.SW05.phantom.rate": 0.03,
-            "hospitals.SW04.underservice.cut": 0.15,
-        }
-    },
+    "variants": {"all_gaming": yaml.safe_load(SHANWEI.read_text())["variants"]["all_gaming"]},
 }
 ALWAYS = ("hospital_month", "settlement", "region_year")
 
