@@ -305,68 +305,74 @@ def generate_cases(
                     n_fund > 1, fund_key, population, fund_u,
                 )  # fmt: skip
                 for j in range(j0, j1):
-                    h = hospital[j]
+                    # every array indexed by unsigned numbers: no code for a negative
+                    # index counted from the end (13% of the kernel's time)
+                    ju = np.uint64(j)
+                    h = hospital[ju]
                     i = j - j0
-                    dtype = discharge_type(u[R_DISCHARGE, i], p_tr, p_de, p_ama)
+                    iu = np.uint64(i)
+                    iu1 = iu + np.uint64(1)
+                    jm = ju - np.uint64(1)
+                    dtype = discharge_type(u[R_DISCHARGE, iu], p_tr, p_de, p_ama)
                     readmitted = span > 0
                     if readmitted:  # the readmission of case j − 1
-                        a = adrg[j - 1]
-                        s = severity[j - 1]
-                        pid = patient[j - 1]
-                        g = drg_true[j - 1]
+                        a = adrg[jm]
+                        s = severity[jm]
+                        pid = patient[jm]
+                        g = drg_true[jm]
                         stay, scale = next_stay, next_scale  # case j's draw_stay, drawn before
-                        d = day[j - 1] + span
+                        d = day[jm] + span
                         span = 0
                     else:
-                        # tables indexed by unsigned numbers (never negative: no code for a
-                        # negative index counted from the end)
                         t = np.uint64(hosp_tier[np.uint64(h)])
-                        col = np.uint64(u[R_ADRG_COL, i] * n_adrg)
+                        col = np.uint64(u[R_ADRG_COL, iu] * n_adrg)
                         alt = alias_idx[t, col]  # read either way: a select, not a branch
-                        a = alt if u[R_ADRG_ACCEPT, i] >= alias_prob[t, col] else col
+                        a = alt if u[R_ADRG_ACCEPT, iu] >= alias_prob[t, col] else col
                         # levels MCC, CC, none, then the ADRG's local suffixes (rules.catalogue):
                         # the first whose running total exceeds the draw, else none (the least
                         # such k, by selects rather than an early exit)
-                        us = u[R_SEVERITY, i]
+                        us = u[R_SEVERITY, iu]
                         acc = 0.0
                         first = n_level
                         for k in range(n_level):
                             acc += level_prob[np.uint64(a), k]
                             first = min(first, k if us < acc else n_level)
                         s = first if first < n_level else 2
-                        pid = int(u[R_PATIENT, i] * population)
+                        pid = int(u[R_PATIENT, iu] * population)
                         g = group_one(group_table, np.uint64(a), np.uint64(s))
                         stay, scale = draw_stay(
-                            u[R_SHORT, i], mean_los[np.uint64(g)], stay_f[i], dtype, short_days
+                            u[R_SHORT, iu], mean_los[np.uint64(g)], stay_f[iu], dtype, short_days
                         )
-                        if j + 1 < end and u[R_READMIT, i + 1] < follow:
+                        if j + 1 < end and u[R_READMIT, iu1] < follow:
                             span, next_stay, next_scale = readmission_span(
-                                key, j + 1, u[R_DISCHARGE, i + 1], u[R_SHORT, i + 1],
-                                mean_los[g], stay_f[i + 1], short_days, window,
+                                key, j + 1, u[R_DISCHARGE, iu1], u[R_SHORT, iu1],
+                                mean_los[np.uint64(g)], stay_f[iu1], short_days, window,
                                 days_in_month, p_tr, p_de, p_ama,
                             )  # fmt: skip
-                        d = first_day + int(u[R_DAY, i] * (days_in_month - span))
-                    c = ref_cost[np.uint64(g)] * hosp_cost_level[np.uint64(h)] * scale * cost_f[i]
+                        d = first_day + int(u[R_DAY, iu] * (days_in_month - span))
+                    c = ref_cost[np.uint64(g)] * hosp_cost_level[np.uint64(h)] * scale * cost_f[iu]
                     f = 0
                     if n_fund > 1 and readmitted:  # the first stay's patient, so its fund
-                        f = fund[j - 1]
+                        f = fund[jm]
                     elif n_fund > 1:  # the FUND draw of the patient (draw_ahead)
-                        for edge in range(n_fund - 1):  # the first fund whose edge exceeds the draw
-                            f += fund_u[i] >= fund_cum[edge]  # (the edges rise: count those ≤ it)
-                    share = patient_share[np.uint64(f), np.uint64(h)] + oop_sd * share_z[i]
+                        # the first fund whose edge exceeds the draw (the edges rise: count
+                        # those ≤ it)
+                        for edge in range(n_fund - 1):
+                            f += fund_u[iu] >= fund_cum[np.uint64(edge)]
+                    share = patient_share[np.uint64(f), np.uint64(h)] + oop_sd * share_z[iu]
                     share = min(max(share, 0.0), 0.95)
-                    patient[j] = pid
-                    adrg[j] = a
-                    severity[j] = s
-                    drg_true[j] = g
-                    cost[j] = c
-                    oop[j] = c * share
-                    los[j] = stay
-                    day[j] = d
-                    admit[j] = d - stay
-                    discharge[j] = dtype
-                    ungroupable[j] = u[R_UNGROUP, i] < ungroup_rate
-                    fund[j] = f
+                    patient[ju] = pid
+                    adrg[ju] = a
+                    severity[ju] = s
+                    drg_true[ju] = g
+                    cost[ju] = c
+                    oop[ju] = c * share
+                    los[ju] = stay
+                    day[ju] = d
+                    admit[ju] = d - stay
+                    discharge[ju] = dtype
+                    ungroupable[ju] = u[R_UNGROUP, iu] < ungroup_rate
+                    fund[ju] = f
     return (
         patient,
         adrg,
