@@ -1356,6 +1356,46 @@ def test_window_readmissions_follow_the_pool_rule_month_by_month(
         assert list(zip(month_at.tolist(), row.tolist(), strict=True)) == want_hits
 
 
+@settings(max_examples=15, deadline=None)
+@given(patients=st.sampled_from([50, 400, 10**6]), seed=st.integers(0, 2**32 - 1))
+def test_what_the_engine_books_does_not_depend_on_the_bitmap_size(patients, seed) -> None:
+    """A year month by month as the engine runs it (engine.readmission): each month's flags,
+    and the earlier stays it newly flags (those not flagged before), are the same whatever
+    the size of the patient bitmap, which only sets how many stays the kernel compares."""
+    from drgsim.kernels.readmit import window_readmissions
+
+    rng = np.random.default_rng(seed)
+    year = _stays(rng, 1500, patients)
+    month_of = np.clip(year["day"].astype(np.int64) // 30, 0, 11)
+    months = [{k: v[month_of == i] for k, v in year.items()} for i in range(12)]
+    keys = ("patient", "hospital", "adrg", "admit", "day", "drg")
+    exempt = rng.random(4) < 0.25
+
+    def booked(size_bits: int) -> list[tuple[list[int], list[tuple[int, int]]]]:
+        flagged = [np.zeros(len(m["patient"]), dtype=bool) for m in months]
+        out = []
+        for i in range(12):
+            earlier = months[max(0, i - 3) : i]
+            padded = [*earlier, *[_stays(rng, 0, 1)] * (3 - len(earlier))]
+            flags, month_at, row = window_readmissions(
+                *(months[i][k] for k in keys),
+                exempt,
+                30,
+                size_bits,
+                *(tuple(s[k] for s in padded) for k in keys),
+            )
+            first = max(0, i - 3)
+            new = [(first + b, r) for b, r in zip(month_at.tolist(), row.tolist(), strict=True)]
+            new = [(b, r) for b, r in new if not flagged[b][r]]
+            for b, r in new:
+                flagged[b][r] = True
+            flagged[i] |= flags
+            out.append((np.flatnonzero(flags).tolist(), sorted(new)))
+        return out
+
+    assert booked(2) == booked(12) == booked(20)
+
+
 def test_window_readmissions_flag_pairs_across_months() -> None:
     """A stay of an earlier month readmitted this month within the window is flagged there,
     one readmitted after the window is not, and neither is one of an exempt ADRG."""
