@@ -37,12 +37,15 @@ def screen_claims(
     audited = 0
     for k in range(bits.shape[0]):
         audited |= bits[k]
-    hit = np.zeros(acts.shape[0], np.bool_)
-    for j in range(acts.shape[0]):
+    n = acts.shape[0]
+    hit = np.zeros(n, np.bool_)
+    if false_alarm > 0:  # the honest claims' false alarms, in a loop without branches
+        for j in range(n):
+            alarm = uniform(key, false_kind, case_id[j], 0) < false_alarm
+            hit[j] = (acts[j] & audited == 0) & alarm
+    for j in range(n):  # then the claims carrying an audited act
         a = acts[j]
         if a & audited == 0:
-            if false_alarm > 0:
-                hit[j] = uniform(key, false_kind, case_id[j], 0) < false_alarm
             continue
         for k in range(bits.shape[0]):
             if a & bits[k] and recall[k] > 0 and uniform(key, kinds[k], case_id[j], 0) < recall[k]:
