@@ -153,15 +153,16 @@ def cells_over_funds(hospital, drg, sums, fen, n_hosp, n_drg):  # pragma: no cov
         start, stop = begins[h], begins[h + 1]
         if start == stop:
             continue
+        # (arrays indexed by unsigned numbers: no code for a negative index counted from the end)
         for i in range(start, stop):
-            slot[drg[order[i]]] = -2  # a DRG of this hospital's, its row not yet given
+            slot[np.uint64(drg[np.uint64(order[np.uint64(i)])])] = -2  # its row not yet given
         k = number_marked(slot, h, out_h, out_g, k)
         for i in range(start, stop):
-            row = order[i]
-            c = slot[drg[row]]
+            row = np.uint64(order[np.uint64(i)])
+            c = np.uint64(slot[np.uint64(drg[row])])
             for j in range(width):
                 out_sums[c, j] += sums[row, j]
             out_fen[c] += fen[row]
         for i in range(start, stop):
-            slot[drg[order[i]]] = -1
+            slot[np.uint64(drg[np.uint64(order[np.uint64(i)])])] = -1
     return out_h[:k].copy(), out_g[:k].copy(), out_sums[:k].copy(), out_fen[:k].copy()

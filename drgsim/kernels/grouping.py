@@ -32,7 +32,7 @@ def number_marked(slot, outer, out_outer, out_inner, k):  # pragma: no cover - j
     for g in range(slot.shape[0]):
         if slot[g] == -2:
             slot[g] = k
-            out_outer[k] = outer
-            out_inner[k] = g
+            out_outer[np.uint64(k)] = outer  # (unsigned: no code for a negative index)
+            out_inner[np.uint64(k)] = g
             k += 1
     return k
