@@ -309,8 +309,7 @@ def generate_cases(
                     # index counted from the end (13% of the kernel's time)
                     ju = np.uint64(j)
                     h = hospital[ju]
-                    i = j - j0
-                    iu = np.uint64(i)
+                    iu = np.uint64(j - j0)
                     iu1 = iu + np.uint64(1)
                     jm = ju - np.uint64(1)
                     dtype = discharge_type(u[R_DISCHARGE, iu], p_tr, p_de, p_ama)
