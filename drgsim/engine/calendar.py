@@ -114,6 +114,7 @@ class YearState:
     totals: YearTotals
     window: ReadmissionWindow
     drg: DrgTotals | None  # the final claims per fund × hospital × DRG (profit and loss by DRG)
+    first_block: int = 0  # the year's first block of hospital-month rows in the tables
 
 
 class Simulation:
@@ -282,7 +283,7 @@ class Simulation:
             self.scn.readmission.window_days, self.scn.readmission.factor, n_h, self.exempt, n_f
         )
         drg = DrgTotals(n_f, n_h, self.cat.n_drg) if "drg_margin" in self.builds else None
-        return YearState(y, funds, tariff, totals, window, drg)
+        return YearState(y, funds, tariff, totals, window, drg, len(self.tables.hospital_month))
 
     def _open_fund(self, y: int, f: int) -> FundYear:
         """Fund f's budget, reserve and month budgets in year y (spec §3, §4)."""
@@ -455,6 +456,8 @@ class Simulation:
         scn, n_h, n_f = self.scn, self.hospitals.n, len(self.funds)
         for done in year.window.close():
             self._write_cases(year, done)
+        months = self.tables.hospital_month  # the year's blocks (a month's per fund) as one
+        months[year.first_block :] = rows.joined(months[year.first_block :])
         sums = year.totals.sums
         record = (
             self.behaviours.year_record(year.index)
