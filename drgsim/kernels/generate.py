@@ -345,7 +345,7 @@ def generate_cases(
                                 first = min(first, k if us < acc else n_level)
                             s = first if first < n_level else 2
                         pid = int(u[R_PATIENT, iu] * population)
-                        g = group_one(group_table, np.uint64(a), np.uint64(s))
+                        g = group_one(group_table, au, np.uint64(s))
                         stay, scale = draw_stay(
                             u[R_SHORT, iu], mean_los[np.uint64(g)], stay_f[iu], dtype, short_days
                         )

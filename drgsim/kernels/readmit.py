@@ -303,19 +303,19 @@ def window_readmissions(
         mixed = (mixed ^ np.uint64(c_adrg[t])) * _MIX
         slot = (mixed >> np.uint64(33)) & umask
         while last[slot] != -1:
-            p = np.uint64(last[slot])
+            q = np.uint64(last[slot])  # the latest stay of the key held at this slot
             if (
-                c_patient[p] == c_patient[t]
-                and c_hospital[p] == c_hospital[t]
-                and c_adrg[p] == c_adrg[t]
+                c_patient[q] == c_patient[t]
+                and c_hospital[q] == c_hospital[t]
+                and c_adrg[q] == c_adrg[t]
             ):
                 break
             slot = (slot + np.uint64(1)) & umask
-        p = last[slot]
-        if p != -1:
-            gap = c_admit[t] - c_day[np.uint64(p)]
+        if last[slot] != -1:  # the same key's previous stay
+            p = np.uint64(last[slot])
+            gap = c_admit[t] - c_day[p]
             if 0 <= gap <= window:
-                hit[np.uint64(p)] = True
+                hit[p] = True
         last[slot] = t
     n_hit = 0
     for t in range(k):
