@@ -997,15 +997,23 @@ def test_select_per_group_matches_its_reference_and_takes_exactly_the_size(
     np.testing.assert_array_equal(np.bincount(group[got], minlength=groups), size)
 
 
-def _readmission_reference(patient, hospital, adrg, admit, day, grouped, window):
-    """Sort stays by (patient, hospital, ADRG, admission day, index); flag consecutive pairs."""
+def _readmission_reference(
+    patient, hospital, adrg, admit, day, grouped, window, later=None, tie=None
+):
+    """The rule pair by pair: grouped stay i is flagged when a grouped stay j of the same
+    patient, hospital and ADRG after it (by admission day, then `tie`, by default the index),
+    and `later[j]` where given, is admitted 0..window days after i's discharge."""
     out = np.zeros(len(patient), dtype=bool)
     idx = np.flatnonzero(grouped)
-    order = idx[np.lexsort((idx, admit[idx], adrg[idx], hospital[idx], patient[idx]))]
-    a, b = order[:-1], order[1:]
-    same = (patient[a] == patient[b]) & (hospital[a] == hospital[b]) & (adrg[a] == adrg[b])
-    gap = admit[b].astype(np.int64) - day[a].astype(np.int64)
-    out[a[same & (gap >= 0) & (gap <= window)]] = True
+    tie = np.arange(len(patient)) if tie is None else tie
+    i, j = idx[:, None], idx[None, :]
+    same = (patient[i] == patient[j]) & (hospital[i] == hospital[j]) & (adrg[i] == adrg[j])
+    after = (admit[j] > admit[i]) | ((admit[j] == admit[i]) & (tie[j] > tie[i]))
+    gap = admit[j].astype(np.int64) - day[i].astype(np.int64)
+    pair = same & after & (gap >= 0) & (gap <= window)
+    if later is not None:
+        pair &= later[j]
+    out[idx[pair.any(axis=1)]] = True
     return out
 
 
@@ -1016,7 +1024,7 @@ def _readmission_reference(patient, hospital, adrg, admit, day, grouped, window)
     window=st.integers(0, 30),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_readmission_kernel_matches_the_sorted_pairs_reference(n, patients, window, seed) -> None:
+def test_readmission_kernel_matches_the_pairwise_reference(n, patients, window, seed) -> None:
     from drgsim.rules.pricing import readmission_earlier
 
     rng = np.random.default_rng(seed)
@@ -1242,29 +1250,20 @@ def _slot_reference(patient: np.ndarray, size_bits: int) -> np.ndarray:
     return (mixed >> np.uint64(64 - size_bits)).astype(np.int64)
 
 
-def _window_reference(month, earlier, exempt, window, size_bits):
-    """The readmission window's rule in numpy: the pool is each earlier month's stays
-    discharged on or after the month's first admission less `window` whose patient's bitmap
-    slot a stay of the month marks, then the month's stays; its grouped stays (drg ≥ 0, ADRG
-    not exempt) are paired by the sorted-pairs reference."""
+def _window_reference(month, earlier, exempt, window):
+    """The readmission window's rule in numpy: every earlier month's stays, then the month's
+    (ties in that order), paired by the pairwise reference with the later stay in the month."""
     n = len(month["patient"])
-    start = int(month["admit"].min()) - window if n else 0
-    marked = np.zeros(1 << size_bits, dtype=bool)
-    marked[_slot_reference(month["patient"], size_bits)] = True
-    parts, where = [], []
-    for b, stays in enumerate(earlier):
-        keep = np.flatnonzero(
-            (stays["day"] >= start) & marked[_slot_reference(stays["patient"], size_bits)]
-        )
-        parts.append({k: v[keep] for k, v in stays.items()})
-        where += [(b, int(r)) for r in keep]
-    parts.append(month)
+    parts = [*earlier, month]
+    where = [(b, r) for b, stays in enumerate(earlier) for r in range(len(stays["patient"]))]
     where += [(-1, j) for j in range(n)]
     pool = {k: np.concatenate([part[k] for part in parts]) for k in month}
     grouped = (pool["drg"] >= 0) & ~exempt[pool["adrg"]]
+    later = np.arange(len(where)) >= len(where) - n
     flags = _readmission_reference(
-        pool["patient"], pool["hospital"], pool["adrg"], pool["admit"], pool["day"], grouped, window
-    )
+        pool["patient"], pool["hospital"], pool["adrg"], pool["admit"], pool["day"], grouped,
+        window, later,
+    )  # fmt: skip
     hits = [where[i] for i in np.flatnonzero(flags) if where[i][0] >= 0]
     return flags[len(flags) - n :], hits
 
@@ -1291,9 +1290,7 @@ def _stays(rng, n, patients):
     size_bits=st.sampled_from([1, 3, 16]),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_window_readmissions_follow_the_pool_rule(
-    n, sizes, patients, window, size_bits, seed
-) -> None:
+def test_window_readmissions_follow_the_rule(n, sizes, patients, window, size_bits, seed) -> None:
     from drgsim.kernels.readmit import window_readmissions
 
     rng = np.random.default_rng(seed)
@@ -1313,9 +1310,51 @@ def test_window_readmissions_follow_the_pool_rule(
         size_bits,
         *(tuple(s[k] for s in padded) for k in keys),
     )
-    want_flags, want_hits = _window_reference(month, earlier, exempt, window, size_bits)
+    want_flags, want_hits = _window_reference(month, earlier, exempt, window)
     assert flags.dtype == bool and np.array_equal(flags, want_flags)
     assert list(zip(month_of.tolist(), row.tolist(), strict=True)) == want_hits
+
+
+def _year_by_months(rng, patients, nested):
+    """A year of stays split into months by discharge day, as the engine keeps them; with
+    `nested`, some stays of a patient lie inside a longer one of the same key."""
+    year = _stays(rng, 1500, patients)
+    long = rng.random(1500) < 0.2
+    year["day"] = (year["admit"] + rng.integers(0, 60, 1500) * long).astype(np.int16)
+    if nested:  # a short stay inside each of the first long stays, in the same key
+        outer = np.flatnonzero(long & (year["day"] - year["admit"] > 4))[:60]
+        inner = rng.choice(np.setdiff1d(np.arange(1500), outer), outer.size, replace=False)
+        for k in ("patient", "hospital", "adrg"):
+            year[k][inner] = year[k][outer]
+        year["admit"][inner] = year["admit"][outer] + 1
+        year["day"][inner] = year["admit"][outer] + 3
+    month_of = np.clip(year["day"].astype(np.int64) // 30, 0, 11)
+    months = [np.flatnonzero(month_of == i) for i in range(12)]
+    return year, month_of, months
+
+
+def _window_year(year, months, exempt, window, size_bits):
+    """The window kernel run month by month on a year, each month against the three before it;
+    the flagged stays of the year (by row) and each month's raw results."""
+    from drgsim.kernels.readmit import window_readmissions
+
+    keys = ("patient", "hospital", "adrg", "admit", "day", "drg")
+    flagged = np.zeros(len(year["patient"]), dtype=bool)
+    raw = []
+    for i, rows in enumerate(months):
+        before = months[max(0, i - 3) : i]
+        padded = [*before, *[rows[:0]] * (3 - len(before))]
+        flags, month_at, row = window_readmissions(
+            *(year[k][rows] for k in keys),
+            exempt,
+            window,
+            size_bits,
+            *(tuple(year[k][p] for p in padded) for k in keys),
+        )
+        flagged[rows[flags]] = True
+        flagged[[before[b][r] for b, r in zip(month_at, row, strict=True)]] = True
+        raw.append((flags.tolist(), month_at.tolist(), row.tolist()))
+    return flagged, raw
 
 
 @settings(max_examples=25, deadline=None)
@@ -1323,69 +1362,55 @@ def test_window_readmissions_follow_the_pool_rule(
     patients=st.sampled_from([50, 400, 10**6]),
     window=st.integers(0, 40),
     size_bits=st.sampled_from([3, 12, 16]),
+    nested=st.booleans(),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_window_readmissions_follow_the_pool_rule_month_by_month(
-    patients, window, size_bits, seed
+def test_window_readmissions_month_by_month_flag_the_years_pairs(
+    patients, window, size_bits, nested, seed
 ) -> None:
-    """Stays split into months by discharge day, as the engine keeps them: each month against
-    the three before it, whose stays are wholly, partly or not at all discharged in time."""
-    from drgsim.kernels.readmit import window_readmissions
-
+    """A year month by month as the engine keeps it (each month against the three before it,
+    whose stays are wholly, partly or not at all discharged in time) flags the stays the
+    pairwise rule flags over the whole year, where the later stay is discharged at most three
+    months after the earlier one, month by month as the month's reference says."""
     rng = np.random.default_rng(seed)
-    year = _stays(rng, 1500, patients)
-    year["day"] = (year["admit"] + rng.integers(0, 60, 1500) * (rng.random(1500) < 0.2)).astype(
-        np.int16
-    )
-    month_of = np.clip(year["day"].astype(np.int64) // 30, 0, 11)
-    months = [{k: v[month_of == i] for k, v in year.items()} for i in range(12)]
-    keys = ("patient", "hospital", "adrg", "admit", "day", "drg")
+    year, month_of, months = _year_by_months(rng, patients, nested)
     exempt = rng.random(4) < 0.25
-    for i in range(12):
-        earlier = months[max(0, i - 3) : i]
-        padded = [*earlier, *[_stays(rng, 0, 1)] * (3 - len(earlier))]
-        flags, month_at, row = window_readmissions(
-            *(months[i][k] for k in keys),
-            exempt,
-            window,
-            size_bits,
-            *(tuple(s[k] for s in padded) for k in keys),
+    flagged, raw = _window_year(year, months, exempt, window, size_bits)
+    for i, rows in enumerate(months):
+        before = [{k: v[p] for k, v in year.items()} for p in months[max(0, i - 3) : i]]
+        want_flags, want_hits = _window_reference(
+            {k: v[rows] for k, v in year.items()}, before, exempt, window
         )
-        want_flags, want_hits = _window_reference(months[i], earlier, exempt, window, size_bits)
-        assert np.array_equal(flags, want_flags)
-        assert list(zip(month_at.tolist(), row.tolist(), strict=True)) == want_hits
+        assert raw[i][0] == want_flags.tolist()
+        assert list(zip(raw[i][1], raw[i][2], strict=True)) == want_hits
+    grouped = (year["drg"] >= 0) & ~exempt[year["adrg"]]
+    # ties in the engine's order: by month of discharge, then row; each pair within 3 months
+    tie = month_of * len(month_of) + np.arange(len(month_of))
+    want = np.zeros(len(month_of), dtype=bool)
+    for i in range(12):
+        later = month_of == i
+        near = grouped & (month_of >= i - 3) & (month_of <= i)
+        part = _readmission_reference(
+            year["patient"], year["hospital"], year["adrg"], year["admit"], year["day"],
+            near, window, later, tie,
+        )  # fmt: skip
+        want |= part
+    np.testing.assert_array_equal(flagged, want)
 
 
 @settings(max_examples=15, deadline=None)
-@given(patients=st.sampled_from([30, 50, 400]), seed=st.integers(0, 2**32 - 1))
-def test_a_months_flags_do_not_depend_on_the_bitmap_size(patients, seed) -> None:
-    """A year month by month as the engine runs it: each month's own flags are the same
-    whatever the size of the patient bitmap (a month's patients' slots are always marked)."""
-    from drgsim.kernels.readmit import window_readmissions
-
+@given(
+    patients=st.sampled_from([30, 50, 400]), nested=st.booleans(), seed=st.integers(0, 2**32 - 1)
+)
+def test_what_the_window_flags_does_not_depend_on_the_bitmap_size(patients, nested, seed) -> None:
+    """A year month by month as the engine runs it: each month's flags and the earlier
+    months' stays it flags are the same whatever the size of the patient bitmap (whose
+    collisions let other patients' earlier stays into the pool)."""
     rng = np.random.default_rng(seed)
-    year = _stays(rng, 1500, patients)
-    month_of = np.clip(year["day"].astype(np.int64) // 30, 0, 11)
-    months = [{k: v[month_of == i] for k, v in year.items()} for i in range(12)]
-    keys = ("patient", "hospital", "adrg", "admit", "day", "drg")
+    year, _, months = _year_by_months(rng, patients, nested)
     exempt = rng.random(4) < 0.25
-
-    def flags(size_bits: int) -> list[list[int]]:
-        out = []
-        for i in range(12):
-            earlier = months[max(0, i - 3) : i]
-            padded = [*earlier, *[_stays(rng, 0, 1)] * (3 - len(earlier))]
-            month_flags, _, _ = window_readmissions(
-                *(months[i][k] for k in keys),
-                exempt,
-                30,
-                size_bits,
-                *(tuple(s[k] for s in padded) for k in keys),
-            )
-            out.append(np.flatnonzero(month_flags).tolist())
-        return out
-
-    assert flags(2) == flags(12) == flags(20)
+    runs = [_window_year(year, months, exempt, 30, bits)[1] for bits in (1, 2, 12, 20)]
+    assert runs[0] == runs[1] == runs[2] == runs[3]
 
 
 def test_window_readmissions_flag_pairs_across_months() -> None:

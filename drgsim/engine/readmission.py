@@ -11,7 +11,7 @@ from drgsim.kernels import checks
 from drgsim.kernels.readmit import bitmap_bits, window_readmissions
 
 #: Months of claims kept for the readmission rule: a later stay is matched with earlier stays
-#: discharged in its own or the two months before.
+#: discharged in its own or the three months before.
 READMISSION_MONTHS = 3
 
 

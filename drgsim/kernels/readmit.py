@@ -5,9 +5,84 @@ from __future__ import annotations
 import numpy as np
 
 from drgsim.kernels import checks
-from drgsim.kernels.jit import kernel
+from drgsim.kernels.jit import inline, kernel
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+@inline
+def _flag_earlier(patient, hospital, adrg, admit, day, later, window):  # pragma: no cover
+    """The readmission rule (spec §2) on stays taken by admission day, ties in their order
+    here: a stay is flagged when a stay of the same patient, hospital and ADRG after it, one
+    that `later` allows as a readmission, is admitted 0..window days after its discharge.
+    Stays of a key are found by an open-addressing table and taken key by key."""
+    k = patient.shape[0]
+    hit = np.zeros(k, np.bool_)
+    if k < 2:
+        return hit
+    # the stays by admission day, ties in their order (a counting sort)
+    lo, hi = admit[0], admit[0]
+    for t in range(k):
+        lo = min(lo, admit[t])
+        hi = max(hi, admit[t])
+    at = np.zeros(hi - lo + 2, np.int64)
+    for t in range(k):
+        at[np.uint64(admit[t] - lo + 1)] += 1
+    for d in range(1, at.shape[0]):
+        at[d] += at[d - 1]
+    order = np.empty(k, np.int64)
+    for t in range(k):
+        d = np.uint64(admit[t] - lo)
+        order[np.uint64(at[d])] = t
+        at[d] += 1
+    size = 1024
+    while size < 2 * k:
+        size *= 2
+    umask = np.uint64(size - 1)
+    first = np.full(size, -1, np.int64)  # a key's first stay in `order`, at the key's slot
+    group = np.empty(k, np.int64)  # each stay's key, numbered in order of its first stay
+    n_group = 0
+    for i in range(k):
+        t = np.uint64(order[i])
+        mixed = (np.uint64(patient[t]) * _MIX) ^ (np.uint64(hospital[t]) << np.uint64(40))
+        slot = (((mixed ^ np.uint64(adrg[t])) * _MIX) >> np.uint64(33)) & umask
+        while first[slot] != -1:
+            q = np.uint64(first[slot])
+            if patient[q] == patient[t] and hospital[q] == hospital[t] and adrg[q] == adrg[t]:
+                break
+            slot = (slot + np.uint64(1)) & umask
+        if first[slot] == -1:
+            first[slot] = t
+            group[t] = n_group
+            n_group += 1
+        else:
+            group[t] = group[np.uint64(first[slot])]
+    # the stays key by key, each key's in `order` (a counting sort)
+    start = np.zeros(n_group + 1, np.int64)
+    for t in range(k):
+        start[np.uint64(group[t] + 1)] += 1
+    for g in range(n_group):
+        start[g + 1] += start[g]
+    fill = start[:n_group].copy()
+    by_key = np.empty(k, np.int64)
+    for i in range(k):
+        t = np.uint64(order[i])
+        g = np.uint64(group[t])
+        by_key[np.uint64(fill[g])] = t
+        fill[g] += 1
+    # each stay against the stays after it, up to the first admitted after its window closes
+    for g in range(n_group):
+        for p in range(start[g], start[g + 1]):
+            e = np.uint64(by_key[p])
+            for q in range(p + 1, start[g + 1]):
+                t = np.uint64(by_key[q])
+                gap = admit[t] - day[e]
+                if gap > window:
+                    break
+                if gap >= 0 and later[t]:
+                    hit[e] = True
+                    break
+    return hit
 
 
 def _check(patient, hospital, adrg, admit, day, grouped, window):
@@ -30,17 +105,14 @@ def earlier_stays(
 ):  # pragma: no cover - jitted
     """Whether each stay is followed by a readmission within `window` days.
 
-    Grouped stays are taken by admission day (ties in index order); each is compared with the
-    previous stay of the same patient, hospital and ADRG, found in an open-addressing hash
-    table: if it is admitted 0..window days after that stay's discharge, that earlier stay is
-    flagged.
+    A grouped stay is flagged when a later grouped stay of the same patient, hospital and ADRG
+    (by admission day, ties in index order) is admitted 0..window days after its discharge,
+    whether or not other stays of the key lie between or overlap them.
     """
     n = patient.shape[0]
     out = np.zeros(n, np.bool_)
     if n == 0:
         return out
-    n_hosp = np.int64(hospital.max()) + 1
-    n_adrg = np.int64(adrg.max()) + 1
     # first passes, in index order: which stays belong to a patient seen twice or more (by
     # hash: a superset, exact after the keyed table below, which then holds only those)
     seen_size = 1024
@@ -60,41 +132,20 @@ def earlier_stays(
             count += 1
     if count == 0:
         return out
-    # the candidates by admission day, ties in index order (a counting sort)
-    first_day = np.int64(admit[candidates[0]])
-    last_day = first_day
+    c_patient = np.empty(count, np.int64)
+    c_hospital = np.empty(count, np.int64)
+    c_adrg = np.empty(count, np.int64)
+    c_admit = np.empty(count, np.int64)
+    c_day = np.empty(count, np.int64)
     for t in range(count):
-        first_day = min(first_day, np.int64(admit[candidates[t]]))
-        last_day = max(last_day, np.int64(admit[candidates[t]]))
-    at = np.zeros(last_day - first_day + 2, np.int64)
+        j = candidates[t]
+        c_patient[t], c_hospital[t], c_adrg[t] = patient[j], hospital[j], adrg[j]
+        c_admit[t], c_day[t] = admit[j], day[j]
+    every = np.ones(count, np.bool_)
+    hit = _flag_earlier(c_patient, c_hospital, c_adrg, c_admit, c_day, every, window)
     for t in range(count):
-        at[np.int64(admit[candidates[t]]) - first_day + 1] += 1
-    for d in range(1, at.shape[0]):
-        at[d] += at[d - 1]
-    order = np.empty(count, np.int64)
-    for t in range(count):
-        d = np.int64(admit[candidates[t]]) - first_day
-        order[at[d]] = candidates[t]
-        at[d] += 1
-    size = 1024
-    while size < 2 * count:
-        size *= 2
-    mask = size - 1
-    keys = np.full(size, -1, np.int64)
-    last = np.zeros(size, np.int64)
-    for t in range(count):
-        j = order[t]
-        k = (np.int64(patient[j]) * n_hosp + hospital[j]) * n_adrg + adrg[j]
-        slot = np.int64((np.uint64(k) * _MIX) >> np.uint64(33)) & mask
-        while keys[slot] != -1 and keys[slot] != k:
-            slot = (slot + 1) & mask
-        if keys[slot] == k:
-            prev = last[slot]
-            gap = np.int64(admit[j]) - np.int64(day[prev])
-            if 0 <= gap <= window:
-                out[prev] = True
-        keys[slot] = k
-        last[slot] = j
+        if hit[t]:
+            out[candidates[t]] = True
     return out
 
 
@@ -155,9 +206,11 @@ def window_readmissions(
     patient's slot is marked in the month's bitmap (2**size_bits slots, one hash: the top
     size_bits bits of patient × 0x9E3779B97F4A7C15; a superset of the stays of the month's
     patients), then the month's own stays. Among the pool's grouped stays (drg ≥ 0, ADRG not
-    `exempt`) taken by admission day, ties in pool order, each stay is compared with the
-    previous stay of the same patient, hospital and ADRG: that earlier stay is flagged if the
-    later one is admitted 0..window days after its discharge (`earlier_stays`' rule).
+    `exempt`) taken by admission day, ties in pool order, a stay is flagged when a later stay
+    of the month of the same patient, hospital and ADRG is admitted 0..window days after its
+    discharge (`earlier_stays`' rule with the later stay in the month). The pool holds every
+    earlier stay such a later stay can flag, so the result is that of all the earlier months'
+    stays.
 
     Returns the month's flags, and the flagged stays of the earlier months as (month's place
     in the tuple, row), in pool order.
@@ -274,49 +327,10 @@ def window_readmissions(
         cand_month[t] = -1
         c_patient[t], c_hospital[t], c_adrg[t] = patient[r], hospital[r], adrg[r]
         c_admit[t], c_day[t] = admit[r], day[r]
-    # the candidates by admission day, ties in pool order (a counting sort)
-    lo, hi = c_admit[0], c_admit[0]
-    for t in range(k):
-        lo = min(lo, c_admit[t])
-        hi = max(hi, c_admit[t])
-    at = np.zeros(hi - lo + 2, np.int64)
-    for t in range(k):
-        at[np.uint64(c_admit[t] - lo + 1)] += 1
-    for d in range(1, at.shape[0]):
-        at[d] += at[d - 1]
-    order = np.empty(k, np.int64)
-    for t in range(k):
-        d = np.uint64(c_admit[t] - lo)
-        order[np.uint64(at[d])] = t
-        at[d] += 1
-    # each (patient, hospital, ADRG)'s latest stay so far, in an open-addressing table
-    size = 1024
-    while size < 2 * k:
-        size *= 2
-    mask = size - 1
-    last = np.full(size, -1, np.int64)
-    hit = np.zeros(k, np.bool_)
-    umask = np.uint64(mask)
-    for i in range(k):
-        t = np.uint64(order[i])
-        mixed = (np.uint64(c_patient[t]) * _MIX) ^ (np.uint64(c_hospital[t]) << np.uint64(40))
-        mixed = (mixed ^ np.uint64(c_adrg[t])) * _MIX
-        slot = (mixed >> np.uint64(33)) & umask
-        while last[slot] != -1:
-            q = np.uint64(last[slot])  # the latest stay of the key held at this slot
-            if (
-                c_patient[q] == c_patient[t]
-                and c_hospital[q] == c_hospital[t]
-                and c_adrg[q] == c_adrg[t]
-            ):
-                break
-            slot = (slot + np.uint64(1)) & umask
-        if last[slot] != -1:  # the same key's previous stay
-            p = np.uint64(last[slot])
-            gap = c_admit[t] - c_day[p]
-            if 0 <= gap <= window:
-                hit[p] = True
-        last[slot] = t
+    # only the month's stays may be the later stay: pairs of earlier stays were taken in the
+    # later one's month, so the month's flags and hits do not depend on the pool's superset
+    later = cand_month < 0
+    hit = _flag_earlier(c_patient, c_hospital, c_adrg, c_admit, c_day, later, window)
     n_hit = 0
     for t in range(k):
         if hit[t]:
