@@ -150,8 +150,15 @@ def earlier_stays(
 
 
 def bitmap_bits(n_patients: int) -> int:
-    """log2 of a patient bitmap's size for `n_patients`: about 16 slots a patient, at least 2**16."""
-    return max(16, int(16 * n_patients).bit_length())
+    """log2 of a patient bitmap's size for `n_patients`: about 32 slots a patient for up to a
+    million patients (at most 8 MiB), 16 beyond (half the memory), at least 2**16 slots.
+
+    The size sets how many earlier stays of other patients share a slot with a month's
+    patients, so how many the kernel compares, never what it flags (only the month's stays are
+    later stays): a Shanwei month (25,000 stays, 2**20 slots) took 10 % less time than with 16
+    slots a patient."""
+    per_patient = 32 if n_patients <= 1_000_000 else 16
+    return max(16, int(per_patient * n_patients).bit_length())
 
 
 def _check_window(
