@@ -597,6 +597,22 @@ def test_generate_cases_follows_its_documented_draws(inputs: tuple) -> None:
             np.testing.assert_array_equal(g, r.astype(dt), err_msg=name)
 
 
+@settings(max_examples=15, deadline=None)
+@given(inputs=generator_inputs(), zero_cost=st.booleans())
+def test_generate_cases_draws_factors_off_exps_main_path_by_the_library(
+    inputs: tuple, zero_cost: bool
+) -> None:
+    """A sigma of 0 puts exp's argument at 0, off its main path (|x| < 2**-54): those cases'
+    cost or stay factors are taken by the library's exp, and still follow the documented draws."""
+    params = inputs[13].copy()
+    params[0 if zero_cost else 1] = 0.0
+    inputs = (*inputs[:13], params, *inputs[14:])
+    got = generate_cases(*inputs)
+    ref = generate_reference(int(inputs[0]), *inputs[1:])
+    np.testing.assert_allclose(got[4], ref[4].astype(np.float64), rtol=1e-12)  # cost
+    np.testing.assert_array_equal(got[6], ref[6].astype(np.int16))  # stay
+
+
 def test_generate_cases_makes_readmissions_when_asked() -> None:
     """With readmission rate ½ or more every stay that is not a readmission is followed by one."""
     rng = np.random.default_rng(3)

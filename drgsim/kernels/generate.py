@@ -9,7 +9,7 @@ import numpy as np
 
 from drgsim.kernels import checks
 from drgsim.kernels.group import group_one
-from drgsim.kernels.jit import inline, parallel_kernel
+from drgsim.kernels.jit import called, inline, kernel, parallel_kernel
 from drgsim.kernels.libm import exp, exp_main, exp_outside
 from drgsim.kernels.rng import Draw, normal, normal_pair, uniform
 
@@ -35,6 +35,16 @@ AHEAD = 256
 R_DISCHARGE, R_ADRG_COL, R_ADRG_ACCEPT, R_SEVERITY, R_PATIENT = 0, 1, 2, 3, 4
 R_SHORT, R_READMIT, R_DAY, R_UNGROUP = 5, 6, 7, 8
 N_AHEAD_ROWS = 9
+
+
+@called
+def exact_factors(key, lo, hi, cost_sigma, los_sigma, cost_f, stay_f):  # pragma: no cover
+    """`draw_ahead`'s cost and stay factors of cases lo … hi − 1 by the library's exp, for the
+    rare runs of cases where an argument is outside exp's main path."""
+    for j in range(lo, hi):
+        z = normal_pair(key, D_COST, j)[0]
+        cost_f[j - lo] = exp(cost_sigma * z - 0.5 * cost_sigma**2)
+        stay_f[j - lo] = exp(los_sigma * normal(key, D_STAY, j) - 0.5 * los_sigma**2)
 
 
 @inline
@@ -83,10 +93,7 @@ def draw_ahead(
         stay_f[i] = exp_main(x_stay)
         share_z[i] = z_oop
     if off:
-        for j in range(lo, hi):
-            z = normal_pair(key, D_COST, j)[0]
-            cost_f[j - lo] = exp(cost_sigma * z - 0.5 * cost_sigma**2)
-            stay_f[j - lo] = exp(los_sigma * normal(key, D_STAY, j) - 0.5 * los_sigma**2)
+        exact_factors(key, lo, hi, cost_sigma, los_sigma, cost_f, stay_f)
     if funds:
         for j in range(lo, hi):
             fund_u[j - lo] = uniform(fund_key, D_FUND, int(u[R_PATIENT, j - lo] * population), 0)
@@ -198,6 +205,123 @@ def check_inputs(
         raise checks.KernelInputError(f"{name}: days_in_month and population must be at least 1")
 
 
+@inline
+def follow_chance(readmit_rate):  # pragma: no cover - jitted
+    """The chance that a stay which is not itself a readmission is followed by one, so that
+    `readmit_rate` of all stays are (2.0, always, at a rate of 1)."""
+    return readmit_rate / (1.0 - readmit_rate) if readmit_rate < 1.0 else 2.0
+
+
+@kernel
+def draw_pieces(
+    first_piece, last_piece, starts, ends, key, hospital, hosp_tier, hosp_cost_level,
+    patient_share, fund_key, fund_cum, alias_prob, alias_idx, level_prob, group_table,
+    ref_cost, mean_los, params, first_day, days_in_month, population,
+    patient, adrg, severity, drg_true, cost, oop, los, admit, day, discharge, ungroupable, fund,
+):  # fmt: skip  # pragma: no cover - jitted
+    """The cases of pieces first_piece … last_piece − 1 of `generate_cases`, written into its
+    arrays (piece p: cases starts[p] … starts[p + 1] − 1 of a run ending at ends[p])."""
+    cost_sigma, los_sigma, oop_sd = params[0], params[1], params[2]
+    p_tr, p_de, p_ama, short_days = params[3], params[4], params[5], params[6]
+    readmit_rate, window = params[7], params[8]
+    ungroup_rate = params[9]
+    n_adrg, n_level = alias_prob.shape[1], level_prob.shape[1]
+    n_fund = fund_cum.shape[0]
+    follow = follow_chance(readmit_rate)
+    cost_f = np.empty(AHEAD + 1, np.float64)  # case j's draws at [j − j0] (draw_ahead)
+    stay_f = np.empty(AHEAD + 1, np.float64)
+    share_z = np.empty(AHEAD + 1, np.float64)
+    u = np.empty((N_AHEAD_ROWS, AHEAD + 1), np.float64)
+    fund_u = np.empty(AHEAD + 1, np.float64)
+    for piece in range(first_piece, last_piece):
+        end = ends[piece]
+        stop = starts[piece + 1]
+        span = 0  # days from the previous case's discharge to this one's, if it readmits it
+        next_stay, next_scale = 0, 1.0  # that readmission's stay, drawn with the span
+        for j0 in range(starts[piece], stop, AHEAD):
+            j1 = min(j0 + AHEAD, stop)
+            # and the case after j1 − 1 in its run, whose stay a readmission draws ahead
+            draw_ahead(
+                key, j0, min(j1 + 1, end), cost_sigma, los_sigma, cost_f, stay_f, share_z, u,
+                n_fund > 1, fund_key, population, fund_u,
+            )  # fmt: skip
+            for j in range(j0, j1):
+                # every array indexed by unsigned numbers: no code for a negative
+                # index counted from the end (13% of the kernel's time)
+                ju = np.uint64(j)
+                h = hospital[ju]
+                iu = np.uint64(j - j0)
+                iu1 = iu + np.uint64(1)
+                jm = ju - np.uint64(1)
+                dtype = discharge_type(u[R_DISCHARGE, iu], p_tr, p_de, p_ama)
+                readmitted = span > 0
+                if readmitted:  # the readmission of case j − 1
+                    a = adrg[jm]
+                    s = severity[jm]
+                    pid = patient[jm]
+                    g = drg_true[jm]
+                    stay, scale = next_stay, next_scale  # case j's draw_stay, drawn before
+                    d = day[jm] + span
+                    span = 0
+                else:
+                    t = np.uint64(hosp_tier[np.uint64(h)])
+                    col = np.uint64(u[R_ADRG_COL, iu] * n_adrg)
+                    alt = alias_idx[t, col]  # read either way: a select, not a branch
+                    a = alt if u[R_ADRG_ACCEPT, iu] >= alias_prob[t, col] else col
+                    # levels MCC, CC, none, then the ADRG's local suffixes (rules.catalogue):
+                    # the first whose running total exceeds the draw, else none (the least
+                    # such k, by selects rather than an early exit); the three national
+                    # levels alone written out (8 % of the kernel's time: no loop)
+                    us = u[R_SEVERITY, iu]
+                    au = np.uint64(a)
+                    if n_level == 3:
+                        acc0 = 0.0 + level_prob[au, 0]
+                        acc1 = acc0 + level_prob[au, 1]
+                        s = 0 if us < acc0 else (1 if us < acc1 else 2)
+                    else:
+                        acc = 0.0
+                        first = n_level
+                        for k in range(n_level):
+                            acc += level_prob[au, k]
+                            first = min(first, k if us < acc else n_level)
+                        s = first if first < n_level else 2
+                    pid = int(u[R_PATIENT, iu] * population)
+                    g = group_one(group_table, au, np.uint64(s))
+                    stay, scale = draw_stay(
+                        u[R_SHORT, iu], mean_los[np.uint64(g)], stay_f[iu], dtype, short_days
+                    )
+                    if j + 1 < end and u[R_READMIT, iu1] < follow:
+                        span, next_stay, next_scale = readmission_span(
+                            key, j + 1, u[R_DISCHARGE, iu1], u[R_SHORT, iu1],
+                            mean_los[np.uint64(g)], stay_f[iu1], short_days, window,
+                            days_in_month, p_tr, p_de, p_ama,
+                        )  # fmt: skip
+                    d = first_day + int(u[R_DAY, iu] * (days_in_month - span))
+                c = ref_cost[np.uint64(g)] * hosp_cost_level[np.uint64(h)] * scale * cost_f[iu]
+                f = 0
+                if n_fund > 1 and readmitted:  # the first stay's patient, so its fund
+                    f = fund[jm]
+                elif n_fund > 1:  # the FUND draw of the patient (draw_ahead)
+                    # the first fund whose edge exceeds the draw (the edges rise: count
+                    # those ≤ it)
+                    for edge in range(n_fund - 1):
+                        f += fund_u[iu] >= fund_cum[np.uint64(edge)]
+                share = patient_share[np.uint64(f), np.uint64(h)] + oop_sd * share_z[iu]
+                share = min(max(share, 0.0), 0.95)
+                patient[ju] = pid
+                adrg[ju] = a
+                severity[ju] = s
+                drg_true[ju] = g
+                cost[ju] = c
+                oop[ju] = c * share
+                los[ju] = stay
+                day[ju] = d
+                admit[ju] = d - stay
+                discharge[ju] = dtype
+                ungroupable[ju] = u[R_UNGROUP, iu] < ungroup_rate
+                fund[ju] = f
+
+
 @checks.front(check_inputs)
 @parallel_kernel
 def generate_cases(
@@ -235,10 +359,6 @@ def generate_cases(
     the cases do not depend on the thread count.
     """
     n = hospital.shape[0]
-    cost_sigma, los_sigma, oop_sd = params[0], params[1], params[2]
-    p_tr, p_de, p_ama, short_days = params[3], params[4], params[5], params[6]
-    readmit_rate, window, ungroup_rate = params[7], params[8], params[9]
-    n_adrg, n_level = alias_prob.shape[1], level_prob.shape[1]
     patient = np.empty(n, np.int64)
     adrg = np.empty(n, np.int16)
     severity = np.empty(n, np.int8)
@@ -251,8 +371,7 @@ def generate_cases(
     discharge = np.empty(n, np.int8)
     ungroupable = np.empty(n, np.bool_)
     fund = np.empty(n, np.int8)
-    n_fund = fund_cum.shape[0]
-    follow = readmit_rate / (1.0 - readmit_rate) if readmit_rate < 1.0 else 2.0
+    follow = follow_chance(params[7])
     # each hospital's run of cases is drawn in order (a readmission follows its first stay),
     # cut into pieces of about CHUNK cases, each starting at a case whose READMIT draw says it
     # follows no stay: pieces are drawn in parallel, every case as in one pass over the run
@@ -286,99 +405,17 @@ def generate_cases(
     for b in range(n_block):
         block_start[b] = np.searchsorted(starts[:n_piece], b * n // n_block)
     block_start[n_block] = n_piece
+    out = (patient, adrg, severity, drg_true, cost, oop, los, admit, day, discharge)
+    out2 = (ungroupable, fund)
     for block in numba.prange(n_block):
-        cost_f = np.empty(AHEAD + 1, np.float64)  # case j's draws at [j − j0] (draw_ahead)
-        stay_f = np.empty(AHEAD + 1, np.float64)
-        share_z = np.empty(AHEAD + 1, np.float64)
-        u = np.empty((N_AHEAD_ROWS, AHEAD + 1), np.float64)
-        fund_u = np.empty(AHEAD + 1, np.float64)
-        for piece in range(block_start[block], block_start[block + 1]):
-            end = ends[piece]
-            stop = starts[piece + 1]
-            span = 0  # days from the previous case's discharge to this one's, if it readmits it
-            next_stay, next_scale = 0, 1.0  # that readmission's stay, drawn with the span
-            for j0 in range(starts[piece], stop, AHEAD):
-                j1 = min(j0 + AHEAD, stop)
-                # and the case after j1 − 1 in its run, whose stay a readmission draws ahead
-                draw_ahead(
-                    key, j0, min(j1 + 1, end), cost_sigma, los_sigma, cost_f, stay_f, share_z, u,
-                    n_fund > 1, fund_key, population, fund_u,
-                )  # fmt: skip
-                for j in range(j0, j1):
-                    # every array indexed by unsigned numbers: no code for a negative
-                    # index counted from the end (13% of the kernel's time)
-                    ju = np.uint64(j)
-                    h = hospital[ju]
-                    iu = np.uint64(j - j0)
-                    iu1 = iu + np.uint64(1)
-                    jm = ju - np.uint64(1)
-                    dtype = discharge_type(u[R_DISCHARGE, iu], p_tr, p_de, p_ama)
-                    readmitted = span > 0
-                    if readmitted:  # the readmission of case j − 1
-                        a = adrg[jm]
-                        s = severity[jm]
-                        pid = patient[jm]
-                        g = drg_true[jm]
-                        stay, scale = next_stay, next_scale  # case j's draw_stay, drawn before
-                        d = day[jm] + span
-                        span = 0
-                    else:
-                        t = np.uint64(hosp_tier[np.uint64(h)])
-                        col = np.uint64(u[R_ADRG_COL, iu] * n_adrg)
-                        alt = alias_idx[t, col]  # read either way: a select, not a branch
-                        a = alt if u[R_ADRG_ACCEPT, iu] >= alias_prob[t, col] else col
-                        # levels MCC, CC, none, then the ADRG's local suffixes (rules.catalogue):
-                        # the first whose running total exceeds the draw, else none (the least
-                        # such k, by selects rather than an early exit); the three national
-                        # levels alone written out (8 % of the kernel's time: no loop)
-                        us = u[R_SEVERITY, iu]
-                        au = np.uint64(a)
-                        if n_level == 3:
-                            acc0 = 0.0 + level_prob[au, 0]
-                            acc1 = acc0 + level_prob[au, 1]
-                            s = 0 if us < acc0 else (1 if us < acc1 else 2)
-                        else:
-                            acc = 0.0
-                            first = n_level
-                            for k in range(n_level):
-                                acc += level_prob[au, k]
-                                first = min(first, k if us < acc else n_level)
-                            s = first if first < n_level else 2
-                        pid = int(u[R_PATIENT, iu] * population)
-                        g = group_one(group_table, au, np.uint64(s))
-                        stay, scale = draw_stay(
-                            u[R_SHORT, iu], mean_los[np.uint64(g)], stay_f[iu], dtype, short_days
-                        )
-                        if j + 1 < end and u[R_READMIT, iu1] < follow:
-                            span, next_stay, next_scale = readmission_span(
-                                key, j + 1, u[R_DISCHARGE, iu1], u[R_SHORT, iu1],
-                                mean_los[np.uint64(g)], stay_f[iu1], short_days, window,
-                                days_in_month, p_tr, p_de, p_ama,
-                            )  # fmt: skip
-                        d = first_day + int(u[R_DAY, iu] * (days_in_month - span))
-                    c = ref_cost[np.uint64(g)] * hosp_cost_level[np.uint64(h)] * scale * cost_f[iu]
-                    f = 0
-                    if n_fund > 1 and readmitted:  # the first stay's patient, so its fund
-                        f = fund[jm]
-                    elif n_fund > 1:  # the FUND draw of the patient (draw_ahead)
-                        # the first fund whose edge exceeds the draw (the edges rise: count
-                        # those ≤ it)
-                        for edge in range(n_fund - 1):
-                            f += fund_u[iu] >= fund_cum[np.uint64(edge)]
-                    share = patient_share[np.uint64(f), np.uint64(h)] + oop_sd * share_z[iu]
-                    share = min(max(share, 0.0), 0.95)
-                    patient[ju] = pid
-                    adrg[ju] = a
-                    severity[ju] = s
-                    drg_true[ju] = g
-                    cost[ju] = c
-                    oop[ju] = c * share
-                    los[ju] = stay
-                    day[ju] = d
-                    admit[ju] = d - stay
-                    discharge[ju] = dtype
-                    ungroupable[ju] = u[R_UNGROUP, iu] < ungroup_rate
-                    fund[ju] = f
+        # the block's pieces drawn by a kernel of their own, not in this loop's body: numba's
+        # parallel passes over the body inlined here took 35 s of a first run's compiling
+        draw_pieces(
+            block_start[block], block_start[block + 1], starts, ends, key, hospital, hosp_tier,
+            hosp_cost_level, patient_share, fund_key, fund_cum, alias_prob, alias_idx,
+            level_prob, group_table, ref_cost, mean_los, params, first_day, days_in_month,
+            population, *out, *out2,
+        )  # fmt: skip
     return (
         patient,
         adrg,

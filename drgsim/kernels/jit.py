@@ -68,8 +68,10 @@ def _source_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-#: Seconds to compile every kernel on an empty cache (15 s of CPU on a 2-core machine, measured).
-COMPILE_SECONDS = 20
+#: Seconds a first run spends compiling the kernels on an empty cache: `drgsim run
+#: scenarios/shanwei.yaml` took 61 s on a 2-core machine (measured 2026-12-03; its two workers
+#: each compile what they call, 103 CPU-s), one process 50 s.
+COMPILE_SECONDS = 60
 _WARM = ".warm"  # written in cache_dir() once a whole run has compiled (or loaded) every kernel
 
 
@@ -147,3 +149,9 @@ def launch_on(threads: int) -> None:
 def inline(fn: Callable[..., Any]) -> Any:
     """Compile a small helper that kernels call; it is inlined into (and cached with) them."""
     return numba.njit(nogil=True, inline="always")(fn)
+
+
+def called(fn: Callable[..., Any]) -> Any:
+    """Compile a helper that kernels call but do not inline (it is cached with them): for a
+    rare path, whose inlining only lengthens the kernels' compiling on a first run."""
+    return numba.njit(nogil=True)(fn)
