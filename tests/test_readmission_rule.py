@@ -14,17 +14,20 @@ CITY = {
     "extends": "shanwei",
     "region": {"admissions": 12000, "population": 30},
     "years": 2,
-    "readmission": {"window_days": 60},
+    "readmission": {"window_days": 60, "exempt_adrgs": ["NV1"]},
     "variants": {"underservice": {"tiers.2.underservice.cut": 0.3, "tiers.1.splitting.rate": 0.2}},
 }
 
 
-def pairwise_cuts(year: pd.DataFrame, adrg_of: dict[str, str], window: int) -> np.ndarray:
-    """Spec §2 pair by pair: a grouped stay is cut when the same patient is admitted again to
-    the same hospital in the same ADRG 0..window days after its discharge, the later stay
-    discharged in the same month or at most three months later (the months the engine keeps)."""
+def pairwise_cuts(
+    year: pd.DataFrame, adrg_of: dict[str, str], window: int, exempt: list[str]
+) -> np.ndarray:
+    """Spec §2 pair by pair: a grouped stay not in an `exempt` ADRG is cut when the same patient
+    is admitted again to the same hospital in the same ADRG 0..window days after its discharge,
+    the later stay discharged in the same month or at most three months later (the months the
+    engine keeps)."""
     adrg = year["drg_billed"].map(adrg_of)
-    grouped = adrg.notna().to_numpy()
+    grouped = (adrg.notna() & ~adrg.isin(exempt)).to_numpy()
     code = pd.factorize(adrg)[0]
     hospital = pd.factorize(year["hospital"])[0]
     admit, day = year["admit_day"].to_numpy(), year["day"].to_numpy()
@@ -82,6 +85,9 @@ def test_each_years_cuts_are_the_pairwise_rule(result) -> None:
     cases = result.cases
     for _, year in cases.groupby(["variant", "replication", "year"], sort=False):
         year = year.reset_index(drop=True)
-        want = pairwise_cuts(year, adrg_of, CITY["readmission"]["window_days"])
+        rule = CITY["readmission"]
+        want = pairwise_cuts(year, adrg_of, rule["window_days"], rule["exempt_adrgs"])
         np.testing.assert_array_equal(year["readmission"].to_numpy(), want)
         assert want.sum() > 0
+        # the exempt ADRG has stays that would be cut without the exemption
+        assert (pairwise_cuts(year, adrg_of, rule["window_days"], []) & ~want).any()

@@ -1,4 +1,4 @@
-"""Kernel that finds stays followed by a readmission, in one pass over stays by admission day."""
+"""Kernels that find the stays followed by a readmission: pair by pair within each patient, hospital and ADRG."""
 
 from __future__ import annotations
 
@@ -217,7 +217,8 @@ def window_readmissions(
     of the month of the same patient, hospital and ADRG is admitted 0..window days after its
     discharge (`earlier_stays`' rule with the later stay in the month). The pool holds every
     earlier stay such a later stay can flag, so the result is that of all the earlier months'
-    stays.
+    stays. Months must hold stays by discharge day (as the engine keeps them), so that no stay
+    of an earlier month is a later stay of one of this month's.
 
     Returns the month's flags, and the flagged stays of the earlier months as (month's place
     in the tuple, row), in pool order.
