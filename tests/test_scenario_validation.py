@@ -41,7 +41,7 @@ BAD = {
         "text_for_number.yaml:2",
         "base_points:",
         "got 'lots'",
-        "expected a number",
+        "expected a number > 0",
     ],
     "share_above_one.yaml": [
         "share_above_one.yaml:3",
@@ -512,7 +512,7 @@ def test_numbers_written_as_text_are_read_as_numbers() -> None:
 def test_things_that_only_look_like_numbers_are_refused(text: str, shown: str) -> None:
     with pytest.raises(ScenarioError) as info:
         load_scenario(text)
-    assert str(info.value) == f"<scenario>:1: base_points: {shown}; expected a number"
+    assert str(info.value) == f"<scenario>:1: base_points: {shown}; expected a number > 0"
 
 
 def test_a_billion_laughs_file_is_refused_without_expanding_it() -> None:
@@ -630,3 +630,35 @@ def test_an_old_scenario_naming_split_reads_as_splitting(tmp_path: Path) -> None
         assert with_overrides(a, {key: 6}).audit.penalty["splitting"] == 6
     with pytest.raises(ScenarioError, match="splitt"):  # only the audit tables read the old name
         with_overrides(a, {"hospitals.SW01.split.rate": 0.1})
+
+
+def test_a_missing_scenario_named_like_a_shipped_one_points_to_it() -> None:
+    proc = run_cli("validate", "shanwei", cwd=REPO)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == (
+        "drgsim: error: shanwei: got 'shanwei'; the scenario file does not exist; "
+        "did you mean scenarios/shanwei.yaml?"
+    )
+
+
+def test_a_missing_scenario_file_lists_the_shipped_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(REPO / "no_such_city.yaml")
+    names = ", ".join(p.stem for p in SCENARIOS)
+    assert f"the shipped scenarios ({names}) are in scenarios/" in str(caught.value)
+    assert "no_such_city.yaml: got" in str(caught.value)
+
+
+def test_a_misspelt_key_in_a_variant_is_refused_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "city.yaml"
+    path.write_text(
+        "extends: shanwei\nvariants:\n  upcoding:\n    hospitals.SW01.upcodng.rate: 0.2\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert str(caught.value).startswith(
+        f"{path}:4: variants.upcoding: hospitals.SW01.upcodng: got 'upcodng'; unknown key; "
+        "did you mean 'upcoding'?"
+    )

@@ -215,6 +215,10 @@ def with_overrides(
         _set_dotted(raw, str(dotted).split("."), value)
         lines[str(dotted)] = parent.lines.get(f"{label}.{dotted}") or 0
     known_lines = {k: v for k, v in lines.items() if v}
+    for dotted, line in list(known_lines.items()):  # a problem found at a part of a dotted key
+        parts = dotted.split(".")
+        for depth in range(1, len(parts)):
+            known_lines.setdefault(".".join(parts[:depth]), line)
     if own:  # overrides from no file (--set, a sweep): the label stands where a file would
         sub = _Context(label, known_lines, parent.problems)
     else:
@@ -451,7 +455,9 @@ def _scalar(tp: Any, value: Any, path: str, ctx: _Context, meta: Mapping[str, An
     if tp in (int, float):
         number = _number(value)
         if number is None:
-            ctx.fail(path, value, f"expected {'a whole number' if tp is int else 'a number'}")
+            kind = "a whole number" if tp is int else "a number"
+            bounds = _range_text(meta)
+            ctx.fail(path, value, f"expected {kind}" + (f" {bounds}" if bounds else ""))
             return tp(0)
         if tp is int and number != int(number):
             ctx.fail(path, value, "expected a whole number")
@@ -474,6 +480,12 @@ def _number(value: Any) -> float | int | None:
     return None
 
 
+def _range_text(meta: Mapping[str, Any]) -> str:
+    """A key's allowed range in words ('' where it has none), e.g. '>= 0 and <= 1'."""
+    symbols = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+    return " and ".join(f"{sym} {meta[k]}" for k, sym in symbols.items() if meta.get(k) is not None)
+
+
 def _check_range(number: float, path: str, ctx: _Context, meta: Mapping[str, Any]) -> None:
     """Report a number outside the key's allowed range."""
     tests = {
@@ -486,7 +498,7 @@ def _check_range(number: float, path: str, ctx: _Context, meta: Mapping[str, Any
         (sym, meta[name], ok) for name, (sym, ok) in tests.items() if meta.get(name) is not None
     ]
     if not all(ok for _, _, ok in limits):
-        ctx.fail(path, number, "allowed: " + " and ".join(f"{sym} {lim}" for sym, lim, _ in limits))
+        ctx.fail(path, number, "allowed: " + _range_text(meta))
 
 
 def _finish(scn: Scenario, base_dir: Path, ctx: _Context, *, check_files: bool = True) -> Scenario:

@@ -33,7 +33,7 @@ def read_yaml(path: Path) -> tuple[Any, dict[str, int]]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError(
-            [problem(str(path), None, "", str(path), "the scenario file does not exist")]
+            [problem(str(path), None, "", str(path), _missing_file_hint(path))]
         ) from None
     except UnicodeDecodeError as exc:
         raise ScenarioError(
@@ -243,3 +243,25 @@ def _to_python(
             for i, item in enumerate(node.value)
         ]
     return constructor.construct_object(node, deep=True)
+
+
+def _missing_file_hint(path: Path) -> str:
+    """What to say of a scenario file that does not exist: the shipped one of that name, if any,
+    else where the shipped scenarios are."""
+    from drgsim.scenario.loader import shipped_scenarios  # (the loader reads files through here)
+
+    shipped = shipped_scenarios()
+    same = shipped / f"{path.stem}.yaml"
+    where = _shown(same if same.is_file() else shipped)
+    if same.is_file():
+        return f"the scenario file does not exist; did you mean {where}?"
+    names = ", ".join(sorted(p.stem for p in shipped.glob("*.yaml")))
+    return f"the scenario file does not exist; the shipped scenarios ({names}) are in {where}/"
+
+
+def _shown(path: Path) -> str:
+    """A path as a user would type it: relative to the working directory where it lies in it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
