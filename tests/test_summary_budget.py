@@ -31,3 +31,22 @@ def test_the_budget_line_adds_up_and_matches_region_year() -> None:
     assert numbers["reserve kept"] == round(ry["reserve_kept_fen"].mean() / 1e6, 1) > 0
     assert numbers["ceiling surplus"] == round(ry["ceiling_surplus_fen"].mean() / 1e6, 1) > 0
     assert numbers["paid"] == round(ry["paid_fen"].mean() / 1e6, 1)
+
+
+def test_the_coefficients_print_to_three_places_with_trailing_zeros() -> None:
+    """Coefficients of 1.080 print as 1.080, not as 1.08 (pandas drops the zeros that no value
+    of a column needs)."""
+    result = drgsim.run(CITY)
+    lines = summary_text(result).splitlines()
+    header = next(i for i, s in enumerate(lines) if s.rstrip().endswith("coefficient"))
+    shown = [row.split()[-1] for row in lines[header + 1 : header + 3]]
+    st = result.settlement
+    base = st[(st["variant"] == "baseline") & (st["year"] == st["year"].max())]
+    # the coefficient a hospital's row shows: its mean over replications, weighted by cases
+    means = [
+        (g["coefficient"] * g["cases"]).sum() / g["cases"].sum()
+        for _, g in base.groupby("hospital", sort=True)
+    ]
+    want = [f"{m:.3f}" for m in means]
+    assert shown == want
+    assert any(w.endswith("0") for w in want)  # a trailing zero the old table dropped

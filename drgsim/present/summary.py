@@ -39,7 +39,7 @@ def summary_text(result: Result) -> str:
     where = f"{regions} regions together, " if regions else ""
     lines = [
         f"{result.scenario.name}: year {year}, {where}baseline{reps_note}",
-        table.to_string(index=False),
+        table.to_string(index=False, formatters={"coefficient": _three_places}),
         _point_value_text(ry_base, reps)
         + f"; budget {money['budget_fen'].mean() / WAN / 1e4:.2f} 亿元; "
         + f"paid {money['paid_fen'].mean() / WAN / 1e4:.2f} 亿元; "
@@ -219,3 +219,8 @@ def _hospital_rows(base: pd.DataFrame, listed: set[str]) -> pd.DataFrame:
             .to_numpy(),
         }
     )
+
+
+def _three_places(value: float) -> str:
+    """A coefficient to three places, trailing zeros kept (1.080, not 1.08); '—' where none."""
+    return "—" if value != value else f"{value:.3f}"
