@@ -27,7 +27,7 @@ from drgsim.scenario.schema import (
     Region,
     Scenario,
 )
-from drgsim.scenario.yamlio import parse_yaml, read_yaml
+from drgsim.scenario.yamlio import parse_yaml, read_yaml, shipped_scenarios
 
 BASELINE = "baseline"
 _GENERATOR_TIER_TABLES = ("admissions_per_bed", "complexity_tilt", "cost_level", "oop_share")
@@ -93,15 +93,6 @@ NOT_INHERITED = (
     "sweep",
 )
 _FILE_KEYS = (("catalogue", "source"), ("cases", "source"))
-
-
-def shipped_scenarios() -> Path:
-    """The folder of the shipped scenarios: `_scenarios` in the wheel or the repo's `scenarios`."""
-    package = Path(__file__).resolve().parents[1]
-    for folder in (package / "_scenarios", package.parent / "scenarios"):
-        if folder.is_dir():
-            return folder
-    return package.parent / "scenarios"
 
 
 #: Mappings a file states whole when it states them: a scenario that names its funds names all of

@@ -248,8 +248,6 @@ def _to_python(
 def _missing_file_hint(path: Path) -> str:
     """What to say of a scenario file that does not exist: the shipped one of that name, if any,
     else where the shipped scenarios are."""
-    from drgsim.scenario.loader import shipped_scenarios  # (the loader reads files through here)
-
     shipped = shipped_scenarios()
     same = shipped / f"{path.stem}.yaml"
     where = _shown(same if same.is_file() else shipped)
@@ -265,3 +263,12 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def shipped_scenarios() -> Path:
+    """The folder of the shipped scenarios: `_scenarios` in the wheel or the repo's `scenarios`."""
+    package = Path(__file__).resolve().parents[1]
+    for folder in (package / "_scenarios", package.parent / "scenarios"):
+        if folder.is_dir():
+            return folder
+    return package.parent / "scenarios"
