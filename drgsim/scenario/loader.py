@@ -6,6 +6,7 @@ import dataclasses
 import difflib
 import functools
 import math
+import operator
 import re
 import types
 import typing
@@ -471,24 +472,30 @@ def _number(value: Any) -> float | int | None:
     return None
 
 
+#: A key's range bounds: the symbol said and the test a number must pass, by schema name.
+_BOUNDS = {
+    "ge": (">=", operator.ge),
+    "gt": (">", operator.gt),
+    "le": ("<=", operator.le),
+    "lt": ("<", operator.lt),
+}
+
+
 def _range_text(meta: Mapping[str, Any]) -> str:
     """A key's allowed range in words ('' where it has none), e.g. '>= 0 and <= 1'."""
-    symbols = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
-    return " and ".join(f"{sym} {meta[k]}" for k, sym in symbols.items() if meta.get(k) is not None)
+    return " and ".join(
+        f"{sym} {meta[name]}" for name, (sym, _) in _BOUNDS.items() if meta.get(name) is not None
+    )
 
 
 def _check_range(number: float, path: str, ctx: _Context, meta: Mapping[str, Any]) -> None:
     """Report a number outside the key's allowed range."""
-    tests = {
-        "ge": (">=", number >= (meta.get("ge") or 0)),
-        "gt": (">", number > (meta.get("gt") or 0)),
-        "le": ("<=", number <= (meta.get("le") or 0)),
-        "lt": ("<", number < (meta.get("lt") or 0)),
-    }
-    limits = [
-        (sym, meta[name], ok) for name, (sym, ok) in tests.items() if meta.get(name) is not None
-    ]
-    if not all(ok for _, _, ok in limits):
+    inside = all(
+        test(number, meta[name])
+        for name, (_, test) in _BOUNDS.items()
+        if meta.get(name) is not None
+    )
+    if not inside:
         ctx.fail(path, number, "allowed: " + _range_text(meta))
 
 
