@@ -9,7 +9,7 @@ import numpy as np
 from drgsim.kernels import checks
 from drgsim.kernels.group import check_codes
 from drgsim.kernels.grouping import rows_by_group
-from drgsim.kernels.jit import inline, kernel
+from drgsim.kernels.jit import called, inline, kernel
 from drgsim.kernels.price import check_tariff, drg_thresholds, is_incomplete, points_one
 from drgsim.kernels.rng import CASES, Draw, uniform
 
@@ -349,7 +349,7 @@ def _pick(hospital, up_drg, up_gain, proc_drg, proc_gain, tie, n_proc, count):  
     return out
 
 
-@inline
+@called
 def _take_top(order, lo, hi, gain, tie, how, k, mark, free, keys):  # pragma: no cover - jitted
     """Mark `mark` on the `k` free claims order[lo:hi] of largest gain above 0, ties by the
     smaller `tie`, then the earlier row (those a stable sort by that key puts first), found by
