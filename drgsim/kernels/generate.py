@@ -9,7 +9,7 @@ import numpy as np
 
 from drgsim.kernels import checks
 from drgsim.kernels.group import group_one
-from drgsim.kernels.jit import called, inline, kernel, parallel_kernel
+from drgsim.kernels.jit import called, inline, parallel_kernel
 from drgsim.kernels.libm import exp, exp_main, exp_outside
 from drgsim.kernels.rng import Draw, normal, normal_pair, uniform
 
@@ -212,7 +212,7 @@ def follow_chance(readmit_rate):  # pragma: no cover - jitted
     return readmit_rate / (1.0 - readmit_rate) if readmit_rate < 1.0 else 2.0
 
 
-@kernel
+@called
 def draw_pieces(
     first_piece, last_piece, starts, ends, key, hospital, hosp_tier, hosp_cost_level,
     patient_share, fund_key, fund_cum, alias_prob, alias_idx, level_prob, group_table,
@@ -223,8 +223,7 @@ def draw_pieces(
     arrays (piece p: cases starts[p] … starts[p + 1] − 1 of a run ending at ends[p])."""
     cost_sigma, los_sigma, oop_sd = params[0], params[1], params[2]
     p_tr, p_de, p_ama, short_days = params[3], params[4], params[5], params[6]
-    readmit_rate, window = params[7], params[8]
-    ungroup_rate = params[9]
+    readmit_rate, window, ungroup_rate = params[7], params[8], params[9]
     n_adrg, n_level = alias_prob.shape[1], level_prob.shape[1]
     n_fund = fund_cum.shape[0]
     follow = follow_chance(readmit_rate)
@@ -307,7 +306,7 @@ def draw_pieces(
                     for edge in range(n_fund - 1):
                         f += fund_u[iu] >= fund_cum[np.uint64(edge)]
                 share = patient_share[np.uint64(f), np.uint64(h)] + oop_sd * share_z[iu]
-                share = min(max(share, 0.0), 0.95)
+                share = min(max(share, 0.0), SHARE_MAX)
                 patient[ju] = pid
                 adrg[ju] = a
                 severity[ju] = s
@@ -405,28 +404,15 @@ def generate_cases(
     for b in range(n_block):
         block_start[b] = np.searchsorted(starts[:n_piece], b * n // n_block)
     block_start[n_block] = n_piece
-    out = (patient, adrg, severity, drg_true, cost, oop, los, admit, day, discharge)
-    out2 = (ungroupable, fund)
+    cases = (patient, adrg, severity, drg_true, cost, oop, los, admit, day, discharge,
+             ungroupable, fund)  # fmt: skip
     for block in numba.prange(n_block):
-        # the block's pieces drawn by a kernel of their own, not in this loop's body: numba's
+        # the block's pieces drawn by a function of their own, not in this loop's body: numba's
         # parallel passes over the body inlined here took 35 s of a first run's compiling
         draw_pieces(
             block_start[block], block_start[block + 1], starts, ends, key, hospital, hosp_tier,
             hosp_cost_level, patient_share, fund_key, fund_cum, alias_prob, alias_idx,
             level_prob, group_table, ref_cost, mean_los, params, first_day, days_in_month,
-            population, *out, *out2,
+            population, *cases,
         )  # fmt: skip
-    return (
-        patient,
-        adrg,
-        severity,
-        drg_true,
-        cost,
-        oop,
-        los,
-        admit,
-        day,
-        discharge,
-        ungroupable,
-        fund,
-    )
+    return cases

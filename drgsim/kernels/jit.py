@@ -152,6 +152,7 @@ def inline(fn: Callable[..., Any]) -> Any:
 
 
 def called(fn: Callable[..., Any]) -> Any:
-    """Compile a helper that kernels call but do not inline (it is cached with them): for a
-    rare path, whose inlining only lengthens the kernels' compiling on a first run."""
+    """Compile a helper that kernels call but do not inline (it is cached with them): a rare
+    path, or a large body a kernel runs once a block, whose inlining only lengthens a first
+    run's compiling."""
     return numba.njit(nogil=True)(fn)

@@ -1,10 +1,11 @@
-"""Kernels that find the stays followed by a readmission: pair by pair within each patient, hospital and ADRG."""
+"""Kernels that find the stays followed by a readmission, pair by pair in each patient, hospital and ADRG."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from drgsim.kernels import checks
+from drgsim.kernels.grouping import rows_by_group
 from drgsim.kernels.jit import inline, kernel
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -20,21 +21,12 @@ def _flag_earlier(patient, hospital, adrg, admit, day, later, window):  # pragma
     hit = np.zeros(k, np.bool_)
     if k < 2:
         return hit
-    # the stays by admission day, ties in their order (a counting sort)
+    # the stays by admission day, ties in their order
     lo, hi = admit[0], admit[0]
     for t in range(k):
         lo = min(lo, admit[t])
         hi = max(hi, admit[t])
-    at = np.zeros(hi - lo + 2, np.int64)
-    for t in range(k):
-        at[np.uint64(admit[t] - lo + 1)] += 1
-    for d in range(1, at.shape[0]):
-        at[d] += at[d - 1]
-    order = np.empty(k, np.int64)
-    for t in range(k):
-        d = np.uint64(admit[t] - lo)
-        order[np.uint64(at[d])] = t
-        at[d] += 1
+    order, _ = rows_by_group(admit - lo, hi - lo + 1)
     size = 1024
     while size < 2 * k:
         size *= 2
@@ -57,19 +49,9 @@ def _flag_earlier(patient, hospital, adrg, admit, day, later, window):  # pragma
             n_group += 1
         else:
             group[t] = group[np.uint64(first[slot])]
-    # the stays key by key, each key's in `order` (a counting sort)
-    start = np.zeros(n_group + 1, np.int64)
-    for t in range(k):
-        start[np.uint64(group[t] + 1)] += 1
-    for g in range(n_group):
-        start[g + 1] += start[g]
-    fill = start[:n_group].copy()
-    by_key = np.empty(k, np.int64)
-    for i in range(k):
-        t = np.uint64(order[i])
-        g = np.uint64(group[t])
-        by_key[np.uint64(fill[g])] = t
-        fill[g] += 1
+    # the stays key by key, each key's in `order`
+    at_key, start = rows_by_group(group[order], n_group)
+    by_key = order[at_key]
     # each stay against the stays after it, up to the first admitted after its window closes
     for g in range(n_group):
         for p in range(start[g], start[g + 1]):

@@ -223,4 +223,4 @@ def _hospital_rows(base: pd.DataFrame, listed: set[str]) -> pd.DataFrame:
 
 def _three_places(value: float) -> str:
     """A coefficient to three places, trailing zeros kept (1.080, not 1.08); '—' where none."""
-    return "—" if value != value else f"{value:.3f}"
+    return "—" if math.isnan(value) else f"{value:.3f}"

@@ -28,7 +28,7 @@ from drgsim.scenario.schema import (
     Region,
     Scenario,
 )
-from drgsim.scenario.yamlio import parse_yaml, read_yaml, shipped_scenarios
+from drgsim.scenario.yamlio import parse_yaml, read_yaml, shipped_names, shipped_scenarios
 
 BASELINE = "baseline"
 _GENERATOR_TIER_TABLES = ("admissions_per_bed", "complexity_tilt", "cost_level", "oop_share")
@@ -110,7 +110,7 @@ def _extend(
     if ref is None:
         return out
     shipped = shipped_scenarios()
-    names = sorted(p.stem for p in shipped.glob("*.yaml"))
+    names = shipped_names()
     allowed = (
         f"a shipped scenario ({', '.join(names)}) or a YAML file path relative to the scenario"
     )

@@ -250,11 +250,10 @@ def _missing_file_hint(path: Path) -> str:
     else where the shipped scenarios are."""
     shipped = shipped_scenarios()
     same = shipped / f"{path.stem}.yaml"
-    where = _shown(same if same.is_file() else shipped)
     if same.is_file():
-        return f"the scenario file does not exist; did you mean {where}?"
-    names = ", ".join(sorted(p.stem for p in shipped.glob("*.yaml")))
-    return f"the scenario file does not exist; the shipped scenarios ({names}) are in {where}/"
+        return f"the scenario file does not exist; did you mean {_shown(same)}?"
+    names = ", ".join(shipped_names())
+    return f"the scenario file does not exist; the shipped scenarios ({names}) are in {_shown(shipped)}/"
 
 
 def _shown(path: Path) -> str:
@@ -272,3 +271,8 @@ def shipped_scenarios() -> Path:
         if folder.is_dir():
             return folder
     return package.parent / "scenarios"
+
+
+def shipped_names() -> list[str]:
+    """The names of the shipped scenarios (what `extends:` takes), sorted."""
+    return sorted(p.stem for p in shipped_scenarios().glob("*.yaml"))
