@@ -1259,11 +1259,27 @@ def test_risk_counts_match_bincount_sums_bit_for_bit(n, runs, seed) -> None:
     np.testing.assert_array_equal(got, ref)
 
 
-def _slot_reference(patient: np.ndarray, size_bits: int) -> np.ndarray:
-    """A patient's bitmap slot by the rule: the top size_bits bits of patient × the golden ratio."""
-    with np.errstate(over="ignore"):
-        mixed = patient.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    return (mixed >> np.uint64(64 - size_bits)).astype(np.int64)
+_STAY_COLUMNS = ("patient", "hospital", "adrg", "admit", "day", "drg")
+
+
+def _window_call(month, before, exempt, window, size_bits):
+    """`window_readmissions` of a month (a dict of stay columns) against up to three earlier
+    months, as the engine calls it (their keys from `stay_keys`); its flags and hits, after
+    checking the month's keys it returns."""
+    from drgsim.kernels.readmit import stay_keys, window_readmissions
+
+    pad = {k: np.empty(0, month[k].dtype) for k in _STAY_COLUMNS}
+    padded = [*before, *[pad] * (3 - len(before))]
+    flags, month_of, row, keys = window_readmissions(
+        *(month[k] for k in _STAY_COLUMNS),
+        exempt,
+        window,
+        size_bits,
+        tuple(stay_keys(s["patient"], s["hospital"], s["adrg"]) for s in padded),
+        *(tuple(s[k] for s in padded) for k in _STAY_COLUMNS),
+    )
+    assert np.array_equal(keys, stay_keys(month["patient"], month["hospital"], month["adrg"]))
+    return flags, month_of, row
 
 
 def _window_reference(month, earlier, exempt, window):
@@ -1307,8 +1323,6 @@ def _stays(rng, n, patients):
     seed=st.integers(0, 2**32 - 1),
 )
 def test_window_readmissions_follow_the_rule(n, sizes, patients, window, size_bits, seed) -> None:
-    from drgsim.kernels.readmit import window_readmissions
-
     rng = np.random.default_rng(seed)
     month = _stays(rng, n, patients)
     earlier = [_stays(rng, m, patients) for m in sizes]
@@ -1317,15 +1331,7 @@ def test_window_readmissions_follow_the_rule(n, sizes, patients, window, size_bi
         if n:
             stays["patient"][again] = rng.choice(month["patient"], int(again.sum()))
     exempt = rng.random(4) < 0.25
-    keys = ("patient", "hospital", "adrg", "admit", "day", "drg")
-    padded = [*earlier, *[_stays(rng, 0, 1)] * (3 - len(earlier))]
-    flags, month_of, row = window_readmissions(
-        *(month[k] for k in keys),
-        exempt,
-        window,
-        size_bits,
-        *(tuple(s[k] for s in padded) for k in keys),
-    )
+    flags, month_of, row = _window_call(month, earlier, exempt, window, size_bits)
     want_flags, want_hits = _window_reference(month, earlier, exempt, window)
     assert flags.dtype == bool and np.array_equal(flags, want_flags)
     assert list(zip(month_of.tolist(), row.tolist(), strict=True)) == want_hits
@@ -1352,20 +1358,16 @@ def _year_by_months(rng, patients, nested):
 def _window_year(year, months, exempt, window, size_bits):
     """The window kernel run month by month on a year, each month against the three before it;
     the flagged stays of the year (by row) and each month's raw results."""
-    from drgsim.kernels.readmit import window_readmissions
-
-    keys = ("patient", "hospital", "adrg", "admit", "day", "drg")
     flagged = np.zeros(len(year["patient"]), dtype=bool)
     raw = []
     for i, rows in enumerate(months):
         before = months[max(0, i - 3) : i]
-        padded = [*before, *[rows[:0]] * (3 - len(before))]
-        flags, month_at, row = window_readmissions(
-            *(year[k][rows] for k in keys),
+        flags, month_at, row = _window_call(
+            {k: v[rows] for k, v in year.items()},
+            [{k: v[p] for k, v in year.items()} for p in before],
             exempt,
             window,
             size_bits,
-            *(tuple(year[k][p] for p in padded) for k in keys),
         )
         flagged[rows[flags]] = True
         flagged[[before[b][r] for b, r in zip(month_at, row, strict=True)]] = True
@@ -1429,10 +1431,31 @@ def test_what_the_window_flags_does_not_depend_on_the_bitmap_size(patients, nest
     assert runs[0] == runs[1] == runs[2] == runs[3]
 
 
+def test_window_readmissions_refuse_earlier_keys_not_of_their_stays() -> None:
+    """An earlier month's keys that are not its stays' `stay_keys` would hide its stays from
+    the bitmap: the kernel's front refuses them."""
+    from drgsim.kernels.checks import KernelInputError
+    from drgsim.kernels.readmit import stay_keys, window_readmissions
+
+    rng = np.random.default_rng(5)
+    month, earlier = _stays(rng, 20, 10), _stays(rng, 20, 10)
+    pad = {k: np.empty(0, v.dtype) for k, v in month.items()}
+    keys = stay_keys(earlier["patient"], earlier["hospital"], earlier["adrg"])
+    keys[3] += np.uint64(1)
+    with pytest.raises(KernelInputError, match=r"prior_key\[0\] is not stay_keys"):
+        window_readmissions(
+            *(month[k] for k in _STAY_COLUMNS),
+            np.zeros(4, bool),
+            15,
+            16,
+            (keys, np.empty(0, np.uint64), np.empty(0, np.uint64)),
+            *((earlier[k], pad[k], pad[k]) for k in _STAY_COLUMNS),
+        )
+
+
 def test_window_readmissions_flag_pairs_across_months() -> None:
     """A stay of an earlier month readmitted this month within the window is flagged there,
     one readmitted after the window is not, and neither is one of an exempt ADRG."""
-    from drgsim.kernels.readmit import window_readmissions
 
     def stays(patient, adrg, admit, day):
         return {
@@ -1448,17 +1471,10 @@ def test_window_readmissions_flag_pairs_across_months() -> None:
     # (20 days); 3: exempt ADRG 1, out on day 25, back on day 30
     earlier = stays([1, 2, 3, 4], [0, 0, 1, 0], [15, 5, 20, 1], [20, 10, 25, 3])
     month = stays([1, 2, 3], [0, 0, 1], [30, 30, 30], [34, 34, 34])
-    keys = ("patient", "hospital", "adrg", "admit", "day", "drg")
     none = stays([], [], [], [])
 
     def window(this, *before):  # ADRG 1 exempt, a 15-day window, 2**16 slots
-        return window_readmissions(
-            *(this[k] for k in keys),
-            np.array([False, True]),
-            15,
-            16,
-            *(tuple(s[k] for s in before) for k in keys),
-        )
+        return _window_call(this, list(before), np.array([False, True]), 15, 16)
 
     flags, month_of, row = window(month, earlier, none, none)
     assert not flags.any()

@@ -91,3 +91,12 @@ def test_each_years_cuts_are_the_pairwise_rule(result) -> None:
         assert want.sum() > 0
         # the exempt ADRG has stays that would be cut without the exemption
         assert (pairwise_cuts(year, adrg_of, rule["window_days"], []) & ~want).any()
+
+
+def test_the_window_keeps_only_the_month_it_has_just_matched() -> None:
+    """A month kept without its readmissions matched (its stays' keys unknown) is refused."""
+    from drgsim.engine.readmission import ReadmissionWindow
+
+    window = ReadmissionWindow(15, 0.5, 3, np.zeros(4, bool))
+    with pytest.raises(ValueError, match="match"):
+        window.add(object())  # type: ignore[arg-type]

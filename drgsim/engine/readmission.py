@@ -37,6 +37,9 @@ class ReadmissionWindow:
         self.n_fund = n_fund
         self.exempt = exempt
         self.recent: deque[PricedBatch] = deque()
+        # each month's stay_keys, beside `recent`; the month last matched waits for add()
+        self.keys: deque[np.ndarray] = deque()
+        self.matched: tuple[PricedBatch, np.ndarray] | None = None
 
     def match(self, claims: PricedBatch) -> np.ndarray:
         """Flag stays readmitted within the window; the points this moves from earlier months.
@@ -46,12 +49,13 @@ class ReadmissionWindow:
         per fund and hospital (fund × hospital), to be booked in this month.
         """
         c, recent = claims.cases, self.recent
+        keys_dtype = np.dtype(np.uint64)
         # each month's stays are checked once, when they come (their ADRGs index `exempt`);
         # the earlier months' were then, so the kernel runs without its front's scans of them
         name = "window_readmissions"
         checks.same_length(name, c.n, drg=claims.drg)
         checks.index(name, "adrg", c.adrg, 0, self.exempt.shape[0], "the ADRGs")
-        flags, month, rows = window_readmissions.compiled(  # type: ignore[attr-defined]
+        flags, month, rows, keys = window_readmissions.compiled(  # type: ignore[attr-defined]
             c.patient,
             c.hospital,
             c.adrg,
@@ -61,6 +65,7 @@ class ReadmissionWindow:
             self.exempt,
             self.window_days,
             bitmap_bits(c.n),
+            _padded(list(self.keys), keys_dtype),
             *(
                 _padded([getattr(p.cases, k) for p in recent], getattr(c, k).dtype)
                 for k in _COLUMNS
@@ -79,18 +84,26 @@ class ReadmissionWindow:
                 adjust += np.bincount(row, weights=delta, minlength=n_rows)
                 prior.readmit[hit] = True
         claims.readmit = flags
+        self.matched = (claims, keys)
         return adjust.reshape(self.n_fund, n_h)
 
     def add(self, claims: PricedBatch) -> list[PricedBatch]:
-        """Keep a month's claims; return the months that leave the window (their rows are final)."""
+        """Keep the month's claims `match` has just taken; return the months that leave the
+        window (their rows are final)."""
+        if self.matched is None or self.matched[0] is not claims:
+            raise ValueError("ReadmissionWindow.add takes the month match() has just taken")
         self.recent.append(claims)
+        self.keys.append(self.matched[1])
+        self.matched = None
         out = []
         while len(self.recent) > READMISSION_MONTHS:
             out.append(self.recent.popleft())
+            self.keys.popleft()
         return out
 
     def close(self) -> list[PricedBatch]:
         """Empty the window at year end; return the months still in it."""
         out = list(self.recent)
         self.recent.clear()
+        self.keys.clear()
         return out

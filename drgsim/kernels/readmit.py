@@ -12,6 +12,29 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 @inline
+def _key_hash(patient, hospital, adrg):  # pragma: no cover - jitted
+    """A stay's patient, hospital and ADRG mixed into 64 bits (its top bits spread best)."""
+    mixed = (np.uint64(patient) * _MIX) ^ (np.uint64(hospital) << np.uint64(40))
+    return (mixed ^ np.uint64(adrg)) * _MIX
+
+
+def _check_keys(patient, hospital, adrg):
+    """The stays' arrays have one length."""
+    checks.same_length("stay_keys", patient.shape[0], hospital=hospital, adrg=adrg)
+
+
+@checks.front(_check_keys)
+@kernel
+def stay_keys(patient, hospital, adrg):  # pragma: no cover - jitted
+    """Each stay's patient, hospital and ADRG hashed into 64 bits, as `window_readmissions`
+    takes the earlier months' stays."""
+    out = np.empty(patient.shape[0], np.uint64)
+    for j in range(patient.shape[0]):
+        out[j] = _key_hash(patient[j], hospital[j], adrg[j])
+    return out
+
+
+@inline
 def _flag_earlier(patient, hospital, adrg, admit, day, later, window):  # pragma: no cover
     """The readmission rule (spec §2) on stays taken by admission day, ties in their order
     here: a stay is flagged when a stay of the same patient, hospital and ADRG after it, one
@@ -36,8 +59,7 @@ def _flag_earlier(patient, hospital, adrg, admit, day, later, window):  # pragma
     n_group = 0
     for i in range(k):
         t = np.uint64(order[i])
-        mixed = (np.uint64(patient[t]) * _MIX) ^ (np.uint64(hospital[t]) << np.uint64(40))
-        slot = (((mixed ^ np.uint64(adrg[t])) * _MIX) >> np.uint64(33)) & umask
+        slot = (_key_hash(patient[t], hospital[t], adrg[t]) >> np.uint64(33)) & umask
         while first[slot] != -1:
             q = np.uint64(first[slot])
             if patient[q] == patient[t] and hospital[q] == hospital[t] and adrg[q] == adrg[t]:
@@ -95,15 +117,17 @@ def earlier_stays(
     out = np.zeros(n, np.bool_)
     if n == 0:
         return out
-    # first passes, in index order: which stays belong to a patient seen twice or more (by
-    # hash: a superset, exact after the keyed table below, which then holds only those)
+    # first passes, in index order: which stays belong to a patient, hospital and ADRG seen
+    # twice or more (by hash: a superset, exact after the keyed table below, which then holds
+    # only those)
     seen_size = 1024
     while seen_size < 4 * n:
         seen_size *= 2
     seen = np.zeros(seen_size, np.uint8)
     bucket = np.empty(n, np.int64)
     for j in range(n):
-        bucket[j] = np.int64((np.uint64(patient[j]) * _MIX) >> np.uint64(20)) & (seen_size - 1)
+        mixed = _key_hash(patient[j], hospital[j], adrg[j])
+        bucket[j] = np.int64(mixed >> np.uint64(20)) & (seen_size - 1)
         if grouped[j] and seen[bucket[j]] < 2:
             seen[bucket[j]] += 1
     candidates = np.empty(n, np.int64)
@@ -131,21 +155,22 @@ def earlier_stays(
     return out
 
 
-def bitmap_bits(n_patients: int) -> int:
-    """log2 of a patient bitmap's size for `n_patients`: about 32 slots a patient for up to a
-    million patients (at most 8 MiB), 16 beyond (half the memory), at least 2**16 slots.
+def bitmap_bits(n_stays: int) -> int:
+    """log2 of the readmission window's bitmap size for a month of `n_stays`: about 32 slots a
+    stay for up to a million stays (at most 8 MiB), 16 beyond (half the memory), at least
+    2**16 slots.
 
-    The size sets how many earlier stays of other patients share a slot with a month's
-    patients, so how many the kernel compares, never what it flags (only the month's stays are
-    later stays): a Shanwei month (25,000 stays, 2**20 slots) took 10 % less time than with 16
-    slots a patient."""
-    per_patient = 32 if n_patients <= 1_000_000 else 16
-    return max(16, int(per_patient * n_patients).bit_length())
+    The size sets how many earlier stays of other keys share a slot with the month's stays,
+    so how many the kernel compares, never what it flags (only the month's stays are later
+    stays): a Shanwei month (25,000 stays, 2**20 slots) took 10 % less time than with 16
+    slots a stay."""
+    per_stay = 32 if n_stays <= 1_000_000 else 16
+    return max(16, int(per_stay * n_stays).bit_length())
 
 
 def _check_window(
     patient, hospital, adrg, admit, day, drg, exempt, window, size_bits,
-    prior_patient, prior_hospital, prior_adrg, prior_admit, prior_day, prior_drg,
+    prior_key, prior_patient, prior_hospital, prior_adrg, prior_admit, prior_day, prior_drg,
 ):  # fmt: skip
     """The month's and each earlier month's stays have one length; ADRGs index `exempt`."""
     name = "window_readmissions"
@@ -154,6 +179,7 @@ def _check_window(
     )
     n_prior = len(prior_patient)
     for what, columns in (
+        ("prior_key", prior_key),
         ("prior_hospital", prior_hospital),
         ("prior_adrg", prior_adrg),
         ("prior_admit", prior_admit),
@@ -169,6 +195,7 @@ def _check_window(
             name,
             prior_patient[b].shape[0],
             **{
+                f"prior_key[{b}]": prior_key[b],
                 f"prior_hospital[{b}]": prior_hospital[b],
                 f"prior_adrg[{b}]": prior_adrg[b],
                 f"prior_admit[{b}]": prior_admit[b],
@@ -177,6 +204,12 @@ def _check_window(
             },
         )
         checks.index(name, f"prior_adrg[{b}]", prior_adrg[b], 0, exempt.shape[0], "the ADRGs")
+        if not np.array_equal(
+            prior_key[b], stay_keys(prior_patient[b], prior_hospital[b], prior_adrg[b])
+        ):
+            raise checks.KernelInputError(
+                f"{name}: prior_key[{b}] is not stay_keys of that month's stays"
+            )
     checks.index(name, "adrg", adrg, 0, exempt.shape[0], "the ADRGs")
     if not 1 <= size_bits <= 63:
         raise checks.KernelInputError(f"{name}: size_bits {size_bits}; allowed 1 … 63")
@@ -186,15 +219,15 @@ def _check_window(
 @kernel
 def window_readmissions(
     patient, hospital, adrg, admit, day, drg, exempt, window, size_bits,
-    prior_patient, prior_hospital, prior_adrg, prior_admit, prior_day, prior_drg,
+    prior_key, prior_patient, prior_hospital, prior_adrg, prior_admit, prior_day, prior_drg,
 ):  # fmt: skip  # pragma: no cover - jitted
     """A month's readmissions against itself and the earlier months of the window, in one call.
 
-    The pool of stays is every earlier month's stays (the tuples `prior_*`, in order) that
-    were discharged on or after the month's first admission day less `window` and whose
-    patient's slot is marked in the month's bitmap (2**size_bits slots, one hash: the top
-    size_bits bits of patient × 0x9E3779B97F4A7C15; a superset of the stays of the month's
-    patients), then the month's own stays. Among the pool's grouped stays (drg ≥ 0, ADRG not
+    The pool of stays is every earlier month's stays (the tuples `prior_*`, in order, with
+    `prior_key` their `stay_keys`) that were discharged on or after the month's first
+    admission day less `window` and whose key's slot is marked in the month's bitmap
+    (2**size_bits slots: the top size_bits bits of a stay's key; a superset of the stays of
+    the month's patients, hospitals and ADRGs), then the month's own stays. Among the pool's grouped stays (drg ≥ 0, ADRG not
     `exempt`) taken by admission day, ties in pool order, a stay is flagged when a later stay
     of the month of the same patient, hospital and ADRG is admitted 0..window days after its
     discharge (`earlier_stays`' rule with the later stay in the month). The pool holds every
@@ -202,28 +235,30 @@ def window_readmissions(
     stays. Months must hold stays by discharge day (as the engine keeps them), so that no stay
     of an earlier month is a later stay of one of this month's.
 
-    Returns the month's flags, and the flagged stays of the earlier months as (month's place
-    in the tuple, row), in pool order.
+    Returns the month's flags, the flagged stays of the earlier months as (month's place in
+    the tuple, row), in pool order, and the month's `stay_keys` (for its later months).
     """
     n = patient.shape[0]
     flags = np.zeros(n, np.bool_)
+    key = np.empty(n, np.uint64)
     empty = np.empty(0, np.int64)
     if n == 0:
-        return flags, empty, empty.copy()
+        return flags, empty, empty.copy(), key
     # arrays indexed by unsigned numbers where the index is not a loop's from 0: no code for a
     # negative index counted from the end
     shift = np.uint64(64 - size_bits)
     three = np.uint64(3)
     # each slot's state in 2 bits, 32 slots a word: 0 unmarked, 1 marked by the month, 2 and
     # 3 also holding 1 and 2 or more of the pool's grouped stays. A stay whose slot holds 2
-    # may have an earlier or later stay of its patient (a superset, made exact by the keys).
+    # may have an earlier or later stay of its key (a superset, made exact by the keys).
     state = np.zeros(((1 << size_bits) + 31) >> 5, np.uint64)
     slot = np.empty(n, np.uint64)  # each of the month's stays' slot, hashed once
     grouped = np.empty(n, np.bool_)
     first = np.int64(admit[0])
     for j in range(n):
         first = min(first, np.int64(admit[j]))
-        s = (np.uint64(patient[j]) * _MIX) >> shift
+        key[j] = _key_hash(patient[j], hospital[j], adrg[j])
+        s = key[j] >> shift
         slot[j] = s
         g = drg[j] >= 0 and not exempt[np.uint64(adrg[j])]
         grouped[j] = g
@@ -245,8 +280,8 @@ def window_readmissions(
     bound = np.zeros(n_prior + 1, np.int64)
     m = 0
     for b in range(n_prior):
-        p_patient, p_day = prior_patient[b], prior_day[b]
-        rows = p_patient.shape[0]
+        p_key, p_day = prior_key[b], prior_day[b]
+        rows = p_key.shape[0]
         lo_day, hi_day = start, start - 1
         if rows:
             lo_day, hi_day = np.int64(p_day[0]), np.int64(p_day[0])
@@ -256,7 +291,7 @@ def window_readmissions(
         if hi_day >= start:
             every = lo_day >= start
             for r in range(rows):
-                s = (np.uint64(p_patient[r]) * _MIX) >> shift
+                s = p_key[r] >> shift
                 v = (state[s >> np.uint64(5)] >> ((s & np.uint64(31)) << np.uint64(1))) & three
                 pool_row[np.uint64(m)] = r
                 pool_slot[np.uint64(m)] = s
@@ -292,7 +327,7 @@ def window_readmissions(
         cand_row[np.uint64(k)] = j
         k += grouped[j] & (v == three)
     if k < 2:
-        return flags, empty, empty.copy()
+        return flags, empty, empty.copy(), key
     cand_month = np.empty(k, np.int64)
     c_patient = np.empty(k, np.int64)
     c_hospital = np.empty(k, np.int64)
@@ -336,4 +371,4 @@ def window_readmissions(
             hit_month[np.uint64(i)] = cand_month[t]
             hit_row[np.uint64(i)] = cand_row[t]
             i += 1
-    return flags, hit_month, hit_row
+    return flags, hit_month, hit_row, key
