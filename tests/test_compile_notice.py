@@ -44,6 +44,8 @@ def test_a_cold_run_says_it_compiles_and_a_warm_one_says_nothing_extra(tmp_path:
         f"{tmp_path}/first", f"{tmp_path}/second"
     )  # the same summary, nothing more
     assert (cache / jit.cache_dir().name / ".warm").is_file()
+    # compiled by scale.warm_up's shares, though the baseline alone never calls it
+    assert list((cache / jit.cache_dir().name).glob("upcode.upcode_claims-*.nbi"))
 
 
 def test_quiet_says_nothing_and_a_cache_left_unwritten_is_not_taken_as_warm(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from drgsim import cpus
 from drgsim.acts import ACTS, RECODED_BITS
 from drgsim.engine.calendar import CaseSource, Simulation
 from drgsim.engine.memory import frozen, keep_freed_memory, no_collection
@@ -35,6 +36,7 @@ from drgsim.scale.job_board import JobBoard, attach, run_next
 from drgsim.scale.preload import preload_in_background, preload_kernels
 from drgsim.scale.regions import is_multi_region, region_scenarios
 from drgsim.scale.shared_months import SharedMonths
+from drgsim.scale.warm_up import compile_ahead
 from drgsim.scenario.loader import load_scenario, variant_names, variant_scenario
 from drgsim.scenario.schema import Scenario
 
@@ -499,6 +501,8 @@ def _run_jobs(
             progress(done, len(jobs), f"{job.variant} #{job.replication}")
 
     pooled = scheduler is None and workers > 1 and len(jobs) > 1
+    if scheduler is None:  # an empty cache: the kernels compiled on every CPU at once, first
+        compile_ahead(cpus.usable())
     if meanwhile is not None and not pooled:
         meanwhile()
     if scheduler is not None:

@@ -346,9 +346,9 @@ def _run_dask(
     with dask_client(
         scheduler, min(workers, len(tasks)), needed_by="drgsim sweep", hint=hint
     ) as client:
-        client.run(_warm)
-        if progress is not None:
+        if progress is not None:  # first: on an empty cache the command says it compiles
             progress(0, len(tasks), f"{len(client.scheduler_info()['workers'])} Dask worker(s)")
+        client.run(_warm)  # (one worker compiles ahead, in shares, while the others wait)
         shared = client.scatter(cat, broadcast=True)
         map_in_order(client, run_task, tasks, finished, catalogue=shared)
 

@@ -1,0 +1,89 @@
+"""A first run's kernels compiled in shares by several processes: the list, the split, a share."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from drgsim.kernels import jit
+from drgsim.scale import warm_up
+
+#: A fresh process runs the shipped Shanwei scenario, every variant, on one worker and prints the
+#: kernels and signatures it called (nothing preloaded: one worker forks no pool).
+_CALLED = """
+import json, drgsim
+from drgsim.scale.preload import cached_kernels
+from drgsim.scale.warm_up import _attribute
+drgsim.run("scenarios/shanwei.yaml", replications=1, workers=1)
+print(json.dumps(sorted(
+    [f"{k.py_func.__module__}:{_attribute(k)}", repr(s)] for k in cached_kernels() for s in k.signatures
+)))
+"""
+
+
+def test_the_list_holds_what_a_shanwei_run_calls() -> None:
+    """Every kernel and signature a Shanwei run calls is listed, and every listed kernel is
+    one: a kernel renamed or a signature changed without `python -m drgsim.scale.warm_up
+    record` fails here. (The list also holds kernels that only other kernels call: compiled
+    with their callers when it was recorded, loaded inside them from a warm cache.)"""
+    proc = subprocess.run(
+        [sys.executable, "-c", _CALLED],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+        cwd=Path(__file__).parents[1],
+    )
+    called = {tuple(pair) for pair in json.loads(proc.stdout.splitlines()[-1])}
+    listed = {(e["kernel"], sig) for e in warm_up.listed() for sig in e["signatures"]}
+    assert called <= listed
+    assert all(warm_up._dispatcher(name) is not None for name, _ in listed)
+
+
+def test_every_listed_signature_reads_back_as_the_types_it_was_written_from() -> None:
+    """A listed signature's repr read back is the signature (a literal argument too)."""
+    from numba.core import types
+
+    for entry in warm_up.listed():
+        for text in entry["signatures"]:
+            assert repr(warm_up.signature(text)) == text
+    assert warm_up.signature("(Literal[int](0), bool)") == (types.literal(0), types.boolean)
+
+
+def test_shares_split_the_seconds_longest_first_to_the_lightest_share() -> None:
+    """Worked by hand: 5 → A, 4 → B, 3 → B (4 < 5: 7), 3 → A (5 < 7: 8), 1 → B (7 < 8: 8)."""
+    kernels = [
+        {"kernel": name, "seconds": s, "signatures": []}
+        for name, s in (("m:e", 1.0), ("m:a", 5.0), ("m:c", 3.0), ("m:b", 4.0), ("m:d", 3.0))
+    ]
+    split = warm_up.shares(kernels, 2)
+    assert [[e["kernel"] for e in share] for share in split] == [
+        ["m:a", "m:d"],
+        ["m:b", "m:c", "m:e"],
+    ]
+    assert [[e["kernel"] for e in share] for share in warm_up.shares(kernels, 1)] == [
+        ["m:a", "m:b", "m:c", "m:d", "m:e"]
+    ]
+    assert warm_up.shares(kernels[:1], 3)[1:] == [[], []]
+
+
+def test_a_share_compiles_its_kernels_into_an_empty_cache(tmp_path: Path) -> None:
+    """The process of a share writes its kernels' cache entries, and no other kernel's."""
+    listed = {e["kernel"] for e in warm_up.listed()}
+    share = ["drgsim.kernels.group:group_cases", "drgsim.kernels.rng:uniforms"]
+    assert set(share) <= listed
+    env = {**os.environ, "DRGSIM_CACHE_DIR": str(tmp_path)}
+    env.pop("DRGSIM_NUMBA_CACHE", None)
+    command = [sys.executable, "-m", "drgsim.scale.warm_up", "compile", json.dumps(share)]
+    subprocess.run(command, env=env, timeout=600, check=True)
+    index = sorted(p.name for p in (tmp_path / jit.cache_dir().name).glob("*.nbi"))
+    assert [name.split("-")[0] for name in index] == ["group.group_cases", "rng.uniforms"]
+
+
+def test_the_command_says_how_it_is_used() -> None:
+    """A wrong call of `python -m drgsim.scale.warm_up` is one usage line and status 2."""
+    assert warm_up.main(["compile"]) == 2
+    assert warm_up.main(["what"]) == 2
