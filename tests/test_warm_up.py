@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from drgsim.kernels import jit
 from drgsim.scale import warm_up
 
@@ -16,7 +18,7 @@ from drgsim.scale import warm_up
 _CALLED = """
 import json, drgsim
 from drgsim.scale.preload import cached_kernels
-from drgsim.scale.warm_up import _attribute
+from drgsim.scale.kernel_list import _attribute
 drgsim.run("scenarios/shanwei.yaml", replications=1, workers=1)
 print(json.dumps(sorted(
     [f"{k.py_func.__module__}:{_attribute(k)}", repr(s)] for k in cached_kernels() for s in k.signatures
@@ -83,7 +85,17 @@ def test_a_share_compiles_its_kernels_into_an_empty_cache(tmp_path: Path) -> Non
     assert [name.split("-")[0] for name in index] == ["group.group_cases", "rng.uniforms"]
 
 
-def test_the_command_says_how_it_is_used() -> None:
-    """A wrong call of `python -m drgsim.scale.warm_up` is one usage line and status 2."""
-    assert warm_up.main(["compile"]) == 2
-    assert warm_up.main(["what"]) == 2
+def test_the_commands_say_how_they_are_used(capsys: pytest.CaptureFixture[str]) -> None:
+    """A wrong call of `python -m drgsim.scale.warm_up` or `kernel_list` is one usage line
+    and status 2."""
+    from drgsim.scale import kernel_list
+
+    for main, argv in (
+        (warm_up.main, ["compile"]),
+        (warm_up.main, ["what"]),
+        (kernel_list.main, ["a.yaml", "b.yaml"]),
+        (kernel_list.main, ["--what"]),
+    ):
+        assert main(argv) == 2
+        (line,) = capsys.readouterr().err.splitlines()
+        assert line.startswith("usage: python -m drgsim.scale.")

@@ -3,7 +3,7 @@
 numba compiles one kernel at a time in a process, so a run on an empty cache compiles the ~30
 kernels it calls one after another (and each worker process the same ones again). The kernels
 and signatures a Shanwei run calls are listed in `kernel_signatures.json` (`python -m
-drgsim.scale.warm_up record` writes it, with each kernel's compiling seconds); `compile_ahead`
+drgsim.scale.kernel_list` writes it, with each kernel's compiling seconds); `compile_ahead`
 splits them into shares of about equal seconds, compiles each in a process of its own and waits:
 the run then loads them from the cache. A kernel the list misses compiles on its first call, as
 without this; a share that fails only leaves its kernels to their first calls.
@@ -12,20 +12,16 @@ without this; a share that fails only leaves its kernels to their first calls.
 from __future__ import annotations
 
 import contextlib
-import functools
 import importlib
 import json
-import os
 import re
 import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-#: The kernels and signatures a run of the shipped Shanwei scenario calls (`record` writes it).
+#: The kernels and signatures a run of the shipped Shanwei scenario calls (scale.kernel_list).
 SIGNATURES = Path(__file__).with_name("kernel_signatures.json")
 #: Seconds a share may take before its process is stopped (its kernels then compile on use).
 SHARE_TIMEOUT = 600
@@ -47,6 +43,11 @@ def shares(kernels: list[dict[str, Any]], n: int) -> list[list[dict[str, Any]]]:
         out[i].append(entry)
         load[i] += entry["seconds"]
     return out
+
+
+def compile_here() -> None:
+    """Keep `compile_ahead` from starting shares in this process: its kernels compile on use."""
+    _DONE.append(True)
 
 
 def compile_ahead(processes: int) -> bool:
@@ -85,13 +86,17 @@ def _run_shares(split: list[list[dict[str, Any]]]) -> bool:
         if share
     ]
     failed = False
-    for process in running:
-        try:
-            failed |= process.wait(SHARE_TIMEOUT) != 0
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            failed = True
+    try:
+        for process in running:
+            try:
+                failed |= process.wait(SHARE_TIMEOUT) != 0
+            except subprocess.TimeoutExpired:
+                failed = True
+    finally:  # on a timeout, or the run stopped (Ctrl-C): no share left compiling
+        for process in running:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
     return failed
 
 
@@ -158,93 +163,13 @@ def _dispatcher(name: str) -> Any:
     return compiled if hasattr(compiled, "compile") else None
 
 
-def record(scenario: str, out: Path = SIGNATURES) -> None:
-    """Write `out`: the kernels and signatures a run of `scenario` calls, each kernel's
-    compiling seconds measured on an empty cache (a process of its own, the run on one worker)."""
-    with tempfile.TemporaryDirectory() as cache:
-        env = {**os.environ, "DRGSIM_CACHE_DIR": cache}
-        command = [sys.executable, "-m", "drgsim.scale.warm_up", "_record_here", scenario, out]
-        subprocess.run([str(part) for part in command], env=env, check=True)
-
-
-def _record_here(scenario: str, out: Path) -> None:
-    """`record` in this process, whose cache must be empty."""
-    import drgsim
-    from drgsim.scale.preload import cached_kernels
-
-    kernels = {id(k): k for k in cached_kernels()}
-    seconds: dict[int, float] = {}
-    with _timed_compiles(kernels, seconds):
-        drgsim.run(scenario, replications=1, workers=1)
-    entries: list[dict[str, Any]] = [
-        {
-            "kernel": f"{k.py_func.__module__}:{_attribute(k)}",
-            "seconds": round(seconds.get(key, 0.0), 2),
-            "signatures": [repr(sig) for sig in k.signatures],
-        }
-        for key, k in kernels.items()
-        if k.signatures
-    ]
-    entries.sort(key=lambda e: str(e["kernel"]))
-    text = json.dumps({"scenario": Path(scenario).name, "kernels": entries}, indent=1)
-    Path(out).write_text(text + "\n", encoding="utf-8")
-
-
-def _attribute(dispatcher: Any) -> str:
-    """The name a kernel's module holds it under (its front's, where it has one)."""
-    module = sys.modules[dispatcher.py_func.__module__]
-    for name, value in vars(module).items():
-        if value is dispatcher or getattr(value, "compiled", None) is dispatcher:
-            return name
-    return str(dispatcher.py_func.__name__)
-
-
-@contextlib.contextmanager
-def _timed_compiles(kernels: dict[int, Any], seconds: dict[int, float]) -> Iterator[None]:
-    """Add each of `kernels`' compiling seconds to `seconds` (by id), a kernel compiled inside
-    another's compiling counted to itself only."""
-    from numba.core.dispatcher import Dispatcher
-
-    original = Dispatcher.compile
-    inner: list[float] = [0.0]
-
-    @functools.wraps(original)
-    def timed(self: Any, sig: Any) -> Any:
-        inner.append(0.0)
-        start = time.perf_counter()
-        try:
-            return original(self, sig)
-        finally:
-            took = time.perf_counter() - start
-            own = took - inner.pop()
-            inner[-1] += took
-            if id(self) in kernels:
-                seconds[id(self)] = seconds.get(id(self), 0.0) + own
-            else:
-                inner[-1] -= own  # a helper's compiling counts to the kernel that calls it
-
-    Dispatcher.compile = timed  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        Dispatcher.compile = original  # type: ignore[method-assign]
-
-
 def main(argv: list[str]) -> int:
-    """`record [SCENARIO]`, `compile KERNELS-JSON` (a share), `_record_here SCENARIO OUT`."""
-    if argv[:1] == ["record"]:
-        record(argv[1] if len(argv) > 1 else "scenarios/shanwei.yaml")
-    elif argv[:1] == ["compile"] and len(argv) == 2:
+    """`compile KERNELS-JSON`: compile a share here."""
+    if argv[:1] == ["compile"] and len(argv) == 2:
         compile_share(json.loads(argv[1]))
-    elif argv[:1] == ["_record_here"] and len(argv) == 3:
-        _record_here(argv[1], Path(argv[2]))
-    else:
-        print(
-            "usage: python -m drgsim.scale.warm_up record [SCENARIO] | compile KERNELS-JSON",
-            file=sys.stderr,
-        )
-        return 2
-    return 0
+        return 0
+    print("usage: python -m drgsim.scale.warm_up compile KERNELS-JSON", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

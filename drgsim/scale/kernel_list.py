@@ -1,0 +1,107 @@
+"""The list of the kernels and signatures a run calls, recorded from it on an empty cache."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from drgsim.scale.warm_up import SIGNATURES
+
+
+def record(scenario: str, out: Path = SIGNATURES) -> None:
+    """Write `out`: the kernels and signatures a run of `scenario` calls, each kernel's
+    compiling seconds measured on an empty cache (a process of its own, the run on one worker)."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "DRGSIM_CACHE_DIR": cache}
+        command = [sys.executable, "-m", "drgsim.scale.kernel_list", "--here", scenario, out]
+        subprocess.run([str(part) for part in command], env=env, check=True)
+
+
+def _record_here(scenario: str, out: Path) -> None:
+    """`record` in this process, whose cache must be empty."""
+    from drgsim.scale import warm_up
+    from drgsim.scale.preload import cached_kernels
+    from drgsim.scale.runner import run
+
+    warm_up.compile_here()  # one kernel after another, each timed
+    kernels = {id(k): k for k in cached_kernels()}
+    seconds: dict[int, float] = {}
+    with _timed_compiles(kernels, seconds):
+        run(scenario, replications=1, workers=1)
+    entries: list[dict[str, Any]] = [
+        {
+            "kernel": f"{k.py_func.__module__}:{_attribute(k)}",
+            "seconds": round(seconds.get(key, 0.0), 2),
+            "signatures": [repr(sig) for sig in k.signatures],
+        }
+        for key, k in kernels.items()
+        if k.signatures
+    ]
+    entries.sort(key=lambda e: str(e["kernel"]))
+    text = json.dumps({"scenario": Path(scenario).name, "kernels": entries}, indent=1)
+    Path(out).write_text(text + "\n", encoding="utf-8")
+
+
+def _attribute(dispatcher: Any) -> str:
+    """The name a kernel's module holds it under (its front's, where it has one)."""
+    module = sys.modules[dispatcher.py_func.__module__]
+    for name, value in vars(module).items():
+        if value is dispatcher or getattr(value, "compiled", None) is dispatcher:
+            return name
+    return str(dispatcher.py_func.__name__)
+
+
+@contextlib.contextmanager
+def _timed_compiles(kernels: dict[int, Any], seconds: dict[int, float]) -> Iterator[None]:
+    """Add each of `kernels`' compiling seconds to `seconds` (by id), a kernel compiled inside
+    another's compiling counted to itself only."""
+    from numba.core.dispatcher import Dispatcher
+
+    original = Dispatcher.compile
+    inner: list[float] = [0.0]
+
+    @functools.wraps(original)
+    def timed(self: Any, sig: Any) -> Any:
+        inner.append(0.0)
+        start = time.perf_counter()
+        try:
+            return original(self, sig)
+        finally:
+            took = time.perf_counter() - start
+            own = took - inner.pop()
+            inner[-1] += took
+            if id(self) in kernels:
+                seconds[id(self)] = seconds.get(id(self), 0.0) + own
+            else:
+                inner[-1] -= own  # a helper's compiling counts to the kernel that calls it
+
+    Dispatcher.compile = timed  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Dispatcher.compile = original  # type: ignore[method-assign]
+
+
+def main(argv: list[str]) -> int:
+    """`[SCENARIO]`: record the list (the shipped Shanwei scenario by default)."""
+    if argv[:1] == ["--here"] and len(argv) == 3:
+        _record_here(argv[1], Path(argv[2]))
+    elif len(argv) <= 1 and not (argv and argv[0].startswith("-")):
+        record(argv[0] if argv else "scenarios/shanwei.yaml")
+    else:
+        print("usage: python -m drgsim.scale.kernel_list [SCENARIO]", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
