@@ -224,3 +224,36 @@ def test_cells_kept_sparse_give_the_dense_array_s_table(monkeypatch) -> None:
     monkeypatch.setattr(calendar, "DrgTotals", functools.partial(DrgTotals, dense_cells=0))
     sparse = drgsim.run(scn).drg_margin
     pd.testing.assert_frame_equal(sparse, dense)
+
+
+def test_the_table_is_made_when_first_read_and_then_kept(small: drgsim.Result) -> None:
+    """`drgsim.run` assembles the DRG margins when they are first read (most of a long run's
+    rows); read, they are one table, kept, and a pickled result carries them made."""
+    import pickle
+
+    from drgsim.records.results import Deferred
+
+    fresh = drgsim.run(SMALL)
+    assert isinstance(fresh.held()["drg_margin"], Deferred)
+    table = fresh.drg_margin
+    assert fresh.drg_margin is table and fresh.held()["drg_margin"] is table
+    pd.testing.assert_frame_equal(table, small.drg_margin)  # as the run with cases made it
+    again = pickle.loads(pickle.dumps(drgsim.run(SMALL)))
+    pd.testing.assert_frame_equal(again.drg_margin, table)
+
+
+def test_a_deferred_table_read_on_many_threads_is_made_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from drgsim.records.results import Deferred
+
+    made = []
+
+    def make() -> pd.DataFrame:
+        made.append(1)
+        return pd.DataFrame({"x": [len(made)]})
+
+    deferred = Deferred(make)
+    with ThreadPoolExecutor(8) as pool:
+        tables = list(pool.map(lambda _: deferred.get(), range(64)))
+    assert len(made) == 1 and all(t is tables[0] for t in tables)

@@ -79,8 +79,7 @@ class Result(results.Result):
 
 def as_result(base: results.Result, explain: Explain | None = None) -> Result:
     """The same run's tables, with the methods that write its outputs."""
-    fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(results.Result)}
-    return Result(**fields, explain=explain)
+    return Result(**base.held(), explain=explain)  # a deferred table still to be made
 
 
 def default_lang(region_name: str) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import shutil
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -190,9 +192,50 @@ class KeptClaims:
     watched: dict[str, frozenset[str]]  # variant → hospitals all of whose claims were kept
 
 
+class Deferred:
+    """A table made when it is first read, by its maker called once (on one thread)."""
+
+    def __init__(self, make: Callable[[], pd.DataFrame]) -> None:
+        self.make: Callable[[], pd.DataFrame] | None = make
+        self.table: pd.DataFrame | None = None
+        self.lock = threading.Lock()
+
+    def get(self) -> pd.DataFrame:
+        """The table, made now if it has not been (its maker then let go)."""
+        with self.lock:
+            if self.make is not None:
+                self.table, self.make = self.make(), None
+        assert self.table is not None
+        return self.table
+
+
 @dataclass
 class Result:
-    """The tables of a run as pandas DataFrames, and its manifest."""
+    """The tables of a run as pandas DataFrames, and its manifest.
+
+    A table may be held `defer`red: made from the simulations' rows when it is first read (a
+    thousand replications' DRG margins, some 18 million rows, take seconds to assemble).
+    """
+
+    def __getattribute__(self, name: str) -> Any:
+        """A field's value; a deferred table is made on its first reading and kept."""
+        value = object.__getattribute__(self, name)
+        if type(value) is Deferred:
+            value = value.get()
+            object.__setattr__(self, name, value)
+        return value
+
+    def defer(self, name: str, make: Callable[[], pd.DataFrame]) -> None:
+        """Hold the table `name` as made by `make` when it is first read."""
+        object.__setattr__(self, name, Deferred(make))
+
+    def held(self) -> dict[str, Any]:
+        """Every field as held: a deferred table not made."""
+        return {f.name: object.__getattribute__(self, f.name) for f in dataclasses.fields(self)}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The fields for pickling, every table made."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
     scenario: Scenario
     manifest: dict[str, Any]

@@ -7,7 +7,7 @@ import hashlib
 import multiprocessing
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -303,7 +303,8 @@ def run(
     from drgsim.records.results import TABLES, Result
 
     collected = [(job, t) for job, t in zip(jobs, tables, strict=True)]
-    frames = {key: _frame(collected, key, multi) for key in TABLES}
+    # the DRG margins (most of the rows) are assembled when they are first read
+    frames = {key: _frame(collected, key, multi) for key in TABLES if key != "drg_margin"}
     case_frame = _frame(collected, "cases", multi) if cases and not stream else None
     comparison = compare(frames["settlement"]) if len(names) > 1 else None
     first_budget = budgets[regions[0][0]]
@@ -321,7 +322,7 @@ def run(
         rejected = replayed.rejected
         manifest["cases_source"] = Path(replayed.imported.source).name
         manifest["rejected"] = dict(replayed.counts)
-    return Result(
+    result = Result(
         scn,
         manifest,
         frames["hospital_month"],
@@ -334,9 +335,11 @@ def run(
         rejected,
         fund_settlement=_frame(collected, "fund_settlement", multi) if len(scn.funds) > 1 else None,
         audit=frames["audit"],
-        drg_margin=frames["drg_margin"],
         kept=None if multi else _kept(collected),
     )
+    margins = [(job, _DrgMargin(t.drg_margin)) for job, t in collected]  # only what they need
+    result.defer("drg_margin", functools.partial(_frame, margins, "drg_margin", multi))
+    return result
 
 
 def _kept(collected: list[tuple[Job, Tables]]) -> KeptClaims | None:
@@ -627,8 +630,16 @@ def _run_on_dask(jobs: list[Job], scheduler: str, report: Callable[[Job], None])
 TEXT_BYTES = 12
 
 
-def _frame(collected: list[tuple[Job, Tables]], key: str, with_region: bool) -> pd.DataFrame:
-    """One tidy table from every simulation, keyed by (region,) variant, replication, year.
+@dataclass(frozen=True)
+class _DrgMargin:
+    """A simulation's DRG margin rows alone, kept for the table made when it is first read."""
+
+    drg_margin: list[dict[str, Any]]
+
+
+def _frame(collected: Sequence[tuple[Job, object]], key: str, with_region: bool) -> pd.DataFrame:
+    """One tidy table from every simulation (its tables, or what holds the table `key`), keyed
+    by (region,) variant, replication, year.
 
     Built in one go (each column concatenated over every simulation's blocks) where all
     blocks have the same columns; else frame by frame (`_frame_by_parts`), the same table.
