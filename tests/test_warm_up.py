@@ -99,3 +99,31 @@ def test_the_commands_say_how_they_are_used(capsys: pytest.CaptureFixture[str]) 
         assert main(argv) == 2
         (line,) = capsys.readouterr().err.splitlines()
         assert line.startswith("usage: python -m drgsim.scale.")
+
+
+def test_a_process_finding_the_shares_being_compiled_waits_for_them(tmp_path: Path) -> None:
+    """The cache folder's compiling lock: a second holder (another process, here another
+    open of the lock on a thread) goes on only once the first has let go."""
+    import threading
+    import time
+
+    order: list[str] = []
+    first_in = threading.Event()
+
+    def first() -> None:
+        with warm_up._compiling(tmp_path):
+            first_in.set()
+            time.sleep(0.3)
+            order.append("first done")
+
+    def second() -> None:
+        first_in.wait()
+        with warm_up._compiling(tmp_path):
+            order.append("second in")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert order == ["first done", "second in"]
