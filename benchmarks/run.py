@@ -193,36 +193,56 @@ def baselines(repeat: int) -> dict[str, float]:
     }
 
 
-def replications_on_two_workers(replications: int) -> dict[str, float]:
-    """Shanwei's baseline for `replications` replications on 2 worker processes, scaled to 1,000;
-    then the time to read the DRG margins, which `drgsim.run` assembles when first read."""
-    import drgsim
+#: A user's script: `drgsim.run` of n Shanwei replications on 2 workers, then reading the DRG
+#: margins; prints its figures as JSON.
+_REPLICATIONS = """
+import json, sys, time
+import drgsim
+n, path = int(sys.argv[1]), sys.argv[2]
+drgsim.run(path, replications=2, variants=["baseline"], workers=2)  # warm
+t0 = time.perf_counter()
+result = drgsim.run(path, replications=n, variants=["baseline"], workers=2)
+t1 = time.perf_counter()
+rows = len(result.drg_margin)  # assembled when first read: timed on its own
+t2 = time.perf_counter()
+print(json.dumps([t1 - t0, t2 - t1, rows]))
+"""
 
-    drgsim.run(SHANWEI, replications=2, variants=["baseline"], workers=2)  # warm
-    t0 = time.perf_counter()
-    result = drgsim.run(SHANWEI, replications=replications, variants=["baseline"], workers=2)
-    t1 = time.perf_counter()
-    rows = len(result.drg_margin)  # assembled when first read: timed on its own
-    t2 = time.perf_counter()
+#: Runs a command and prints its peak resident memory (KiB) as the last line: the peak of that
+#: command alone (a child forked from this large process would count this one's pages too).
+_PEAK = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def replications_on_two_workers(replications: int) -> dict[str, float]:
+    """Shanwei's baseline for `replications` replications on 2 worker processes, scaled to 1,000,
+    in a process of its own (as a user's script; this one has grown through the other figures);
+    then the time to read the DRG margins, which `drgsim.run` assembles when first read."""
+    cmd = [sys.executable, "-c", _REPLICATIONS, str(replications), str(SHANWEI)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    run_s, read_s, rows = json.loads(out.strip().splitlines()[-1])
     return {
-        "replications_1000_s": (t1 - t0) * 1000 / replications,
-        "replications_1000_drg_margin_s": (t2 - t1) * 1000 / replications,
+        "replications_1000_s": run_s * 1000 / replications,
+        "replications_1000_drg_margin_s": read_s * 1000 / replications,
         "replications_1000_drg_margin_rows": rows * 1000 / replications,
     }
 
 
 def national_year() -> dict[str, float]:
     """`drgsim run scenarios/national.yaml --no-report` (300 M admissions) as a user runs it."""
-    import resource
-
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, "-m", "drgsim.cli", "run", str(ROOT / "scenarios" / "national.yaml")]
         cmd += ["--out", str(Path(tmp) / "out"), "--no-report", "--quiet"]
         t0 = time.perf_counter()
-        subprocess.run(cmd, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", _PEAK, *cmd], check=True, capture_output=True, text=True
+        ).stdout
         seconds = time.perf_counter() - t0
         cases = counted_cases(Path(tmp) / "out" / "region_year.parquet")
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    peak_kib = int(out.strip().splitlines()[-1])
     return {
         "national_year_s": seconds,
         "national_cases_per_s": cases / seconds,

@@ -243,6 +243,7 @@ def test_the_table_is_made_when_first_read_and_then_kept(small: drgsim.Result) -
 
 
 def test_a_deferred_table_read_on_many_threads_is_made_once() -> None:
+    import time
     from concurrent.futures import ThreadPoolExecutor
 
     from drgsim.records.results import Deferred
@@ -251,6 +252,7 @@ def test_a_deferred_table_read_on_many_threads_is_made_once() -> None:
 
     def make() -> pd.DataFrame:
         made.append(1)
+        time.sleep(0.05)  # long enough for the other threads to ask meanwhile
         return pd.DataFrame({"x": [len(made)]})
 
     deferred = Deferred(make)

@@ -55,6 +55,61 @@ def test_every_listed_signature_reads_back_as_the_types_it_was_written_from() ->
     assert warm_up.signature("(Literal[int](0), bool)") == (types.literal(0), types.boolean)
 
 
+def test_a_share_asks_numba_for_every_listed_signature_read_back(monkeypatch) -> None:
+    """`compile_share` compiles each listed signature of its kernels, literal ones too (read
+    through `signature`), and no other kernel's."""
+    asked: list[tuple[str, tuple[object, ...]]] = []
+
+    class Recording:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def compile(self, sig: tuple[object, ...]) -> None:
+            asked.append((self.name, sig))
+
+    monkeypatch.setattr(warm_up, "_dispatcher", Recording)
+    entries = warm_up.listed()
+    names = [e["kernel"] for e in entries if any("Literal" in t for t in e["signatures"])]
+    names.append(entries[0]["kernel"])
+    assert warm_up.compile_share(names) == len(asked)
+    want = [
+        (e["kernel"], warm_up.signature(t))
+        for e in entries
+        if e["kernel"] in names
+        for t in e["signatures"]
+    ]
+    assert asked == want and any("Literal" in repr(sig) for _, sig in asked)
+
+
+def test_no_more_shares_than_can_finish_sooner() -> None:
+    """Seconds 5, 2, 2, 1 (10 in all): one share must take the 5 whole, so 2 shares; one
+    kernel, one share; the recorded list (55.9 s, the generator 21.4 s) three."""
+    kernels = [
+        {"kernel": str(i), "seconds": s, "signatures": []} for i, s in enumerate([5, 2, 2, 1])
+    ]
+    assert warm_up.useful_processes(kernels) == 2
+    assert warm_up.useful_processes(kernels[:1]) == 1
+    assert warm_up.useful_processes([]) == 1
+    seconds = [e["seconds"] for e in warm_up.listed()]
+    assert warm_up.useful_processes(warm_up.listed()) == -(-sum(seconds) // max(seconds))
+
+
+def test_a_cache_folder_that_cannot_be_written_starts_no_share(tmp_path, monkeypatch) -> None:
+    """Shares compiling into a folder they cannot write would compile for nothing, and again in
+    every later process: none is started."""
+    started: list[object] = []
+    monkeypatch.setattr(warm_up, "_run_shares", lambda split: started.append(split))
+    monkeypatch.setattr(warm_up, "_DONE", [])
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("DRGSIM_CACHE_DIR", str(blocked))
+    monkeypatch.setattr(jit, "CACHE", True)
+    assert warm_up.compile_ahead(2) is False and started == []
+    monkeypatch.setattr(warm_up, "_DONE", [])
+    monkeypatch.setenv("DRGSIM_CACHE_DIR", str(tmp_path / "cache"))
+    assert warm_up.compile_ahead(2) is True and len(started) == 1
+
+
 def test_shares_split_the_seconds_longest_first_to_the_lightest_share() -> None:
     """Worked by hand: 5 → A, 4 → B, 3 → B (4 < 5: 7), 3 → A (5 < 7: 8), 1 → B (7 < 8: 8)."""
     kernels = [

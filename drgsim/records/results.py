@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -217,13 +217,15 @@ class Result:
     thousand replications' DRG margins, some 18 million rows, take seconds to assemble).
     """
 
-    def __getattribute__(self, name: str) -> Any:
-        """A field's value; a deferred table is made on its first reading and kept."""
-        value = object.__getattribute__(self, name)
-        if type(value) is Deferred:
-            value = value.get()
-            object.__setattr__(self, name, value)
-        return value
+    if not TYPE_CHECKING:  # (seen by mypy, it would let any attribute name pass)
+
+        def __getattribute__(self, name: str) -> Any:
+            """A field's value; a deferred table is made on its first reading and kept."""
+            value = object.__getattribute__(self, name)
+            if type(value) is Deferred:
+                value = value.get()
+                object.__setattr__(self, name, value)
+            return value
 
     def defer(self, name: str, make: Callable[[], pd.DataFrame]) -> None:
         """Hold the table `name` as made by `make` when it is first read."""

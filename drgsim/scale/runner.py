@@ -337,7 +337,10 @@ def run(
         audit=frames["audit"],
         kept=None if multi else _kept(collected),
     )
-    margins = [(job, _DrgMargin(t.drg_margin)) for job, t in collected]  # only what they need
+    # only what the table is made of: not the jobs (their catalogue, charges, imported cases)
+    margins = [
+        (_Key(j.region, j.variant, j.replication), _DrgMargin(t.drg_margin)) for j, t in collected
+    ]
     result.defer("drg_margin", functools.partial(_frame, margins, "drg_margin", multi))
     return result
 
@@ -631,15 +634,26 @@ TEXT_BYTES = 12
 
 
 @dataclass(frozen=True)
+class _Key:
+    """What a table's rows are keyed by of the job they come from."""
+
+    region: str
+    variant: str
+    replication: int
+
+
+@dataclass(frozen=True)
 class _DrgMargin:
     """A simulation's DRG margin rows alone, kept for the table made when it is first read."""
 
     drg_margin: list[dict[str, Any]]
 
 
-def _frame(collected: Sequence[tuple[Job, object]], key: str, with_region: bool) -> pd.DataFrame:
+def _frame(
+    collected: Sequence[tuple[Job | _Key, object]], key: str, with_region: bool
+) -> pd.DataFrame:
     """One tidy table from every simulation (its tables, or what holds the table `key`), keyed
-    by (region,) variant, replication, year.
+    by (region,) variant, replication, year (of its job).
 
     Built in one go (each column concatenated over every simulation's blocks) where all
     blocks have the same columns; else frame by frame (`_frame_by_parts`), the same table.
@@ -680,7 +694,7 @@ def _frame(collected: Sequence[tuple[Job, object]], key: str, with_region: bool)
 
 
 def _frame_by_parts(
-    parts: list[tuple[Job, list[dict[str, Any]]]], keys: list[str], with_region: bool
+    parts: list[tuple[Job | _Key, list[dict[str, Any]]]], keys: list[str], with_region: bool
 ) -> pd.DataFrame:
     """`_frame` one simulation at a time, for blocks whose columns differ (missing ones NaN)."""
     import pandas as pd

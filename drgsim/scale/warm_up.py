@@ -14,9 +14,12 @@ from __future__ import annotations
 import contextlib
 import importlib
 import json
+import math
 import re
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -51,10 +54,10 @@ def compile_here() -> None:
 
 
 def compile_ahead(processes: int) -> bool:
-    """Compile the listed kernels into the cache in `processes` processes at once, where this
-    version's cache is empty (not `compiled_before`) and on disk; whether it did. Once a
-    process; a process that finds another compiling them (the workers of a Dask cluster, two
-    runs started together) waits for it instead."""
+    """Compile the listed kernels into the cache in up to `processes` processes at once, where
+    this version's cache is empty (not `compiled_before`) and its folder can be written;
+    whether it did. Once a process; a process that finds another compiling them (the workers
+    of a Dask cluster, two runs started together) waits for it instead."""
     from drgsim.kernels import jit
 
     if _DONE or processes < 2 or not jit.CACHE or jit.compiled_before():
@@ -64,35 +67,58 @@ def compile_ahead(processes: int) -> bool:
         kernels = listed()
     except (OSError, ValueError, KeyError):
         return False
+    processes = min(processes, useful_processes(kernels))
+    if processes < 2 or not _writable(jit.cache_dir()):
+        return False  # compiled on first use, as without this
     with _compiling(jit.cache_dir()):
         if jit.compiled_before():  # another process compiled them while this one waited
             return False
-        failed = _run_shares(shares(kernels, processes))
-        if not failed:
+        if not _run_shares(shares(kernels, processes)):
             jit.mark_compiled()  # a later process need not start the shares again
     return True
 
 
+def useful_processes(kernels: list[dict[str, Any]]) -> int:
+    """How many shares can finish sooner than fewer: the seconds in all over the longest
+    kernel's (which one share must take whole), rounded up."""
+    seconds = [float(e["seconds"]) for e in kernels]
+    longest = max(seconds, default=0.0)
+    return max(1, math.ceil(sum(seconds) / longest)) if longest > 0 else 1
+
+
+def _writable(folder: Path) -> bool:
+    """Whether the cache folder can be made and written (else the shares would compile for
+    nothing, and again in every later process)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
+            pass
+    except OSError:
+        return False
+    return True
+
+
 def _run_shares(split: list[list[dict[str, Any]]]) -> bool:
-    """Compile each non-empty share in a process of its own, all at once; whether any failed."""
+    """Compile each non-empty share in a process of its own, all at once, within one
+    SHARE_TIMEOUT; whether any failed (could not start, ended badly or ran out of time)."""
     command = [sys.executable, "-m", "drgsim.scale.warm_up", "compile"]
-    running = [
-        subprocess.Popen(
-            [*command, json.dumps([e["kernel"] for e in share])],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for share in split
-        if share
-    ]
+    running: list[subprocess.Popen[bytes]] = []
     failed = False
     try:
+        for share in (s for s in split if s):
+            running.append(
+                subprocess.Popen(
+                    [*command, json.dumps([e["kernel"] for e in share])],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        deadline = time.monotonic() + SHARE_TIMEOUT
         for process in running:
-            try:
-                failed |= process.wait(SHARE_TIMEOUT) != 0
-            except subprocess.TimeoutExpired:
-                failed = True
-    finally:  # on a timeout, or the run stopped (Ctrl-C): no share left compiling
+            failed |= process.wait(max(0.0, deadline - time.monotonic())) != 0
+    except (OSError, subprocess.TimeoutExpired):
+        failed = True
+    finally:  # on a failure, or the run stopped (Ctrl-C): no share left compiling
         for process in running:
             if process.poll() is None:
                 process.kill()
@@ -113,7 +139,11 @@ def _compiling(folder: Path) -> Iterator[None]:
         yield
         return
     with lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks (some network mounts): unlocked
+            yield
+            return
         try:
             yield
         finally:
@@ -132,9 +162,7 @@ def compile_share(names: list[str]) -> int:
             continue
         for text in entry["signatures"]:
             with contextlib.suppress(Exception):  # a stale entry: compiled on use instead
-                dispatcher.compile(
-                    eval(text, {"__builtins__": {}}, namespace)
-                )  # the listed text only
+                dispatcher.compile(signature(text, namespace))
                 done += 1
     return done
 
