@@ -36,9 +36,9 @@ class ReadmissionWindow:
         self.window_days, self.factor, self.n_hosp = window_days, factor, n_hosp
         self.n_fund = n_fund
         self.exempt = exempt
-        self.recent: deque[PricedBatch] = deque()
-        # each month's stay_keys, beside `recent`; the month last matched waits for add()
-        self.keys: deque[np.ndarray] = deque()
+        # each month kept with its stays' keys (stay_keys); the month last matched, with its
+        # keys, until add() keeps it
+        self.recent: deque[tuple[PricedBatch, np.ndarray]] = deque()
         self.matched: tuple[PricedBatch, np.ndarray] | None = None
 
     def match(self, claims: PricedBatch) -> np.ndarray:
@@ -48,8 +48,8 @@ class ReadmissionWindow:
         flagged in their own batch, and the change of their points (× (factor − 1)) is returned
         per fund and hospital (fund × hospital), to be booked in this month.
         """
-        c, recent = claims.cases, self.recent
-        keys_dtype = np.dtype(np.uint64)
+        c = claims.cases
+        recent = [prior for prior, _ in self.recent]
         # each month's stays are checked once, when they come (their ADRGs index `exempt`);
         # the earlier months' were then, so the kernel runs without its front's scans of them
         name = "window_readmissions"
@@ -65,7 +65,7 @@ class ReadmissionWindow:
             self.exempt,
             self.window_days,
             bitmap_bits(c.n),
-            _padded(list(self.keys), keys_dtype),
+            _padded([keys for _, keys in self.recent], np.dtype(np.uint64)),
             *(
                 _padded([getattr(p.cases, k) for p in recent], getattr(c, k).dtype)
                 for k in _COLUMNS
@@ -92,18 +92,15 @@ class ReadmissionWindow:
         window (their rows are final)."""
         if self.matched is None or self.matched[0] is not claims:
             raise ValueError("ReadmissionWindow.add takes the month match() has just taken")
-        self.recent.append(claims)
-        self.keys.append(self.matched[1])
+        self.recent.append(self.matched)
         self.matched = None
         out = []
         while len(self.recent) > READMISSION_MONTHS:
-            out.append(self.recent.popleft())
-            self.keys.popleft()
+            out.append(self.recent.popleft()[0])
         return out
 
     def close(self) -> list[PricedBatch]:
         """Empty the window at year end; return the months still in it."""
-        out = list(self.recent)
+        out = [prior for prior, _ in self.recent]
         self.recent.clear()
-        self.keys.clear()
         return out

@@ -227,10 +227,11 @@ def window_readmissions(
     `prior_key` their `stay_keys`) that were discharged on or after the month's first
     admission day less `window` and whose key's slot is marked in the month's bitmap
     (2**size_bits slots: the top size_bits bits of a stay's key; a superset of the stays of
-    the month's patients, hospitals and ADRGs), then the month's own stays. Among the pool's grouped stays (drg ≥ 0, ADRG not
-    `exempt`) taken by admission day, ties in pool order, a stay is flagged when a later stay
-    of the month of the same patient, hospital and ADRG is admitted 0..window days after its
-    discharge (`earlier_stays`' rule with the later stay in the month). The pool holds every
+    the month's patients, hospitals and ADRGs), then the month's own stays. Among the pool's
+    grouped stays (drg ≥ 0, ADRG not `exempt`) taken by admission day, ties in pool order, a
+    stay is flagged when a later stay of the month of the same patient, hospital and ADRG is
+    admitted 0..window days after its discharge (`earlier_stays`' rule with the later stay in
+    the month). The pool holds every
     earlier stay such a later stay can flag, so the result is that of all the earlier months'
     stays. Months must hold stays by discharge day (as the engine keeps them), so that no stay
     of an earlier month is a later stay of one of this month's.

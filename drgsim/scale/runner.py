@@ -338,10 +338,8 @@ def run(
         kept=None if multi else _kept(collected),
     )
     # only what the table is made of: not the jobs (their catalogue, charges, imported cases)
-    margins = [
-        (_Key(j.region, j.variant, j.replication), _DrgMargin(t.drg_margin)) for j, t in collected
-    ]
-    result.defer("drg_margin", functools.partial(_frame, margins, "drg_margin", multi))
+    margins = [(_Key(j.region, j.variant, j.replication), t.drg_margin) for j, t in collected]
+    result.defer("drg_margin", functools.partial(_table, margins, multi))
     return result
 
 
@@ -642,18 +640,16 @@ class _Key:
     replication: int
 
 
-@dataclass(frozen=True)
-class _DrgMargin:
-    """A simulation's DRG margin rows alone, kept for the table made when it is first read."""
-
-    drg_margin: list[dict[str, Any]]
+def _frame(collected: list[tuple[Job, Tables]], key: str, with_region: bool) -> pd.DataFrame:
+    """One tidy table of the table `key` of every simulation (`_table`)."""
+    return _table([(job, getattr(tables, key)) for job, tables in collected], with_region)
 
 
-def _frame(
-    collected: Sequence[tuple[Job | _Key, object]], key: str, with_region: bool
+def _table(
+    rows_of: Sequence[tuple[Job | _Key, list[dict[str, Any]]]], with_region: bool
 ) -> pd.DataFrame:
-    """One tidy table from every simulation (its tables, or what holds the table `key`), keyed
-    by (region,) variant, replication, year (of its job).
+    """One tidy table from each simulation's blocks of rows, keyed by (region,) variant,
+    replication, year (of its job).
 
     Built in one go (each column concatenated over every simulation's blocks) where all
     blocks have the same columns; else frame by frame (`_frame_by_parts`), the same table.
@@ -663,7 +659,7 @@ def _frame(
     from drgsim.records.results import column, from_columns, on_cpus, text_column
 
     keys = (["region"] if with_region else []) + KEYS
-    parts = [(job, getattr(tables, key)) for job, tables in collected if getattr(tables, key)]
+    parts = [(job, rows) for job, rows in rows_of if rows]
     if not parts:
         return pd.DataFrame(columns=keys)
     names = list(parts[0][1][0])
