@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 from conftest import SMALL_WITH_VARIANT
+
+from drgsim.scale import warm_up
 
 RUN = f"""
 import json, sys
@@ -66,3 +69,39 @@ def test_a_load_begun_in_the_background_is_waited_for_and_not_repeated() -> None
     seen = json.loads(out.stdout.splitlines()[-1])
     assert len(seen["started"]) <= 1  # (the thread may already be done)
     assert seen["again"] == 0 and seen["left"] == [] and seen["loaded"] > 0
+
+
+ONE_LISTED_ONE_NOT = """
+import json, sys
+import numpy as np
+from drgsim.kernels.rng import uniforms
+from drgsim.scale import preload
+
+if sys.argv[1] == "compile":  # the listed signature (int64 cases) and another (int32 cases)
+    uniforms(np.uint64(7), 3, np.arange(4, dtype=np.int64), 0)
+    uniforms(np.uint64(7), 3, np.arange(4, dtype=np.int32), 0)
+else:
+    loaded = preload.preload_kernels()
+    before = [repr(s) for s in uniforms.signatures]
+    uniforms(np.uint64(7), 3, np.arange(4, dtype=np.int32), 0)  # from the cache on first call
+    hits, misses = sum(uniforms._cache_hits.values()), sum(uniforms._cache_misses.values())
+    print(json.dumps({"loaded": loaded, "before": before, "hits": hits, "misses": misses}))
+"""
+
+
+def test_an_overload_the_list_does_not_name_is_left_for_its_first_call(tmp_path) -> None:
+    """A cache holding `uniforms` for int64 cases (listed: what a run calls) and for int32
+    cases (a test's, say): the preload loads the first only, and the second, called, is read
+    from the cache then, not compiled."""
+    env = {**os.environ, "DRGSIM_CACHE_DIR": str(tmp_path)}
+    env.pop("DRGSIM_NUMBA_CACHE", None)
+    command = [sys.executable, "-c", ONE_LISTED_ONE_NOT]
+    subprocess.run([*command, "compile"], env=env, check=True, timeout=600)
+    out = subprocess.run(
+        [*command, "preload"], env=env, check=True, capture_output=True, text=True, timeout=600
+    )
+    seen = json.loads(out.stdout.splitlines()[-1])
+    listed = next(e for e in warm_up.listed() if e["kernel"] == "drgsim.kernels.rng:uniforms")
+    assert seen["loaded"] == 1 and seen["before"] == listed["signatures"]
+    assert "int64" in seen["before"][0]
+    assert seen["hits"] == 2 and seen["misses"] == 0

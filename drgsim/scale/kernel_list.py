@@ -18,8 +18,9 @@ from drgsim.scale.warm_up import SIGNATURES
 
 
 def record(scenario: str, out: Path = SIGNATURES) -> None:
-    """Write `out`: the kernels and signatures a run of `scenario` calls, each kernel's
-    compiling seconds measured on an empty cache (a process of its own, the run on one worker)."""
+    """Write `out`: the kernels and signatures `drgsim run` of `scenario` calls (its report
+    included), each kernel's compiling seconds measured on an empty cache (a process of its
+    own, the run on one worker)."""
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "DRGSIM_CACHE_DIR": cache}
         command = [sys.executable, "-m", "drgsim.scale.kernel_list", "--here", scenario, out]
@@ -29,17 +30,18 @@ def record(scenario: str, out: Path = SIGNATURES) -> None:
 def _record_here(scenario: str, out: Path) -> None:
     """`record` in this process, whose cache must be empty."""
     from drgsim.scale import warm_up
+    from drgsim.scale.front import run
     from drgsim.scale.preload import cached_kernels
-    from drgsim.scale.runner import run
 
     warm_up.compile_here()  # one kernel after another, each timed
     kernels = {id(k): k for k in cached_kernels()}
     seconds: dict[int, float] = {}
-    with _timed_compiles(kernels, seconds):
-        run(scenario, replications=1, workers=1)
+    with tempfile.TemporaryDirectory() as tmp, _timed_compiles(kernels, seconds):
+        # what `drgsim run --out` writes: the tables, the report and its waterfall
+        run(scenario, replications=1, workers=1, out=Path(tmp) / "out")
     entries: list[dict[str, Any]] = [
         {
-            "kernel": f"{k.py_func.__module__}:{_attribute(k)}",
+            "kernel": warm_up.kernel_name(k),
             "seconds": round(seconds.get(key, 0.0), 2),
             "signatures": [repr(sig) for sig in k.signatures],
         }
@@ -49,15 +51,6 @@ def _record_here(scenario: str, out: Path) -> None:
     entries.sort(key=lambda e: str(e["kernel"]))
     text = json.dumps({"scenario": Path(scenario).name, "kernels": entries}, indent=1)
     Path(out).write_text(text + "\n", encoding="utf-8")
-
-
-def _attribute(dispatcher: Any) -> str:
-    """The name a kernel's module holds it under (its front's, where it has one)."""
-    module = sys.modules[dispatcher.py_func.__module__]
-    for name, value in vars(module).items():
-        if value is dispatcher or getattr(value, "compiled", None) is dispatcher:
-            return name
-    return str(dispatcher.py_func.__name__)
 
 
 @contextlib.contextmanager

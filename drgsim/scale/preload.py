@@ -32,10 +32,11 @@ def _preload_quietly() -> None:
 
 
 def preload_kernels() -> int:
-    """Load into this process every drgsim kernel overload that is in the disk cache and still
-    fresh; return how many were loaded. Nothing is compiled: an overload the cache cannot give
-    is left for its first call, as without this. A load begun in the background is waited for
-    first, and its kernels are not counted."""
+    """Load into this process the kernel overloads a run calls (those `drgsim.scale.warm_up`
+    lists; every one, where the list cannot be read) that are in the disk cache and still
+    fresh; return how many were loaded. Nothing is compiled: an overload the cache cannot give,
+    or one not listed (a test's, another signature's), is left for its first call, as without
+    this. A load begun in the background is waited for first, and its kernels are not counted."""
     while _LOADING:
         _LOADING.pop().join()
     return _preload()
@@ -46,11 +47,16 @@ def _preload(pause: bool = True) -> int:
     to the end, a collection would only walk them)."""
     from drgsim.engine.memory import no_collection
     from drgsim.kernels import jit
+    from drgsim.scale.warm_up import kernel_name, listed_signatures
 
     if not jit.CACHE:
         return 0
+    wanted = listed_signatures()
     with no_collection() if pause else contextlib.nullcontext():
-        return sum(_load_cached(dispatcher) for dispatcher in cached_kernels())
+        return sum(
+            _load_cached(d, None if wanted is None else wanted.get(kernel_name(d), set()))
+            for d in cached_kernels()
+        )
 
 
 def cached_kernels() -> list[Any]:
@@ -68,9 +74,10 @@ def cached_kernels() -> list[Any]:
     return list(found.values())
 
 
-def _load_cached(dispatcher: Any) -> int:
-    """Load a kernel's cached overloads for this machine and source, as its first call with
-    each signature would (numba's Dispatcher.compile, cache hit); return how many."""
+def _load_cached(dispatcher: Any, wanted: set[str] | None = None) -> int:
+    """Load a kernel's cached overloads for this machine and source (those whose signature's
+    repr is `wanted`, all without it), as its first call with each signature would (numba's
+    Dispatcher.compile, cache hit); return how many."""
     from numba.core import sigutils
     from numba.core.compiler_lock import global_compiler_lock
 
@@ -79,6 +86,8 @@ def _load_cached(dispatcher: Any) -> int:
     with global_compiler_lock:
         for key in cache._cache_file._load_index():  # {} where the index is stale or missing
             sig = key[0]
+            if wanted is not None and repr(sig) not in wanted:
+                continue  # not a run's: left for its first call
             if cache._index_key(sig, context.codegen()) != key:
                 continue  # another machine's or another source's entry
             args, _ = sigutils.normalize_signature(sig)

@@ -24,7 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-#: The kernels and signatures a run of the shipped Shanwei scenario calls (scale.kernel_list).
+#: The kernels and signatures `drgsim run` of the shipped Shanwei scenario calls, its report's
+#: included (scale.kernel_list).
 SIGNATURES = Path(__file__).with_name("kernel_signatures.json")
 #: Seconds a share may take before its process is stopped (its kernels then compile on use).
 SHARE_TIMEOUT = 600
@@ -34,6 +35,25 @@ _DONE: list[bool] = []  # compile_ahead has run in this process
 def listed() -> list[dict[str, Any]]:
     """The recorded kernels: {"kernel": "module:name", "seconds": s, "signatures": [...]}."""
     return list(json.loads(SIGNATURES.read_text(encoding="utf-8"))["kernels"])
+
+
+def listed_signatures() -> dict[str, set[str]] | None:
+    """Each listed kernel's signatures (their reprs), by "module:name"; None where the list
+    cannot be read."""
+    try:
+        return {str(e["kernel"]): {str(t) for t in e["signatures"]} for e in listed()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def kernel_name(dispatcher: Any) -> str:
+    """A kernel's "module:name", as the list names it: the name its module holds it under (its
+    front's, where it has one)."""
+    module = sys.modules[dispatcher.py_func.__module__]
+    for name, value in vars(module).items():
+        if value is dispatcher or getattr(value, "compiled", None) is dispatcher:
+            return f"{module.__name__}:{name}"
+    return f"{module.__name__}:{dispatcher.py_func.__name__}"
 
 
 def shares(kernels: list[dict[str, Any]], n: int) -> list[list[dict[str, Any]]]:
