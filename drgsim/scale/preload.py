@@ -1,5 +1,6 @@
-"""Load every kernel this version of drgsim has compiled and cached, once, in the process that
-forks the workers: the forked workers inherit them instead of each loading them again."""
+"""Load the kernels a run calls that this version of drgsim has compiled and cached, once, in the
+process that forks the workers: the forked workers inherit them instead of each loading them
+again."""
 
 from __future__ import annotations
 
