@@ -13,28 +13,31 @@ import pytest
 from drgsim.kernels import jit
 from drgsim.scale import warm_up
 
-#: A fresh process runs `drgsim run` of the shipped Shanwei scenario, every variant and the
-#: report, on one worker and prints the kernels and signatures it called (nothing preloaded: one
-#: worker forks no pool).
+#: A fresh process runs `drgsim run` of each shipped scenario the list is recorded from, every
+#: variant and the report, on one worker and prints the kernels and signatures they called
+#: (nothing preloaded: one worker forks no pool).
 _CALLED = """
 import json, sys
+from pathlib import Path
 from drgsim import cli
+from drgsim.scale.kernel_list import SHIPPED
 from drgsim.scale.preload import cached_kernels
 from drgsim.scale.warm_up import kernel_name
-out = sys.argv[1]
-cli.main(["run", "scenarios/shanwei.yaml", "--replications", "1", "--workers", "1", "--quiet", "--out", out])
+for i, scenario in enumerate(SHIPPED):
+    out = str(Path(sys.argv[1]) / str(i))
+    cli.main(["run", scenario, "--replications", "1", "--workers", "1", "--quiet", "--out", out])
 print(json.dumps(sorted([kernel_name(k), repr(s)] for k in cached_kernels() for s in k.signatures)))
 """
 
 
-def test_the_list_holds_what_a_shanwei_run_calls(tmp_path: Path) -> None:
-    """Every kernel and signature `drgsim run` of Shanwei calls (its report's too) is listed,
-    and every listed kernel is one: a kernel renamed or a signature changed without `python -m
-    drgsim.scale.kernel_list` fails here. (The list also holds kernels that only other kernels
-    call: compiled with their callers when it was recorded, loaded inside them from a warm
-    cache.)"""
+def test_the_list_holds_what_the_shipped_scenarios_call(tmp_path: Path) -> None:
+    """Every kernel and signature `drgsim run` of the shipped scenarios calls (their reports'
+    too) is listed, and every listed kernel is one: a kernel renamed or a signature changed
+    without `python -m drgsim.scale.kernel_list` fails here. (The list also holds kernels that
+    only other kernels call: compiled with their callers when it was recorded, loaded inside
+    them from a warm cache.)"""
     proc = subprocess.run(
-        [sys.executable, "-c", _CALLED, str(tmp_path / "out")],
+        [sys.executable, "-c", _CALLED, str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -85,7 +88,7 @@ def test_a_share_asks_numba_for_every_listed_signature_read_back(monkeypatch) ->
 
 def test_no_more_shares_than_can_finish_sooner() -> None:
     """Seconds 5, 2, 2, 1 (10 in all): one share must take the 5 whole, so 2 shares; one
-    kernel, one share; the recorded list (54.7 s, the generator 17.45 s) four."""
+    kernel, one share; the recorded list, its seconds over its longest kernel's, rounded up."""
     kernels = [
         {"kernel": str(i), "seconds": s, "signatures": []} for i, s in enumerate([5, 2, 2, 1])
     ]
@@ -150,7 +153,7 @@ def test_the_commands_say_how_they_are_used(capsys: pytest.CaptureFixture[str]) 
     for main, argv in (
         (warm_up.main, ["compile"]),
         (warm_up.main, ["what"]),
-        (kernel_list.main, ["a.yaml", "b.yaml"]),
+        (kernel_list.main, ["--here", "list.json"]),
         (kernel_list.main, ["--what"]),
     ):
         assert main(argv) == 2

@@ -1,4 +1,4 @@
-"""The list of the kernels and signatures a run calls, recorded from it on an empty cache."""
+"""The list of the kernels and signatures runs call, recorded from them on an empty cache."""
 
 from __future__ import annotations
 
@@ -10,24 +10,33 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from drgsim.scale.warm_up import SIGNATURES
 
+#: The shipped scenarios the list is recorded from (the national year calls Shanwei's kernels;
+#: the point-value race, years of adaptation, one more).
+SHIPPED = (
+    "scenarios/shanwei.yaml",
+    "scenarios/point_value_race.yaml",
+    "scenarios/clearing_rules.yaml",
+    "scenarios/pool_vs_repricing.yaml",
+)
 
-def record(scenario: str, out: Path = SIGNATURES) -> None:
-    """Write `out`: the kernels and signatures `drgsim run` of `scenario` calls (its report
-    included), each kernel's compiling seconds measured on an empty cache (a process of its
-    own, the run on one worker)."""
+
+def record(scenarios: Sequence[str] = SHIPPED, out: Path = SIGNATURES) -> None:
+    """Write `out`: the kernels and signatures `drgsim run` of `scenarios` calls (their
+    reports included), each kernel's compiling seconds measured on an empty cache (a process
+    of its own, each run on one worker)."""
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "DRGSIM_CACHE_DIR": cache}
-        command = [sys.executable, "-m", "drgsim.scale.kernel_list", "--here", scenario, out]
+        command = [sys.executable, "-m", "drgsim.scale.kernel_list", "--here", out, *scenarios]
         subprocess.run([str(part) for part in command], env=env, check=True)
 
 
-def _record_here(scenario: str, out: Path) -> None:
+def _record_here(scenarios: Sequence[str], out: Path) -> None:
     """`record` in this process, whose cache must be empty."""
     from drgsim.scale import warm_up
     from drgsim.scale.front import run
@@ -37,8 +46,9 @@ def _record_here(scenario: str, out: Path) -> None:
     kernels = {id(k): k for k in cached_kernels()}
     seconds: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as tmp, _timed_compiles(kernels, seconds):
-        # what `drgsim run --out` writes: the tables, the report and its waterfall
-        run(scenario, replications=1, workers=1, out=Path(tmp) / "out")
+        for i, scenario in enumerate(scenarios):
+            # what `drgsim run --out` writes: the tables, the report and its waterfall
+            run(scenario, replications=1, workers=1, out=Path(tmp) / str(i))
     entries: list[dict[str, Any]] = [
         {
             "kernel": warm_up.kernel_name(k),
@@ -49,7 +59,8 @@ def _record_here(scenario: str, out: Path) -> None:
         if k.signatures
     ]
     entries.sort(key=lambda e: str(e["kernel"]))
-    text = json.dumps({"scenario": Path(scenario).name, "kernels": entries}, indent=1)
+    names = [Path(s).name for s in scenarios]
+    text = json.dumps({"scenarios": names, "kernels": entries}, indent=1)
     Path(out).write_text(text + "\n", encoding="utf-8")
 
 
@@ -85,13 +96,13 @@ def _timed_compiles(kernels: dict[int, Any], seconds: dict[int, float]) -> Itera
 
 
 def main(argv: list[str]) -> int:
-    """`[SCENARIO]`: record the list (the shipped Shanwei scenario by default)."""
-    if argv[:1] == ["--here"] and len(argv) == 3:
-        _record_here(argv[1], Path(argv[2]))
-    elif len(argv) <= 1 and not (argv and argv[0].startswith("-")):
-        record(argv[0] if argv else "scenarios/shanwei.yaml")
+    """`[SCENARIO ...]`: record the list (from the SHIPPED scenarios by default)."""
+    if argv[:1] == ["--here"] and len(argv) >= 3:
+        _record_here(argv[2:], Path(argv[1]))
+    elif not any(a.startswith("-") for a in argv):
+        record(argv or SHIPPED)
     else:
-        print("usage: python -m drgsim.scale.kernel_list [SCENARIO]", file=sys.stderr)
+        print("usage: python -m drgsim.scale.kernel_list [SCENARIO ...]", file=sys.stderr)
         return 2
     return 0
 

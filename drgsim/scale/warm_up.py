@@ -2,8 +2,9 @@
 
 numba compiles one kernel at a time in a process, so a run on an empty cache compiles the ~30
 kernels it calls one after another (and each worker process the same ones again). The kernels
-and signatures a Shanwei run calls are listed in `kernel_signatures.json` (`python -m
-drgsim.scale.kernel_list` writes it, with each kernel's compiling seconds); `compile_ahead`
+and signatures `drgsim run` of the shipped scenarios calls are listed in
+`kernel_signatures.json` (`python -m drgsim.scale.kernel_list` writes it, with each kernel's
+compiling seconds); `compile_ahead`
 splits them into shares of about equal seconds, compiles each in a process of its own and waits:
 the run then loads them from the cache. A kernel the list misses compiles on its first call, as
 without this; a share that fails only leaves its kernels to their first calls.
@@ -24,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-#: The kernels and signatures `drgsim run` of the shipped Shanwei scenario calls, its report's
+#: The kernels and signatures `drgsim run` of the shipped scenarios calls, their reports'
 #: included (scale.kernel_list).
 SIGNATURES = Path(__file__).with_name("kernel_signatures.json")
 #: Seconds a share may take before its process is stopped (its kernels then compile on use).
