@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
+from drgsim import cpus
 from drgsim.errors import DrgsimError, Interrupted
 from drgsim.records import interrupts, outdir
 from drgsim.records.outdir import check_out, require_dir, staged
@@ -559,7 +560,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from drgsim.scale.runner import run
 
     progress = Progress("simulation", show=_show_progress(args))
-    workers = args.workers or os.cpu_count() or 1
+    workers = args.workers or cpus.for_processes()
     report = not args.no_report
     with progress, staged(out, args.force) as stage:  # built here, then swapped in at once
         result = run(

@@ -1,4 +1,4 @@
-"""The CPUs this process may run on."""
+"""How many CPUs a run counts on: for threads and forked work, and for the processes it starts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ def usable() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
 
 
-def for_subprocesses() -> int:
-    """How many new (not forked) processes this one may keep busy at once: `usable`, or where
-    the system tells no affinity (macOS, Windows) the machine's CPUs."""
+def for_processes() -> int:
+    """How many processes a run keeps busy at once (its workers, a first run's compiling
+    shares): `usable`, or where the system tells no affinity (macOS, Windows) the machine's
+    CPUs."""
     return usable() if hasattr(os, "sched_getaffinity") else max(1, os.cpu_count() or 1)

@@ -80,6 +80,11 @@ from drgsim.scale import preload
 if sys.argv[1] == "compile":  # the listed signature (int64 cases) and another (int32 cases)
     uniforms(np.uint64(7), 3, np.arange(4, dtype=np.int64), 0)
     uniforms(np.uint64(7), 3, np.arange(4, dtype=np.int32), 0)
+elif sys.argv[1] == "no list":  # the list cannot be read: every cached overload is loaded
+    from pathlib import Path
+    from drgsim.scale import warm_up
+    warm_up.SIGNATURES = Path(sys.argv[2]) / "no such list.json"
+    print(json.dumps({"loaded": preload.preload_kernels(), "before": [repr(s) for s in uniforms.signatures]}))
 else:
     loaded = preload.preload_kernels()
     before = [repr(s) for s in uniforms.signatures]
@@ -92,7 +97,7 @@ else:
 def test_an_overload_the_list_does_not_name_is_left_for_its_first_call(tmp_path) -> None:
     """A cache holding `uniforms` for int64 cases (listed: what a run calls) and for int32
     cases (a test's, say): the preload loads the first only, and the second, called, is read
-    from the cache then, not compiled."""
+    from the cache then, not compiled. Where the list cannot be read, it loads both."""
     env = {**os.environ, "DRGSIM_CACHE_DIR": str(tmp_path)}
     env.pop("DRGSIM_NUMBA_CACHE", None)
     command = [sys.executable, "-c", ONE_LISTED_ONE_NOT]
@@ -103,5 +108,14 @@ def test_an_overload_the_list_does_not_name_is_left_for_its_first_call(tmp_path)
     seen = json.loads(out.stdout.splitlines()[-1])
     listed = next(e for e in warm_up.listed() if e["kernel"] == "drgsim.kernels.rng:uniforms")
     assert seen["loaded"] == 1 and seen["before"] == listed["signatures"]
-    assert "int64" in seen["before"][0]
     assert seen["hits"] == 2 and seen["misses"] == 0
+    out = subprocess.run(
+        [*command, "no list", str(tmp_path)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    seen = json.loads(out.stdout.splitlines()[-1])
+    assert seen["loaded"] == 2 and len(seen["before"]) == 2

@@ -14,15 +14,21 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from drgsim.errors import DrgsimError
 from drgsim.scale.warm_up import SIGNATURES
 
-#: The shipped scenarios the list is recorded from (the national year calls Shanwei's kernels;
-#: the point-value race, years of adaptation, one more).
-SHIPPED = (
-    "scenarios/shanwei.yaml",
-    "scenarios/point_value_race.yaml",
-    "scenarios/clearing_rules.yaml",
-    "scenarios/pool_vs_repricing.yaml",
+#: The repository's folder (this module's grandparent's parent), where the scenarios are.
+ROOT = Path(__file__).resolve().parents[2]
+#: The shipped scenarios the list is recorded from: all but the national year, whose 300 million
+#: admissions call no kernel Shanwei's do not (the point-value race's years call one more).
+SHIPPED = tuple(
+    str(ROOT / "scenarios" / name)
+    for name in (
+        "shanwei.yaml",
+        "point_value_race.yaml",
+        "clearing_rules.yaml",
+        "pool_vs_repricing.yaml",
+    )
 )
 
 
@@ -33,7 +39,9 @@ def record(scenarios: Sequence[str] = SHIPPED, out: Path = SIGNATURES) -> None:
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "DRGSIM_CACHE_DIR": cache}
         command = [sys.executable, "-m", "drgsim.scale.kernel_list", "--here", out, *scenarios]
-        subprocess.run([str(part) for part in command], env=env, check=True)
+        done = subprocess.run([str(part) for part in command], env=env, check=False)
+        if done.returncode:
+            raise DrgsimError(f"kernel_list: the recording failed ({done.returncode}); {out} kept")
 
 
 def _record_here(scenarios: Sequence[str], out: Path) -> None:
@@ -96,14 +104,19 @@ def _timed_compiles(kernels: dict[int, Any], seconds: dict[int, float]) -> Itera
 
 
 def main(argv: list[str]) -> int:
-    """`[SCENARIO ...]`: record the list (from the SHIPPED scenarios by default)."""
-    if argv[:1] == ["--here"] and len(argv) >= 3:
-        _record_here(argv[2:], Path(argv[1]))
-    elif not any(a.startswith("-") for a in argv):
-        record(argv or SHIPPED)
-    else:
-        print("usage: python -m drgsim.scale.kernel_list [SCENARIO ...]", file=sys.stderr)
-        return 2
+    """`[SCENARIO ...]`: record the list from the scenarios (the SHIPPED ones by default; the
+    list then holds theirs only); a scenario that cannot run is one line and status 1."""
+    try:
+        if argv[:1] == ["--here"] and len(argv) >= 3:
+            _record_here(argv[2:], Path(argv[1]))
+        elif not any(a.startswith("-") for a in argv):
+            record(argv or SHIPPED)
+        else:
+            print("usage: python -m drgsim.scale.kernel_list [SCENARIO ...]", file=sys.stderr)
+            return 2
+    except DrgsimError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,5 +1,5 @@
-"""Load the kernels a run calls that this version of drgsim has compiled and cached, once, in the
-process that forks the workers: the forked workers inherit them instead of each loading them
+"""Load the listed kernels (those runs call) that this version of drgsim has compiled and cached,
+once, in the process that forks the workers: the forked workers inherit them instead of each loading them
 again."""
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ def _preload_quietly() -> None:
 
 
 def preload_kernels() -> int:
-    """Load into this process the kernel overloads a run calls (those `drgsim.scale.warm_up`
-    lists; every one, where the list cannot be read) that are in the disk cache and still
-    fresh; return how many were loaded. Nothing is compiled: an overload the cache cannot give,
+    """Load into this process the kernel overloads `drgsim.scale.warm_up` lists (those runs call,
+    and those the kernels call inside them; every one, where the list cannot be read) that are
+    in the disk cache and still fresh; return how many were loaded. Nothing is compiled: an overload the cache cannot give,
     or one not listed (a test's, another signature's), is left for its first call, as without
     this. A load begun in the background is waited for first, and its kernels are not counted."""
     while _LOADING:
@@ -77,7 +77,7 @@ def cached_kernels() -> list[Any]:
 
 def _load_cached(dispatcher: Any, wanted: set[str] | None = None) -> int:
     """Load a kernel's cached overloads for this machine and source (those whose signature's
-    repr is `wanted`, all without it), as its first call with each signature would (numba's
+    repr is in `wanted`, all without it), as its first call with each signature would (numba's
     Dispatcher.compile, cache hit); return how many."""
     from numba.core import sigutils
     from numba.core.compiler_lock import global_compiler_lock

@@ -506,7 +506,7 @@ def _run_jobs(
 
     pooled = scheduler is None and workers > 1 and len(jobs) > 1
     if scheduler is None:  # an empty cache: the kernels compiled on every CPU at once, first
-        compile_ahead(cpus.for_subprocesses())
+        compile_ahead(cpus.for_processes())
     if meanwhile is not None and not pooled:
         meanwhile()
     if scheduler is not None:

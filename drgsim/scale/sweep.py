@@ -230,7 +230,7 @@ def sweep(
             for r in range(reps)
             if not _done(out, i, r)
         ]
-    n_workers = (os.cpu_count() or 1) if workers is None else workers
+    n_workers = cpus.for_processes() if workers is None else workers
     if tasks:
         if n_workers == 0 and scheduler is None:
             _run_here(tasks, cat, progress)

@@ -1,12 +1,11 @@
 """A first run's kernels compiled by several processes at once, each a share of them, into the cache.
 
-numba compiles one kernel at a time in a process, so a run on an empty cache compiles the ~30
+numba compiles one kernel at a time in a process, so a run on an empty cache compiles the ~36
 kernels it calls one after another (and each worker process the same ones again). The kernels
 and signatures `drgsim run` of the shipped scenarios calls are listed in
 `kernel_signatures.json` (`python -m drgsim.scale.kernel_list` writes it, with each kernel's
-compiling seconds); `compile_ahead`
-splits them into shares of about equal seconds, compiles each in a process of its own and waits:
-the run then loads them from the cache. A kernel the list misses compiles on its first call, as
+compiling seconds); `compile_ahead` splits them into shares of about equal seconds, compiles
+each in a process of its own and waits: the run then loads them from the cache. A kernel the list misses compiles on its first call, as
 without this; a share that fails only leaves its kernels to their first calls.
 """
 
@@ -34,16 +33,32 @@ _DONE: list[bool] = []  # compile_ahead has run in this process
 
 
 def listed() -> list[dict[str, Any]]:
-    """The recorded kernels: {"kernel": "module:name", "seconds": s, "signatures": [...]}."""
-    return list(json.loads(SIGNATURES.read_text(encoding="utf-8"))["kernels"])
+    """The recorded kernels: {"kernel": "module:name", "seconds": s, "signatures": [...]};
+    OSError where the list cannot be read, ValueError where it is not such a list."""
+    data = json.loads(SIGNATURES.read_text(encoding="utf-8"))
+    kernels = data.get("kernels") if isinstance(data, dict) else None
+    if not isinstance(kernels, list) or not all(_is_entry(e) for e in kernels):
+        raise ValueError(f"{SIGNATURES}: not a list of kernels, seconds and signatures")
+    return kernels
+
+
+def _is_entry(entry: Any) -> bool:
+    """Whether `entry` is a kernel's name, compiling seconds and signatures (texts)."""
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("kernel"), str)
+        and isinstance(entry.get("seconds"), int | float)
+        and isinstance(entry.get("signatures"), list)
+        and all(isinstance(t, str) for t in entry["signatures"])
+    )
 
 
 def listed_signatures() -> dict[str, set[str]] | None:
     """Each listed kernel's signatures (their reprs), by "module:name"; None where the list
     cannot be read."""
     try:
-        return {str(e["kernel"]): {str(t) for t in e["signatures"]} for e in listed()}
-    except (OSError, ValueError, KeyError, TypeError):
+        return {e["kernel"]: set(e["signatures"]) for e in listed()}
+    except (OSError, ValueError):
         return None
 
 
@@ -51,7 +66,7 @@ def kernel_name(dispatcher: Any) -> str:
     """A kernel's "module:name", as the list names it: the name its module holds it under (its
     front's, where it has one)."""
     module = sys.modules[dispatcher.py_func.__module__]
-    for name, value in vars(module).items():
+    for name, value in list(vars(module).items()):
         if value is dispatcher or getattr(value, "compiled", None) is dispatcher:
             return f"{module.__name__}:{name}"
     return f"{module.__name__}:{dispatcher.py_func.__name__}"
@@ -86,7 +101,7 @@ def compile_ahead(processes: int) -> bool:
     _DONE.append(True)
     try:
         kernels = listed()
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError):
         return False
     processes = min(processes, useful_processes(kernels))
     if processes < 2 or not _writable(jit.cache_dir()):
