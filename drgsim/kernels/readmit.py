@@ -6,9 +6,13 @@ import numpy as np
 
 from drgsim.kernels import checks
 from drgsim.kernels.grouping import rows_by_group
+from drgsim.kernels.hints import prefetch
 from drgsim.kernels.jit import inline, kernel
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+#: Stays ahead of the one marked or tested whose bitmap word is fetched into the caches: the
+#: bitmap of a big month (megabytes, read at random) outgrows the core's own cache.
+FETCH_AHEAD = 64
 
 
 @inline
@@ -259,8 +263,11 @@ def window_readmissions(
     for j in range(n):
         first = min(first, np.int64(admit[j]))
         key[j] = _key_hash(patient[j], hospital[j], adrg[j])
-        s = key[j] >> shift
-        slot[j] = s
+        slot[j] = key[j] >> shift
+    for j in range(n):
+        if j + FETCH_AHEAD < n:
+            prefetch(state, slot[j + FETCH_AHEAD] >> np.uint64(5))
+        s = slot[j]
         g = drg[j] >= 0 and not exempt[np.uint64(adrg[j])]
         grouped[j] = g
         at = (s & np.uint64(31)) << np.uint64(1)
@@ -292,6 +299,8 @@ def window_readmissions(
         if hi_day >= start:
             every = lo_day >= start
             for r in range(rows):
+                if r + FETCH_AHEAD < rows:
+                    prefetch(state, (p_key[r + FETCH_AHEAD] >> shift) >> np.uint64(5))
                 s = p_key[r] >> shift
                 v = (state[s >> np.uint64(5)] >> ((s & np.uint64(31)) << np.uint64(1))) & three
                 pool_row[np.uint64(m)] = r
@@ -323,6 +332,8 @@ def window_readmissions(
         k += pool_grouped[i] & (v == three)
     k_prior = k
     for j in range(n):
+        if j + FETCH_AHEAD < n:
+            prefetch(state, slot[j + FETCH_AHEAD] >> np.uint64(5))
         s = slot[j]
         v = (state[s >> np.uint64(5)] >> ((s & np.uint64(31)) << np.uint64(1))) & three
         cand_row[np.uint64(k)] = j
