@@ -244,3 +244,44 @@ def test_a_process_finding_the_shares_being_compiled_waits_for_them(tmp_path: Pa
     for thread in threads:
         thread.join(10)
     assert order == ["first done", "second in"]
+
+
+def test_compiling_seconds_count_no_thread_s_wait_for_another(monkeypatch) -> None:
+    """Two threads compiling at once (numba lets one at a time): each kernel is counted the
+    0.2 s its own compiling took, not the wait for the other's, so the two add up to no more
+    than the time both took; a kernel compiled inside another's counts to itself only."""
+    import threading
+    import time
+
+    from numba.core.compiler_lock import global_compiler_lock
+    from numba.core.dispatcher import Dispatcher
+
+    from drgsim.scale import kernel_list
+
+    class Kernel:
+        def __init__(self, inside: Kernel | None = None) -> None:
+            self.inside = inside
+
+    def slow_compile(self: Kernel, sig: object) -> None:  # as numba: under its lock
+        with global_compiler_lock:
+            time.sleep(0.2)
+            if self.inside is not None:
+                Dispatcher.compile(self.inside, sig)
+
+    monkeypatch.setattr(Dispatcher, "compile", slow_compile)
+    a, b, helper = Kernel(), Kernel(), Kernel()
+    caller = Kernel(inside=helper)
+    kernels = {id(k): k for k in (a, b, caller, helper)}
+    seconds: dict[int, float] = {}
+    with kernel_list._timed_compiles(kernels, seconds):
+        start = time.perf_counter()
+        threads = [threading.Thread(target=Dispatcher.compile, args=(k, None)) for k in (a, b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        both = time.perf_counter() - start
+        Dispatcher.compile(caller, None)
+    assert 0.2 <= seconds[id(a)] < 0.35 and 0.2 <= seconds[id(b)] < 0.35
+    assert seconds[id(a)] + seconds[id(b)] <= both + 0.01
+    assert 0.2 <= seconds[id(caller)] < 0.35 and 0.2 <= seconds[id(helper)] < 0.35

@@ -75,7 +75,9 @@ def _record_here(scenarios: Sequence[str], out: Path) -> None:
 @contextlib.contextmanager
 def _timed_compiles(kernels: dict[int, Any], seconds: dict[int, float]) -> Iterator[None]:
     """Add each of `kernels`' compiling seconds to `seconds` (by id), a kernel compiled inside
-    another's compiling counted to itself only."""
+    another's compiling counted to itself only. Timed under numba's compiler lock, so a thread
+    waiting to compile (the months drawn ahead on a thread of their own) counts no wait."""
+    from numba.core.compiler_lock import global_compiler_lock
     from numba.core.dispatcher import Dispatcher
 
     original = Dispatcher.compile
@@ -83,6 +85,10 @@ def _timed_compiles(kernels: dict[int, Any], seconds: dict[int, float]) -> Itera
 
     @functools.wraps(original)
     def timed(self: Any, sig: Any) -> Any:
+        with global_compiler_lock:  # reentrant: a kernel compiled inside another's takes it too
+            return _timed(self, sig)
+
+    def _timed(self: Any, sig: Any) -> Any:
         inner.append(0.0)
         start = time.perf_counter()
         try:
