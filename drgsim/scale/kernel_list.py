@@ -46,6 +46,7 @@ def record(scenarios: Sequence[str] = SHIPPED, out: Path = SIGNATURES) -> None:
 
 def _record_here(scenarios: Sequence[str], out: Path) -> None:
     """`record` in this process, whose cache must be empty."""
+    from drgsim.kernels import jit
     from drgsim.scale import warm_up
     from drgsim.scale.front import run
     from drgsim.scale.preload import cached_kernels
@@ -68,8 +69,9 @@ def _record_here(scenarios: Sequence[str], out: Path) -> None:
     ]
     entries.sort(key=lambda e: str(e["kernel"]))
     names = [Path(s).name for s in scenarios]
-    text = json.dumps({"scenarios": names, "kernels": entries}, indent=1)
-    Path(out).write_text(text + "\n", encoding="utf-8")
+    text = json.dumps({"scenarios": names, "kernels": entries}, indent=1) + "\n"
+    if not jit.keep(Path(out), text.encode("utf-8")):  # whole or not at all
+        raise DrgsimError(f"kernel_list: {out} cannot be written")
 
 
 @contextlib.contextmanager

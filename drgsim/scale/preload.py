@@ -1,6 +1,6 @@
 """Load the listed kernels (those runs call) that this version of drgsim has compiled and cached,
-once, in the process that forks the workers: the forked workers inherit them instead of each loading them
-again."""
+once, in the process that forks the workers: the forked workers inherit them instead of each
+loading them again."""
 
 from __future__ import annotations
 
@@ -35,9 +35,10 @@ def _preload_quietly() -> None:
 def preload_kernels() -> int:
     """Load into this process the kernel overloads `drgsim.scale.warm_up` lists (those runs call,
     and those the kernels call inside them; every one, where the list cannot be read) that are
-    in the disk cache and still fresh; return how many were loaded. Nothing is compiled: an overload the cache cannot give,
-    or one not listed (a test's, another signature's), is left for its first call, as without
-    this. A load begun in the background is waited for first, and its kernels are not counted."""
+    in the disk cache and still fresh; return how many were loaded. Nothing is compiled: an
+    overload the cache cannot give, or one not listed (a test's, another signature's), is left
+    for its first call, as without this. A load begun in the background is waited for first,
+    and its kernels are not counted."""
     while _LOADING:
         _LOADING.pop().join()
     return _preload()

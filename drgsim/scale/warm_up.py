@@ -5,8 +5,9 @@ kernels it calls one after another (and each worker process the same ones again)
 and signatures `drgsim run` of the shipped scenarios calls are listed in
 `kernel_signatures.json` (`python -m drgsim.scale.kernel_list` writes it, with each kernel's
 compiling seconds); `compile_ahead` splits them into shares of about equal seconds, compiles
-each in a process of its own and waits: the run then loads them from the cache. A kernel the list misses compiles on its first call, as
-without this; a share that fails only leaves its kernels to their first calls.
+each in a process of its own and waits: the run then loads them from the cache. A kernel the
+list misses compiles on its first call, as without this; a share that fails only leaves its
+kernels to their first calls.
 """
 
 from __future__ import annotations
