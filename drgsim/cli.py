@@ -36,7 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     placed_before, point = len(outdir.PLACED), interrupts.mark()
     with _interrupts(restore=argv is not None) as finished:
         try:
-            code = int(args.func(args))
+            try:
+                code = int(args.func(args))
+            except Exception:
+                if not (stopped := interrupts.since(point)):
+                    raise
+                # the stop, raised inside a library, left it half-done and it failed on that
+                # (matplotlib: "Invalid affine transformation matrix"): the run was stopped
+                raise Interrupted(stopped) from None
             if stopped := interrupts.since(point):  # asked while Python could not raise it
                 raise Interrupted(stopped)
         except DrgsimError as exc:
