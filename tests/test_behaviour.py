@@ -241,6 +241,17 @@ def test_upcoding_bills_each_claim_the_option_that_gains_most_at_its_expected_ch
     np.testing.assert_array_equal(out.cost, batch.cost)
 
 
+def test_an_upcoder_adapted_down_to_rate_zero_stops_and_cannot_start_again(acts, cat) -> None:
+    a = acts({"hospitals.A.upcoding.rate": 0.5, "hospitals.A.upcoding.procedure_share": 0.0})
+    batch = cases(cat, {"drg": "ES15"}, {"drg": "ES13"})
+    assert bits(a.apply(batch)) == [0, 1]  # half of two claims: the one that gains most
+    a.b.adapt({"upcoding": np.full(a.hosp.n, -1.0)}, step=0.6, max_rate=1.0)  # 0.5 − 0.6: 0
+    assert a.b.apply(batch, 0, np.random.SeedSequence(5), a.view) is batch  # no act, no copy
+    a.b.adapt({"upcoding": np.full(a.hosp.n, 1.0)}, step=0.6, max_rate=1.0)  # a gain: stays 0
+    assert a.params.rates["upcoding"].max() == 0.0
+    assert bits(a.apply(batch)) == [0, 0]
+
+
 def test_upcoding_two_levels_up_where_the_expected_charges_keep_the_claim_normal(acts, cat) -> None:
     a = acts({"hospitals.A.upcoding.rate": 1.0, "hospitals.A.upcoding.procedure_share": 0.0})
     a.b.history.remember(cases(cat, {"drg": "ES15", "cost": 15000.0}), 0)

@@ -19,7 +19,7 @@ import drgsim
 from drgsim.errors import DrgsimError
 from drgsim.kernels.rng import Draw, uniform_np
 from drgsim.records.results import frame
-from drgsim.rules.funds import cumulative_shares, fund_budgets, fund_key
+from drgsim.rules.funds import cumulative_shares, fund_budgets, fund_key, points_weighted_pv
 from drgsim.scale.runner import Job, annual_budgets, load_catalogue, simulate
 from drgsim.scenario.loader import load_scenario, shipped_scenarios, with_overrides
 from tests.test_engine_properties import cities
@@ -254,3 +254,31 @@ def test_doubling_base_points_halves_each_funds_point_value_and_changes_no_fen()
     assert (a[money] == b.loc[a.index, money]).all().all()
     fa, fb = one.fund_settlement, two.fund_settlement
     assert (fa["final_fen"].to_numpy() == fb["final_fen"].to_numpy()).all()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.floats(1e-6, 1e3), st.just(float("nan")), st.just(float("inf"))),
+            st.floats(1e-3, 1e12),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_the_published_point_value_is_numpys_points_weighted_mean(
+    pairs: list[tuple[float, float]],
+) -> None:
+    """The value hospitals see weighs the finite values by points exactly as np.average does,
+    to the last bit (the rule written with numpy; a lone value as it is, NaN with none)."""
+    values, points = [v for v, _ in pairs], [p for _, p in pairs]
+    finite = [(v, p) for v, p in pairs if np.isfinite(v)]
+    got = points_weighted_pv(values, points)
+    if not finite:
+        assert np.isnan(got)
+    elif len(finite) == 1:
+        assert got == finite[0][0]
+    else:
+        want = np.average([v for v, _ in finite], weights=[p for _, p in finite])
+        assert got == float(want)

@@ -177,6 +177,7 @@ class Behaviours:
         )
         rates = self.params.rates
         self.learns = bool(np.any(rates["shifting"] > 0) or np.any(rates["upcoding"] > 0))
+        self._acting = self.params.any()  # once no hospital acts, none will (`adapt`)
         #: (year, stays discharged later, in the order the acts made them)
         self.pending: tuple[int, list[CaseBatch]] | None = None
         (self.procedure_of,) = self.cat.derived("procedure_of", lambda: (self._procedure_table(),))
@@ -238,7 +239,7 @@ class Behaviours:
     ) -> CaseBatch:
         """The month's cases after every act: moved, cut, split, added, upcoded."""
         self.record = self.records.setdefault(year, ActRecord.zeros(self.hospitals.n))
-        if batch.n == 0 or not self.params.any():
+        if batch.n == 0 or not self._any_act():
             return batch
         key = stream_key(seed)
         month, month_end, year_end = self._month(year, view.first_day)
@@ -262,6 +263,13 @@ class Behaviours:
         if self.learns and year + 1 < self.scn.years:  # the last year's charges teach no year
             self.history.remember(batch, year)
         return batch
+
+    def _any_act(self) -> bool:
+        """Whether any hospital commits any act, asked again only while one does: `adapt` never
+        raises a rate from 0, so a run whose rates are all 0 stays without acts."""
+        if self._acting:
+            self._acting = self.params.any()
+        return self._acting
 
     def _check(self, batch: CaseBatch, tariff: Tariff) -> None:
         """The month's cases, and a tariff not seen before, as the act kernels read them."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from drgsim.kernels.rng import CASES, Draw, stream_key, uniform_np
@@ -9,6 +11,8 @@ from drgsim.scenario.schema import Scenario
 
 #: The spawn key of the stream that says which fund each patient of a city belongs to.
 FUND_STREAM = (0xF0D,)
+#: numpy adds fewer values than this in order, one after another (more: pairwise).
+IN_ORDER = 8
 
 
 def fund_names(scn: Scenario) -> tuple[str, ...]:
@@ -96,9 +100,18 @@ def fund_budgets(scn: Scenario, neutral: np.ndarray | None = None) -> tuple[floa
 def points_weighted_pv(values: list[float], points: list[float]) -> float:
     """Yuan per point over the funds, as a hospital sees it: the funds' finite point values
     weighted by their points (one fund's value as it is; NaN when none is finite)."""
-    pairs = [(v, p) for v, p in zip(values, points, strict=True) if np.isfinite(v)]
+    pairs = [(float(v), float(p)) for v, p in zip(values, points, strict=True) if math.isfinite(v)]
     if len(pairs) == 1:
-        return float(pairs[0][0])
+        return pairs[0][0]
     if not pairs:
         return float("nan")
-    return float(np.average([v for v, _ in pairs], weights=[p for _, p in pairs]))
+    if len(pairs) >= IN_ORDER:  # numpy adds longer rows pairwise
+        return float(np.average([v for v, _ in pairs], weights=[p for _, p in pairs]))
+    # np.average's sums, added in order as numpy adds a short row (without its Python layers)
+    products, weights = pairs[0][0] * pairs[0][1], pairs[0][1]
+    for v, p in pairs[1:]:
+        products += v * p
+        weights += p
+    if weights == 0:
+        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+    return products / weights
