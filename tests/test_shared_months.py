@@ -140,3 +140,37 @@ def test_a_month_key_tells_apart_months_years_seeds_and_what_months_are_drawn_fr
         assert np.asarray(a).tobytes() == np.asarray(b).tobytes()
     drawn = base.month(1, 3, np.random.SeedSequence(5))  # (a seed spawns once per month)
     assert drawn.cost.tobytes() == source({}).month(1, 3, np.random.SeedSequence(5)).cost.tobytes()
+
+
+class _Racing:
+    """A source whose draws wait for one another: two threads asking for one month both miss
+    the store and draw it at once."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.together = threading.Barrier(2, timeout=10)
+
+    def month_key(self, year, month, seed):  # type: ignore[no-untyped-def]
+        return bytes([year, month])
+
+    def month(self, year, month, seed):  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        from drgsim.cases import CASE_DTYPES, CaseBatch
+
+        self.together.wait()
+        return CaseBatch(**{k: np.zeros(100, dtype=d) for k, d in CASE_DTYPES.items()})
+
+
+def test_two_threads_drawing_one_month_keep_it_once() -> None:
+    """A Dask worker may run tasks on several threads: the store keeps one copy of a month
+    both drew, counts its cases once and gives each thread the month."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    store, source = MonthStore(), _Racing()
+    with ThreadPoolExecutor(2) as pool:
+        got = list(pool.map(lambda _: store.get(source, 0, 3, None), range(2)))  # type: ignore[arg-type]
+    assert [b.n for b in got] == [100, 100]
+    assert store.drawn == 2 and len(store.months) == 1
+    assert store.cases == 100 == sum(b.n for b in store.months.values())

@@ -10,7 +10,9 @@ import pytest
 
 from drgsim.cli import main
 from drgsim.errors import DrgsimError
-from drgsim.scale.sweep import read_sweep, sweep
+from drgsim.scale import shared_months
+from drgsim.scale.shared_months import MonthStore
+from drgsim.scale.sweep import Task, by_replication, read_sweep, sweep
 from drgsim.scenario.grid import parse_flags, parse_section, points
 
 SMALL = {
@@ -101,6 +103,53 @@ def test_grid_points_share_patients_so_case_counts_match(tmp_path: Path) -> None
     keys = ["replication", *(["fund"] if "fund" in ry.columns else [])]  # each fund's patients
     by_rep = ry.groupby(keys)["cases"].nunique()
     assert (by_rep == 1).all()  # the same patients at every grid point of a replication
+
+
+def test_a_sweep_draws_each_replications_months_once_for_all_its_points(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = MonthStore()
+    monkeypatch.setattr(shared_months, "STORE", store)
+    sweep(SMALL, GRID, out=tmp_path / "shared", workers=0, plots=False)
+    months = 2 * 12  # replications × months of the one year
+    assert store.drawn == months and store.shared == 3 * months  # four points of each
+    assert store.cases == 0  # none kept after the sweep
+    monkeypatch.setattr(shared_months.MonthStore, "get", _draw_anew)
+    sweep(SMALL, GRID, out=tmp_path / "anew", workers=0, plots=False)
+    assert store.drawn == months  # the second sweep drew every month itself
+    shared, anew = _parts(tmp_path / "shared"), _parts(tmp_path / "anew")
+    assert set(shared) == set(anew)
+    for name in shared:
+        pd.testing.assert_frame_equal(shared[name], anew[name], obj=name)
+
+
+def _draw_anew(self, source, year, month, seed):  # type: ignore[no-untyped-def]
+    return source.month(year, month, seed)
+
+
+def _tasks(reps: int, points: int) -> list[Task]:
+    return [
+        Task("out", i, r, "baseline", None, (1.0,), None)  # type: ignore[arg-type]
+        for i in range(points)
+        for r in range(reps)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("workers", "sizes"),
+    [(0, [5, 5, 5]), (1, [5, 5, 5]), (2, [2, 2, 1] * 3), (4, [1] * 15), (50, [1] * 15)],
+)
+def test_tasks_go_out_in_groups_of_one_replications_points(workers: int, sizes: list[int]) -> None:
+    # 3 replications × 5 points; with more workers than one, 4 groups a worker where there are
+    # enough tasks: 2 workers want 8 groups, so each replication's 5 points in 3 groups of ≤ 2
+    tasks = _tasks(3, 5)
+    groups = by_replication(tasks, workers)
+    assert [len(g) for g in groups] == sizes
+    assert all(len({t.replication for t in g}) == 1 for g in groups)
+    done = [t for g in groups for t in g]
+    assert sorted(done, key=lambda t: (t.point, t.replication)) == tasks  # each once
+    assert [t.replication for t in done] == sorted(t.replication for t in tasks)
+    assert [t.point for t in done] == [i for _ in range(3) for i in range(5)]
 
 
 def test_a_rerun_computes_only_the_missing_parts(tmp_path: Path) -> None:

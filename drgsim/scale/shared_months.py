@@ -12,6 +12,8 @@ variant's behaviours, and they change their own copy (population.behaviour: a Ca
 from __future__ import annotations
 
 import dataclasses
+import os
+import threading
 from collections import OrderedDict
 
 import numpy as np
@@ -25,7 +27,8 @@ LIMIT_CASES = 2_000_000
 
 
 class MonthStore:
-    """The months a process drew, least recently used first, up to `limit` cases."""
+    """The months a process drew, least recently used first, up to `limit` cases; safe to share
+    between threads (a Dask worker may run tasks on several)."""
 
     def __init__(self, limit: int = LIMIT_CASES) -> None:
         self.limit = limit
@@ -33,6 +36,7 @@ class MonthStore:
         self.cases = 0
         self.drawn = 0  # months drawn (for tests and benchmarks)
         self.shared = 0  # months served from the store
+        self.lock = threading.Lock()
 
     def get(
         self,
@@ -44,29 +48,41 @@ class MonthStore:
         """The month's cases: drawn by `source`, or the same month drawn before (its arrays in
         a batch of the caller's own, whose columns may be replaced but not written into)."""
         key = source.month_key(year, month, seed)
-        batch = self.months.get(key)
-        if batch is None:
-            batch = source.month(year, month, seed)
+        with self.lock:
+            batch = self.months.get(key)
+            if batch is not None:
+                self.months.move_to_end(key)
+                self.shared += 1
+                return dataclasses.replace(batch)
+        batch = source.month(year, month, seed)  # (outside the lock: other threads draw theirs)
+        with self.lock:
             self.drawn += 1
-            if batch.n <= self.limit:
+            if batch.n <= self.limit and key not in self.months:
                 self.months[key] = batch
                 self.cases += batch.n
                 while self.cases > self.limit:
                     _, old = self.months.popitem(last=False)
                     self.cases -= old.n
-        else:
-            self.months.move_to_end(key)
-            self.shared += 1
         return dataclasses.replace(batch)
 
     def clear(self) -> None:
         """Forget every month (the counters stay)."""
-        self.months.clear()
-        self.cases = 0
+        with self.lock:
+            self.months.clear()
+            self.cases = 0
 
 
 #: The store of this process (each worker process has its own).
 STORE = MonthStore()
+
+
+def _unlocked_after_fork() -> None:
+    """A forked worker's store starts unlocked (a thread of the parent may have held the lock)."""
+    STORE.lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_unlocked_after_fork)
 
 
 class SharedMonths:

@@ -12,8 +12,10 @@ Layout of a sweep directory `OUT`::
 Seeding: a task is `simulate(Job)` for the grid point's scenario and replication `r`. drgsim draws
 every random stream from `SeedSequence(seed, spawn_key=(r, year, month, stream))`, which does not
 depend on the grid point, so all points of one replication see the same patients (common random
-numbers: smoother response curves, tighter differences between points). Results depend only on
-(grid point, replication), never on the worker count, the order of tasks or retries.
+numbers: smoother response curves, tighter differences between points). The tasks go out in
+groups of one replication's points (`by_replication`), so a worker process draws a replication's
+months once for the group (drgsim.scale.shared_months). Results depend only on (grid point,
+replication), never on the worker count, the grouping, the order of tasks or retries.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ if TYPE_CHECKING:
 
 TABLES = ("hospital_month", "settlement", "region_year")
 MANIFEST = "sweep.json"
+#: Groups of tasks per worker, at least, where there are enough tasks (`by_replication`).
+GROUPS_PER_WORKER = 4
 Progress = Callable[[int, int, str], None]
 
 
@@ -70,8 +74,36 @@ def part_path(out: str | Path, table: str, point: int, replication: int) -> Path
     return Path(out) / table / f"point={point}" / f"rep={replication}.parquet"
 
 
+def run_tasks(tasks: list[Task], catalogue: Catalogue) -> list[dict[str, Any]]:
+    """`run_task` of each task in turn, the months they share drawn once (`by_replication`);
+    the process keeps none of them after."""
+    from drgsim.scale import shared_months
+
+    try:
+        return [run_task(task, catalogue) for task in tasks]
+    finally:
+        shared_months.STORE.clear()
+
+
+def by_replication(tasks: list[Task], workers: int) -> list[list[Task]]:
+    """The tasks in groups of one replication's grid points, in order: a group's points see the
+    same patients (common random numbers), so its process draws their months once. With more
+    than one worker, a replication's points are split into as many groups as give each worker
+    four or more (the tasks allowing)."""
+    reps: dict[int, list[Task]] = {}
+    for task in tasks:
+        reps.setdefault(task.replication, []).append(task)
+    pieces = 1 if workers <= 1 else math.ceil(GROUPS_PER_WORKER * workers / len(reps))
+    groups = []
+    for same in reps.values():
+        size = math.ceil(len(same) / pieces)
+        groups += [same[i : i + size] for i in range(0, len(same), size)]
+    return groups
+
+
 def run_task(task: Task, catalogue: Catalogue) -> dict[str, Any]:
-    """Simulate one task and write its Parquet parts atomically; a pure function of the task."""
+    """Simulate one task and write its Parquet parts atomically; a pure function of the task
+    (its months from the process's store of shared months, drawn alike)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -87,6 +119,7 @@ def run_task(task: Task, catalogue: Catalogue) -> dict[str, Any]:
         False,
         table=task.table,
         charges=task.charges,
+        share_months=True,
         tables=frozenset(),  # none of the optional tables: a sweep writes TABLES only
     )
     tables = simulate(job)
@@ -309,13 +342,15 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 
 # --- running the tasks -----------------------------------------------------------------------
 def _run_here(tasks: list[Task], cat: Catalogue, progress: Progress | None) -> None:
-    """Run the tasks one after another in this process."""
+    """Run the tasks one after another in this process, a replication's points together."""
     if progress is not None:
         progress(0, len(tasks), "in this process")
-    for done, task in enumerate(tasks, 1):
-        run_task(task, cat)
-        if progress is not None:
-            progress(done, len(tasks), f"point {task.point} rep {task.replication}")
+    done = 0
+    for group in by_replication(tasks, 1):  # one group per replication
+        for info in run_tasks(group, cat):
+            done += 1
+            if progress is not None:
+                progress(done, len(tasks), f"point {info['point']} rep {info['replication']}")
 
 
 def _warm() -> None:
@@ -336,11 +371,12 @@ def _run_dask(
 
     done = 0
 
-    def finished(_: int, info: dict[str, Any]) -> None:
+    def finished(_: int, infos: list[dict[str, Any]]) -> None:
         nonlocal done
-        done += 1
+        done += len(infos)
         if progress is not None:
-            progress(done, len(tasks), f"point {info['point']} rep {info['replication']}")
+            last = infos[-1]
+            progress(done, len(tasks), f"point {last['point']} rep {last['replication']}")
 
     hint = " (or pass --workers 0 to run here)"
     with dask_client(
@@ -350,7 +386,8 @@ def _run_dask(
             progress(0, len(tasks), f"{len(client.scheduler_info()['workers'])} Dask worker(s)")
         client.run(_warm)  # (one worker compiles ahead, in shares, while the others wait)
         shared = client.scatter(cat, broadcast=True)
-        map_in_order(client, run_task, tasks, finished, catalogue=shared)
+        groups = by_replication(tasks, len(client.scheduler_info()["workers"]))
+        map_in_order(client, run_tasks, groups, finished, catalogue=shared)
 
 
 # --- reading, summarising, plotting -------------------------------------------------------------
