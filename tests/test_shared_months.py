@@ -174,3 +174,24 @@ def test_two_threads_drawing_one_month_keep_it_once() -> None:
     assert [b.n for b in got] == [100, 100]
     assert store.drawn == 2 and len(store.months) == 1
     assert store.cases == 100 == sum(b.n for b in store.months.values())
+
+
+def test_on_a_dask_cluster_a_worker_draws_a_replications_months_once_for_its_variants(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The jobs go to the cluster a replication's variants together (cluster.in_groups); the
+    store holds about one replication's two years, so months drawn for one variant are still
+    there for the next only when its variants run one after another. Nothing is kept after."""
+    distributed = pytest.importorskip("distributed")
+    store = MonthStore(limit=8_000)  # 3,000 admissions a year, and 3,300 for `bigger`
+    monkeypatch.setattr(shared_months, "STORE", store)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        on_dask = drgsim.run(CITY, scheduler=cluster.scheduler_address)
+    months = 2 * 2 * 12  # replications × years × months
+    assert store.drawn == 2 * months and store.shared == 2 * months  # as in one process
+    assert store.cases == 0
+    here = drgsim.run(CITY, workers=1)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(on_dask, name), getattr(here, name))

@@ -150,6 +150,7 @@ def test_tasks_go_out_in_groups_of_one_replications_points(workers: int, sizes: 
     assert sorted(done, key=lambda t: (t.point, t.replication)) == tasks  # each once
     assert [t.replication for t in done] == sorted(t.replication for t in tasks)
     assert [t.point for t in done] == [i for _ in range(3) for i in range(5)]
+    assert by_replication([], workers) == []
 
 
 def test_a_rerun_computes_only_the_missing_parts(tmp_path: Path) -> None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+import math
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from drgsim.errors import DrgsimError
+
+T = TypeVar("T")
+#: Groups of tasks per worker, at least, where there are enough items (`in_groups`).
+GROUPS_PER_WORKER = 4
 
 
 @contextmanager
@@ -74,3 +79,24 @@ def map_in_order(
         results[i] = future.result()
         finished(i, results[i])
     return [results[i] for i in range(len(items))]
+
+
+def in_groups(items: Sequence[T], key: Callable[[T], Hashable], workers: int) -> list[list[T]]:
+    """`items` in groups of one `key`, in the order the keys and items come: tasks whose items
+    share work (a replication's months) run a group in one process. With more than one worker,
+    a key's items are split into as many groups as give each worker four or more, the items
+    allowing."""
+    by_key: dict[Hashable, list[T]] = {}
+    for item in items:
+        by_key.setdefault(key(item), []).append(item)
+    pieces = 1 if workers <= 1 else math.ceil(GROUPS_PER_WORKER * workers / max(1, len(by_key)))
+    groups = []
+    for same in by_key.values():
+        size = math.ceil(len(same) / pieces)
+        groups += [same[i : i + size] for i in range(0, len(same), size)]
+    return groups
+
+
+def workers_of(client: Any) -> int:
+    """The workers of the client's cluster."""
+    return len(client.scheduler_info()["workers"])

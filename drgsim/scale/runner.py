@@ -30,7 +30,7 @@ from drgsim.records.provenance import versions
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.funds import fund_budgets, needs_expected_cost
 from drgsim.scale import handover, shared_months
-from drgsim.scale.cluster import dask_client, map_in_order
+from drgsim.scale.cluster import dask_client, in_groups, map_in_order, workers_of
 from drgsim.scale.expected_once import ExpectedOnce
 from drgsim.scale.job_board import JobBoard, attach, run_next
 from drgsim.scale.preload import preload_in_background, preload_kernels
@@ -512,7 +512,7 @@ def _run_jobs(
     if scheduler is not None:
         return _run_on_dask(jobs, scheduler, report)
     # a replication's variants one after another: each process draws its months once
-    order = sorted(range(len(jobs)), key=lambda i: (jobs[i].region, jobs[i].replication))
+    order = sorted(range(len(jobs)), key=lambda i: _months_of(jobs[i]))
     results: dict[int, Tables] = {}
     if not pooled:
         try:
@@ -527,7 +527,7 @@ def _run_jobs(
         preload_kernels()  # once here: the forked workers inherit the kernels, loaded
         keep_freed_memory()  # and the allocator's thresholds (no ldconfig run in each worker)
     # each worker keeps to a replication until its jobs are taken: its months drawn once
-    board = JobBoard([(job.region, job.replication) for job in jobs], context)
+    board = JobBoard([_months_of(job) for job in jobs], context)
     with (
         frozen(keep_frozen),  # what the workers inherit is not collected during the run
         handover.folder() as where,  # the workers leave their tables there
@@ -622,9 +622,37 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
 
 def _run_on_dask(jobs: list[Job], scheduler: str, report: Callable[[Job], None]) -> list[Tables]:
-    """Run the jobs on the Dask cluster at `scheduler` (regions, variants, replications)."""
+    """Run the jobs on the Dask cluster at `scheduler` (regions, variants, replications), a
+    replication's variants together so that a worker draws its months once."""
     with dask_client(scheduler) as client:
-        return map_in_order(client, simulate, jobs, lambda i, _: report(jobs[i]))
+        groups = in_groups(range(len(jobs)), lambda i: _months_of(jobs[i]), workers_of(client))
+
+        def finished(g: int, _: list[Tables]) -> None:
+            for i in groups[g]:
+                report(jobs[i])
+
+        done = map_in_order(
+            client, simulate_together, [[jobs[i] for i in g] for g in groups], finished
+        )
+    results = {
+        i: tables
+        for g, group in zip(groups, done, strict=True)
+        for i, tables in zip(g, group, strict=True)
+    }
+    return [results[i] for i in range(len(jobs))]
+
+
+def _months_of(job: Job) -> tuple[str, int]:
+    """What a job's months are drawn for: its region and replication (every variant alike)."""
+    return job.region, job.replication
+
+
+def simulate_together(jobs: list[Job]) -> list[Tables]:
+    """`simulate` each job in turn, the months they share drawn once; none kept after."""
+    try:
+        return [simulate(job) for job in jobs]
+    finally:
+        shared_months.STORE.clear()
 
 
 #: Bytes a row of a text column takes, about (its offset and a few characters).

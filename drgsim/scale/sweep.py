@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from drgsim import cpus
 from drgsim.errors import DrgsimError, ScenarioError
 from drgsim.records.provenance import versions
-from drgsim.scale.cluster import dask_client, map_in_order
+from drgsim.scale.cluster import dask_client, in_groups, map_in_order, workers_of
 from drgsim.scenario import grid as grid_mod
 
 if TYPE_CHECKING:
@@ -48,8 +48,6 @@ if TYPE_CHECKING:
 
 TABLES = ("hospital_month", "settlement", "region_year")
 MANIFEST = "sweep.json"
-#: Groups of tasks per worker, at least, where there are enough tasks (`by_replication`).
-GROUPS_PER_WORKER = 4
 Progress = Callable[[int, int, str], None]
 
 
@@ -86,19 +84,9 @@ def run_tasks(tasks: list[Task], catalogue: Catalogue) -> list[dict[str, Any]]:
 
 
 def by_replication(tasks: list[Task], workers: int) -> list[list[Task]]:
-    """The tasks in groups of one replication's grid points, in order: a group's points see the
-    same patients (common random numbers), so its process draws their months once. With more
-    than one worker, a replication's points are split into as many groups as give each worker
-    four or more (the tasks allowing)."""
-    reps: dict[int, list[Task]] = {}
-    for task in tasks:
-        reps.setdefault(task.replication, []).append(task)
-    pieces = 1 if workers <= 1 else math.ceil(GROUPS_PER_WORKER * workers / len(reps))
-    groups = []
-    for same in reps.values():
-        size = math.ceil(len(same) / pieces)
-        groups += [same[i : i + size] for i in range(0, len(same), size)]
-    return groups
+    """The tasks in groups of one replication's grid points (cluster.in_groups): a group's
+    points see the same patients, so its process draws their months once."""
+    return in_groups(tasks, lambda task: task.replication, workers)
 
 
 def run_task(task: Task, catalogue: Catalogue) -> dict[str, Any]:
@@ -386,7 +374,7 @@ def _run_dask(
             progress(0, len(tasks), f"{len(client.scheduler_info()['workers'])} Dask worker(s)")
         client.run(_warm)  # (one worker compiles ahead, in shares, while the others wait)
         shared = client.scatter(cat, broadcast=True)
-        groups = by_replication(tasks, len(client.scheduler_info()["workers"]))
+        groups = by_replication(tasks, workers_of(client))
         map_in_order(client, run_tasks, groups, finished, catalogue=shared)
 
 
