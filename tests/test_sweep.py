@@ -136,20 +136,31 @@ def _tasks(reps: int, points: int) -> list[Task]:
 
 
 @pytest.mark.parametrize(
-    ("workers", "sizes"),
-    [(0, [5, 5, 5]), (1, [5, 5, 5]), (2, [2, 2, 1] * 3), (4, [1] * 15), (50, [1] * 15)],
+    ("points", "workers", "sizes"),
+    [
+        (5, 0, [5, 5, 5]),
+        (5, 1, [5, 5, 5]),
+        (5, 2, [2, 2, 1] * 3),
+        (5, 4, [1] * 15),
+        (5, 50, [1] * 15),
+        (20, 1, [8, 8, 4] * 3),
+        (20, 2, [7, 7, 6] * 3),
+    ],
 )
-def test_tasks_go_out_in_groups_of_one_replications_points(workers: int, sizes: list[int]) -> None:
-    # 3 replications × 5 points; with more workers than one, 4 groups a worker where there are
-    # enough tasks: 2 workers want 8 groups, so each replication's 5 points in 3 groups of ≤ 2
-    tasks = _tasks(3, 5)
+def test_tasks_go_out_in_groups_of_one_replications_points(
+    points: int, workers: int, sizes: list[int]
+) -> None:
+    # 3 replications; at most 8 points a group, and with more workers than one, 4 groups a
+    # worker where there are enough tasks: 2 workers want 8 groups, so each replication's 5
+    # points in 3 groups of ≤ 2, its 20 points in 3 groups of ≤ 7
+    tasks = _tasks(3, points)
     groups = by_replication(tasks, workers)
     assert [len(g) for g in groups] == sizes
     assert all(len({t.replication for t in g}) == 1 for g in groups)
     done = [t for g in groups for t in g]
     assert sorted(done, key=lambda t: (t.point, t.replication)) == tasks  # each once
     assert [t.replication for t in done] == sorted(t.replication for t in tasks)
-    assert [t.point for t in done] == [i for _ in range(3) for i in range(5)]
+    assert [t.point for t in done] == [i for _ in range(3) for i in range(points)]
     assert by_replication([], workers) == []
 
 

@@ -13,6 +13,9 @@ from drgsim.errors import DrgsimError
 T = TypeVar("T")
 #: Groups of tasks per worker, at least, where there are enough items (`in_groups`).
 GROUPS_PER_WORKER = 4
+#: Items in a group, at most: most of what they share (7 of 8 draws), while progress, retries
+#: and the spread over the workers go in small steps.
+GROUP_ITEMS = 8
 
 
 @contextmanager
@@ -83,16 +86,16 @@ def map_in_order(
 
 def in_groups(items: Sequence[T], key: Callable[[T], Hashable], workers: int) -> list[list[T]]:
     """`items` in groups of one `key`, in the order the keys and items come: tasks whose items
-    share work (a replication's months) run a group in one process. With more than one worker,
-    a key's items are split into as many groups as give each worker four or more, the items
-    allowing."""
+    share work (a replication's months) run a group in one process. A key's items are split
+    into groups of at most GROUP_ITEMS and, with more than one worker, into as many as give
+    each worker four groups or more, the items allowing."""
     by_key: dict[Hashable, list[T]] = {}
     for item in items:
         by_key.setdefault(key(item), []).append(item)
     pieces = 1 if workers <= 1 else math.ceil(GROUPS_PER_WORKER * workers / max(1, len(by_key)))
     groups = []
     for same in by_key.values():
-        size = math.ceil(len(same) / pieces)
+        size = min(GROUP_ITEMS, math.ceil(len(same) / pieces))
         groups += [same[i : i + size] for i in range(0, len(same), size)]
     return groups
 

@@ -72,13 +72,22 @@ def part_path(out: str | Path, table: str, point: int, replication: int) -> Path
     return Path(out) / table / f"point={point}" / f"rep={replication}.parquet"
 
 
-def run_tasks(tasks: list[Task], catalogue: Catalogue) -> list[dict[str, Any]]:
-    """`run_task` of each task in turn, the months they share drawn once (`by_replication`);
-    the process keeps none of them after."""
+def run_tasks(
+    tasks: list[Task],
+    catalogue: Catalogue,
+    each: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """`run_task` of each task in turn (`each` told of every one done), the months they share
+    drawn once (`by_replication`); the process keeps none of them after."""
     from drgsim.scale import shared_months
 
+    done = []
     try:
-        return [run_task(task, catalogue) for task in tasks]
+        for task in tasks:
+            done.append(run_task(task, catalogue))
+            if each is not None:
+                each(done[-1])
+        return done
     finally:
         shared_months.STORE.clear()
 
@@ -334,11 +343,15 @@ def _run_here(tasks: list[Task], cat: Catalogue, progress: Progress | None) -> N
     if progress is not None:
         progress(0, len(tasks), "in this process")
     done = 0
-    for group in by_replication(tasks, 1):  # one group per replication
-        for info in run_tasks(group, cat):
-            done += 1
-            if progress is not None:
-                progress(done, len(tasks), f"point {info['point']} rep {info['replication']}")
+
+    def finished(info: dict[str, Any]) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, len(tasks), f"point {info['point']} rep {info['replication']}")
+
+    for group in by_replication(tasks, 1):
+        run_tasks(group, cat, finished)
 
 
 def _warm() -> None:
