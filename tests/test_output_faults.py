@@ -229,6 +229,60 @@ def test_killing_a_run_while_it_draws_kills_its_drawing_processes(
                 os.kill(pid, signal.SIGKILL)
 
 
+#: A run stopped while its drawing worker draws (run by a fresh interpreter): the worker's
+#: stop lands in a library that swallows it, and the worker then has more to send than a pipe
+#: holds (a real one sends its figures and glyphs: 130 kB for the small scenario).
+SWALLOWED_IN_A_WORKER = """
+import signal, sys, time
+from pathlib import Path
+from drgsim import cli
+from drgsim.errors import Interrupted
+from drgsim.present import drawing
+
+started = Path(sys.argv[1])
+
+def draw_one(job, slug):
+    try:
+        started.touch()
+        time.sleep(0 if slug != drawing.QUEUE[0] else 30)  # the stop lands in the first
+    except KeyboardInterrupt:
+        pass  # swallowed, as numpy comparing dtypes (for pandas) did
+    return [Path("x" * 100_000)]
+
+def meanwhile():
+    while not started.exists():
+        time.sleep(0.01)
+    raise Interrupted(signal.SIGTERM)  # the run's stop, while its worker draws
+
+drawing.draw_one = draw_one
+with cli._interrupts():
+    try:
+        drawing._draw_shared({"tables": {}}, 1, meanwhile, "en")
+    except Interrupted:
+        print("interrupted")
+"""
+
+
+def test_a_stop_a_drawing_worker_swallows_does_not_leave_the_run_waiting_for_it(
+    tmp_path: Path,
+) -> None:
+    """A SIGTERM after a run's tables, while a forked worker drew: the run stopped the worker
+    with SIGTERM, which the worker (running the command's handler) swallowed in a library, drew
+    on and waited to send what the run no longer read, while the run waited in join; once in
+    about 60 stops landed in a worker, and a hang of `drgsim run` in CI. The worker is killed."""
+    started = tmp_path / "started"
+    try:
+        run = subprocess.run(
+            [sys.executable, "-c", SWALLOWED_IN_A_WORKER, str(started)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the stopped drawing still waited for its worker after 60 s")
+    assert (run.returncode, run.stdout, run.stderr) == (0, "interrupted\n", "")
+
+
 def one_line(proc: subprocess.CompletedProcess[str], *words: str) -> str:
     """The one error line of a refused command, checked for exit code 2, no traceback, `words`."""
     assert proc.returncode == 2, proc.stderr

@@ -135,7 +135,11 @@ def _draw_shared(
         _JOB.clear()
         for worker, _ in workers:
             if worker not in done and worker.is_alive():
-                worker.terminate()
+                # killed, not asked to stop: it runs the handler this process had when it was
+                # forked, whose stop a library may swallow (numpy comparing dtypes, for pandas);
+                # it would then draw on and wait for ever to send this process more than a pipe
+                # holds (its figures and glyphs), while this process waited for ever in join
+                worker.kill()
                 worker.join()
     return drawn
 
