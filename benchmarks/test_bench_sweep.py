@@ -23,7 +23,9 @@ def test_sweep_200_replications_on_2_workers(benchmark, tmp_path) -> None:
     benchmark.extra_info["1000_replications_s_extrapolated"] = seconds * 1000 / REPLICATIONS
 
 
-def test_a_sweeps_grid_points_share_each_replications_months(tmp_path, monkeypatch) -> None:
+def test_a_sweeps_grid_points_share_each_replications_months(
+    benchmark, tmp_path, monkeypatch
+) -> None:
     """8 grid points × 4 replications here (--workers 0): the months drawn once per replication
     against drawn anew for every point, CPU time in turn in one run (median of 3 rounds)."""
     from conftest import median_cpu_seconds
@@ -41,6 +43,10 @@ def test_a_sweeps_grid_points_share_each_replications_months(tmp_path, monkeypat
         sweep(SHANWEI, grid, replications=4, out=out, workers=0, plots=False)
 
     shared, anew = median_cpu_seconds([lambda: once(True), lambda: once(False)], 3)
+    benchmark.pedantic(lambda: once(True), rounds=1, iterations=1)
+    benchmark.extra_info["shared_cpu_s"] = shared
+    benchmark.extra_info["anew_cpu_s"] = anew
+    benchmark.extra_info["sharing_speedup_x"] = anew / shared
     print(f"8 points x 4 replications: months shared {shared:.2f} s, drawn anew {anew:.2f} s (CPU)")
     print(f"speed-up from sharing: {anew / shared:.2f}x")
     assert shared < anew

@@ -185,13 +185,22 @@ def test_on_a_dask_cluster_a_worker_draws_a_replications_months_once_for_its_var
     distributed = pytest.importorskip("distributed")
     store = MonthStore(limit=8_000)  # 3,000 admissions a year, and 3,300 for `bigger`
     monkeypatch.setattr(shared_months, "STORE", store)
+    told: list[tuple[int, str]] = []
     with distributed.LocalCluster(
         n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
     ) as cluster:
-        on_dask = drgsim.run(CITY, scheduler=cluster.scheduler_address)
+        on_dask = drgsim.run(
+            CITY,
+            scheduler=cluster.scheduler_address,
+            progress=lambda i, n, what: told.append((i, what)),
+        )
     months = 2 * 2 * 12  # replications × years × months
     assert store.drawn == 2 * months and store.shared == 2 * months  # as in one process
     assert store.cases == 0
+    jobs = [f"{v} #{r}" for v in ("baseline", "upcoding", "splitting", "bigger") for r in (0, 1)]
+    ends = [(i, what) for i, what in told if i > 0]  # (0: the cluster's start)
+    assert [i for i, _ in ends] == list(range(1, 9))
+    assert sorted(what for _, what in ends) == sorted(jobs)  # each job's end told once
     here = drgsim.run(CITY, workers=1)
     for name in TABLES:
         pd.testing.assert_frame_equal(getattr(on_dask, name), getattr(here, name))

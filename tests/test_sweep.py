@@ -116,11 +116,19 @@ def test_a_sweep_draws_each_replications_months_once_for_all_its_points(
     assert store.cases == 0  # none kept after the sweep
     monkeypatch.setattr(shared_months.MonthStore, "get", _draw_anew)
     sweep(SMALL, GRID, out=tmp_path / "anew", workers=0, plots=False)
-    assert store.drawn == months  # the second sweep drew every month itself
     shared, anew = _parts(tmp_path / "shared"), _parts(tmp_path / "anew")
     assert set(shared) == set(anew)
     for name in shared:
         pd.testing.assert_frame_equal(shared[name], anew[name], obj=name)
+
+
+def test_a_sweep_of_one_point_keeps_no_months(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = MonthStore()
+    monkeypatch.setattr(shared_months, "STORE", store)
+    sweep(SMALL, {"audit.sample_rate": [0.05]}, out=tmp_path, workers=0, plots=False)
+    assert store.drawn == store.shared == 0  # nothing to share: each month used and let go
 
 
 def _draw_anew(self, source, year, month, seed):  # type: ignore[no-untyped-def]
@@ -136,32 +144,33 @@ def _tasks(reps: int, points: int) -> list[Task]:
 
 
 @pytest.mark.parametrize(
-    ("points", "workers", "sizes"),
+    ("points", "slots", "most", "sizes"),
     [
-        (5, 0, [5, 5, 5]),
-        (5, 1, [5, 5, 5]),
-        (5, 2, [2, 2, 1] * 3),
-        (5, 4, [1] * 15),
-        (5, 50, [1] * 15),
-        (20, 1, [8, 8, 4] * 3),
-        (20, 2, [7, 7, 6] * 3),
+        (5, 0, 8, [5, 5, 5]),
+        (5, 1, 8, [5, 5, 5]),
+        (5, 2, 8, [2, 2, 1] * 3),
+        (5, 4, 8, [1] * 15),
+        (5, 50, 8, [1] * 15),
+        (20, 1, 8, [8, 8, 4] * 3),
+        (20, 2, 8, [7, 7, 6] * 3),
+        (20, 1, None, [20] * 3),
     ],
 )
 def test_tasks_go_out_in_groups_of_one_replications_points(
-    points: int, workers: int, sizes: list[int]
+    points: int, slots: int, most: int | None, sizes: list[int]
 ) -> None:
-    # 3 replications; at most 8 points a group, and with more workers than one, 4 groups a
-    # worker where there are enough tasks: 2 workers want 8 groups, so each replication's 5
-    # points in 3 groups of ≤ 2, its 20 points in 3 groups of ≤ 7
+    # 3 replications; at most `most` points a group, and with more slots than one, 4 groups a
+    # slot where there are enough tasks: 2 slots want 8 groups, so each replication's 5 points
+    # in 3 groups of ≤ 2, its 20 points in 3 groups of ≤ 7
     tasks = _tasks(3, points)
-    groups = by_replication(tasks, workers)
+    groups = by_replication(tasks, slots, most)
     assert [len(g) for g in groups] == sizes
     assert all(len({t.replication for t in g}) == 1 for g in groups)
     done = [t for g in groups for t in g]
     assert sorted(done, key=lambda t: (t.point, t.replication)) == tasks  # each once
     assert [t.replication for t in done] == sorted(t.replication for t in tasks)
     assert [t.point for t in done] == [i for _ in range(3) for i in range(points)]
-    assert by_replication([], workers) == []
+    assert by_replication([], slots, most) == []
 
 
 def test_a_rerun_computes_only_the_missing_parts(tmp_path: Path) -> None:

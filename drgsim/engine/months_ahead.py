@@ -24,7 +24,8 @@ class MonthsAhead:
     on as many of numba's threads as the caller has: while the calendar has little to do, at a
     year's start, generation is what it waits for; one thread fewer made a Shanwei year 3 ms
     slower on 2 cores). The source is read by that thread alone while the caller takes months,
-    so its caches (the month inputs, the months shared between variants) see one thread. Use it
+    so its caches (the month inputs) see one thread of this run (the store of months shared
+    between runs has a lock of its own). Use it
     as a context manager: leaving it, on an error too, stops the thread.
     """
 

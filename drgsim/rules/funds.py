@@ -99,7 +99,7 @@ def fund_budgets(scn: Scenario, neutral: np.ndarray | None = None) -> tuple[floa
 
 def points_weighted_pv(values: list[float], points: list[float]) -> float:
     """Yuan per point over the funds, as a hospital sees it: the funds' finite point values
-    weighted by their points (one fund's value as it is; NaN when none is finite)."""
+    weighted by their points (one fund's value as it is; NaN when none is finite), in float64."""
     pairs = [(float(v), float(p)) for v, p in zip(values, points, strict=True) if math.isfinite(v)]
     if len(pairs) == 1:
         return pairs[0][0]
@@ -107,9 +107,9 @@ def points_weighted_pv(values: list[float], points: list[float]) -> float:
         return float("nan")
     if len(pairs) >= IN_ORDER:  # numpy adds longer rows pairwise
         return float(np.average([v for v, _ in pairs], weights=[p for _, p in pairs]))
-    # np.average's sums, added in order as numpy adds a short row (without its Python layers)
-    products, weights = pairs[0][0] * pairs[0][1], pairs[0][1]
-    for v, p in pairs[1:]:
+    # np.average's sums, added in order from 0.0 as numpy adds a short row (without its layers)
+    products, weights = 0.0, 0.0
+    for v, p in pairs:
         products += v * p
         weights += p
     if weights == 0:

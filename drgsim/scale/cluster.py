@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from drgsim.errors import DrgsimError
 
 T = TypeVar("T")
-#: Groups of tasks per worker, at least, where there are enough items (`in_groups`).
+#: Groups of tasks per slot (a worker's thread), at least, where there are enough (`in_groups`).
 GROUPS_PER_WORKER = 4
 #: Items in a group, at most: most of what they share (7 of 8 draws), while progress, retries
 #: and the spread over the workers go in small steps.
@@ -84,22 +84,33 @@ def map_in_order(
     return [results[i] for i in range(len(items))]
 
 
-def in_groups(items: Sequence[T], key: Callable[[T], Hashable], workers: int) -> list[list[T]]:
-    """`items` in groups of one `key`, in the order the keys and items come: tasks whose items
-    share work (a replication's months) run a group in one process. A key's items are split
-    into groups of at most GROUP_ITEMS and, with more than one worker, into as many as give
-    each worker four groups or more, the items allowing."""
-    by_key: dict[Hashable, list[T]] = {}
+def by_key(items: Sequence[T], key: Callable[[T], Hashable]) -> list[list[T]]:
+    """`items` gathered by `key`, in the order the keys first come and the items come."""
+    gathered: dict[Hashable, list[T]] = {}
     for item in items:
-        by_key.setdefault(key(item), []).append(item)
-    pieces = 1 if workers <= 1 else math.ceil(GROUPS_PER_WORKER * workers / max(1, len(by_key)))
+        gathered.setdefault(key(item), []).append(item)
+    return list(gathered.values())
+
+
+def in_groups(
+    items: Sequence[T], key: Callable[[T], Hashable], slots: int, most: int | None = GROUP_ITEMS
+) -> list[list[T]]:
+    """`items` in groups of one `key` (`by_key`): tasks whose items share work (a replication's
+    months) run a group in one process. A key's items are split into groups of at most `most`
+    (None: no limit) and, with more than one slot, into as many as give each slot four groups or
+    more, the items allowing."""
+    gathered = by_key(items, key)
+    pieces = 1 if slots <= 1 else math.ceil(GROUPS_PER_WORKER * slots / max(1, len(gathered)))
     groups = []
-    for same in by_key.values():
-        size = min(GROUP_ITEMS, math.ceil(len(same) / pieces))
+    for same in gathered:
+        size = math.ceil(len(same) / pieces)
+        if most is not None:
+            size = min(most, size)
         groups += [same[i : i + size] for i in range(0, len(same), size)]
     return groups
 
 
-def workers_of(client: Any) -> int:
-    """The workers of the client's cluster."""
-    return len(client.scheduler_info()["workers"])
+def slots_of(client: Any) -> int:
+    """The tasks the client's cluster runs at once: its workers' threads (every worker counted,
+    whatever `scheduler_info` shows)."""
+    return sum(client.nthreads().values())

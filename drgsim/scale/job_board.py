@@ -13,19 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
+from drgsim.scale.cluster import by_key
+
 
 class JobBoard:
     """The jobs of a run, grouped by the months they share, and which of them are taken; shared
     by the worker processes forked or spawned with it (its arrays and lock are the system's)."""
 
     def __init__(self, groups: Sequence[Hashable], context: Any) -> None:
-        index: dict[Hashable, int] = {}
-        self.members: list[list[int]] = []  # each group's jobs, in the order they are taken
-        for i, key in enumerate(groups):
-            g = index.setdefault(key, len(index))
-            if g == len(self.members):
-                self.members.append([])
-            self.members[g].append(i)
+        # each group's jobs, in the order they are taken
+        self.members: list[list[int]] = by_key(range(len(groups)), groups.__getitem__)
         self.lock = context.Lock()
         self.left = context.RawArray("i", [len(m) for m in self.members])  # jobs not taken
 

@@ -6,6 +6,7 @@ import functools
 import hashlib
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -30,7 +31,7 @@ from drgsim.records.provenance import versions
 from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.funds import fund_budgets, needs_expected_cost
 from drgsim.scale import handover, shared_months
-from drgsim.scale.cluster import dask_client, in_groups, map_in_order, workers_of
+from drgsim.scale.cluster import dask_client, in_groups, map_in_order, slots_of
 from drgsim.scale.expected_once import ExpectedOnce
 from drgsim.scale.job_board import JobBoard, attach, run_next
 from drgsim.scale.preload import preload_in_background, preload_kernels
@@ -72,6 +73,8 @@ def case_source(
 #: key, so an entry can't go stale; holding the catalogue keeps its id from being reused.
 _SETUP: dict[tuple[Any, ...], tuple[Any, Any]] = {}
 _SETUP_ENTRIES = 64
+#: Held while an entry is looked up or built (re-entered where a build asks for another).
+_SETUP_LOCK = threading.RLock()
 
 
 _REPRS: dict[tuple[Any, ...], tuple[Any, Any]] = {}
@@ -86,12 +89,13 @@ def _remembered(
     """`build()` kept in `store` under `key` and `anchor`'s id, at most _SETUP_ENTRIES entries;
     holding `anchor` keeps its id from being reused while the entry stands."""
     full = (*key, id(anchor))
-    hit = store.get(full)
-    if hit is None or hit[0] is not anchor:
-        if len(store) >= _SETUP_ENTRIES:
-            del store[next(iter(store))]
-        hit = store[full] = (anchor, build())
-    return hit[1]
+    with _SETUP_LOCK:  # a Dask worker may run tasks on several threads
+        hit = store.get(full)
+        if hit is None or hit[0] is not anchor:
+            if len(store) >= _SETUP_ENTRIES:
+                del store[next(iter(store))]
+            hit = store[full] = (anchor, build())
+        return hit[1]
 
 
 def _repr_of(scn: Scenario) -> str:
@@ -625,7 +629,7 @@ def _run_on_dask(jobs: list[Job], scheduler: str, report: Callable[[Job], None])
     """Run the jobs on the Dask cluster at `scheduler` (regions, variants, replications), a
     replication's variants together so that a worker draws its months once."""
     with dask_client(scheduler) as client:
-        groups = in_groups(range(len(jobs)), lambda i: _months_of(jobs[i]), workers_of(client))
+        groups = in_groups(range(len(jobs)), lambda i: _months_of(jobs[i]), slots_of(client))
 
         def finished(g: int, _: list[Tables]) -> None:
             for i in groups[g]:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from drgsim import cpus
 from drgsim.errors import DrgsimError, ScenarioError
 from drgsim.records.provenance import versions
-from drgsim.scale.cluster import dask_client, in_groups, map_in_order, workers_of
+from drgsim.scale.cluster import GROUP_ITEMS, dask_client, in_groups, map_in_order, slots_of
 from drgsim.scenario import grid as grid_mod
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def run_tasks(
     done = []
     try:
         for task in tasks:
-            done.append(run_task(task, catalogue))
+            done.append(run_task(task, catalogue, share=len(tasks) > 1))
             if each is not None:
                 each(done[-1])
         return done
@@ -92,15 +92,17 @@ def run_tasks(
         shared_months.STORE.clear()
 
 
-def by_replication(tasks: list[Task], workers: int) -> list[list[Task]]:
+def by_replication(
+    tasks: list[Task], slots: int, most: int | None = GROUP_ITEMS
+) -> list[list[Task]]:
     """The tasks in groups of one replication's grid points (cluster.in_groups): a group's
     points see the same patients, so its process draws their months once."""
-    return in_groups(tasks, lambda task: task.replication, workers)
+    return in_groups(tasks, lambda task: task.replication, slots, most)
 
 
-def run_task(task: Task, catalogue: Catalogue) -> dict[str, Any]:
+def run_task(task: Task, catalogue: Catalogue, share: bool = False) -> dict[str, Any]:
     """Simulate one task and write its Parquet parts atomically; a pure function of the task
-    (its months from the process's store of shared months, drawn alike)."""
+    (with `share`, its months kept in the process's store of shared months: drawn alike)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -116,7 +118,7 @@ def run_task(task: Task, catalogue: Catalogue) -> dict[str, Any]:
         False,
         table=task.table,
         charges=task.charges,
-        share_months=True,
+        share_months=share,
         tables=frozenset(),  # none of the optional tables: a sweep writes TABLES only
     )
     tables = simulate(job)
@@ -350,7 +352,7 @@ def _run_here(tasks: list[Task], cat: Catalogue, progress: Progress | None) -> N
         if progress is not None:
             progress(done, len(tasks), f"point {info['point']} rep {info['replication']}")
 
-    for group in by_replication(tasks, 1):
+    for group in by_replication(tasks, 1, most=None):  # a replication's points, all together
         run_tasks(group, cat, finished)
 
 
@@ -384,10 +386,10 @@ def _run_dask(
         scheduler, min(workers, len(tasks)), needed_by="drgsim sweep", hint=hint
     ) as client:
         if progress is not None:  # first: on an empty cache the command says it compiles
-            progress(0, len(tasks), f"{len(client.scheduler_info()['workers'])} Dask worker(s)")
+            progress(0, len(tasks), f"{len(client.nthreads())} Dask worker(s)")
         client.run(_warm)  # (one worker compiles ahead, in shares, while the others wait)
         shared = client.scatter(cat, broadcast=True)
-        groups = by_replication(tasks, workers_of(client))
+        groups = by_replication(tasks, slots_of(client))
         map_in_order(client, run_tasks, groups, finished, catalogue=shared)
 
 
