@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import os
+import threading
 from functools import lru_cache
 from statistics import NormalDist
 from typing import Any
@@ -25,6 +27,21 @@ from drgsim.rules.catalogue import Catalogue
 from drgsim.rules.funds import cumulative_shares, fund_key, patient_shares
 from drgsim.rules.growth import charge_factor, volume_factor
 from drgsim.scenario.schema import Scenario
+
+#: Held while the generation kernel (numba's parallel loop) runs: numba's workqueue threading
+#: layer, which a plain install uses, runs one parallel kernel at a time in a process and ends
+#: the process when two threads start one at once (a Dask worker running tasks on threads).
+ONE_PARALLEL_LAUNCH = threading.Lock()
+
+
+def _unlocked_after_fork() -> None:
+    """A forked worker starts with the launch free (a thread of the parent may have held it)."""
+    global ONE_PARALLEL_LAUNCH
+    ONE_PARALLEL_LAUNCH = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_unlocked_after_fork)
 
 
 def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -192,7 +209,8 @@ class SyntheticSource:
         # the kernel without its front: the hospitals are 0 … n − 1 by construction and the
         # tables were checked with the month's inputs
         kernel = generate_cases.compiled  # type: ignore[attr-defined]
-        out = kernel(np.uint64(stream_key(case_seed)), hospital, *args)
+        with ONE_PARALLEL_LAUNCH:
+            out = kernel(np.uint64(stream_key(case_seed)), hospital, *args)
         patient, adrg, severity, drg_true, cost, oop, los, admit, day, discharge, ungroup, fund = (
             out
         )
