@@ -46,6 +46,7 @@ LAYERS = (
         "drgsim.errors",
         "drgsim.version",
         "drgsim.cpus",
+        "drgsim.fork_safe",
         "drgsim.acts",
         "drgsim.cases",
         "drgsim.scenario",

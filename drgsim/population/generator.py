@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-import os
-import threading
+import sys
 from functools import lru_cache
 from statistics import NormalDist
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from drgsim.cases import CaseBatch, month_ids, no_origin
+from drgsim.fork_safe import renewed_in_children
 from drgsim.kernels.alias import alias_build
 from drgsim.kernels.generate import (
     N_PARAMS,
@@ -31,17 +31,7 @@ from drgsim.scenario.schema import Scenario
 #: Held while the generation kernel (numba's parallel loop) runs: numba's workqueue threading
 #: layer, which a plain install uses, runs one parallel kernel at a time in a process and ends
 #: the process when two threads start one at once (a Dask worker running tasks on threads).
-ONE_PARALLEL_LAUNCH = threading.Lock()
-
-
-def _unlocked_after_fork() -> None:
-    """A forked worker starts with the launch free (a thread of the parent may have held it)."""
-    global ONE_PARALLEL_LAUNCH
-    ONE_PARALLEL_LAUNCH = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):  # POSIX
-    os.register_at_fork(after_in_child=_unlocked_after_fork)
+ONE_PARALLEL_LAUNCH = renewed_in_children(sys.modules[__name__], "ONE_PARALLEL_LAUNCH")
 
 
 def alias_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -519,12 +519,10 @@ def _run_jobs(
     order = sorted(range(len(jobs)), key=lambda i: _months_of(jobs[i]))
     results: dict[int, Tables] = {}
     if not pooled:
-        try:
+        with shared_months.kept_while():  # a notebook keeps no months after its run
             for i in order:
                 results[i] = simulate(jobs[i])
                 report(jobs[i])
-        finally:
-            shared_months.STORE.clear()  # a notebook keeps no months after its run
         return [results[i] for i in range(len(jobs))]
     context = multiprocessing.get_context("fork" if _forks() else "spawn")
     if _forks():
@@ -653,10 +651,8 @@ def _months_of(job: Job) -> tuple[str, int]:
 
 def simulate_together(jobs: list[Job]) -> list[Tables]:
     """`simulate` each job in turn, the months they share drawn once; none kept after."""
-    try:
+    with shared_months.kept_while():
         return [simulate(job) for job in jobs]
-    finally:
-        shared_months.STORE.clear()
 
 
 #: Bytes a row of a text column takes, about (its offset and a few characters).

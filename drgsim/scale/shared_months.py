@@ -12,13 +12,15 @@ variant's behaviours, and they change their own copy (population.behaviour: a Ca
 from __future__ import annotations
 
 import dataclasses
-import os
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
 from drgsim.cases import CaseBatch
+from drgsim.fork_safe import renewed_in_children
 from drgsim.population.generator import SyntheticSource
 from drgsim.scale.expected_once import ExpectedOnce
 
@@ -72,17 +74,19 @@ class MonthStore:
             self.cases = 0
 
 
-#: The store of this process (each worker process has its own).
+#: The store of this process (each worker process has its own, its lock free).
 STORE = MonthStore()
+renewed_in_children(STORE, "lock")
 
 
-def _unlocked_after_fork() -> None:
-    """A forked worker's store starts unlocked (a thread of the parent may have held the lock)."""
-    STORE.lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):  # POSIX
-    os.register_at_fork(after_in_child=_unlocked_after_fork)
+@contextmanager
+def kept_while() -> Iterator[None]:
+    """The months drawn in the block kept in the process's store for the block's other
+    simulations (a replication's variants or grid points), and let go when it ends."""
+    try:
+        yield
+    finally:
+        STORE.clear()
 
 
 class SharedMonths:

@@ -82,14 +82,12 @@ def run_tasks(
     from drgsim.scale import shared_months
 
     done = []
-    try:
+    with shared_months.kept_while():
         for task in tasks:
             done.append(run_task(task, catalogue, share=len(tasks) > 1))
             if each is not None:
                 each(done[-1])
-        return done
-    finally:
-        shared_months.STORE.clear()
+    return done
 
 
 def by_replication(
