@@ -204,3 +204,80 @@ def test_on_a_dask_cluster_a_worker_draws_a_replications_months_once_for_its_var
     here = drgsim.run(CITY, workers=1)
     for name in TABLES:
         pd.testing.assert_frame_equal(getattr(on_dask, name), getattr(here, name))
+
+
+class _Counting:
+    """A source that draws 100 empty cases a month at once, keyed by year and month."""
+
+    def month_key(self, year, month, seed):  # type: ignore[no-untyped-def]
+        return bytes([year, month])
+
+    def month(self, year, month, seed):  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        from drgsim.cases import CASE_DTYPES, CaseBatch
+
+        return CaseBatch(**{k: np.zeros(100, dtype=d) for k, d in CASE_DTYPES.items()})
+
+
+def test_a_block_ending_on_one_thread_keeps_the_months_a_block_on_another_still_shares(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Dask worker with several threads runs a group of grid points or variants on each: the
+    first group's end used to let go of every month, and the other group drew its own again.
+    Now the months go when the last group running ends."""
+    import threading
+
+    store, source = MonthStore(), _Counting()
+    monkeypatch.setattr(shared_months, "STORE", store)
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: list[tuple[int, int]] = []
+
+    def first() -> None:
+        with shared_months.kept_while():
+            store.get(source, 0, 1, None)  # type: ignore[arg-type]
+            first_in.set()
+            second_in.wait(10)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(10)
+        with shared_months.kept_while():
+            store.get(source, 0, 2, None)  # type: ignore[arg-type]
+            second_in.set()
+            first_out.wait(10)
+            store.get(source, 0, 2, None)  # type: ignore[arg-type]  # its next point
+            seen.append((store.drawn, len(store.months)))
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    # both months still there when the first block had ended; the second's month shared
+    assert seen == [(2, 2)]
+    assert store.shared == 1
+    assert store.months == {} and store.cases == 0 and store.blocks == 0  # all let go
+
+
+def test_a_forked_child_starts_with_no_block_running() -> None:
+    """A process forked inside a block (its thread's block is not the child's) lets go of its
+    months when its own first block ends."""
+    import multiprocessing
+    import os
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork")
+    read, write = os.pipe()
+    with shared_months.kept_while():
+        pid = os.fork()
+        if pid == 0:  # the child
+            os.close(read)
+            os.write(write, bytes([shared_months.STORE.blocks]))
+            os._exit(0)
+        os.close(write)
+        told = os.read(read, 1)
+        os.close(read)
+        os.waitpid(pid, 0)
+        assert shared_months.STORE.blocks >= 1
+    assert told == bytes([0])

@@ -15,7 +15,7 @@ import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 import numpy as np
 
@@ -39,6 +39,7 @@ class MonthStore:
         self.drawn = 0  # months drawn (for tests and benchmarks)
         self.shared = 0  # months served from the store
         self.lock = threading.Lock()
+        self.blocks = 0  # blocks (`kept`) running, on this process's threads
 
     def get(
         self,
@@ -73,20 +74,36 @@ class MonthStore:
             self.months.clear()
             self.cases = 0
 
+    @contextmanager
+    def kept(self) -> Iterator[None]:
+        """The months drawn in the block kept for its other simulations, and let go when the
+        last block running on this process's threads ends (a Dask worker runs a group on each
+        of its threads: one group's end let go of the months another was sharing; the limit
+        bounds what blocks that follow one another keep)."""
+        with self.lock:
+            self.blocks += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.blocks -= 1
+                last = self.blocks == 0
+            if last:  # (a block begun just now on another thread may draw a month again)
+                self.clear()
 
-#: The store of this process (each worker process has its own, its lock free).
+
+#: The store of this process (each worker process has its own, its lock free and no block
+#: running).
 STORE = MonthStore()
 renewed_in_children(STORE, "lock")
+renewed_in_children(STORE, "blocks", int)
 
 
-@contextmanager
-def kept_while() -> Iterator[None]:
+def kept_while() -> AbstractContextManager[None]:
     """The months drawn in the block kept in the process's store for the block's other
-    simulations (a replication's variants or grid points), and let go when it ends."""
-    try:
-        yield
-    finally:
-        STORE.clear()
+    simulations (a replication's variants or grid points), and let go when it ends, or when
+    the last block running on another thread meanwhile does (MonthStore.kept)."""
+    return STORE.kept()
 
 
 class SharedMonths:
